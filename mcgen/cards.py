@@ -1,0 +1,245 @@
+"""Run cards: one TOML file per analysis / running mode, validated against a typed schema.
+
+A card has the tables ``[card]`` (name, description, reference), ``[beam]``,
+``[electroweak]``, ``[detector]``, ``[selection]`` and ``[limit]``. Every key is
+checked where it enters; a bad card raises :class:`~mcgen.errors.InputError` naming the
+file, the key and what was expected. ``--set SECTION.KEY=VALUE`` overrides are applied
+before validation, so they are checked the same way.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from mcgen.constants import Electroweak
+from mcgen.errors import InputError
+from mcgen.schema import choice, number, parse_table, text
+
+__all__ = ["Card", "CardInfo", "Beam", "Detector", "Selection", "Limit", "load_card", "parse_card", "card_names", "parse_set"]
+
+CARD_NAMES: tuple[str, ...] = (
+    "lep1_opal",
+    "lep2_delphi",
+    "lep1_l3_zgamma",
+    "lep1_zinv",
+    "cepc_z",
+    "cepc_ww",
+    "cepc_h",
+    "cepc_tt",
+)
+
+_FRACTION = {"lo": 0, "hi": 1, "lo_open": True}
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CardInfo:
+    name: str = text("short name of the card (the file stem)")
+    description: str = text("what the card describes")
+    reference: str = text("where the numbers come from", default="")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Beam:
+    sqrt_s: float = number("GeV", "centre-of-mass energy", lo=0, lo_open=True)
+    luminosity_invpb: float = number("pb^-1", "integrated luminosity", lo=0, lo_open=True)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Detector:
+    decay_volume: str = choice(("sphere", "cylinder"), "shape of the volume N must decay in (or outside of)")
+    decay_radius_m: float = number("m", "radius l_D of the decay volume", lo=0, lo_open=True)
+    decay_half_length_m: float | None = number("m", "half-length of a cylindrical decay volume", lo=0, lo_open=True, default=None)
+    photon_efficiency: float = number("", "photon detection efficiency eps_det", **_FRACTION)
+    energy_stochastic: float = number("sqrt(GeV)", "ECAL stochastic term a in a/sqrt(E)", lo=0, default=0.0)
+    energy_constant: float = number("", "ECAL constant term b (added in quadrature)", lo=0, default=0.0)
+    angle_resolution_rad: float = number("rad", "photon polar-angle resolution", lo=0, default=0.0)
+    abs_cos_coverage: float = number("", "calorimeter coverage |cos theta| <", **_FRACTION, default=1.0)
+
+    def __post_init__(self) -> None:
+        if self.decay_volume == "cylinder" and self.decay_half_length_m is None:
+            raise InputError("decay_half_length_m: expected a number > 0 (m) for decay_volume = 'cylinder'")
+        if self.decay_volume == "sphere" and self.decay_half_length_m is not None:
+            raise InputError("decay_half_length_m: only for decay_volume = 'cylinder'")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Selection:
+    """Photon selection; a key left out means no such cut."""
+
+    e_min: float | None = number("GeV", "photon energy >", lo=0, default=None)
+    e_max: float | None = number("GeV", "photon energy <", lo=0, default=None)
+    x_min: float | None = number("", "x = 2E/sqrt(s) >", lo=0, default=None)
+    x_max: float | None = number("", "x = 2E/sqrt(s) <", lo=0, default=None)
+    abs_cos_max: float | None = number("", "|cos theta| <", lo=0, hi=1, lo_open=True, default=None)
+    theta_min_deg: float | None = number("deg", "polar angle >", lo=0, hi=180, default=None)
+    theta_max_deg: float | None = number("deg", "polar angle <", lo=0, hi=180, default=None)
+    pt_min: float | None = number("GeV", "photon transverse momentum >", lo=0, default=None)
+    z_return_veto_widths: float = number("", "n in the veto E_Z +- n Gamma_Z^gamma (0 = off)", lo=0, default=0.0)
+    bhabha_cos_theta_b: float = number("", "cos(theta_b) of the radiative-Bhabha cut (0 = off)", lo=0, hi=1, hi_open=True, default=0.0)
+
+    def __post_init__(self) -> None:
+        for lo, hi in (("e_min", "e_max"), ("x_min", "x_max"), ("theta_min_deg", "theta_max_deg")):
+            a, b = getattr(self, lo), getattr(self, hi)
+            if a is not None and b is not None and a >= b:
+                raise InputError(f"{lo} = {a:g} must be below {hi} = {b:g}")
+
+
+CRITERIA: tuple[str, ...] = ("sigma_upper", "chi2", "z_br_upper", "z_inv_width", "s2b", "cls")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Limit:
+    """The limit criterion and its inputs; which keys are needed depends on the criterion.
+
+    - sigma_upper: sigma x Br x eps x P(decay) < sigma_95_pb
+    - chi2: ((sigma_sm + sigma_N - sigma_exp)/delta)^2 < chi2_95
+    - z_br_upper: 2 Gamma(Z -> N nu) Br eps P(decay) / Gamma_Z < br_95
+    - z_inv_width: 2 Gamma(Z -> N nu) P(decay) < gamma_inv_95_GeV
+    - s2b / cls: S^2/B = s2b_95, or a pyhf CLs limit with a background systematic
+    """
+
+    criterion: str = choice(CRITERIA, "the limit criterion")
+    decay: str = choice(("inside", "outside"), "where N must decay for the signal")
+    sigma_95_pb: float | None = number("pb", "95% CL upper limit on the signal cross section", lo=0, lo_open=True, default=None)
+    sigma_sm_pb: float | None = number("pb", "Standard-Model expectation", lo=0, default=None)
+    sigma_exp_pb: float | None = number("pb", "measured cross section", lo=0, default=None)
+    delta_pb: float | None = number("pb", "total uncertainty of the measurement", lo=0, lo_open=True, default=None)
+    chi2_95: float | None = number("", "chi^2 value of the 95% CL", lo=0, lo_open=True, default=None)
+    br_95: float | None = number("", "95% CL upper limit on the branching ratio", lo=0, lo_open=True, default=None)
+    gamma_inv_95_GeV: float | None = number("GeV", "95% CL upper limit on a new invisible Z width", lo=0, lo_open=True, default=None)
+    s2b_95: float | None = number("", "S^2/B at the 95% CL", lo=0, lo_open=True, default=None)
+    background_rel_syst: float | None = number("", "relative background-normalisation uncertainty (CLs)", lo=0, default=None)
+    spectrum_bins: float | None = number("", "bins of the photon spectrum (CLs)", lo=1, default=None)
+
+    _NEEDS = {
+        "sigma_upper": ("sigma_95_pb",),
+        "chi2": ("sigma_sm_pb", "sigma_exp_pb", "delta_pb", "chi2_95"),
+        "z_br_upper": ("br_95",),
+        "z_inv_width": ("gamma_inv_95_GeV",),
+        "s2b": ("s2b_95", "background_rel_syst", "spectrum_bins"),
+        "cls": ("s2b_95", "background_rel_syst", "spectrum_bins"),
+    }
+
+    def __post_init__(self) -> None:
+        for key in self._NEEDS[self.criterion]:
+            if getattr(self, key) is None:
+                raise InputError(f"{key}: needed by criterion = {self.criterion!r}")
+        if self.spectrum_bins is not None and self.spectrum_bins != math.floor(self.spectrum_bins):
+            raise InputError(f"spectrum_bins: expected a whole number, got {self.spectrum_bins:g}")
+
+
+_TABLES: dict[str, type] = {
+    "card": CardInfo,
+    "beam": Beam,
+    "electroweak": Electroweak,
+    "detector": Detector,
+    "selection": Selection,
+    "limit": Limit,
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Card:
+    """A validated card. ``raw`` is the merged TOML content (after --set), as recorded in outputs."""
+
+    path: str
+    info: CardInfo
+    beam: Beam
+    electroweak: Electroweak
+    detector: Detector
+    selection: Selection
+    limit: Limit
+    raw: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    @property
+    def sqrt_s(self) -> float:
+        return self.beam.sqrt_s
+
+
+def parse_set(assignment: str) -> tuple[str, str, Any]:
+    """Split ``SECTION.KEY=VALUE``; VALUE is read as a TOML value, else kept as a string.
+
+    >>> parse_set("beam.sqrt_s=250")
+    ('beam', 'sqrt_s', 250)
+    >>> parse_set("detector.decay_volume=cylinder")
+    ('detector', 'decay_volume', 'cylinder')
+    """
+    target, sep, value = assignment.partition("=")
+    section, dot, key = target.strip().partition(".")
+    if not sep or not dot or not section or not key or "." in key:
+        raise InputError(f"--set {assignment!r}: expected SECTION.KEY=VALUE, e.g. beam.sqrt_s=250")
+    try:
+        parsed = tomllib.loads(f"v = {value.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        parsed = value.strip()
+    return section, key, parsed
+
+
+def parse_card(content: dict[str, Any], where: str, overrides: tuple[str, ...] = ()) -> Card:
+    """Validate card content (a parsed TOML document) with optional --set overrides."""
+    merged = {k: dict(v) if isinstance(v, dict) else v for k, v in content.items()}
+    for assignment in overrides:
+        section, key, value = parse_set(assignment)
+        if section not in _TABLES:
+            raise InputError(f"--set {assignment!r}: unknown table [{section}] (tables: {', '.join(_TABLES)})")
+        merged.setdefault(section, {})[key] = value
+    if overrides:
+        where = f"{where} (with --set {' '.join(overrides)})"
+    unknown = sorted(set(merged) - set(_TABLES))
+    if unknown:
+        raise InputError(f"{where}: unknown table [{unknown[0]}] (tables: {', '.join(_TABLES)})")
+    tables = {}
+    for name, cls in _TABLES.items():
+        if name not in merged:
+            raise InputError(f"{where}: missing table [{name}]")
+        tables[name] = parse_table(cls, merged[name], where, name, require_all=cls is Electroweak)
+    return Card(path=where, info=tables["card"], beam=tables["beam"], electroweak=tables["electroweak"],
+                detector=tables["detector"], selection=tables["selection"], limit=tables["limit"], raw=merged)
+
+
+def _card_dirs() -> list[Path]:
+    here = Path(__file__).resolve().parent
+    return [here / "cards", here.parent / "cards"]  # installed wheel, then a source checkout
+
+
+def card_names() -> tuple[str, ...]:
+    """The cards shipped with mcgen."""
+    return CARD_NAMES
+
+
+def resolve_card_path(card: str) -> Path:
+    """A card given as a path, or as a shipped card's name (``lep2_delphi``)."""
+    path = Path(card)
+    if path.is_file():
+        return path
+    stem = path.name.removesuffix(".toml")
+    if path.parent == Path(".") or path.parent.name == "cards":
+        for directory in _card_dirs():
+            candidate = directory / f"{stem}.toml"
+            if candidate.is_file():
+                return candidate
+    raise InputError(f"card not found: {card} (a TOML path, or one of: {', '.join(CARD_NAMES)})")
+
+
+def load_card(card: str | Path, overrides: tuple[str, ...] = ()) -> Card:
+    """Read and validate a card file (or a shipped card by name).
+
+    >>> load_card("lep2_delphi").beam.sqrt_s
+    205.4
+    """
+    path = resolve_card_path(str(card))
+    try:
+        content = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read the card: {exc}") from None
+    return parse_card(content, str(path), tuple(overrides))

@@ -1,0 +1,98 @@
+"""Physical constants, unit conversions and the electroweak inputs.
+
+Conversion factors come from ``hepunits``; lepton masses from ``particle`` (PDG).
+The electroweak inputs are configuration (every card has an ``[electroweak]`` table);
+their defaults are those of PHYSICS.md, which the source paper's numbers assume.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from functools import cached_property
+
+from hepunits import GeV, m as metre, picobarn
+from hepunits.constants import hbarc
+from particle import Particle
+
+from mcgen.errors import InputError
+from mcgen.schema import number
+
+__all__ = [
+    "GEV2_TO_PB",
+    "HBARC_GEV_M",
+    "G_FERMI",
+    "V_HIGGS",
+    "LEPTON_MASS",
+    "Electroweak",
+]
+
+GEV2_TO_PB: float = (hbarc**2 / GeV**2) / picobarn
+"""1 GeV^-2 in pb (0.3893793721e9)."""
+
+HBARC_GEV_M: float = hbarc / (GeV * metre)
+"""hbar c in GeV m (1.973269804e-16)."""
+
+G_FERMI: float = 1.1663788e-5
+"""Fermi constant in GeV^-2 (PDG 2024); fixes v for the Wilson-coefficient inputs."""
+
+V_HIGGS: float = (math.sqrt(2.0) * G_FERMI) ** -0.5
+"""Higgs vacuum expectation value v = (sqrt 2 G_F)^(-1/2) = 246.22 GeV."""
+
+LEPTON_MASS: dict[str, float] = {
+    flavour: Particle.from_pdgid(pdgid).mass * 1e-3 for flavour, pdgid in (("e", 11), ("mu", 13), ("tau", 15))
+}
+"""Charged-lepton masses in GeV by flavour (PDG, via ``particle``)."""
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Electroweak:
+    """Electroweak inputs (GeV). Defaults: PHYSICS.md (alpha(0), on-shell-like sin^2 theta_w).
+
+    >>> ew = Electroweak()
+    >>> round(ew.s_w, 5), round(ew.c_w, 5)
+    (0.48083, 0.87681)
+    """
+
+    alpha: float = number("", "fine-structure constant", lo=0, hi=1, lo_open=True, hi_open=True, default=1 / 137.036)
+    sin2_theta_w: float = number("", "sin^2 of the weak mixing angle", lo=0, hi=1, lo_open=True, hi_open=True, default=0.2312)
+    m_Z: float = number("GeV", "Z mass", lo=0, lo_open=True, default=91.1876)
+    Gamma_Z: float = number("GeV", "Z total width", lo=0, lo_open=True, default=2.4952)
+    m_W: float = number("GeV", "W mass", lo=0, lo_open=True, default=80.379)
+    Gamma_W: float = number("GeV", "W total width", lo=0, lo_open=True, default=2.085)
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            x = getattr(self, f.name)
+            if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x) or x <= 0:
+                raise InputError(f"{f.name}: expected a finite number > 0, got {x!r}")
+        if not 0 < self.sin2_theta_w < 1 or not 0 < self.alpha < 1:
+            raise InputError("sin2_theta_w and alpha must lie strictly between 0 and 1")
+
+    @classmethod
+    def from_pdg(cls, **overrides: float) -> Electroweak:
+        """Z and W masses and widths from the ``particle`` package's PDG table."""
+        z, w = Particle.from_pdgid(23), Particle.from_pdgid(24)
+        values = {"m_Z": z.mass * 1e-3, "Gamma_Z": z.width * 1e-3, "m_W": w.mass * 1e-3, "Gamma_W": w.width * 1e-3}
+        return cls(**(values | overrides))
+
+    @cached_property
+    def e(self) -> float:
+        """Positron charge, sqrt(4 pi alpha)."""
+        return math.sqrt(4 * math.pi * self.alpha)
+
+    @cached_property
+    def s_w(self) -> float:
+        return math.sqrt(self.sin2_theta_w)
+
+    @cached_property
+    def c_w(self) -> float:
+        return math.sqrt(1.0 - self.sin2_theta_w)
+
+    @cached_property
+    def g(self) -> float:
+        """SU(2) gauge coupling e / s_w."""
+        return self.e / self.s_w
+
+    def as_dict(self) -> dict[str, float]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}

@@ -1,0 +1,327 @@
+"""The dipole model: couplings, two-body widths of N, lifetimes and decay probabilities.
+
+Couplings are in GeV^-1. ``d_gamma`` is the overall scale (always > 0); the coupling
+structure is a = d_W/d_B in the unbroken phase, or one of the four benchmark scenarios
+(PHYSICS.md Table I)::
+
+    d_Z = d_gamma (a c_w - 2 s_w) / (2 c_w + a s_w)
+    d_W = sqrt(2) a d_gamma / (2 c_w + a s_w)        (charged-current dipole)
+
+Both diverge at a = -2 cot(theta_w), where d_gamma vanishes for finite (d_W, d_B): that
+point is refused with a clear message (give (d_W, d_B) close to it instead).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from mcgen.constants import HBARC_GEV_M, LEPTON_MASS, V_HIGGS, Electroweak
+from mcgen.errors import InputError
+
+__all__ = [
+    "FLAVOURS",
+    "SCENARIOS",
+    "Couplings",
+    "Model",
+    "Widths",
+    "singular_a",
+    "scenario_a",
+    "structure_from_a",
+    "couplings_from_unbroken",
+    "couplings_from_wilson",
+    "unbroken_from_couplings",
+    "make_model",
+    "width_nu_gamma",
+    "width_nu_z",
+    "width_lepton_w",
+    "widths",
+    "ctau_m",
+    "two_body_momentum",
+    "decay_length_m",
+    "prob_decay_between",
+    "prob_decay_inside",
+    "prob_decay_outside",
+]
+
+FLAVOURS: tuple[str, ...] = ("e", "mu", "tau")
+SCENARIOS: tuple[str, ...] = ("I", "II", "III", "IV")
+
+
+@dataclasses.dataclass(frozen=True)
+class Couplings:
+    """Broken-phase dipole couplings in GeV^-1: photon, Z and charged-current (W)."""
+
+    d_gamma: float
+    d_Z: float
+    d_W: float
+
+    def scaled(self, factor: float) -> Couplings:
+        """All three couplings times ``factor`` (the structure is kept)."""
+        return Couplings(self.d_gamma * factor, self.d_Z * factor, self.d_W * factor)
+
+    def as_dict(self) -> dict[str, float]:
+        return dataclasses.asdict(self)
+
+
+def singular_a(ew: Electroweak) -> float:
+    """The coupling ratio a = -2 cot(theta_w) where d_Z and d_W diverge at fixed d_gamma."""
+    return -2.0 * ew.c_w / ew.s_w
+
+
+def scenario_a(scenario: str, ew: Electroweak) -> float:
+    """a = d_W/d_B of a benchmark scenario (II is a -> infinity).
+
+    >>> ew = Electroweak()
+    >>> [round(scenario_a(s, ew), 4) for s in ("I", "III", "IV")]
+    [0.0, 1.0968, -1.0968]
+    """
+    table = {"I": 0.0, "II": math.inf, "III": 2 * ew.s_w / ew.c_w, "IV": -2 * ew.s_w / ew.c_w}
+    if scenario not in table:
+        raise InputError(f"unknown scenario {scenario!r}: expected one of I, II, III, IV")
+    return table[scenario]
+
+
+def structure_from_a(a: float, ew: Electroweak) -> Couplings:
+    """Couplings for d_gamma = 1 at a given a = d_W/d_B (a = +-inf allowed: scenario II).
+
+    >>> c = structure_from_a(0.0, Electroweak())   # scenario I: d_Z = -tan(theta_w)
+    >>> round(c.d_Z, 6), c.d_W
+    (-0.548387, 0.0)
+    """
+    if math.isnan(a):
+        raise InputError("a = d_W/d_B must be a number, got nan")
+    if math.isinf(a):
+        return Couplings(1.0, ew.c_w / ew.s_w, math.sqrt(2.0) / ew.s_w)
+    denominator = 2 * ew.c_w + a * ew.s_w
+    if abs(denominator) <= 1e-12 * (2 * ew.c_w + abs(a) * ew.s_w):
+        raise InputError(
+            f"a = {a:g} is the singular point a = -2 cot(theta_w) = {singular_a(ew):.6g}, "
+            "where d_gamma vanishes for finite (d_W, d_B): give --dw/--db instead"
+        )
+    return Couplings(1.0, (a * ew.c_w - 2 * ew.s_w) / denominator, math.sqrt(2.0) * a / denominator)
+
+
+def couplings_from_unbroken(d_W: float, d_B: float, ew: Electroweak, v: float = V_HIGGS) -> Couplings:
+    """Broken-phase couplings from the unbroken-phase SU(2) and U(1) dipoles (GeV^-2).
+
+    d_gamma = (v/sqrt 2)(d_B c_w + d_W s_w / 2), d_Z = (v/sqrt 2)(d_W c_w / 2 - d_B s_w),
+    and the charged-current dipole v d_W / 2.
+    """
+    for name, x in (("d_W", d_W), ("d_B", d_B)):
+        if not math.isfinite(x):
+            raise InputError(f"{name} must be finite, got {x!r}")
+    k = v / math.sqrt(2.0)
+    d_gamma = k * (d_B * ew.c_w + d_W * ew.s_w / 2)
+    if not d_gamma > 0:
+        raise InputError(
+            f"(d_W, d_B) = ({d_W:g}, {d_B:g}) give d_gamma = {d_gamma:g}: mcgen needs d_gamma > 0 "
+            "(flip the sign of both to flip the overall sign)"
+        )
+    return Couplings(d_gamma, k * (d_W * ew.c_w / 2 - d_B * ew.s_w), v * d_W / 2)
+
+
+def couplings_from_wilson(C_W: float, C_B: float, Lambda: float, ew: Electroweak, v: float = V_HIGGS) -> Couplings:
+    """Couplings from Wilson coefficients: d_W = C_W/Lambda^2, d_B = C_B/Lambda^2 (Lambda in GeV)."""
+    if not (math.isfinite(Lambda) and Lambda > 0):
+        raise InputError(f"Lambda must be a finite number > 0 (GeV), got {Lambda!r}")
+    return couplings_from_unbroken(C_W / Lambda**2, C_B / Lambda**2, ew, v)
+
+
+def unbroken_from_couplings(c: Couplings, ew: Electroweak, v: float = V_HIGGS) -> tuple[float, float]:
+    """(d_W, d_B) in GeV^-2 that give the neutral couplings (d_gamma, d_Z); inverse of the map above."""
+    k = math.sqrt(2.0) / v
+    return 2 * k * (ew.s_w * c.d_gamma + ew.c_w * c.d_Z), k * (ew.c_w * c.d_gamma - ew.s_w * c.d_Z)
+
+
+@dataclasses.dataclass(frozen=True)
+class Model:
+    """One HNL hypothesis: mass (GeV), couplings, active flavour, and how the structure was given."""
+
+    mass: float
+    couplings: Couplings
+    flavour: str
+    a: float
+    scenario: str | None = None
+
+    @property
+    def lepton_mass(self) -> float:
+        return LEPTON_MASS[self.flavour]
+
+    def describe(self) -> dict[str, object]:
+        """The model as recorded in every output (a = null means a -> infinity)."""
+        return {
+            "mass_GeV": self.mass,
+            "d_gamma": self.couplings.d_gamma,
+            "a": self.a if math.isfinite(self.a) else None,
+            "scenario": self.scenario,
+            "flavor": self.flavour,
+        }
+
+
+def _check_positive(name: str, x: object, unit: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x) or x <= 0:
+        raise InputError(f"{name} must be a finite number > 0{unit}, got {x!r}")
+    return float(x)
+
+
+def make_model(
+    mass: float,
+    flavour: str,
+    ew: Electroweak,
+    *,
+    d_gamma: float | None = None,
+    scenario: str | None = None,
+    a: float | None = None,
+    d_W: float | None = None,
+    d_B: float | None = None,
+) -> Model:
+    """Validated model from exactly one structure: a scenario, a, or (d_W, d_B).
+
+    With a scenario or a, ``d_gamma`` is the scale; (d_W, d_B) fix d_gamma themselves.
+
+    >>> m = make_model(100.0, "e", Electroweak(), d_gamma=1e-5, scenario="III")
+    >>> round(m.couplings.d_Z, 20)
+    0.0
+    """
+    mass = _check_positive("the mass", mass, " (GeV)")
+    if flavour not in FLAVOURS:
+        raise InputError(f"unknown flavour {flavour!r}: expected one of e, mu, tau")
+    given = [name for name, x in (("scenario", scenario), ("a", a)) if x is not None]
+    if d_W is not None or d_B is not None:
+        given.append("(d_W, d_B)")
+    if len(given) != 1:
+        raise InputError(
+            "give the coupling structure exactly once: --scenario, --a, or --dw with --db"
+            + (f" (got {', '.join(given)})" if given else "")
+        )
+    if given[0] == "(d_W, d_B)":
+        if d_W is None or d_B is None:
+            raise InputError("--dw and --db go together")
+        if d_gamma is not None:
+            raise InputError("--dgamma conflicts with --dw/--db, which fix d_gamma themselves")
+        couplings = couplings_from_unbroken(d_W, d_B, ew)
+        return Model(mass, couplings, flavour, d_W / d_B if d_B != 0 else math.inf)
+    if d_gamma is None:
+        raise InputError("--dgamma is required with --scenario or --a")
+    d_gamma = _check_positive("d_gamma", d_gamma, " (GeV^-1; signs enter through a)")
+    if scenario is not None:
+        a = scenario_a(scenario, ew)
+    assert a is not None
+    return Model(mass, structure_from_a(a, ew).scaled(d_gamma), flavour, a, scenario)
+
+
+# --- two-body widths (PHYSICS.md section 2), vectorised in the mass ----------------------
+
+
+def width_nu_gamma(m: ArrayLike, d_gamma: float) -> np.ndarray:
+    """Gamma(N -> nu gamma) = d_gamma^2 m^3 / (4 pi), GeV.
+
+    >>> float(width_nu_gamma(1.0, 1e-3)) * 4 * math.pi
+    1e-06
+    """
+    m = np.asarray(m, dtype=float)
+    return d_gamma**2 * m**3 / (4 * np.pi)
+
+
+def width_nu_z(m: ArrayLike, d_Z: float, m_Z: float) -> np.ndarray:
+    """Gamma(N -> nu Z) = d_Z^2 (m^2 - M_Z^2)^2 (2 m^2 + M_Z^2) / (8 pi m^3) above threshold."""
+    m = np.asarray(m, dtype=float)
+    open_ = m > m_Z
+    mm = np.where(open_, m, 2 * m_Z)  # keeps the closed branch finite
+    w = d_Z**2 * (mm**2 - m_Z**2) ** 2 * (2 * mm**2 + m_Z**2) / (8 * np.pi * mm**3)
+    return np.where(open_, w, 0.0)
+
+
+def _kallen(a: np.ndarray, b: float, c: float) -> np.ndarray:
+    return a**2 + b**2 + c**2 - 2 * (a * b + a * c + b * c)
+
+
+def width_lepton_w(m: ArrayLike, d_W: float, m_W: float, m_l: float) -> np.ndarray:
+    """Gamma(N -> l- W+) with the charged-lepton mass, GeV (one charge state).
+
+    d_W^2 / (8 pi m^3) * lambda^(1/2)(m^2, M_W^2, m_l^2)
+        * [(m^2 - M_W^2)(2 m^2 + M_W^2) + m_l^2 (2 m_l^2 - 4 m^2 - M_W^2)]
+
+    (PHYSICS.md prints 2 m_l^2 before the last bracket and (m^2 + (M_W - m_l)^2) inside
+    the square root; the explicit spin sum in tests/ gives the form above.)
+    """
+    m = np.asarray(m, dtype=float)
+    open_ = m > m_W + m_l
+    mm = np.where(open_, m, 2 * (m_W + m_l))
+    m2, w2, l2 = mm**2, m_W**2, m_l**2
+    bracket = (m2 - w2) * (2 * m2 + w2) + l2 * (2 * l2 - 4 * m2 - w2)
+    width = d_W**2 / (8 * np.pi * mm**3) * np.sqrt(np.maximum(_kallen(m2, w2, l2), 0.0)) * bracket
+    return np.where(open_, width, 0.0)
+
+
+@dataclasses.dataclass(frozen=True)
+class Widths:
+    """Partial and total widths of N in GeV, and Br(N -> nu gamma)."""
+
+    nu_gamma: float
+    nu_Z: float
+    l_W: float
+
+    @property
+    def total(self) -> float:
+        return self.nu_gamma + self.nu_Z + self.l_W
+
+    @property
+    def br_nu_gamma(self) -> float:
+        return self.nu_gamma / self.total
+
+    def as_dict(self) -> dict[str, float]:
+        return {"nu_gamma": self.nu_gamma, "nu_Z": self.nu_Z, "l_W": self.l_W, "total": self.total}
+
+
+def widths(model: Model, ew: Electroweak) -> Widths:
+    """Two-body widths of N (a Dirac N decays to l- W+ only; Nbar to l+ W-: same width)."""
+    c = model.couplings
+    return Widths(
+        float(width_nu_gamma(model.mass, c.d_gamma)),
+        float(width_nu_z(model.mass, c.d_Z, ew.m_Z)),
+        float(width_lepton_w(model.mass, c.d_W, ew.m_W, model.lepton_mass)),
+    )
+
+
+# --- lifetime and displacement ------------------------------------------------------------
+
+
+def ctau_m(total_width: ArrayLike) -> np.ndarray:
+    """Proper decay length c tau = hbar c / Gamma in metres."""
+    return HBARC_GEV_M / np.asarray(total_width, dtype=float)
+
+
+def two_body_momentum(sqrt_s: ArrayLike, m: ArrayLike) -> np.ndarray:
+    """|p_N| in e+e- -> N nubar at rest: (s - m^2) / (2 sqrt s), GeV."""
+    sqrt_s = np.asarray(sqrt_s, dtype=float)
+    return (sqrt_s**2 - np.asarray(m, dtype=float) ** 2) / (2 * sqrt_s)
+
+
+def decay_length_m(p: ArrayLike, m: ArrayLike, total_width: ArrayLike) -> np.ndarray:
+    """Lab decay length beta gamma c tau = |p| / (m Gamma) * hbar c, metres."""
+    return np.asarray(p, dtype=float) / np.asarray(m, dtype=float) * ctau_m(total_width)
+
+
+def prob_decay_between(l1: ArrayLike, l2: ArrayLike, length: ArrayLike) -> np.ndarray:
+    """P(l1 < flight distance < l2) = exp(-l1/L) - exp(-l2/L), accurate for l << L.
+
+    >>> float(prob_decay_between(0.0, 1.0, 1e9))   # 1 - exp(-1e-9)
+    1e-09
+    """
+    l1, l2, length = (np.asarray(x, dtype=float) for x in (l1, l2, length))
+    return -np.exp(-l1 / length) * np.expm1(-(l2 - l1) / length)
+
+
+def prob_decay_inside(l_D: ArrayLike, length: ArrayLike) -> np.ndarray:
+    """P(the decay happens before flight distance l_D)."""
+    return prob_decay_between(0.0, l_D, length)
+
+
+def prob_decay_outside(l_D: ArrayLike, length: ArrayLike) -> np.ndarray:
+    """P(the decay happens beyond flight distance l_D) = exp(-l_D/L)."""
+    return np.exp(-np.asarray(l_D, dtype=float) / np.asarray(length, dtype=float))

@@ -1,0 +1,235 @@
+"""Independent reference: tree amplitudes from explicit Dirac matrices (numpy).
+
+Nothing here imports mcgen. The Feynman rules are written out from the Lagrangian
+of PHYSICS.md section 1 with FeynRules/MadGraph Standard-Model conventions
+(D = d - i e Q A - i g/c_w (T3 P_L - Q s_w^2) Z - i g/sqrt2 (W+ T+ + W- T-)):
+
+- photon-electron vertex  i e Q gamma^mu            (Q = -1)
+- Z-electron vertex       i g/c_w gamma^mu (gL P_L + gR P_R), gL = -1/2 + s_w^2, gR = s_w^2
+- W-electron-neutrino     i g/sqrt2 gamma^mu P_L
+- dipole vertex for an incoming boson momentum q: 2 d sigma^{mu nu} q_mu P_L
+  (d = d_gamma for the photon, -d_Z for the Z, d_W for the W)
+
+Spinors are the textbook Dirac-representation ones summed over a fixed spin basis,
+so spin sums are explicit sums of |amplitude|^2 and never use a trace identity.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+I2 = np.eye(2, dtype=complex)
+Z2 = np.zeros((2, 2), dtype=complex)
+PAULI = [
+    np.array([[0, 1], [1, 0]], dtype=complex),
+    np.array([[0, -1j], [1j, 0]], dtype=complex),
+    np.array([[1, 0], [0, -1]], dtype=complex),
+]
+G0 = np.block([[I2, Z2], [Z2, -I2]])
+GAMMA = [G0] + [np.block([[Z2, s], [-s, Z2]]) for s in PAULI]
+G5 = 1j * GAMMA[0] @ GAMMA[1] @ GAMMA[2] @ GAMMA[3]
+ONE = np.eye(4, dtype=complex)
+PL = (ONE - G5) / 2
+PR = (ONE + G5) / 2
+METRIC = np.diag([1.0, -1.0, -1.0, -1.0])
+# sigma^{mu nu} = i/2 [gamma^mu, gamma^nu] (upper indices)
+SIGMA = [[0.5j * (GAMMA[m] @ GAMMA[n] - GAMMA[n] @ GAMMA[m]) for n in range(4)] for m in range(4)]
+
+GEV2_TO_PB = 0.3893793721e9
+
+
+def lower(p):
+    return METRIC @ np.asarray(p, dtype=float)
+
+
+def slash(p):
+    pl = lower(p)
+    return sum(GAMMA[m] * pl[m] for m in range(4))
+
+
+def dot(p, q):
+    return float(np.asarray(p) @ METRIC @ np.asarray(q))
+
+
+def bar(spinor):
+    return spinor.conj() @ G0
+
+
+def _two_spinors():
+    return [np.array([1, 0], dtype=complex), np.array([0, 1], dtype=complex)]
+
+
+def u_spinors(p, m):
+    """Particle spinors u(p, s) for s in a fixed basis (Dirac representation)."""
+    e, px = p[0], np.asarray(p[1:])
+    sp = sum(PAULI[i] * px[i] for i in range(3))
+    n = np.sqrt(e + m)
+    return [np.concatenate([n * chi, sp @ chi / n]) for chi in _two_spinors()]
+
+
+def v_spinors(p, m):
+    """Antiparticle spinors v(p, s)."""
+    e, px = p[0], np.asarray(p[1:])
+    sp = sum(PAULI[i] * px[i] for i in range(3))
+    n = np.sqrt(e + m)
+    return [np.concatenate([sp @ eta / n, n * eta]) for eta in _two_spinors()]
+
+
+def dipole_vertex(q):
+    """Dirac-matrix-valued 4-vector (upper index nu): 2 sigma^{mu nu} q_mu P_L."""
+    ql = lower(q)
+    return [2 * sum(SIGMA[m][n] * ql[m] for m in range(4)) @ PL for n in range(4)]
+
+
+def contract(a, b):
+    """a^mu b_mu for two lists of complex numbers with upper indices."""
+    return sum(METRIC[m, m] * a[m] * b[m] for m in range(4))
+
+
+def two_body_momenta(sqrt_s, m1, m2, cos_theta, phi=0.0):
+    """CM momenta of the incoming e-(+z), e+(-z) and outgoing particles 1 and 2."""
+    s = sqrt_s**2
+    e_beam = sqrt_s / 2
+    p1 = np.array([e_beam, 0, 0, e_beam])
+    p2 = np.array([e_beam, 0, 0, -e_beam])
+    k = np.sqrt((s - (m1 + m2) ** 2) * (s - (m1 - m2) ** 2)) / (2 * sqrt_s)
+    e1 = np.sqrt(k**2 + m1**2)
+    e2 = np.sqrt(k**2 + m2**2)
+    sin_theta = np.sqrt(1 - cos_theta**2)
+    n = np.array([sin_theta * np.cos(phi), sin_theta * np.sin(phi), cos_theta])
+    return p1, p2, np.concatenate([[e1], k * n]), np.concatenate([[e2], -k * n]), k
+
+
+class EW:
+    """Electroweak inputs (the PHYSICS.md defaults unless given)."""
+
+    def __init__(self, alpha=1 / 137.036, sin2w=0.2312, mz=91.1876, gz=2.4952, mw=80.379):
+        self.alpha, self.sin2w, self.mz, self.gz, self.mw = alpha, sin2w, mz, gz, mw
+        self.e = np.sqrt(4 * np.pi * alpha)
+        self.sw = np.sqrt(sin2w)
+        self.cw = np.sqrt(1 - sin2w)
+        self.g = self.e / self.sw
+        self.gl = -0.5 + sin2w
+        self.gr = sin2w
+
+
+def production_amplitudes(ew, sqrt_s, m, cos_theta, d_gamma, d_z, d_w, *, photon=True, zboson=True, wboson=True):
+    """Helicity-basis amplitudes M(s_e-, s_e+, s_N, s_nubar) for e-(p1) e+(p2) -> N(k1) nubar(k2).
+
+    Photon and Z in the s channel, W in the t channel (flavour e). The t-channel term
+    carries the relative minus sign of the exchanged fermion lines (as in Bhabha
+    scattering): s pairs (e+ e-)(N nubar), t pairs (N e-)(e+ nubar).
+    """
+    p1, p2, k1, k2, _ = two_body_momenta(sqrt_s, m, 0.0, cos_theta, phi=0.3)
+    s = sqrt_s**2
+    q_s = p1 + p2
+    q_t = k1 - p1  # momentum flowing into the N vertex from the W
+    t = dot(q_t, q_t)
+    dip_s = dipole_vertex(q_s)
+    dip_t = dipole_vertex(q_t)
+    prop_gamma = 1.0 / s
+    prop_z = 1.0 / (s - ew.mz**2 + 1j * ew.mz * ew.gz)
+    prop_w = 1.0 / (t - ew.mw**2)
+    zcoup = [ew.g / ew.cw * GAMMA[n] @ (ew.gl * PL + ew.gr * PR) for n in range(4)]
+    amps = {}
+    for (a, ue), (b, ve), (c, un), (d, vn) in itertools.product(
+        enumerate(u_spinors(p1, 0.0)),
+        enumerate(v_spinors(p2, 0.0)),
+        enumerate(u_spinors(k1, m)),
+        enumerate(v_spinors(k2, 0.0)),
+    ):
+        n_s = [bar(un) @ dip_s[n] @ vn for n in range(4)]
+        amp = 0j
+        if photon:
+            j = [bar(ve) @ GAMMA[n] @ ue for n in range(4)]
+            # i M = (i e Q)(-i g/s)(2 d_gamma) J.N  with Q = -1
+            amp += -ew.e * d_gamma * prop_gamma * contract(j, n_s)
+        if zboson:
+            j = [bar(ve) @ zcoup[n] @ ue for n in range(4)]
+            amp += (-d_z) * prop_z * contract(j, n_s)
+        if wboson:
+            n_t = [bar(un) @ dip_t[n] @ ue for n in range(4)]
+            j_t = [bar(ve) @ (ew.g / np.sqrt(2) * GAMMA[n] @ PL) @ vn for n in range(4)]
+            # W propagator -i (g - q q / M^2)/(t - M^2); the q q part vanishes on the dipole side
+            qt_l = lower(q_t)
+            q_nt = sum(qt_l[n] * n_t[n] for n in range(4))
+            q_jt = sum(qt_l[n] * j_t[n] for n in range(4))
+            amp -= d_w * prop_w * (contract(n_t, j_t) - q_nt * q_jt / ew.mw**2)
+        amps[(a, b, c, d)] = amp
+    return amps
+
+
+def production_msq(ew, sqrt_s, m, cos_theta, d_gamma, d_z, d_w, **which):
+    """Spin-averaged |M|^2 for e+e- -> N nubar at one angle."""
+    amps = production_amplitudes(ew, sqrt_s, m, cos_theta, d_gamma, d_z, d_w, **which)
+    return sum(abs(a) ** 2 for a in amps.values()) / 4
+
+
+def production_sigma_pb(ew, sqrt_s, m, d_gamma, d_z, d_w, n_points=48, **which):
+    """sigma(e+e- -> N nubar) in pb by Gauss-Legendre quadrature over cos(theta)."""
+    x, w = np.polynomial.legendre.leggauss(n_points)
+    s = sqrt_s**2
+    k = (s - m**2) / (2 * sqrt_s)
+    msq = np.array([production_msq(ew, sqrt_s, m, c, d_gamma, d_z, d_w, **which) for c in x])
+    # sigma = 1/(2s) * k/(16 pi^2 sqrt s) * 2 pi * int dcos |M|^2
+    return float(k / (16 * np.pi * s * sqrt_s) * (w @ msq) * GEV2_TO_PB)
+
+
+def polarisation_vectors(q, mass):
+    """Physical polarisation 4-vectors (real basis) of a vector boson with momentum q."""
+    qv = np.asarray(q[1:], dtype=float)
+    mod = np.linalg.norm(qv)
+    n = qv / mod
+    trial = np.array([1.0, 0.0, 0.0]) if abs(n[0]) < 0.9 else np.array([0.0, 1.0, 0.0])
+    e1 = np.cross(n, trial)
+    e1 /= np.linalg.norm(e1)
+    e2 = np.cross(n, e1)
+    pols = [np.concatenate([[0.0], e1]), np.concatenate([[0.0], e2])]
+    if mass > 0:
+        pols.append(np.concatenate([[mod / mass], q[0] / mass * n]))
+    return pols
+
+
+def _decay_momenta(m_parent, m1, m2, cos_theta=0.37, phi=1.1):
+    k = np.sqrt((m_parent**2 - (m1 + m2) ** 2) * (m_parent**2 - (m1 - m2) ** 2)) / (2 * m_parent)
+    st = np.sqrt(1 - cos_theta**2)
+    n = np.array([st * np.cos(phi), st * np.sin(phi), cos_theta])
+    p1 = np.concatenate([[np.hypot(k, m1)], k * n])
+    p2 = np.concatenate([[np.hypot(k, m2)], -k * n])
+    return p1, p2, k
+
+
+def n_decay_width(m, d, boson_mass=0.0, lepton_mass=0.0):
+    """Gamma(N -> f V) for the dipole  d fbar P_R sigma^{mu nu} N V_{mu nu}  by explicit spin sums.
+
+    f is the nu (massless) or the charged lepton; V the photon, Z or W."""
+    p_f, q, k = _decay_momenta(m, lepton_mass, boson_mass)
+    pN = np.array([m, 0.0, 0.0, 0.0])
+    ql = lower(q)
+    # outgoing boson: vertex -2 d P_R sigma^{mu nu} q_mu eps*_nu
+    total = 0.0
+    for eps in polarisation_vectors(q, boson_mass):
+        el = lower(eps)
+        vertex = -2 * d * PR @ sum(SIGMA[a][b] * ql[a] * el[b] for a in range(4) for b in range(4))
+        for uN in u_spinors(pN, m):
+            for uf in u_spinors(p_f, lepton_mass):
+                total += abs(bar(uf) @ vertex @ uN) ** 2
+    return k / (8 * np.pi * m**2) * total / 2
+
+
+def z_to_n_nubar_width(ew, m, d_z):
+    """Gamma(Z -> N nubar) from  -d_Z Nbar sigma^{mu nu} P_L nu Z_{mu nu}  by explicit spin sums."""
+    k1, k2, k = _decay_momenta(ew.mz, m, 0.0)
+    q = np.array([ew.mz, 0.0, 0.0, 0.0])
+    ql = lower(q)
+    total = 0.0
+    q_moving = np.array([ew.mz, 0.0, 0.0, 1e-9])  # a rest-frame basis of three polarisations
+    for eps in polarisation_vectors(q_moving, ew.mz):
+        el = lower(eps)
+        vertex = -2 * d_z * sum(SIGMA[a][b] * ql[a] * el[b] for a in range(4) for b in range(4)) @ PL
+        for uN in u_spinors(k1, m):
+            for vn in v_spinors(k2, 0.0):
+                total += abs(bar(uN) @ vertex @ vn) ** 2
+    return k / (8 * np.pi * ew.mz**2) * total / 3
