@@ -17,7 +17,7 @@ from typing import Any
 
 from mcgen.constants import Electroweak
 from mcgen.errors import InputError
-from mcgen.schema import choice, number, parse_table, text
+from mcgen.schema import choice, key_name, number, parse_table, text
 
 __all__ = ["Card", "CardInfo", "Beam", "Detector", "Selection", "Limit", "load_card", "parse_card", "card_names", "parse_set"]
 
@@ -189,13 +189,14 @@ def parse_card(content: dict[str, Any], where: str, overrides: tuple[str, ...] =
     for assignment in overrides:
         section, key, value = parse_set(assignment)
         if section not in _TABLES:
-            raise InputError(f"--set {assignment!r}: unknown table [{section}] (tables: {', '.join(_TABLES)})")
+            raise InputError(f"--set {assignment!r}: unknown table [{key_name(section)}] (tables: {', '.join(_TABLES)})")
         merged.setdefault(section, {})[key] = value
     if overrides:
-        where = f"{where} (with --set {' '.join(overrides)})"
+        shown = " ".join(o if o.isprintable() else repr(o) for o in overrides)
+        where = f"{where} (with --set {shown})"
     unknown = sorted(set(merged) - set(_TABLES))
     if unknown:
-        raise InputError(f"{where}: unknown table [{unknown[0]}] (tables: {', '.join(_TABLES)})")
+        raise InputError(f"{where}: unknown table [{key_name(unknown[0])}] (tables: {', '.join(_TABLES)})")
     tables = {}
     for name, cls in _TABLES.items():
         if name not in merged:

@@ -24,6 +24,8 @@ from mcgen.errors import InputError
 
 __all__ = [
     "FLAVOURS",
+    "MASS_RANGE_GEV",
+    "D_GAMMA_RANGE",
     "SCENARIOS",
     "Couplings",
     "Model",
@@ -48,6 +50,10 @@ __all__ = [
 ]
 
 FLAVOURS: tuple[str, ...] = ("e", "mu", "tau")
+MASS_RANGE_GEV = (1e-6, 1e5)
+"""m_N accepted (1 keV to 100 TeV): far beyond any collider on both sides, and no under/overflow."""
+D_GAMMA_RANGE = (1e-30, 10.0)
+"""d_gamma accepted (GeV^-1): up to a new-physics scale of 0.1 GeV, down to far below any reach."""
 SCENARIOS: tuple[str, ...] = ("I", "II", "III", "IV")
 
 
@@ -96,12 +102,17 @@ def structure_from_a(a: float, ew: Electroweak) -> Couplings:
         raise InputError("a = d_W/d_B must be a number, got nan")
     if math.isinf(a):
         return Couplings(1.0, ew.c_w / ew.s_w, math.sqrt(2.0) / ew.s_w)
-    denominator = 2 * ew.c_w + a * ew.s_w
-    if abs(denominator) <= 1e-12 * (2 * ew.c_w + abs(a) * ew.s_w):
+    # divide through by a when |a| > 1 so that huge a neither overflows nor loses digits
+    big = abs(a) > 1
+    denominator = 2 * ew.c_w / a + ew.s_w if big else 2 * ew.c_w + a * ew.s_w
+    scale = 2 * ew.c_w / abs(a) + ew.s_w if big else 2 * ew.c_w + abs(a) * ew.s_w
+    if abs(denominator) <= 1e-12 * scale:
         raise InputError(
             f"a = {a:g} is the singular point a = -2 cot(theta_w) = {singular_a(ew):.6g}, "
             "where d_gamma vanishes for finite (d_W, d_B): give --dw/--db instead"
         )
+    if big:
+        return Couplings(1.0, (ew.c_w - 2 * ew.s_w / a) / denominator, math.sqrt(2.0) / denominator)
     return Couplings(1.0, (a * ew.c_w - 2 * ew.s_w) / denominator, math.sqrt(2.0) * a / denominator)
 
 
@@ -168,6 +179,12 @@ def _check_positive(name: str, x: object, unit: str) -> float:
     return float(x)
 
 
+def _check_scale(d_gamma: float) -> None:
+    lo, hi = D_GAMMA_RANGE
+    if not lo <= d_gamma <= hi:
+        raise InputError(f"d_gamma = {d_gamma:g} GeV^-1 is outside the supported range [{lo:g}, {hi:g}] GeV^-1")
+
+
 def make_model(
     mass: float,
     flavour: str,
@@ -188,6 +205,8 @@ def make_model(
     0.0
     """
     mass = _check_positive("the mass", mass, " (GeV)")
+    if not MASS_RANGE_GEV[0] <= mass <= MASS_RANGE_GEV[1]:
+        raise InputError(f"the mass must lie in [{MASS_RANGE_GEV[0]:g}, {MASS_RANGE_GEV[1]:g}] GeV, got {mass:g}")
     if flavour not in FLAVOURS:
         raise InputError(f"unknown flavour {flavour!r}: expected one of e, mu, tau")
     given = [name for name, x in (("scenario", scenario), ("a", a)) if x is not None]
@@ -204,10 +223,12 @@ def make_model(
         if d_gamma is not None:
             raise InputError("--dgamma conflicts with --dw/--db, which fix d_gamma themselves")
         couplings = couplings_from_unbroken(d_W, d_B, ew)
+        _check_scale(couplings.d_gamma)
         return Model(mass, couplings, flavour, d_W / d_B if d_B != 0 else math.inf)
     if d_gamma is None:
         raise InputError("--dgamma is required with --scenario or --a")
     d_gamma = _check_positive("d_gamma", d_gamma, " (GeV^-1; signs enter through a)")
+    _check_scale(d_gamma)
     if scenario is not None:
         a = scenario_a(scenario, ew)
     assert a is not None
@@ -310,8 +331,8 @@ def decay_length_m(p: ArrayLike, m: ArrayLike, total_width: ArrayLike) -> np.nda
 def prob_decay_between(l1: ArrayLike, l2: ArrayLike, length: ArrayLike) -> np.ndarray:
     """P(l1 < flight distance < l2) = exp(-l1/L) - exp(-l2/L), accurate for l << L.
 
-    >>> float(prob_decay_between(0.0, 1.0, 1e9))   # 1 - exp(-1e-9)
-    1e-09
+    >>> float(prob_decay_between(0.0, 1.0, 1e9))   # 1 - exp(-1e-9) = 1e-9 - 5e-19
+    9.999999995e-10
     """
     l1, l2, length = (np.asarray(x, dtype=float) for x in (l1, l2, length))
     return -np.exp(-l1 / length) * np.expm1(-(l2 - l1) / length)

@@ -14,7 +14,7 @@ from typing import Any
 
 from mcgen.errors import InputError
 
-__all__ = ["number", "choice", "text", "parse_table", "describe"]
+__all__ = ["number", "choice", "text", "parse_table", "describe", "key_name"]
 
 _REQUIRED = dataclasses.MISSING
 
@@ -61,6 +61,11 @@ def describe(f: dataclasses.Field) -> str:
     return f"a finite number{(' ' + rng) if rng else ''}{unit}"
 
 
+def key_name(key: object) -> str:
+    """A key as it appears in a message: plain if it is a simple name, else quoted (one line)."""
+    return key if isinstance(key, str) and key.isidentifier() else repr(key)
+
+
 def _check_value(f: dataclasses.Field, value: Any) -> Any:
     """The validated value, or None when it does not fit the field."""
     m = f.metadata
@@ -103,7 +108,7 @@ def parse_table(cls: type, table: Any, where: str, name: str, *, require_all: bo
     fields = {f.name: f for f in dataclasses.fields(cls)}
     unknown = sorted(set(table) - set(fields))
     if unknown:
-        raise InputError(f"{where}: unknown key [{name}] {unknown[0]} (allowed: {', '.join(fields)})")
+        raise InputError(f"{where}: unknown key [{name}] {key_name(unknown[0])} (allowed: {', '.join(fields)})")
     values = {}
     for key, f in fields.items():
         if key not in table:

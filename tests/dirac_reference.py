@@ -37,8 +37,6 @@ METRIC = np.diag([1.0, -1.0, -1.0, -1.0])
 # sigma^{mu nu} = i/2 [gamma^mu, gamma^nu] (upper indices)
 SIGMA = [[0.5j * (GAMMA[m] @ GAMMA[n] - GAMMA[n] @ GAMMA[m]) for n in range(4)] for m in range(4)]
 
-GEV2_TO_PB = 0.3893793721e9
-
 
 def lower(p):
     return METRIC @ np.asarray(p, dtype=float)
@@ -77,12 +75,6 @@ def v_spinors(p, m):
     return [np.concatenate([sp @ eta / n, n * eta]) for eta in _two_spinors()]
 
 
-def dipole_vertex(q):
-    """Dirac-matrix-valued 4-vector (upper index nu): 2 sigma^{mu nu} q_mu P_L."""
-    ql = lower(q)
-    return [2 * sum(SIGMA[m][n] * ql[m] for m in range(4)) @ PL for n in range(4)]
-
-
 def contract(a, b):
     """a^mu b_mu for two lists of complex numbers with upper indices."""
     return sum(METRIC[m, m] * a[m] * b[m] for m in range(4))
@@ -115,32 +107,41 @@ class EW:
         self.gr = sin2w
 
 
-def production_amplitudes(ew, sqrt_s, m, cos_theta, d_gamma, d_z, d_w, *, photon=True, zboson=True, wboson=True):
-    """Helicity-basis amplitudes M(s_e-, s_e+, s_N, s_nubar) for e-(p1) e+(p2) -> N(k1) nubar(k2).
+def production_amplitudes(ew, sqrt_s, m, cos_theta, d_gamma, d_z, d_w, *, photon=True, zboson=True, wboson=True, conjugate=False):
+    """Amplitudes M(s_e-, s_e+, s_1, s_2) for e-(p1) e+(p2) -> N(k1) nubar(k2), or with
+    ``conjugate`` for e-(p1) e+(p2) -> Nbar(k1) nu(k2); k1 at polar angle theta to the e-.
 
     Photon and Z in the s channel, W in the t channel (flavour e). The t-channel term
     carries the relative minus sign of the exchanged fermion lines (as in Bhabha
     scattering): s pairs (e+ e-)(N nubar), t pairs (N e-)(e+ nubar).
+    N nubar: dipole vertex 2 d sigma q P_L between ubar(N) and v(nubar); the W is emitted
+    by the e- (vertex ubar(N) 2 d_W sigma q P_L u(e-), q = k1 - p1).
+    Nbar nu: dipole vertex 2 d P_R sigma q between ubar(nu) and v(Nbar); the W joins the
+    e+ to the Nbar (vbar(e+) 2 d_W P_R sigma q v(Nbar), q = k1 - p2).
     """
     p1, p2, k1, k2, _ = two_body_momenta(sqrt_s, m, 0.0, cos_theta, phi=0.3)
     s = sqrt_s**2
     q_s = p1 + p2
-    q_t = k1 - p1  # momentum flowing into the N vertex from the W
+    q_t = k1 - (p2 if conjugate else p1)  # momentum flowing into the N vertex from the W
     t = dot(q_t, q_t)
-    dip_s = dipole_vertex(q_s)
-    dip_t = dipole_vertex(q_t)
+    chiral = (lambda x: PR @ x) if conjugate else (lambda x: x @ PL)
+    dip_s = [chiral(2 * sum(SIGMA[a][n] * lower(q_s)[a] for a in range(4))) for n in range(4)]
+    dip_t = [chiral(2 * sum(SIGMA[a][n] * lower(q_t)[a] for a in range(4))) for n in range(4)]
     prop_gamma = 1.0 / s
     prop_z = 1.0 / (s - ew.mz**2 + 1j * ew.mz * ew.gz)
     prop_w = 1.0 / (t - ew.mw**2)
     zcoup = [ew.g / ew.cw * GAMMA[n] @ (ew.gl * PL + ew.gr * PR) for n in range(4)]
+    wcoup = [ew.g / np.sqrt(2) * GAMMA[n] @ PL for n in range(4)]
+    if conjugate:  # outgoing Nbar is a v spinor (mass m), outgoing nu a u spinor
+        out1, out2 = v_spinors(k1, m), u_spinors(k2, 0.0)
+    else:
+        out1, out2 = u_spinors(k1, m), v_spinors(k2, 0.0)
     amps = {}
-    for (a, ue), (b, ve), (c, un), (d, vn) in itertools.product(
-        enumerate(u_spinors(p1, 0.0)),
-        enumerate(v_spinors(p2, 0.0)),
-        enumerate(u_spinors(k1, m)),
-        enumerate(v_spinors(k2, 0.0)),
+    for (a, ue), (b, ve), (c, w1), (d, w2) in itertools.product(
+        enumerate(u_spinors(p1, 0.0)), enumerate(v_spinors(p2, 0.0)), enumerate(out1), enumerate(out2)
     ):
-        n_s = [bar(un) @ dip_s[n] @ vn for n in range(4)]
+        # the heavy-lepton current of the s channel: ubar(N) .. v(nubar) or ubar(nu) .. v(Nbar)
+        n_s = [(bar(w2) @ dip_s[n] @ w1) if conjugate else (bar(w1) @ dip_s[n] @ w2) for n in range(4)]
         amp = 0j
         if photon:
             j = [bar(ve) @ GAMMA[n] @ ue for n in range(4)]
@@ -150,8 +151,12 @@ def production_amplitudes(ew, sqrt_s, m, cos_theta, d_gamma, d_z, d_w, *, photon
             j = [bar(ve) @ zcoup[n] @ ue for n in range(4)]
             amp += (-d_z) * prop_z * contract(j, n_s)
         if wboson:
-            n_t = [bar(un) @ dip_t[n] @ ue for n in range(4)]
-            j_t = [bar(ve) @ (ew.g / np.sqrt(2) * GAMMA[n] @ PL) @ vn for n in range(4)]
+            if conjugate:
+                n_t = [bar(ve) @ dip_t[n] @ w1 for n in range(4)]
+                j_t = [bar(w2) @ wcoup[n] @ ue for n in range(4)]
+            else:
+                n_t = [bar(w1) @ dip_t[n] @ ue for n in range(4)]
+                j_t = [bar(ve) @ wcoup[n] @ w2 for n in range(4)]
             # W propagator -i (g - q q / M^2)/(t - M^2); the q q part vanishes on the dipole side
             qt_l = lower(q_t)
             q_nt = sum(qt_l[n] * n_t[n] for n in range(4))
@@ -162,19 +167,19 @@ def production_amplitudes(ew, sqrt_s, m, cos_theta, d_gamma, d_z, d_w, *, photon
 
 
 def production_msq(ew, sqrt_s, m, cos_theta, d_gamma, d_z, d_w, **which):
-    """Spin-averaged |M|^2 for e+e- -> N nubar at one angle."""
+    """Spin-averaged |M|^2 at one angle."""
     amps = production_amplitudes(ew, sqrt_s, m, cos_theta, d_gamma, d_z, d_w, **which)
     return sum(abs(a) ** 2 for a in amps.values()) / 4
 
 
-def production_sigma_pb(ew, sqrt_s, m, d_gamma, d_z, d_w, n_points=48, **which):
-    """sigma(e+e- -> N nubar) in pb by Gauss-Legendre quadrature over cos(theta)."""
+def production_sigma(ew, sqrt_s, m, d_gamma, d_z, d_w, n_points=64, **which):
+    """sigma(e+e- -> N nubar) (or Nbar nu) in GeV^-2 by Gauss-Legendre quadrature over cos(theta)."""
     x, w = np.polynomial.legendre.leggauss(n_points)
     s = sqrt_s**2
     k = (s - m**2) / (2 * sqrt_s)
     msq = np.array([production_msq(ew, sqrt_s, m, c, d_gamma, d_z, d_w, **which) for c in x])
     # sigma = 1/(2s) * k/(16 pi^2 sqrt s) * 2 pi * int dcos |M|^2
-    return float(k / (16 * np.pi * s * sqrt_s) * (w @ msq) * GEV2_TO_PB)
+    return float(k / (16 * np.pi * s * sqrt_s) * (w @ msq))
 
 
 def polarisation_vectors(q, mass):

@@ -1,0 +1,15 @@
+"""Pin the public API: changing it is a decision, not an accident."""
+
+import mcgen
+
+
+def test_public_api():
+    assert sorted(mcgen.__all__) == sorted(
+        [
+            "__version__", "Card", "CrossSections", "Couplings", "Electroweak", "InputError", "Model",
+            "PhysicsOptions", "load_card", "make_model", "model_info", "production_cross_sections",
+            "provenance", "width_z_to_n_nubar", "widths",
+        ]
+    )
+    for name in mcgen.__all__:
+        assert hasattr(mcgen, name)

@@ -1,0 +1,189 @@
+"""The eight shipped cards, the schema's error messages, --set overrides, and fuzzing."""
+
+from __future__ import annotations
+
+import copy
+import math
+import tomllib
+from pathlib import Path
+
+import pytest
+from hypothesis import given, strategies as st
+
+from mcgen.cards import CARD_NAMES, Card, load_card, parse_card
+from mcgen.constants import Electroweak
+from mcgen.errors import InputError
+
+CARDS_DIR = Path(__file__).resolve().parents[1] / "cards"
+PHYSICS_EW = {"alpha": 1 / 137.036, "sin2_theta_w": 0.2312, "m_Z": 91.1876, "Gamma_Z": 2.4952, "m_W": 80.379, "Gamma_W": 2.085}
+
+
+def raw(name: str) -> dict:
+    return tomllib.loads((CARDS_DIR / f"{name}.toml").read_text())
+
+
+def test_the_cards_directory_holds_exactly_the_eight_cards():
+    assert sorted(p.stem for p in CARDS_DIR.glob("*.toml")) == sorted(CARD_NAMES)
+
+
+@pytest.mark.parametrize("name", CARD_NAMES)
+def test_every_card_loads_with_the_physics_md_electroweak_defaults(name):
+    card = load_card(CARDS_DIR / f"{name}.toml")
+    assert isinstance(card, Card) and card.name == name
+    assert set(raw(name)["electroweak"]) == set(PHYSICS_EW)
+    for key, value in PHYSICS_EW.items():
+        assert getattr(card.electroweak, key) == pytest.approx(value, rel=1e-9)
+    assert load_card(name) == card or load_card(name).raw == card.raw  # by name too
+
+
+def test_lep_analyses_as_in_physics_md():
+    opal = load_card("lep1_opal")
+    assert (opal.selection.e_min, opal.selection.abs_cos_max, opal.detector.photon_efficiency) == (23.0, 0.7, 0.657)
+    assert (opal.limit.criterion, opal.limit.sigma_95_pb, opal.limit.decay) == ("sigma_upper", 0.15, "inside")
+    delphi = load_card("lep2_delphi")
+    assert delphi.sqrt_s == 205.4 and delphi.detector.photon_efficiency == 0.65
+    sel = delphi.selection
+    assert (sel.theta_min_deg, sel.theta_max_deg, sel.x_min, sel.x_max) == (45.0, 135.0, 0.06, 1.1)
+    lim = delphi.limit
+    assert (lim.criterion, lim.sigma_sm_pb, lim.sigma_exp_pb, lim.delta_pb, lim.chi2_95) == ("chi2", 1.61, 1.50, 0.11, 3.84)
+    l3 = load_card("lep1_l3_zgamma")
+    assert (l3.selection.e_min, l3.limit.br_95, l3.limit.decay) == (15.0, 3.2e-6, "inside")
+    zinv = load_card("lep1_zinv")
+    assert (zinv.limit.criterion, zinv.limit.gamma_inv_95_GeV, zinv.limit.decay) == ("z_inv_width", 2.0e-3, "outside")
+    for card in (opal, l3, zinv, delphi):
+        assert card.detector.decay_volume == "sphere" and card.detector.decay_radius_m == 1.0
+
+
+@pytest.mark.parametrize(
+    ("name", "sqrt_s", "lumi_invab", "pt"),
+    [("cepc_z", 91.2, 100, 35), ("cepc_ww", 160, 6, 65), ("cepc_h", 240, 20, 100), ("cepc_tt", 360, 1, 160)],
+)
+def test_cepc_cards_as_in_physics_md(name, sqrt_s, lumi_invab, pt):
+    card = load_card(name)
+    assert card.sqrt_s == sqrt_s and card.beam.luminosity_invpb == pytest.approx(lumi_invab * 1e6)
+    sel = card.selection
+    assert (sel.abs_cos_max, sel.e_min, sel.pt_min, sel.bhabha_cos_theta_b) == (0.99, 0.1, pt, 0.99)
+    assert sel.z_return_veto_widths == (0.0 if name == "cepc_z" else 5.0)
+    assert (card.limit.criterion, card.limit.s2b_95) == ("s2b", 2.71)
+    assert card.detector.energy_stochastic == 0.16 and card.detector.energy_constant == 0.01
+
+
+def test_defaults_agree_with_the_pdg_table_of_the_particle_package():
+    pdg, ours = Electroweak.from_pdg(), Electroweak()
+    assert pdg.m_Z == pytest.approx(ours.m_Z, rel=1e-4) and pdg.m_W == pytest.approx(ours.m_W, rel=1e-3)
+    assert pdg.Gamma_Z == pytest.approx(ours.Gamma_Z, rel=1e-3) and pdg.Gamma_W == pytest.approx(ours.Gamma_W, rel=0.05)
+
+
+def _expect_error(content: dict, *fragments: str, overrides: tuple[str, ...] = ()) -> str:
+    with pytest.raises(InputError) as info:
+        parse_card(content, "my.toml", overrides)
+    message = str(info.value)
+    assert "\n" not in message
+    for fragment in fragments:
+        assert fragment in message
+    return message
+
+
+def test_bad_cards_name_the_file_the_key_and_the_expectation():
+    good = raw("lep2_delphi")
+    bad = copy.deepcopy(good)
+    bad["beam"]["sqrt_ss"] = 1.0
+    _expect_error(bad, "my.toml", "unknown key [beam] sqrt_ss", "allowed")
+    bad = copy.deepcopy(good)
+    bad["beam"]["sqrt_s"] = "205"
+    _expect_error(bad, "my.toml", "[beam] sqrt_s", "expected a finite number > 0 (GeV)", "'205'")
+    bad = copy.deepcopy(good)
+    del bad["electroweak"]["Gamma_W"]
+    _expect_error(bad, "missing key [electroweak] Gamma_W")
+    bad = copy.deepcopy(good)
+    del bad["limit"]
+    _expect_error(bad, "missing table [limit]")
+    bad = copy.deepcopy(good)
+    bad["limits"] = {}
+    _expect_error(bad, "unknown table [limits]")
+    bad = copy.deepcopy(good)
+    bad["detector"]["decay_volume"] = "cylinder"
+    _expect_error(bad, "[detector]", "decay_half_length_m")
+    bad = copy.deepcopy(good)
+    bad["selection"]["x_min"] = 2.0
+    _expect_error(bad, "[selection]", "x_min = 2 must be below x_max = 1.1")
+    bad = copy.deepcopy(good)
+    del bad["limit"]["chi2_95"]
+    _expect_error(bad, "[limit]", "chi2_95", "chi2")
+    bad = copy.deepcopy(good)
+    bad["beam"]["sqrt_s"] = True
+    _expect_error(bad, "[beam] sqrt_s")
+    bad = copy.deepcopy(good)
+    bad["electroweak"]["sin2_theta_w"] = 1.5
+    _expect_error(bad, "[electroweak] sin2_theta_w")
+
+
+def test_card_files_that_are_missing_or_not_toml(tmp_path):
+    with pytest.raises(InputError, match="card not found"):
+        load_card(tmp_path / "nope.toml")
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[beam\nsqrt_s = 1")
+    with pytest.raises(InputError, match="broken.toml: not valid TOML"):
+        load_card(broken)
+
+
+def test_set_overrides_are_applied_and_validated():
+    card = load_card("cepc_h", ("beam.sqrt_s=250", "electroweak.alpha=0.0075468", "detector.photon_efficiency=0.9"))
+    assert card.sqrt_s == 250.0 and card.electroweak.alpha == 0.0075468 and card.detector.photon_efficiency == 0.9
+    assert card.raw["beam"]["sqrt_s"] == 250
+    good = raw("cepc_h")
+    _expect_error(good, "--set beam.sqrt_s=-5", "[beam] sqrt_s", overrides=("beam.sqrt_s=-5",))
+    _expect_error(good, "unknown key [beam] energy", overrides=("beam.energy=5",))
+    _expect_error(good, "unknown table [bem]", overrides=("bem.sqrt_s=5",))
+    _expect_error(good, "expected SECTION.KEY=VALUE", overrides=("sqrt_s=5",))
+    _expect_error(good, "expected SECTION.KEY=VALUE", overrides=("beam.sqrt_s",))
+
+
+JUNK = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-10**6, 10**6),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=8),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=4), st.integers(), max_size=2),
+)
+
+
+@given(
+    name=st.sampled_from(CARD_NAMES),
+    table=st.sampled_from(["card", "beam", "electroweak", "detector", "selection", "limit", "extra"]),
+    key=st.one_of(st.sampled_from(["sqrt_s", "alpha", "e_min", "decay_volume", "criterion", "pt_min", "name"]), st.text(max_size=6)),
+    value=JUNK,
+    drop=st.booleans(),
+)
+def test_fuzzed_cards_load_or_fail_with_one_clear_line(name, table, key, value, drop):
+    content = raw(name)
+    target = content.setdefault(table, {})
+    if drop and key in target:
+        del target[key]
+    elif value is not None:
+        target[key] = value
+    try:
+        card = parse_card(content, "fuzz.toml")
+    except InputError as exc:
+        message = str(exc)
+        assert message.startswith("fuzz.toml") and "\n" not in message
+        return
+    assert math.isfinite(card.sqrt_s) and card.sqrt_s > 0
+
+
+@given(assignment=st.text(max_size=30))
+def test_fuzzed_set_assignments(assignment):
+    try:
+        load_card("lep1_opal", (assignment,))
+    except InputError as exc:
+        assert "\n" not in str(exc)
+
+
+@given(section=st.sampled_from(["beam", "selection", "detector"]), key=st.sampled_from(["sqrt_s", "e_min", "decay_radius_m"]), value=st.text(max_size=12))
+def test_fuzzed_set_values_keep_messages_on_one_line(section, key, value):
+    try:
+        load_card("cepc_z", (f"{section}.{key}={value}",))
+    except InputError as exc:
+        assert "\n" not in str(exc)
