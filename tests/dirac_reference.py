@@ -107,7 +107,7 @@ class EW:
         self.gr = sin2w
 
 
-def production_amplitudes(ew, sqrt_s, m, cos_theta, d_gamma, d_z, d_w, *, photon=True, zboson=True, wboson=True, conjugate=False):
+def production_amplitudes(ew, sqrt_s, m, cos_theta, d_gamma, d_z, d_w, *, photon=True, zboson=True, wboson=True, conjugate=False, phi=0.3):
     """Amplitudes M(s_e-, s_e+, s_1, s_2) for e-(p1) e+(p2) -> N(k1) nubar(k2), or with
     ``conjugate`` for e-(p1) e+(p2) -> Nbar(k1) nu(k2); k1 at polar angle theta to the e-.
 
@@ -119,7 +119,7 @@ def production_amplitudes(ew, sqrt_s, m, cos_theta, d_gamma, d_z, d_w, *, photon
     Nbar nu: dipole vertex 2 d P_R sigma q between ubar(nu) and v(Nbar); the W joins the
     e+ to the Nbar (vbar(e+) 2 d_W P_R sigma q v(Nbar), q = k1 - p2).
     """
-    p1, p2, k1, k2, _ = two_body_momenta(sqrt_s, m, 0.0, cos_theta, phi=0.3)
+    p1, p2, k1, k2, _ = two_body_momenta(sqrt_s, m, 0.0, cos_theta, phi=phi)
     s = sqrt_s**2
     q_s = p1 + p2
     q_t = k1 - (p2 if conjugate else p1)  # momentum flowing into the N vertex from the W
@@ -238,3 +238,69 @@ def z_to_n_nubar_width(ew, m, d_z):
             for vn in v_spinors(k2, 0.0):
                 total += abs(bar(uN) @ vertex @ vn) ** 2
     return k / (8 * np.pi * ew.mz**2) * total / 3
+
+
+def spin_four_vector(k, m, axis):
+    """Spin 4-vector of a particle of momentum k whose rest-frame spin (reached from the
+    lab by a pure boost) points along the unit 3-vector ``axis``."""
+    axis = np.asarray(axis, dtype=float)
+    p = np.asarray(k[1:], dtype=float)
+    e = k[0]
+    return np.concatenate([[p @ axis / m], axis + (p @ axis) / (m * (e + m)) * p])
+
+
+def n_polarisation(ew, sqrt_s, m, cos_theta, d_gamma, d_z, d_w, phi=0.0):
+    """Rest-frame polarisation vector of N in e+e- -> N nubar from spin projectors.
+
+    |M(s)|^2 is computed with the N spin sum replaced by (k + m)(1 + gamma5 s)/2 for
+    s = the boosted rest-frame axes +-x, +-y, +-z; P_i = (|M(+s_i)|^2 - |M(-s_i)|^2) / sum.
+    The amplitude is written as ubar(k1) X, with X built from the same vertices as above.
+    """
+    p1, p2, k1, k2, _ = two_body_momenta(sqrt_s, m, 0.0, cos_theta, phi=phi)
+    s = sqrt_s**2
+    q_s, q_t = p1 + p2, k1 - p1
+    t = dot(q_t, q_t)
+    dip_s = [2 * sum(SIGMA[a][n] * lower(q_s)[a] for a in range(4)) @ PL for n in range(4)]
+    dip_t = [2 * sum(SIGMA[a][n] * lower(q_t)[a] for a in range(4)) @ PL for n in range(4)]
+    prop_z = 1.0 / (s - ew.mz**2 + 1j * ew.mz * ew.gz)
+    zcoup = [ew.g / ew.cw * GAMMA[n] @ (ew.gl * PL + ew.gr * PR) for n in range(4)]
+    wcoup = [ew.g / np.sqrt(2) * GAMMA[n] @ PL for n in range(4)]
+    open_legs = []
+    for ue, ve, vn in itertools.product(u_spinors(p1, 0.0), v_spinors(p2, 0.0), v_spinors(k2, 0.0)):
+        x = np.zeros(4, dtype=complex)
+        for n in range(4):
+            g = METRIC[n, n]
+            j_s = -ew.e * d_gamma / s * (bar(ve) @ GAMMA[n] @ ue) - d_z * prop_z * (bar(ve) @ zcoup[n] @ ue)
+            x += g * j_s * (dip_s[n] @ vn)
+            j_t = bar(ve) @ wcoup[n] @ vn
+            x -= g * d_w / (t - ew.mw**2) * j_t * (dip_t[n] @ ue)  # the q q part of the propagator vanishes
+        open_legs.append(x)
+    polarisation = []
+    for axis in np.eye(3):
+        rates = []
+        for sign in (1, -1):
+            sv = spin_four_vector(k1, m, sign * axis)
+            projector = (slash(k1) + m * ONE) @ (ONE + G5 @ slash(sv)) / 2
+            rates.append(sum((x.conj() @ G0 @ projector @ x).real for x in open_legs))
+        polarisation.append((rates[0] - rates[1]) / (rates[0] + rates[1]))
+    return np.array(polarisation)
+
+
+def n_decay_rate_polarised(m, spin_axis, photon_direction):
+    """|M|^2 of N(at rest, spin along spin_axis) -> nu gamma(photon_direction), summed over
+    the photon polarisations and the neutrino spin, from the projector (k + m)(1 + gamma5 s)/2."""
+    pN = np.array([m, 0.0, 0.0, 0.0])
+    n = np.asarray(photon_direction, dtype=float)
+    q = np.concatenate([[m / 2], m / 2 * n])
+    p_nu = np.concatenate([[m / 2], -m / 2 * n])
+    sv = spin_four_vector(pN, m, spin_axis)
+    projector = (slash(pN) + m * ONE) @ (ONE + G5 @ slash(sv)) / 2
+    ql = lower(q)
+    total = 0.0
+    for eps in polarisation_vectors(q, 0.0):
+        el = lower(eps)
+        vertex = PR @ sum(SIGMA[a][b] * ql[a] * el[b] for a in range(4) for b in range(4))
+        for unu in u_spinors(p_nu, 0.0):
+            y = bar(unu) @ vertex  # row: ubar(nu) Gamma; |y u_N|^2 summed with the projector
+            total += (y @ projector @ (G0 @ y.conj())).real
+    return total
