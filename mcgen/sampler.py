@@ -1,0 +1,387 @@
+"""numba kernels: event generation, N decay, displacement, toy detector and selection.
+
+One call of :func:`generate_chunks` fills column arrays for n events. Events come in
+fixed-size chunks; chunk j draws from its own counter-based stream (SplitMix64 keyed by
+``keys[j]``, which come from ``numpy.random.SeedSequence(seed)``), so the content of an
+event depends on the seed and its index only, never on the thread count.
+
+Per event (PHYSICS.md sections 2-4):
+1. cos(theta_N) from a piecewise-constant envelope of dsigma/dcos (unweighted: accepted
+   with f/envelope; weighted: kept with weight f/envelope), phi uniform;
+2. the N spin density matrix from the closed-form amplitudes (mcgen.amplitudes), and the
+   photon direction in the N rest frame from the decay law (exact: 1 - P.k; paper: 1 - cos
+   about the N flight direction; isotropic), drawn by the reflection trick: an isotropic k
+   is kept with probability (1 - P.k)/2 and reflected otherwise;
+3. even events are N nubar, odd events Nbar nu: the CP image (all momenta reversed, spin
+   kept), which is exact because the Lagrangian conserves CP;
+4. the flight distance from the exponential law, the distance to the decay-volume boundary
+   along the N direction and the analytic P(decay inside);
+5. the toy detector: the photon is measured where it reaches the volume boundary (ECAL
+   surface), its direction is that point seen from the origin, smeared in theta, its energy
+   smeared by a/sqrt(E) (+) b; coverage and efficiency; then the card's cuts, on the true
+   and on the reconstructed photon.
+The six coefficients w_ij of the squared amplitude (divided by the sampling density) make
+the event weight for any couplings: w = sum_{i<=j} d_i d_j w_ij.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+
+from mcgen.amplitudes import A_GAMMA, AZL_IM, AZL_RE, AZR_IM, AZR_RE, G_W, M_W2, NORM, spin_structures
+
+__all__ = ["REAL_COLUMNS", "FLAG_COLUMNS", "PARAMS", "generate_chunks", "rng_ceiling", "CHUNK"]
+
+CHUNK = 1 << 14
+"""Events per chunk (one RNG stream each)."""
+
+PARAMS = (
+    "rs", "m", "k", "e_n", "ldec", "d_gamma", "d_z", "d_w", "t_channel", "st", "law", "weighted", "stage",
+    "volume", "radius", "half_length", "a_e", "b_e", "sigma_theta", "coverage", "eff",
+    "e_min", "e_max", "x_min", "x_max", "abs_cos_max", "cos_lo", "cos_hi", "pt_min", "e_z", "z_half_width", "sin_theta_b",
+)  # fmt: skip
+for _i, _name in enumerate(PARAMS):
+    globals()["P_" + _name.upper()] = _i
+
+REAL_COLUMNS = (
+    "w_gg", "w_zz", "w_gz", "w_ww", "w_gw", "w_zw",
+    "N_E", "N_px", "N_py", "N_pz", "N_cos_theta", "N_pol_x", "N_pol_y", "N_pol_z", "N_pol_long",
+    "nu_recoil_px", "nu_recoil_py", "nu_recoil_pz",
+    "vtx_x", "vtx_y", "vtx_z", "flight_m", "boundary_m", "p_inside",
+    "gamma_E", "gamma_px", "gamma_py", "gamma_pz", "gamma_cos_theta", "gamma_pt", "gamma_cos_star",
+    "nu_decay_E", "nu_decay_px", "nu_decay_py", "nu_decay_pz",
+    "gamma_reco_E", "gamma_reco_px", "gamma_reco_py", "gamma_reco_pz", "gamma_reco_cos_theta", "gamma_reco_pt",
+)  # fmt: skip
+FLAG_COLUMNS = (
+    "anti", "inside", "reconstructed", "truth_pass",
+    "pass_energy", "pass_angle", "pass_pt", "pass_zveto", "pass_bhabha", "pass_all",
+)  # fmt: skip
+for _i, _name in enumerate(REAL_COLUMNS):
+    globals()["R_" + _name.upper()] = _i
+for _i, _name in enumerate(FLAG_COLUMNS):
+    globals()["F_" + _name.upper()] = _i
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+_TWO_M53 = 2.0**-53
+TWO_PI = 2.0 * math.pi
+
+
+@nb.njit(inline="always")
+def _uniform(state):
+    """SplitMix64: (u in (0, 1), next state)."""
+    state = state + _GOLDEN
+    z = state
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    z = z ^ (z >> _S31)
+    return ((z >> _S11) + 0.5) * _TWO_M53, state
+
+
+@nb.njit(inline="always")
+def _find_bin(cdf, guide, u):
+    """The bin b with cdf[b] <= u < cdf[b + 1], starting from a guide table (1-2 steps)."""
+    b = guide[int(u * guide.size)]
+    while cdf[b + 1] <= u:
+        b += 1
+    return b
+
+
+@nb.njit(inline="always")
+def _unit_disk(state):
+    """A uniform point (x, y) in the unit disk and s = x^2 + y^2 in (0, 1) (rejection, no trig)."""
+    while True:
+        u, state = _uniform(state)
+        v, state = _uniform(state)
+        x = 2.0 * u - 1.0
+        y = 2.0 * v - 1.0
+        s = x * x + y * y
+        if 0.0 < s < 1.0:
+            return x, y, s, state
+
+
+@nb.njit(inline="always")
+def _cuts(par, e, cos_t, sin_t):
+    """Card selection on one photon: (energy, angle, pt, Z-return veto, radiative Bhabha)."""
+    x = 2.0 * e / par[P_RS]
+    energy = e > par[P_E_MIN] and e < par[P_E_MAX] and x > par[P_X_MIN] and x < par[P_X_MAX]
+    angle = abs(cos_t) < par[P_ABS_COS_MAX] and cos_t > par[P_COS_LO] and cos_t < par[P_COS_HI]
+    pt = e * sin_t > par[P_PT_MIN]
+    zveto = par[P_Z_HALF_WIDTH] <= 0.0 or abs(e - par[P_E_Z]) >= par[P_Z_HALF_WIDTH]
+    bhabha = par[P_SIN_THETA_B] <= 0.0 or e > par[P_RS] / (1.0 + sin_t / par[P_SIN_THETA_B])
+    return energy, angle, pt, zveto, bhabha
+
+
+@nb.njit(inline="always")
+def _pair_forms(a0, a1, b0, b1):
+    """n, z, x, y of a pair of real spin vectors: a.(1 - sigma.k) b = n - k_z z - k_x x (+ i k_y y)."""
+    return a0 * b0 + a1 * b1, a0 * b0 - a1 * b1, a0 * b1 + a1 * b0, a0 * b1 - a1 * b0
+
+
+@nb.njit(inline="always")
+def _boundary_distance(par, ux, uy, uz):
+    """Distance from the origin to the decay-volume surface along the unit vector u."""
+    if par[P_VOLUME] == 0.0:
+        return par[P_RADIUS]
+    rho = math.sqrt(ux * ux + uy * uy)
+    d_barrel = par[P_RADIUS] / rho if rho > 0.0 else 1e300
+    d_cap = par[P_HALF_LENGTH] / abs(uz) if uz != 0.0 else 1e300
+    return min(d_barrel, d_cap)
+
+
+@nb.njit(inline="always")
+def _exit_point(par, vx, vy, vz, dx, dy, dz):
+    """Where a ray from (vx, vy, vz) inside the volume along unit (dx, dy, dz) leaves it."""
+    r = par[P_RADIUS]
+    if par[P_VOLUME] == 0.0:
+        b = vx * dx + vy * dy + vz * dz
+        c = vx * vx + vy * vy + vz * vz - r * r
+        t = -b + math.sqrt(max(b * b - c, 0.0))
+    else:
+        a = dx * dx + dy * dy
+        t = 1e300
+        if a > 0.0:
+            b = vx * dx + vy * dy
+            c = vx * vx + vy * vy - r * r
+            t = (-b + math.sqrt(max(b * b - a * c, 0.0))) / a
+        if dz != 0.0:
+            t = min(t, ((par[P_HALF_LENGTH] if dz > 0.0 else -par[P_HALF_LENGTH]) - vz) / dz)
+    return vx + t * dx, vy + t * dy, vz + t * dz
+
+
+@nb.njit(parallel=True, fastmath=True, cache=False)
+def generate_chunks(par, consts, env, cdf, guide, keys, first, n, real, flags, tried, overweight):
+    """Generate events first .. first + n - 1 (first a multiple of CHUNK) into real/flags.
+
+    tried[j] and overweight[j] count, per chunk, the cos(theta) candidates and those above
+    the envelope (which must stay 0).
+    """
+    n_chunks = (n + CHUNK - 1) // CHUNK
+    rs = par[P_RS]
+    m = par[P_M]
+    kmom = par[P_K]
+    e_n = par[P_E_N]
+    dg, dz, dw = par[P_D_GAMMA], par[P_D_Z], par[P_D_W]
+    t_channel = par[P_T_CHANNEL] > 0.0
+    st = par[P_ST] if t_channel else 0.0
+    law = int(par[P_LAW])
+    weighted = par[P_WEIGHTED] > 0.0
+    full = par[P_STAGE] > 1.0
+    n_bins = env.size
+    width = 2.0 / n_bins
+    al_re = consts[A_GAMMA] * dg + consts[AZL_RE] * dz
+    al_im = consts[AZL_IM] * dz
+    ar_re = consts[A_GAMMA] * dg + consts[AZR_RE] * dz
+    ar_im = consts[AZR_IM] * dz
+    c_ll = al_re * al_re + al_im * al_im
+    c_rr = ar_re * ar_re + ar_im * ar_im
+    norm = consts[NORM]
+    for j in nb.prange(n_chunks):
+        state = keys[(first // CHUNK) + j]
+        n_tried = 0
+        n_over = 0
+        lo = j * CHUNK
+        hi = min(lo + CHUNK, n)
+        for i in range(lo, hi):
+            # --- production angle -------------------------------------------------------
+            while True:
+                u, state = _uniform(state)
+                b = _find_bin(cdf, guide, u)
+                r = (u - cdf[b]) / (cdf[b + 1] - cdf[b])
+                c = min(max(-1.0 + (b + r) * width, -1.0), 1.0)
+                ch = math.sqrt(0.5 * (1.0 + c))
+                sh = math.sqrt(0.5 * (1.0 - c))
+                l0, l1, r0, r1, t0, t1, t = spin_structures(rs, m, ch, sh)
+                bw = consts[G_W] / (t - consts[M_W2]) if t_channel else 0.0
+                n_ll, z_ll, x_ll, _y = _pair_forms(l0, l1, l0, l1)
+                n_rr, z_rr, x_rr, _y = _pair_forms(r0, r1, r0, r1)
+                n_tt, z_tt, x_tt, _y = _pair_forms(t0, t1, t0, t1)
+                n_lt, z_lt, x_lt, y_lt = _pair_forms(l0, l1, t0, t1)
+                c_tt = bw * bw * dw * dw
+                c_lt = 2.0 * bw * dw * al_re * st
+                c_ltj = 2.0 * bw * dw * al_im * st
+                w0 = c_ll * n_ll + c_rr * n_rr + c_tt * n_tt + c_lt * n_lt
+                f = norm * w0
+                n_tried += 1
+                if f > env[b]:
+                    n_over += 1
+                if weighted:
+                    break
+                u, state = _uniform(state)
+                if u * env[b] < f:
+                    break
+            sin_t = 2.0 * ch * sh
+            # polarisation of the generation model in the phi = 0 canonical frame
+            pol_x = (c_ll * x_ll + c_rr * x_rr + c_tt * x_tt + c_lt * x_lt) / w0
+            pol_z = (c_ll * z_ll + c_rr * z_rr + c_tt * z_tt + c_lt * z_lt) / w0
+            pol_y = -c_ltj * y_lt / w0
+            dx_, dy_, ds_, state = _unit_disk(state)  # phi uniform: (cos, sin) = point / |point|
+            rinv = 1.0 / math.sqrt(ds_)
+            cphi = dx_ * rinv
+            sphi = dy_ * rinv
+            anti = (i & 1) == 1
+            sgn = -1.0 if anti else 1.0  # CP image: all momenta reversed
+            nx, ny, nz = sgn * sin_t * cphi, sgn * sin_t * sphi, sgn * c
+            real[R_N_E, i] = e_n
+            real[R_N_PX, i] = kmom * nx
+            real[R_N_PY, i] = kmom * ny
+            real[R_N_PZ, i] = kmom * nz
+            real[R_N_COS_THETA, i] = nz
+            real[R_N_POL_X, i] = pol_x * cphi - pol_y * sphi
+            real[R_N_POL_Y, i] = pol_x * sphi + pol_y * cphi
+            real[R_N_POL_Z, i] = pol_z
+            real[R_N_POL_LONG, i] = sgn * (pol_x * sin_t + pol_z * c)
+            real[R_NU_RECOIL_PX, i] = -kmom * nx
+            real[R_NU_RECOIL_PY, i] = -kmom * ny
+            real[R_NU_RECOIL_PZ, i] = -kmom * nz
+            flags[F_ANTI, i] = anti
+            # --- decay: photon direction k in the N rest frame (phi = 0 frame) ------------
+            kx, ky, kz = 0.0, 0.0, 0.0
+            density = w0  # sampling density of (cos, k) up to a constant, times norm below
+            if full:
+                dx_, dy_, ds_, state = _unit_disk(state)  # isotropic k (Marsaglia 1972)
+                root = 2.0 * math.sqrt(1.0 - ds_)
+                kx = dx_ * root
+                ky = dy_ * root
+                kz = 1.0 - 2.0 * ds_
+                if law == 0:
+                    px_, py_, pz_ = pol_x, pol_y, pol_z
+                elif law == 1:
+                    px_, py_, pz_ = sin_t, 0.0, c
+                else:
+                    px_, py_, pz_ = 0.0, 0.0, 0.0
+                dot = px_ * kx + py_ * ky + pz_ * kz
+                if not weighted:
+                    u, state = _uniform(state)
+                    if 2.0 * u >= 1.0 - dot:  # reflect: density becomes 1 - P.k
+                        kx, ky, kz, dot = -kx, -ky, -kz, -dot
+                    density = w0 * max(1.0 - dot, 1e-300)
+            # --- six reweighting coefficients of W(k) / sampling density -----------------
+            if law == 0:
+                f_ll = n_ll - kz * z_ll - kx * x_ll
+                f_rr = n_rr - kz * z_rr - kx * x_rr
+                f_tt = n_tt - kz * z_tt - kx * x_tt
+                f_lt = n_lt - kz * z_lt - kx * x_lt
+                f_ltj = ky * y_lt
+                dec = 1.0
+            else:
+                f_ll, f_rr, f_tt, f_lt, f_ltj = n_ll, n_rr, n_tt, n_lt, 0.0
+                dec = 1.0 - (sin_t * kx + c * kz) if law == 1 else 1.0
+            if weighted:
+                scale = dec * norm / env[b]
+            else:
+                scale = dec / density
+            ag = consts[A_GAMMA]
+            real[R_W_GG, i] = scale * ag * ag * (f_ll + f_rr)
+            real[R_W_ZZ, i] = scale * (
+                (consts[AZL_RE] ** 2 + consts[AZL_IM] ** 2) * f_ll + (consts[AZR_RE] ** 2 + consts[AZR_IM] ** 2) * f_rr
+            )
+            real[R_W_GZ, i] = scale * 2.0 * ag * (consts[AZL_RE] * f_ll + consts[AZR_RE] * f_rr)
+            real[R_W_WW, i] = scale * bw * bw * f_tt
+            real[R_W_GW, i] = scale * 2.0 * bw * ag * f_lt * st
+            real[R_W_ZW, i] = scale * 2.0 * bw * (consts[AZL_RE] * f_lt + consts[AZL_IM] * f_ltj) * st
+            if not full:
+                continue
+            # --- photon to the lab: boost along the N direction, rotate by phi, CP image ---
+            e_star = 0.5 * m
+            k_par = e_star * (kx * sin_t + kz * c)
+            gam = e_n / m
+            bgam = kmom / m
+            coef = (gam - 1.0) * k_par / e_star + bgam
+            gx = e_star * (kx + coef * sin_t)
+            gy = e_star * ky
+            gz = e_star * (kz + coef * c)
+            ge = gam * e_star + bgam * k_par
+            gx, gy = gx * cphi - gy * sphi, gx * sphi + gy * cphi
+            gx, gy, gz = sgn * gx, sgn * gy, sgn * gz
+            real[R_GAMMA_E, i] = ge
+            real[R_GAMMA_PX, i] = gx
+            real[R_GAMMA_PY, i] = gy
+            real[R_GAMMA_PZ, i] = gz
+            g_cos = gz / ge
+            g_sin = math.sqrt(gx * gx + gy * gy) / ge
+            real[R_GAMMA_COS_THETA, i] = g_cos
+            real[R_GAMMA_PT, i] = ge * g_sin
+            real[R_GAMMA_COS_STAR, i] = kx * sin_t + kz * c
+            real[R_NU_DECAY_E, i] = e_n - ge
+            real[R_NU_DECAY_PX, i] = kmom * nx - gx
+            real[R_NU_DECAY_PY, i] = kmom * ny - gy
+            real[R_NU_DECAY_PZ, i] = kmom * nz - gz
+            e_ok, a_ok, p_ok, z_ok, b_ok = _cuts(par, ge, g_cos, g_sin)
+            flags[F_TRUTH_PASS, i] = e_ok and a_ok and p_ok and z_ok and b_ok
+            # --- displacement ------------------------------------------------------------
+            u, state = _uniform(state)
+            flight = -par[P_LDEC] * math.log(u)
+            boundary = _boundary_distance(par, nx, ny, nz)
+            inside = flight < boundary
+            vx, vy, vz = flight * nx, flight * ny, flight * nz
+            real[R_VTX_X, i] = vx
+            real[R_VTX_Y, i] = vy
+            real[R_VTX_Z, i] = vz
+            real[R_FLIGHT_M, i] = flight
+            real[R_BOUNDARY_M, i] = boundary
+            real[R_P_INSIDE, i] = -math.expm1(-boundary / par[P_LDEC])
+            flags[F_INSIDE, i] = inside
+            # --- toy detector ------------------------------------------------------------
+            dx_, dy_, ds_, state = _unit_disk(state)  # two normal deviates (polar method)
+            rad = math.sqrt(-2.0 * math.log(ds_) / ds_)
+            g1 = dx_ * rad
+            g2 = dy_ * rad
+            u, state = _uniform(state)
+            efficient = u < par[P_EFF]
+            if not inside:
+                continue
+            hx, hy, hz = _exit_point(par, vx, vy, vz, gx / ge, gy / ge, gz / ge)
+            hr = math.sqrt(hx * hx + hy * hy + hz * hz)
+            hrho = math.sqrt(hx * hx + hy * hy)
+            cos_h = hz / hr
+            sin_h = hrho / hr
+            delta = par[P_SIGMA_THETA] * g2
+            cd = math.cos(delta)
+            sd = math.sin(delta)
+            cos_r = cos_h * cd - sin_h * sd
+            sin_r = sin_h * cd + cos_h * sd  # negative: smeared across the pole
+            e_r = ge * (1.0 + math.sqrt(par[P_A_E] ** 2 / ge + par[P_B_E] ** 2) * g1)
+            if not (efficient and e_r > 0.0 and abs(cos_r) < par[P_COVERAGE]):
+                continue
+            flags[F_RECONSTRUCTED, i] = True
+            cx = hx / hrho if hrho > 0.0 else 1.0
+            cy = hy / hrho if hrho > 0.0 else 0.0
+            real[R_GAMMA_RECO_E, i] = e_r
+            real[R_GAMMA_RECO_PX, i] = e_r * sin_r * cx
+            real[R_GAMMA_RECO_PY, i] = e_r * sin_r * cy
+            real[R_GAMMA_RECO_PZ, i] = e_r * cos_r
+            real[R_GAMMA_RECO_COS_THETA, i] = cos_r
+            real[R_GAMMA_RECO_PT, i] = e_r * abs(sin_r)
+            e_ok, a_ok, p_ok, z_ok, b_ok = _cuts(par, e_r, cos_r, abs(sin_r))
+            flags[F_PASS_ENERGY, i] = e_ok
+            flags[F_PASS_ANGLE, i] = a_ok
+            flags[F_PASS_PT, i] = p_ok
+            flags[F_PASS_ZVETO, i] = z_ok
+            flags[F_PASS_BHABHA, i] = b_ok
+            flags[F_PASS_ALL, i] = e_ok and a_ok and p_ok and z_ok and b_ok
+        tried[j] = n_tried
+        overweight[j] = n_over
+    return None
+
+
+@nb.njit(parallel=True, cache=False)
+def rng_ceiling(keys, n, draws_per_event):
+    """The RNG ceiling: the same chunked SplitMix64 streams, ``draws_per_event`` uniforms per
+    event, no physics (the sum keeps the loop from being optimised away)."""
+    n_chunks = (n + CHUNK - 1) // CHUNK
+    sums = np.zeros(n_chunks)
+    for j in nb.prange(n_chunks):
+        state = keys[j]
+        acc = 0.0
+        for _i in range(j * CHUNK, min((j + 1) * CHUNK, n)):
+            for _k in range(draws_per_event):
+                u, state = _uniform(state)
+                acc += u
+        sums[j] = acc
+    return sums.sum()
