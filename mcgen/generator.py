@@ -216,9 +216,10 @@ def generate(
         size = min(batch, n - first)
         if keep or buffers is None or buffers[0].shape[1] != size:  # kept columns need their own memory
             buffers = (np.zeros((len(REAL_COLUMNS), size)), np.zeros((len(FLAG_COLUMNS), size), dtype=np.bool_))
+        else:  # columns the kernel does not write for every event must start at zero
+            buffers[0].fill(0.0)
+            buffers[1].fill(False)
         real, flags = buffers
-        real[len(COUPLING_COLUMNS):] = 0.0 if not keep else real[len(COUPLING_COLUMNS):]
-        flags[:] = False
         c0, c1 = first // CHUNK, (first + size + CHUNK - 1) // CHUNK
         t0 = time.perf_counter()
         generate_chunks(par, consts, env, cdf, guide, keys, first, size, real, flags, tried[c0:c1], overweight[c0:c1])

@@ -304,3 +304,39 @@ def n_decay_rate_polarised(m, spin_axis, photon_direction):
             y = bar(unu) @ vertex  # row: ubar(nu) Gamma; |y u_N|^2 summed with the projector
             total += (y @ projector @ (G0 @ y.conj())).real
     return total
+
+
+def nbar_polarisation(ew, sqrt_s, m, cos_theta, d_gamma, d_z, d_w, phi=0.0):
+    """Rest-frame polarisation of Nbar in e+e- -> Nbar(k1) nu(k2), k1 at polar angle theta.
+
+    The amplitude is Y v(k1) with Y a row spinor; the Nbar spin sum becomes the projector
+    (k - m)(1 + gamma5 s)/2 for spin 4-vector s.
+    """
+    p1, p2, k1, k2, _ = two_body_momenta(sqrt_s, m, 0.0, cos_theta, phi=phi)
+    s = sqrt_s**2
+    q_s, q_t = p1 + p2, k1 - p2
+    t = dot(q_t, q_t)
+    dip_s = [PR @ (2 * sum(SIGMA[a][n] * lower(q_s)[a] for a in range(4))) for n in range(4)]
+    dip_t = [PR @ (2 * sum(SIGMA[a][n] * lower(q_t)[a] for a in range(4))) for n in range(4)]
+    prop_z = 1.0 / (s - ew.mz**2 + 1j * ew.mz * ew.gz)
+    zcoup = [ew.g / ew.cw * GAMMA[n] @ (ew.gl * PL + ew.gr * PR) for n in range(4)]
+    wcoup = [ew.g / np.sqrt(2) * GAMMA[n] @ PL for n in range(4)]
+    rows = []
+    for ue, ve, un in itertools.product(u_spinors(p1, 0.0), v_spinors(p2, 0.0), u_spinors(k2, 0.0)):
+        y = np.zeros(4, dtype=complex)
+        for n in range(4):
+            g = METRIC[n, n]
+            j_s = -ew.e * d_gamma / s * (bar(ve) @ GAMMA[n] @ ue) - d_z * prop_z * (bar(ve) @ zcoup[n] @ ue)
+            y += g * j_s * (bar(un) @ dip_s[n])
+            j_t = bar(un) @ wcoup[n] @ ue
+            y -= g * d_w / (t - ew.mw**2) * j_t * (bar(ve) @ dip_t[n])
+        rows.append(y)
+    polarisation = []
+    for axis in np.eye(3):
+        rates = []
+        for sign in (1, -1):
+            sv = spin_four_vector(k1, m, sign * axis)
+            projector = (slash(k1) - m * ONE) @ (ONE + G5 @ slash(sv)) / 2
+            rates.append(sum((y @ projector @ G0 @ y.conj()).real for y in rows))
+        polarisation.append((rates[0] - rates[1]) / (rates[0] + rates[1]))
+    return np.array(polarisation)
