@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from mcgen.cards import load_card
@@ -78,12 +79,75 @@ def _info_text(r: dict[str, Any]) -> str:
 
 def _cmd_info(args: argparse.Namespace) -> int:
     card = load_card(args.card, tuple(args.overrides))
-    model = make_model(
-        args.mass, args.flavor, card.electroweak,
-        d_gamma=args.dgamma, scenario=args.scenario, a=args.a, d_W=args.dw, d_B=args.db,
-    )
+    model = _model(args, card)
     _emit(args, model_info(card, model, _options(args)), _info_text)
     return 0
+
+
+def _model(args: argparse.Namespace, card) -> Any:
+    return make_model(
+        args.mass, args.flavor, card.electroweak,
+        d_gamma=getattr(args, "dgamma", None), scenario=args.scenario, a=args.a, d_W=args.dw, d_B=args.db,
+    )
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from mcgen import io
+    from mcgen.generator import generate
+    from mcgen.info import check_kinematics
+
+    card = load_card(args.card, tuple(args.overrides))
+    model = _model(args, card)
+    options = _options(args)
+    check_kinematics(card, model)
+    if args.events <= 0:
+        raise InputError(f"-n must be > 0, got {args.events}")
+    if args.seed < 0:
+        raise InputError(f"--seed must be >= 0, got {args.seed}")
+    fmt = args.format or {".lhe": "lhe", ".hepmc": "hepmc", ".hepmc3": "hepmc"}.get(Path(args.output).suffix, "root")
+    if fmt in ("lhe", "hepmc"):
+        _require(fmt)
+    out = io.check_output_path(args.output, args.force)
+    with io.atomic_output(out) as tmp:
+        if fmt == "root":
+            writer = io.RootWriter(tmp, args.events, card.sqrt_s, card.detector.decay_radius_m)
+            try:
+                events = generate(card, model, args.events, args.seed, options, weighted=args.weighted,
+                                  on_batch=writer.write, keep=False)
+            except BaseException:
+                writer.abort()
+                raise
+            writer.close(events.summary, events.metadata)
+        else:
+            events = generate(card, model, args.events, args.seed, options, weighted=args.weighted)
+            if fmt == "lhe":
+                io.write_lhe(tmp, events.columns, events.summary, events.metadata, model.flavour)
+            else:
+                io.write_hepmc(tmp, events.columns, events.metadata, model.flavour)
+    result = {**events.summary, "output": str(out), "format": fmt, **events.metadata}
+    result.pop("card_content", None)
+    _emit(args, result, _generate_text)
+    return 0
+
+
+def _require(fmt: str) -> None:
+    module = {"lhe": "pylhe", "hepmc": "pyhepmc"}[fmt]
+    try:
+        __import__(module)
+    except ImportError:
+        raise InputError(f"--format {fmt} needs the optional package {module}: pip install 'mcgen[io]'") from None
+
+
+def _generate_text(r: dict[str, Any]) -> str:
+    eps_det = "n/a" if r["eps_det"] is None else f"{r['eps_det']:.4g}"
+    return "\n".join([
+        f"wrote {r['n_events']:,d} events to {r['output']} ({r['format']})",
+        f"sigma(N nubar + Nbar nu) = {r['sigma_pb']:.6g} +- {r['sigma_err_pb']:.2g} pb (analytic quadrature {r['sigma_quadrature_pb']:.6g})",
+        f"eps_cuts = {r['eps_cuts']:.4g}, eps_det = {eps_det}, P(decay inside) = {r['p_decay_inside']:.4g}, "
+        f"Br(N -> nu gamma) = {r['br_nu_gamma']:.4g}",
+        f"expected events at the card's luminosity: {r['n_expected']:.4g}",
+        f"rates: {r['rates']['generation_ev_per_s']:.3g} ev/s generation, {r['rates']['total_ev_per_s']:.3g} ev/s with output",
+    ])
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -103,7 +167,29 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_options(info)
     info.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     info.set_defaults(handler=_cmd_info)
+
+    gen = sub.add_parser(
+        "generate", help="generate events and write them (ROOT, LHE or HepMC3)",
+        description="Generate e+e- -> N nubar (+ h.c.), N -> nu gamma with the full spin correlation, "
+        "displaced decays, the card's toy detector and selection; write a ROOT file (events tree, "
+        "histograms, metadata), or LHE / HepMC3 events.",
+    )
+    _add_card_options(gen)
+    _add_model_options(gen)
+    gen.add_argument("-n", "--events", type=int, required=True, metavar="N", help="number of events")
+    gen.add_argument("--seed", type=int, default=1, help="random seed (default 1); same seed, same events")
+    gen.add_argument("-o", "--output", required=True, metavar="FILE", help="output file")
+    gen.add_argument("--format", choices=io_formats(), help="root (default), lhe or hepmc (else from the suffix)")
+    gen.add_argument("--weighted", action="store_true",
+                     help="weighted events from a coupling-independent proposal (for reweighting)")
+    gen.add_argument("--force", action="store_true", help="replace an existing output file")
+    gen.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    gen.set_defaults(handler=_cmd_generate)
     return parser
+
+
+def io_formats() -> tuple[str, ...]:
+    return ("root", "lhe", "hepmc")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

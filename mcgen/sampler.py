@@ -154,7 +154,7 @@ def _exit_point(par, vx, vy, vz, dx, dy, dz):
     return vx + t * dx, vy + t * dy, vz + t * dz
 
 
-@nb.njit(parallel=True, fastmath=True, cache=False)
+@nb.njit(parallel=True, fastmath=True, cache=True)
 def generate_chunks(par, consts, env, cdf, guide, keys, first, n, real, flags, tried, overweight):
     """Generate events first .. first + n - 1 (first a multiple of CHUNK) into real/flags.
 

@@ -1,0 +1,194 @@
+"""Event files: ROOT (uproot TTree + hist histograms + metadata), LHE (pylhe) and HepMC3 (pyhepmc).
+
+Files are written under a temporary name in the target directory and renamed when
+complete; an existing file is not replaced without ``force``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+
+from mcgen.analysis import book_histograms, fill_histograms
+from mcgen.errors import InputError
+
+__all__ = ["FORMATS", "check_output_path", "atomic_output", "RootWriter", "write_lhe", "write_hepmc", "N_PDG_ID", "NU_PDG_ID"]
+
+FORMATS: tuple[str, ...] = ("root", "lhe", "hepmc")
+N_PDG_ID = 9900012
+"""PDG-style code used for the heavy neutral lepton (its antiparticle is negative)."""
+NU_PDG_ID = {"e": 12, "mu": 14, "tau": 16}
+_FLOAT64 = {"weight_pb", "w_gg", "w_zz", "w_gz", "w_ww", "w_gw", "w_zw", "p_inside", "flight_m", "boundary_m",
+            "vtx_x", "vtx_y", "vtx_z"}  # fmt: skip
+
+
+def check_output_path(path: str | os.PathLike, force: bool) -> Path:
+    """The output path, if it can be written: its folder exists and is writable, and it is
+    not an existing file (unless ``force``)."""
+    out = Path(path)
+    if out.is_dir():
+        raise InputError(f"output {out} is a directory: give a file name")
+    if out.exists() and not force:
+        raise InputError(f"output {out} exists: use --force to replace it")
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError(f"cannot write {out}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(f"cannot write {out}: folder {folder} is not writable")
+    return out
+
+
+@contextlib.contextmanager
+def atomic_output(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it to ``path`` on success, remove it on failure."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent if str(path.parent) else ".")
+    os.close(fd)
+    tmp_path = Path(tmp)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp_path, 0o666 & ~umask)  # mkstemp makes 0600; give the usual permissions
+    try:
+        yield tmp_path
+        os.replace(tmp_path, path)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def _compression():
+    """LZ4 (fast: ROOT writing must not dominate the run time) when lz4 is installed, else none."""
+    import uproot
+
+    try:
+        import lz4  # noqa: F401
+    except ImportError:
+        return None
+    return uproot.LZ4(1)
+
+
+class RootWriter:
+    """Streams batches of columns into the ``events`` TTree (large ``extend`` calls), fills
+    the histograms, and on close stores them with the run metadata and summary (JSON)."""
+
+    def __init__(self, path: Path, n_total: int, sqrt_s: float, decay_radius_m: float) -> None:
+        import uproot
+
+        self._file = uproot.recreate(path, compression=_compression())
+        self._tree = None
+        self._n_total = n_total
+        self.histograms = book_histograms(sqrt_s, decay_radius_m)
+
+    def write(self, cols: dict[str, np.ndarray]) -> None:
+        data = {k: (v if k in _FLOAT64 or v.dtype == np.bool_ else v.astype(np.float32)) for k, v in cols.items()}
+        if self._tree is None:
+            self._tree = self._file.mktree(
+                "events", {k: v.dtype for k, v in data.items()}, title="mcgen e+e- -> N nubar (+ h.c.), N -> nu gamma"
+            )
+        self._tree.extend(data)
+        fill_histograms(self.histograms, cols, self._n_total)
+
+    def close(self, summary: dict[str, Any], metadata: dict[str, Any]) -> None:
+        for name, h in self.histograms.items():
+            self._file[name] = h
+        self._file["metadata"] = json.dumps(metadata, default=_jsonable)
+        self._file["summary"] = json.dumps(summary, default=_jsonable)
+        self._file.close()
+
+    def abort(self) -> None:
+        self._file.close()
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, (np.floating, np.integer)):
+        return obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    raise TypeError(f"not JSON serialisable: {type(obj)}")
+
+
+def _particles(cols: dict[str, np.ndarray], i: int, flavour: str):
+    """(pid, status, mother index or -1, px, py, pz, E, m) of e-, e+, N, nubar, gamma, nu."""
+    sign = -1 if cols["anti"][i] else 1
+    nu = NU_PDG_ID[flavour]
+    e_beam = 0.5 * (cols["N_E"][i] + math.hypot(cols["nu_recoil_px"][i], cols["nu_recoil_py"][i], cols["nu_recoil_pz"][i]))
+    recoil = (cols["nu_recoil_px"][i], cols["nu_recoil_py"][i], cols["nu_recoil_pz"][i])
+    n_mass = math.sqrt(max(cols["N_E"][i] ** 2 - cols["N_px"][i] ** 2 - cols["N_py"][i] ** 2 - cols["N_pz"][i] ** 2, 0.0))
+    return [
+        (11, -1, -1, 0.0, 0.0, e_beam, e_beam, 0.0),
+        (-11, -1, -1, 0.0, 0.0, -e_beam, e_beam, 0.0),
+        (sign * N_PDG_ID, 2, 0, cols["N_px"][i], cols["N_py"][i], cols["N_pz"][i], cols["N_E"][i], n_mass),
+        (-sign * nu, 1, 0, *recoil, math.hypot(*recoil), 0.0),
+        (22, 1, 2, cols["gamma_px"][i], cols["gamma_py"][i], cols["gamma_pz"][i], cols["gamma_E"][i], 0.0),
+        (sign * nu, 1, 2, cols["nu_decay_px"][i], cols["nu_decay_py"][i], cols["nu_decay_pz"][i], cols["nu_decay_E"][i], 0.0),
+    ]
+
+
+def write_lhe(path: Path, cols: dict[str, np.ndarray], summary: dict[str, Any], metadata: dict[str, Any], flavour: str) -> None:
+    """Les Houches events (pylhe). The N carries its proper decay length c*t in mm in VTIMUP."""
+    import pylhe
+
+    weighted = metadata["weighted"]
+    sqrt_s = metadata["sqrt_s"]
+    init = pylhe.LHEInit(
+        initInfo=pylhe.LHEInitInfo(11, -11, sqrt_s / 2, sqrt_s / 2, 0, 0, 0, 0, 4 if weighted else 3, 1),
+        procInfo=[pylhe.LHEProcInfo(summary["sigma_pb"], summary["sigma_err_pb"], summary["sigma_pb"], 1)],
+        generators=[pylhe.LHEGenerator("mcgen", str(metadata["version"]), "HNL dipole portal")],
+    )
+    alpha = metadata["electroweak"]["alpha"]
+
+    def events():
+        for i in range(len(cols["weight_pb"])):
+            parts = _particles(cols, i, flavour)
+            p_n = math.hypot(cols["N_px"][i], cols["N_py"][i], cols["N_pz"][i])
+            proper_mm = 1e3 * cols["flight_m"][i] * parts[2][7] / p_n
+            particles = [
+                pylhe.LHEParticle(pid, status, m1 + 1 if m1 >= 0 else 0, m1 + 1 if m1 >= 0 else 0, 0, 0,
+                                  px, py, pz, e, m, proper_mm if k == 2 else 0.0, 9.0)
+                for k, (pid, status, m1, px, py, pz, e, m) in enumerate(parts)
+            ]
+            info = pylhe.LHEEventInfo(len(particles), 1, float(cols["weight_pb"][i]), sqrt_s, alpha, 0.0)
+            yield pylhe.LHEEvent(eventinfo=info, particles=particles)
+
+    lhe = pylhe.LHEFile(init=init, events=events(), comment="mcgen " + json.dumps(metadata, default=_jsonable))
+    with open(path, "w", encoding="utf-8") as stream:
+        lhe.write(stream)
+
+
+def write_hepmc(path: Path, cols: dict[str, np.ndarray], metadata: dict[str, Any], flavour: str) -> None:
+    """HepMC3 ASCII events (pyhepmc) with the production vertex at the origin and the N
+    decay vertex at its sampled position (mm)."""
+    import pyhepmc
+
+    run = pyhepmc.GenRunInfo()
+    run.tools = [pyhepmc.GenRunInfo.ToolInfo("mcgen", str(metadata["version"]), "HNL dipole portal")]
+    run.weight_names = ["weight_pb"]
+    with pyhepmc.open(path, "w") as out:
+        for i in range(len(cols["weight_pb"])):
+            ev = pyhepmc.GenEvent(pyhepmc.Units.GEV, pyhepmc.Units.MM)
+            ev.run_info = run
+            ev.event_number = i
+            parts = [pyhepmc.GenParticle(pyhepmc.FourVector(px, py, pz, e), pid, 4 if status == -1 else status)
+                     for pid, status, _m, px, py, pz, e, _mass in _particles(cols, i, flavour)]
+            production = pyhepmc.GenVertex()
+            for p in parts[:2]:
+                production.add_particle_in(p)
+            for p in parts[2:4]:
+                production.add_particle_out(p)
+            p_n = math.hypot(cols["N_px"][i], cols["N_py"][i], cols["N_pz"][i])
+            ct_mm = 1e3 * cols["flight_m"][i] * cols["N_E"][i] / p_n
+            position = pyhepmc.FourVector(1e3 * cols["vtx_x"][i], 1e3 * cols["vtx_y"][i], 1e3 * cols["vtx_z"][i], ct_mm)
+            decay = pyhepmc.GenVertex(position)
+            decay.add_particle_in(parts[2])
+            for p in parts[4:]:
+                decay.add_particle_out(p)
+            ev.add_vertex(production)
+            ev.add_vertex(decay)
+            ev.weights = [float(cols["weight_pb"][i])]
+            out.write(ev)
