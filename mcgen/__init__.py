@@ -18,6 +18,7 @@ __version__ = "0.1.0"
 from mcgen.cards import Card, load_card
 from mcgen.constants import Electroweak
 from mcgen.errors import InputError
+from mcgen.generator import Events, generate, reweight
 from mcgen.info import PhysicsOptions, model_info, provenance
 from mcgen.model import Couplings, Model, make_model, widths
 from mcgen.xsec import CrossSections, production_cross_sections, width_z_to_n_nubar
@@ -28,14 +29,17 @@ __all__ = [
     "CrossSections",
     "Couplings",
     "Electroweak",
+    "Events",
     "InputError",
     "Model",
     "PhysicsOptions",
+    "generate",
     "load_card",
     "make_model",
     "model_info",
     "production_cross_sections",
     "provenance",
+    "reweight",
     "width_z_to_n_nubar",
     "widths",
 ]

@@ -150,6 +150,29 @@ def _generate_text(r: dict[str, Any]) -> str:
     ])
 
 
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from mcgen import __version__
+    from mcgen.bench import run_benchmarks
+
+    result = run_benchmarks(quick=args.quick) | {"version": __version__}
+    _emit(args, result, _bench_text)
+    return 0
+
+
+def _bench_text(r: dict[str, Any]) -> str:
+    s = r["signal_ev_per_s_per_core"]
+    ratios = r["ratios"]
+    return "\n".join([
+        f"events/s per core ({r['threads']} threads, {r['events']:,d} events, card {r['card']}):",
+        f"  generation only                      {s['generate']:.3g}",
+        f"  + decay, detector, selection (full)  {s['full']:.3g}",
+        f"  full + ROOT writing                  {s['full_root']:.3g}",
+        f"  RNG ceiling ({r['rng_draws_per_event']:.2f} SplitMix64 draws/event) {r['rng_ceiling_ev_per_s_per_core']:.3g}",
+        f"  MT19937, 9 draws/event (reference)   {r['mt19937_9_draws_ev_per_s_per_core']:.3g}",
+        "ratios: " + ", ".join(f"{k} = {v:.3f}" for k, v in ratios.items()),
+    ])
+
+
 def build_parser() -> argparse.ArgumentParser:
     from mcgen import __version__
 
@@ -185,6 +208,13 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--force", action="store_true", help="replace an existing output file")
     gen.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     gen.set_defaults(handler=_cmd_generate)
+
+    bench = sub.add_parser("bench", help="throughput of the generator, measured in one run",
+                           description="Events per second per core: generation only; + decay, detector and "
+                           "selection; + ROOT writing; and the RNG ceiling (the same random draws, no physics).")
+    bench.add_argument("--quick", action="store_true", help="fewer events (a few seconds)")
+    bench.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    bench.set_defaults(handler=_cmd_bench)
     return parser
 
 

@@ -25,8 +25,9 @@ FORMATS: tuple[str, ...] = ("root", "lhe", "hepmc")
 N_PDG_ID = 9900012
 """PDG-style code used for the heavy neutral lepton (its antiparticle is negative)."""
 NU_PDG_ID = {"e": 12, "mu": 14, "tau": 16}
-_FLOAT64 = {"weight_pb", "w_gg", "w_zz", "w_gz", "w_ww", "w_gw", "w_zw", "p_inside", "flight_m", "boundary_m",
-            "vtx_x", "vtx_y", "vtx_z"}  # fmt: skip
+_FLOAT64 = {"weight_pb", "w_gg", "w_zz", "w_gz", "w_ww", "w_gw", "w_zw"}
+"""Weights and reweighting coefficients stay double; kinematics are stored as float32 (writing
+is bound by the disk, so bytes per event matter)."""
 
 
 def check_output_path(path: str | os.PathLike, force: bool) -> Path:

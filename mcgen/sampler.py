@@ -33,7 +33,7 @@ import numpy as np
 
 from mcgen.amplitudes import A_GAMMA, AZL_IM, AZL_RE, AZR_IM, AZR_RE, G_W, M_W2, NORM, spin_structures
 
-__all__ = ["REAL_COLUMNS", "FLAG_COLUMNS", "PARAMS", "generate_chunks", "rng_ceiling", "CHUNK"]
+__all__ = ["REAL_COLUMNS", "FLAG_COLUMNS", "PARAMS", "generate_chunks", "rng_ceiling", "mt19937_reference", "draws_per_event", "CHUNK"]
 
 CHUNK = 1 << 14
 """Events per chunk (one RNG stream each)."""
@@ -370,18 +370,42 @@ def generate_chunks(par, consts, env, cdf, guide, keys, first, n, real, flags, t
     return None
 
 
-@nb.njit(parallel=True, cache=False)
-def rng_ceiling(keys, n, draws_per_event):
-    """The RNG ceiling: the same chunked SplitMix64 streams, ``draws_per_event`` uniforms per
-    event, no physics (the sum keeps the loop from being optimised away)."""
+def draws_per_event(stage: int, weighted: bool, unweighting_efficiency: float) -> float:
+    """Mean number of uniforms the kernel draws per event: the cos(theta) candidates (one,
+    plus one for the accept test when unweighted), the rejection-sampled unit-disk points
+    (8/pi draws each: phi; and at stage 2 the isotropic decay direction and a normal pair),
+    the decay reflection (unweighted), the flight distance and the efficiency."""
+    disk = 8.0 / math.pi
+    n = (1.0 if weighted else 2.0 / unweighting_efficiency) + disk
+    if stage > 1:
+        n += 2 * disk + 2.0 + (0.0 if weighted else 1.0)
+    return n
+
+
+@nb.njit(parallel=True, cache=True)
+def rng_ceiling(keys, n, draws):
+    """The RNG ceiling: the same chunked SplitMix64 streams drawing ``draws`` uniforms per
+    event on average and doing no physics (the sum keeps the loop from being optimised away)."""
     n_chunks = (n + CHUNK - 1) // CHUNK
     sums = np.zeros(n_chunks)
     for j in nb.prange(n_chunks):
         state = keys[j]
         acc = 0.0
-        for _i in range(j * CHUNK, min((j + 1) * CHUNK, n)):
-            for _k in range(draws_per_event):
-                u, state = _uniform(state)
-                acc += u
+        count = int(draws * (min((j + 1) * CHUNK, n) - j * CHUNK) + 0.5)
+        for _k in range(count):
+            u, state = _uniform(state)
+            acc += u
         sums[j] = acc
     return sums.sum()
+
+
+@nb.njit(parallel=True, cache=True)
+def mt19937_reference(n, draws):
+    """numba's np.random (MT19937) drawing ``draws`` uniforms per event, for comparison."""
+    acc = np.zeros(n)
+    for i in nb.prange(n):
+        x = 0.0
+        for _k in range(draws):
+            x += np.random.random()
+        acc[i] = x
+    return acc.sum()

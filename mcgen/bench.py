@@ -1,0 +1,84 @@
+"""Throughput measured in one run (``mcgen bench``): signal generation only, generation +
+decay + detector + selection, the same with ROOT writing, and the RNG ceiling."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numba
+import numpy as np
+
+from mcgen.cards import load_card
+from mcgen.generator import generate, guide_table, kernel_inputs
+from mcgen.info import PhysicsOptions
+from mcgen.io import RootWriter
+from mcgen.model import make_model
+from mcgen.sampler import CHUNK, FLAG_COLUMNS, REAL_COLUMNS, draws_per_event, generate_chunks, mt19937_reference, rng_ceiling
+
+__all__ = ["run_benchmarks"]
+
+
+def _best_rate(fn, n: int, repeats: int) -> float:
+    best = 0.0
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        best = max(best, n / (time.perf_counter() - t0))
+    return best
+
+
+def run_benchmarks(quick: bool = False) -> dict[str, Any]:
+    """Events per second per core on the default card (LEP2 DELPHI, m_N = 100 GeV, scenario II, e)."""
+    n = 1 << 21  # one batch of mcgen.generate: the columns stay the size the generator uses
+    rounds = 1 if quick else 4
+    repeats = 2 if quick else 3
+    threads = numba.get_num_threads()
+    card = load_card("lep2_delphi")
+    model = make_model(100.0, "e", card.electroweak, d_gamma=1e-5, scenario="II")
+    options = PhysicsOptions()
+    keys = np.random.SeedSequence(2024).generate_state((n + CHUNK - 1) // CHUNK, dtype=np.uint64)
+    tried = np.zeros(keys.size, dtype=np.int64)
+    over = np.zeros_like(tried)
+    real = np.zeros((len(REAL_COLUMNS), n))
+    flags = np.zeros((len(FLAG_COLUMNS), n), dtype=np.bool_)
+    rates = {}
+    for label, stage in (("generate", 1), ("full", 2)):
+        par, consts, env, cdf, _ = kernel_inputs(card, model, options, weighted=False, stage=stage)
+        guide = guide_table(cdf)
+        run = lambda: generate_chunks(par, consts, env, cdf, guide, keys, 0, n, real, flags, tried, over)  # noqa: E731
+        run()  # compile / warm up
+        rates[label] = _best_rate(lambda: [run() for _ in range(rounds)], n * rounds, repeats) / threads
+    efficiency = n / tried.sum()
+    draws = draws_per_event(2, False, efficiency)
+    rng_ceiling(keys, 1000, draws)
+    ceiling = _best_rate(lambda: rng_ceiling(keys, n, draws), n, repeats) / threads
+    mt19937_reference(1000, 9)
+    mt = _best_rate(lambda: mt19937_reference(n, 9), n, repeats) / threads
+    n_root = n * rounds
+    with tempfile.TemporaryDirectory(dir=".") as tmp:  # the disk an output would go to
+        path = Path(tmp) / "bench.root"
+
+        def with_root():
+            writer = RootWriter(path, n_root, card.sqrt_s, card.detector.decay_radius_m)
+            ev = generate(card, model, n_root, 7, options, on_batch=writer.write, keep=False)
+            writer.close(ev.summary, ev.metadata)
+
+        rates["full_root"] = _best_rate(with_root, n_root, 1) / threads
+    return {
+        "signal_ev_per_s_per_core": rates,
+        "rng_ceiling_ev_per_s_per_core": ceiling,
+        "rng_draws_per_event": draws,
+        "mt19937_9_draws_ev_per_s_per_core": mt,
+        "ratios": {
+            "full_over_rng_ceiling": rates["full"] / ceiling,
+            "full_over_generate": rates["full"] / rates["generate"],
+            "full_root_over_full": rates["full_root"] / rates["full"],
+        },
+        "threads": threads,
+        "events": n * rounds,
+        "card": card.name,
+        "model": model.describe(),
+    }
