@@ -209,6 +209,10 @@ def generate(
     guide = guide_table(cdf)
     tally = _Tally()
     kept: list[dict[str, np.ndarray]] = []
+    t_compile = time.perf_counter()
+    empty = (np.zeros((len(REAL_COLUMNS), 0)), np.zeros((len(FLAG_COLUMNS), 0), dtype=np.bool_))
+    generate_chunks(par, consts, env, cdf, guide, keys, 0, 0, *empty, tried[:0], overweight[:0])  # compiles (or loads the cache)
+    compile_seconds = time.perf_counter() - t_compile
     start = time.perf_counter()
     kernel_seconds = 0.0
     buffers = None
@@ -236,6 +240,7 @@ def generate(
     summary["rates"] = {
         "generation_ev_per_s": n / kernel_seconds if kernel_seconds > 0 else None,
         "total_ev_per_s": n / (time.perf_counter() - start),
+        "compile_or_cache_load_s": compile_seconds,
     }
     metadata = {
         **provenance(card, model, options),

@@ -33,11 +33,10 @@ def analytic_total(card, model, st=True):
 
 
 @pytest.mark.parametrize("card_name", CARDS)
-@pytest.mark.parametrize("flavour", ["e", "mu"])
-@pytest.mark.parametrize("mediator", list(MEDIATORS))
+@pytest.mark.parametrize(
+    ("flavour", "mediator"), [(f, m) for f in ("e", "mu") for m in MEDIATORS if f == "e" or m != "W"]
+)  # the W t-channel exists for flavour e only
 def test_unweighted_cross_section_matches_analytic_totals(card_name, flavour, mediator):
-    if mediator == "W" and flavour != "e":
-        pytest.skip("the W t-channel exists for flavour e only")
     card = mcgen.load_card(card_name)
     model = Model(0.45 * card.sqrt_s, MEDIATORS[mediator], flavour, a=0.0)
     ev = generate(card, model, 200_000, seed=11, stage=1, keep=False)
