@@ -106,15 +106,26 @@ def _unit_disk(state):
 
 
 @nb.njit(inline="always")
-def _cuts(par, e, cos_t, sin_t):
-    """Card selection on one photon: (energy, angle, pt, Z-return veto, radiative Bhabha)."""
-    x = 2.0 * e / par[P_RS]
-    energy = e > par[P_E_MIN] and e < par[P_E_MAX] and x > par[P_X_MIN] and x < par[P_X_MAX]
-    angle = abs(cos_t) < par[P_ABS_COS_MAX] and cos_t > par[P_COS_LO] and cos_t < par[P_COS_HI]
-    pt = e * sin_t > par[P_PT_MIN]
-    zveto = par[P_Z_HALF_WIDTH] <= 0.0 or abs(e - par[P_E_Z]) >= par[P_Z_HALF_WIDTH]
-    bhabha = par[P_SIN_THETA_B] <= 0.0 or e > par[P_RS] / (1.0 + sin_t / par[P_SIN_THETA_B])
+def _cuts(cut, e, cos_t, sin_t):
+    """Card selection on one photon: (energy, angle, pt, Z-return veto, radiative Bhabha).
+
+    ``cut`` is the tuple made by _cut_tuple (scalars in registers, not reloaded from memory)."""
+    rs, e_min, e_max, x_min, x_max, abs_cos_max, cos_lo, cos_hi, pt_min, e_z, z_half_width, sin_theta_b = cut
+    x = 2.0 * e / rs
+    energy = e > e_min and e < e_max and x > x_min and x < x_max
+    angle = abs(cos_t) < abs_cos_max and cos_t > cos_lo and cos_t < cos_hi
+    pt = e * sin_t > pt_min
+    zveto = z_half_width <= 0.0 or abs(e - e_z) >= z_half_width
+    bhabha = sin_theta_b <= 0.0 or e * (sin_theta_b + sin_t) > rs * sin_theta_b
     return energy, angle, pt, zveto, bhabha
+
+
+@nb.njit(inline="always")
+def _cut_tuple(par):
+    return (
+        par[P_RS], par[P_E_MIN], par[P_E_MAX], par[P_X_MIN], par[P_X_MAX], par[P_ABS_COS_MAX],
+        par[P_COS_LO], par[P_COS_HI], par[P_PT_MIN], par[P_E_Z], par[P_Z_HALF_WIDTH], par[P_SIN_THETA_B],
+    )
 
 
 @nb.njit(inline="always")
@@ -124,21 +135,20 @@ def _pair_forms(a0, a1, b0, b1):
 
 
 @nb.njit(inline="always")
-def _boundary_distance(par, ux, uy, uz):
+def _boundary_distance(cylinder, r, half_length, ux, uy, uz):
     """Distance from the origin to the decay-volume surface along the unit vector u."""
-    if par[P_VOLUME] == 0.0:
-        return par[P_RADIUS]
+    if not cylinder:
+        return r
     rho = math.sqrt(ux * ux + uy * uy)
-    d_barrel = par[P_RADIUS] / rho if rho > 0.0 else 1e300
-    d_cap = par[P_HALF_LENGTH] / abs(uz) if uz != 0.0 else 1e300
+    d_barrel = r / rho if rho > 0.0 else 1e300
+    d_cap = half_length / abs(uz) if uz != 0.0 else 1e300
     return min(d_barrel, d_cap)
 
 
 @nb.njit(inline="always")
-def _exit_point(par, vx, vy, vz, dx, dy, dz):
+def _exit_point(cylinder, r, half_length, vx, vy, vz, dx, dy, dz):
     """Where a ray from (vx, vy, vz) inside the volume along unit (dx, dy, dz) leaves it."""
-    r = par[P_RADIUS]
-    if par[P_VOLUME] == 0.0:
+    if not cylinder:
         b = vx * dx + vy * dy + vz * dz
         c = vx * vx + vy * vy + vz * vz - r * r
         t = -b + math.sqrt(max(b * b - c, 0.0))
@@ -150,7 +160,7 @@ def _exit_point(par, vx, vy, vz, dx, dy, dz):
             c = vx * vx + vy * vy - r * r
             t = (-b + math.sqrt(max(b * b - a * c, 0.0))) / a
         if dz != 0.0:
-            t = min(t, ((par[P_HALF_LENGTH] if dz > 0.0 else -par[P_HALF_LENGTH]) - vz) / dz)
+            t = min(t, ((half_length if dz > 0.0 else -half_length) - vz) / dz)
     return vx + t * dx, vy + t * dy, vz + t * dz
 
 
@@ -180,7 +190,19 @@ def generate_chunks(par, consts, env, cdf, guide, keys, first, n, real, flags, t
     ar_im = consts[AZR_IM] * dz
     c_ll = al_re * al_re + al_im * al_im
     c_rr = ar_re * ar_re + ar_im * ar_im
+    # every constant in a local: the output stores could alias par/consts and force reloads
     norm = consts[NORM]
+    ag, g_w, m_w2 = consts[A_GAMMA], consts[G_W], consts[M_W2]
+    azl_re, azl_im, azr_re = consts[AZL_RE], consts[AZL_IM], consts[AZR_RE]
+    azl2 = consts[AZL_RE] ** 2 + consts[AZL_IM] ** 2
+    azr2 = consts[AZR_RE] ** 2 + consts[AZR_IM] ** 2
+    cut = _cut_tuple(par)
+    ldec = par[P_LDEC]
+    cylinder = par[P_VOLUME] != 0.0
+    radius, half_length = par[P_RADIUS], par[P_HALF_LENGTH]
+    a_e2, b_e2 = par[P_A_E] ** 2, par[P_B_E] ** 2
+    sigma_theta, coverage, eff = par[P_SIGMA_THETA], par[P_COVERAGE], par[P_EFF]
+    p_inside_sphere = -math.expm1(-radius / ldec)
     for j in nb.prange(n_chunks):
         state = keys[(first // CHUNK) + j]
         n_tried = 0
@@ -197,7 +219,7 @@ def generate_chunks(par, consts, env, cdf, guide, keys, first, n, real, flags, t
                 ch = math.sqrt(0.5 * (1.0 + c))
                 sh = math.sqrt(0.5 * (1.0 - c))
                 l0, l1, r0, r1, t0, t1, t = spin_structures(rs, m, ch, sh)
-                bw = consts[G_W] / (t - consts[M_W2]) if t_channel else 0.0
+                bw = g_w / (t - m_w2) if t_channel else 0.0
                 n_ll, z_ll, x_ll, _y = _pair_forms(l0, l1, l0, l1)
                 n_rr, z_rr, x_rr, _y = _pair_forms(r0, r1, r0, r1)
                 n_tt, z_tt, x_tt, _y = _pair_forms(t0, t1, t0, t1)
@@ -276,15 +298,12 @@ def generate_chunks(par, consts, env, cdf, guide, keys, first, n, real, flags, t
                 scale = dec * norm / env[b]
             else:
                 scale = dec / density
-            ag = consts[A_GAMMA]
             real[R_W_GG, i] = scale * ag * ag * (f_ll + f_rr)
-            real[R_W_ZZ, i] = scale * (
-                (consts[AZL_RE] ** 2 + consts[AZL_IM] ** 2) * f_ll + (consts[AZR_RE] ** 2 + consts[AZR_IM] ** 2) * f_rr
-            )
-            real[R_W_GZ, i] = scale * 2.0 * ag * (consts[AZL_RE] * f_ll + consts[AZR_RE] * f_rr)
+            real[R_W_ZZ, i] = scale * (azl2 * f_ll + azr2 * f_rr)
+            real[R_W_GZ, i] = scale * 2.0 * ag * (azl_re * f_ll + azr_re * f_rr)
             real[R_W_WW, i] = scale * bw * bw * f_tt
             real[R_W_GW, i] = scale * 2.0 * bw * ag * f_lt * st
-            real[R_W_ZW, i] = scale * 2.0 * bw * (consts[AZL_RE] * f_lt + consts[AZL_IM] * f_ltj) * st
+            real[R_W_ZW, i] = scale * 2.0 * bw * (azl_re * f_lt + azl_im * f_ltj) * st
             if not full:
                 continue
             # --- photon to the lab: boost along the N direction, rotate by phi, CP image ---
@@ -312,12 +331,12 @@ def generate_chunks(par, consts, env, cdf, guide, keys, first, n, real, flags, t
             real[R_NU_DECAY_PX, i] = kmom * nx - gx
             real[R_NU_DECAY_PY, i] = kmom * ny - gy
             real[R_NU_DECAY_PZ, i] = kmom * nz - gz
-            e_ok, a_ok, p_ok, z_ok, b_ok = _cuts(par, ge, g_cos, g_sin)
+            e_ok, a_ok, p_ok, z_ok, b_ok = _cuts(cut, ge, g_cos, g_sin)
             flags[F_TRUTH_PASS, i] = e_ok and a_ok and p_ok and z_ok and b_ok
             # --- displacement ------------------------------------------------------------
             u, state = _uniform(state)
-            flight = -par[P_LDEC] * math.log(u)
-            boundary = _boundary_distance(par, nx, ny, nz)
+            flight = -ldec * math.log(u)
+            boundary = _boundary_distance(cylinder, radius, half_length, nx, ny, nz)
             inside = flight < boundary
             vx, vy, vz = flight * nx, flight * ny, flight * nz
             real[R_VTX_X, i] = vx
@@ -325,7 +344,7 @@ def generate_chunks(par, consts, env, cdf, guide, keys, first, n, real, flags, t
             real[R_VTX_Z, i] = vz
             real[R_FLIGHT_M, i] = flight
             real[R_BOUNDARY_M, i] = boundary
-            real[R_P_INSIDE, i] = -math.expm1(-boundary / par[P_LDEC])
+            real[R_P_INSIDE, i] = -math.expm1(-boundary / ldec) if cylinder else p_inside_sphere
             flags[F_INSIDE, i] = inside
             # --- toy detector ------------------------------------------------------------
             dx_, dy_, ds_, state = _unit_disk(state)  # two normal deviates (polar method)
@@ -333,21 +352,21 @@ def generate_chunks(par, consts, env, cdf, guide, keys, first, n, real, flags, t
             g1 = dx_ * rad
             g2 = dy_ * rad
             u, state = _uniform(state)
-            efficient = u < par[P_EFF]
+            efficient = u < eff
             if not inside:
                 continue
-            hx, hy, hz = _exit_point(par, vx, vy, vz, gx / ge, gy / ge, gz / ge)
+            hx, hy, hz = _exit_point(cylinder, radius, half_length, vx, vy, vz, gx / ge, gy / ge, gz / ge)
             hr = math.sqrt(hx * hx + hy * hy + hz * hz)
             hrho = math.sqrt(hx * hx + hy * hy)
             cos_h = hz / hr
             sin_h = hrho / hr
-            delta = par[P_SIGMA_THETA] * g2
+            delta = sigma_theta * g2
             cd = math.cos(delta)
             sd = math.sin(delta)
             cos_r = cos_h * cd - sin_h * sd
             sin_r = sin_h * cd + cos_h * sd  # negative: smeared across the pole
-            e_r = ge * (1.0 + math.sqrt(par[P_A_E] ** 2 / ge + par[P_B_E] ** 2) * g1)
-            if not (efficient and e_r > 0.0 and abs(cos_r) < par[P_COVERAGE]):
+            e_r = ge * (1.0 + math.sqrt(a_e2 / ge + b_e2) * g1)
+            if not (efficient and e_r > 0.0 and abs(cos_r) < coverage):
                 continue
             flags[F_RECONSTRUCTED, i] = True
             cx = hx / hrho if hrho > 0.0 else 1.0
@@ -358,7 +377,7 @@ def generate_chunks(par, consts, env, cdf, guide, keys, first, n, real, flags, t
             real[R_GAMMA_RECO_PZ, i] = e_r * cos_r
             real[R_GAMMA_RECO_COS_THETA, i] = cos_r
             real[R_GAMMA_RECO_PT, i] = e_r * abs(sin_r)
-            e_ok, a_ok, p_ok, z_ok, b_ok = _cuts(par, e_r, cos_r, abs(sin_r))
+            e_ok, a_ok, p_ok, z_ok, b_ok = _cuts(cut, e_r, cos_r, abs(sin_r))
             flags[F_PASS_ENERGY, i] = e_ok
             flags[F_PASS_ANGLE, i] = a_ok
             flags[F_PASS_PT, i] = p_ok
