@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -48,6 +50,130 @@ def _add_model_options(p: argparse.ArgumentParser, *, with_dgamma: bool = True) 
                    help="photon angular law in N decay: exact (spin correlation, default), paper (1 - cos), isotropic")
     o.add_argument("--no-st-interference", action="store_true",
                    help="drop the s-channel / t-channel interference (flavour e), as the source paper does")
+
+
+def _add_structure_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("coupling structure (d_gamma is what the command scans)")
+    g.add_argument("--masses", required=True, metavar="LIST", help="comma list (1,2,5) or start:stop:count")
+    g.add_argument("--log", action="store_true", help="log-spaced start:stop:count")
+    g.add_argument("--scenario", type=str.upper, metavar="I|II|III|IV", help="benchmark coupling structure")
+    g.add_argument("--a", type=float, metavar="A", help="a = d_W/d_B in the unbroken phase (inf allowed)")
+    g.add_argument("--flavor", required=True, metavar="e|mu|tau", help="active flavour the dipole couples to")
+    o = p.add_argument_group("physics options")
+    o.add_argument("--decay-law", default="exact", metavar="|".join(DECAY_LAWS),
+                   help="photon angular law in N decay: exact (default), paper, isotropic")
+    o.add_argument("--no-st-interference", action="store_true", help="drop the s-t interference (flavour e)")
+    r = p.add_argument_group("Monte Carlo")
+    r.add_argument("-n", "--events", type=int, default=40_000, metavar="N", help="weighted events per mass (default 40000)")
+    r.add_argument("--seed", type=int, default=1, help="random seed (mass i uses seed + i)")
+
+
+def _structure(args: argparse.Namespace, card) -> tuple[Any, dict[str, Any]]:
+    """The coupling structure at d_gamma = 1 and its description."""
+    from mcgen.model import FLAVOURS, scenario_a, structure_from_a
+
+    if (args.scenario is None) == (args.a is None):
+        raise InputError("give the coupling structure exactly once: --scenario or --a")
+    if args.flavor not in FLAVOURS:
+        raise InputError(f"unknown flavour {args.flavor!r}: expected one of e, mu, tau")
+    if args.events <= 0:
+        raise InputError(f"-n must be > 0, got {args.events}")
+    if args.seed < 0:
+        raise InputError(f"--seed must be >= 0, got {args.seed}")
+    a = scenario_a(args.scenario, card.electroweak) if args.scenario else args.a
+    structure = structure_from_a(a, card.electroweak)
+    return structure, {"scenario": args.scenario, "a": a if math.isfinite(a) else None, "flavor": args.flavor,
+                       "d_Z_over_d_gamma": structure.d_Z, "d_W_over_d_gamma": structure.d_W}
+
+
+def _cmd_limits(args: argparse.Namespace) -> int:
+    from mcgen import __version__
+    from mcgen.limits import parse_masses, scan_limits
+
+    masses = parse_masses(args.masses, args.log)
+    cards = [load_card(c, tuple(args.overrides)) for c in args.card]
+    options = _options(args)
+    by_card = {}
+    for card in cards:
+        structure, described = _structure(args, card)
+        by_card[card.name] = scan_limits(card, masses, structure, args.flavor, options, args.events, args.seed)
+    best, union = [], []
+    for i in range(len(masses)):
+        values = [r["d_gamma_95"][i] for r in by_card.values() if r["d_gamma_95"][i] is not None]
+        best.append(min(values) if values else None)
+        union.append(_union([iv for r in by_card.values() for iv in r["excluded"][i]]))
+    result = {
+        "masses": masses, "d_gamma_95": best, "excluded": union, "by_card": by_card,
+        "structure": described, "cards": [c.name for c in cards], "options": options.as_dict(),
+        "n_events_per_mass": args.events, "seed": args.seed, "version": __version__,
+        "inputs": {c.name: {"sqrt_s": c.sqrt_s, **c.electroweak.as_dict(), "limit": dataclasses.asdict(c.limit)} for c in cards},
+    }
+    if args.plot:
+        from mcgen.plots import plot_limits
+
+        plot_limits(result, args.plot, force=True)
+        result["plot"] = args.plot
+    _emit(args, result, _limits_text)
+    return 0
+
+
+def _union(intervals: list[list[float | None]]) -> list[list[float | None]]:
+    """Merge overlapping intervals (None = open upper end)."""
+    inf = float("inf")
+    spans = sorted((lo, inf if hi is None else hi) for lo, hi in intervals)
+    merged: list[list[float]] = []
+    for lo, hi in spans:
+        if merged and lo <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], hi)
+        else:
+            merged.append([lo, hi])
+    return [[lo, None if hi == inf else hi] for lo, hi in merged]
+
+
+def _limits_text(r: dict[str, Any]) -> str:
+    lines = [f"95% CL limits on d_gamma [GeV^-1], cards {', '.join(r['cards'])}, structure {r['structure']}"]
+    for i, m in enumerate(r["masses"]):
+        cells = []
+        for name, res in r["by_card"].items():
+            ivs = res["excluded"][i]
+            text = "none" if not ivs else " U ".join(f"[{lo:.3g}, {'inf' if hi is None else f'{hi:.3g}'}]" for lo, hi in ivs)
+            cells.append(f"{name}: {text}")
+        lines.append(f"m_N = {m:g} GeV: " + "; ".join(cells))
+    return "\n".join(lines)
+
+
+def _cmd_efficiency(args: argparse.Namespace) -> int:
+    from mcgen import __version__, io
+    from mcgen.limits import eps_cuts, parse_masses, signal_sample
+
+    masses = parse_masses(args.masses, args.log)
+    card = load_card(args.card, tuple(args.overrides))
+    structure, described = _structure(args, card)
+    options = _options(args)
+    out = io.check_output_path(args.output, args.force) if args.output else None
+    values: list[float | None] = []
+    errors: list[float | None] = []
+    for i, mass in enumerate(masses):
+        if mass >= card.sqrt_s:
+            values.append(None)
+            errors.append(None)
+            continue
+        eps, err = eps_cuts(signal_sample(card, mass, args.flavor, options, args.events, args.seed + i), structure)
+        values.append(eps)
+        errors.append(err)
+    result = {
+        "masses": masses, "eps_cuts": values, "eps_cuts_err": errors, "card": card.name, "sqrt_s": card.sqrt_s,
+        "structure": described, "options": options.as_dict(), "n_events_per_mass": args.events, "seed": args.seed,
+        "electroweak": card.electroweak.as_dict(), "selection": dataclasses.asdict(card.selection), "version": __version__,
+    }
+    if out is not None:
+        with io.atomic_output(out) as tmp:
+            io.write_efficiency_root(tmp, result)
+        result["output"] = str(out)
+    _emit(args, result, lambda r: "\n".join(
+        f"m_N = {m:g} GeV: eps_cuts = " + ("n/a (above threshold)" if e is None else f"{e:.4f} +- {de:.4f}")
+        for m, e, de in zip(r["masses"], r["eps_cuts"], r["eps_cuts_err"])))
+    return 0
 
 
 def _options(args: argparse.Namespace) -> PhysicsOptions:
@@ -208,6 +334,28 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--force", action="store_true", help="replace an existing output file")
     gen.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     gen.set_defaults(handler=_cmd_generate)
+
+    eff = sub.add_parser("efficiency", help="eps_cuts table over masses for a coupling structure",
+                         description="Truth-level selection efficiency eps_cuts per mass, from one weighted Monte Carlo "
+                         "run per mass reweighted to the coupling structure; written as a hist in ROOT and as JSON.")
+    _add_card_options(eff)
+    _add_structure_options(eff)
+    eff.add_argument("-o", "--output", metavar="FILE", help="ROOT file for the table (hist + metadata)")
+    eff.add_argument("--force", action="store_true", help="replace an existing output file")
+    eff.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    eff.set_defaults(handler=_cmd_efficiency)
+
+    lim = sub.add_parser("limits", help="95% CL limits on d_gamma vs m_N",
+                         description="95% CL excluded intervals of d_gamma per mass for the card's analysis "
+                         "(OPAL, DELPHI, L3 Z -> gamma + invisible, Z invisible width), solving the criterion "
+                         "with the lifetime dependence of the decay probability.")
+    lim.add_argument("--card", action="append", required=True, help="card (repeatable)")
+    lim.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                     help="override a card value for this run (repeatable)")
+    _add_structure_options(lim)
+    lim.add_argument("--plot", metavar="FILE", help="also draw the limits (PNG or PDF, mplhep)")
+    lim.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    lim.set_defaults(handler=_cmd_limits)
 
     bench = sub.add_parser("bench", help="throughput of the generator, measured in one run",
                            description="Events per second per core: generation only; + decay, detector and "

@@ -19,7 +19,8 @@ import numpy as np
 from mcgen.analysis import book_histograms, fill_histograms
 from mcgen.errors import InputError
 
-__all__ = ["FORMATS", "check_output_path", "atomic_output", "RootWriter", "write_lhe", "write_hepmc", "N_PDG_ID", "NU_PDG_ID"]
+__all__ = ["FORMATS", "check_output_path", "atomic_output", "RootWriter", "write_lhe", "write_hepmc", "write_efficiency_root",
+           "N_PDG_ID", "NU_PDG_ID"]
 
 FORMATS: tuple[str, ...] = ("root", "lhe", "hepmc")
 N_PDG_ID = 9900012
@@ -193,3 +194,24 @@ def write_hepmc(path: Path, cols: dict[str, np.ndarray], metadata: dict[str, Any
             ev.add_vertex(decay)
             ev.weights = [float(cols["weight_pb"][i])]
             out.write(ev)
+
+
+def write_efficiency_root(path: Path, table: dict[str, Any]) -> None:
+    """An eps_cuts table as a hist (one bin per mass, edges halfway between masses) plus its
+    inputs as a JSON string."""
+    import hist
+    import uproot
+
+    masses = np.asarray(table["masses"], dtype=float)
+    edges = np.concatenate([[masses[0] * 0.9], np.sqrt(masses[1:] * masses[:-1]), [masses[-1] * 1.1]]) if masses.size > 1 \
+        else np.array([masses[0] * 0.9, masses[0] * 1.1])
+    h = hist.Hist(hist.axis.Variable(edges, name="mass", label="m_N [GeV]"), storage=hist.storage.Weight(),
+                  label="eps_cuts")
+    values = np.array([np.nan if v is None else v for v in table["eps_cuts"]])
+    errors = np.array([np.nan if v is None else v for v in table["eps_cuts_err"]])
+    ok = np.isfinite(values)
+    h.view().value[ok] = values[ok]
+    h.view().variance[ok] = errors[ok] ** 2
+    with uproot.recreate(path) as f:
+        f["eps_cuts"] = h
+        f["metadata"] = json.dumps(table, default=_jsonable)

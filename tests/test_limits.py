@@ -1,0 +1,193 @@
+"""LEP limits against hand calculations written here: prompt photon-only OPAL limit from an
+independent eps_cuts integral, the lifetime edge from the analytic P(inside), the Z-invisible
+island from the Lambert W function, and reweighting against a fresh Monte Carlo."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import mpmath
+import numpy as np
+import pytest
+
+import mcgen
+from mcgen.cli import main
+from mcgen.constants import GEV2_TO_PB, HBARC_GEV_M
+from mcgen.info import PhysicsOptions
+from mcgen.limits import eps_cuts, limit_for, parse_masses, signal_sample, solve_excluded
+from mcgen.model import Couplings, scenario_a, structure_from_a
+from mcgen.errors import InputError
+
+PHOTON_ONLY = Couplings(1.0, 0.0, 0.0)
+
+
+def eps_cuts_photon_paper_law(sqrt_s, m, e_min, abs_cos_max, n=240):
+    """Independent: photon-exchange production (s sin^2 + m^2 (1 + cos^2)) and the paper's decay
+    law (1 - cos a about the N direction), boosted by hand, on a grid in (cos theta, cos a, psi)."""
+    s = sqrt_s**2
+    e_n = (s + m * m) / (2 * sqrt_s)
+    p = (s - m * m) / (2 * sqrt_s)
+    gamma, beta = e_n / m, p / e_n
+    ct = (np.arange(n) + 0.5) / n * 2 - 1
+    ca = (np.arange(n) + 0.5) / n * 2 - 1
+    psi = (np.arange(n) + 0.5) / n * 2 * math.pi
+    ct, ca, psi = np.meshgrid(ct, ca, psi, indexing="ij", sparse=True)
+    w_prod = s * (1 - ct**2) + m * m * (1 + ct**2)
+    w_dec = 1 - ca
+    sa = np.sqrt(1 - ca**2)
+    st = np.sqrt(1 - ct**2)
+    e_gamma = gamma * m / 2 * (1 + beta * ca)
+    # photon momentum along the N direction (p_par) and transverse to it in the production plane
+    p_par = gamma * m / 2 * (ca + beta)
+    p_perp_x = m / 2 * sa * np.cos(psi)
+    pz = p_par * ct - p_perp_x * st  # N direction (st, 0, ct); perpendicular (ct, 0, -st)
+    cos_gamma = pz / e_gamma
+    passed = (e_gamma > e_min) & (np.abs(cos_gamma) < abs_cos_max)
+    weight = w_prod * w_dec * np.ones_like(psi)
+    return float((weight * passed).sum() / weight.sum())
+
+
+def test_opal_prompt_photon_only_limit_against_hand_calculation():
+    card = mcgen.load_card("lep1_opal")
+    mass = 20.0
+    sample = signal_sample(card, mass, "mu", PhysicsOptions(decay_law="paper"), 200_000, 3)
+    eps, err = eps_cuts(sample, PHOTON_ONLY)
+    eps_hand = eps_cuts_photon_paper_law(card.sqrt_s, mass, 23.0, 0.7)
+    assert abs(eps - eps_hand) < 3 * err + 2e-3  # 2e-3: grid integration of a cut indicator
+    s = card.sqrt_s**2
+    sigma_1 = 2 * card.electroweak.alpha * (s - mass**2) ** 2 * (s + 2 * mass**2) / (3 * s**3) * GEV2_TO_PB
+    d95_hand = math.sqrt(0.15 / (sigma_1 * 1.0 * eps_hand * 0.657))  # Br = 1, prompt
+    result = limit_for(sample, PHOTON_ONLY)
+    assert result.excluded[0][1] is None  # open-ended above
+    assert result.d_gamma_95 == pytest.approx(d95_hand, rel=0.5 * (3 * err + 2e-3) / eps)
+
+
+def test_lifetime_edge_against_the_analytic_decay_probability():
+    card = mcgen.load_card("lep1_opal")
+    mass = 0.012
+    sample = signal_sample(card, mass, "mu", PhysicsOptions(), 50_000, 4)
+    visible_1 = float(sample.weights(PHOTON_ONLY, passing=True).sum())  # sigma eps_cuts at d_gamma = 1 (the MC's)
+    s = card.sqrt_s**2
+    p = (s - mass**2) / (2 * card.sqrt_s)
+    lambda_1 = p / mass * HBARC_GEV_M / (mass**3 / (4 * math.pi))
+    mpmath.mp.dps = 30
+
+    def excess(d):
+        return visible_1 * 0.657 * d * d * -mpmath.expm1(-1.0 * d * d / lambda_1) - 0.15
+
+    d_hand = float(mpmath.findroot(excess, 1e-3))
+    result = limit_for(sample, PHOTON_ONLY)
+    assert result.d_gamma_95 == pytest.approx(d_hand, rel=1e-6)
+    prompt = math.sqrt(0.15 / (visible_1 * 0.657))
+    assert result.d_gamma_95 > 1.5 * prompt  # the lifetime closes the region from below
+
+
+def test_z_invisible_island_edges_from_lambert_w():
+    card = mcgen.load_card("lep1_zinv")
+    ew = card.electroweak
+    mass = 0.005
+    structure = structure_from_a(scenario_a("I", ew), ew)
+    sample = signal_sample(card, mass, "e", PhysicsOptions(), 5_000, 5)
+    result = limit_for(sample, structure)
+    mz2 = ew.m_Z**2
+    gamma_1 = 2 * structure.d_Z**2 * (mz2 - mass**2) ** 2 * (2 * mass**2 + mz2) / (12 * math.pi * ew.m_Z**3)
+    p = (mz2 - mass**2) / (2 * ew.m_Z)
+    lambda_1 = p / mass * HBARC_GEV_M / (mass**3 / (4 * math.pi))  # d_Z only matters above M_Z
+    a = 1.0 / lambda_1
+    z = -a * 2.0e-3 / gamma_1  # 2 Gamma_1 x exp(-a x) = T with x = d^2  =>  x = -W_k(-a T/Gamma_1)/a
+    lo = math.sqrt(-float(mpmath.lambertw(z, 0).real) / a)
+    hi = math.sqrt(-float(mpmath.lambertw(z, -1).real) / a)
+    assert len(result.excluded) == 1
+    assert result.excluded[0][0] == pytest.approx(lo, rel=1e-6)
+    assert result.excluded[0][1] == pytest.approx(hi, rel=1e-6)
+
+
+def test_delphi_limit_sits_on_the_chi2_threshold():
+    card = mcgen.load_card("lep2_delphi")
+    sample = signal_sample(card, 50.0, "e", PhysicsOptions(), 20_000, 6)
+    result = limit_for(sample, structure_from_a(1.0, card.electroweak))
+    assert result.details["threshold"] == pytest.approx(1.50 - 1.61 + 0.11 * math.sqrt(3.84))
+    assert result.details["signal_at_d95"] == pytest.approx(result.details["threshold"], rel=1e-9)
+
+
+@pytest.mark.parametrize("a", [5.0, -1.0])
+def test_reweighted_efficiency_equals_a_fresh_monte_carlo(a):
+    card = mcgen.load_card("lep2_delphi")
+    ew = card.electroweak
+    sample = signal_sample(card, 60.0, "e", PhysicsOptions(), 200_000, 7)
+    structure = structure_from_a(a, ew)
+    eps, err = eps_cuts(sample, structure)
+    model = mcgen.make_model(60.0, "e", ew, d_gamma=1e-5, a=a)
+    fresh = mcgen.generate(card, model, 200_000, seed=8).columns["truth_pass"]
+    fresh_err = math.sqrt(fresh.mean() * (1 - fresh.mean()) / fresh.size)
+    assert abs(eps - fresh.mean()) < 3 * math.hypot(err, fresh_err)
+
+
+def test_solver_finds_islands_and_open_ends():
+    f = lambda d: math.exp(-((math.log10(d) + 5) ** 2))  # noqa: E731  peak at 1e-5
+    (iv,) = solve_excluded(f, 0.5)
+    assert iv[0] == pytest.approx(10 ** (-5 - math.sqrt(math.log(2))), rel=1e-9)
+    assert iv[1] == pytest.approx(10 ** (-5 + math.sqrt(math.log(2))), rel=1e-9)
+    assert solve_excluded(lambda d: d, 1e-3) == [[pytest.approx(1e-3), None]]
+    assert solve_excluded(lambda d: 0.0, 1.0) == []
+
+
+def test_mass_lists():
+    assert parse_masses("1, 2,5") == [1.0, 2.0, 5.0]
+    assert parse_masses("10:30:3") == [10.0, 20.0, 30.0]
+    for bad in ("", "3,2", "1,1", "0,1", "a,b", "1:2", "-1:10:3", "1:10:0"):
+        with pytest.raises(InputError):
+            parse_masses(bad, log="-" in bad)
+
+
+def run(capsys, argv):
+    try:
+        code = main(argv)
+    except SystemExit as exc:
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_limits_cli_contract_and_thresholds(capsys):
+    code, out, err = run(capsys, ["limits", "--card", "lep1_opal", "--card", "lep1_zinv", "--masses", "0.005,50,95",
+                                  "--scenario", "I", "--flavor", "mu", "-n", "5000", "--json"])
+    assert code == 0, err
+    r = json.loads(out)
+    assert r["masses"] == [0.005, 50.0, 95.0]
+    assert r["d_gamma_95"][2] is None and r["excluded"][2] == []  # above threshold: null, not an error
+    assert r["d_gamma_95"][1] == r["by_card"]["lep1_opal"]["d_gamma_95"][1]
+    island = r["by_card"]["lep1_zinv"]["excluded"][0]
+    assert len(island) == 1 and island[0][1] is not None
+    assert r["d_gamma_95"][0] == min(r["by_card"]["lep1_opal"]["d_gamma_95"][0], island[0][0])
+    assert r["structure"]["scenario"] == "I" and r["options"]["decay_law"] == "exact"
+
+
+@pytest.mark.parametrize("argv", [
+    ["limits", "--card", "lep1_opal", "--masses", "", "--scenario", "I", "--flavor", "e"],
+    ["limits", "--card", "lep1_opal", "--masses", "5,1", "--scenario", "I", "--flavor", "e"],
+    ["limits", "--card", "cepc_z", "--masses", "5", "--scenario", "I", "--flavor", "e"],
+    ["limits", "--card", "lep1_opal", "--masses", "5", "--flavor", "e"],
+    ["limits", "--card", "lep1_opal", "--masses", "5", "--scenario", "I", "--a", "1", "--flavor", "e"],
+    ["limits", "--card", "lep1_opal", "--masses", "5", "--scenario", "I", "--flavor", "x"],
+    ["efficiency", "--card", "lep1_opal", "--masses", "5", "--scenario", "I", "--flavor", "e", "-n", "0"],
+])
+def test_bad_limit_inputs(capsys, argv):
+    code, out, err = run(capsys, argv)
+    assert code == 2 and out == "" and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_efficiency_table_round_trips_through_root(capsys, tmp_path):
+    import uproot
+
+    out = tmp_path / "eff.root"
+    code, stdout, err = run(capsys, ["efficiency", "--card", "lep1_opal", "--masses", "1,10,50,100", "--scenario", "II",
+                                     "--flavor", "mu", "-n", "5000", "-o", str(out), "--json"])
+    assert code == 0, err
+    r = json.loads(stdout)
+    assert r["eps_cuts"][3] is None and all(0 < e < 1 for e in r["eps_cuts"][:3])
+    with uproot.open(out) as f:
+        h = f["eps_cuts"].to_hist()
+        assert np.allclose(h.values()[:3], r["eps_cuts"][:3])
+        assert json.loads(str(f["metadata"]))["structure"]["scenario"] == "II"
