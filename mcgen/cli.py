@@ -111,7 +111,7 @@ def _cmd_limits(args: argparse.Namespace) -> int:
     if args.plot:
         from mcgen.plots import plot_limits
 
-        plot_limits(result, args.plot, force=True)
+        plot_limits(result, args.plot, force=args.force)
         result["plot"] = args.plot
     _emit(args, result, _limits_text)
     return 0
@@ -353,7 +353,8 @@ def build_parser() -> argparse.ArgumentParser:
     lim.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.KEY=VALUE",
                      help="override a card value for this run (repeatable)")
     _add_structure_options(lim)
-    lim.add_argument("--plot", metavar="FILE", help="also draw the limits (PNG or PDF, mplhep)")
+    lim.add_argument("--plot", metavar="FILE", help="also draw the limits (PNG or PDF, mplhep) and their JSON")
+    lim.add_argument("--force", action="store_true", help="replace an existing plot")
     lim.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     lim.set_defaults(handler=_cmd_limits)
 

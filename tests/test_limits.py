@@ -191,3 +191,19 @@ def test_efficiency_table_round_trips_through_root(capsys, tmp_path):
         h = f["eps_cuts"].to_hist()
         assert np.allclose(h.values()[:3], r["eps_cuts"][:3])
         assert json.loads(str(f["metadata"]))["structure"]["scenario"] == "II"
+
+
+def test_limits_plot_and_its_json(capsys, tmp_path):
+    pytest.importorskip("mplhep")
+    out = tmp_path / "lim.png"
+    argv = ["limits", "--card", "lep1_opal", "--card", "lep1_zinv", "--masses", "0.003,0.01,1", "--scenario", "II",
+            "--flavor", "e", "-n", "3000", "--plot", str(out)]
+    code, _, err = run(capsys, argv)
+    assert code == 0, err
+    assert out.stat().st_size > 10_000 and out.read_bytes()[:4] == b"\x89PNG"
+    curves = json.loads(out.with_suffix(".json").read_text())
+    assert curves["masses"] == [0.003, 0.01, 1.0] and set(curves["by_card"]) == {"lep1_opal", "lep1_zinv"}
+    code, _, err = run(capsys, argv)  # no overwrite without --force
+    assert code == 2 and "--force" in err
+    code, _, err = run(capsys, argv + ["--force"])
+    assert code == 0
