@@ -176,6 +176,55 @@ def _cmd_efficiency(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_scan(args: argparse.Namespace) -> int:
+    import time
+
+    from mcgen import __version__, io
+    from mcgen.limits import parse_masses
+    from mcgen.model import FLAVOURS, SCENARIOS, scenario_a, structure_from_a
+    from mcgen.scan import build_tasks, executor, run_scan
+
+    masses = parse_masses(args.masses, args.log)
+    cards = [load_card(c, tuple(args.overrides)) for c in args.card]
+    ew = cards[0].electroweak
+    if any(c.electroweak != ew for c in cards):
+        raise InputError("the cards of one scan must share their [electroweak] inputs")
+    for f in args.flavor:
+        if f not in FLAVOURS:
+            raise InputError(f"unknown flavour {f!r}: expected one of e, mu, tau")
+    scenarios = list(SCENARIOS) if args.scenario == ["ALL"] else args.scenario
+    structures = {f"scenario {sc}": structure_from_a(scenario_a(sc, ew), ew) for sc in scenarios}
+    structures.update({f"a = {a:g}": structure_from_a(a, ew) for a in args.a})
+    if not structures:
+        raise InputError("give at least one coupling structure: --scenario (repeatable, or all) or --a (repeatable)")
+    for name, value in (("-n", args.events), ("--workers", args.workers)):
+        if value <= 0:
+            raise InputError(f"{name} must be > 0, got {value}")
+    if args.seed < 0:
+        raise InputError(f"--seed must be >= 0, got {args.seed}")
+    out = io.check_output_path(args.output, args.force) if args.output else None
+    options = _options(args)
+    tasks = build_tasks(cards, masses, args.flavor, structures, options, args.events, args.seed)
+    start = time.perf_counter()
+    if args.dask_local is not None and args.dask_local <= 0:
+        raise InputError(f"--dask-local must be > 0, got {args.dask_local}")
+    with executor(args.workers, args.scheduler, args.dask_local, timeout_s=args.timeout) as pool:
+        rows = run_scan(tasks, pool)
+    result = {
+        "rows": rows, "cards": [c.name for c in cards], "masses": masses, "flavors": args.flavor,
+        "structures": {k: v.as_dict() for k, v in structures.items()}, "options": options.as_dict(),
+        "n_events_per_task": args.events, "seed": args.seed, "tasks": len(tasks),
+        "seconds": time.perf_counter() - start, "version": __version__, "electroweak": ew.as_dict(),
+    }
+    if out is not None:
+        with io.atomic_output(out) as tmp:
+            tmp.write_text(json.dumps(finite_or_none(result), allow_nan=False, indent=1))
+        result["output"] = str(out)
+    _emit(args, result, lambda r: f"{len(r['rows'])} limits from {r['tasks']} Monte Carlo tasks in {r['seconds']:.2f} s"
+          + (f", written to {r['output']}" if "output" in r else ""))
+    return 0
+
+
 def _options(args: argparse.Namespace) -> PhysicsOptions:
     return PhysicsOptions(decay_law=args.decay_law, st_interference=not args.no_st_interference)
 
@@ -357,6 +406,31 @@ def build_parser() -> argparse.ArgumentParser:
     lim.add_argument("--force", action="store_true", help="replace an existing plot")
     lim.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     lim.set_defaults(handler=_cmd_limits)
+
+    scan = sub.add_parser("scan", help="limits over a grid of cards, masses, flavours and structures (local or Dask)",
+                          description="One weighted Monte Carlo task per (card, mass, flavour), reweighted to every "
+                          "structure; run in-process, in a local process pool (--workers), or on Dask "
+                          "(--scheduler tcp://HOST:PORT, or --dask-local N). Seeds are per task: any executor "
+                          "gives the serial result.")
+    scan.add_argument("--card", action="append", required=True, help="card (repeatable)")
+    scan.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.KEY=VALUE")
+    scan.add_argument("--masses", required=True, metavar="LIST", help="comma list or start:stop:count")
+    scan.add_argument("--log", action="store_true", help="log-spaced start:stop:count")
+    scan.add_argument("--scenario", type=str.upper, action="append", default=[], help="I..IV (repeatable) or all")
+    scan.add_argument("--a", type=float, action="append", default=[], help="a = d_W/d_B (repeatable)")
+    scan.add_argument("--flavor", action="append", required=True, help="e, mu or tau (repeatable)")
+    scan.add_argument("--decay-law", default="exact", metavar="|".join(DECAY_LAWS))
+    scan.add_argument("--no-st-interference", action="store_true")
+    scan.add_argument("-n", "--events", type=int, default=20_000, help="weighted events per task (default 20000)")
+    scan.add_argument("--seed", type=int, default=1)
+    scan.add_argument("--workers", type=int, default=1, help="local worker processes (default 1: in-process)")
+    scan.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="a running Dask scheduler")
+    scan.add_argument("--dask-local", type=int, metavar="N", help="start a Dask LocalCluster with N workers")
+    scan.add_argument("--timeout", type=float, default=10.0, metavar="S", help="seconds to reach the scheduler (default 10)")
+    scan.add_argument("-o", "--output", metavar="FILE", help="write the JSON result to FILE")
+    scan.add_argument("--force", action="store_true", help="replace an existing output")
+    scan.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    scan.set_defaults(handler=_cmd_scan)
 
     bench = sub.add_parser("bench", help="throughput of the generator, measured in one run",
                            description="Events per second per core: generation only; + decay, detector and "

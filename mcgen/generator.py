@@ -23,6 +23,7 @@ __all__ = ["Events", "generate", "kernel_inputs", "COUPLING_COLUMNS", "reweight"
 LAWS = {"exact": 0, "paper": 1, "isotropic": 2}
 COUPLING_COLUMNS = ("w_gg", "w_zz", "w_gz", "w_ww", "w_gw", "w_zw")
 ENVELOPE_BINS = 1024
+GAUSS_LEGENDRE_96 = np.polynomial.legendre.leggauss(96)
 _SUBSAMPLES = 16
 _NO_CUT = 1e300
 
@@ -111,7 +112,7 @@ def kernel_inputs(card: Card, model: Model, options: PhysicsOptions, *, weighted
 
     if weighted:  # a proposal that covers every coupling structure: s-channel and t-channel shapes
         parts = [shape(1.0, 0.0, 0.0)] + ([shape(0.0, 0.0, 1.0)] if t_channel else [])
-        x, w = np.polynomial.legendre.leggauss(64)
+        x, w = GAUSS_LEGENDRE_96
         norms = [float(w @ p(x)) for p in parts]
         proposal = lambda x: sum(p(x) / nrm for p, nrm in zip(parts, norms))  # noqa: E731
         env, cdf, total = _envelope(proposal)
@@ -195,7 +196,7 @@ def generate(
         raise InputError(f"the seed must be a whole number >= 0, got {seed!r}")
     par, consts, env, cdf, env_total = kernel_inputs(card, model, options, weighted=weighted, stage=stage)
     c = model.couplings
-    x, w = np.polynomial.legendre.leggauss(96)
+    x, w = GAUSS_LEGENDRE_96
     t_channel = model.flavour == "e"
     sigma_one = float(w @ dsigma_dcos_one(x, card.sqrt_s, model.mass, consts, c.d_gamma, c.d_Z, c.d_W,
                                           t_channel, options.st_interference))
@@ -209,10 +210,12 @@ def generate(
     guide = guide_table(cdf)
     tally = _Tally()
     kept: list[dict[str, np.ndarray]] = []
-    t_compile = time.perf_counter()
-    empty = (np.zeros((len(REAL_COLUMNS), 0)), np.zeros((len(FLAG_COLUMNS), 0), dtype=np.bool_))
-    generate_chunks(par, consts, env, cdf, guide, keys, 0, 0, *empty, tried[:0], overweight[:0])  # compiles (or loads the cache)
-    compile_seconds = time.perf_counter() - t_compile
+    compile_seconds = 0.0
+    if not generate_chunks.signatures:  # first use in this process: compile, or load numba's cache
+        t_compile = time.perf_counter()
+        empty = (np.zeros((len(REAL_COLUMNS), 0)), np.zeros((len(FLAG_COLUMNS), 0), dtype=np.bool_))
+        generate_chunks(par, consts, env, cdf, guide, keys, 0, 0, *empty, tried[:0], overweight[:0])
+        compile_seconds = time.perf_counter() - t_compile
     start = time.perf_counter()
     kernel_seconds = 0.0
     buffers = None
@@ -235,7 +238,12 @@ def generate(
         if keep:
             kept.append(cols)
         _progress(first + size, n, start)
-    columns = {k: np.concatenate([b[k] for b in kept]) for k in kept[0]} if keep else {}
+    if not keep:
+        columns = {}
+    elif len(kept) == 1:
+        columns = kept[0]
+    else:
+        columns = {k: np.concatenate([b[k] for b in kept]) for k in kept[0]}
     summary = _summary(card, model, options, tally, tried, overweight, weighted, env_total, sigma_one)
     summary["rates"] = {
         "generation_ev_per_s": n / kernel_seconds if kernel_seconds > 0 else None,

@@ -1,0 +1,118 @@
+"""Grids of limits over (card, m_N, flavour) x coupling structures through a concurrent.futures
+Executor: in-process, a local process pool, or a Dask cluster (optional extra ``dask``).
+
+A task is one (card, mass, flavour): one weighted Monte Carlo run, reweighted to every
+coupling structure of the scan. Its seed comes from SeedSequence([seed, card, mass, flavour
+indices]), so a task gives the same numbers on any worker, and a scan equals the serial run.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import dataclasses
+import multiprocessing
+from typing import Any, Iterator
+
+import numpy as np
+
+from mcgen.cards import Card
+from mcgen.errors import InputError
+from mcgen.info import PhysicsOptions
+from mcgen.limits import SUPPORTED, eps_cuts, limit_for, signal_sample
+from mcgen.model import Couplings
+
+__all__ = ["ScanTask", "run_task", "build_tasks", "run_scan", "executor"]
+
+
+@dataclasses.dataclass(frozen=True)
+class ScanTask:
+    card: Card
+    mass: float
+    flavour: str
+    structures: tuple[tuple[str, Couplings], ...]
+    options: PhysicsOptions
+    n_events: int
+    seed: int
+
+
+def task_seed(seed: int, *indices: int) -> int:
+    """A seed for one task that depends on the scan seed and the task's place in the grid only."""
+    return int(np.random.SeedSequence([seed, *indices]).generate_state(1, dtype=np.uint32)[0])
+
+
+def build_tasks(cards: list[Card], masses: list[float], flavours: list[str], structures: dict[str, Couplings],
+                options: PhysicsOptions, n: int, seed: int) -> list[ScanTask]:
+    for card in cards:
+        if card.limit.criterion not in SUPPORTED:
+            raise InputError(f"card {card.name}: limit criterion {card.limit.criterion!r} is not supported yet")
+    return [
+        ScanTask(card, mass, flavour, tuple(structures.items()), options, n, task_seed(seed, ci, mi, fi))
+        for ci, card in enumerate(cards)
+        for mi, mass in enumerate(masses)
+        for fi, flavour in enumerate(flavours)
+    ]
+
+
+def _above_threshold(task: ScanTask) -> bool:
+    card = task.card
+    limit = card.electroweak.m_Z if card.limit.criterion in ("z_br_upper", "z_inv_width") else card.sqrt_s
+    return task.mass >= min(limit, card.sqrt_s)
+
+
+def run_task(task: ScanTask, threads: int | None = None) -> list[dict[str, Any]]:
+    """Limits for every structure of one (card, mass, flavour); null above threshold."""
+    if threads is not None:
+        import numba
+
+        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    rows = []
+    sample = None if _above_threshold(task) else signal_sample(task.card, task.mass, task.flavour, task.options,
+                                                                task.n_events, task.seed)
+    for name, structure in task.structures:
+        row = {"card": task.card.name, "mass": task.mass, "flavor": task.flavour, "structure": name}
+        if sample is None:
+            row.update(d_gamma_95=None, excluded=[], eps_cuts=None)
+        else:
+            result = limit_for(sample, structure)
+            row.update(d_gamma_95=result.d_gamma_95, excluded=result.excluded, eps_cuts=eps_cuts(sample, structure)[0])
+        rows.append(row)
+    return rows
+
+
+@contextlib.contextmanager
+def executor(workers: int = 1, scheduler: str | None = None, dask_local: int | None = None,
+             timeout_s: float = 10.0) -> Iterator[concurrent.futures.Executor | None]:
+    """None (serial, in-process), a process pool, or a Dask cluster's executor."""
+    if scheduler is None and dask_local is None:
+        if workers <= 1:
+            yield None
+        else:
+            # spawn, not fork: a process whose numba kernels already ran holds an OpenMP runtime
+            context = multiprocessing.get_context("spawn")
+            with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                yield pool
+        return
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise InputError("a Dask scan needs dask.distributed: pip install 'mcgen[dask]'") from None
+    if scheduler is not None:
+        try:
+            client = Client(scheduler, timeout=f"{timeout_s}s")
+        except (OSError, TimeoutError) as exc:
+            raise InputError(f"cannot reach the Dask scheduler at {scheduler}: {exc.__class__.__name__}") from None
+        with client:
+            yield client.get_executor()
+        return
+    with LocalCluster(n_workers=dask_local, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        yield client.get_executor()
+
+
+def run_scan(tasks: list[ScanTask], pool: concurrent.futures.Executor | None) -> list[dict[str, Any]]:
+    """Run the tasks (serially when pool is None); rows come back in task order."""
+    if pool is None:
+        return [row for task in tasks for row in run_task(task)]
+    futures = [pool.submit(run_task, task, 1) for task in tasks]
+    return [row for future in futures for row in future.result()]

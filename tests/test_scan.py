@@ -1,0 +1,59 @@
+"""mcgen scan: the same numbers serially, in a process pool and on a Dask LocalCluster."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mcgen.cli import main
+
+GRID = ["scan", "--card", "lep1_opal", "--card", "lep1_zinv", "--masses", "0.005,1,30", "--scenario", "I",
+        "--scenario", "III", "--a", "2", "--flavor", "e", "--flavor", "mu", "-n", "4000", "--seed", "5", "--json"]
+
+
+def run(capsys, argv):
+    try:
+        code = main(argv)
+    except SystemExit as exc:
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def rows(capsys, extra):
+    code, out, err = run(capsys, GRID + extra)
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_scan_is_identical_serially_in_a_pool_and_on_dask(capsys):
+    pytest.importorskip("distributed")
+    serial = rows(capsys, [])
+    assert serial["tasks"] == 2 * 3 * 2 and len(serial["rows"]) == 12 * 3
+    assert rows(capsys, ["--workers", "2"])["rows"] == serial["rows"]
+    assert rows(capsys, ["--dask-local", "2"])["rows"] == serial["rows"]
+    first = serial["rows"][0]
+    assert set(first) == {"card", "mass", "flavor", "structure", "d_gamma_95", "excluded", "eps_cuts"}
+    zinv_light = [r for r in serial["rows"] if r["card"] == "lep1_zinv" and r["mass"] == 0.005 and r["structure"] == "scenario I"]
+    assert all(len(r["excluded"]) == 1 and r["excluded"][0][1] is not None for r in zinv_light)  # the island
+    other_seed = rows(capsys, ["--seed", "6"])["rows"]
+    assert other_seed != serial["rows"]
+
+
+@pytest.mark.parametrize(("extra", "fragment"), [
+    (["--scheduler", "tcp://127.0.0.1:1", "--timeout", "1"], "cannot reach the Dask scheduler"),
+    (["--workers", "0"], "--workers"),
+    (["--dask-local", "0"], "--dask-local"),
+    (["--flavor", "nu"], "flavour"),
+])
+def test_bad_scan_inputs(capsys, extra, fragment):
+    code, out, err = run(capsys, GRID + extra)
+    assert code == 2 and out == "" and err.count("\n") == 1 and fragment in err
+
+
+def test_scan_without_structure_or_with_an_unsupported_card(capsys):
+    code, _, err = run(capsys, ["scan", "--card", "lep1_opal", "--masses", "1", "--flavor", "e"])
+    assert code == 2 and "structure" in err
+    code, _, err = run(capsys, ["scan", "--card", "cepc_h", "--masses", "1", "--flavor", "e", "--scenario", "I"])
+    assert code == 2 and "not supported" in err
