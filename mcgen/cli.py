@@ -394,8 +394,8 @@ def build_parser() -> argparse.ArgumentParser:
     eff.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     eff.set_defaults(handler=_cmd_efficiency)
 
-    lim = sub.add_parser("limits", help="95% CL limits on d_gamma vs m_N",
-                         description="95% CL excluded intervals of d_gamma per mass for the card's analysis "
+    lim = sub.add_parser("limits", help="95%% CL limits on d_gamma vs m_N",
+                         description="95%% CL excluded intervals of d_gamma per mass for the card's analysis "
                          "(OPAL, DELPHI, L3 Z -> gamma + invisible, Z invisible width), solving the criterion "
                          "with the lifetime dependence of the decay probability.")
     lim.add_argument("--card", action="append", required=True, help="card (repeatable)")

@@ -74,7 +74,11 @@ def test_info_with_dw_db_and_text_output(capsys):
 
 def test_help_lists_sub_commands(capsys):
     code, out, _ = run(capsys, ["--help"])
-    assert code == 0 and "info" in out
+    commands = ("info", "generate", "efficiency", "limits", "scan", "bench")
+    assert code == 0 and all(c in out for c in commands)
+    for command in commands:
+        code, out, _ = run(capsys, [command, "--help"])
+        assert code == 0 and out.startswith(f"usage: mcgen {command}")
     code, out, _ = run(capsys, ["info", "--help"])
     assert code == 0 and "--decay-law" in out and "--no-st-interference" in out
 
