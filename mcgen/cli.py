@@ -225,6 +225,20 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_reproduce(args: argparse.Namespace) -> int:
+    from mcgen import __version__
+    from mcgen.figures import reproduce
+
+    if args.events <= 0:
+        raise InputError(f"-n must be > 0, got {args.events}")
+    paths = reproduce(args.figure, args.output, n=args.events, seed=args.seed, options=_options(args),
+                      force=args.force, quick=args.quick)
+    result = {"figure": args.figure, "files": paths, "options": _options(args).as_dict(), "n_events": args.events,
+              "seed": args.seed, "version": __version__}
+    _emit(args, result, lambda r: "wrote " + ", ".join(r["files"]))
+    return 0
+
+
 def _options(args: argparse.Namespace) -> PhysicsOptions:
     return PhysicsOptions(decay_law=args.decay_law, st_interference=not args.no_st_interference)
 
@@ -431,6 +445,20 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--force", action="store_true", help="replace an existing output")
     scan.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     scan.set_defaults(handler=_cmd_scan)
+
+    rep = sub.add_parser("reproduce", help="the source paper's figures from scratch",
+                         description="Draw a figure of arXiv:2301.06050 (3: LEP limits; 4, 5: rates vs a with the "
+                         "LEP limits) as PNG and PDF, with the JSON of its curves.")
+    rep.add_argument("--figure", type=int, required=True, metavar="N", help="figure number (3, 4 or 5)")
+    rep.add_argument("-o", "--output", required=True, metavar="DIR", help="output directory (created if needed)")
+    rep.add_argument("-n", "--events", type=int, default=20_000, help="weighted events per Monte Carlo task")
+    rep.add_argument("--seed", type=int, default=1)
+    rep.add_argument("--quick", action="store_true", help="coarser grids (a preview in seconds)")
+    rep.add_argument("--decay-law", default="exact", metavar="|".join(DECAY_LAWS))
+    rep.add_argument("--no-st-interference", action="store_true")
+    rep.add_argument("--force", action="store_true", help="replace existing files")
+    rep.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    rep.set_defaults(handler=_cmd_reproduce)
 
     bench = sub.add_parser("bench", help="throughput of the generator, measured in one run",
                            description="Events per second per core: generation only; + decay, detector and "

@@ -1,0 +1,172 @@
+"""The source paper's figures from scratch (``mcgen reproduce --figure N -o DIR``).
+
+Each figure is written as DIR/figureN.png and .pdf, with the JSON of its curves beside them.
+Implemented: 3 (LEP limits vs m_N in the four scenarios), 4 and 5 (rates vs a with the LEP
+limits; the CEPC curves need the SM background, which mcgen does not compute yet).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mcgen.cards import load_card
+from mcgen.errors import InputError
+from mcgen.info import PhysicsOptions
+from mcgen.io import atomic_output
+from mcgen.limits import parse_masses, signal_function, signal_sample
+from mcgen.model import SCENARIOS, scenario_a, singular_a, structure_from_a
+from mcgen.plots import COLOURS, _bands, pyplot
+from mcgen.scan import build_tasks, run_scan
+
+__all__ = ["FIGURES", "reproduce"]
+
+LEP_CARDS = ("lep1_opal", "lep2_delphi", "lep1_l3_zgamma", "lep1_zinv")
+LABELS = {
+    "lep1_opal": "OPAL monophoton (LEP1)",
+    "lep2_delphi": "DELPHI monophoton (LEP2)",
+    "lep1_l3_zgamma": r"L3 $Z\to\gamma$ + inv.",
+    "lep1_zinv": r"$\Gamma_Z^{inv}$",
+}
+
+
+def _write(fig, out_dir: Path, name: str, curves: dict[str, Any], force: bool) -> list[str]:
+    paths = []
+    for suffix in (".png", ".pdf", ".json"):
+        path = out_dir / f"{name}{suffix}"
+        if path.exists() and not force:
+            raise InputError(f"output {path} exists: use --force to replace it")
+        with atomic_output(path) as tmp:
+            if suffix == ".json":
+                tmp.write_text(json.dumps(curves, indent=1))
+            else:
+                fig.savefig(tmp, format=suffix[1:], dpi=150)
+        paths.append(str(path))
+    return paths
+
+
+def figure3(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bool, quick: bool) -> list[str]:
+    """LEP 95% CL limits on d_gamma vs m_N in the four scenarios; d_e solid, d_mu,tau dotted."""
+    cards = [load_card(c) for c in LEP_CARDS]
+    ew = cards[0].electroweak
+    masses = parse_masses("0.001:90:12" if quick else "0.001:90:60", log=True)
+    structures = {s: structure_from_a(scenario_a(s, ew), ew) for s in SCENARIOS}
+    rows = run_scan(build_tasks(cards, masses, ["e", "mu"], structures, options, n, seed), None)
+    plt = pyplot()
+    fig, axes = plt.subplots(2, 2, figsize=(14, 11), sharex=True, sharey=True)
+    values = [x for r in rows for iv in r["excluded"] for x in iv if x]
+    top = 1.0
+    for ax, scenario in zip(axes.flat, SCENARIOS):
+        for colour, card in zip(COLOURS, LEP_CARDS):
+            for flavour, style, flabel in (("e", "-", "e"), ("mu", ":", r"\mu,\tau")):
+                sel = [r for r in rows if r["card"] == card and r["flavor"] == flavour and r["structure"] == scenario]
+                for k, (lo, hi) in enumerate(_bands(masses, [r["excluded"] for r in sel], top)):
+                    if flavour == "e":
+                        ax.fill_between(masses, lo, hi, color=colour, alpha=0.12, lw=0)
+                    label = f"{LABELS[card]}, $d_{{{flabel}}}$" if k == 0 else None
+                    ax.plot(masses, lo, color=colour, ls=style, label=label if scenario == "I" else None)
+                    ax.plot(masses, np.where(hi < top, hi, np.nan), color=colour, ls=style)
+        ax.set(xscale="log", yscale="log")
+        ax.set_title(f"scenario {scenario}", fontsize=16)
+        if values:
+            ax.set_ylim(min(values) / 3, top)
+    for ax in axes[1]:
+        ax.set_xlabel(r"$m_N$ [GeV]")
+    for ax in axes[:, 0]:
+        ax.set_ylabel(r"$d_\gamma$ [GeV$^{-1}$]")
+    fig.legend(loc="lower center", ncol=2, fontsize=11, frameon=False)
+    fig.subplots_adjust(bottom=0.2)
+    curves = {"figure": 3, "masses": masses, "rows": rows, "options": options.as_dict(), "n_events_per_task": n,
+              "seed": seed, "electroweak": ew.as_dict()}
+    paths = _write(fig, out_dir, "figure3", curves, force)
+    plt.close(fig)
+    return paths
+
+
+def _a_grid(ew, quick: bool) -> np.ndarray:
+    a = np.linspace(-10.0, 10.0, 81 if quick else 801)
+    return a[np.abs(a - singular_a(ew)) > 1e-3]
+
+
+def _rates_vs_a(card_name: str, mass: float, d_gamma: float, flavours: tuple[str, ...], n: int, seed: int,
+                options: PhysicsOptions, quick: bool) -> dict[str, Any]:
+    card = load_card(card_name)
+    ew = card.electroweak
+    grid = _a_grid(ew, quick)
+    out: dict[str, Any] = {"a": grid.tolist(), "card": card_name, "mass": mass, "d_gamma": d_gamma}
+    for i, flavour in enumerate(flavours):
+        sample = signal_sample(card, mass, flavour, options, n, seed + i)
+        rates, threshold = [], None
+        for a in grid:
+            f, threshold = signal_function(sample, structure_from_a(float(a), ew))
+            rates.append(float(f(np.array([d_gamma]))[0]))
+        out[flavour] = rates
+        out["limit"] = threshold
+    return out
+
+
+def _panel(ax, data: dict[str, Any], ylabel: str, limit_label: str, extra_lines=()) -> None:
+    for flavour, style, colour in (("e", "-", COLOURS[0]), ("mu", "--", COLOURS[1])):
+        if flavour in data:
+            label = r"$\nu_e$" if flavour == "e" else r"$\nu_{\mu,\tau}$"
+            ax.plot(data["a"], data[flavour], ls=style, color=colour, label=label)
+    ax.axhline(data["limit"], color=COLOURS[2], label=limit_label)
+    for value, label in extra_lines:
+        ax.axhline(value, color=COLOURS[3], ls=":", label=label)
+    ax.set(yscale="log", xlabel=r"$a = d_W / d_B$", ylabel=ylabel)
+    ax.legend(fontsize=12)
+
+
+def figure4(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bool, quick: bool) -> list[str]:
+    """sqrt(s) = M_Z, m_N = 10 GeV, d_gamma = 1e-7: OPAL visible rate and Br(Z -> gamma + inv) vs a."""
+    opal = _rates_vs_a("lep1_opal", 10.0, 1e-7, ("e", "mu"), n, seed, options, quick)
+    l3 = _rates_vs_a("lep1_l3_zgamma", 10.0, 1e-7, ("mu",), n, seed + 10, options, quick)
+    plt = pyplot()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(15, 6.5))
+    _panel(left, opal, r"$\sigma\,Br\,\epsilon\,P_{dec}$ [pb]", "OPAL 95% CL")
+    _panel(right, l3, r"$Br(Z\to\gamma$ + inv.)", "L3 95% CL", [(1e-7, r"future $10^{-7}$")])
+    fig.subplots_adjust(wspace=0.4)
+    fig.suptitle(r"√s = $M_Z$, $m_N$ = 10 GeV, $d_\gamma = 10^{-7}$ GeV$^{-1}$ (CEPC Z mode: needs the SM background)",
+                 fontsize=14)
+    paths = _write(fig, out_dir, "figure4", {"figure": 4, "opal": opal, "l3": l3, "options": options.as_dict(),
+                                              "n_events": n, "seed": seed}, force)
+    plt.close(fig)
+    return paths
+
+
+def figure5(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bool, quick: bool) -> list[str]:
+    """m_N = 100 GeV, d_gamma = 1e-5: DELPHI (205.4 GeV) monophoton rate vs a for nu_e and nu_mu,tau."""
+    delphi = _rates_vs_a("lep2_delphi", 100.0, 1e-5, ("e", "mu"), n, seed, options, quick)
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(9, 7))
+    _panel(ax, delphi, r"$\sigma\,Br\,\epsilon\,P_{dec}$ [pb]", "DELPHI 95% CL")
+    ax.set_title(r"LEP2 205.4 GeV, $m_N$ = 100 GeV, $d_\gamma = 10^{-5}$ GeV$^{-1}$", fontsize=14)
+    paths = _write(fig, out_dir, "figure5", {"figure": 5, "delphi": delphi, "options": options.as_dict(),
+                                              "n_events": n, "seed": seed}, force)
+    plt.close(fig)
+    return paths
+
+
+FIGURES = {3: figure3, 4: figure4, 5: figure5}
+
+
+def reproduce(figure: int, out_dir: str | Path, *, n: int = 20_000, seed: int = 1,
+              options: PhysicsOptions = PhysicsOptions(), force: bool = False, quick: bool = False) -> list[str]:
+    """Draw one of the paper's figures into out_dir; returns the written paths."""
+    if figure not in FIGURES:
+        available = ", ".join(str(k) for k in FIGURES)
+        raise InputError(f"figure {figure} is not available yet (available: {available}; 1, 2, 6, 7, 8 need later work)")
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"output {out} is not a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create output directory {out}: {exc.strerror}") from None
+    if not math.isfinite(n) or n <= 0:
+        raise InputError(f"-n must be > 0, got {n}")
+    return FIGURES[figure](out, n, seed, options, force, quick)
