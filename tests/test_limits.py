@@ -207,3 +207,38 @@ def test_limits_plot_and_its_json(capsys, tmp_path):
     assert code == 2 and "--force" in err
     code, _, err = run(capsys, argv + ["--force"])
     assert code == 0
+
+
+def test_l3_prompt_limit_against_closed_form_energy_cut():
+    # paper law: the photon energy does not depend on the production angle, and
+    # P(E > E_min) = (1 - c0)^2 / 4 with c0 = (2 E_min/(gamma m) - 1)/beta
+    card = mcgen.load_card("lep1_l3_zgamma")
+    ew = card.electroweak
+    mass = 40.0
+    structure = structure_from_a(scenario_a("I", ew), ew)
+    sample = signal_sample(card, mass, "mu", PhysicsOptions(decay_law="paper"), 100_000, 9)
+    s = card.sqrt_s**2
+    e_n, p = (s + mass**2) / (2 * card.sqrt_s), (s - mass**2) / (2 * card.sqrt_s)
+    c0 = (2 * 15.0 / (e_n / mass * mass) - 1) / (p / e_n)
+    eps_hand = (1 - c0) ** 2 / 4
+    mz2 = ew.m_Z**2
+    gamma_1 = 2 * structure.d_Z**2 * (mz2 - mass**2) ** 2 * (2 * mass**2 + mz2) / (12 * math.pi * ew.m_Z**3)
+    d95_hand = math.sqrt(3.2e-6 * ew.Gamma_Z / (gamma_1 * 1.0 * eps_hand))  # Br = 1 below M_Z
+    eps, err = eps_cuts(sample, Couplings(0.0, structure.d_Z, 0.0))  # the Z-mediated events
+    assert abs(eps - eps_hand) < 4 * err  # weighted events (weights 1 - cos a): 4 binomial errors
+    result = limit_for(sample, structure)
+    assert result.d_gamma_95 == pytest.approx(d95_hand, rel=2 * err / eps)
+
+
+def test_delphi_prompt_photon_only_limit_against_hand_calculation():
+    card = mcgen.load_card("lep2_delphi")
+    mass = 30.0
+    sample = signal_sample(card, mass, "mu", PhysicsOptions(decay_law="paper"), 200_000, 10)
+    eps, err = eps_cuts(sample, PHOTON_ONLY)
+    # 45 < theta < 135 deg is |cos| < cos(45 deg); 0.06 < x < 1.1 is E > 0.03 sqrt(s) (x < 1.1 always holds)
+    eps_hand = eps_cuts_photon_paper_law(card.sqrt_s, mass, 0.03 * card.sqrt_s, math.cos(math.radians(45)))
+    assert abs(eps - eps_hand) < 3 * err + 2e-3
+    s = card.sqrt_s**2
+    sigma_1 = 2 * card.electroweak.alpha * (s - mass**2) ** 2 * (s + 2 * mass**2) / (3 * s**3) * GEV2_TO_PB
+    d95_hand = math.sqrt((1.50 - 1.61 + 0.11 * math.sqrt(3.84)) / (sigma_1 * eps_hand * 0.65))
+    assert limit_for(sample, PHOTON_ONLY).d_gamma_95 == pytest.approx(d95_hand, rel=0.5 * (3 * err + 2e-3) / eps)
