@@ -27,8 +27,11 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def _add_card_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--card", required=True, help="card file, or the name of a shipped card (e.g. lep2_delphi)")
+def _add_card_options(p: argparse.ArgumentParser, *, multiple: bool = False) -> None:
+    if multiple:
+        p.add_argument("--card", action="append", required=True, help="card file or shipped card name (repeatable)")
+    else:
+        p.add_argument("--card", required=True, help="card file, or the name of a shipped card (e.g. lep2_delphi)")
     p.add_argument(
         "--set", dest="overrides", action="append", default=[], metavar="SECTION.KEY=VALUE",
         help="override a card value for this run, e.g. --set beam.sqrt_s=250 (repeatable)",
@@ -45,11 +48,21 @@ def _add_model_options(p: argparse.ArgumentParser, *, with_dgamma: bool = True) 
     g.add_argument("--dw", type=float, metavar="GeV^-2", help="unbroken SU(2) dipole d_W (with --db; fixes d_gamma)")
     g.add_argument("--db", type=float, metavar="GeV^-2", help="unbroken U(1) dipole d_B (with --dw)")
     g.add_argument("--flavor", required=True, metavar="e|mu|tau", help="active flavour the dipole couples to")
+    _add_physics_options(p)
+
+
+def _add_physics_options(p: argparse.ArgumentParser) -> None:
     o = p.add_argument_group("physics options")
     o.add_argument("--decay-law", default="exact", metavar="|".join(DECAY_LAWS),
                    help="photon angular law in N decay: exact (spin correlation, default), paper (1 - cos), isotropic")
     o.add_argument("--no-st-interference", action="store_true",
                    help="drop the s-channel / t-channel interference (flavour e), as the source paper does")
+
+
+def _add_output_flags(p: argparse.ArgumentParser, force_help: str | None = "replace an existing output file") -> None:
+    if force_help:
+        p.add_argument("--force", action="store_true", help=force_help)
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
 
 def _add_structure_options(p: argparse.ArgumentParser) -> None:
@@ -59,10 +72,7 @@ def _add_structure_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--scenario", type=str.upper, metavar="I|II|III|IV", help="benchmark coupling structure")
     g.add_argument("--a", type=float, metavar="A", help="a = d_W/d_B in the unbroken phase (inf allowed)")
     g.add_argument("--flavor", required=True, metavar="e|mu|tau", help="active flavour the dipole couples to")
-    o = p.add_argument_group("physics options")
-    o.add_argument("--decay-law", default="exact", metavar="|".join(DECAY_LAWS),
-                   help="photon angular law in N decay: exact (default), paper, isotropic")
-    o.add_argument("--no-st-interference", action="store_true", help="drop the s-t interference (flavour e)")
+    _add_physics_options(p)
     r = p.add_argument_group("Monte Carlo")
     r.add_argument("-n", "--events", type=int, default=40_000, metavar="N", help="weighted events per mass (default 40000)")
     r.add_argument("--seed", type=int, default=1, help="random seed (mass i uses seed + i)")
@@ -377,7 +387,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_card_options(info)
     _add_model_options(info)
-    info.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    _add_output_flags(info, None)
     info.set_defaults(handler=_cmd_info)
 
     gen = sub.add_parser(
@@ -394,8 +404,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--format", choices=io_formats(), help="root (default), lhe or hepmc (else from the suffix)")
     gen.add_argument("--weighted", action="store_true",
                      help="weighted events from a coupling-independent proposal (for reweighting)")
-    gen.add_argument("--force", action="store_true", help="replace an existing output file")
-    gen.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    _add_output_flags(gen)
     gen.set_defaults(handler=_cmd_generate)
 
     eff = sub.add_parser("efficiency", help="eps_cuts table over masses for a coupling structure",
@@ -404,21 +413,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_card_options(eff)
     _add_structure_options(eff)
     eff.add_argument("-o", "--output", metavar="FILE", help="ROOT file for the table (hist + metadata)")
-    eff.add_argument("--force", action="store_true", help="replace an existing output file")
-    eff.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    _add_output_flags(eff)
     eff.set_defaults(handler=_cmd_efficiency)
 
     lim = sub.add_parser("limits", help="95%% CL limits on d_gamma vs m_N",
                          description="95%% CL excluded intervals of d_gamma per mass for the card's analysis "
                          "(OPAL, DELPHI, L3 Z -> gamma + invisible, Z invisible width), solving the criterion "
                          "with the lifetime dependence of the decay probability.")
-    lim.add_argument("--card", action="append", required=True, help="card (repeatable)")
-    lim.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.KEY=VALUE",
-                     help="override a card value for this run (repeatable)")
+    _add_card_options(lim, multiple=True)
     _add_structure_options(lim)
     lim.add_argument("--plot", metavar="FILE", help="also draw the limits (PNG or PDF, mplhep) and their JSON")
-    lim.add_argument("--force", action="store_true", help="replace an existing plot")
-    lim.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    _add_output_flags(lim, "replace an existing plot")
     lim.set_defaults(handler=_cmd_limits)
 
     scan = sub.add_parser("scan", help="limits over a grid of cards, masses, flavours and structures (local or Dask)",
@@ -426,15 +431,13 @@ def build_parser() -> argparse.ArgumentParser:
                           "structure; run in-process, in a local process pool (--workers), or on Dask "
                           "(--scheduler tcp://HOST:PORT, or --dask-local N). Seeds are per task: any executor "
                           "gives the serial result.")
-    scan.add_argument("--card", action="append", required=True, help="card (repeatable)")
-    scan.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.KEY=VALUE")
+    _add_card_options(scan, multiple=True)
     scan.add_argument("--masses", required=True, metavar="LIST", help="comma list or start:stop:count")
     scan.add_argument("--log", action="store_true", help="log-spaced start:stop:count")
     scan.add_argument("--scenario", type=str.upper, action="append", default=[], help="I..IV (repeatable) or all")
     scan.add_argument("--a", type=float, action="append", default=[], help="a = d_W/d_B (repeatable)")
     scan.add_argument("--flavor", action="append", required=True, help="e, mu or tau (repeatable)")
-    scan.add_argument("--decay-law", default="exact", metavar="|".join(DECAY_LAWS))
-    scan.add_argument("--no-st-interference", action="store_true")
+    _add_physics_options(scan)
     scan.add_argument("-n", "--events", type=int, default=20_000, help="weighted events per task (default 20000)")
     scan.add_argument("--seed", type=int, default=1)
     scan.add_argument("--workers", type=int, default=1, help="local worker processes (default 1: in-process)")
@@ -442,8 +445,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--dask-local", type=int, metavar="N", help="start a Dask LocalCluster with N workers")
     scan.add_argument("--timeout", type=float, default=10.0, metavar="S", help="seconds to reach the scheduler (default 10)")
     scan.add_argument("-o", "--output", metavar="FILE", help="write the JSON result to FILE")
-    scan.add_argument("--force", action="store_true", help="replace an existing output")
-    scan.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    _add_output_flags(scan)
     scan.set_defaults(handler=_cmd_scan)
 
     rep = sub.add_parser("reproduce", help="the source paper's figures from scratch",
@@ -454,17 +456,15 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("-n", "--events", type=int, default=20_000, help="weighted events per Monte Carlo task")
     rep.add_argument("--seed", type=int, default=1)
     rep.add_argument("--quick", action="store_true", help="coarser grids (a preview in seconds)")
-    rep.add_argument("--decay-law", default="exact", metavar="|".join(DECAY_LAWS))
-    rep.add_argument("--no-st-interference", action="store_true")
-    rep.add_argument("--force", action="store_true", help="replace existing files")
-    rep.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    _add_physics_options(rep)
+    _add_output_flags(rep, "replace existing files")
     rep.set_defaults(handler=_cmd_reproduce)
 
     bench = sub.add_parser("bench", help="throughput of the generator, measured in one run",
                            description="Events per second per core: generation only; + decay, detector and "
                            "selection; + ROOT writing; and the RNG ceiling (the same random draws, no physics).")
     bench.add_argument("--quick", action="store_true", help="fewer events (a few seconds)")
-    bench.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    _add_output_flags(bench, None)
     bench.set_defaults(handler=_cmd_bench)
     return parser
 

@@ -10,19 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from mcgen.cli import main
+from helpers import run_cli as run
 from mcgen.constants import GEV2_TO_PB
 
 DONE = ["info", "--card", "cards/lep2_delphi.toml", "--mass", "100", "--dgamma", "1e-5", "--scenario", "II", "--flavor", "e", "--json"]
 
 
-def run(capsys, argv):
-    try:
-        code = main(argv)
-    except SystemExit as exc:  # argparse exits by itself for usage errors and --help
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture(autouse=True)

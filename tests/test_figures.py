@@ -6,18 +6,11 @@ import json
 
 import pytest
 
-from mcgen.cli import main
+from helpers import run_cli as run
 
 pytest.importorskip("mplhep")
 
 
-def run(capsys, argv):
-    try:
-        code = main(argv)
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.mark.parametrize("figure", [3, 4, 5])

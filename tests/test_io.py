@@ -10,18 +10,11 @@ import numpy as np
 import pytest
 import uproot
 
-from mcgen.cli import main
+from helpers import run_cli as run
 
 MODEL = ["--mass", "100", "--dgamma", "1e-5", "--scenario", "II", "--flavor", "e"]
 
 
-def run(capsys, argv):
-    try:
-        code = main(argv)
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_root_file_reads_back_with_tree_histograms_and_metadata(capsys, tmp_path):

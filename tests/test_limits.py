@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import mcgen
-from mcgen.cli import main
+from helpers import run_cli as run
 from mcgen.constants import GEV2_TO_PB, HBARC_GEV_M
 from mcgen.info import PhysicsOptions
 from mcgen.limits import eps_cuts, limit_for, parse_masses, signal_sample, solve_excluded
@@ -141,13 +141,6 @@ def test_mass_lists():
             parse_masses(bad, log="-" in bad)
 
 
-def run(capsys, argv):
-    try:
-        code = main(argv)
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_limits_cli_contract_and_thresholds(capsys):

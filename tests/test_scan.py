@@ -6,19 +6,12 @@ import json
 
 import pytest
 
-from mcgen.cli import main
+from helpers import run_cli as run
 
 GRID = ["scan", "--card", "lep1_opal", "--card", "lep1_zinv", "--masses", "0.005,1,30", "--scenario", "I",
         "--scenario", "III", "--a", "2", "--flavor", "e", "--flavor", "mu", "-n", "4000", "--seed", "5", "--json"]
 
 
-def run(capsys, argv):
-    try:
-        code = main(argv)
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def rows(capsys, extra):
