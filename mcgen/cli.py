@@ -98,7 +98,7 @@ def _structure(args: argparse.Namespace, card) -> tuple[Any, dict[str, Any]]:
 
 def _cmd_limits(args: argparse.Namespace) -> int:
     from mcgen import __version__
-    from mcgen.limits import parse_masses, scan_limits
+    from mcgen.limits import parse_masses, scan_limits, union_intervals
 
     masses = parse_masses(args.masses, args.log)
     cards = [load_card(c, tuple(args.overrides)) for c in args.card]
@@ -111,7 +111,7 @@ def _cmd_limits(args: argparse.Namespace) -> int:
     for i in range(len(masses)):
         values = [r["d_gamma_95"][i] for r in by_card.values() if r["d_gamma_95"][i] is not None]
         best.append(min(values) if values else None)
-        union.append(_union([iv for r in by_card.values() for iv in r["excluded"][i]]))
+        union.append(union_intervals([iv for r in by_card.values() for iv in r["excluded"][i]]))
     result = {
         "masses": masses, "d_gamma_95": best, "excluded": union, "by_card": by_card,
         "structure": described, "cards": [c.name for c in cards], "options": options.as_dict(),
@@ -125,19 +125,6 @@ def _cmd_limits(args: argparse.Namespace) -> int:
         result["plot"] = args.plot
     _emit(args, result, _limits_text)
     return 0
-
-
-def _union(intervals: list[list[float | None]]) -> list[list[float | None]]:
-    """Merge overlapping intervals (None = open upper end)."""
-    inf = float("inf")
-    spans = sorted((lo, inf if hi is None else hi) for lo, hi in intervals)
-    merged: list[list[float]] = []
-    for lo, hi in spans:
-        if merged and lo <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], hi)
-        else:
-            merged.append([lo, hi])
-    return [[lo, None if hi == inf else hi] for lo, hi in merged]
 
 
 def _limits_text(r: dict[str, Any]) -> str:

@@ -26,6 +26,7 @@ from mcgen.scan import build_tasks, run_scan
 __all__ = ["FIGURES", "reproduce"]
 
 LEP_CARDS = ("lep1_opal", "lep2_delphi", "lep1_l3_zgamma", "lep1_zinv")
+FLAVOUR_TEX = {"e": "e", "mu": r"\mu", "tau": r"\tau"}
 LABELS = {
     "lep1_opal": "OPAL monophoton (LEP1)",
     "lep2_delphi": "DELPHI monophoton (LEP2)",
@@ -151,7 +152,58 @@ def figure5(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
     return paths
 
 
-FIGURES = {3: figure3, 4: figure4, 5: figure5}
+def figure8(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bool, quick: bool) -> list[str]:
+    """Summary per flavour (rows) and scenario (columns): the union of the LEP exclusions and the
+    existing constraints of the HNLimits data (95% CL; conversions in mcgen.constraints)."""
+    from mcgen.constraints import load_constraints
+    from mcgen.limits import union_intervals
+
+    cards = [load_card(c) for c in LEP_CARDS]
+    ew = cards[0].electroweak
+    masses = parse_masses("0.001:90:12" if quick else "0.001:90:60", log=True)
+    structures = {s: structure_from_a(scenario_a(s, ew), ew) for s in SCENARIOS}
+    flavours = ("e", "mu", "tau")
+    rows = run_scan(build_tasks(cards, masses, list(flavours), structures, options, n, seed), None)
+    plt = pyplot()
+    fig, axes = plt.subplots(3, 4, figsize=(20, 14), sharex=True, sharey=True)
+    top = 1.0
+    curves: dict[str, Any] = {"figure": 8, "masses": masses, "lep": {}, "existing": {}, "options": options.as_dict(),
+                              "n_events_per_task": n, "seed": seed, "electroweak": ew.as_dict()}
+    for r, flavour in enumerate(flavours):
+        existing = load_constraints(flavour)
+        curves["existing"][flavour] = [
+            {"label": c.label, "source": c.source, "conversion": c.conversion, "mass_GeV": c.mass_GeV.tolist(),
+             "d_gamma_95": c.d_gamma_95.tolist()} for c in existing
+        ]
+        for col, scenario in enumerate(SCENARIOS):
+            ax = axes[r, col]
+            union = []
+            for m in masses:
+                ivs = [iv for row in rows if row["flavor"] == flavour and row["structure"] == scenario
+                       and row["mass"] == m for iv in row["excluded"]]
+                union.append(union_intervals(ivs))
+            curves["lep"][f"{flavour} {scenario}"] = union
+            for lo, hi in _bands(masses, union, top):
+                ax.fill_between(masses, lo, hi, color=COLOURS[0], alpha=0.35, lw=0,
+                                label="LEP (this work)" if (r, col) == (0, 0) else None)
+            labels = list(dict.fromkeys(c.label for c in existing))
+            for c in existing:
+                first = c is next(x for x in existing if x.label == c.label)
+                colour = COLOURS[1 + labels.index(c.label) % (len(COLOURS) - 1)]
+                ax.plot(c.mass_GeV, c.d_gamma_95, color=colour, lw=1.5, label=c.label if first and col == 0 else None)
+            ax.set(xscale="log", yscale="log", xlim=(1e-3, 100), ylim=(1e-10, top))
+            ax.set_title(f"$d_{{{FLAVOUR_TEX[flavour]}}}$, scenario {scenario}", fontsize=14)
+        axes[r, 0].legend(fontsize=9, loc="lower left")
+        axes[r, 0].set_ylabel(r"$d_\gamma$ [GeV$^{-1}$]")
+    for ax in axes[2]:
+        ax.set_xlabel(r"$m_N$ [GeV]")
+    fig.suptitle("95% CL: LEP (mcgen) and existing constraints (HNLimits data, converted to 95% CL)", fontsize=16)
+    paths = _write(fig, out_dir, "figure8", curves, force)
+    plt.close(fig)
+    return paths
+
+
+FIGURES = {3: figure3, 4: figure4, 5: figure5, 8: figure8}
 
 
 def reproduce(figure: int, out_dir: str | Path, *, n: int = 20_000, seed: int = 1,

@@ -35,7 +35,7 @@ from mcgen.model import D_GAMMA_RANGE, Couplings, Model, decay_length_m, two_bod
 from mcgen.xsec import width_z_to_n_nubar
 
 __all__ = ["SignalSample", "signal_sample", "LimitResult", "solve_excluded", "limit_for", "parse_masses", "eps_cuts",
-           "scan_limits", "SUPPORTED"]
+           "scan_limits", "union_intervals", "SUPPORTED"]
 
 SUPPORTED = ("sigma_upper", "chi2", "z_br_upper", "z_inv_width")
 GRID_PER_DECADE = 20
@@ -232,3 +232,16 @@ def scan_limits(card: Card, masses: list[float], structure: Couplings, flavour: 
         excluded.append(result.excluded)
         eps.append(eps_cuts(sample, structure)[0])
     return {"d_gamma_95": d95, "excluded": excluded, "eps_cuts": eps, "criterion": card.limit.criterion}
+
+
+def union_intervals(intervals: list[list[float | None]]) -> list[list[float | None]]:
+    """Merge overlapping intervals (None = open upper end)."""
+    inf = float("inf")
+    spans = sorted((lo, inf if hi is None else hi) for lo, hi in intervals)
+    merged: list[list[float]] = []
+    for lo, hi in spans:
+        if merged and lo <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], hi)
+        else:
+            merged.append([lo, hi])
+    return [[lo, None if hi == inf else hi] for lo, hi in merged]

@@ -13,7 +13,7 @@ pytest.importorskip("mplhep")
 
 
 
-@pytest.mark.parametrize("figure", [3, 4, 5])
+@pytest.mark.parametrize("figure", [3, 4, 5, 8])
 def test_figures_are_written_with_their_curves(capsys, tmp_path, figure):
     code, out, err = run(capsys, ["reproduce", "--figure", str(figure), "-o", str(tmp_path), "--quick", "-n", "3000", "--json"])
     assert code == 0, err
@@ -37,3 +37,26 @@ def test_unknown_figure_and_bad_directory(capsys, tmp_path):
     blocker.write_text("")
     code, _, err = run(capsys, ["reproduce", "--figure", "3", "-o", str(blocker)])
     assert code == 2 and "not a directory" in err
+
+
+def test_existing_constraints_are_converted_to_gev_and_95_percent():
+    pytest.importorskip("HNLimits")
+    import math
+
+    import numpy as np
+
+    from mcgen.constraints import _data_dir, load_constraints
+
+    folder = _data_dir()
+    by_label = {c.label: c for c in load_constraints("mu")}
+    charm = np.loadtxt(folder / "mu" / "CHARMII_dmu.dat", ndmin=2)  # 90% CL, GeV, GeV^-1
+    order = np.argsort(charm[:, 0])
+    assert np.allclose(by_label["CHARM-II"].d_gamma_95, charm[order, 1] * math.sqrt(2.9957 / 2.3026))
+    lsnd = {c.label: c for c in load_constraints("e")}["LSND"]  # published at 95% CL: unchanged
+    raw = np.loadtxt(folder / "e" / "LSND_de.dat", ndmin=2)
+    assert np.allclose(np.sort(lsnd.d_gamma_95), np.sort(raw[:, 1]))
+    sn = [c for c in load_constraints("tau") if c.label == "SN1987A"][0]  # MeV and Bohr magnetons
+    raw = np.loadtxt(folder / "SN1987A_muB_bottom.dat", ndmin=2)
+    mu_bohr = math.sqrt(4 * math.pi / 137.036) / (2 * 0.000510999)
+    assert np.allclose(sn.mass_GeV, raw[:, 0] / 1000) and np.allclose(sn.d_gamma_95, raw[:, 1] * mu_bohr / 2, rtol=1e-5)
+    assert "mu/2" in sn.conversion and "MeV" in sn.conversion
