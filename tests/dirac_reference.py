@@ -17,6 +17,7 @@ so spin sums are explicit sums of |amplitude|^2 and never use a trace identity.
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 
@@ -97,8 +98,8 @@ def two_body_momenta(sqrt_s, m1, m2, cos_theta, phi=0.0):
 class EW:
     """Electroweak inputs (the PHYSICS.md defaults unless given)."""
 
-    def __init__(self, alpha=1 / 137.036, sin2w=0.2312, mz=91.1876, gz=2.4952, mw=80.379):
-        self.alpha, self.sin2w, self.mz, self.gz, self.mw = alpha, sin2w, mz, gz, mw
+    def __init__(self, alpha=1 / 137.036, sin2w=0.2312, mz=91.1876, gz=2.4952, mw=80.379, gw=2.085):
+        self.alpha, self.sin2w, self.mz, self.gz, self.mw, self.gw = alpha, sin2w, mz, gz, mw, gw
         self.e = np.sqrt(4 * np.pi * alpha)
         self.sw = np.sqrt(sin2w)
         self.cw = np.sqrt(1 - sin2w)
@@ -340,3 +341,94 @@ def nbar_polarisation(ew, sqrt_s, m, cos_theta, d_gamma, d_z, d_w, phi=0.0):
             rates.append(sum((y @ projector @ G0 @ y.conj()).real for y in rows))
         polarisation.append((rates[0] - rates[1]) / (rates[0] + rates[1]))
     return np.array(polarisation)
+
+
+def dalitz_width(m, m1, m2, m3, msq_summed, n=32):
+    """Gamma of a spin-1/2 particle of mass m into 1 2 3 from |M|^2 summed over all spins:
+    dGamma = |M|^2/2 / ((2 pi)^3 32 m^3) dm12^2 dm23^2 on a Gauss-Legendre grid, the outer
+    integral over m23^2 uniform in log m23^2 (a photon* pole), the inner one over m12^2 uniform."""
+    xs, ws = np.polynomial.legendre.leggauss(n)
+    lo, hi = math.log(max((m2 + m3) ** 2, 1e-12 * m * m)), math.log((m - m1) ** 2)
+    total = 0.0
+    p_parent = np.array([m, 0.0, 0.0, 0.0])
+    for x23, w23 in zip(xs, ws):
+        m23 = math.exp(0.5 * (hi - lo) * x23 + 0.5 * (hi + lo))
+        jac23 = 0.5 * (hi - lo) * m23
+        r23 = math.sqrt(m23)
+        # energies in the rest frame of (2 3) give the m12^2 range (PDG kinematics)
+        e2s = (m23 - m3 * m3 + m2 * m2) / (2 * r23)
+        e1s = (m * m - m23 - m1 * m1) / (2 * r23)
+        p2s = math.sqrt(max(e2s * e2s - m2 * m2, 0.0))
+        p1s = math.sqrt(max(e1s * e1s - m1 * m1, 0.0))
+        m12_lo = (e1s + e2s) ** 2 - (p1s + p2s) ** 2
+        m12_hi = (e1s + e2s) ** 2 - (p1s - p2s) ** 2
+        for x12, w12 in zip(xs, ws):
+            m12 = 0.5 * (m12_hi - m12_lo) * x12 + 0.5 * (m12_hi + m12_lo)
+            jac12 = 0.5 * (m12_hi - m12_lo)
+            e1 = (m * m + m1 * m1 - m23) / (2 * m)
+            e3 = (m * m + m3 * m3 - m12) / (2 * m)
+            p1 = math.sqrt(max(e1 * e1 - m1 * m1, 0.0))
+            p3 = math.sqrt(max(e3 * e3 - m3 * m3, 0.0))
+            m13 = m * m + m1 * m1 + m2 * m2 + m3 * m3 - m12 - m23
+            cos13 = (e1 * e3 - (m13 - m1 * m1 - m3 * m3) / 2) / (p1 * p3)
+            cos13 = min(max(cos13, -1.0), 1.0)
+            k1 = np.array([e1, 0.0, 0.0, p1])
+            k3 = np.array([e3, p3 * math.sqrt(1 - cos13**2), 0.0, p3 * cos13])
+            k2 = p_parent - k1 - k3
+            total += w23 * w12 * jac23 * jac12 * msq_summed(p_parent, k1, k2, k3) / 2
+    return total / ((2 * math.pi) ** 3 * 32 * m**3)
+
+
+def _heavy_current(p_parent, m, k1, m1, q, coupling):
+    """ubar(k1) [coupling * 2 P_R sigma^{a mu} q_a] u(parent) for all spins, upper index mu."""
+    ql = lower(q)
+    dip = [PR @ (2 * coupling * sum(SIGMA[a][k] * ql[a] for a in range(4))) for k in range(4)]
+    return [[bar(u1) @ dip[k] @ uN for k in range(4)] for uN in u_spinors(p_parent, m) for u1 in u_spinors(k1, m1)]
+
+
+def n_to_nu_f_fbar_width(ew, m, d_gamma, d_z, mf, charge, t3, colours=1, n=32):
+    """Gamma(N -> nu f fbar) through photon* and Z* from explicit spin sums on a Dalitz grid.
+
+    Vertices (outgoing boson momentum q): photon -2 d_gamma P_R sigma^{a mu} q_a, Z +2 d_Z (the
+    opposite sign, as in production); f couplings i e Q gamma and i g/c_w gamma (gL P_L + gR P_R).
+    """
+    gl, gr = t3 - charge * ew.sin2w, -charge * ew.sin2w
+    zcoup = [ew.g / ew.cw * GAMMA[k] @ (gl * PL + gr * PR) for k in range(4)]
+
+    def msq(p_parent, k1, k2, k3):
+        q = k2 + k3
+        q2 = dot(q, q)
+        prop_z = 1.0 / (q2 - ew.mz**2 + 1j * ew.mz * ew.gz)
+        heavy = _heavy_current(p_parent, m, k1, 0.0, q, 1.0)
+        out = 0.0
+        for uf in u_spinors(k2, mf):
+            for vf in v_spinors(k3, mf):
+                j_g = [bar(uf) @ GAMMA[k] @ vf for k in range(4)]
+                j_z = [bar(uf) @ zcoup[k] @ vf for k in range(4)]
+                for h in heavy:
+                    amp = -d_gamma * ew.e * charge / q2 * contract(h, j_g) + d_z * prop_z * contract(h, j_z)
+                    out += abs(amp) ** 2
+        return out
+
+    return colours * dalitz_width(m, 0.0, mf, mf, msq, n)
+
+
+def n_to_l_f_fbar_width(ew, m, d_w, ml, mu, md, colours=1, n=32):
+    """Gamma(N -> l- f fbar') through W*: vertex -2 d_W P_R sigma q between ubar(l) and u(N), then
+    (g/sqrt 2) ubar(f) gamma P_L v(fbar'), W propagator with its width."""
+
+    def msq(p_parent, k1, k2, k3):
+        q = k2 + k3
+        q2 = dot(q, q)
+        prop_w = 1.0 / (q2 - ew.mw**2 + 1j * ew.mw * ew.gw)
+        heavy = _heavy_current(p_parent, m, k1, ml, q, d_w)
+        out = 0.0
+        for uf in u_spinors(k2, mu):
+            for vf in v_spinors(k3, md):
+                j = [bar(uf) @ (ew.g / np.sqrt(2) * GAMMA[k] @ PL) @ vf for k in range(4)]
+                # the q q / M^2 part of the W propagator vanishes on the transverse dipole current
+                for h in heavy:
+                    out += abs(prop_w * contract(h, j)) ** 2
+        return out
+
+    return colours * dalitz_width(m, ml, mu, md, msq, n)
