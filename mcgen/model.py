@@ -281,14 +281,23 @@ def width_lepton_w(m: ArrayLike, d_W: float, m_W: float, m_l: float) -> np.ndarr
 
 @dataclasses.dataclass(frozen=True)
 class Widths:
-    """Partial and total widths of N in GeV, and Br(N -> nu gamma)."""
+    """Widths of N in GeV and Br(N -> nu gamma).
+
+    nu_Z and l_W are the two-body widths. With ``three_body`` (a width per channel through
+    photon*, Z* and W*, mcgen.threebody) the total is nu_gamma plus the three-body channels,
+    which above the Z (W) threshold contain the on-shell N -> nu Z (l W) decays; without it the
+    total is the two-body sum.
+    """
 
     nu_gamma: float
     nu_Z: float
     l_W: float
+    three_body: dict[str, float] | None = None
 
     @property
     def total(self) -> float:
+        if self.three_body is not None:
+            return self.nu_gamma + sum(self.three_body.values())
         return self.nu_gamma + self.nu_Z + self.l_W
 
     @property
@@ -299,13 +308,20 @@ class Widths:
         return {"nu_gamma": self.nu_gamma, "nu_Z": self.nu_Z, "l_W": self.l_W, "total": self.total}
 
 
-def widths(model: Model, ew: Electroweak) -> Widths:
-    """Two-body widths of N (a Dirac N decays to l- W+ only; Nbar to l+ W-: same width)."""
+def widths(model: Model, ew: Electroweak, three_body: bool = True) -> Widths:
+    """Widths of N (a Dirac N decays to l- W+ only; Nbar to l+ W-: same width).
+
+    ``three_body`` adds N -> nu f fbar and N -> l f fbar' through off-shell bosons (the default);
+    False gives the two-body widths of PHYSICS.md section 2 alone.
+    """
+    from mcgen.threebody import channel_widths  # builds on the two-body formulas of this module
+
     c = model.couplings
     return Widths(
         float(width_nu_gamma(model.mass, c.d_gamma)),
         float(width_nu_z(model.mass, c.d_Z, ew.m_Z)),
         float(width_lepton_w(model.mass, c.d_W, ew.m_W, model.lepton_mass)),
+        channel_widths(model.mass, model.lepton_mass, c.d_gamma, c.d_Z, c.d_W, ew) if three_body else None,
     )
 
 

@@ -12,7 +12,9 @@ with D = (d_gamma, -d_Z) (the vertex signs of PHYSICS.md) or d_W, F_N(q^2) the N
 and W, 1/q^2 for the photon) and Gamma_ij(q^2) = N_c sqrt(q^2)/(12 pi) beta [v_i v_j (1 + 2x) +
 a_i a_j beta^2] the width of a vector of mass sqrt(q^2) into f fbar (x = m_f^2/q^2) for couplings
 f gamma^mu (v - a gamma5) f V_mu. Above threshold the on-shell boson sits inside these integrals,
-which then replace the two-body N -> nu Z and N -> l W widths.
+which then replace the two-body N -> nu Z and N -> l W widths. The Z* and W* densities are scaled
+by kappa = (input width)/(tree-level sum of partial widths), about 1.10 and 1.10 with alpha(0), so
+that the on-shell branching ratios add up to one (:func:`boson_k_factors`).
 
 The widths are a quadratic form in (d_gamma, d_Z, d_W): :func:`three_body_coefficients` returns
 its four coefficient sums (gg, ZZ, gZ for the neutral channels; WW) per mass, so that a scan
@@ -33,7 +35,7 @@ from particle import Particle
 from mcgen.constants import Electroweak
 from mcgen.model import width_lepton_w
 
-__all__ = ["Fermion", "FERMIONS", "DOUBLETS", "channel_coefficients", "three_body_coefficients", "ThreeBody",
+__all__ = ["Fermion", "FERMIONS", "DOUBLETS", "boson_k_factors", "channel_coefficients", "three_body_coefficients", "ThreeBody",
            "three_body_widths", "channel_widths"]
 
 
@@ -98,6 +100,18 @@ def _spectral_charged(q2: np.ndarray, up: Fermion, down: Fermion, ew: Electrowea
     return up.colours * ew.g**2 * q2 / (48 * math.pi**2) * shape
 
 
+@functools.lru_cache(maxsize=64)
+def boson_k_factors(ew: Electroweak) -> tuple[float, float]:
+    """(kappa_Z, kappa_W) = the input total width over the tree-level sum of the partial widths
+    computed here. The Z* and W* spectral densities are scaled by them (the photon-Z
+    interference by sqrt(kappa_Z)), so that the branching ratios of the on-shell bosons add up
+    to one and the three-body rate tends to the two-body one above threshold."""
+    mz2, mw2 = np.array([ew.m_Z**2]), np.array([ew.m_W**2])
+    z_tree = sum(float(_spectral_neutral(mz2, f, ew)[1][0]) for f in FERMIONS) * math.pi / ew.m_Z
+    w_tree = sum(float(_spectral_charged(mw2, u, d, ew)[0]) for u, d in DOUBLETS) * math.pi / ew.m_W
+    return ew.Gamma_Z / z_tree, ew.Gamma_W / w_tree
+
+
 def _log_nodes(lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
     """Gauss-Legendre nodes and weights in q2, uniform in log q2 over [lo, hi]."""
     t = 0.5 * (math.log(hi) - math.log(lo)) * _GL_X + 0.5 * (math.log(hi) + math.log(lo))
@@ -119,11 +133,14 @@ def _n_to_nu_v(m: float, q2: np.ndarray) -> np.ndarray:
     return (m * m - q2) ** 2 * (2 * m * m + q2) / (8 * math.pi * m**3)
 
 
+@functools.lru_cache(maxsize=4096)
 def channel_coefficients(m: float, m_lepton: float, ew: Electroweak) -> dict[str, dict[str, float]]:
     """Per channel, the coefficients (GeV^3) of its width: d_gamma^2 gg + d_Z^2 ZZ - d_gamma d_Z gZ
     for "nu f fbar" channels, d_W^2 WW for "l f fbar'" channels. The minus sign of gZ is the
-    relative sign of the photon and Z dipole vertices."""
+    relative sign of the photon and Z dipole vertices. Cached: a scan over a reuses them
+    (callers must not modify the returned dict)."""
     out: dict[str, dict[str, float]] = {}
+    kappa_z, kappa_w = boson_k_factors(ew)
     hi = m * m
     q2_z, w_z = _bw_nodes(1e-12 * hi, hi, ew.m_Z, ew.Gamma_Z)
     f_z = _n_to_nu_v(m, q2_z)
@@ -133,7 +150,11 @@ def channel_coefficients(m: float, m_lepton: float, ew: Electroweak) -> dict[str
         if hi <= threshold:
             continue
         _, zz, gz = _spectral_neutral(q2_z, f, ew)
-        c = {"gg": 0.0, "ZZ": float(w_z @ (f_z * zz / dz)), "gZ": float(w_z @ (f_z * gz * 2 * (q2_z - ew.m_Z**2) / (q2_z * dz)))}
+        c = {
+            "gg": 0.0,
+            "ZZ": kappa_z * float(w_z @ (f_z * zz / dz)),
+            "gZ": math.sqrt(kappa_z) * float(w_z @ (f_z * gz * 2 * (q2_z - ew.m_Z**2) / (q2_z * dz))),
+        }
         if f.charge != 0.0:  # the photon* needs a charged pair: integrate its 1/q2 in log q2
             q2, w = _log_nodes(threshold, hi)
             gg, _, _ = _spectral_neutral(q2, f, ew)
@@ -147,7 +168,7 @@ def channel_coefficients(m: float, m_lepton: float, ew: Electroweak) -> dict[str
         q2, w = _bw_nodes(max(threshold, 1e-12 * hi), hi_w, ew.m_W, ew.Gamma_W)
         dw = (q2 - ew.m_W**2) ** 2 + (ew.m_W * ew.Gamma_W) ** 2
         f_w = width_lepton_w(m, 1.0, np.sqrt(q2), m_lepton)
-        out[f"l {up.name} {down.anti}"] = {"WW": float(w @ (f_w * _spectral_charged(q2, up, down, ew) / dw))}
+        out[f"l {up.name} {down.anti}"] = {"WW": kappa_w * float(w @ (f_w * _spectral_charged(q2, up, down, ew) / dw))}
     return out
 
 

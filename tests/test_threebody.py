@@ -11,11 +11,32 @@ import pytest
 import dirac_reference as ref
 from mcgen.constants import LEPTON_MASS, Electroweak
 from mcgen.model import width_lepton_w, width_nu_z
-from mcgen.threebody import DOUBLETS, FERMIONS, channel_coefficients, channel_widths, three_body_coefficients
+from mcgen.threebody import DOUBLETS, FERMIONS, boson_k_factors, channel_coefficients, channel_widths, three_body_coefficients
 
-EW = Electroweak()
-REF_EW = ref.EW(alpha=EW.alpha, sin2w=EW.sin2_theta_w, mz=EW.m_Z, gz=EW.Gamma_Z, mw=EW.m_W, gw=EW.Gamma_W)
 M_MU, M_TAU = LEPTON_MASS["mu"], LEPTON_MASS["tau"]
+
+
+def _z_partial(f, ew):
+    """Gamma(Z -> f fbar) at tree level, written out here."""
+    x = f.mass**2 / ew.m_Z**2
+    beta = math.sqrt(1 - 4 * x)
+    v = (f.t3 - 2 * f.charge * ew.sin2_theta_w) * ew.g / (2 * ew.c_w)
+    a = f.t3 * ew.g / (2 * ew.c_w)
+    return f.colours * ew.m_Z / (12 * math.pi) * beta * (v * v * (1 + 2 * x) + a * a * beta * beta)
+
+
+def _w_partial(up, down, ew):
+    x1, x2 = up.mass**2 / ew.m_W**2, down.mass**2 / ew.m_W**2
+    lam = max((1 - x1 - x2) ** 2 - 4 * x1 * x2, 0.0)
+    return up.colours * ew.g**2 * ew.m_W / (48 * math.pi) * math.sqrt(lam) * (1 - (x1 + x2) / 2 - (x1 - x2) ** 2 / 2)
+
+
+_DEFAULT = Electroweak()
+Z_TREE = sum(_z_partial(f, _DEFAULT) for f in FERMIONS if 2 * f.mass < _DEFAULT.m_Z)
+W_TREE = sum(_w_partial(u, d, _DEFAULT) for u, d in DOUBLETS if u.mass + d.mass < _DEFAULT.m_W)
+# boson widths equal to the tree-level sums: kappa = 1, so the spin sums below need no K-factor
+EW = dataclasses.replace(_DEFAULT, Gamma_Z=Z_TREE, Gamma_W=W_TREE)
+REF_EW = ref.EW(alpha=EW.alpha, sin2w=EW.sin2_theta_w, mz=EW.m_Z, gz=EW.Gamma_Z, mw=EW.m_W, gw=EW.Gamma_W)
 
 
 @pytest.mark.parametrize(("m", "d_gamma", "d_z"), [(10.0, 1e-5, 0.0), (10.0, 0.0, 1e-5), (80.0, 1e-5, 1e-5), (80.0, 1e-5, -1e-5)])
@@ -37,29 +58,22 @@ def test_tau_u_dbar_through_w_against_the_dalitz_plane(m):
     assert channel_widths(m, M_TAU, 0.0, 0.0, 1e-5, EW)["l u d~"] == pytest.approx(numeric, rel=1e-3)
 
 
-def _z_partial(f, ew):
-    """Gamma(Z -> f fbar) at tree level, written out here."""
-    x = f.mass**2 / ew.m_Z**2
-    beta = math.sqrt(1 - 4 * x)
-    v = (f.t3 - 2 * f.charge * ew.sin2_theta_w) * ew.g / (2 * ew.c_w)
-    a = f.t3 * ew.g / (2 * ew.c_w)
-    return f.colours * ew.m_Z / (12 * math.pi) * beta * (v * v * (1 + 2 * x) + a * a * beta * beta)
+def test_k_factors_are_input_over_tree_widths():
+    kz, kw = boson_k_factors(_DEFAULT)
+    assert kz == pytest.approx(_DEFAULT.Gamma_Z / Z_TREE, rel=1e-12) and kw == pytest.approx(_DEFAULT.Gamma_W / W_TREE, rel=1e-12)
+    assert boson_k_factors(EW) == pytest.approx((1.0, 1.0), rel=1e-12)
 
 
-def _w_partial(up, down, ew):
-    x1, x2 = up.mass**2 / ew.m_W**2, down.mass**2 / ew.m_W**2
-    lam = max((1 - x1 - x2) ** 2 - 4 * x1 * x2, 0.0)
-    return up.colours * ew.g**2 * ew.m_W / (48 * math.pi) * math.sqrt(lam) * (1 - (x1 + x2) / 2 - (x1 - x2) ** 2 / 2)
-
-
-def test_narrow_width_limit_gives_two_body_times_branching_ratio():
-    narrow = dataclasses.replace(EW, Gamma_Z=1e-4, Gamma_W=1e-4)
+@pytest.mark.parametrize("scale", [1.0, 1e-2, 1e-4])
+def test_narrow_width_limit_gives_the_two_body_width(scale):
+    # with the on-shell branching ratios summing to one, Gamma_3body -> Gamma_2body as Gamma_V -> 0,
+    # up to off-shell tails of relative size ~ Gamma_V / M_V
+    narrow = dataclasses.replace(_DEFAULT, Gamma_Z=_DEFAULT.Gamma_Z * scale, Gamma_W=_DEFAULT.Gamma_W * scale)
     m = 150.0
     c = three_body_coefficients(m, M_MU, narrow)
-    z_sum = sum(_z_partial(f, EW) for f in FERMIONS if 2 * f.mass < EW.m_Z)
-    w_sum = sum(_w_partial(u, d, EW) for u, d in DOUBLETS if u.mass + d.mass < EW.m_W)
-    assert c["ZZ"] * 1e-4 == pytest.approx(float(width_nu_z(m, 1.0, EW.m_Z)) * z_sum, rel=2e-3)
-    assert c["WW"] * 1e-4 == pytest.approx(float(width_lepton_w(m, 1.0, EW.m_W, M_MU)) * w_sum, rel=2e-3)
+    tol = 0.08 * scale + 2e-3
+    assert c["ZZ"] == pytest.approx(float(width_nu_z(m, 1.0, _DEFAULT.m_Z)), rel=tol)
+    assert c["WW"] == pytest.approx(float(width_lepton_w(m, 1.0, _DEFAULT.m_W, M_MU)), rel=tol)
 
 
 def test_contact_limit_power_law():
