@@ -57,6 +57,8 @@ def _add_physics_options(p: argparse.ArgumentParser) -> None:
                    help="photon angular law in N decay: exact (spin correlation, default), paper (1 - cos), isotropic")
     o.add_argument("--no-st-interference", action="store_true",
                    help="drop the s-channel / t-channel interference (flavour e), as the source paper does")
+    o.add_argument("--two-body", action="store_true",
+                   help="total width from two-body decays only (no N -> nu f fbar, l f fbar' through off-shell bosons)")
 
 
 def _add_output_flags(p: argparse.ArgumentParser, force_help: str | None = "replace an existing output file") -> None:
@@ -237,7 +239,8 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
 
 
 def _options(args: argparse.Namespace) -> PhysicsOptions:
-    return PhysicsOptions(decay_law=args.decay_law, st_interference=not args.no_st_interference)
+    return PhysicsOptions(decay_law=args.decay_law, st_interference=not args.no_st_interference,
+                          three_body=not args.two_body)
 
 
 def _emit(args: argparse.Namespace, result: dict[str, Any], text: Callable[[dict[str, Any]], str]) -> None:
@@ -254,7 +257,8 @@ def _info_text(r: dict[str, Any]) -> str:
         f"card {r['card']['name']}: sqrt(s) = {r['inputs']['sqrt_s']:g} GeV",
         f"m_N = {m['mass_GeV']:g} GeV, flavour {m['flavor']}, a = {a}" + (f" (scenario {m['scenario']})" if m["scenario"] else ""),
         f"couplings [GeV^-1]: d_gamma = {c['d_gamma']:.6g}, d_Z = {c['d_Z']:.6g}, d_W = {c['d_W']:.6g}",
-        f"widths [GeV]: nu gamma = {w['nu_gamma']:.6g}, nu Z = {w['nu_Z']:.6g}, l W = {w['l_W']:.6g}, total = {w['total']:.6g}",
+        f"widths [GeV]: nu gamma = {w['nu_gamma']:.6g}, nu Z = {w['nu_Z']:.6g}, l W = {w['l_W']:.6g} (two-body); "
+        f"total = {w['total']:.6g}" + (" with three-body channels" if r["three_body_widths_GeV"] is not None else ""),
         f"Br(N -> nu gamma) = {r['br_nu_gamma']:.6g}; c tau = {r['ctau_m']:.6g} m; lab decay length = {r['decay_length_m']:.6g} m",
         "sigma(e+e- -> N nubar + Nbar nu) [pb]: "
         + ", ".join(f"{k} = {v:.6g}" for k, v in s.items()),

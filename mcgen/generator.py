@@ -87,7 +87,7 @@ def kernel_inputs(card: Card, model: Model, options: PhysicsOptions, *, weighted
     st = options.st_interference
     consts = coupling_constants(rs, m, ew)
     k = float(two_body_momentum(rs, m))
-    total_width = widths(model, ew).total
+    total_width = widths(model, ew, options.three_body).total
     par = dict.fromkeys(PARAMS, 0.0)
     par.update(
         rs=rs, m=m, k=k, e_n=math.hypot(k, m), ldec=float(decay_length_m(k, m, total_width)),
@@ -275,7 +275,7 @@ def _summary(card, model, options, tally, tried, overweight, weighted, env_total
         p = n / n_tried
         sigma = 2.0 * env_total * p
         sigma_err = 2.0 * env_total * math.sqrt(p * (1 - p) / n_tried)
-    w = widths(model, card.electroweak)
+    w = widths(model, card.electroweak, options.three_body)
     eps_cuts = s["truth"] / s["w"]
     p_inside = s["inside"] / s["w"]
     eps_det = s["reco"] / s["truth_inside"] if s["truth_inside"] > 0 else None

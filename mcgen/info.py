@@ -22,11 +22,14 @@ class PhysicsOptions:
     """Physics switches recorded with every result.
 
     decay_law: ``exact`` (full N spin correlation), ``paper`` (1 - cos theta about the N
-    flight direction) or ``isotropic``; st_interference: keep the s-t interference (flavour e).
+    flight direction) or ``isotropic``; st_interference: keep the s-t interference (flavour e);
+    three_body: include N -> nu f fbar and l f fbar' through off-shell bosons in the total width
+    (and so in Br(N -> nu gamma) and the lifetime).
     """
 
     decay_law: str = "exact"
     st_interference: bool = True
+    three_body: bool = True
 
     def __post_init__(self) -> None:
         if self.decay_law not in DECAY_LAWS:
@@ -58,7 +61,7 @@ def model_info(card: Card, model: Model, options: PhysicsOptions = PhysicsOption
     """Everything ``mcgen info --json`` prints (keys fixed by DESIGN.md's CLI contract)."""
     check_kinematics(card, model)
     ew = card.electroweak
-    w = widths(model, ew)
+    w = widths(model, ew, options.three_body)
     sigma = production_cross_sections(
         card.sqrt_s, model.mass, model.couplings, model.flavour, ew, st_interference=options.st_interference
     )
@@ -66,6 +69,7 @@ def model_info(card: Card, model: Model, options: PhysicsOptions = PhysicsOption
     return {
         "couplings": model.couplings.as_dict(),
         "widths_GeV": w.as_dict(),
+        "three_body_widths_GeV": w.three_body,
         "br_nu_gamma": w.br_nu_gamma,
         "ctau_m": float(ctau_m(w.total)),
         "decay_length_m": float(decay_length_m(p, model.mass, w.total)),

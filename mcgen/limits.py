@@ -82,7 +82,7 @@ def _p_inside(boundary: np.ndarray, d: np.ndarray, lambda_1: float) -> np.ndarra
 def signal_function(sample: SignalSample, structure: Couplings):
     """f(d_gamma) for the card's criterion and the threshold it must stay below."""
     card, ew, lim = sample.card, sample.card.electroweak, sample.card.limit
-    w = widths(Model(sample.mass, structure, sample.flavour, a=0.0), ew)
+    w = widths(Model(sample.mass, structure, sample.flavour, a=0.0), ew, sample.options.three_body)
     br = w.br_nu_gamma
     k = float(two_body_momentum(card.sqrt_s, sample.mass))
     lambda_1 = float(decay_length_m(k, sample.mass, w.total))  # at d_gamma = 1

@@ -34,19 +34,20 @@ def test_info_json_has_the_contract_keys(capsys):
     for key in ("br_nu_gamma", "ctau_m", "decay_length_m", "version", "card", "model", "options"):
         assert key in r
     assert r["inputs"]["sqrt_s"] == 205.4 and r["model"]["scenario"] == "II" and r["model"]["a"] is None
-    assert r["options"] == {"decay_law": "exact", "st_interference": True}
+    assert r["options"] == {"decay_law": "exact", "st_interference": True, "three_body": True}
 
 
 def test_info_numbers_against_hand_formulas(capsys):
     # scenario I, flavour mu: photon + Z only; check sigma_gamma and the width by hand here
-    code, out, _ = run(capsys, ["info", "--card", "lep1_opal", "--mass", "10", "--dgamma", "1e-6", "--scenario", "I", "--flavor", "mu", "--json"])
+    code, out, _ = run(capsys, ["info", "--card", "lep1_opal", "--mass", "10", "--dgamma", "1e-6", "--scenario", "I", "--flavor", "mu",
+                                "--two-body", "--json"])
     r = json.loads(out)
     s, m, d, alpha = 91.1876**2, 10.0, 1e-6, 1 / 137.036
     sigma_gamma = 2 * alpha * d**2 * (s - m**2) ** 2 * (s + 2 * m**2) / (3 * s**3) * GEV2_TO_PB
     assert r["sigma_pb"]["gamma"] == pytest.approx(sigma_gamma, rel=1e-9)
     assert r["sigma_pb"]["W"] == 0 and r["sigma_pb"]["st_interference"] == 0
     assert r["widths_GeV"]["nu_gamma"] == pytest.approx(d**2 * m**3 / (4 * math.pi))
-    assert r["br_nu_gamma"] == 1.0
+    assert r["br_nu_gamma"] == 1.0 and r["three_body_widths_GeV"] is None and r["options"]["three_body"] is False
     p = (s - m**2) / (2 * math.sqrt(s))
     assert r["decay_length_m"] == pytest.approx(p / m * 1.973269804e-16 / r["widths_GeV"]["total"], rel=1e-9)
 
@@ -123,3 +124,14 @@ def test_console_script_end_to_end():
     assert ok.returncode == 0 and json.loads(ok.stdout)["sigma_pb"]["total"] > 0
     bad = subprocess.run([sys.executable, "-m", "mcgen", *DONE[:-1], "--set", "beam.sqrt_s=50"], capture_output=True, text=True, check=False)
     assert bad.returncode == 2 and bad.stdout == "" and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
+
+
+def test_info_reports_three_body_channels(capsys):
+    code, out, _ = run(capsys, ["info", "--card", "lep1_opal", "--mass", "10", "--dgamma", "1e-6", "--scenario", "II",
+                                "--flavor", "mu", "--json"])
+    r = json.loads(out)
+    channels = r["three_body_widths_GeV"]
+    assert "nu e- e+" in channels and "l u d~" in channels
+    w = r["widths_GeV"]
+    assert w["total"] == pytest.approx(w["nu_gamma"] + sum(channels.values()))
+    assert r["br_nu_gamma"] == pytest.approx(w["nu_gamma"] / w["total"]) and r["br_nu_gamma"] < 1

@@ -1,6 +1,7 @@
 """LEP limits against hand calculations written here: prompt photon-only OPAL limit from an
 independent eps_cuts integral, the lifetime edge from the analytic P(inside), the Z-invisible
-island from the Lambert W function, and reweighting against a fresh Monte Carlo."""
+island from the Lambert W function, and reweighting against a fresh Monte Carlo. The hand
+calculations use the two-body widths (Br = 1 below M_Z), so those samples set three_body=False."""
 
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ def eps_cuts_photon_paper_law(sqrt_s, m, e_min, abs_cos_max, n=240):
 def test_opal_prompt_photon_only_limit_against_hand_calculation():
     card = mcgen.load_card("lep1_opal")
     mass = 20.0
-    sample = signal_sample(card, mass, "mu", PhysicsOptions(decay_law="paper"), 200_000, 3)
+    sample = signal_sample(card, mass, "mu", PhysicsOptions(decay_law="paper", three_body=False), 200_000, 3)
     eps, err = eps_cuts(sample, PHOTON_ONLY)
     eps_hand = eps_cuts_photon_paper_law(card.sqrt_s, mass, 23.0, 0.7)
     assert abs(eps - eps_hand) < 3 * err + 2e-3  # 2e-3: grid integration of a cut indicator
@@ -66,7 +67,7 @@ def test_opal_prompt_photon_only_limit_against_hand_calculation():
 def test_lifetime_edge_against_the_analytic_decay_probability():
     card = mcgen.load_card("lep1_opal")
     mass = 0.012
-    sample = signal_sample(card, mass, "mu", PhysicsOptions(), 50_000, 4)
+    sample = signal_sample(card, mass, "mu", PhysicsOptions(three_body=False), 50_000, 4)
     visible_1 = float(sample.weights(PHOTON_ONLY, passing=True).sum())  # sigma eps_cuts at d_gamma = 1 (the MC's)
     s = card.sqrt_s**2
     p = (s - mass**2) / (2 * card.sqrt_s)
@@ -88,7 +89,7 @@ def test_z_invisible_island_edges_from_lambert_w():
     ew = card.electroweak
     mass = 0.005
     structure = structure_from_a(scenario_a("I", ew), ew)
-    sample = signal_sample(card, mass, "e", PhysicsOptions(), 5_000, 5)
+    sample = signal_sample(card, mass, "e", PhysicsOptions(three_body=False), 5_000, 5)
     result = limit_for(sample, structure)
     mz2 = ew.m_Z**2
     gamma_1 = 2 * structure.d_Z**2 * (mz2 - mass**2) ** 2 * (2 * mass**2 + mz2) / (12 * math.pi * ew.m_Z**3)
@@ -209,7 +210,7 @@ def test_l3_prompt_limit_against_closed_form_energy_cut():
     ew = card.electroweak
     mass = 40.0
     structure = structure_from_a(scenario_a("I", ew), ew)
-    sample = signal_sample(card, mass, "mu", PhysicsOptions(decay_law="paper"), 100_000, 9)
+    sample = signal_sample(card, mass, "mu", PhysicsOptions(decay_law="paper", three_body=False), 100_000, 9)
     s = card.sqrt_s**2
     e_n, p = (s + mass**2) / (2 * card.sqrt_s), (s - mass**2) / (2 * card.sqrt_s)
     c0 = (2 * 15.0 / (e_n / mass * mass) - 1) / (p / e_n)
@@ -226,7 +227,7 @@ def test_l3_prompt_limit_against_closed_form_energy_cut():
 def test_delphi_prompt_photon_only_limit_against_hand_calculation():
     card = mcgen.load_card("lep2_delphi")
     mass = 30.0
-    sample = signal_sample(card, mass, "mu", PhysicsOptions(decay_law="paper"), 200_000, 10)
+    sample = signal_sample(card, mass, "mu", PhysicsOptions(decay_law="paper", three_body=False), 200_000, 10)
     eps, err = eps_cuts(sample, PHOTON_ONLY)
     # 45 < theta < 135 deg is |cos| < cos(45 deg); 0.06 < x < 1.1 is E > 0.03 sqrt(s) (x < 1.1 always holds)
     eps_hand = eps_cuts_photon_paper_law(card.sqrt_s, mass, 0.03 * card.sqrt_s, math.cos(math.radians(45)))
