@@ -203,7 +203,46 @@ def figure8(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
     return paths
 
 
-FIGURES = {3: figure3, 4: figure4, 5: figure5, 8: figure8}
+def figure1(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bool, quick: bool) -> list[str]:
+    """Br(N -> nu gamma) vs a at fixed masses (the valley at a = -2 cot(theta_w), where the
+    three-body decays take over) and vs m_N for the four scenarios. Flavour e."""
+    from mcgen.model import Model, widths
+
+    ew = load_card("lep1_opal").electroweak
+    a0 = singular_a(ew)
+    near = np.geomspace(1e-6, 1.0, 40)  # resolve the valley on both sides of the singular point
+    a_grid = np.unique(np.concatenate([np.linspace(-10, 10, 201 if quick else 2001), a0 - near, a0 + near]))
+    a_grid = a_grid[np.abs(a_grid - a0) > 1e-9]
+    masses_a = (1.0, 10.0, 50.0, 100.0, 200.0)
+    masses = np.geomspace(1e-2, 1e3, 60 if quick else 300)
+
+    def br(mass: float, a: float) -> float:
+        model = Model(mass, structure_from_a(a, ew).scaled(1e-6), "e", a)
+        return widths(model, ew, options.three_body).br_nu_gamma
+
+    vs_a = {str(m): [br(m, float(a)) for a in a_grid] for m in masses_a}
+    vs_m = {s: [br(float(m), scenario_a(s, ew)) for m in masses] for s in SCENARIOS}
+    plt = pyplot()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(16, 6.5))
+    for colour, m in zip(COLOURS, masses_a):
+        left.plot(a_grid, vs_a[str(m)], color=colour, label=f"$m_N$ = {m:g} GeV")
+    left.axvline(a0, color="grey", ls=":", lw=1)
+    left.set(yscale="log", xlabel=r"$a = d_W / d_B$", ylabel=r"Br($N\to\nu\gamma$)", ylim=(1e-6, 2))
+    left.legend(fontsize=12, loc="lower right")
+    for colour, s_name in zip(COLOURS, SCENARIOS):
+        right.plot(masses, vs_m[s_name], color=colour, label=f"scenario {s_name}")
+    right.set(xscale="log", yscale="log", xlabel=r"$m_N$ [GeV]", ylabel=r"Br($N\to\nu\gamma$)", ylim=(1e-3, 2))
+    right.legend(fontsize=12, loc="lower left")
+    fig.subplots_adjust(wspace=0.3)
+    fig.suptitle("two-body and three-body decays" if options.three_body else "two-body decays only", fontsize=14)
+    curves = {"figure": 1, "a": a_grid.tolist(), "br_vs_a": vs_a, "masses": masses.tolist(), "br_vs_mass": vs_m,
+              "singular_a": a0, "flavor": "e", "options": options.as_dict(), "electroweak": ew.as_dict()}
+    paths = _write(fig, out_dir, "figure1", curves, force)
+    plt.close(fig)
+    return paths
+
+
+FIGURES = {1: figure1, 3: figure3, 4: figure4, 5: figure5, 8: figure8}
 
 
 def reproduce(figure: int, out_dir: str | Path, *, n: int = 20_000, seed: int = 1,

@@ -13,7 +13,7 @@ pytest.importorskip("mplhep")
 
 
 
-@pytest.mark.parametrize("figure", [3, 4, 5, 8])
+@pytest.mark.parametrize("figure", [1, 3, 4, 5, 8])
 def test_figures_are_written_with_their_curves(capsys, tmp_path, figure):
     code, out, err = run(capsys, ["reproduce", "--figure", str(figure), "-o", str(tmp_path), "--quick", "-n", "3000", "--json"])
     assert code == 0, err
@@ -21,6 +21,10 @@ def test_figures_are_written_with_their_curves(capsys, tmp_path, figure):
     assert sorted(p.rsplit(".", 1)[1] for p in files) == ["json", "pdf", "png"]
     curves = json.loads((tmp_path / f"figure{figure}.json").read_text())
     assert curves["figure"] == figure and curves["options"]["decay_law"] == "exact"
+    if figure == 1:
+        valley = curves["br_vs_a"]["10.0"]
+        at = min(range(len(curves["a"])), key=lambda i: abs(curves["a"][i] - curves["singular_a"]))
+        assert valley[at] < 1e-3 and max(valley) > 0.9  # three-body decays take over at the singular point
     if figure == 4:
         opal = curves["opal"]
         assert opal["limit"] == 0.15 and len(opal["a"]) == len(opal["e"]) == len(opal["mu"])
