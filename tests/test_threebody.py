@@ -93,3 +93,12 @@ def test_channels_open_at_their_thresholds():
     heavy = channel_coefficients(200.0, M_TAU, EW)
     assert "l c s~" in heavy and "nu t t~" not in heavy and "l t b~" in heavy  # 200 - m_tau > m_t + m_b
     assert set(channel_widths(200.0, M_TAU, 1e-5, 1e-5, 1e-5, EW)) == set(heavy)
+
+
+def test_w_contact_limit_power_law():
+    # far below M_W the W* channels scale as m^7 too, up to final-state mass effects: the
+    # W* -> e+ nu_e channel (m_e/m < 3%) at 20 and 40 MeV; quark pairs have thresholds nearby
+    def lepton_channel(m):
+        return channel_coefficients(m, 0.0, EW)["l nu_e e+"]["WW"]
+
+    assert lepton_channel(0.04) / lepton_channel(0.02) == pytest.approx(2**7, rel=5e-3)
