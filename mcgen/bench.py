@@ -48,9 +48,14 @@ def run_benchmarks(quick: bool = False) -> dict[str, Any]:
     for label, stage in (("generate", 1), ("full", 2)):
         par, consts, env, cdf, _ = kernel_inputs(card, model, options, weighted=False, stage=stage)
         guide = guide_table(cdf)
-        run = lambda: generate_chunks(par, consts, env, cdf, guide, keys, 0, n, real, flags, tried, over)  # noqa: E731
-        run()  # compile / warm up
-        rates[label] = _best_rate(lambda: [run() for _ in range(rounds)], n * rounds, repeats) / threads
+        args = (par, consts, env, cdf, guide, keys, 0, n, real, flags, tried, over)
+        generate_chunks(*args)  # compile / warm up
+
+        def batches(args=args):
+            for _ in range(rounds):
+                generate_chunks(*args)
+
+        rates[label] = _best_rate(batches, n * rounds, repeats) / threads
     efficiency = n / tried.sum()
     draws = draws_per_event(2, False, efficiency)
     rng_ceiling(keys, 1000, draws)

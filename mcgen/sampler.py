@@ -26,6 +26,7 @@ the event weight for any couplings: w = sum_{i<=j} d_i d_j w_ij.
 
 from __future__ import annotations
 
+import enum
 import math
 
 import numba as nb
@@ -43,8 +44,8 @@ PARAMS = (
     "volume", "radius", "half_length", "a_e", "b_e", "sigma_theta", "coverage", "eff",
     "e_min", "e_max", "x_min", "x_max", "abs_cos_max", "cos_lo", "cos_hi", "pt_min", "e_z", "z_half_width", "sin_theta_b",
 )  # fmt: skip
-for _i, _name in enumerate(PARAMS):
-    globals()["P_" + _name.upper()] = _i
+P = enum.IntEnum("P", {name.upper(): i for i, name in enumerate(PARAMS)}, start=0)
+"""Indices into the parameter vector: par[P.RS] is sqrt(s)."""
 
 REAL_COLUMNS = (
     "w_gg", "w_zz", "w_gz", "w_ww", "w_gw", "w_zw",
@@ -59,17 +60,16 @@ FLAG_COLUMNS = (
     "anti", "inside", "reconstructed", "truth_pass",
     "pass_energy", "pass_angle", "pass_pt", "pass_zveto", "pass_bhabha", "pass_all",
 )  # fmt: skip
-for _i, _name in enumerate(REAL_COLUMNS):
-    globals()["R_" + _name.upper()] = _i
-for _i, _name in enumerate(FLAG_COLUMNS):
-    globals()["F_" + _name.upper()] = _i
+R = enum.IntEnum("R", {name.upper(): i for i, name in enumerate(REAL_COLUMNS)}, start=0)
+"""Rows of the real output: real[R.GAMMA_E, i] is the true photon energy of event i."""
+F = enum.IntEnum("F", {name.upper(): i for i, name in enumerate(FLAG_COLUMNS)}, start=0)
+"""Rows of the flag output."""
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
 _TWO_M53 = 2.0**-53
-TWO_PI = 2.0 * math.pi
 
 
 @nb.njit(inline="always")
@@ -123,8 +123,8 @@ def _cuts(cut, e, cos_t, sin_t):
 @nb.njit(inline="always")
 def _cut_tuple(par):
     return (
-        par[P_RS], par[P_E_MIN], par[P_E_MAX], par[P_X_MIN], par[P_X_MAX], par[P_ABS_COS_MAX],
-        par[P_COS_LO], par[P_COS_HI], par[P_PT_MIN], par[P_E_Z], par[P_Z_HALF_WIDTH], par[P_SIN_THETA_B],
+        par[P.RS], par[P.E_MIN], par[P.E_MAX], par[P.X_MIN], par[P.X_MAX], par[P.ABS_COS_MAX],
+        par[P.COS_LO], par[P.COS_HI], par[P.PT_MIN], par[P.E_Z], par[P.Z_HALF_WIDTH], par[P.SIN_THETA_B],
     )
 
 
@@ -172,16 +172,16 @@ def generate_chunks(par, consts, env, cdf, guide, keys, first, n, real, flags, t
     the envelope (which must stay 0).
     """
     n_chunks = (n + CHUNK - 1) // CHUNK
-    rs = par[P_RS]
-    m = par[P_M]
-    kmom = par[P_K]
-    e_n = par[P_E_N]
-    dg, dz, dw = par[P_D_GAMMA], par[P_D_Z], par[P_D_W]
-    t_channel = par[P_T_CHANNEL] > 0.0
-    st = par[P_ST] if t_channel else 0.0
-    law = int(par[P_LAW])
-    weighted = par[P_WEIGHTED] > 0.0
-    full = par[P_STAGE] > 1.0
+    rs = par[P.RS]
+    m = par[P.M]
+    kmom = par[P.K]
+    e_n = par[P.E_N]
+    dg, dz, dw = par[P.D_GAMMA], par[P.D_Z], par[P.D_W]
+    t_channel = par[P.T_CHANNEL] > 0.0
+    st = par[P.ST] if t_channel else 0.0
+    law = int(par[P.LAW])
+    weighted = par[P.WEIGHTED] > 0.0
+    full = par[P.STAGE] > 1.0
     n_bins = env.size
     width = 2.0 / n_bins
     al_re = consts[A_GAMMA] * dg + consts[AZL_RE] * dz
@@ -197,11 +197,11 @@ def generate_chunks(par, consts, env, cdf, guide, keys, first, n, real, flags, t
     azl2 = consts[AZL_RE] ** 2 + consts[AZL_IM] ** 2
     azr2 = consts[AZR_RE] ** 2 + consts[AZR_IM] ** 2
     cut = _cut_tuple(par)
-    ldec = par[P_LDEC]
-    cylinder = par[P_VOLUME] != 0.0
-    radius, half_length = par[P_RADIUS], par[P_HALF_LENGTH]
-    a_e2, b_e2 = par[P_A_E] ** 2, par[P_B_E] ** 2
-    sigma_theta, coverage, eff = par[P_SIGMA_THETA], par[P_COVERAGE], par[P_EFF]
+    ldec = par[P.LDEC]
+    cylinder = par[P.VOLUME] != 0.0
+    radius, half_length = par[P.RADIUS], par[P.HALF_LENGTH]
+    a_e2, b_e2 = par[P.A_E] ** 2, par[P.B_E] ** 2
+    sigma_theta, coverage, eff = par[P.SIGMA_THETA], par[P.COVERAGE], par[P.EFF]
     p_inside_sphere = -math.expm1(-radius / ldec)
     for j in nb.prange(n_chunks):
         state = keys[(first // CHUNK) + j]
@@ -249,19 +249,19 @@ def generate_chunks(par, consts, env, cdf, guide, keys, first, n, real, flags, t
             anti = (i & 1) == 1
             sgn = -1.0 if anti else 1.0  # CP image: all momenta reversed
             nx, ny, nz = sgn * sin_t * cphi, sgn * sin_t * sphi, sgn * c
-            real[R_N_E, i] = e_n
-            real[R_N_PX, i] = kmom * nx
-            real[R_N_PY, i] = kmom * ny
-            real[R_N_PZ, i] = kmom * nz
-            real[R_N_COS_THETA, i] = nz
-            real[R_N_POL_X, i] = pol_x * cphi - pol_y * sphi
-            real[R_N_POL_Y, i] = pol_x * sphi + pol_y * cphi
-            real[R_N_POL_Z, i] = pol_z
-            real[R_N_POL_LONG, i] = sgn * (pol_x * sin_t + pol_z * c)
-            real[R_NU_RECOIL_PX, i] = -kmom * nx
-            real[R_NU_RECOIL_PY, i] = -kmom * ny
-            real[R_NU_RECOIL_PZ, i] = -kmom * nz
-            flags[F_ANTI, i] = anti
+            real[R.N_E, i] = e_n
+            real[R.N_PX, i] = kmom * nx
+            real[R.N_PY, i] = kmom * ny
+            real[R.N_PZ, i] = kmom * nz
+            real[R.N_COS_THETA, i] = nz
+            real[R.N_POL_X, i] = pol_x * cphi - pol_y * sphi
+            real[R.N_POL_Y, i] = pol_x * sphi + pol_y * cphi
+            real[R.N_POL_Z, i] = pol_z
+            real[R.N_POL_LONG, i] = sgn * (pol_x * sin_t + pol_z * c)
+            real[R.NU_RECOIL_PX, i] = -kmom * nx
+            real[R.NU_RECOIL_PY, i] = -kmom * ny
+            real[R.NU_RECOIL_PZ, i] = -kmom * nz
+            flags[F.ANTI, i] = anti
             # --- decay: photon direction k in the N rest frame (phi = 0 frame) ------------
             kx, ky, kz = 0.0, 0.0, 0.0
             density = w0  # sampling density of (cos, k) up to a constant, times norm below
@@ -298,12 +298,12 @@ def generate_chunks(par, consts, env, cdf, guide, keys, first, n, real, flags, t
                 scale = dec * norm / env[b]
             else:
                 scale = dec / density
-            real[R_W_GG, i] = scale * ag * ag * (f_ll + f_rr)
-            real[R_W_ZZ, i] = scale * (azl2 * f_ll + azr2 * f_rr)
-            real[R_W_GZ, i] = scale * 2.0 * ag * (azl_re * f_ll + azr_re * f_rr)
-            real[R_W_WW, i] = scale * bw * bw * f_tt
-            real[R_W_GW, i] = scale * 2.0 * bw * ag * f_lt * st
-            real[R_W_ZW, i] = scale * 2.0 * bw * (azl_re * f_lt + azl_im * f_ltj) * st
+            real[R.W_GG, i] = scale * ag * ag * (f_ll + f_rr)
+            real[R.W_ZZ, i] = scale * (azl2 * f_ll + azr2 * f_rr)
+            real[R.W_GZ, i] = scale * 2.0 * ag * (azl_re * f_ll + azr_re * f_rr)
+            real[R.W_WW, i] = scale * bw * bw * f_tt
+            real[R.W_GW, i] = scale * 2.0 * bw * ag * f_lt * st
+            real[R.W_ZW, i] = scale * 2.0 * bw * (azl_re * f_lt + azl_im * f_ltj) * st
             if not full:
                 continue
             # --- photon to the lab: boost along the N direction, rotate by phi, CP image ---
@@ -318,34 +318,34 @@ def generate_chunks(par, consts, env, cdf, guide, keys, first, n, real, flags, t
             ge = gam * e_star + bgam * k_par
             gx, gy = gx * cphi - gy * sphi, gx * sphi + gy * cphi
             gx, gy, gz = sgn * gx, sgn * gy, sgn * gz
-            real[R_GAMMA_E, i] = ge
-            real[R_GAMMA_PX, i] = gx
-            real[R_GAMMA_PY, i] = gy
-            real[R_GAMMA_PZ, i] = gz
+            real[R.GAMMA_E, i] = ge
+            real[R.GAMMA_PX, i] = gx
+            real[R.GAMMA_PY, i] = gy
+            real[R.GAMMA_PZ, i] = gz
             g_cos = gz / ge
             g_sin = math.sqrt(gx * gx + gy * gy) / ge
-            real[R_GAMMA_COS_THETA, i] = g_cos
-            real[R_GAMMA_PT, i] = ge * g_sin
-            real[R_GAMMA_COS_STAR, i] = kx * sin_t + kz * c
-            real[R_NU_DECAY_E, i] = e_n - ge
-            real[R_NU_DECAY_PX, i] = kmom * nx - gx
-            real[R_NU_DECAY_PY, i] = kmom * ny - gy
-            real[R_NU_DECAY_PZ, i] = kmom * nz - gz
+            real[R.GAMMA_COS_THETA, i] = g_cos
+            real[R.GAMMA_PT, i] = ge * g_sin
+            real[R.GAMMA_COS_STAR, i] = kx * sin_t + kz * c
+            real[R.NU_DECAY_E, i] = e_n - ge
+            real[R.NU_DECAY_PX, i] = kmom * nx - gx
+            real[R.NU_DECAY_PY, i] = kmom * ny - gy
+            real[R.NU_DECAY_PZ, i] = kmom * nz - gz
             e_ok, a_ok, p_ok, z_ok, b_ok = _cuts(cut, ge, g_cos, g_sin)
-            flags[F_TRUTH_PASS, i] = e_ok and a_ok and p_ok and z_ok and b_ok
+            flags[F.TRUTH_PASS, i] = e_ok and a_ok and p_ok and z_ok and b_ok
             # --- displacement ------------------------------------------------------------
             u, state = _uniform(state)
             flight = -ldec * math.log(u)
             boundary = _boundary_distance(cylinder, radius, half_length, nx, ny, nz)
             inside = flight < boundary
             vx, vy, vz = flight * nx, flight * ny, flight * nz
-            real[R_VTX_X, i] = vx
-            real[R_VTX_Y, i] = vy
-            real[R_VTX_Z, i] = vz
-            real[R_FLIGHT_M, i] = flight
-            real[R_BOUNDARY_M, i] = boundary
-            real[R_P_INSIDE, i] = -math.expm1(-boundary / ldec) if cylinder else p_inside_sphere
-            flags[F_INSIDE, i] = inside
+            real[R.VTX_X, i] = vx
+            real[R.VTX_Y, i] = vy
+            real[R.VTX_Z, i] = vz
+            real[R.FLIGHT_M, i] = flight
+            real[R.BOUNDARY_M, i] = boundary
+            real[R.P_INSIDE, i] = -math.expm1(-boundary / ldec) if cylinder else p_inside_sphere
+            flags[F.INSIDE, i] = inside
             # --- toy detector ------------------------------------------------------------
             dx_, dy_, ds_, state = _unit_disk(state)  # two normal deviates (polar method)
             rad = math.sqrt(-2.0 * math.log(ds_) / ds_)
@@ -368,22 +368,22 @@ def generate_chunks(par, consts, env, cdf, guide, keys, first, n, real, flags, t
             e_r = ge * (1.0 + math.sqrt(a_e2 / ge + b_e2) * g1)
             if not (efficient and e_r > 0.0 and abs(cos_r) < coverage):
                 continue
-            flags[F_RECONSTRUCTED, i] = True
+            flags[F.RECONSTRUCTED, i] = True
             cx = hx / hrho if hrho > 0.0 else 1.0
             cy = hy / hrho if hrho > 0.0 else 0.0
-            real[R_GAMMA_RECO_E, i] = e_r
-            real[R_GAMMA_RECO_PX, i] = e_r * sin_r * cx
-            real[R_GAMMA_RECO_PY, i] = e_r * sin_r * cy
-            real[R_GAMMA_RECO_PZ, i] = e_r * cos_r
-            real[R_GAMMA_RECO_COS_THETA, i] = cos_r
-            real[R_GAMMA_RECO_PT, i] = e_r * abs(sin_r)
+            real[R.GAMMA_RECO_E, i] = e_r
+            real[R.GAMMA_RECO_PX, i] = e_r * sin_r * cx
+            real[R.GAMMA_RECO_PY, i] = e_r * sin_r * cy
+            real[R.GAMMA_RECO_PZ, i] = e_r * cos_r
+            real[R.GAMMA_RECO_COS_THETA, i] = cos_r
+            real[R.GAMMA_RECO_PT, i] = e_r * abs(sin_r)
             e_ok, a_ok, p_ok, z_ok, b_ok = _cuts(cut, e_r, cos_r, abs(sin_r))
-            flags[F_PASS_ENERGY, i] = e_ok
-            flags[F_PASS_ANGLE, i] = a_ok
-            flags[F_PASS_PT, i] = p_ok
-            flags[F_PASS_ZVETO, i] = z_ok
-            flags[F_PASS_BHABHA, i] = b_ok
-            flags[F_PASS_ALL, i] = e_ok and a_ok and p_ok and z_ok and b_ok
+            flags[F.PASS_ENERGY, i] = e_ok
+            flags[F.PASS_ANGLE, i] = a_ok
+            flags[F.PASS_PT, i] = p_ok
+            flags[F.PASS_ZVETO, i] = z_ok
+            flags[F.PASS_BHABHA, i] = b_ok
+            flags[F.PASS_ALL, i] = e_ok and a_ok and p_ok and z_ok and b_ok
         tried[j] = n_tried
         overweight[j] = n_over
     return None

@@ -21,7 +21,6 @@ POINTS = [(91.1876, 10.0), (91.19, 60.0), (160.0, 50.0), (205.4, 100.0), (240.0,
 
 
 def density_matrix(rs, m, c, d_gamma, d_z, d_w):
-    consts = coupling_constants(rs, m, EW)
     ch, sh = math.sqrt((1 + c) / 2), math.sqrt((1 - c) / 2)
     l0, l1, r0, r1, t0, t1, t = spin_structures(rs, m, ch, sh)
     s = rs**2

@@ -14,7 +14,6 @@ import dirac_reference as ref
 from mcgen.constants import HBARC_GEV_M, LEPTON_MASS, V_HIGGS, Electroweak
 from mcgen.errors import InputError
 from mcgen.model import (
-    Couplings,
     couplings_from_unbroken,
     couplings_from_wilson,
     ctau_m,
@@ -23,7 +22,6 @@ from mcgen.model import (
     prob_decay_between,
     prob_decay_inside,
     prob_decay_outside,
-    scenario_a,
     singular_a,
     structure_from_a,
     two_body_momentum,
