@@ -1,0 +1,73 @@
+"""The SM e+e- -> nu nubar gamma amplitude: gauge invariance, the soft-photon limit against the
+eikonal factor times an analytic e+e- -> nu nubar, and the nu_e effective coupling at low energy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mcgen.background import _dot, msq_nunubar, msq_nunugamma
+from mcgen.constants import Electroweak
+
+EW = Electroweak()
+
+
+def events(n: int, sqrt_s: float, seed: int, photon_fraction: float | None = None):
+    """Random e+e- -> nu nubar gamma momenta: photon energy and direction drawn, the pair
+    decayed isotropically in its rest frame and boosted back (written here for the tests)."""
+    rng = np.random.default_rng(seed)
+    e = sqrt_s / 2
+    p1, p2 = np.tile([e, 0, 0, e], (n, 1)), np.tile([e, 0, 0, -e], (n, 1))
+    eg = rng.uniform(0.05, 0.45, n) * sqrt_s if photon_fraction is None else np.full(n, photon_fraction * sqrt_s)
+    ct, ph = rng.uniform(-0.95, 0.95, n), rng.uniform(0, 2 * np.pi, n)
+    st = np.sqrt(1 - ct**2)
+    k = np.stack([eg, eg * st * np.cos(ph), eg * st * np.sin(ph), eg * ct], 1)
+    pair = p1 + p2 - k
+    half = np.sqrt(_dot(pair, pair)) / 2
+    c2, f2 = rng.uniform(-1, 1, n), rng.uniform(0, 2 * np.pi, n)
+    s2 = np.sqrt(1 - c2**2)
+    rest = np.concatenate([half[:, None], half[:, None] * np.stack([s2 * np.cos(f2), s2 * np.sin(f2), c2], 1)], 1)
+    beta = pair[:, 1:] / pair[:, :1]
+    b2 = (beta**2).sum(1)
+    gam = 1 / np.sqrt(1 - b2)
+    bp = (beta * rest[:, 1:]).sum(1)
+    k1 = np.concatenate([(gam * (rest[:, 0] + bp))[:, None],
+                         rest[:, 1:] + ((gam - 1) * bp / b2 + gam * rest[:, 0])[:, None] * beta], 1)
+    return p1, p2, k1, pair - k1, k
+
+
+@pytest.mark.parametrize("sqrt_s", [20.0, 91.19, 205.4, 360.0])
+@pytest.mark.parametrize("electron_flavour", [False, True])
+def test_gauge_invariance(sqrt_s, electron_flavour):
+    p1, p2, k1, k2, k = events(20, sqrt_s, 1)
+    physical = msq_nunugamma(p1, p2, k1, k2, k, EW, electron_flavour)
+    longitudinal = msq_nunugamma(p1, p2, k1, k2, k, EW, electron_flavour, eps_override=k)
+    assert np.all(physical > 0)
+    assert np.all(longitudinal < 1e-18 * physical)
+
+
+@pytest.mark.parametrize("sqrt_s", [150.0, 240.0])
+def test_soft_photon_limit(sqrt_s):
+    p1, p2, k1, k2, k = events(10, sqrt_s, 2, photon_fraction=1e-6)
+    eikonal = EW.e**2 * 2 * _dot(p1, p2) / (_dot(p1, k) * _dot(p2, k))
+    ratio = msq_nunugamma(p1, p2, k1, k2, k, EW, False) / (eikonal * msq_nunubar(p1, p2, k1, k2, EW))
+    assert ratio == pytest.approx(np.ones_like(ratio), abs=1e-4)
+
+
+def test_nu_e_w_exchange_adds_like_the_effective_coupling():
+    # soft photon at low energy: A_L(nu_e) = (g/c_w)^2 g_L g_nu P_Z + (g^2/2)/(t - M_W^2), the
+    # familiar g_L -> g_L + 1 of nu_e e scattering when s, t << M_W^2 and c_w M_Z = M_W
+    p1, p2, k1, k2, k = events(10, 2.0, 3, photon_fraction=1e-6)
+    ratio = msq_nunugamma(p1, p2, k1, k2, k, EW, True) / msq_nunugamma(p1, p2, k1, k2, k, EW, False)
+    s = _dot(k1 + k2, k1 + k2)
+    t, u = _dot(p1 - k1, p1 - k1), _dot(p1 - k2, p1 - k2)
+    prop_z = 1 / (s - EW.m_Z**2 + 1j * EW.m_Z * EW.Gamma_Z)
+    z = (EW.g / EW.c_w) ** 2 * 0.5 * prop_z
+    g_l, g_r = -0.5 + EW.sin2_theta_w, EW.sin2_theta_w
+    a_left = z * g_l + EW.g**2 / 2 / (t - EW.m_W**2)
+    expected = (u**2 * abs(a_left) ** 2 + t**2 * abs(z * g_r) ** 2) / (u**2 * abs(z * g_l) ** 2 + t**2 * abs(z * g_r) ** 2)
+    assert ratio == pytest.approx(expected, rel=1e-4)
+    wrong_sign = (u**2 * abs(z * g_l - EW.g**2 / 2 / (t - EW.m_W**2)) ** 2 + t**2 * abs(z * g_r) ** 2) / (
+        u**2 * abs(z * g_l) ** 2 + t**2 * abs(z * g_r) ** 2)
+    left_handed = u**2 > t**2  # where the left-handed amplitude dominates, the sign is plain to see
+    assert left_handed.sum() >= 3 and np.all(np.abs(ratio / wrong_sign - 1)[left_handed] > 0.5)
