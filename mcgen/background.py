@@ -25,8 +25,10 @@ import math
 import numpy as np
 
 from mcgen.constants import Electroweak
+from mcgen.errors import InputError
 
-__all__ = ["msq_nunugamma", "msq_nunubar"]
+__all__ = ["msq_nunugamma", "msq_nunubar", "sample_phase_space", "background_cross_section", "photon_selection",
+           "toy_detector", "BACKGROUND_FLAVOURS"]
 
 _I2 = np.eye(2, dtype=complex)
 _Z2 = np.zeros((2, 2), dtype=complex)
@@ -179,3 +181,161 @@ def msq_nunubar(p1, p2, k1, k2, ew: Electroweak) -> np.ndarray:
     prop2 = 1.0 / ((s - ew.m_Z**2) ** 2 + (ew.m_Z * ew.Gamma_Z) ** 2)
     g_l, g_r = -0.5 + ew.sin2_theta_w, ew.sin2_theta_w
     return gz**4 * 0.25 * prop2 * (g_l**2 * u**2 + g_r**2 * t**2)
+
+
+# --- phase space and cross sections ------------------------------------------------------------
+
+BACKGROUND_FLAVOURS = ("e", "mu", "tau")
+
+
+def _photon_energy_range(card) -> tuple[float, float]:
+    sel, rs = card.selection, card.sqrt_s
+    lo = max(sel.e_min or 0.0, (sel.x_min or 0.0) * rs / 2, sel.pt_min or 0.0, 1e-4 * rs)
+    hi = rs / 2
+    if sel.e_max is not None:
+        hi = min(hi, sel.e_max)
+    if sel.x_max is not None:
+        hi = min(hi, sel.x_max * rs / 2)
+    return lo, hi
+
+
+def _cos_range(card) -> float:
+    sel = card.selection
+    c = min(sel.abs_cos_max or 1.0, card.detector.abs_cos_coverage, 0.9999)
+    if sel.theta_min_deg is not None:
+        c = min(c, math.cos(math.radians(sel.theta_min_deg)))
+    if sel.theta_max_deg is not None:
+        c = min(c, -math.cos(math.radians(sel.theta_max_deg)))
+    return c
+
+
+def sample_phase_space(card, n: int, rng: np.random.Generator):
+    """Momenta and phase-space weights (GeV^2 dPhi_3 / sampling density) for e+e- -> nu nubar gamma.
+
+    The photon energy is drawn from a mixture of 1/E (soft) and a Breit-Wigner in the recoil mass
+    (the Z return, when in range); cos(theta) uniform in artanh (collinear 1/sin^2); the pair
+    decays isotropically in its rest frame. Only the region the card's cuts can accept is sampled.
+    """
+    ew = card.electroweak
+    rs = card.sqrt_s
+    s = rs * rs
+    e_lo, e_hi = _photon_energy_range(card)
+    c_max = _cos_range(card)
+    if not (e_hi > e_lo and c_max > 0):
+        raise InputError(f"card {card.name}: the photon selection leaves no phase space for nu nubar gamma")
+    # channel a: 1/E
+    log_ratio = math.log(e_hi / e_lo)
+    # channel b: Z return, Breit-Wigner in s' = s - 2 sqrt(s) E
+    mz, gz = ew.m_Z, ew.Gamma_Z
+    sp_lo, sp_hi = s - 2 * rs * e_hi, s - 2 * rs * e_lo
+    use_bw = sp_lo < mz * mz < sp_hi
+    u_lo, u_hi = math.atan((sp_lo - mz * mz) / (mz * gz)), math.atan((sp_hi - mz * mz) / (mz * gz))
+    alpha = 0.5 if use_bw else 1.0
+    pick = rng.random(n) < alpha
+    e_soft = e_lo * np.exp(log_ratio * rng.random(n))
+    sp = mz * mz + mz * gz * np.tan(u_lo + (u_hi - u_lo) * rng.random(n))
+    energy = np.where(pick, e_soft, (s - sp) / (2 * rs))
+    q_soft = 1.0 / (energy * log_ratio)
+    sp_of_e = s - 2 * rs * energy
+    q_bw = 2 * rs * mz * gz / (((sp_of_e - mz * mz) ** 2 + (mz * gz) ** 2) * (u_hi - u_lo)) if use_bw else 0.0
+    q_energy = alpha * q_soft + (1 - alpha) * q_bw
+    y_max = math.atanh(c_max)
+    cos_t = np.tanh(y_max * (2 * rng.random(n) - 1))
+    q_cos = 1.0 / ((1 - cos_t**2) * 2 * y_max)
+    phi = 2 * math.pi * rng.random(n)
+    sin_t = np.sqrt(1 - cos_t**2)
+    k = np.stack([energy, energy * sin_t * np.cos(phi), energy * sin_t * np.sin(phi), energy * cos_t], 1)
+    p1 = np.tile([rs / 2, 0.0, 0.0, rs / 2], (n, 1))
+    p2 = np.tile([rs / 2, 0.0, 0.0, -rs / 2], (n, 1))
+    pair = p1 + p2 - k
+    half = np.sqrt(np.clip(_dot(pair, pair), 0.0, None)) / 2
+    c2 = 2 * rng.random(n) - 1
+    f2 = 2 * math.pi * rng.random(n)
+    s2 = np.sqrt(1 - c2**2)
+    rest = np.concatenate([half[:, None], half[:, None] * np.stack([s2 * np.cos(f2), s2 * np.sin(f2), c2], 1)], 1)
+    beta = pair[:, 1:] / pair[:, :1]
+    b2 = np.clip((beta**2).sum(1), 1e-300, None)
+    gam = 1 / np.sqrt(1 - (beta**2).sum(1))
+    bp = (beta * rest[:, 1:]).sum(1)
+    k1 = np.concatenate([(gam * (rest[:, 0] + bp))[:, None],
+                         rest[:, 1:] + ((gam - 1) * bp / b2 + gam * rest[:, 0])[:, None] * beta], 1)
+    k2 = pair - k1
+    # dPhi_3 = E dE dcos dphi / (2 (2 pi)^3) * (1/(8 pi)) dOmega*/(4 pi); phi and Omega* are sampled uniformly
+    phase_space = energy / (2 * (2 * math.pi) ** 3) * (2 * math.pi) / (8 * math.pi) / (q_energy * q_cos)
+    return p1, p2, k1, k2, k, phase_space
+
+
+def background_cross_section(card, n: int, seed: int, flavours=BACKGROUND_FLAVOURS) -> dict:
+    """Weighted Monte Carlo of e+e- -> nu nubar gamma with the card's selection on the true photon
+    and after the toy detector: cross sections (pb) with their errors, per flavour."""
+    from mcgen.constants import GEV2_TO_PB
+
+    ew = card.electroweak
+    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    s = card.sqrt_s**2
+    result: dict = {"by_flavour": {}}
+    total_w = np.zeros(n)
+    p1, p2, k1, k2, k, phase_space = sample_phase_space(card, n, rng)
+    truth = photon_selection(card, k[:, 0], k[:, 3] / k[:, 0])
+    e_reco, cos_reco, detected = toy_detector(card, k, rng)
+    reco = detected & photon_selection(card, e_reco, cos_reco)
+    for flavour in flavours:
+        msq = msq_nunugamma(p1, p2, k1, k2, k, ew, flavour == "e")
+        w = msq * phase_space / (2 * s) * GEV2_TO_PB
+        total_w += w
+        result["by_flavour"][flavour] = _estimate(w * truth)
+        result["by_flavour"][flavour]["sigma_reco_pb"] = _estimate(w * reco)["sigma_pb"]
+    total = _estimate(total_w * truth)
+    result.update(total)
+    result["sigma_reco_pb"] = _estimate(total_w * reco)["sigma_pb"]
+    result["sigma_reco_err_pb"] = _estimate(total_w * reco)["sigma_err_pb"]
+    passed = total_w * truth
+    result["unweighting_efficiency"] = float(passed.mean() / passed.max()) if passed.max() > 0 else None
+    result["n_events"] = n
+    return result
+
+
+def _estimate(w: np.ndarray) -> dict:
+    return {"sigma_pb": float(w.mean()), "sigma_err_pb": float(w.std() / math.sqrt(len(w)))}
+
+
+def photon_selection(card, energy: np.ndarray, cos_t: np.ndarray) -> np.ndarray:
+    """The card's photon cuts (PHYSICS.md section 4) on arrays of energy and cos(theta)."""
+    sel, rs, ew = card.selection, card.sqrt_s, card.electroweak
+    sin_t = np.sqrt(np.clip(1 - cos_t**2, 0.0, None))
+    x = 2 * energy / rs
+    ok = np.ones(energy.shape, dtype=bool)
+    for value, cut in ((energy, sel.e_min), (x, sel.x_min)):
+        if cut is not None:
+            ok &= value > cut
+    for value, cut in ((energy, sel.e_max), (x, sel.x_max)):
+        if cut is not None:
+            ok &= value < cut
+    if sel.abs_cos_max is not None:
+        ok &= np.abs(cos_t) < sel.abs_cos_max
+    if sel.theta_min_deg is not None:
+        ok &= cos_t < math.cos(math.radians(sel.theta_min_deg))
+    if sel.theta_max_deg is not None:
+        ok &= cos_t > math.cos(math.radians(sel.theta_max_deg))
+    if sel.pt_min is not None:
+        ok &= energy * sin_t > sel.pt_min
+    if sel.z_return_veto_widths > 0:
+        e_z = (rs * rs - ew.m_Z**2) / (2 * rs)
+        ok &= np.abs(energy - e_z) >= sel.z_return_veto_widths * ew.m_Z * ew.Gamma_Z / rs
+    if sel.bhabha_cos_theta_b > 0:
+        sin_b = math.sqrt(1 - sel.bhabha_cos_theta_b**2)
+        ok &= energy * (sin_b + sin_t) > rs * sin_b
+    return ok
+
+
+def toy_detector(card, k: np.ndarray, rng: np.random.Generator):
+    """Smeared photon energy and cos(theta) (prompt photons from the origin), and the
+    detected flag (coverage and efficiency), as in the signal's toy detector."""
+    det = card.detector
+    energy = k[:, 0]
+    theta = np.arccos(np.clip(k[:, 3] / energy, -1, 1))
+    g1, g2 = rng.standard_normal(len(energy)), rng.standard_normal(len(energy))
+    e_reco = energy * (1 + np.sqrt(det.energy_stochastic**2 / energy + det.energy_constant**2) * g1)
+    cos_reco = np.cos(theta + det.angle_resolution_rad * g2)
+    detected = (rng.random(len(energy)) < det.photon_efficiency) & (np.abs(cos_reco) < det.abs_cos_coverage) & (e_reco > 0)
+    return e_reco, cos_reco, detected

@@ -71,3 +71,61 @@ def test_nu_e_w_exchange_adds_like_the_effective_coupling():
         u**2 * abs(z * g_l) ** 2 + t**2 * abs(z * g_r) ** 2)
     left_handed = u**2 > t**2  # where the left-handed amplitude dominates, the sign is plain to see
     assert left_handed.sum() >= 3 and np.all(np.abs(ratio / wrong_sign - 1)[left_handed] > 0.5)
+
+
+@pytest.mark.parametrize("x", [0.1, 0.4])
+def test_collinear_limit_against_the_splitting_function(x):
+    # photon along the e- with momentum fraction x = 1 - z: |M|^2 -> e^2/(p1.k) P(z)/z |M_2(z p1, p2)|^2
+    # with the e -> e splitting function P(z) = (1 + z^2)/(1 - z)
+    rng = np.random.default_rng(4)
+    n, rs, theta = 8, 200.0, 1e-5
+    e = rs / 2
+    p1, p2 = np.tile([e, 0, 0, e], (n, 1)), np.tile([e, 0, 0, -e], (n, 1))
+    k = np.tile([x * e, x * e * np.sin(theta), 0.0, x * e * np.cos(theta)], (n, 1))
+    pair = p1 + p2 - k
+    half = np.sqrt(_dot(pair, pair)) / 2
+    c2, f2 = rng.uniform(-0.9, 0.9, n), rng.uniform(0, 2 * np.pi, n)
+    s2 = np.sqrt(1 - c2**2)
+    rest = np.concatenate([half[:, None], half[:, None] * np.stack([s2 * np.cos(f2), s2 * np.sin(f2), c2], 1)], 1)
+    beta = pair[:, 1:] / pair[:, :1]
+    b2 = (beta**2).sum(1)
+    gam = 1 / np.sqrt(1 - b2)
+    bp = (beta * rest[:, 1:]).sum(1)
+    k1 = np.concatenate([(gam * (rest[:, 0] + bp))[:, None],
+                         rest[:, 1:] + ((gam - 1) * bp / b2 + gam * rest[:, 0])[:, None] * beta], 1)
+    k2 = pair - k1
+    full = msq_nunugamma(p1, p2, k1, k2, k, EW, False)
+    z = 1 - x
+    factorised = EW.e**2 / _dot(p1, k) * (1 + z**2) / (1 - z) / z * msq_nunubar(z * p1, p2, k1, k2, EW)
+    assert full / factorised == pytest.approx(np.ones(n), rel=1e-3)
+
+
+def test_phase_space_sampler_jacobians():
+    # with |M|^2 = 1 the weights average to the massless three-body volume of the sampled region:
+    # (2 pi) (2 c_max) (E_hi^2 - E_lo^2)/2 / (2 (2 pi)^3 8 pi); the Z-return channel is in range here
+    import math
+
+    import mcgen
+    from mcgen.background import _cos_range, _photon_energy_range, sample_phase_space
+
+    card = mcgen.load_card("lep2_delphi")
+    *_, weights = sample_phase_space(card, 400_000, np.random.default_rng(5))
+    e_lo, e_hi = _photon_energy_range(card)
+    c_max = _cos_range(card)
+    volume = 2 * math.pi * 2 * c_max * (e_hi**2 - e_lo**2) / 2 / (2 * (2 * math.pi) ** 3 * 8 * math.pi)
+    assert abs(weights.mean() - volume) < 4 * weights.std() / math.sqrt(len(weights))
+
+
+def test_background_cli_and_cuts_that_remove_everything(capsys):
+    import json
+
+    from helpers import run_cli
+
+    code, out, err = run_cli(capsys, ["background", "--card", "lep2_delphi", "-n", "2000", "--json"])
+    assert code == 0, err
+    r = json.loads(out)
+    assert set(r["by_flavour"]) == {"e", "mu", "tau"} and r["sigma_pb"] > 0 and 0 < r["unweighting_efficiency"] < 1
+    assert r["by_flavour"]["mu"]["sigma_pb"] == r["by_flavour"]["tau"]["sigma_pb"]
+    assert r["sigma_pb"] == pytest.approx(sum(v["sigma_pb"] for v in r["by_flavour"].values()))
+    code, _, err = run_cli(capsys, ["background", "--card", "lep2_delphi", "-n", "100", "--set", "selection.e_min=150"])
+    assert code == 2 and "no phase space" in err and err.count("\n") == 1
