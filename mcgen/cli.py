@@ -78,6 +78,8 @@ def _add_structure_options(p: argparse.ArgumentParser) -> None:
     r = p.add_argument_group("Monte Carlo")
     r.add_argument("-n", "--events", type=int, default=40_000, metavar="N", help="weighted events per mass (default 40000)")
     r.add_argument("--seed", type=int, default=1, help="random seed (mass i uses seed + i)")
+    r.add_argument("--background-events", type=int, default=20_000, metavar="N",
+                   help="weighted SM nu nubar gamma events for the S^2/B cards (default 20000)")
 
 
 def _structure(args: argparse.Namespace, card) -> tuple[Any, dict[str, Any]]:
@@ -108,7 +110,8 @@ def _cmd_limits(args: argparse.Namespace) -> int:
     by_card = {}
     for card in cards:
         structure, described = _structure(args, card)
-        by_card[card.name] = scan_limits(card, masses, structure, args.flavor, options, args.events, args.seed)
+        by_card[card.name] = scan_limits(card, masses, structure, args.flavor, options, args.events, args.seed,
+                                         args.background_events)
     best, union = [], []
     for i in range(len(masses)):
         values = [r["d_gamma_95"][i] for r in by_card.values() if r["d_gamma_95"][i] is not None]
@@ -203,7 +206,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         raise InputError(f"--seed must be >= 0, got {args.seed}")
     out = io.check_output_path(args.output, args.force) if args.output else None
     options = _options(args)
-    tasks = build_tasks(cards, masses, args.flavor, structures, options, args.events, args.seed)
+    tasks = build_tasks(cards, masses, args.flavor, structures, options, args.events, args.seed, args.background_events)
     start = time.perf_counter()
     if args.dask_local is not None and args.dask_local <= 0:
         raise InputError(f"--dask-local must be > 0, got {args.dask_local}")
@@ -452,6 +455,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_physics_options(scan)
     scan.add_argument("-n", "--events", type=int, default=20_000, help="weighted events per task (default 20000)")
     scan.add_argument("--seed", type=int, default=1)
+    scan.add_argument("--background-events", type=int, default=20_000, metavar="N",
+                      help="weighted SM nu nubar gamma events per S^2/B card (default 20000)")
     scan.add_argument("--workers", type=int, default=1, help="local worker processes (default 1: in-process)")
     scan.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="a running Dask scheduler")
     scan.add_argument("--dask-local", type=int, metavar="N", help="start a Dask LocalCluster with N workers")

@@ -16,6 +16,8 @@ Criteria (the card's [limit] table):
 - z_br_upper (L3):     2 Gamma(Z -> N nu) Br eps_cuts P(inside) / Gamma_Z > br_95, with eps_cuts and
                        P(inside) of the Z-mediated events
 - z_inv_width:         2 Gamma(Z -> N nu) P(outside) > gamma_inv_95
+- s2b (CEPC):          S^2/B > 2.71 with S = L sigma Br eps_cuts eps_det P(inside) and B = L sigma_SM(nu
+                       nubar gamma) eps_det after the same cuts (mcgen.background); the CLs limit is to come
 eps_det is the card's photon efficiency (as in the paper); eps_cuts the truth-level selection.
 """
 
@@ -35,9 +37,9 @@ from mcgen.model import D_GAMMA_RANGE, Couplings, Model, decay_length_m, two_bod
 from mcgen.xsec import width_z_to_n_nubar
 
 __all__ = ["SignalSample", "signal_sample", "LimitResult", "solve_excluded", "limit_for", "parse_masses", "eps_cuts",
-           "scan_limits", "union_intervals", "SUPPORTED"]
+           "scan_limits", "union_intervals", "visible_background_pb", "SUPPORTED"]
 
-SUPPORTED = ("sigma_upper", "chi2", "z_br_upper", "z_inv_width")
+SUPPORTED = ("sigma_upper", "chi2", "z_br_upper", "z_inv_width", "s2b")
 GRID_PER_DECADE = 20
 _REFERENCE = Couplings(1e-6, 1e-6, 1e-6)  # any structure: the weighted proposal does not depend on it
 
@@ -55,6 +57,7 @@ class SignalSample:
     boundary_m: np.ndarray  # (n_b,)
     coeff_all: np.ndarray  # (6, n_b): sum of w_ij / N per boundary value
     coeff_pass: np.ndarray  # (6, n_b): the same for events passing the cuts
+    background_pb: float | None = None  # SM nu nubar gamma after the cuts (the S^2/B criterion)
 
     def weights(self, c: Couplings, passing: bool) -> np.ndarray:
         """sigma contributions (pb) per boundary value for couplings c."""
@@ -62,7 +65,8 @@ class SignalSample:
         return reweight(table, c.d_gamma, c.d_Z, c.d_W)
 
 
-def signal_sample(card: Card, mass: float, flavour: str, options: PhysicsOptions, n: int, seed: int) -> SignalSample:
+def signal_sample(card: Card, mass: float, flavour: str, options: PhysicsOptions, n: int, seed: int,
+                  background_pb: float | None = None) -> SignalSample:
     """Run the weighted generator once and reduce it to what the limits need."""
     model = Model(mass, _REFERENCE, flavour, a=0.0)
     cols = generate(card, model, n, seed, options, weighted=True).columns
@@ -71,7 +75,15 @@ def signal_sample(card: Card, mass: float, flavour: str, options: PhysicsOptions
     coeff_all = np.stack([np.bincount(inverse, cols[k], boundary.size) for k in names]) / n
     passing = cols["truth_pass"]
     coeff_pass = np.stack([np.bincount(inverse[passing], cols[k][passing], boundary.size) for k in names]) / n
-    return SignalSample(card, mass, flavour, options, n, boundary, coeff_all, coeff_pass)
+    return SignalSample(card, mass, flavour, options, n, boundary, coeff_all, coeff_pass, background_pb)
+
+
+def visible_background_pb(card: Card, n: int, seed: int) -> float:
+    """The SM e+e- -> nu nubar gamma cross section after the card's cuts on the true photon,
+    times the photon efficiency (the background of the S^2/B criterion), from mcgen.background."""
+    from mcgen.background import background_cross_section
+
+    return background_cross_section(card, n, seed)["sigma_pb"] * card.detector.photon_efficiency
 
 
 def _p_inside(boundary: np.ndarray, d: np.ndarray, lambda_1: float) -> np.ndarray:
@@ -87,7 +99,7 @@ def signal_function(sample: SignalSample, structure: Couplings):
     k = float(two_body_momentum(card.sqrt_s, sample.mass))
     lambda_1 = float(decay_length_m(k, sample.mass, w.total))  # at d_gamma = 1
     b = sample.boundary_m
-    if lim.criterion in ("sigma_upper", "chi2"):
+    if lim.criterion in ("sigma_upper", "chi2", "s2b"):
         visible = sample.weights(structure, passing=True) * br * card.detector.photon_efficiency
 
         def f(d):
@@ -96,6 +108,10 @@ def signal_function(sample: SignalSample, structure: Couplings):
 
         if lim.criterion == "sigma_upper":
             return f, lim.sigma_95_pb
+        if lim.criterion == "s2b":  # S^2/B > s2b_95 with S = L sigma_vis, B = L sigma_bkg
+            if sample.background_pb is None:
+                raise InputError(f"card {card.name}: the S^2/B criterion needs the SM background cross section")
+            return f, math.sqrt(lim.s2b_95 * sample.background_pb / card.beam.luminosity_invpb)
         return f, lim.sigma_exp_pb - lim.sigma_sm_pb + lim.delta_pb * math.sqrt(lim.chi2_95)
     z_only = Couplings(0.0, structure.d_Z, 0.0)
     gamma_z1 = 2.0 * float(width_z_to_n_nubar(sample.mass, structure.d_Z, ew))  # N nu + Nbar nu at d_gamma = 1
@@ -117,9 +133,7 @@ def signal_function(sample: SignalSample, structure: Couplings):
             return d * d * gamma_z1 * (np.exp(-np.multiply.outer(d * d, b) / lambda_1) @ share)
 
         return f, lim.gamma_inv_95_GeV
-    raise InputError(
-        f"card {card.name}: limit criterion {lim.criterion!r} needs the SM background, which mcgen does not compute yet"
-    )
+    raise InputError(f"card {card.name}: limit criterion {lim.criterion!r} is not supported yet (the CLs limit is to come)")
 
 
 def solve_excluded(f, threshold: float, lo: float = 1e-12, hi: float = D_GAMMA_RANGE[1]) -> list[list[float | None]]:
@@ -209,14 +223,15 @@ def eps_cuts(sample: SignalSample, structure: Couplings) -> tuple[float, float]:
 
 
 def scan_limits(card: Card, masses: list[float], structure: Couplings, flavour: str, options: PhysicsOptions,
-                n: int, seed: int) -> dict[str, Any]:
+                n: int, seed: int, background_events: int = 20_000) -> dict[str, Any]:
     """Limits over a mass list for one card; masses at or above threshold give null."""
     if card.limit.criterion not in SUPPORTED:
         raise InputError(
-            f"card {card.name}: limit criterion {card.limit.criterion!r} needs the SM background, "
-            "which mcgen does not compute yet (supported: " + ", ".join(SUPPORTED) + ")"
+            f"card {card.name}: limit criterion {card.limit.criterion!r} is not supported yet (supported: "
+            + ", ".join(SUPPORTED) + ")"
         )
     threshold = card.electroweak.m_Z if card.limit.criterion in ("z_br_upper", "z_inv_width") else card.sqrt_s
+    background = visible_background_pb(card, background_events, seed) if card.limit.criterion == "s2b" else None
     d95: list[float | None] = []
     excluded: list[list[list[float | None]]] = []
     eps: list[float | None] = []
@@ -226,12 +241,13 @@ def scan_limits(card: Card, masses: list[float], structure: Couplings, flavour: 
             excluded.append([])
             eps.append(None)
             continue
-        sample = signal_sample(card, mass, flavour, options, n, seed + i)
+        sample = signal_sample(card, mass, flavour, options, n, seed + i, background)
         result = limit_for(sample, structure)
         d95.append(result.d_gamma_95)
         excluded.append(result.excluded)
         eps.append(eps_cuts(sample, structure)[0])
-    return {"d_gamma_95": d95, "excluded": excluded, "eps_cuts": eps, "criterion": card.limit.criterion}
+    return {"d_gamma_95": d95, "excluded": excluded, "eps_cuts": eps, "criterion": card.limit.criterion,
+            "background_pb": background}
 
 
 def union_intervals(intervals: list[list[float | None]]) -> list[list[float | None]]:

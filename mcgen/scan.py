@@ -19,7 +19,7 @@ import numpy as np
 from mcgen.cards import Card
 from mcgen.errors import InputError
 from mcgen.info import PhysicsOptions
-from mcgen.limits import SUPPORTED, eps_cuts, limit_for, signal_sample
+from mcgen.limits import SUPPORTED, eps_cuts, limit_for, signal_sample, visible_background_pb
 from mcgen.model import Couplings
 
 __all__ = ["ScanTask", "run_task", "build_tasks", "run_scan", "executor"]
@@ -34,6 +34,7 @@ class ScanTask:
     options: PhysicsOptions
     n_events: int
     seed: int
+    background_pb: float | None = None
 
 
 def task_seed(seed: int, *indices: int) -> int:
@@ -42,12 +43,16 @@ def task_seed(seed: int, *indices: int) -> int:
 
 
 def build_tasks(cards: list[Card], masses: list[float], flavours: list[str], structures: dict[str, Couplings],
-                options: PhysicsOptions, n: int, seed: int) -> list[ScanTask]:
-    for card in cards:
+                options: PhysicsOptions, n: int, seed: int, background_events: int = 20_000) -> list[ScanTask]:
+    """One task per (card, mass, flavour); the SM background of S^2/B cards is computed here, once per card."""
+    backgrounds = {}
+    for ci, card in enumerate(cards):
         if card.limit.criterion not in SUPPORTED:
             raise InputError(f"card {card.name}: limit criterion {card.limit.criterion!r} is not supported yet")
+        if card.limit.criterion == "s2b":
+            backgrounds[ci] = visible_background_pb(card, background_events, task_seed(seed, ci))
     return [
-        ScanTask(card, mass, flavour, tuple(structures.items()), options, n, task_seed(seed, ci, mi, fi))
+        ScanTask(card, mass, flavour, tuple(structures.items()), options, n, task_seed(seed, ci, mi, fi), backgrounds.get(ci))
         for ci, card in enumerate(cards)
         for mi, mass in enumerate(masses)
         for fi, flavour in enumerate(flavours)
@@ -68,7 +73,7 @@ def run_task(task: ScanTask, threads: int | None = None) -> list[dict[str, Any]]
         numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
     rows = []
     sample = None if _above_threshold(task) else signal_sample(task.card, task.mass, task.flavour, task.options,
-                                                                task.n_events, task.seed)
+                                                                task.n_events, task.seed, task.background_pb)
     for name, structure in task.structures:
         row = {"card": task.card.name, "mass": task.mass, "flavor": task.flavour, "structure": name}
         if sample is None:

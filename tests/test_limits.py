@@ -161,7 +161,7 @@ def test_limits_cli_contract_and_thresholds(capsys):
 @pytest.mark.parametrize("argv", [
     ["limits", "--card", "lep1_opal", "--masses", "", "--scenario", "I", "--flavor", "e"],
     ["limits", "--card", "lep1_opal", "--masses", "5,1", "--scenario", "I", "--flavor", "e"],
-    ["limits", "--card", "cepc_z", "--masses", "5", "--scenario", "I", "--flavor", "e"],
+    ["limits", "--card", "cepc_z", "--masses", "5", "--scenario", "I", "--flavor", "e", "--set", "limit.criterion=cls"],
     ["limits", "--card", "lep1_opal", "--masses", "5", "--flavor", "e"],
     ["limits", "--card", "lep1_opal", "--masses", "5", "--scenario", "I", "--a", "1", "--flavor", "e"],
     ["limits", "--card", "lep1_opal", "--masses", "5", "--scenario", "I", "--flavor", "x"],
@@ -236,3 +236,18 @@ def test_delphi_prompt_photon_only_limit_against_hand_calculation():
     sigma_1 = 2 * card.electroweak.alpha * (s - mass**2) ** 2 * (s + 2 * mass**2) / (3 * s**3) * GEV2_TO_PB
     d95_hand = math.sqrt((1.50 - 1.61 + 0.11 * math.sqrt(3.84)) / (sigma_1 * eps_hand * 0.65))
     assert limit_for(sample, PHOTON_ONLY).d_gamma_95 == pytest.approx(d95_hand, rel=0.5 * (3 * err + 2e-3) / eps)
+
+
+def test_cepc_s2b_limit_sits_on_its_threshold():
+    from mcgen.limits import visible_background_pb
+
+    card = mcgen.load_card("cepc_h")
+    background = visible_background_pb(card, 1500, 3)
+    assert background > 0
+    sample = signal_sample(card, 150.0, "mu", PhysicsOptions(), 10_000, 11, background)
+    result = limit_for(sample, structure_from_a(0.0, card.electroweak))
+    expected = math.sqrt(2.71 * background / card.beam.luminosity_invpb)  # S^2/B = 2.71 with S, B = L sigma
+    assert result.details["threshold"] == pytest.approx(expected, rel=1e-12)
+    assert result.details["signal_at_d95"] == pytest.approx(expected, rel=1e-9)
+    with pytest.raises(InputError, match="background"):
+        limit_for(signal_sample(card, 150.0, "mu", PhysicsOptions(), 2_000, 11), structure_from_a(0.0, card.electroweak))

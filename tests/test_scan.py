@@ -48,5 +48,6 @@ def test_bad_scan_inputs(capsys, extra, fragment):
 def test_scan_without_structure_or_with_an_unsupported_card(capsys):
     code, _, err = run(capsys, ["scan", "--card", "lep1_opal", "--masses", "1", "--flavor", "e"])
     assert code == 2 and "structure" in err
-    code, _, err = run(capsys, ["scan", "--card", "cepc_h", "--masses", "1", "--flavor", "e", "--scenario", "I"])
+    code, _, err = run(capsys, ["scan", "--card", "cepc_h", "--masses", "1", "--flavor", "e", "--scenario", "I",
+                                "--set", "limit.criterion=cls"])
     assert code == 2 and "not supported" in err
