@@ -254,7 +254,7 @@ def figure2(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
     pieces = ("gamma", "Z", "gammaZ", "W", "st_interference")
     labels = {"gamma": r"$\gamma$", "Z": "Z", "gammaZ": r"|$\gamma$Z|", "W": "W", "st_interference": "|s-t interference|"}
     curves: dict[str, Any] = {"figure": 2, "sqrt_s": energies.tolist(), "couplings": couplings.as_dict(),
-                              "electroweak": ew.as_dict(), "charge_states": 1}
+                              "electroweak": ew.as_dict(), "charge_states": 1, "options": options.as_dict()}
     plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(16, 6.5), sharey=True)
     for ax, mass in zip(axes, (0.1, 100.0)):
@@ -264,7 +264,8 @@ def figure2(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
                 for p in pieces:
                     table[p].append(float("nan"))
                 continue
-            xs = production_cross_sections(float(rs), mass, couplings, "e", ew, charge_states=1).as_dict()
+            xs = production_cross_sections(float(rs), mass, couplings, "e", ew, charge_states=1,
+                                           st_interference=options.st_interference).as_dict()
             for p in pieces:
                 table[p].append(abs(xs[p]))
         curves[f"m_{mass:g}"] = {p: [None if math.isnan(v) else v for v in table[p]] for p in pieces}
