@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mcgen.background import _dot, msq_nunubar, msq_nunugamma
+from mcgen.background import _dot, msq_nunubar, msq_nunugamma, msq_nunugamma_fast
 from mcgen.constants import Electroweak
 
 EW = Electroweak()
@@ -38,12 +38,20 @@ def events(n: int, sqrt_s: float, seed: int, photon_fraction: float | None = Non
 
 @pytest.mark.parametrize("sqrt_s", [20.0, 91.19, 205.4, 360.0])
 @pytest.mark.parametrize("electron_flavour", [False, True])
-def test_gauge_invariance(sqrt_s, electron_flavour):
+@pytest.mark.parametrize("msq", [msq_nunugamma, msq_nunugamma_fast])
+def test_gauge_invariance(sqrt_s, electron_flavour, msq):
     p1, p2, k1, k2, k = events(20, sqrt_s, 1)
-    physical = msq_nunugamma(p1, p2, k1, k2, k, EW, electron_flavour)
-    longitudinal = msq_nunugamma(p1, p2, k1, k2, k, EW, electron_flavour, eps_override=k)
+    physical = msq(p1, p2, k1, k2, k, EW, electron_flavour)
+    longitudinal = msq(p1, p2, k1, k2, k, EW, electron_flavour, eps_override=k)
     assert np.all(physical > 0)
     assert np.all(longitudinal < 1e-18 * physical)
+
+
+@pytest.mark.parametrize("electron_flavour", [False, True])
+def test_numba_kernel_equals_the_numpy_reference(electron_flavour):
+    p1, p2, k1, k2, k = events(50, 240.0, 6)
+    fast = msq_nunugamma_fast(p1, p2, k1, k2, k, EW, electron_flavour)
+    assert fast == pytest.approx(msq_nunugamma(p1, p2, k1, k2, k, EW, electron_flavour), rel=1e-12)
 
 
 @pytest.mark.parametrize("sqrt_s", [150.0, 240.0])
