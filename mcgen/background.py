@@ -97,7 +97,6 @@ def _amplitudes(p1, p2, k1, k2, k, eps, ew: Electroweak, electron_flavour: bool)
     e-, e+, nu, nubar in a fixed basis, for photon polarisation vectors eps (n, 4)."""
     gz, z_e = _couplings(ew)
     e_q = -ew.e  # e Q for the electron
-    gamma_mu = GAMMA[None, :, :, :]  # (1, 4, 4, 4)
     eps_slash = _slash(eps)
     prop_e1 = _slash(p1 - k) / _dot(p1 - k, p1 - k)[:, None, None]  # photon from e-: internal e- line
     prop_e2 = _slash(k - p2) / _dot(k - p2, k - p2)[:, None, None]  # photon from e+

@@ -12,19 +12,13 @@ from mcgen.constants import Electroweak
 EW = Electroweak()
 
 
-def events(n: int, sqrt_s: float, seed: int, photon_fraction: float | None = None):
-    """Random e+e- -> nu nubar gamma momenta: photon energy and direction drawn, the pair
-    decayed isotropically in its rest frame and boosted back (written here for the tests)."""
-    rng = np.random.default_rng(seed)
-    e = sqrt_s / 2
-    p1, p2 = np.tile([e, 0, 0, e], (n, 1)), np.tile([e, 0, 0, -e], (n, 1))
-    eg = rng.uniform(0.05, 0.45, n) * sqrt_s if photon_fraction is None else np.full(n, photon_fraction * sqrt_s)
-    ct, ph = rng.uniform(-0.95, 0.95, n), rng.uniform(0, 2 * np.pi, n)
-    st = np.sqrt(1 - ct**2)
-    k = np.stack([eg, eg * st * np.cos(ph), eg * st * np.sin(ph), eg * ct], 1)
+def decay_pair(p1, p2, k, rng):
+    """nu and nubar momenta: the pair recoiling against the photon, decayed isotropically in its
+    rest frame and boosted back (written here for the tests)."""
+    n = len(k)
     pair = p1 + p2 - k
     half = np.sqrt(_dot(pair, pair)) / 2
-    c2, f2 = rng.uniform(-1, 1, n), rng.uniform(0, 2 * np.pi, n)
+    c2, f2 = rng.uniform(-0.9, 0.9, n), rng.uniform(0, 2 * np.pi, n)
     s2 = np.sqrt(1 - c2**2)
     rest = np.concatenate([half[:, None], half[:, None] * np.stack([s2 * np.cos(f2), s2 * np.sin(f2), c2], 1)], 1)
     beta = pair[:, 1:] / pair[:, :1]
@@ -33,7 +27,20 @@ def events(n: int, sqrt_s: float, seed: int, photon_fraction: float | None = Non
     bp = (beta * rest[:, 1:]).sum(1)
     k1 = np.concatenate([(gam * (rest[:, 0] + bp))[:, None],
                          rest[:, 1:] + ((gam - 1) * bp / b2 + gam * rest[:, 0])[:, None] * beta], 1)
-    return p1, p2, k1, pair - k1, k
+    return k1, pair - k1
+
+
+def events(n: int, sqrt_s: float, seed: int, photon_fraction: float | None = None):
+    """Random e+e- -> nu nubar gamma momenta with a drawn photon energy and direction."""
+    rng = np.random.default_rng(seed)
+    e = sqrt_s / 2
+    p1, p2 = np.tile([e, 0, 0, e], (n, 1)), np.tile([e, 0, 0, -e], (n, 1))
+    eg = rng.uniform(0.05, 0.45, n) * sqrt_s if photon_fraction is None else np.full(n, photon_fraction * sqrt_s)
+    ct, ph = rng.uniform(-0.95, 0.95, n), rng.uniform(0, 2 * np.pi, n)
+    st = np.sqrt(1 - ct**2)
+    k = np.stack([eg, eg * st * np.cos(ph), eg * st * np.sin(ph), eg * ct], 1)
+    k1, k2 = decay_pair(p1, p2, k, rng)
+    return p1, p2, k1, k2, k
 
 
 @pytest.mark.parametrize("sqrt_s", [20.0, 91.19, 205.4, 360.0])
@@ -90,18 +97,7 @@ def test_collinear_limit_against_the_splitting_function(x):
     e = rs / 2
     p1, p2 = np.tile([e, 0, 0, e], (n, 1)), np.tile([e, 0, 0, -e], (n, 1))
     k = np.tile([x * e, x * e * np.sin(theta), 0.0, x * e * np.cos(theta)], (n, 1))
-    pair = p1 + p2 - k
-    half = np.sqrt(_dot(pair, pair)) / 2
-    c2, f2 = rng.uniform(-0.9, 0.9, n), rng.uniform(0, 2 * np.pi, n)
-    s2 = np.sqrt(1 - c2**2)
-    rest = np.concatenate([half[:, None], half[:, None] * np.stack([s2 * np.cos(f2), s2 * np.sin(f2), c2], 1)], 1)
-    beta = pair[:, 1:] / pair[:, :1]
-    b2 = (beta**2).sum(1)
-    gam = 1 / np.sqrt(1 - b2)
-    bp = (beta * rest[:, 1:]).sum(1)
-    k1 = np.concatenate([(gam * (rest[:, 0] + bp))[:, None],
-                         rest[:, 1:] + ((gam - 1) * bp / b2 + gam * rest[:, 0])[:, None] * beta], 1)
-    k2 = pair - k1
+    k1, k2 = decay_pair(p1, p2, k, rng)
     full = msq_nunugamma(p1, p2, k1, k2, k, EW, False)
     z = 1 - x
     factorised = EW.e**2 / _dot(p1, k) * (1 + z**2) / (1 - z) / z * msq_nunubar(z * p1, p2, k1, k2, EW)
