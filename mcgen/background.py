@@ -265,7 +265,7 @@ def sample_phase_space(card, n: int, rng: np.random.Generator):
     return p1, p2, k1, k2, k, phase_space
 
 
-def background_cross_section(card, n: int, seed: int, flavours=BACKGROUND_FLAVOURS) -> dict:
+def background_cross_section(card, n: int, seed: int, flavours=BACKGROUND_FLAVOURS, edges=None) -> dict:
     """Weighted Monte Carlo of e+e- -> nu nubar gamma with the card's selection on the true photon
     and after the toy detector: cross sections (pb) with their errors, per flavour."""
     from mcgen.constants import GEV2_TO_PB
@@ -297,6 +297,9 @@ def background_cross_section(card, n: int, seed: int, flavours=BACKGROUND_FLAVOU
     result["sigma_reco_err_pb"] = _estimate(total_w * reco)["sigma_err_pb"]
     passed = total_w * truth
     result["unweighting_efficiency"] = float(passed.mean() / passed.max()) if passed.max() > 0 else None
+    if edges is not None:  # the true-photon energy spectrum after the cuts, pb per bin
+        result["spectrum_pb"] = (np.histogram(k[:, 0], bins=edges, weights=passed)[0] / n).tolist()
+        result["spectrum_edges_GeV"] = list(map(float, edges))
     result["n_events"] = n
     return result
 

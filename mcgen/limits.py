@@ -39,7 +39,7 @@ from mcgen.xsec import width_z_to_n_nubar
 __all__ = ["SignalSample", "signal_sample", "LimitResult", "solve_excluded", "limit_for", "parse_masses", "eps_cuts",
            "scan_limits", "union_intervals", "visible_background_pb", "SUPPORTED"]
 
-SUPPORTED = ("sigma_upper", "chi2", "z_br_upper", "z_inv_width", "s2b")
+SUPPORTED = ("sigma_upper", "chi2", "z_br_upper", "z_inv_width", "s2b", "cls")
 GRID_PER_DECADE = 20
 _REFERENCE = Couplings(1e-6, 1e-6, 1e-6)  # any structure: the weighted proposal does not depend on it
 
@@ -57,7 +57,8 @@ class SignalSample:
     boundary_m: np.ndarray  # (n_b,)
     coeff_all: np.ndarray  # (6, n_b): sum of w_ij / N per boundary value
     coeff_pass: np.ndarray  # (6, n_b): the same for events passing the cuts
-    background_pb: float | None = None  # SM nu nubar gamma after the cuts (the S^2/B criterion)
+    background_pb: float | np.ndarray | None = None  # SM nu nubar gamma after the cuts (S^2/B), or per bin (CLs)
+    coeff_binned: np.ndarray | None = None  # (6, n_b, n_bins): passing events per photon-energy bin (CLs)
 
     def weights(self, c: Couplings, passing: bool) -> np.ndarray:
         """sigma contributions (pb) per boundary value for couplings c."""
@@ -70,19 +71,38 @@ def signal_sample(card: Card, mass: float, flavour: str, options: PhysicsOptions
     """Run the weighted generator once and reduce it to what the limits need."""
     model = Model(mass, _REFERENCE, flavour, a=0.0)
     cols = generate(card, model, n, seed, options, weighted=True).columns
-    boundary, inverse = np.unique(cols["boundary_m"], return_inverse=True)
+    # boundary distances to 0.1 mm: exact for spheres, a few thousand values for cylinders
+    boundary, inverse = np.unique(np.round(cols["boundary_m"], 4), return_inverse=True)
     names = ("w_gg", "w_zz", "w_gz", "w_ww", "w_gw", "w_zw")
     coeff_all = np.stack([np.bincount(inverse, cols[k], boundary.size) for k in names]) / n
     passing = cols["truth_pass"]
     coeff_pass = np.stack([np.bincount(inverse[passing], cols[k][passing], boundary.size) for k in names]) / n
-    return SignalSample(card, mass, flavour, options, n, boundary, coeff_all, coeff_pass, background_pb)
+    binned = None
+    if card.limit.criterion == "cls":
+        edges = spectrum_edges(card)
+        nb = edges.size - 1
+        which = np.clip(np.searchsorted(edges, cols["gamma_E"][passing], side="right") - 1, 0, nb - 1)
+        index = inverse[passing] * nb + which
+        binned = np.stack([np.bincount(index, cols[k][passing], boundary.size * nb) for k in names]).reshape(6, boundary.size, nb) / n
+    return SignalSample(card, mass, flavour, options, n, boundary, coeff_all, coeff_pass, background_pb, binned)
 
 
-def visible_background_pb(card: Card, n: int, seed: int) -> float:
+def spectrum_edges(card: Card) -> np.ndarray:
+    """Photon-energy bins of the CLs fit: [limit] spectrum_bins equal bins over the selected range."""
+    from mcgen.background import _photon_energy_range
+
+    lo, hi = _photon_energy_range(card)
+    return np.linspace(lo, hi, int(card.limit.spectrum_bins) + 1)
+
+
+def visible_background_pb(card: Card, n: int, seed: int) -> float | np.ndarray:
     """The SM e+e- -> nu nubar gamma cross section after the card's cuts on the true photon,
-    times the photon efficiency (the background of the S^2/B criterion), from mcgen.background."""
+    times the photon efficiency (mcgen.background): a number for S^2/B, per spectrum bin for CLs."""
     from mcgen.background import background_cross_section
 
+    if card.limit.criterion == "cls":
+        spectrum = background_cross_section(card, n, seed, edges=spectrum_edges(card))["spectrum_pb"]
+        return np.asarray(spectrum) * card.detector.photon_efficiency
     return background_cross_section(card, n, seed)["sigma_pb"] * card.detector.photon_efficiency
 
 
@@ -175,6 +195,8 @@ class LimitResult:
 
 def limit_for(sample: SignalSample, structure: Couplings) -> LimitResult:
     """The 95% CL excluded intervals in d_gamma for one structure (given at d_gamma = 1)."""
+    if sample.card.limit.criterion == "cls":
+        return cls_limit(sample, structure)
     f, threshold = signal_function(sample, structure)
     excluded = solve_excluded(f, threshold)
     d95 = excluded[0][0] if excluded else None
@@ -231,23 +253,28 @@ def scan_limits(card: Card, masses: list[float], structure: Couplings, flavour: 
             + ", ".join(SUPPORTED) + ")"
         )
     threshold = card.electroweak.m_Z if card.limit.criterion in ("z_br_upper", "z_inv_width") else card.sqrt_s
-    background = visible_background_pb(card, background_events, seed) if card.limit.criterion == "s2b" else None
+    needs_background = card.limit.criterion in ("s2b", "cls")
+    background = visible_background_pb(card, background_events, seed) if needs_background else None
     d95: list[float | None] = []
     excluded: list[list[list[float | None]]] = []
     eps: list[float | None] = []
+    details: list[dict[str, Any] | None] = []
     for i, mass in enumerate(masses):
         if mass >= min(threshold, card.sqrt_s):
             d95.append(None)
             excluded.append([])
             eps.append(None)
+            details.append(None)
             continue
         sample = signal_sample(card, mass, flavour, options, n, seed + i, background)
         result = limit_for(sample, structure)
         d95.append(result.d_gamma_95)
         excluded.append(result.excluded)
+        details.append(result.details)
         eps.append(eps_cuts(sample, structure)[0])
     return {"d_gamma_95": d95, "excluded": excluded, "eps_cuts": eps, "criterion": card.limit.criterion,
-            "background_pb": background}
+            "background_pb": background.tolist() if isinstance(background, np.ndarray) else background,
+            "details": details}
 
 
 def union_intervals(intervals: list[list[float | None]]) -> list[list[float | None]]:
@@ -261,3 +288,61 @@ def union_intervals(intervals: list[list[float | None]]) -> list[list[float | No
         else:
             merged.append([lo, hi])
     return [[lo, None if hi == inf else hi] for lo, hi in merged]
+
+
+def cls_limit(sample: SignalSample, structure: Couplings) -> LimitResult:
+    """Expected 95% CL CLs limit (pyhf) from the binned photon-energy spectrum, with a background
+    normalisation uncertainty from the card, and its +-1 sigma band.
+
+    pyhf gives the excluded signal strength mu for the signal at a reference d_gamma; the
+    signal grows as d^2 times P(inside), so d <- d sqrt(mu_95) is iterated until mu_95 = 1.
+    """
+    try:
+        import pyhf
+    except ImportError:
+        raise InputError("the CLs limit needs pyhf: pip install 'mcgen[limits]'") from None
+    card, ew, lim = sample.card, sample.card.electroweak, sample.card.limit
+    if sample.coeff_binned is None or not isinstance(sample.background_pb, np.ndarray):
+        raise InputError(f"card {card.name}: the CLs limit needs the binned signal and background")
+    w = widths(Model(sample.mass, structure, sample.flavour, a=0.0), ew, sample.options.three_body)
+    k = float(two_body_momentum(card.sqrt_s, sample.mass))
+    lambda_1 = float(decay_length_m(k, sample.mass, w.total))
+    table = dict(zip(("w_gg", "w_zz", "w_gz", "w_ww", "w_gw", "w_zw"), sample.coeff_binned))
+    per_bin = reweight(table, structure.d_gamma, structure.d_Z, structure.d_W)  # (n_b, n_bins) at d = 1
+    lumi = card.beam.luminosity_invpb
+    eff = card.detector.photon_efficiency
+    background = np.clip(sample.background_pb * lumi, 1e-9, None)
+    keep = background > 1e-6
+    delta = lim.background_rel_syst
+
+    def signal(d: float) -> np.ndarray:
+        return lumi * eff * w.br_nu_gamma * d * d * (_p_inside(sample.boundary_m, np.array([d]), lambda_1)[0] @ per_bin)
+
+    def mu_95(d: float):
+        s = np.clip(signal(d)[keep], 1e-12, None)
+        b = background[keep]
+        model = pyhf.simplemodels.correlated_background(
+            signal=s.tolist(), bkg=b.tolist(), bkg_up=(b * (1 + delta)).tolist(), bkg_down=(b * (1 - delta)).tolist()
+        )
+        asimov = b.tolist() + model.config.auxdata  # expected limit: background-only data
+        bounds = model.config.suggested_bounds()
+        bounds[model.config.poi_index] = (0.0, 1e3)
+        _, expected = pyhf.infer.intervals.upper_limits.upper_limit(
+            asimov, model, scan=None, level=0.05, par_bounds=bounds
+        )
+        return [float(x) for x in expected]
+
+    prompt = signal(1.0)[keep].sum()  # d = 1 decays promptly: the d^2 coefficient
+    if not prompt > 0:
+        return LimitResult(sample.mass, None, [], {"criterion": "cls", "note": "no signal after the cuts"})
+    d = math.sqrt(2 * math.sqrt(background[keep].sum()) / prompt)  # S = 2 sqrt(B): mu_95 of order one
+    band = mu_95(d)
+    for _ in range(8):
+        d = d * math.sqrt(band[2])
+        band = mu_95(d)
+        if abs(band[2] - 1) < 1e-3:
+            break
+    lo, hi = d * math.sqrt(band[1]), d * math.sqrt(band[3])  # the +-1 sigma band around the median
+    details = {"criterion": "cls", "expected_band_1sigma": [lo, hi], "mu_95_at_limit": band[2],
+               "background_rel_syst": delta, "bins": int(keep.sum())}
+    return LimitResult(sample.mass, d, [[d, None]], details)

@@ -49,7 +49,7 @@ def build_tasks(cards: list[Card], masses: list[float], flavours: list[str], str
     for ci, card in enumerate(cards):
         if card.limit.criterion not in SUPPORTED:
             raise InputError(f"card {card.name}: limit criterion {card.limit.criterion!r} is not supported yet")
-        if card.limit.criterion == "s2b":
+        if card.limit.criterion in ("s2b", "cls"):
             backgrounds[ci] = visible_background_pb(card, background_events, task_seed(seed, ci))
     return [
         ScanTask(card, mass, flavour, tuple(structures.items()), options, n, task_seed(seed, ci, mi, fi), backgrounds.get(ci))

@@ -161,7 +161,7 @@ def test_limits_cli_contract_and_thresholds(capsys):
 @pytest.mark.parametrize("argv", [
     ["limits", "--card", "lep1_opal", "--masses", "", "--scenario", "I", "--flavor", "e"],
     ["limits", "--card", "lep1_opal", "--masses", "5,1", "--scenario", "I", "--flavor", "e"],
-    ["limits", "--card", "cepc_z", "--masses", "5", "--scenario", "I", "--flavor", "e", "--set", "limit.criterion=cls"],
+    ["limits", "--card", "cepc_z", "--masses", "5", "--scenario", "I", "--flavor", "e", "--set", "limit.criterion=chi2"],
     ["limits", "--card", "lep1_opal", "--masses", "5", "--flavor", "e"],
     ["limits", "--card", "lep1_opal", "--masses", "5", "--scenario", "I", "--a", "1", "--flavor", "e"],
     ["limits", "--card", "lep1_opal", "--masses", "5", "--scenario", "I", "--flavor", "x"],
@@ -251,3 +251,21 @@ def test_cepc_s2b_limit_sits_on_its_threshold():
     assert result.details["signal_at_d95"] == pytest.approx(expected, rel=1e-9)
     with pytest.raises(InputError, match="background"):
         limit_for(signal_sample(card, 150.0, "mu", PhysicsOptions(), 2_000, 11), structure_from_a(0.0, card.electroweak))
+
+
+def test_cls_limit_matches_the_asymptotic_formula_for_one_bin():
+    # one bin, no systematic, large B: the median expected CLs limit is S = 1.96 sqrt(B), i.e. S^2/B = 3.84
+    pytest.importorskip("pyhf")
+    from mcgen.limits import visible_background_pb
+
+    overrides = ("limit.spectrum_bins=1", "limit.background_rel_syst=0")
+    cls_card = mcgen.load_card("cepc_h", ("limit.criterion='cls'", *overrides))
+    s2b_card = mcgen.load_card("cepc_h", ("limit.s2b_95=3.8415", *overrides))
+    background = visible_background_pb(cls_card, 3000, 3)
+    assert background.shape == (1,)
+    structure = structure_from_a(0.0, cls_card.electroweak)
+    cls = limit_for(signal_sample(cls_card, 150.0, "mu", PhysicsOptions(), 10_000, 12, background), structure)
+    s2b = limit_for(signal_sample(s2b_card, 150.0, "mu", PhysicsOptions(), 10_000, 12, float(background[0])), structure)
+    assert cls.d_gamma_95 == pytest.approx(s2b.d_gamma_95, rel=0.02)
+    lo, hi = cls.details["expected_band_1sigma"]
+    assert lo < cls.d_gamma_95 < hi and cls.excluded == [[cls.d_gamma_95, None]]

@@ -45,9 +45,9 @@ def test_bad_scan_inputs(capsys, extra, fragment):
     assert code == 2 and out == "" and err.count("\n") == 1 and fragment in err
 
 
-def test_scan_without_structure_or_with_an_unsupported_card(capsys):
+def test_scan_without_structure_or_with_an_incomplete_card(capsys):
     code, _, err = run(capsys, ["scan", "--card", "lep1_opal", "--masses", "1", "--flavor", "e"])
     assert code == 2 and "structure" in err
     code, _, err = run(capsys, ["scan", "--card", "cepc_h", "--masses", "1", "--flavor", "e", "--scenario", "I",
-                                "--set", "limit.criterion=cls"])
-    assert code == 2 and "not supported" in err
+                                "--set", "limit.criterion=chi2"])
+    assert code == 2 and "chi2" in err
