@@ -105,7 +105,7 @@ def _cmd_limits(args: argparse.Namespace) -> int:
     from mcgen.limits import parse_masses, scan_limits, union_intervals
 
     masses = parse_masses(args.masses, args.log)
-    cards = [load_card(c, tuple(args.overrides)) for c in args.card]
+    cards = [_with_criterion(load_card(c, tuple(args.overrides)), args.criterion, args.overrides) for c in args.card]
     options = _options(args)
     by_card = {}
     for card in cards:
@@ -130,6 +130,15 @@ def _cmd_limits(args: argparse.Namespace) -> int:
         result["plot"] = args.plot
     _emit(args, result, _limits_text)
     return 0
+
+
+def _with_criterion(card, criterion: str | None, overrides: list[str]):
+    """The card with --criterion s2b|cls applied (only cards with a background have the choice)."""
+    if criterion is None:
+        return card
+    if card.limit.criterion not in ("s2b", "cls"):
+        raise InputError(f"--criterion applies to cards with a background (S^2/B or CLs); {card.name} uses {card.limit.criterion!r}")
+    return load_card(card.path, (*overrides, f"limit.criterion='{criterion}'"))
 
 
 def _limits_text(r: dict[str, Any]) -> str:
@@ -437,6 +446,8 @@ def build_parser() -> argparse.ArgumentParser:
                          "with the lifetime dependence of the decay probability.")
     _add_card_options(lim, multiple=True)
     _add_structure_options(lim)
+    lim.add_argument("--criterion", choices=("s2b", "cls"),
+                     help="for cards with a background: S^2/B = 2.71 or the pyhf CLs limit (the card sets the default)")
     lim.add_argument("--plot", metavar="FILE", help="also draw the limits (PNG or PDF, mplhep) and their JSON")
     _add_output_flags(lim, "replace an existing plot")
     lim.set_defaults(handler=_cmd_limits)

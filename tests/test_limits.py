@@ -269,3 +269,15 @@ def test_cls_limit_matches_the_asymptotic_formula_for_one_bin():
     assert cls.d_gamma_95 == pytest.approx(s2b.d_gamma_95, rel=0.02)
     lo, hi = cls.details["expected_band_1sigma"]
     assert lo < cls.d_gamma_95 < hi and cls.excluded == [[cls.d_gamma_95, None]]
+
+
+def test_criterion_option(capsys):
+    code, _, err = run(capsys, ["limits", "--card", "lep1_opal", "--masses", "5", "--scenario", "I", "--flavor", "e",
+                                "--criterion", "cls"])
+    assert code == 2 and "--criterion" in err
+    code, out, err = run(capsys, ["limits", "--card", "cepc_ww", "--masses", "60", "--scenario", "II", "--flavor", "mu",
+                                  "-n", "4000", "--background-events", "1500", "--criterion", "cls", "--json"])
+    assert code == 0, err
+    r = json.loads(out)
+    assert r["by_card"]["cepc_ww"]["criterion"] == "cls" and r["d_gamma_95"][0] > 0
+    assert len(r["by_card"]["cepc_ww"]["details"][0]["expected_band_1sigma"]) == 2
