@@ -392,6 +392,9 @@ def _bench_text(r: dict[str, Any]) -> str:
         f"  full + ROOT writing                  {s['full_root']:.3g}",
         f"  RNG ceiling ({r['rng_draws_per_event']:.2f} SplitMix64 draws/event) {r['rng_ceiling_ev_per_s_per_core']:.3g}",
         f"  MT19937, 9 draws/event (reference)   {r['mt19937_9_draws_ev_per_s_per_core']:.3g}",
+        f"  SM nu nubar gamma background: {r['background_ev_per_s']['weighted']:.3g} weighted ev/s, "
+        f"{r['background_ev_per_s']['unweighted']:.3g} unweighted ev/s "
+        f"(unweighting efficiency {r['background_ev_per_s']['unweighting_efficiency']:.3f})",
         "ratios: " + ", ".join(f"{k} = {v:.3f}" for k, v in ratios.items()),
     ])
 
