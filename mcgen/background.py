@@ -265,9 +265,10 @@ def sample_phase_space(card, n: int, rng: np.random.Generator):
     return p1, p2, k1, k2, k, phase_space
 
 
-def background_cross_section(card, n: int, seed: int, flavours=BACKGROUND_FLAVOURS, edges=None) -> dict:
+def background_cross_section(card, n: int, seed: int, flavours=BACKGROUND_FLAVOURS, edges=None, pt_edges=None) -> dict:
     """Weighted Monte Carlo of e+e- -> nu nubar gamma with the card's selection on the true photon
-    and after the toy detector: cross sections (pb) with their errors, per flavour."""
+    and after the toy detector: cross sections (pb) with their errors, per flavour; optionally
+    the true-photon energy (``edges``) and pT (``pt_edges``) spectra after the cuts, pb per bin."""
     from mcgen.constants import GEV2_TO_PB
 
     ew = card.electroweak
@@ -300,6 +301,9 @@ def background_cross_section(card, n: int, seed: int, flavours=BACKGROUND_FLAVOU
     if edges is not None:  # the true-photon energy spectrum after the cuts, pb per bin
         result["spectrum_pb"] = (np.histogram(k[:, 0], bins=edges, weights=passed)[0] / n).tolist()
         result["spectrum_edges_GeV"] = list(map(float, edges))
+    if pt_edges is not None:
+        pt = np.hypot(k[:, 1], k[:, 2])
+        result["pt_spectrum_pb"] = (np.histogram(pt, bins=pt_edges, weights=passed)[0] / n).tolist()
     result["n_events"] = n
     return result
 

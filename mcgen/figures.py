@@ -206,6 +206,45 @@ def figure8(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
 CEPC_CARDS = ("cepc_z", "cepc_ww", "cepc_h", "cepc_tt")
 
 
+def figure6(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bool, quick: bool) -> list[str]:
+    """Normalised photon pT after the basic cuts (the card's selection without its pT cut):
+    SM background and signal, m_N = 1 and 90 GeV in the Z mode, 1 and 230 GeV in the H mode."""
+    import dataclasses
+
+    from mcgen.background import background_cross_section
+    from mcgen.generator import generate
+    from mcgen.model import make_model
+
+    plt = pyplot()
+    fig, axes = plt.subplots(1, 2, figsize=(16, 6.5))
+    curves: dict[str, Any] = {"figure": 6, "options": options.as_dict(), "n_events": n, "seed": seed}
+    for ax, (card_name, masses) in zip(axes, (("cepc_z", (1.0, 90.0)), ("cepc_h", (1.0, 230.0)))):
+        full = load_card(card_name)
+        card = dataclasses.replace(full, selection=dataclasses.replace(full.selection, pt_min=None))
+        edges = np.linspace(0.0, card.sqrt_s / 2, 41)
+        centres = 0.5 * (edges[1:] + edges[:-1])
+        bkg = np.asarray(background_cross_section(card, 5_000 if quick else 100_000, seed, pt_edges=edges)["pt_spectrum_pb"])
+        panel = {"pt_edges_GeV": edges.tolist(), "background": (bkg / bkg.sum()).tolist() if bkg.sum() > 0 else None}
+        ax.step(centres, bkg / bkg.sum(), where="mid", color="black", label=r"SM $\nu\bar\nu\gamma$")
+        for colour, mass in zip(COLOURS, masses):
+            model = make_model(mass, "e", card.electroweak, d_gamma=1e-6, scenario="I")
+            cols = generate(card, model, n, seed, options).columns
+            sel = cols["truth_pass"]
+            hist, _ = np.histogram(cols["gamma_pt"][sel], bins=edges)
+            shape = hist / max(hist.sum(), 1)
+            panel[f"signal_m{mass:g}"] = shape.tolist()
+            ax.step(centres, shape, where="mid", color=colour, label=f"$m_N$ = {mass:g} GeV (scenario I)")
+        ax.axvline(full.selection.pt_min, color="grey", ls=":", lw=1)
+        ax.set(xlabel=r"photon $p_T$ [GeV]", ylabel="normalised", yscale="log")
+        ax.set_title(f"{card_name} ({card.sqrt_s:g} GeV), basic cuts", fontsize=15)
+        ax.legend(fontsize=11)
+        curves[card_name] = panel
+    fig.subplots_adjust(wspace=0.3)
+    paths = _write(fig, out_dir, "figure6", curves, force)
+    plt.close(fig)
+    return paths
+
+
 def figure7(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bool, quick: bool) -> list[str]:
     """CEPC expected 95% CL limits (S^2/B = 2.71, the cards' default) vs m_N in the four scenarios
     and four running modes; d_e solid, d_mu,tau dotted."""
@@ -322,7 +361,7 @@ def figure2(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
     return paths
 
 
-FIGURES = {1: figure1, 2: figure2, 3: figure3, 4: figure4, 5: figure5, 7: figure7, 8: figure8}
+FIGURES = {1: figure1, 2: figure2, 3: figure3, 4: figure4, 5: figure5, 6: figure6, 7: figure7, 8: figure8}
 
 
 def reproduce(figure: int, out_dir: str | Path, *, n: int = 20_000, seed: int = 1,

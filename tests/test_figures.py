@@ -13,7 +13,7 @@ pytest.importorskip("mplhep")
 
 
 
-@pytest.mark.parametrize("figure", [1, 2, 3, 4, 5, 7, 8])
+@pytest.mark.parametrize("figure", [1, 2, 3, 4, 5, 6, 7, 8])
 def test_figures_are_written_with_their_curves(capsys, tmp_path, figure):
     code, out, err = run(capsys, ["reproduce", "--figure", str(figure), "-o", str(tmp_path), "--quick", "-n", "3000", "--json"])
     assert code == 0, err
