@@ -50,26 +50,22 @@ def _write(fig, out_dir: Path, name: str, curves: dict[str, Any], force: bool) -
     return paths
 
 
-def figure3(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bool, quick: bool) -> list[str]:
-    """LEP 95% CL limits on d_gamma vs m_N in the four scenarios; d_e solid, d_mu,tau dotted."""
-    cards = [load_card(c) for c in LEP_CARDS]
-    ew = cards[0].electroweak
-    masses = parse_masses("0.001:90:12" if quick else "0.001:90:60", log=True)
-    structures = {s: structure_from_a(scenario_a(s, ew), ew) for s in SCENARIOS}
-    rows = run_scan(build_tasks(cards, masses, ["e", "mu"], structures, options, n, seed), None)
-    plt = pyplot()
+def _scenario_grid(plt, rows: list[dict[str, Any]], masses: list[float], cards: tuple[str, ...],
+                   labels: dict[str, str], fill: bool, ncol: int):
+    """Four panels (scenarios I-IV) of excluded d_gamma vs m_N: one colour per card, d_e solid,
+    d_mu,tau dotted; the d_e regions shaded when ``fill``."""
     fig, axes = plt.subplots(2, 2, figsize=(14, 11), sharex=True, sharey=True)
     values = [x for r in rows for iv in r["excluded"] for x in iv if x]
     top = 1.0
     for ax, scenario in zip(axes.flat, SCENARIOS):
-        for colour, card in zip(COLOURS, LEP_CARDS):
+        for colour, card in zip(COLOURS, cards):
             for flavour, style, flabel in (("e", "-", "e"), ("mu", ":", r"\mu,\tau")):
                 sel = [r for r in rows if r["card"] == card and r["flavor"] == flavour and r["structure"] == scenario]
                 for k, (lo, hi) in enumerate(_bands(masses, [r["excluded"] for r in sel], top)):
-                    if flavour == "e":
+                    if fill and flavour == "e":
                         ax.fill_between(masses, lo, hi, color=colour, alpha=0.12, lw=0)
-                    label = f"{LABELS[card]}, $d_{{{flabel}}}$" if k == 0 else None
-                    ax.plot(masses, lo, color=colour, ls=style, label=label if scenario == "I" else None)
+                    label = f"{labels[card]}, $d_{{{flabel}}}$" if k == 0 and scenario == "I" else None
+                    ax.plot(masses, lo, color=colour, ls=style, label=label)
                     ax.plot(masses, np.where(hi < top, hi, np.nan), color=colour, ls=style)
         ax.set(xscale="log", yscale="log")
         ax.set_title(f"scenario {scenario}", fontsize=16)
@@ -79,8 +75,20 @@ def figure3(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
         ax.set_xlabel(r"$m_N$ [GeV]")
     for ax in axes[:, 0]:
         ax.set_ylabel(r"$d_\gamma$ [GeV$^{-1}$]")
-    fig.legend(loc="lower center", ncol=2, fontsize=11, frameon=False)
-    fig.subplots_adjust(bottom=0.2)
+    fig.legend(loc="lower center", ncol=ncol, fontsize=11, frameon=False)
+    fig.subplots_adjust(bottom=0.2 if ncol == 2 else 0.17)
+    return fig
+
+
+def figure3(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bool, quick: bool) -> list[str]:
+    """LEP 95% CL limits on d_gamma vs m_N in the four scenarios; d_e solid, d_mu,tau dotted."""
+    cards = [load_card(c) for c in LEP_CARDS]
+    ew = cards[0].electroweak
+    masses = parse_masses("0.001:90:12" if quick else "0.001:90:60", log=True)
+    structures = {s: structure_from_a(scenario_a(s, ew), ew) for s in SCENARIOS}
+    rows = run_scan(build_tasks(cards, masses, ["e", "mu"], structures, options, n, seed), None)
+    plt = pyplot()
+    fig = _scenario_grid(plt, rows, masses, LEP_CARDS, LABELS, fill=True, ncol=2)
     curves = {"figure": 3, "masses": masses, "rows": rows, "options": options.as_dict(), "n_events_per_task": n,
               "seed": seed, "electroweak": ew.as_dict()}
     paths = _write(fig, out_dir, "figure3", curves, force)
@@ -255,26 +263,7 @@ def figure7(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
     tasks = build_tasks(cards, masses, ["e", "mu"], structures, options, n, seed, 5_000 if quick else 50_000)
     rows = run_scan(tasks, None)
     plt = pyplot()
-    fig, axes = plt.subplots(2, 2, figsize=(14, 11), sharex=True, sharey=True)
-    values = [x for r in rows for iv in r["excluded"] for x in iv if x]
-    top = 1.0
-    for ax, scenario in zip(axes.flat, SCENARIOS):
-        for colour, card in zip(COLOURS, CEPC_CARDS):
-            for flavour, style, flabel in (("e", "-", "e"), ("mu", ":", r"\mu,\tau")):
-                sel = [r for r in rows if r["card"] == card and r["flavor"] == flavour and r["structure"] == scenario]
-                lo = [r["excluded"][0][0] if r["excluded"] else np.nan for r in sel]
-                label = f"{card}, $d_{{{flabel}}}$" if scenario == "I" else None
-                ax.plot([r["mass"] for r in sel], lo, color=colour, ls=style, label=label)
-        ax.set(xscale="log", yscale="log")
-        ax.set_title(f"scenario {scenario}", fontsize=16)
-        if values:
-            ax.set_ylim(min(values) / 3, top)
-    for ax in axes[1]:
-        ax.set_xlabel(r"$m_N$ [GeV]")
-    for ax in axes[:, 0]:
-        ax.set_ylabel(r"$d_\gamma$ [GeV$^{-1}$]")
-    fig.legend(loc="lower center", ncol=4, fontsize=11, frameon=False)
-    fig.subplots_adjust(bottom=0.17)
+    fig = _scenario_grid(plt, rows, masses, CEPC_CARDS, {c: c for c in CEPC_CARDS}, fill=False, ncol=4)
     backgrounds = {t.card.name: t.background_pb for t in tasks}
     curves = {"figure": 7, "masses": masses, "rows": rows, "background_pb": backgrounds, "options": options.as_dict(),
               "n_events_per_task": n, "seed": seed, "electroweak": ew.as_dict()}
