@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
@@ -30,6 +31,8 @@ def test_figures_are_written_with_their_curves(capsys, tmp_path, figure):
         assert opal["limit"] == 0.15 and len(opal["a"]) == len(opal["e"]) == len(opal["mu"])
         peak = max(range(len(opal["a"])), key=lambda i: opal["e"][i])
         assert abs(opal["a"][peak] - (-3.647)) < 0.5  # the singular point a = -2 cot(theta_w)
+        cepc = curves["cepc_z"]
+        assert cepc["background_pb"] > 0 and cepc["limit"] == pytest.approx(math.sqrt(2.71 * cepc["background_pb"] / 1e8))
     code, _, err = run(capsys, ["reproduce", "--figure", str(figure), "-o", str(tmp_path), "--quick", "-n", "3000"])
     assert code == 2 and "--force" in err
 
