@@ -1,7 +1,7 @@
 """The source paper's figures from scratch (``mcgen reproduce --figure N -o DIR``).
 
 Each figure is written as DIR/figureN.png and .pdf, with the JSON of its curves beside them.
-All eight are implemented; figure 8 shows the LEP part of the summary (CEPC reach: to come).
+All eight are implemented.
 """
 
 from __future__ import annotations
@@ -174,22 +174,28 @@ def figure5(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
 
 
 def figure8(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bool, quick: bool) -> list[str]:
-    """Summary per flavour (rows) and scenario (columns): the union of the LEP exclusions and the
-    existing constraints of the HNLimits data (95% CL; conversions in mcgen.constraints)."""
+    """Summary per flavour (rows) and scenario (columns): the union of the LEP exclusions, the CEPC
+    expected reach (the lowest of the four running modes, S^2/B = 2.71) and the existing
+    constraints of the HNLimits data (95% CL; conversions in mcgen.constraints)."""
     from mcgen.constraints import load_constraints
     from mcgen.limits import union_intervals
 
     cards = [load_card(c) for c in LEP_CARDS]
     ew = cards[0].electroweak
     masses = parse_masses("0.001:90:12" if quick else "0.001:90:60", log=True)
+    cepc_masses = parse_masses("0.001:350:12" if quick else "0.001:350:60", log=True)
     structures = {s: structure_from_a(scenario_a(s, ew), ew) for s in SCENARIOS}
     flavours = ("e", "mu", "tau")
     rows = run_scan(build_tasks(cards, masses, list(flavours), structures, options, n, seed), None)
+    cepc_cards = [load_card(c) for c in CEPC_CARDS]
+    cepc_rows = run_scan(build_tasks(cepc_cards, cepc_masses, list(flavours), structures, options, n, seed + 1,
+                                     5_000 if quick else 50_000), None)
     plt = pyplot()
     fig, axes = plt.subplots(3, 4, figsize=(20, 14), sharex=True, sharey=True)
     top = 1.0
-    curves: dict[str, Any] = {"figure": 8, "masses": masses, "lep": {}, "existing": {}, "options": options.as_dict(),
-                              "n_events_per_task": n, "seed": seed, "electroweak": ew.as_dict()}
+    curves: dict[str, Any] = {"figure": 8, "masses": masses, "lep": {}, "cepc_masses": cepc_masses, "cepc_reach": {},
+                              "existing": {}, "options": options.as_dict(), "n_events_per_task": n, "seed": seed,
+                              "electroweak": ew.as_dict()}
     for r, flavour in enumerate(flavours):
         existing = load_constraints(flavour)
         curves["existing"][flavour] = [
@@ -207,18 +213,27 @@ def figure8(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
             for lo, hi in _bands(masses, union, top):
                 ax.fill_between(masses, lo, hi, color=COLOURS[0], alpha=0.35, lw=0,
                                 label="LEP (this work)" if (r, col) == (0, 0) else None)
+            reach = []
+            for m in cepc_masses:
+                edges = [row["d_gamma_95"] for row in cepc_rows if row["flavor"] == flavour
+                         and row["structure"] == scenario and row["mass"] == m and row["d_gamma_95"] is not None]
+                reach.append(min(edges) if edges else None)
+            curves["cepc_reach"][f"{flavour} {scenario}"] = reach
+            ax.plot(cepc_masses, [np.nan if x is None else x for x in reach], color="black", ls="--", lw=2,
+                    label="CEPC reach (expected)" if (r, col) == (0, 0) else None)
             labels = list(dict.fromkeys(c.label for c in existing))
             for c in existing:
                 first = c is next(x for x in existing if x.label == c.label)
                 colour = COLOURS[1 + labels.index(c.label) % (len(COLOURS) - 1)]
                 ax.plot(c.mass_GeV, c.d_gamma_95, color=colour, lw=1.5, label=c.label if first and col == 0 else None)
-            ax.set(xscale="log", yscale="log", xlim=(1e-3, 100), ylim=(1e-10, top))
+            ax.set(xscale="log", yscale="log", xlim=(1e-3, 400), ylim=(1e-10, top))
             ax.set_title(f"$d_{{{FLAVOUR_TEX[flavour]}}}$, scenario {scenario}", fontsize=14)
         axes[r, 0].legend(fontsize=9, loc="lower left")
         axes[r, 0].set_ylabel(r"$d_\gamma$ [GeV$^{-1}$]")
     for ax in axes[2]:
         ax.set_xlabel(r"$m_N$ [GeV]")
-    fig.suptitle("95% CL: LEP (mcgen) and existing constraints (HNLimits data, converted to 95% CL)", fontsize=16)
+    fig.suptitle("95% CL: LEP (mcgen), CEPC expected reach, and existing constraints (HNLimits data, at 95% CL)",
+                 fontsize=16)
     paths = _write(fig, out_dir, "figure8", curves, force)
     plt.close(fig)
     return paths
