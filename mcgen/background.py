@@ -28,7 +28,7 @@ import numpy as np
 from mcgen.constants import Electroweak
 from mcgen.errors import InputError
 
-__all__ = ["msq_nunugamma", "msq_nunugamma_fast", "msq_nunubar", "sample_phase_space", "background_cross_section", "photon_selection",
+__all__ = ["msq_nunugamma", "msq_nunugamma_fast", "msq_nunubar", "unweight", "sample_phase_space", "background_cross_section", "photon_selection",
            "toy_detector", "BACKGROUND_FLAVOURS"]
 
 _I2 = np.eye(2, dtype=complex)
@@ -265,10 +265,13 @@ def sample_phase_space(card, n: int, rng: np.random.Generator):
     return p1, p2, k1, k2, k, phase_space
 
 
-def background_cross_section(card, n: int, seed: int, flavours=BACKGROUND_FLAVOURS, edges=None, pt_edges=None) -> dict:
+def background_cross_section(card, n: int, seed: int, flavours=BACKGROUND_FLAVOURS, edges=None, pt_edges=None,
+                             keep_events: bool = False) -> dict:
     """Weighted Monte Carlo of e+e- -> nu nubar gamma with the card's selection on the true photon
     and after the toy detector: cross sections (pb) with their errors, per flavour; optionally
-    the true-photon energy (``edges``) and pT (``pt_edges``) spectra after the cuts, pb per bin."""
+    the true-photon energy (``edges``) and pT (``pt_edges``) spectra after the cuts, pb per bin,
+    and with ``keep_events`` the weighted events themselves (result["columns"]; weight_pb averages
+    to the cross section of the sampled region, weight_<flavour> per flavour)."""
     from mcgen.constants import GEV2_TO_PB
 
     ew = card.electroweak
@@ -280,6 +283,7 @@ def background_cross_section(card, n: int, seed: int, flavours=BACKGROUND_FLAVOU
     truth = photon_selection(card, k[:, 0], k[:, 3] / k[:, 0])
     e_reco, cos_reco, detected = toy_detector(card, k, rng)
     reco = detected & photon_selection(card, e_reco, cos_reco)
+    flavour_weights = {}
     neutral_only = None  # nu_mu and nu_tau share the Z-only amplitude
     for flavour in flavours:
         if flavour == "e":
@@ -289,6 +293,7 @@ def background_cross_section(card, n: int, seed: int, flavours=BACKGROUND_FLAVOU
                 neutral_only = msq_nunugamma_fast(p1, p2, k1, k2, k, ew, False)
             msq = neutral_only
         w = msq * phase_space / (2 * s) * GEV2_TO_PB
+        flavour_weights[flavour] = w
         total_w += w
         result["by_flavour"][flavour] = _estimate(w * truth)
         result["by_flavour"][flavour]["sigma_reco_pb"] = _estimate(w * reco)["sigma_pb"]
@@ -305,7 +310,31 @@ def background_cross_section(card, n: int, seed: int, flavours=BACKGROUND_FLAVOU
         pt = np.hypot(k[:, 1], k[:, 2])
         result["pt_spectrum_pb"] = (np.histogram(pt, bins=pt_edges, weights=passed)[0] / n).tolist()
     result["n_events"] = n
+    if keep_events:
+        pt = np.hypot(k[:, 1], k[:, 2])
+        result["columns"] = {
+            "weight_pb": total_w, **{f"weight_{f}": w for f, w in flavour_weights.items()},
+            "gamma_E": k[:, 0], "gamma_px": k[:, 1], "gamma_py": k[:, 2], "gamma_pz": k[:, 3],
+            "gamma_cos_theta": k[:, 3] / k[:, 0], "gamma_pt": pt,
+            "nu_px": k1[:, 1], "nu_py": k1[:, 2], "nu_pz": k1[:, 3], "nubar_px": k2[:, 1], "nubar_py": k2[:, 2], "nubar_pz": k2[:, 3],
+            "gamma_reco_E": np.where(detected, e_reco, 0.0), "gamma_reco_cos_theta": np.where(detected, cos_reco, 0.0),
+            "gamma_reco_pt": np.where(detected, e_reco * np.sqrt(np.clip(1 - cos_reco**2, 0, None)), 0.0),
+            "reconstructed": detected, "truth_pass": truth, "pass_all": reco,
+        }
     return result
+
+
+def unweight(columns: dict[str, np.ndarray], rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Hit-or-miss unweighting against the largest weight of the sample: the kept events carry
+    the sample's mean weight (so they still average to the cross section)."""
+    w = columns["weight_pb"]
+    keep = rng.random(len(w)) * w.max() < w
+    mean = w.mean()
+    out = {k: v[keep] for k, v in columns.items()}
+    for k in out:
+        if k.startswith("weight_"):
+            out[k] = columns[k][keep] / w[keep] * mean
+    return out
 
 
 def _estimate(w: np.ndarray) -> dict:

@@ -237,19 +237,31 @@ def _cmd_scan(args: argparse.Namespace) -> int:
 
 
 def _cmd_background(args: argparse.Namespace) -> int:
-    from mcgen import __version__
-    from mcgen.background import background_cross_section
+    import numpy as np
+
+    from mcgen import __version__, io
+    from mcgen.background import background_cross_section, unweight
 
     card = load_card(args.card, tuple(args.overrides))
     if args.events <= 0:
         raise InputError(f"-n must be > 0, got {args.events}")
     if args.seed < 0:
         raise InputError(f"--seed must be >= 0, got {args.seed}")
-    result = background_cross_section(card, args.events, args.seed)
+    out = io.check_output_path(args.output, args.force) if args.output else None
+    result = background_cross_section(card, args.events, args.seed, keep_events=out is not None)
     result.update(card={"name": card.name, "path": card.path}, sqrt_s=card.sqrt_s, seed=args.seed,
                   electroweak=card.electroweak.as_dict(), version=__version__,
                   note="tree level, no ISR; weighted events; sigma after the card's cuts on the true photon, "
                   "sigma_reco after the toy detector and the same cuts")
+    if out is not None:
+        columns = result.pop("columns")
+        if args.unweighted:
+            columns = unweight(columns, np.random.default_rng(np.random.SeedSequence([args.seed, 1])))
+        metadata = {k: v for k, v in result.items() if k != "columns"} | {
+            "unweighted": args.unweighted, "events_written": len(columns["weight_pb"]), "card_content": card.raw}
+        with io.atomic_output(out) as tmp:
+            io.write_background_root(tmp, columns, metadata)
+        result.update(output=str(out), events_written=len(columns["weight_pb"]), unweighted=args.unweighted)
     _emit(args, result, lambda r: "\n".join(
         [f"SM e+e- -> nu nubar gamma at {r['sqrt_s']:g} GeV, card {r['card']['name']}: "
          f"sigma = {r['sigma_pb']:.4g} +- {r['sigma_err_pb']:.2g} pb, after the detector {r['sigma_reco_pb']:.4g} pb"]
@@ -487,7 +499,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_card_options(bkg)
     bkg.add_argument("-n", "--events", type=int, default=20_000, help="weighted events (default 20000)")
     bkg.add_argument("--seed", type=int, default=1)
-    _add_output_flags(bkg, None)
+    bkg.add_argument("-o", "--output", metavar="FILE", help="write the events to a ROOT file (tree, histograms, metadata)")
+    bkg.add_argument("--unweighted", action="store_true", help="unweight the written events (hit-or-miss)")
+    _add_output_flags(bkg)
     bkg.set_defaults(handler=_cmd_background)
 
     rep = sub.add_parser("reproduce", help="the source paper's figures from scratch",

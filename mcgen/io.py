@@ -20,6 +20,7 @@ from mcgen.analysis import book_histograms, fill_histograms
 from mcgen.errors import InputError
 
 __all__ = ["FORMATS", "check_output_path", "atomic_output", "RootWriter", "write_lhe", "write_hepmc", "write_efficiency_root",
+           "write_background_root",
            "N_PDG_ID", "NU_PDG_ID"]
 
 FORMATS: tuple[str, ...] = ("root", "lhe", "hepmc")
@@ -215,3 +216,26 @@ def write_efficiency_root(path: Path, table: dict[str, Any]) -> None:
     with uproot.recreate(path) as f:
         f["eps_cuts"] = h
         f["metadata"] = json.dumps(table, default=_jsonable)
+
+
+def write_background_root(path: Path, columns: dict[str, np.ndarray], metadata: dict[str, Any]) -> None:
+    """SM nu nubar gamma events: an ``events`` tree (same conventions as the signal: weight_pb
+    averages to the cross section), histograms of the true photon after the cuts, metadata."""
+    import hist
+    import uproot
+
+    data = {k: (v if k.startswith("weight") or v.dtype == np.bool_ else v.astype(np.float32)) for k, v in columns.items()}
+    n = len(columns["weight_pb"])
+    w = columns["weight_pb"] / max(n, 1)
+    sel = columns["truth_pass"]
+    e_max = 0.5 * float(metadata["sqrt_s"]) * 1.05
+    h_e = hist.Hist.new.Reg(100, 0, e_max, name="E", label="true photon energy after the cuts [GeV]").Weight()
+    h_pt = hist.Hist.new.Reg(100, 0, e_max, name="pt", label="true photon pT after the cuts [GeV]").Weight()
+    h_e.fill(columns["gamma_E"][sel], weight=w[sel])
+    h_pt.fill(columns["gamma_pt"][sel], weight=w[sel])
+    with uproot.recreate(path, compression=_compression()) as f:
+        f.mktree("events", {k: v.dtype for k, v in data.items()}, title="mcgen SM e+e- -> nu nubar gamma")
+        f["events"].extend(data)
+        f["h_gamma_E"] = h_e
+        f["h_gamma_pt"] = h_pt
+        f["metadata"] = json.dumps(metadata, default=_jsonable)

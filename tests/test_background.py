@@ -133,3 +133,29 @@ def test_background_cli_and_cuts_that_remove_everything(capsys):
     assert r["sigma_pb"] == pytest.approx(sum(v["sigma_pb"] for v in r["by_flavour"].values()))
     code, _, err = run_cli(capsys, ["background", "--card", "lep2_delphi", "-n", "100", "--set", "selection.e_min=150"])
     assert code == 2 and "no phase space" in err and err.count("\n") == 1
+
+
+def test_unweighted_events_reproduce_the_weighted_distributions(capsys, tmp_path):
+    import json
+
+    import uproot
+
+    from helpers import run_cli
+
+    weighted, unweighted = tmp_path / "w.root", tmp_path / "u.root"
+    for path, extra in ((weighted, []), (unweighted, ["--unweighted"])):
+        code, out, err = run_cli(capsys, ["background", "--card", "lep2_delphi", "-n", "30000", "--seed", "4",
+                                          "-o", str(path), "--json", *extra])
+        assert code == 0, err
+    assert json.loads(out)["events_written"] > 1000
+    w = uproot.open(weighted)["events"].arrays(["weight_pb", "gamma_E", "gamma_cos_theta"], library="np")
+    u = uproot.open(unweighted)["events"].arrays(["weight_pb", "gamma_E", "gamma_cos_theta"], library="np")
+    assert u["weight_pb"].mean() == pytest.approx(w["weight_pb"].mean(), rel=1e-12)
+    for name, edges in (("gamma_E", np.linspace(6, 103, 9)), ("gamma_cos_theta", np.linspace(-0.71, 0.71, 8))):
+        expected, _ = np.histogram(w[name], edges, weights=w["weight_pb"])
+        expected = expected / expected.sum() * len(u[name])
+        counts, _ = np.histogram(u[name], edges)
+        pulls = (counts - expected) / np.sqrt(expected)
+        assert np.sum(pulls**2) < len(pulls) + 4 * np.sqrt(2 * len(pulls)) + 4  # chi2 with weighted-MC slack
+    h = uproot.open(weighted)["h_gamma_pt"].to_hist()
+    assert h.sum().value == pytest.approx(w["weight_pb"].mean(), rel=1e-9)
