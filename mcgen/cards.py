@@ -19,7 +19,7 @@ from mcgen.constants import Electroweak
 from mcgen.errors import InputError
 from mcgen.schema import choice, key_name, number, parse_table, text
 
-__all__ = ["Card", "CardInfo", "Beam", "Detector", "Selection", "Limit", "load_card", "parse_card", "card_names", "parse_set"]
+__all__ = ["Card", "CardInfo", "Beam", "Detector", "Selection", "Limit", "load_card", "parse_card", "parse_set", "CARD_NAMES"]
 
 CARD_NAMES: tuple[str, ...] = (
     "lep1_opal",
@@ -209,11 +209,6 @@ def parse_card(content: dict[str, Any], where: str, overrides: tuple[str, ...] =
 def _card_dirs() -> list[Path]:
     here = Path(__file__).resolve().parent
     return [here / "cards", here.parent / "cards"]  # installed wheel, then a source checkout
-
-
-def card_names() -> tuple[str, ...]:
-    """The cards shipped with mcgen."""
-    return CARD_NAMES
 
 
 def resolve_card_path(card: str) -> Path:

@@ -413,6 +413,7 @@ def _bench_text(r: dict[str, Any]) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     from mcgen import __version__
+    from mcgen.io import FORMATS
 
     parser = _Parser(prog="mcgen", description=__doc__.split(":")[0] if __doc__ else None)
     parser.description = "Monte Carlo for heavy neutral leptons with a dipole portal at e+e- colliders."
@@ -440,7 +441,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("-n", "--events", type=int, required=True, metavar="N", help="number of events")
     gen.add_argument("--seed", type=int, default=1, help="random seed (default 1); same seed, same events")
     gen.add_argument("-o", "--output", required=True, metavar="FILE", help="output file")
-    gen.add_argument("--format", choices=io_formats(), help="root (default), lhe or hepmc (else from the suffix)")
+    gen.add_argument("--format", choices=FORMATS, help="root (default), lhe or hepmc (else from the suffix)")
     gen.add_argument("--weighted", action="store_true",
                      help="weighted events from a coupling-independent proposal (for reweighting)")
     _add_output_flags(gen)
@@ -524,9 +525,6 @@ def build_parser() -> argparse.ArgumentParser:
     bench.set_defaults(handler=_cmd_bench)
     return parser
 
-
-def io_formats() -> tuple[str, ...]:
-    return ("root", "lhe", "hepmc")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -250,6 +250,19 @@ def spin_four_vector(k, m, axis):
     return np.concatenate([[p @ axis / m], axis + (p @ axis) / (m * (e + m)) * p])
 
 
+def _polarisation(k, m, mass_sign, rate):
+    """P_i = (R(+s_i) - R(-s_i)) / (R(+s_i) + R(-s_i)) for the boosted rest-frame axes s_i, with
+    R(projector) the spin-summed rate for the projector (k + mass_sign m)(1 + gamma5 s)/2."""
+    polarisation = []
+    for axis in np.eye(3):
+        rates = []
+        for sign in (1, -1):
+            sv = spin_four_vector(k, m, sign * axis)
+            rates.append(rate((slash(k) + mass_sign * m * ONE) @ (ONE + G5 @ slash(sv)) / 2))
+        polarisation.append((rates[0] - rates[1]) / (rates[0] + rates[1]))
+    return np.array(polarisation)
+
+
 def n_polarisation(ew, sqrt_s, m, cos_theta, d_gamma, d_z, d_w, phi=0.0):
     """Rest-frame polarisation vector of N in e+e- -> N nubar from spin projectors.
 
@@ -276,15 +289,7 @@ def n_polarisation(ew, sqrt_s, m, cos_theta, d_gamma, d_z, d_w, phi=0.0):
             j_t = bar(ve) @ wcoup[n] @ vn
             x -= g * d_w / (t - ew.mw**2) * j_t * (dip_t[n] @ ue)  # the q q part of the propagator vanishes
         open_legs.append(x)
-    polarisation = []
-    for axis in np.eye(3):
-        rates = []
-        for sign in (1, -1):
-            sv = spin_four_vector(k1, m, sign * axis)
-            projector = (slash(k1) + m * ONE) @ (ONE + G5 @ slash(sv)) / 2
-            rates.append(sum((x.conj() @ G0 @ projector @ x).real for x in open_legs))
-        polarisation.append((rates[0] - rates[1]) / (rates[0] + rates[1]))
-    return np.array(polarisation)
+    return _polarisation(k1, m, +1.0, lambda projector: sum((x.conj() @ G0 @ projector @ x).real for x in open_legs))
 
 
 def n_decay_rate_polarised(m, spin_axis, photon_direction):
@@ -332,15 +337,7 @@ def nbar_polarisation(ew, sqrt_s, m, cos_theta, d_gamma, d_z, d_w, phi=0.0):
             j_t = bar(un) @ wcoup[n] @ ue
             y -= g * d_w / (t - ew.mw**2) * j_t * (bar(ve) @ dip_t[n])
         rows.append(y)
-    polarisation = []
-    for axis in np.eye(3):
-        rates = []
-        for sign in (1, -1):
-            sv = spin_four_vector(k1, m, sign * axis)
-            projector = (slash(k1) - m * ONE) @ (ONE + G5 @ slash(sv)) / 2
-            rates.append(sum((y @ projector @ G0 @ y.conj()).real for y in rows))
-        polarisation.append((rates[0] - rates[1]) / (rates[0] + rates[1]))
-    return np.array(polarisation)
+    return _polarisation(k1, m, -1.0, lambda projector: sum((y @ projector @ G0 @ y.conj()).real for y in rows))
 
 
 def dalitz_width(m, m1, m2, m3, msq_summed, n=32):
