@@ -26,9 +26,9 @@ import numba as nb
 import numpy as np
 
 from mcgen.constants import Electroweak
-from mcgen.errors import InputError
+from mcgen.phasespace import PhaseSpaceMap
 
-__all__ = ["msq_nunugamma", "msq_nunugamma_fast", "msq_nunubar", "unweight", "sample_phase_space", "background_cross_section", "photon_selection",
+__all__ = ["msq_nunugamma", "msq_nunugamma_fast", "msq_nunubar", "unweight", "unweighting_threshold", "sample_phase_space", "train_phase_space", "flavour_msq", "background_cross_section", "photon_selection",
            "toy_detector", "BACKGROUND_FLAVOURS"]
 
 _I2 = np.eye(2, dtype=complex)
@@ -188,81 +188,42 @@ def msq_nunubar(p1, p2, k1, k2, ew: Electroweak) -> np.ndarray:
 BACKGROUND_FLAVOURS = ("e", "mu", "tau")
 
 
-def _photon_energy_range(card) -> tuple[float, float]:
-    sel, rs = card.selection, card.sqrt_s
-    lo = max(sel.e_min or 0.0, (sel.x_min or 0.0) * rs / 2, sel.pt_min or 0.0, 1e-4 * rs)
-    hi = rs / 2
-    if sel.e_max is not None:
-        hi = min(hi, sel.e_max)
-    if sel.x_max is not None:
-        hi = min(hi, sel.x_max * rs / 2)
-    return lo, hi
+def sample_phase_space(card, n: int, rng: np.random.Generator, grid: PhaseSpaceMap | None = None):
+    """Momenta p1, p2 (beams), k1, k2 (nu, nubar), k (photon) and phase-space weights (GeV^2) for
+    e+e- -> nu nubar gamma through ``grid`` (from :func:`train_phase_space`; untrained when None)."""
+    points = (PhaseSpaceMap.for_card(card) if grid is None else grid).sample(n, rng)
+    return points.p1, points.p2, points.k1, points.k2, points.k, points.weight
 
 
-def _cos_range(card) -> float:
-    sel = card.selection
-    c = min(sel.abs_cos_max or 1.0, card.detector.abs_cos_coverage, 0.9999)
-    if sel.theta_min_deg is not None:
-        c = min(c, math.cos(math.radians(sel.theta_min_deg)))
-    if sel.theta_max_deg is not None:
-        c = min(c, -math.cos(math.radians(sel.theta_max_deg)))
-    return c
+def train_phase_space(card, rng: np.random.Generator, flavours=BACKGROUND_FLAVOURS, n_per_iteration: int = 20_000,
+                      iterations: int = 5) -> PhaseSpaceMap:
+    """The card's :class:`~mcgen.phasespace.PhaseSpaceMap` adapted to the summed |M|^2 of
+    ``flavours`` times the selection (true or reconstructed photon): the points then follow the
+    selected cross section."""
+    psmap = PhaseSpaceMap.for_card(card)
+    for _ in range(iterations):
+        pts = psmap.sample(n_per_iteration, rng)
+        w = pts.weight * sum(flavour_msq(card.electroweak, flavours, pts.p1, pts.p2, pts.k1, pts.k2, pts.k).values())
+        e_reco, cos_reco, detected = toy_detector(card, pts.k, rng)
+        selected = photon_selection(card, pts.k[:, 0], pts.k[:, 3] / pts.k[:, 0]) | (detected & photon_selection(card, e_reco, cos_reco))
+        if not selected.any():
+            break
+        psmap.adapt(pts, w * selected)
+    return psmap
 
 
-def sample_phase_space(card, n: int, rng: np.random.Generator):
-    """Momenta and phase-space weights (GeV^2 dPhi_3 / sampling density) for e+e- -> nu nubar gamma.
-
-    The photon energy is drawn from a mixture of 1/E (soft) and a Breit-Wigner in the recoil mass
-    (the Z return, when in range); cos(theta) uniform in artanh (collinear 1/sin^2); the pair
-    decays isotropically in its rest frame. Only the region the card's cuts can accept is sampled.
-    """
-    ew = card.electroweak
-    rs = card.sqrt_s
-    s = rs * rs
-    e_lo, e_hi = _photon_energy_range(card)
-    c_max = _cos_range(card)
-    if not (e_hi > e_lo and c_max > 0):
-        raise InputError(f"card {card.name}: the photon selection leaves no phase space for nu nubar gamma")
-    # channel a: 1/E
-    log_ratio = math.log(e_hi / e_lo)
-    # channel b: Z return, Breit-Wigner in s' = s - 2 sqrt(s) E
-    mz, gz = ew.m_Z, ew.Gamma_Z
-    sp_lo, sp_hi = s - 2 * rs * e_hi, s - 2 * rs * e_lo
-    use_bw = sp_lo < mz * mz < sp_hi
-    u_lo, u_hi = math.atan((sp_lo - mz * mz) / (mz * gz)), math.atan((sp_hi - mz * mz) / (mz * gz))
-    alpha = 0.5 if use_bw else 1.0
-    pick = rng.random(n) < alpha
-    e_soft = e_lo * np.exp(log_ratio * rng.random(n))
-    sp = mz * mz + mz * gz * np.tan(u_lo + (u_hi - u_lo) * rng.random(n))
-    energy = np.where(pick, e_soft, (s - sp) / (2 * rs))
-    q_soft = 1.0 / (energy * log_ratio)
-    sp_of_e = s - 2 * rs * energy
-    q_bw = 2 * rs * mz * gz / (((sp_of_e - mz * mz) ** 2 + (mz * gz) ** 2) * (u_hi - u_lo)) if use_bw else 0.0
-    q_energy = alpha * q_soft + (1 - alpha) * q_bw
-    y_max = math.atanh(c_max)
-    cos_t = np.tanh(y_max * (2 * rng.random(n) - 1))
-    q_cos = 1.0 / ((1 - cos_t**2) * 2 * y_max)
-    phi = 2 * math.pi * rng.random(n)
-    sin_t = np.sqrt(1 - cos_t**2)
-    k = np.stack([energy, energy * sin_t * np.cos(phi), energy * sin_t * np.sin(phi), energy * cos_t], 1)
-    p1 = np.tile([rs / 2, 0.0, 0.0, rs / 2], (n, 1))
-    p2 = np.tile([rs / 2, 0.0, 0.0, -rs / 2], (n, 1))
-    pair = p1 + p2 - k
-    half = np.sqrt(np.clip(_dot(pair, pair), 0.0, None)) / 2
-    c2 = 2 * rng.random(n) - 1
-    f2 = 2 * math.pi * rng.random(n)
-    s2 = np.sqrt(1 - c2**2)
-    rest = np.concatenate([half[:, None], half[:, None] * np.stack([s2 * np.cos(f2), s2 * np.sin(f2), c2], 1)], 1)
-    beta = pair[:, 1:] / pair[:, :1]
-    b2 = np.clip((beta**2).sum(1), 1e-300, None)
-    gam = 1 / np.sqrt(1 - (beta**2).sum(1))
-    bp = (beta * rest[:, 1:]).sum(1)
-    k1 = np.concatenate([(gam * (rest[:, 0] + bp))[:, None],
-                         rest[:, 1:] + ((gam - 1) * bp / b2 + gam * rest[:, 0])[:, None] * beta], 1)
-    k2 = pair - k1
-    # dPhi_3 = E dE dcos dphi / (2 (2 pi)^3) * (1/(8 pi)) dOmega*/(4 pi); phi and Omega* are sampled uniformly
-    phase_space = energy / (2 * (2 * math.pi) ** 3) * (2 * math.pi) / (8 * math.pi) / (q_energy * q_cos)
-    return p1, p2, k1, k2, k, phase_space
+def flavour_msq(ew: Electroweak, flavours, p1, p2, k1, k2, k) -> dict[str, np.ndarray]:
+    """|M|^2 per neutrino flavour (nu_mu and nu_tau share the Z-only amplitude: computed once)."""
+    out: dict[str, np.ndarray] = {}
+    neutral_only = None
+    for flavour in flavours:
+        if flavour == "e":
+            out[flavour] = msq_nunugamma_fast(p1, p2, k1, k2, k, ew, True)
+        else:
+            if neutral_only is None:
+                neutral_only = msq_nunugamma_fast(p1, p2, k1, k2, k, ew, False)
+            out[flavour] = neutral_only
+    return out
 
 
 def background_cross_section(card, n: int, seed: int, flavours=BACKGROUND_FLAVOURS, edges=None, pt_edges=None,
@@ -275,23 +236,17 @@ def background_cross_section(card, n: int, seed: int, flavours=BACKGROUND_FLAVOU
     from mcgen.constants import GEV2_TO_PB
 
     ew = card.electroweak
-    rng = np.random.default_rng(np.random.SeedSequence(seed))
     s = card.sqrt_s**2
     result: dict = {"by_flavour": {}}
     total_w = np.zeros(n)
-    p1, p2, k1, k2, k, phase_space = sample_phase_space(card, n, rng)
+    train_rng, rng = (np.random.default_rng(child) for child in np.random.SeedSequence(seed).spawn(2))
+    grid = train_phase_space(card, train_rng, flavours, n_per_iteration=min(max(n // 16, 5_000), 40_000))
+    p1, p2, k1, k2, k, phase_space = sample_phase_space(card, n, rng, grid)
     truth = photon_selection(card, k[:, 0], k[:, 3] / k[:, 0])
     e_reco, cos_reco, detected = toy_detector(card, k, rng)
     reco = detected & photon_selection(card, e_reco, cos_reco)
     flavour_weights = {}
-    neutral_only = None  # nu_mu and nu_tau share the Z-only amplitude
-    for flavour in flavours:
-        if flavour == "e":
-            msq = msq_nunugamma_fast(p1, p2, k1, k2, k, ew, True)
-        else:
-            if neutral_only is None:
-                neutral_only = msq_nunugamma_fast(p1, p2, k1, k2, k, ew, False)
-            msq = neutral_only
+    for flavour, msq in flavour_msq(ew, flavours, p1, p2, k1, k2, k).items():
         w = msq * phase_space / (2 * s) * GEV2_TO_PB
         flavour_weights[flavour] = w
         total_w += w
@@ -302,7 +257,10 @@ def background_cross_section(card, n: int, seed: int, flavours=BACKGROUND_FLAVOU
     result["sigma_reco_pb"] = _estimate(total_w * reco)["sigma_pb"]
     result["sigma_reco_err_pb"] = _estimate(total_w * reco)["sigma_err_pb"]
     passed = total_w * truth
-    result["unweighting_efficiency"] = float(passed.mean() / passed.max()) if passed.max() > 0 else None
+    selected = total_w * (truth | reco)  # what --unweighted keeps
+    w_max = unweighting_threshold(selected)
+    result["unweighting_efficiency"] = float(np.minimum(selected, w_max).mean() / w_max) if w_max > 0 else None
+    result["overweight_fraction"] = OVERWEIGHT_FRACTION
     if edges is not None:  # the true-photon energy spectrum after the cuts, pb per bin
         result["spectrum_pb"] = (np.histogram(k[:, 0], bins=edges, weights=passed)[0] / n).tolist()
         result["spectrum_edges_GeV"] = list(map(float, edges))
@@ -324,16 +282,34 @@ def background_cross_section(card, n: int, seed: int, flavours=BACKGROUND_FLAVOU
     return result
 
 
+OVERWEIGHT_FRACTION = 0.01  # share of the cross section that events above the unweighting threshold may carry beyond it
+
+
+def unweighting_threshold(w: np.ndarray, overweight_fraction: float = OVERWEIGHT_FRACTION) -> float:
+    """The smallest weight w_max such that sum(max(w - w_max, 0)) <= overweight_fraction * sum(w):
+    a few rare large weights then do not set the efficiency of the whole sample."""
+    ws = np.sort(w[w > 0])[::-1]
+    if len(ws) == 0:
+        return 0.0
+    above = np.arange(len(ws))  # events strictly heavier than ws[j] (ties aside)
+    excess = np.concatenate([[0.0], np.cumsum(ws)[:-1]]) - above * ws
+    return float(ws[np.nonzero(excess <= overweight_fraction * ws.sum())[0][-1]])
+
+
 def unweight(columns: dict[str, np.ndarray], rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Hit-or-miss unweighting against the largest weight of the sample: the kept events carry
-    the sample's mean weight (so they still average to the cross section)."""
-    w = columns["weight_pb"]
-    keep = rng.random(len(w)) * w.max() < w
-    mean = w.mean()
+    """Unweighting of the selected events (true or reconstructed photon passing the card's cuts):
+    an event is kept with probability min(1, w / w_max) (:func:`unweighting_threshold`) and then
+    weighs max(w, w_max), so the rare overweight events keep their own weight and nothing is
+    biased; the weights are scaled so that they average to the selected cross section."""
+    w = columns["weight_pb"] * (columns["truth_pass"] | columns["pass_all"])
+    w_max = unweighting_threshold(w)
+    keep = rng.random(len(w)) * w_max < w
+    kept = np.maximum(w[keep], w_max)
+    scale = kept * (w.mean() * keep.sum() / kept.sum()) / w[keep]
     out = {k: v[keep] for k, v in columns.items()}
     for k in out:
         if k.startswith("weight_"):
-            out[k] = columns[k][keep] / w[keep] * mean
+            out[k] = columns[k][keep] * scale
     return out
 
 

@@ -89,9 +89,9 @@ def signal_sample(card: Card, mass: float, flavour: str, options: PhysicsOptions
 
 def spectrum_edges(card: Card) -> np.ndarray:
     """Photon-energy bins of the CLs fit: [limit] spectrum_bins equal bins over the selected range."""
-    from mcgen.background import _photon_energy_range
+    from mcgen.phasespace import photon_energy_range
 
-    lo, hi = _photon_energy_range(card)
+    lo, hi = photon_energy_range(card, resolutions=0.0)
     return np.linspace(lo, hi, int(card.limit.spectrum_bins) + 1)
 
 

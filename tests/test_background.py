@@ -104,20 +104,55 @@ def test_collinear_limit_against_the_splitting_function(x):
     assert full / factorised == pytest.approx(np.ones(n), rel=1e-3)
 
 
-def test_phase_space_sampler_jacobians():
-    # with |M|^2 = 1 the weights average to the massless three-body volume of the sampled region:
-    # (2 pi) (2 c_max) (E_hi^2 - E_lo^2)/2 / (2 (2 pi)^3 8 pi); the Z-return channel is in range here
+@pytest.mark.parametrize("card_name", ["lep2_delphi", "cepc_h"])
+@pytest.mark.parametrize("trained", [False, True])
+def test_phase_space_sampler_jacobians(card_name, trained):
+    # with |M|^2 = 1 the weights average to the massless three-body volume of the sampled region,
+    # (2 pi) / (2 (2 pi)^3 8 pi) x the integral of E dE dcos over it, before and after the VEGAS
+    # grids and channel weights adapt to the real |M|^2. For a card with a pT cut the region is
+    # E sin(theta) >= E_lo as well: the E integral gives (E_hi^2 - E_lo^2/(1 - c^2))/2, and over
+    # |c| <= c_m = min(c_max, sqrt(1 - E_lo^2/E_hi^2)) that is E_hi^2 c_m - E_lo^2 artanh(c_m).
     import math
 
     import mcgen
-    from mcgen.background import _cos_range, _photon_energy_range, sample_phase_space
+    from mcgen.background import sample_phase_space, train_phase_space
+    from mcgen.phasespace import photon_cos_range, photon_energy_range
 
-    card = mcgen.load_card("lep2_delphi")
-    *_, weights = sample_phase_space(card, 400_000, np.random.default_rng(5))
-    e_lo, e_hi = _photon_energy_range(card)
-    c_max = _cos_range(card)
-    volume = 2 * math.pi * 2 * c_max * (e_hi**2 - e_lo**2) / 2 / (2 * (2 * math.pi) ** 3 * 8 * math.pi)
+    card = mcgen.load_card(card_name)
+    grid = train_phase_space(card, np.random.default_rng(3), n_per_iteration=4_000) if trained else None
+    if trained and card.selection.pt_min:
+        assert len(grid.alpha) == 2 and grid.alpha.min() >= 0.05
+    *_, k, weights = sample_phase_space(card, 400_000, np.random.default_rng(5), grid)
+    e_lo, e_hi = photon_energy_range(card)
+    c_max = photon_cos_range(card)
+    if card.selection.pt_min:
+        c_m = min(c_max, math.sqrt(1 - (e_lo / e_hi) ** 2))
+        region = e_hi**2 * c_m - e_lo**2 * math.atanh(c_m)
+        assert np.all(np.hypot(k[:, 1], k[:, 2]) >= e_lo * (1 - 1e-9))
+    else:
+        region = 2 * c_max * (e_hi**2 - e_lo**2) / 2
+    volume = 2 * math.pi * region / (2 * (2 * math.pi) ** 3 * 8 * math.pi)
     assert abs(weights.mean() - volume) < 4 * weights.std() / math.sqrt(len(weights))
+
+
+def test_adapted_phase_space_cuts_the_error_and_keeps_the_cross_section():
+    # the same cross section (within the combined MC errors) from the trained map as from the
+    # starting map, with a much smaller error for the same number of points
+    import math
+
+    import mcgen
+    from mcgen.background import flavour_msq, photon_selection, sample_phase_space, train_phase_space
+
+    card = mcgen.load_card("cepc_ww")
+    estimates = []
+    for grid in (None, train_phase_space(card, np.random.default_rng(1), n_per_iteration=5_000)):
+        p1, p2, k1, k2, k, ps = sample_phase_space(card, 60_000, np.random.default_rng(2), grid)
+        w = ps * sum(flavour_msq(card.electroweak, ("e", "mu", "tau"), p1, p2, k1, k2, k).values())
+        w *= photon_selection(card, k[:, 0], k[:, 3] / k[:, 0])
+        estimates.append((w.mean(), w.std() / math.sqrt(len(w))))
+    (plain, plain_err), (adapted, adapted_err) = estimates
+    assert abs(plain - adapted) < 4 * math.hypot(plain_err, adapted_err)
+    assert adapted_err < plain_err / 2
 
 
 def test_background_cli_and_cuts_that_remove_everything(capsys):
@@ -148,8 +183,12 @@ def test_unweighted_events_reproduce_the_weighted_distributions(capsys, tmp_path
                                           "-o", str(path), "--json", *extra])
         assert code == 0, err
     assert json.loads(out)["events_written"] > 1000
-    w = uproot.open(weighted)["events"].arrays(["weight_pb", "gamma_E", "gamma_cos_theta"], library="np")
-    u = uproot.open(unweighted)["events"].arrays(["weight_pb", "gamma_E", "gamma_cos_theta"], library="np")
+    branches = ["weight_pb", "gamma_E", "gamma_cos_theta", "truth_pass", "pass_all"]
+    w = uproot.open(weighted)["events"].arrays(branches, library="np")
+    u = uproot.open(unweighted)["events"].arrays(branches, library="np")
+    assert np.all(u["truth_pass"] | u["pass_all"])  # --unweighted keeps the selected events
+    sigma_truth = (w["weight_pb"] * w["truth_pass"]).mean()
+    w["weight_pb"] = w["weight_pb"] * (w["truth_pass"] | w["pass_all"])
     assert u["weight_pb"].mean() == pytest.approx(w["weight_pb"].mean(), rel=1e-12)
     for name, edges in (("gamma_E", np.linspace(6, 103, 9)), ("gamma_cos_theta", np.linspace(-0.71, 0.71, 8))):
         expected, _ = np.histogram(w[name], edges, weights=w["weight_pb"])
@@ -158,4 +197,66 @@ def test_unweighted_events_reproduce_the_weighted_distributions(capsys, tmp_path
         pulls = (counts - expected) / np.sqrt(expected)
         assert np.sum(pulls**2) < len(pulls) + 4 * np.sqrt(2 * len(pulls)) + 4  # chi2 with weighted-MC slack
     h = uproot.open(weighted)["h_gamma_pt"].to_hist()
-    assert h.sum().value == pytest.approx(w["weight_pb"].mean(), rel=1e-9)
+    assert h.sum().value == pytest.approx(sigma_truth, rel=1e-9)
+
+
+def test_unweighting_threshold_and_overweight_events():
+    # the threshold is the smallest weight whose excess carries <= 1% of the sum; unweighting then
+    # keeps events with probability min(1, w/w_max) and reproduces a weighted distribution
+    from mcgen.background import unweight, unweighting_threshold
+
+    rng = np.random.default_rng(8)
+    w = rng.pareto(2.2, 400_000) + 0.1
+    w_max = unweighting_threshold(w)
+    assert np.maximum(w - w_max, 0).sum() <= 0.01 * w.sum() < np.maximum(w - 0.999 * w_max, 0).sum()
+    x = rng.random(len(w))
+    columns = {"weight_pb": w, "x": x, "truth_pass": np.ones(len(w), bool), "pass_all": np.zeros(len(w), bool)}
+    out = unweight(columns, np.random.default_rng(9))
+    assert out["weight_pb"].mean() == pytest.approx(w.mean(), rel=1e-12)
+    light = out["weight_pb"][w[np.isin(x, out["x"])] < w_max]
+    assert np.ptp(light) < 1e-9 * light[0]  # below the threshold every kept event weighs the same
+    edges = np.linspace(0, 1, 11)
+    expected = np.histogram(x, edges, weights=w)[0] / len(w)
+    got = np.histogram(out["x"], edges, weights=out["weight_pb"])[0] / len(out["x"])
+    err = np.sqrt(np.histogram(out["x"], edges, weights=out["weight_pb"] ** 2)[0]) / len(out["x"])
+    assert np.all(np.abs(got - expected) < 5 * err)
+
+
+@pytest.mark.parametrize(("sqrt_s", "x_range"), [(91.1876, (0.02, 0.3)), (240.0, (0.3, 0.95))])
+def test_integrated_rate_against_the_radiator_and_the_z_widths(sqrt_s, x_range):
+    # nu_mu nubar_mu gamma (Z only) after the photon cuts equals the radiator
+    #   d sigma / dx dcos = (2 alpha / (pi x sin^2)) [(1 - x/2)^2 + x^2 cos^2 / 4] sigma_0(s (1 - x))
+    # with sigma_0 the Breit-Wigner 12 pi Gamma_ee Gamma_nunu s / (M_Z^2 ((s - M_Z^2)^2 + M_Z^2 Gamma_Z^2))
+    # built from the tree-level Z -> e+e- and Z -> nu nubar widths (on the Z pole: soft photons;
+    # at 240 GeV: hard photons through the Z return). cos is integrated analytically, x by mpmath.
+    import math
+
+    import mpmath
+
+    import mcgen
+    from mcgen.background import background_cross_section
+    from mcgen.constants import GEV2_TO_PB
+
+    c_max = 0.9
+    card = mcgen.load_card("cepc_z", (f"beam.sqrt_s={sqrt_s}", "selection.pt_min=0", "selection.bhabha_cos_theta_b=0",
+                                      f"selection.x_min={x_range[0]}", f"selection.x_max={x_range[1]}",
+                                      f"selection.abs_cos_max={c_max}"))
+    ew = card.electroweak
+    mz, gz, s = ew.m_Z, ew.Gamma_Z, sqrt_s**2
+    width = (ew.g / ew.c_w) ** 2 * mz / (24 * math.pi)  # x (g_L^2 + g_R^2)
+    gamma_nunu, gamma_ee = width * 0.25, width * ((-0.5 + ew.sin2_theta_w) ** 2 + ew.sin2_theta_w**2)
+
+    def sigma_0(sp):
+        return 12 * math.pi * gamma_ee * gamma_nunu * sp / (mz**2 * ((sp - mz**2) ** 2 + (mz * gz) ** 2))
+
+    log_c = math.log((1 + c_max) / (1 - c_max))
+
+    def radiator(x):  # integrated over |cos| < c_max
+        return 2 * ew.alpha / (math.pi * x) * ((1 - x / 2) ** 2 * log_c + x**2 / 4 * (log_c - 2 * c_max))
+
+    peak, half = 1 - mz**2 / s, mz * gz / s
+    breaks = sorted({x_range[0], x_range[1], *(p for p in (peak - 20 * half, peak, peak + 20 * half) if x_range[0] < p < x_range[1])})
+    expected = float(mpmath.quad(lambda x: radiator(float(x)) * sigma_0(s * (1 - float(x))), breaks)) * GEV2_TO_PB
+    r = background_cross_section(card, 100_000, 3, flavours=("mu",))
+    assert abs(r["sigma_pb"] - expected) < 4 * r["sigma_err_pb"]
+    assert r["sigma_err_pb"] < 2e-3 * expected
