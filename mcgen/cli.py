@@ -105,7 +105,7 @@ def _cmd_limits(args: argparse.Namespace) -> int:
     from mcgen.limits import parse_masses, scan_limits, union_intervals
 
     masses = parse_masses(args.masses, args.log)
-    cards = [_with_criterion(load_card(c, tuple(args.overrides)), args.criterion, args.overrides) for c in args.card]
+    cards = [_load_with_criterion(c, args.criterion, args.overrides) for c in args.card]
     options = _options(args)
     by_card = {}
     for card in cards:
@@ -121,7 +121,7 @@ def _cmd_limits(args: argparse.Namespace) -> int:
         "masses": masses, "d_gamma_95": best, "excluded": union, "by_card": by_card,
         "structure": described, "cards": [c.name for c in cards], "options": options.as_dict(),
         "n_events_per_mass": args.events, "seed": args.seed, "version": __version__,
-        "inputs": {c.name: {"sqrt_s": c.sqrt_s, **c.electroweak.as_dict(), "limit": dataclasses.asdict(c.limit)} for c in cards},
+        "inputs": {c.name: _card_inputs(c) for c in cards}, "overrides": list(args.overrides),
     }
     if args.plot:
         from mcgen.plots import plot_limits
@@ -132,13 +132,20 @@ def _cmd_limits(args: argparse.Namespace) -> int:
     return 0
 
 
-def _with_criterion(card, criterion: str | None, overrides: list[str]):
-    """The card with --criterion s2b|cls applied (only cards with a background have the choice)."""
+def _card_inputs(card) -> dict[str, Any]:
+    """What a limit depends on in a card (after --set), recorded with every limit result."""
+    return {"sqrt_s": card.sqrt_s, **card.electroweak.as_dict(), "limit": dataclasses.asdict(card.limit),
+            "selection": dataclasses.asdict(card.selection), "detector": dataclasses.asdict(card.detector)}
+
+
+def _load_with_criterion(name: str, criterion: str | None, overrides: list[str]):
+    """The card with its --set overrides and --criterion s2b|cls (only cards with a background have the choice)."""
+    card = load_card(name, tuple(overrides))
     if criterion is None:
         return card
     if card.limit.criterion not in ("s2b", "cls"):
         raise InputError(f"--criterion applies to cards with a background (S^2/B or CLs); {card.name} uses {card.limit.criterion!r}")
-    return load_card(card.path, (*overrides, f"limit.criterion='{criterion}'"))
+    return load_card(name, (*overrides, f"limit.criterion='{criterion}'"))
 
 
 def _limits_text(r: dict[str, Any]) -> str:
@@ -226,6 +233,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         "structures": {k: v.as_dict() for k, v in structures.items()}, "options": options.as_dict(),
         "n_events_per_task": args.events, "seed": args.seed, "tasks": len(tasks),
         "seconds": time.perf_counter() - start, "version": __version__, "electroweak": ew.as_dict(),
+        "inputs": {c.name: _card_inputs(c) for c in cards}, "overrides": list(args.overrides),
     }
     if out is not None:
         with io.atomic_output(out) as tmp:
@@ -249,6 +257,9 @@ def _cmd_background(args: argparse.Namespace) -> int:
         raise InputError(f"--seed must be >= 0, got {args.seed}")
     out = io.check_output_path(args.output, args.force) if args.output else None
     result = background_cross_section(card, args.events, args.seed, keep_events=out is not None)
+    if not (result["sigma_pb"] > 0 or result["sigma_reco_pb"] > 0):
+        raise InputError(f"card {card.name}: none of the {args.events} nu nubar gamma events passes the selection "
+                         "(true or reconstructed photon); loosen the cuts")
     result.update(card={"name": card.name, "path": card.path}, sqrt_s=card.sqrt_s, seed=args.seed,
                   electroweak=card.electroweak.as_dict(), version=__version__,
                   note="tree level, no ISR; weighted events; sigma after the card's cuts on the true photon, "

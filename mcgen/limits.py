@@ -17,7 +17,9 @@ Criteria (the card's [limit] table):
                        P(inside) of the Z-mediated events
 - z_inv_width:         2 Gamma(Z -> N nu) P(outside) > gamma_inv_95
 - s2b (CEPC):          S^2/B > 2.71 with S = L sigma Br eps_cuts eps_det P(inside) and B = L sigma_SM(nu
-                       nubar gamma) eps_det after the same cuts (mcgen.background); the CLs limit is to come
+                       nubar gamma) eps_det after the same cuts (mcgen.background)
+- cls (CEPC):          expected 95% CL CLs limit (pyhf) from the binned true-photon energy spectrum with
+                       a background-normalisation uncertainty (:func:`cls_limit`)
 eps_det is the card's photon efficiency (as in the paper); eps_cuts the truth-level selection.
 """
 
@@ -255,6 +257,9 @@ def scan_limits(card: Card, masses: list[float], structure: Couplings, flavour: 
     threshold = card.electroweak.m_Z if card.limit.criterion in ("z_br_upper", "z_inv_width") else card.sqrt_s
     needs_background = card.limit.criterion in ("s2b", "cls")
     background = visible_background_pb(card, background_events, seed) if needs_background else None
+    if needs_background and not np.sum(background) > 0:
+        raise InputError(f"card {card.name}: no SM nu nubar gamma event of {background_events} passes the selection, "
+                         "so the background-based limit is undefined; loosen the cuts or raise --background-events")
     d95: list[float | None] = []
     excluded: list[list[list[float | None]]] = []
     eps: list[float | None] = []

@@ -168,6 +168,13 @@ def test_background_cli_and_cuts_that_remove_everything(capsys):
     assert r["sigma_pb"] == pytest.approx(sum(v["sigma_pb"] for v in r["by_flavour"].values()))
     code, _, err = run_cli(capsys, ["background", "--card", "lep2_delphi", "-n", "100", "--set", "selection.e_min=150"])
     assert code == 2 and "no phase space" in err and err.count("\n") == 1
+    veto_all = ["--set", "selection.z_return_veto_widths=1000"]
+    code, out, err = run_cli(capsys, ["background", "--card", "cepc_h", "-n", "2000", *veto_all, "--json"])
+    assert code == 2 and "none of the 2000" in err and err.count("\n") == 1 and out == ""
+    for criterion in ("s2b", "cls"):
+        code, out, err = run_cli(capsys, ["limits", "--card", "cepc_h", "--masses", "10", "--scenario", "I", "--flavor", "mu",
+                                          "-n", "1000", "--background-events", "2000", "--criterion", criterion, *veto_all])
+        assert code == 2 and "background-based limit is undefined" in err and err.count("\n") == 1
 
 
 def test_unweighted_events_reproduce_the_weighted_distributions(capsys, tmp_path):

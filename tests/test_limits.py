@@ -281,3 +281,10 @@ def test_criterion_option(capsys):
     r = json.loads(out)
     assert r["by_card"]["cepc_ww"]["criterion"] == "cls" and r["d_gamma_95"][0] > 0
     assert len(r["by_card"]["cepc_ww"]["details"][0]["expected_band_1sigma"]) == 2
+    code, out, err = run(capsys, ["limits", "--card", "cepc_ww", "--masses", "60", "--scenario", "II", "--flavor", "mu",
+                                  "-n", "2000", "--background-events", "1500", "--criterion", "cls", "--json",
+                                  "--set", "selection.pt_min=70"])  # --set and --criterion together
+    assert code == 0, err
+    r = json.loads(out)
+    assert r["inputs"]["cepc_ww"]["limit"]["criterion"] == "cls" and r["inputs"]["cepc_ww"]["selection"]["pt_min"] == 70
+    assert r["overrides"] == ["selection.pt_min=70"]
