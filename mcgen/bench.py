@@ -16,7 +16,7 @@ from mcgen.generator import generate, guide_table, kernel_inputs
 from mcgen.info import PhysicsOptions
 from mcgen.io import RootWriter
 from mcgen.model import make_model
-from mcgen.sampler import CHUNK, FLAG_COLUMNS, REAL_COLUMNS, draws_per_event, generate_chunks, mt19937_reference, rng_ceiling
+from mcgen.sampler import CHUNK, column_buffers, draws_per_event, generate_chunks, mt19937_reference, rng_ceiling
 
 __all__ = ["run_benchmarks"]
 
@@ -57,8 +57,7 @@ def run_benchmarks(quick: bool = False, events: int = 1 << 21) -> dict[str, Any]
     keys = np.random.SeedSequence(2024).generate_state((n + CHUNK - 1) // CHUNK, dtype=np.uint64)
     tried = np.zeros(keys.size, dtype=np.int64)
     over = np.zeros_like(tried)
-    real = np.zeros((len(REAL_COLUMNS), n))
-    flags = np.zeros((len(FLAG_COLUMNS), n), dtype=np.bool_)
+    real, flags = column_buffers(n)
     rates = {}
     for label, stage in (("generate", 1), ("full", 2)):
         par, consts, env, cdf, _ = kernel_inputs(card, model, options, weighted=False, stage=stage)

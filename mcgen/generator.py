@@ -16,7 +16,7 @@ from mcgen.cards import Card
 from mcgen.errors import InputError
 from mcgen.info import PhysicsOptions, check_kinematics, provenance
 from mcgen.model import Model, decay_length_m, two_body_momentum, widths
-from mcgen.sampler import CHUNK, FLAG_COLUMNS, PARAMS, REAL_COLUMNS, generate_chunks
+from mcgen.sampler import CHUNK, FLAG_COLUMNS, PARAMS, REAL_COLUMNS, column_buffers, generate_chunks
 
 __all__ = ["Events", "generate", "kernel_inputs", "COUPLING_COLUMNS", "reweight"]
 
@@ -213,8 +213,7 @@ def generate(
     compile_seconds = 0.0
     if not generate_chunks.signatures:  # first use in this process: compile, or load numba's cache
         t_compile = time.perf_counter()
-        empty = (np.zeros((len(REAL_COLUMNS), 0)), np.zeros((len(FLAG_COLUMNS), 0), dtype=np.bool_))
-        generate_chunks(par, consts, env, cdf, guide, keys, 0, 0, *empty, tried[:0], overweight[:0])
+        generate_chunks(par, consts, env, cdf, guide, keys, 0, 0, *column_buffers(0), tried[:0], overweight[:0])
         compile_seconds = time.perf_counter() - t_compile
     start = time.perf_counter()
     kernel_seconds = 0.0
@@ -222,7 +221,7 @@ def generate(
     for first in range(0, n, batch):
         size = min(batch, n - first)
         if keep or buffers is None or buffers[0].shape[1] != size:  # kept columns need their own memory
-            buffers = (np.zeros((len(REAL_COLUMNS), size)), np.zeros((len(FLAG_COLUMNS), size), dtype=np.bool_))
+            buffers = column_buffers(size)
         else:  # columns the kernel does not write for every event must start at zero
             buffers[0].fill(0.0)
             buffers[1].fill(False)
