@@ -86,10 +86,23 @@ class RootWriter:
         self._file = uproot.recreate(path, compression=_compression())
         self._tree = None
         self._n_total = n_total
+        self._buffers: dict[str, np.ndarray] = {}
         self.histograms = book_histograms(sqrt_s, decay_radius_m)
 
+    def _big_endian(self, name: str, values: np.ndarray) -> np.ndarray:
+        """The column as ROOT stores it (big-endian; float32 kinematics), in a buffer reused from
+        batch to batch: uproot then makes no copy of its own, and no fresh memory is touched."""
+        if values.dtype == np.bool_:
+            return values
+        buffer = self._buffers.get(name)
+        if buffer is None or buffer.size < values.size:
+            buffer = self._buffers[name] = np.empty(values.size, ">f8" if name in _FLOAT64 else ">f4")
+        out = buffer[: values.size]
+        np.copyto(out, values, casting="same_kind")
+        return out
+
     def write(self, cols: dict[str, np.ndarray]) -> None:
-        data = {k: (v if k in _FLOAT64 or v.dtype == np.bool_ else v.astype(np.float32)) for k, v in cols.items()}
+        data = {k: self._big_endian(k, v) for k, v in cols.items()}
         if self._tree is None:
             self._tree = self._file.mktree(
                 "events", {k: v.dtype for k, v in data.items()}, title="mcgen e+e- -> N nubar (+ h.c.), N -> nu gamma"
