@@ -34,7 +34,7 @@ import numpy as np
 
 from mcgen.amplitudes import A_GAMMA, AZL_IM, AZL_RE, AZR_IM, AZR_RE, G_W, M_W2, NORM, spin_structures
 
-__all__ = ["REAL_COLUMNS", "FLAG_COLUMNS", "PARAMS", "generate_chunks", "column_buffers", "rng_ceiling", "mt19937_reference", "normal_deviates", "exponential_deviates", "draws_per_event", "CHUNK"]
+__all__ = ["REAL_COLUMNS", "FLAG_COLUMNS", "PARAMS", "generate_chunks", "column_buffers", "rng_ceiling", "mt19937_reference", "ziggurat_deviates", "draws_per_event", "CHUNK"]
 
 CHUNK = 1 << 14
 """Events per chunk (one RNG stream each)."""
@@ -222,22 +222,16 @@ def _small_angle_cos_sin(delta):
 
 
 @nb.njit(cache=True)
-def normal_deviates(key, n):
-    """n unit normals from the kernel's ziggurat on the stream ``key`` (for the tests)."""
+def ziggurat_deviates(key, n, exponential):
+    """n unit normals (or unit exponentials) from the kernel's ziggurats on the stream ``key``
+    (for the tests)."""
     out = np.empty(n)
     state = np.uint64(key)
     for i in range(n):
-        out[i], state = _normal(state)
-    return out
-
-
-@nb.njit(cache=True)
-def exponential_deviates(key, n):
-    """n unit exponentials from the kernel's ziggurat on the stream ``key`` (for the tests)."""
-    out = np.empty(n)
-    state = np.uint64(key)
-    for i in range(n):
-        out[i], state = _exponential(state)
+        if exponential:
+            out[i], state = _exponential(state)
+        else:
+            out[i], state = _normal(state)
     return out
 
 
