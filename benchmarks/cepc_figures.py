@@ -38,7 +38,7 @@ def main() -> None:
         result["background_s_per_100k"][name] = time.perf_counter() - t0
         result.setdefault("background_rel_err_100k", {})[name] = r["sigma_err_pb"] / r["sigma_pb"]
         result.setdefault("unweighting_efficiency", {})[name] = r["unweighting_efficiency"]
-        result.setdefault("unweighting_efficiency_truth", {})[name] = r["unweighting_efficiency_truth"]
+        result.setdefault("reco_only_fraction", {})[name] = r["reco_only_fraction"]
     result["total_figures_s"] = sum(result["figures_s"].values())
     print(json.dumps(result, indent=1))
 

@@ -257,12 +257,11 @@ def background_cross_section(card, n: int, seed: int, flavours=BACKGROUND_FLAVOU
     result["sigma_reco_pb"] = _estimate(total_w * reco)["sigma_pb"]
     result["sigma_reco_err_pb"] = _estimate(total_w * reco)["sigma_err_pb"]
     passed = total_w * truth
-    # what --unweighted keeps (true or reconstructed photon selected), and the truth-selected part
-    # alone: photons that only smearing carries into the selection pass with a small probability,
-    # so their weights are large (the Z return leaking out of its veto window in the H and ttbar modes)
-    for key, w in (("unweighting_efficiency", total_w * (truth | reco)), ("unweighting_efficiency_truth", passed)):
-        w_max = unweighting_threshold(w)
-        result[key] = float(np.minimum(w, w_max).mean() / w_max) if w_max > 0 else None
+    # what --unweighted does to the truth-selected events (the others keep their weights)
+    w_max = unweighting_threshold(passed)
+    result["unweighting_efficiency"] = float(np.minimum(passed, w_max).mean() / w_max) if w_max > 0 else None
+    selected = (total_w * (truth | reco)).mean()
+    result["reco_only_fraction"] = float((total_w * (reco & ~truth)).mean() / selected) if selected > 0 else None
     result["overweight_fraction"] = OVERWEIGHT_FRACTION
     if edges is not None:  # the true-photon energy spectrum after the cuts, pb per bin
         result["spectrum_pb"] = (np.histogram(k[:, 0], bins=edges, weights=passed)[0] / n).tolist()
@@ -300,15 +299,19 @@ def unweighting_threshold(w: np.ndarray, overweight_fraction: float = OVERWEIGHT
 
 
 def unweight(columns: dict[str, np.ndarray], rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Unweighting of the selected events (true or reconstructed photon passing the card's cuts):
-    an event is kept with probability min(1, w / w_max) (:func:`unweighting_threshold`) and then
-    weighs max(w, w_max), so the rare overweight events keep their own weight and nothing is
-    biased; the weights are scaled so that they average to the selected cross section."""
-    w = columns["weight_pb"] * (columns["truth_pass"] | columns["pass_all"])
-    w_max = unweighting_threshold(w)
-    keep = rng.random(len(w)) * w_max < w
-    kept = np.maximum(w[keep], w_max)
-    scale = kept * (w.mean() * keep.sum() / kept.sum()) / w[keep]
+    """Unweighting of the selected events. Events whose true photon passes the card's cuts are
+    kept with probability min(1, w / w_max) (:func:`unweighting_threshold`) and then weigh
+    max(w, w_max): equal weights but for rare overweight events, nothing biased. Events that only
+    the smearing brings into the selection keep their own weights: they pass with a small
+    probability (Z-return photons crossing the veto window's edge), and unweighting them would
+    throw nearly every event away. The weights are scaled to average to the selected cross section."""
+    w = columns["weight_pb"]
+    truth = columns["truth_pass"]
+    reco_only = columns["pass_all"] & ~truth
+    w_max = unweighting_threshold(w * truth)
+    keep = (truth & (rng.random(len(w)) * w_max < w)) | reco_only
+    kept = np.where(truth[keep], np.maximum(w[keep], w_max), w[keep])
+    scale = kept * ((w * (truth | reco_only)).mean() * keep.sum() / kept.sum()) / w[keep]
     out = {k: v[keep] for k, v in columns.items()}
     for k in out:
         if k.startswith("weight_"):

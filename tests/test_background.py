@@ -197,12 +197,17 @@ def test_unweighted_events_reproduce_the_weighted_distributions(capsys, tmp_path
     sigma_truth = (w["weight_pb"] * w["truth_pass"]).mean()
     w["weight_pb"] = w["weight_pb"] * (w["truth_pass"] | w["pass_all"])
     assert u["weight_pb"].mean() == pytest.approx(w["weight_pb"].mean(), rel=1e-12)
+    wt = u["weight_pb"][u["truth_pass"]]  # unweighted: one weight, and the excess of overweight events <= 1%
+    assert np.all(wt >= wt.min() * (1 - 1e-12)) and np.sum(wt - wt.min()) <= 0.011 * wt.sum()
+    assert np.mean(wt < wt.min() * 1.5) > 0.95
     for name, edges in (("gamma_E", np.linspace(6, 103, 9)), ("gamma_cos_theta", np.linspace(-0.71, 0.71, 8))):
         expected, _ = np.histogram(w[name], edges, weights=w["weight_pb"])
-        expected = expected / expected.sum() * len(u[name])
-        counts, _ = np.histogram(u[name], edges)
-        pulls = (counts - expected) / np.sqrt(expected)
-        assert np.sum(pulls**2) < len(pulls) + 4 * np.sqrt(2 * len(pulls)) + 4  # chi2 with weighted-MC slack
+        expected_err2, _ = np.histogram(w[name], edges, weights=w["weight_pb"] ** 2)
+        got, _ = np.histogram(u[name], edges, weights=u["weight_pb"])
+        got_err2, _ = np.histogram(u[name], edges, weights=u["weight_pb"] ** 2)
+        n_w, n_u = len(w[name]), len(u[name])
+        pulls = (got / n_u - expected / n_w) / np.sqrt(got_err2 / n_u**2 + expected_err2 / n_w**2)
+        assert np.sum(pulls**2) < len(pulls) + 4 * np.sqrt(2 * len(pulls))  # chi2 at about 4 sigma
     h = uproot.open(weighted)["h_gamma_pt"].to_hist()
     assert h.sum().value == pytest.approx(sigma_truth, rel=1e-9)
 
