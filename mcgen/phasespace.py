@@ -28,6 +28,7 @@ from mcgen.errors import InputError
 
 __all__ = ["PhaseSpaceMap", "PhaseSpacePoints", "photon_energy_range", "photon_cos_range"]
 
+_TINY_ETA = 1e-150  # eta limits are floored here: a point exactly on a corner gets a zero weight, not NaN
 MIN_CHANNEL_WEIGHT = 0.05  # keep every channel alive so the mixture density never loses support
 # dPhi_3 = E dE dcos dphi / (2 (2 pi)^3) * (1/(8 pi)) dOmega*/(4 pi) for massless nu nubar
 _PHASE_SPACE_CONSTANT = 1 / (2 * (2 * math.pi) ** 3) * (2 * math.pi) / (8 * math.pi) / (4 * math.pi)
@@ -126,14 +127,15 @@ class PhaseSpaceMap:
         return cls(card.sqrt_s, e_lo, e_hi, c_max, pt_floor, maps, decay, np.full(len(maps), 1.0 / len(maps)))
 
     def _eta_max(self, pt: np.ndarray) -> np.ndarray:
-        """The largest |eta| at this pT: E <= e_hi and |cos theta| <= c_max."""
-        return np.minimum(np.arccosh(np.maximum(self.e_hi / pt, 1.0)), math.atanh(self.c_max))
+        """The largest |eta| at this pT: E <= e_hi and |cos theta| <= c_max (kept above 0 for the
+        corner pT = e_hi, where the map's Jacobian vanishes)."""
+        return np.clip(np.arccosh(np.maximum(self.e_hi / pt, 1.0)), _TINY_ETA, math.atanh(self.c_max))
 
     def _eta_lim(self, energy: np.ndarray) -> np.ndarray:
         """The largest |eta| at this E: pT >= pt_floor and |cos theta| <= c_max."""
         if self.pt_floor <= 0:
             return np.full(len(energy), math.atanh(self.c_max))
-        return np.minimum(np.arccosh(np.maximum(energy / self.pt_floor, 1.0)), math.atanh(self.c_max))
+        return np.clip(np.arccosh(np.maximum(energy / self.pt_floor, 1.0)), _TINY_ETA, math.atanh(self.c_max))
 
     def _densities(self, energy: np.ndarray, cos_t: np.ndarray) -> np.ndarray:
         """Each channel's density at (E, cos theta), per unit E and cos theta (0 off its domain)."""
