@@ -80,12 +80,13 @@ def run_benchmarks(quick: bool = False, events: int = 1 << 21) -> dict[str, Any]
     with tempfile.TemporaryDirectory(dir=".") as tmp:  # the disk an output would go to
         path = Path(tmp) / "bench.root"
 
-        def with_root():
-            writer = RootWriter(path, n_root, card.sqrt_s, card.detector.decay_radius_m)
+        def with_root(compression):
+            writer = RootWriter(path, n_root, card.sqrt_s, card.detector.decay_radius_m, compression)
             ev = generate(card, model, n_root, 7, options, on_batch=writer.write, keep=False)
             writer.close(ev.summary, ev.metadata)
 
-        rates["full_root"] = _best_rate(with_root, n_root, 1) / threads
+        rates["full_root"] = _best_rate(lambda: with_root("lz4"), n_root, 1) / threads
+        rates["full_root_uncompressed"] = _best_rate(lambda: with_root("none"), n_root, 1) / threads
     background = _background_rates(card, min(n, 20_000 if quick else 100_000))
     return {
         "signal_ev_per_s_per_core": rates,

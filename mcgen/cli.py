@@ -356,7 +356,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     out = io.check_output_path(args.output, args.force)
     with io.atomic_output(out) as tmp:
         if fmt == "root":
-            writer = io.RootWriter(tmp, args.events, card.sqrt_s, card.detector.decay_radius_m)
+            writer = io.RootWriter(tmp, args.events, card.sqrt_s, card.detector.decay_radius_m, args.compression)
             try:
                 events = generate(card, model, args.events, args.seed, options, weighted=args.weighted,
                                   on_batch=writer.write, keep=False)
@@ -413,6 +413,7 @@ def _bench_text(r: dict[str, Any]) -> str:
         f"  generation only                      {s['generate']:.3g}",
         f"  + decay, detector, selection (full)  {s['full']:.3g}",
         f"  full + ROOT writing                  {s['full_root']:.3g}",
+        f"  full + ROOT writing, uncompressed    {s['full_root_uncompressed']:.3g}",
         f"  RNG ceiling ({r['rng_draws_per_event']:.2f} SplitMix64 draws/event) {r['rng_ceiling_ev_per_s_per_core']:.3g}",
         f"  MT19937, 9 draws/event (reference)   {r['mt19937_9_draws_ev_per_s_per_core']:.3g}",
         f"  SM nu nubar gamma background: {r['background_ev_per_s']['weighted']:.3g} weighted ev/s, "
@@ -424,7 +425,7 @@ def _bench_text(r: dict[str, Any]) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     from mcgen import __version__
-    from mcgen.io import FORMATS
+    from mcgen.io import FORMATS, ROOT_COMPRESSIONS
 
     parser = _Parser(prog="mcgen", description=__doc__.split(":")[0] if __doc__ else None)
     parser.description = "Monte Carlo for heavy neutral leptons with a dipole portal at e+e- colliders."
@@ -455,6 +456,8 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--format", choices=FORMATS, help="root (default), lhe or hepmc (else from the suffix)")
     gen.add_argument("--weighted", action="store_true",
                      help="weighted events from a coupling-independent proposal (for reweighting)")
+    gen.add_argument("--compression", choices=ROOT_COMPRESSIONS, default="lz4",
+                     help="ROOT output: lz4 (default), zlib or none (about twice as fast to write, ~12%% larger)")
     _add_output_flags(gen)
     gen.set_defaults(handler=_cmd_generate)
 

@@ -40,7 +40,28 @@ def test_root_file_reads_back_with_tree_histograms_and_metadata(capsys, tmp_path
         assert metadata["electroweak"]["m_Z"] == 91.1876 and metadata["card_content"]["beam"]["sqrt_s"] == 205.4
         summary = json.loads(str(f["summary"]))
         assert summary["sigma_pb"] == r["sigma_pb"]
+        assert metadata["root_compression"] == "lz4"
     assert not [p for p in os.listdir(tmp_path) if p.endswith(".part")]
+
+
+def test_root_compression_options(capsys, tmp_path):
+    # the same events whatever the compression; the setting is recorded; none is the largest file
+    sizes, columns = {}, {}
+    for compression in ("lz4", "zlib", "none"):
+        out = tmp_path / f"{compression}.root"
+        code, _, err = run(capsys, ["generate", "--card", "lep2_delphi", *MODEL, "-n", "20000", "-o", str(out),
+                                    "--compression", compression])
+        assert code == 0, err
+        sizes[compression] = out.stat().st_size
+        with uproot.open(out) as f:
+            columns[compression] = f["events"].arrays(["gamma_E", "w_gg", "pass_all"], library="np")
+            assert json.loads(str(f["metadata"]))["root_compression"] == compression
+    assert sizes["none"] > sizes["lz4"] and sizes["none"] > sizes["zlib"]
+    for compression in ("zlib", "none"):
+        assert all(np.array_equal(columns[compression][k], columns["lz4"][k]) for k in columns["lz4"])
+    code, _, err = run(capsys, ["generate", "--card", "lep2_delphi", *MODEL, "-n", "10", "-o", str(tmp_path / "x.root"),
+                                "--compression", "gzip"])
+    assert code == 2 and "--compression" in err
 
 
 def test_lhe_and_hepmc_files(capsys, tmp_path):
