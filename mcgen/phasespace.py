@@ -2,16 +2,20 @@
 
 The photon is drawn from a mixture of two channels, each a ``vegas.AdaptiveMap`` over two variables:
 
-- ``energy``: (E, cos theta), starting from 1/E (soft photons) plus a Breit-Wigner in the recoil
-  mass (the Z return) in E, and 1/sin^2 theta (collinear photons) in cos theta;
-- ``transverse`` (only for cards with a pT cut): (pT, v = eta / eta_max(pT)), eta = artanh cos theta
-  and eta_max(pT) the largest |eta| that E <= E_max and the cos theta range allow, so that the pT cut
-  and the kinematic endpoint are both grid edges, which a factorised grid can follow (they are
-  curves in (E, cos theta)).
+- ``energy``: (E, v = eta / eta_lim(E)) with eta = artanh cos theta and eta_lim(E) the largest
+  |eta| that the pT floor and the cos theta range allow; the E grid starts from 1/E (soft photons)
+  plus a Breit-Wigner in the recoil mass (the Z return), the v grid flat (flat in eta is the
+  collinear 1/sin^2 theta);
+- ``transverse`` (only for cards with a pT cut): (pT, v = eta / eta_max(pT)), eta_max(pT) the
+  largest |eta| that E <= E_max and the cos theta range allow.
+
+In both, the pT cut and the kinematic endpoint are grid edges, which a factorised grid can follow
+(they are curves in (E, cos theta)).
 
 The nu nubar pair decays in its rest frame with angles (cos theta*, phi*) from a third map. The
-weight of a point uses the mixture density of both channels (the Jacobian dE dcos = (pT/E) eta_max(pT) dpT dv
-converts between them), so each channel may cover any part of the region. Training
+weight of a point uses the mixture density of both channels (the Jacobians dE dcos = (1 - cos^2)
+eta_lim(E) dE dv and (pT/E) eta_max(pT) dpT dv convert between them), so each channel may cover
+any part of the region. Training
 (:meth:`PhaseSpaceMap.adapt`) refines each channel's grid on its own points with the classic VEGAS
 rule and moves the channel weights by the Kleiss-Pittau rule alpha_i -> alpha_i sqrt(W_i),
 W_i = <w^2 q_i / q>; the estimates come only from a fresh sample with the frozen map.
