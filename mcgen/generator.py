@@ -16,12 +16,15 @@ from mcgen.cards import Card
 from mcgen.errors import InputError
 from mcgen.info import PhysicsOptions, check_kinematics, provenance
 from mcgen.model import Model, decay_length_m, two_body_momentum, widths
-from mcgen.sampler import CHUNK, FLAG_COLUMNS, PARAMS, REAL_COLUMNS, column_buffers, generate_chunks
+from mcgen.sampler import (CHUNK, FLAG_COLUMNS, PARAMS, REAL_COLUMNS, RECO_FLAGS, RECO_REAL, SUMS, column_buffers,
+                           finish_batch, generate_chunks)
 
 __all__ = ["Events", "generate", "kernel_inputs", "COUPLING_COLUMNS", "reweight"]
 
 LAWS = {"exact": 0, "paper": 1, "isotropic": 2}
 COUPLING_COLUMNS = ("w_gg", "w_zz", "w_gz", "w_ww", "w_gw", "w_zw")
+_RECO_ROWS = [REAL_COLUMNS.index(name) for name in RECO_REAL]
+_RECO_FLAG_ROWS = [FLAG_COLUMNS.index(name) for name in RECO_FLAGS]
 ENVELOPE_BINS = 1024
 GAUSS_LEGENDRE_96 = np.polynomial.legendre.leggauss(96)
 _SUBSAMPLES = 16
@@ -130,12 +133,19 @@ def _progress(done: int, n: int, start: float) -> None:
     print(f"\rmcgen: [{bar:<30}] {done:>12,d}/{n:,d} events, {rate:.3g} ev/s", end="" if done < n else "\n", file=sys.stderr)
 
 
-def _columns(real: np.ndarray, flags: np.ndarray, scale: float, model: Model) -> dict[str, np.ndarray]:
-    cols = {name: real[i] for i, name in enumerate(REAL_COLUMNS)}
-    for name in COUPLING_COLUMNS:
-        cols[name] *= scale
+assert REAL_COLUMNS[:6] == COUPLING_COLUMNS  # finish_batch scales rows 0-5
+
+
+def _finish(real: np.ndarray, flags: np.ndarray, scale: float, model: Model, tally: _Tally) -> dict[str, np.ndarray]:
+    """The batch's columns in pb (weights from the couplings, coefficients scaled), its sums tallied."""
     c = model.couplings
-    cols = {"weight_pb": reweight(cols, c.d_gamma, c.d_Z, c.d_W)} | cols
+    weight = np.empty(real.shape[1])
+    sums = np.zeros(((real.shape[1] + CHUNK - 1) // CHUNK, len(SUMS)))
+    finish_batch(real, flags, scale, c.d_gamma, c.d_Z, c.d_W, weight, sums)
+    tally.n += weight.size
+    for key, value in zip(SUMS, sums.sum(axis=0)):
+        tally.sums[key] += float(value)
+    cols = {"weight_pb": weight} | {name: real[i] for i, name in enumerate(REAL_COLUMNS)}
     cols.update({name: flags[i] for i, name in enumerate(FLAG_COLUMNS)})
     return cols
 
@@ -145,21 +155,7 @@ class _Tally:
 
     def __init__(self) -> None:
         self.n = 0
-        self.sums = dict.fromkeys(("w", "w2", "truth", "inside", "truth_inside", "reco", "outside"), 0.0)
-
-    def add(self, cols: dict[str, np.ndarray]) -> None:
-        w = cols["weight_pb"]
-        truth_inside = cols["truth_pass"] & cols["inside"]
-        self.n += len(w)
-        for key, value in (
-            ("w", w.sum()),
-            ("w2", (w * w).sum()),
-            ("truth", w[cols["truth_pass"]].sum()),
-            ("inside", (w * cols["p_inside"]).sum()),
-            ("truth_inside", w[truth_inside].sum()),
-            ("reco", w[truth_inside & cols["pass_all"]].sum()),
-        ):
-            self.sums[key] += float(value)
+        self.sums = dict.fromkeys(SUMS, 0.0)
 
 
 def generate(
@@ -222,7 +218,10 @@ def generate(
         size = min(batch, n - first)
         if keep or buffers is None or buffers[0].shape[1] != size:  # kept columns need their own memory
             buffers = column_buffers(size)
-        else:  # columns the kernel does not write for every event must start at zero
+        elif stage > 1:  # the columns the kernel writes for reconstructed photons only start at zero
+            buffers[0][_RECO_ROWS] = 0.0
+            buffers[1][_RECO_FLAG_ROWS] = False
+        else:
             buffers[0].fill(0.0)
             buffers[1].fill(False)
         real, flags = buffers
@@ -230,8 +229,7 @@ def generate(
         t0 = time.perf_counter()
         generate_chunks(par, consts, env, cdf, guide, keys, first, size, real, flags, tried[c0:c1], overweight[c0:c1])
         kernel_seconds += time.perf_counter() - t0
-        cols = _columns(real, flags, scale, model)
-        tally.add(cols)
+        cols = _finish(real, flags, scale, model, tally)
         if on_batch is not None:
             on_batch(cols)
         if keep:

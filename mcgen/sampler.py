@@ -34,7 +34,7 @@ import numpy as np
 
 from mcgen.amplitudes import A_GAMMA, AZL_IM, AZL_RE, AZR_IM, AZR_RE, G_W, M_W2, NORM, spin_structures
 
-__all__ = ["REAL_COLUMNS", "FLAG_COLUMNS", "PARAMS", "generate_chunks", "column_buffers", "rng_ceiling", "mt19937_reference", "ziggurat_deviates", "draws_per_event", "CHUNK"]
+__all__ = ["REAL_COLUMNS", "FLAG_COLUMNS", "PARAMS", "generate_chunks", "finish_batch", "column_buffers", "RECO_REAL", "RECO_FLAGS", "SUMS", "rng_ceiling", "mt19937_reference", "ziggurat_deviates", "draws_per_event", "CHUNK"]
 
 CHUNK = 1 << 14
 """Events per chunk (one RNG stream each)."""
@@ -536,6 +536,38 @@ def generate_chunks(par, consts, env, cdf, guide, keys, first, n, real, flags, t
         tried[j] = n_tried
         overweight[j] = n_over
     return None
+
+
+RECO_REAL = ("gamma_reco_E", "gamma_reco_px", "gamma_reco_py", "gamma_reco_pz", "gamma_reco_cos_theta", "gamma_reco_pt")
+RECO_FLAGS = ("reconstructed", "pass_energy", "pass_angle", "pass_pt", "pass_zveto", "pass_bhabha", "pass_all")
+"""The columns the full kernel writes for reconstructed photons only (the rest stay zero)."""
+SUMS = ("w", "w2", "truth", "inside", "truth_inside", "reco")
+"""The weighted sums of :func:`finish_batch`, in its order."""
+
+
+@nb.njit(parallel=True, cache=True)
+def finish_batch(real, flags, scale, d_gamma, d_z, d_w, weight, sums):
+    """After :func:`generate_chunks`: scale the six coefficient rows to pb, write the event
+    weights weight = sum d_i d_j w_ij, and the weighted sums of SUMS per CHUNK of events into
+    sums[j] (each chunk summed in order, so the totals do not depend on the thread count)."""
+    n = weight.size
+    for j in nb.prange((n + CHUNK - 1) // CHUNK):
+        acc = np.zeros(6)
+        for i in range(j * CHUNK, min((j + 1) * CHUNK, n)):
+            for r in range(6):
+                real[r, i] *= scale
+            w = (d_gamma * d_gamma * real[R.W_GG, i] + d_z * d_z * real[R.W_ZZ, i] + d_gamma * d_z * real[R.W_GZ, i]
+                 + d_w * d_w * real[R.W_WW, i] + d_gamma * d_w * real[R.W_GW, i] + d_z * d_w * real[R.W_ZW, i])
+            weight[i] = w
+            truth = flags[F.TRUTH_PASS, i]
+            truth_inside = truth and flags[F.INSIDE, i]
+            acc[0] += w
+            acc[1] += w * w
+            acc[2] += w if truth else 0.0
+            acc[3] += w * real[R.P_INSIDE, i]
+            acc[4] += w if truth_inside else 0.0
+            acc[5] += w if truth_inside and flags[F.PASS_ALL, i] else 0.0
+        sums[j, :] = acc
 
 
 def draws_per_event(stage: int, weighted: bool, unweighting_efficiency: float) -> float:
