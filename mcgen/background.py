@@ -28,8 +28,9 @@ import numpy as np
 from mcgen.constants import Electroweak
 from mcgen.phasespace import PhaseSpaceMap
 
-__all__ = ["msq_nunugamma", "msq_nunugamma_fast", "msq_nunubar", "unweight", "unweighting_threshold", "sample_phase_space", "train_phase_space", "flavour_msq", "background_cross_section", "photon_selection",
-           "toy_detector", "BACKGROUND_FLAVOURS"]
+__all__ = ["msq_nunugamma", "msq_nunugamma_fast", "msq_nunubar", "flavour_msq", "sample_phase_space", "train_phase_space",
+           "background_cross_section", "unweight", "unweighting_threshold", "photon_selection", "toy_detector",
+           "BACKGROUND_FLAVOURS"]
 
 _I2 = np.eye(2, dtype=complex)
 _Z2 = np.zeros((2, 2), dtype=complex)
@@ -229,7 +230,9 @@ def flavour_msq(ew: Electroweak, flavours, p1, p2, k1, k2, k) -> dict[str, np.nd
 def background_cross_section(card, n: int, seed: int, flavours=BACKGROUND_FLAVOURS, edges=None, pt_edges=None,
                              keep_events: bool = False) -> dict:
     """Weighted Monte Carlo of e+e- -> nu nubar gamma with the card's selection on the true photon
-    and after the toy detector: cross sections (pb) with their errors, per flavour; optionally
+    and after the toy detector: cross sections (pb) with their errors, per flavour. The phase space
+    is first adapted (:func:`train_phase_space`, 5 passes of max(n/16, 5000) points, their own
+    random stream), then n fresh points are drawn with the frozen map. Optionally
     the true-photon energy (``edges``) and pT (``pt_edges``) spectra after the cuts, pb per bin,
     and with ``keep_events`` the weighted events themselves (result["columns"]; weight_pb averages
     to the cross section of the sampled region, weight_<flavour> per flavour)."""
