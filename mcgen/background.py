@@ -231,7 +231,7 @@ def background_cross_section(card, n: int, seed: int, flavours=BACKGROUND_FLAVOU
                              keep_events: bool = False) -> dict:
     """Weighted Monte Carlo of e+e- -> nu nubar gamma with the card's selection on the true photon
     and after the toy detector: cross sections (pb) with their errors, per flavour. The phase space
-    is first adapted (:func:`train_phase_space`, 5 passes of max(n/16, 5000) points, their own
+    is first adapted (:func:`train_phase_space`, 5 passes of n/16 points, at least 5000 and at most 40000, their own
     random stream), then n fresh points are drawn with the frozen map. Optionally
     the true-photon energy (``edges``) and pT (``pt_edges``) spectra after the cuts, pb per bin,
     and with ``keep_events`` the weighted events themselves (result["columns"]; weight_pb averages
