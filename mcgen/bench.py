@@ -77,6 +77,8 @@ def run_benchmarks(quick: bool = False, events: int = 1 << 21) -> dict[str, Any]
     mt19937_reference(1000, 9)
     mt = _best_rate(lambda: mt19937_reference(n, 9), n, repeats) / threads
     n_root = n * rounds
+    # the same through mcgen.generate (weights, summary sums, batches), columns not kept or written
+    rates["full_api"] = _best_rate(lambda: generate(card, model, n_root, 7, options, keep=False), n_root, repeats) / threads
     with tempfile.TemporaryDirectory(dir=".") as tmp:  # the disk an output would go to
         path = Path(tmp) / "bench.root"
 
@@ -97,6 +99,7 @@ def run_benchmarks(quick: bool = False, events: int = 1 << 21) -> dict[str, Any]
             "full_over_rng_ceiling": rates["full"] / ceiling,
             "full_over_generate": rates["full"] / rates["generate"],
             "full_root_over_full": rates["full_root"] / rates["full"],
+            "full_api_over_full": rates["full_api"] / rates["full"],
         },
         "background_ev_per_s": background,
         "threads": threads,
