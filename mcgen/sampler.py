@@ -160,22 +160,23 @@ def _normal_slow(hz, iz, state):
         u, state = _uniform(state)
         if _FN[iz] + u * (_FN[iz - 1] - _FN[iz]) < math.exp(-0.5 * x * x):
             return x, state
-        z, state = _next64(state)
-        iz = np.int64(z & _LOW7)
-        hz = np.int64(z >> _S32)
-        hz = hz - _TWO32 if hz >= _TWO31 else hz
+        hz, iz, state = _normal_layer(state)
         if abs(hz) < _KN[iz]:
             return hz * _WN[iz], state
 
 
 @nb.njit(inline="always")
-def _normal(state):
-    """A unit normal deviate by the ziggurat: one draw (layer from the low 7 bits, signed 32-bit
-    abscissa from the high 32), no transcendental function 99% of the time."""
+def _normal_layer(state):
+    """One draw split into a signed 32-bit abscissa (high bits) and a layer (low 7 bits)."""
     z, state = _next64(state)
-    iz = np.int64(z & _LOW7)
     hz = np.int64(z >> _S32)
-    hz = hz - _TWO32 if hz >= _TWO31 else hz
+    return (hz - _TWO32 if hz >= _TWO31 else hz), np.int64(z & _LOW7), state
+
+
+@nb.njit(inline="always")
+def _normal(state):
+    """A unit normal deviate by the ziggurat: one draw, no transcendental function 99% of the time."""
+    hz, iz, state = _normal_layer(state)
     if abs(hz) < _KN[iz]:
         return hz * _WN[iz], state
     return _normal_slow(hz, iz, state)
