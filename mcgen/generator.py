@@ -23,6 +23,7 @@ __all__ = ["Events", "generate", "kernel_inputs", "COUPLING_COLUMNS", "reweight"
 
 LAWS = {"exact": 0, "paper": 1, "isotropic": 2}
 COUPLING_COLUMNS = ("w_gg", "w_zz", "w_gz", "w_ww", "w_gw", "w_zw")
+assert REAL_COLUMNS[:6] == COUPLING_COLUMNS  # finish_batch scales rows 0-5
 _RECO_ROWS = [REAL_COLUMNS.index(name) for name in RECO_REAL]
 _RECO_FLAG_ROWS = [FLAG_COLUMNS.index(name) for name in RECO_FLAGS]
 ENVELOPE_BINS = 1024
@@ -131,9 +132,6 @@ def _progress(done: int, n: int, start: float) -> None:
     bar = "#" * int(30 * frac)
     rate = done / max(time.perf_counter() - start, 1e-9)
     print(f"\rmcgen: [{bar:<30}] {done:>12,d}/{n:,d} events, {rate:.3g} ev/s", end="" if done < n else "\n", file=sys.stderr)
-
-
-assert REAL_COLUMNS[:6] == COUPLING_COLUMNS  # finish_batch scales rows 0-5
 
 
 def _finish(real: np.ndarray, flags: np.ndarray, scale: float, model: Model, tally: _Tally) -> dict[str, np.ndarray]:

@@ -92,8 +92,9 @@ class RootWriter:
     def __init__(self, path: Path, n_total: int, sqrt_s: float, decay_radius_m: float, compression: str = "lz4") -> None:
         import uproot
 
-        self._file = uproot.recreate(path, compression=_compression(compression))
-        self._compression = compression if _compression(compression) is not None else "none"
+        codec = _compression(compression)
+        self._file = uproot.recreate(path, compression=codec)
+        self._compression = compression if codec is not None else "none"
         self._tree = None
         self._n_total = n_total
         self._buffers: dict[str, np.ndarray] = {}
