@@ -257,8 +257,8 @@ def background_cross_section(card, n: int, seed: int, flavours=BACKGROUND_FLAVOU
         result["by_flavour"][flavour]["sigma_reco_pb"] = _estimate(w * reco)["sigma_pb"]
     total = _estimate(total_w * truth)
     result.update(total)
-    result["sigma_reco_pb"] = _estimate(total_w * reco)["sigma_pb"]
-    result["sigma_reco_err_pb"] = _estimate(total_w * reco)["sigma_err_pb"]
+    reco_estimate = _estimate(total_w * reco)
+    result["sigma_reco_pb"], result["sigma_reco_err_pb"] = reco_estimate["sigma_pb"], reco_estimate["sigma_err_pb"]
     passed = total_w * truth
     # what --unweighted does to the truth-selected events (the others keep their weights)
     w_max = unweighting_threshold(passed)

@@ -473,7 +473,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     lim = sub.add_parser("limits", help="95%% CL limits on d_gamma vs m_N",
                          description="95%% CL excluded intervals of d_gamma per mass for the card's analysis "
-                         "(OPAL, DELPHI, L3 Z -> gamma + invisible, Z invisible width), solving the criterion "
+                         "(OPAL, DELPHI, L3 Z -> gamma + invisible, Z invisible width, CEPC S^2/B or CLs), solving the criterion "
                          "with the lifetime dependence of the decay probability.")
     _add_card_options(lim, multiple=True)
     _add_structure_options(lim)
@@ -498,7 +498,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("-n", "--events", type=int, default=20_000, help="weighted events per task (default 20000)")
     scan.add_argument("--seed", type=int, default=1)
     scan.add_argument("--background-events", type=int, default=20_000, metavar="N",
-                      help="weighted SM nu nubar gamma events per S^2/B card (default 20000)")
+                      help="weighted SM nu nubar gamma events per card with a background (default 20000)")
     scan.add_argument("--workers", type=int, default=1, help="local worker processes (default 1: in-process)")
     scan.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="a running Dask scheduler")
     scan.add_argument("--dask-local", type=int, metavar="N", help="start a Dask LocalCluster with N workers")
