@@ -16,16 +16,14 @@ from mcgen.cards import Card
 from mcgen.errors import InputError
 from mcgen.info import PhysicsOptions, check_kinematics, provenance
 from mcgen.model import Model, decay_length_m, two_body_momentum, widths
-from mcgen.sampler import (CHUNK, FLAG_COLUMNS, PARAMS, REAL_COLUMNS, RECO_FLAGS, RECO_REAL, SUMS, column_buffers,
-                           finish_batch, generate_chunks)
+from mcgen.sampler import (CHUNK, FLAG_COLUMNS, PARAMS, REAL_COLUMNS, SUMS, alias_table, column_buffers, finish_batch,
+                           generate_chunks)
 
 __all__ = ["Events", "generate", "kernel_inputs", "COUPLING_COLUMNS", "reweight"]
 
 LAWS = {"exact": 0, "paper": 1, "isotropic": 2}
 COUPLING_COLUMNS = ("w_gg", "w_zz", "w_gz", "w_ww", "w_gw", "w_zw")
 assert REAL_COLUMNS[:6] == COUPLING_COLUMNS  # finish_batch scales rows 0-5
-_RECO_ROWS = [REAL_COLUMNS.index(name) for name in RECO_REAL]
-_RECO_FLAG_ROWS = [FLAG_COLUMNS.index(name) for name in RECO_FLAGS]
 ENVELOPE_BINS = 1024
 GAUSS_LEGENDRE_96 = np.polynomial.legendre.leggauss(96)
 _SUBSAMPLES = 16
@@ -60,29 +58,19 @@ def reweight(columns: dict[str, np.ndarray], d_gamma: float, d_z: float, d_w: fl
     )
 
 
-def _envelope(f: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, np.ndarray, float]:
-    """Piecewise-constant upper bound of f on [-1, 1]: (bin heights, cdf, integral)."""
+def _envelope(f: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, float]:
+    """Piecewise-constant upper bound of f on [-1, 1] in equal bins: (bin heights, integral)."""
     edges = np.linspace(-1.0, 1.0, ENVELOPE_BINS + 1)
     sub = edges[:-1, None] + (edges[1] - edges[0]) * np.linspace(0.0, 1.0, _SUBSAMPLES + 1)[None, :]
     values = f(sub.ravel()).reshape(sub.shape)
     top = values.max(axis=1)
     env = top + 0.02 * (top - values.min(axis=1)) + 1e-9 * top.max()  # margin for curvature
-    areas = env * (edges[1] - edges[0])
-    cdf = np.concatenate([[0.0], np.cumsum(areas)])
-    total = float(cdf[-1])
-    cdf /= total
-    cdf[-1] = 1.0 + 1e-12  # u < 1 always lands in a bin
-    return env, cdf, total
-
-
-def guide_table(cdf: np.ndarray) -> np.ndarray:
-    """guide[j] = the bin that holds u = j / size: the search for a bin starts there."""
-    size = cdf.size - 1
-    return (np.searchsorted(cdf, np.arange(size) / size, side="right") - 1).astype(np.int64)
+    return env, float(env.sum() * (edges[1] - edges[0]))
 
 
 def kernel_inputs(card: Card, model: Model, options: PhysicsOptions, *, weighted: bool, stage: int):
-    """The parameter vector, amplitude constants and cos(theta) envelope for the kernels."""
+    """The kernel's inputs: parameter vector, amplitude constants, the cos(theta) envelope with
+    its alias table (prob, alias) and its integral."""
     check_kinematics(card, model)
     ew, det, sel = card.electroweak, card.detector, card.selection
     rs, m = card.sqrt_s, model.mass
@@ -96,7 +84,7 @@ def kernel_inputs(card: Card, model: Model, options: PhysicsOptions, *, weighted
     par.update(
         rs=rs, m=m, k=k, e_n=math.hypot(k, m), ldec=float(decay_length_m(k, m, total_width)),
         d_gamma=c.d_gamma, d_z=c.d_Z, d_w=c.d_W, t_channel=float(t_channel), st=float(st),
-        law=LAWS[options.decay_law], weighted=float(weighted), stage=float(stage),
+        law=LAWS[options.decay_law], weighted=float(weighted), stage=float(stage), acceptance=1.0,
         volume=0.0 if det.decay_volume == "sphere" else 1.0, radius=det.decay_radius_m,
         half_length=det.decay_half_length_m or 0.0, a_e=det.energy_stochastic, b_e=det.energy_constant,
         sigma_theta=det.angle_resolution_rad, coverage=det.abs_cos_coverage, eff=det.photon_efficiency,
@@ -119,10 +107,13 @@ def kernel_inputs(card: Card, model: Model, options: PhysicsOptions, *, weighted
         x, w = GAUSS_LEGENDRE_96
         norms = [float(w @ p(x)) for p in parts]
         proposal = lambda x: sum(p(x) / nrm for p, nrm in zip(parts, norms))  # noqa: E731
-        env, cdf, total = _envelope(proposal)
+        env, total = _envelope(proposal)
     else:
-        env, cdf, total = _envelope(shape(c.d_gamma, c.d_Z, c.d_W))
-    return np.array([par[p] for p in PARAMS]), consts, env, cdf, total
+        f = shape(c.d_gamma, c.d_Z, c.d_W)
+        env, total = _envelope(f)
+        x, w = GAUSS_LEGENDRE_96
+        par["acceptance"] = min(max(float(w @ f(x)) / total, 0.01), 1.0)  # sizes the candidate rounds
+    return np.array([par[p] for p in PARAMS]), consts, env, alias_table(env), total
 
 
 def _progress(done: int, n: int, start: float) -> None:
@@ -188,7 +179,7 @@ def generate(
         raise InputError(f"the number of events must be a whole number > 0, got {n!r}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise InputError(f"the seed must be a whole number >= 0, got {seed!r}")
-    par, consts, env, cdf, env_total = kernel_inputs(card, model, options, weighted=weighted, stage=stage)
+    par, consts, env, (alias_p, alias_j), env_total = kernel_inputs(card, model, options, weighted=weighted, stage=stage)
     c = model.couplings
     x, w = GAUSS_LEGENDRE_96
     t_channel = model.flavour == "e"
@@ -201,13 +192,13 @@ def generate(
     batch = max(CHUNK, (batch // CHUNK) * CHUNK)
     tried = np.zeros(n_chunks, dtype=np.int64)
     overweight = np.zeros(n_chunks, dtype=np.int64)
-    guide = guide_table(cdf)
+    drawn = np.zeros(n_chunks, dtype=np.int64)
     tally = _Tally()
     kept: list[dict[str, np.ndarray]] = []
     compile_seconds = 0.0
     if not generate_chunks.signatures:  # first use in this process: compile, or load numba's cache
         t_compile = time.perf_counter()
-        generate_chunks(par, consts, env, cdf, guide, keys, 0, 0, *column_buffers(0), tried[:0], overweight[:0])
+        generate_chunks(par, consts, env, alias_p, alias_j, keys, 0, 0, *column_buffers(0), tried[:0], overweight[:0], drawn[:0])
         compile_seconds = time.perf_counter() - t_compile
     start = time.perf_counter()
     kernel_seconds = 0.0
@@ -215,17 +206,12 @@ def generate(
     for first in range(0, n, batch):
         size = min(batch, n - first)
         if keep or buffers is None or buffers[0].shape[1] != size:  # kept columns need their own memory
-            buffers = column_buffers(size)
-        elif stage > 1:  # the columns the kernel writes for reconstructed photons only start at zero
-            buffers[0][_RECO_ROWS] = 0.0
-            buffers[1][_RECO_FLAG_ROWS] = False
-        else:
-            buffers[0].fill(0.0)
-            buffers[1].fill(False)
+            buffers = column_buffers(size)  # (the kernel writes every column of its stage)
         real, flags = buffers
         c0, c1 = first // CHUNK, (first + size + CHUNK - 1) // CHUNK
         t0 = time.perf_counter()
-        generate_chunks(par, consts, env, cdf, guide, keys, first, size, real, flags, tried[c0:c1], overweight[c0:c1])
+        generate_chunks(par, consts, env, alias_p, alias_j, keys, first, size, real, flags, tried[c0:c1], overweight[c0:c1],
+                        drawn[c0:c1])
         kernel_seconds += time.perf_counter() - t0
         cols = _finish(real, flags, scale, model, tally)
         if on_batch is not None:

@@ -31,17 +31,20 @@ import math
 
 import numba as nb
 import numpy as np
+from llvmlite import ir
+from numba.core import types
+from numba.extending import intrinsic
 
 from mcgen.amplitudes import A_GAMMA, AZL_IM, AZL_RE, AZR_IM, AZR_RE, G_W, M_W2, NORM, spin_structures
 
-__all__ = ["REAL_COLUMNS", "FLAG_COLUMNS", "PARAMS", "generate_chunks", "finish_batch", "column_buffers", "RECO_REAL", "RECO_FLAGS", "SUMS", "rng_ceiling", "mt19937_reference", "ziggurat_deviates", "draws_per_event", "CHUNK"]
+__all__ = ["REAL_COLUMNS", "FLAG_COLUMNS", "PARAMS", "generate_chunks", "finish_batch", "column_buffers", "RECO_REAL", "RECO_FLAGS", "SUMS", "rng_ceiling", "output_bound", "mt19937_reference", "alias_table", "deviates", "math_check", "B", "CHUNK"]
 
 CHUNK = 1 << 14
 """Events per chunk (one RNG stream each)."""
 
 PARAMS = (
     "rs", "m", "k", "e_n", "ldec", "d_gamma", "d_z", "d_w", "t_channel", "st", "law", "weighted", "stage",
-    "volume", "radius", "half_length", "a_e", "b_e", "sigma_theta", "coverage", "eff",
+    "acceptance", "volume", "radius", "half_length", "a_e", "b_e", "sigma_theta", "coverage", "eff",
     "e_min", "e_max", "x_min", "x_max", "abs_cos_max", "cos_lo", "cos_hi", "pt_min", "e_z", "z_half_width", "sin_theta_b",
 )  # fmt: skip
 P = enum.IntEnum("P", {name.upper(): i for i, name in enumerate(PARAMS)}, start=0)
@@ -87,189 +90,146 @@ _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
 _TWO_M53 = 2.0**-53
+_VEC = {"fastmath": True, "error_model": "numpy"}  # no zero-division checks: loops can vectorize
+
+
+@intrinsic
+def _float_bits(typingctx, x):
+    """The IEEE-754 bits of a float64 as an int64 (a free register move)."""
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.IntType(64))
+    return types.int64(types.float64), codegen
+
+
+@intrinsic
+def _bits_float(typingctx, x):
+    """The float64 with the IEEE-754 bits of an int64."""
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.DoubleType())
+    return types.float64(types.int64), codegen
 
 
 @nb.njit(inline="always")
-def _next64(state):
-    """SplitMix64: (64 random bits, next state)."""
-    state = state + _GOLDEN
-    z = state
+def _mix(z):
+    """SplitMix64's output function: the draw for counter value z (Steele, Lea, Flood 2014)."""
     z = (z ^ (z >> _S30)) * _M1
     z = (z ^ (z >> _S27)) * _M2
-    return z ^ (z >> _S31), state
+    return z ^ (z >> _S31)
 
 
-@nb.njit(inline="always")
-def _uniform(state):
-    """(u in (0, 1), next state) from the top 53 bits of one draw."""
-    z, state = _next64(state)
-    return ((z >> _S11) + 0.5) * _TWO_M53, state
+@nb.njit(inline="always", **_VEC)
+def _fill_uniform(key, counter, out):
+    """out[k] = uniform in (0, 1) from draw counter + k + 1 of the SplitMix64 stream ``key``
+    (the top 53 bits of each draw; counter-based, so the loop vectorizes)."""
+    base = key + _GOLDEN * np.uint64(counter)
+    for k in range(out.size):
+        out[k] = ((_mix(base + _GOLDEN * np.uint64(k + 1)) >> _S11) + 0.5) * _TWO_M53
 
 
-def _ziggurat_tables():
-    """Marsaglia and Tsang's (2000) 128-layer normal and 256-layer exponential ziggurats:
-    (kn, wn, fn) and (ke, we, fe), for 32-bit integer abscissae."""
-    m1, m2 = 2.0**31, 2.0**32
-    kn, wn, fn = np.zeros(128, np.int64), np.zeros(128), np.zeros(128)
-    dn = tn = 3.442619855899
-    vn = 9.91256303526217e-3
-    q = vn / math.exp(-0.5 * dn * dn)
-    kn[0], kn[1] = int(dn / q * m1), 0
-    wn[0], wn[127] = q / m1, dn / m1
-    fn[0], fn[127] = 1.0, math.exp(-0.5 * dn * dn)
-    for i in range(126, 0, -1):
-        dn = math.sqrt(-2.0 * math.log(vn / dn + math.exp(-0.5 * dn * dn)))
-        kn[i + 1] = int(dn / tn * m1)
-        tn = dn
-        fn[i], wn[i] = math.exp(-0.5 * dn * dn), dn / m1
-    ke, we, fe = np.zeros(256, np.int64), np.zeros(256), np.zeros(256)
-    de = te = 7.697117470131487
-    ve = 3.949659822581572e-3
-    q = ve / math.exp(-de)
-    ke[0], ke[1] = int(de / q * m2), 0
-    we[0], we[255] = q / m2, de / m2
-    fe[0], fe[255] = 1.0, math.exp(-de)
-    for i in range(254, 0, -1):
-        de = -math.log(ve / de + math.exp(-de))
-        ke[i + 1] = int(de / te * m2)
-        te = de
-        fe[i], we[i] = math.exp(-de), de / m2
-    return kn, wn, fn, ke, we, fe
+@nb.njit(inline="always", **_VEC)
+def _log(x):
+    """Natural logarithm of a positive normal float64, branch-free (vectorizes); relative error
+    ~1e-16: x = 2^e m with m in [sqrt(1/2), sqrt(2)), log m = 2 artanh(s), s = (m - 1)/(m + 1)."""
+    bits = _float_bits(x)
+    e = (bits >> 52) - 1023
+    m = _bits_float((bits & 0x000FFFFFFFFFFFFF) | 0x3FF0000000000000)
+    big = m > 1.4142135623730951
+    m = 0.5 * m if big else m
+    e = e + 1 if big else e
+    s = (m - 1.0) / (m + 1.0)
+    s2 = s * s
+    series = 1.0 + s2 * (1 / 3 + s2 * (1 / 5 + s2 * (1 / 7 + s2 * (1 / 9 + s2 * (1 / 11 + s2 * (
+        1 / 13 + s2 * (1 / 15 + s2 * (1 / 17 + s2 * (1 / 19 + s2 * (1 / 21))))))))))
+    return e * 0.6931471805599453 + 2.0 * s * series
 
 
-_KN, _WN, _FN, _KE, _WE, _FE = _ziggurat_tables()
-_ZIG_R = 3.442619855899  # start of the normal tail
-_ZIG_RE = 7.697117470131487  # start of the exponential tail
-_S32 = np.uint64(32)
-_LOW7, _LOW8 = np.uint64(127), np.uint64(255)
-_TWO31, _TWO32 = np.int64(1 << 31), np.int64(1 << 32)
+@nb.njit(inline="always", **_VEC)
+def _one_minus_exp(x):
+    """1 - exp(-x) for x >= 0 to full relative precision (the series below 0.5), branch-free."""
+    small = x * (1.0 - x / 2 * (1.0 - x / 3 * (1.0 - x / 4 * (1.0 - x / 5 * (1.0 - x / 6 * (1.0 - x / 7 * (
+        1.0 - x / 8 * (1.0 - x / 9 * (1.0 - x / 10 * (1.0 - x / 11 * (1.0 - x / 12 * (1.0 - x / 13 * (
+        1.0 - x / 14 * (1.0 - x / 15 * (1.0 - x / 16 * (1.0 - x / 17))))))))))))))))
+    y = min(x, 700.0)
+    q = math.floor(y * 1.4426950408889634 + 0.5)  # exp(-y) = 2^-q exp(r), |r| <= ln2 / 2
+    r = q * 0.6931471803691238 - y + q * 1.9082149292705877e-10
+    er = 1.0 + r * (1.0 + r / 2 * (1.0 + r / 3 * (1.0 + r / 4 * (1.0 + r / 5 * (1.0 + r / 6 * (1.0 + r / 7 * (
+        1.0 + r / 8 * (1.0 + r / 9 * (1.0 + r / 10 * (1.0 + r / 11 * (1.0 + r / 12 * (1.0 + r / 13))))))))))))
+    large = 1.0 - er * _bits_float((1023 - np.int64(q)) << 52)
+    return small if x < 0.5 else large
 
 
-@nb.njit
-def _normal_slow(hz, iz, state):
-    """The ziggurat's rare paths for the normal: the tail beyond r and the wedges."""
-    while True:
-        x = hz * _WN[iz]
-        if iz == 0:  # tail: Marsaglia's method
-            while True:
-                u, state = _uniform(state)
-                v, state = _uniform(state)
-                xt = -math.log(u) / _ZIG_R
-                if -2.0 * math.log(v) >= xt * xt:
-                    return (_ZIG_R + xt if hz > 0 else -_ZIG_R - xt), state
-        u, state = _uniform(state)
-        if _FN[iz] + u * (_FN[iz - 1] - _FN[iz]) < math.exp(-0.5 * x * x):
-            return x, state
-        hz, iz, state = _normal_layer(state)
-        if abs(hz) < _KN[iz]:
-            return hz * _WN[iz], state
+@nb.njit(inline="always", **_VEC)
+def _cos_sin_turns(u):
+    """cos and sin of 2 pi u for any real u, branch-free (vectorizes); error below 1e-15.
+    u is reduced to a = 2 pi (u - q/4) in [-pi/4, pi/4] and the quadrant q applied after."""
+    q = math.floor(4.0 * u + 0.5)
+    a = (u - 0.25 * q) * 6.283185307179586
+    a2 = a * a
+    sn = a * (1.0 - a2 / 6 * (1.0 - a2 / 20 * (1.0 - a2 / 42 * (1.0 - a2 / 72 * (1.0 - a2 / 110 * (
+        1.0 - a2 / 156 * (1.0 - a2 / 210)))))))
+    cs = 1.0 - a2 / 2 * (1.0 - a2 / 12 * (1.0 - a2 / 30 * (1.0 - a2 / 56 * (1.0 - a2 / 90 * (
+        1.0 - a2 / 132 * (1.0 - a2 / 182 * (1.0 - a2 / 240)))))))
+    quadrant = q - 4.0 * math.floor(0.25 * q)
+    cq = (1.0 if quadrant == 0.0 else 0.0) - (1.0 if quadrant == 2.0 else 0.0)
+    sq = (1.0 if quadrant == 1.0 else 0.0) - (1.0 if quadrant == 3.0 else 0.0)
+    return cs * cq - sn * sq, sn * cq + cs * sq
 
 
-@nb.njit(inline="always")
-def _normal_layer(state):
-    """One draw split into a signed 32-bit abscissa (high bits) and a layer (low 7 bits)."""
-    z, state = _next64(state)
-    hz = np.int64(z >> _S32)
-    return (hz - _TWO32 if hz >= _TWO31 else hz), np.int64(z & _LOW7), state
+@nb.njit(inline="always", **_VEC)
+def _normal_pair(u1, u2):
+    """Two independent unit normals from two uniforms (Box and Muller 1958)."""
+    r = math.sqrt(-2.0 * _log(u1))
+    c, s = _cos_sin_turns(u2)
+    return r * c, r * s
 
 
-@nb.njit(inline="always")
-def _normal(state):
-    """A unit normal deviate by the ziggurat: one draw, no transcendental function 99% of the time."""
-    hz, iz, state = _normal_layer(state)
-    if abs(hz) < _KN[iz]:
-        return hz * _WN[iz], state
-    return _normal_slow(hz, iz, state)
-
-
-@nb.njit
-def _exponential_slow(jz, iz, state):
-    """The ziggurat's rare paths for the exponential: the tail beyond r_e and the wedges."""
-    while True:
-        if iz == 0:
-            u, state = _uniform(state)
-            return _ZIG_RE - math.log(u), state
-        x = jz * _WE[iz]
-        u, state = _uniform(state)
-        if _FE[iz] + u * (_FE[iz - 1] - _FE[iz]) < math.exp(-x):
-            return x, state
-        z, state = _next64(state)
-        iz = np.int64(z & _LOW8)
-        jz = np.int64(z >> _S32)
-        if jz < _KE[iz]:
-            return jz * _WE[iz], state
-
-
-@nb.njit(inline="always")
-def _exponential(state):
-    """A unit exponential deviate by the ziggurat (one draw, no logarithm 99% of the time)."""
-    z, state = _next64(state)
-    iz = np.int64(z & _LOW8)
-    jz = np.int64(z >> _S32)
-    if jz < _KE[iz]:
-        return jz * _WE[iz], state
-    return _exponential_slow(jz, iz, state)
-
-
-@nb.njit(inline="always")
-def _small_angle_cos_sin(delta):
-    """cos and sin of delta: for |delta| < 0.01 (every resolution-sized smearing) their Taylor
-    series to double precision, otherwise the library functions."""
-    d2 = delta * delta
-    if d2 < 1e-4:
-        return (1.0 - d2 * (0.5 - d2 * (1.0 / 24.0 - d2 * (1.0 / 720.0))),
-                delta * (1.0 - d2 * (1.0 / 6.0 - d2 * (1.0 / 120.0 - d2 * (1.0 / 5040.0)))))
-    return math.cos(delta), math.sin(delta)
-
-
-@nb.njit(cache=True)
-def ziggurat_deviates(key, n, exponential):
-    """n unit normals (or unit exponentials) from the kernel's ziggurats on the stream ``key``
-    (for the tests)."""
-    out = np.empty(n)
-    state = np.uint64(key)
-    for i in range(n):
-        if exponential:
-            out[i], state = _exponential(state)
+@nb.njit(cache=True, **_VEC)
+def deviates(key, n, kind):
+    """n deviates from the stream ``key`` as the kernel makes them, for the tests: kind 0 unit
+    normals (Box-Muller pairs), 1 unit exponentials (-log u), 2 (cos, sin) of a uniform angle
+    as 2n values."""
+    u = np.empty(2 * n)
+    _fill_uniform(np.uint64(key), 0, u)
+    out = np.empty(2 * n if kind == 2 else n)
+    for k in range(n // 2 if kind == 0 else n):
+        if kind == 0:
+            out[2 * k], out[2 * k + 1] = _normal_pair(u[2 * k], u[2 * k + 1])
+        elif kind == 1:
+            out[k] = -_log(u[k])
         else:
-            out[i], state = _normal(state)
+            out[2 * k], out[2 * k + 1] = _cos_sin_turns(u[k])
+    return out
+
+
+@nb.njit(cache=True, **_VEC)
+def math_check(x, kind):
+    """The kernel's branch-free functions on an array, for the tests against numpy: kind 0 log,
+    1 1 - exp(-x), 2 cos(2 pi x), 3 sin(2 pi x)."""
+    out = np.empty(x.size)
+    for k in range(x.size):
+        if kind == 0:
+            out[k] = _log(x[k])
+        elif kind == 1:
+            out[k] = _one_minus_exp(x[k])
+        else:
+            c, s = _cos_sin_turns(x[k])
+            out[k] = c if kind == 2 else s
     return out
 
 
 @nb.njit(inline="always")
-def _find_bin(cdf, guide, u):
-    """The bin b with cdf[b] <= u < cdf[b + 1], starting from a guide table (1-2 steps)."""
-    b = guide[int(u * guide.size)]
-    while cdf[b + 1] <= u:
-        b += 1
-    return b
-
-
-@nb.njit(inline="always")
-def _unit_disk(state):
-    """A uniform point (x, y) in the unit disk and s = x^2 + y^2 in (0, 1) (rejection, no trig)."""
-    while True:
-        u, state = _uniform(state)
-        v, state = _uniform(state)
-        x = 2.0 * u - 1.0
-        y = 2.0 * v - 1.0
-        s = x * x + y * y
-        if 0.0 < s < 1.0:
-            return x, y, s, state
-
-
-@nb.njit(inline="always")
 def _cuts(cut, e, cos_t, sin_t):
-    """Card selection on one photon: (energy, angle, pt, Z-return veto, radiative Bhabha).
+    """Card selection on one photon: (energy, angle, pt, Z-return veto, radiative Bhabha), as
+    non-short-circuit boolean algebra so that the loops vectorize.
 
     ``cut`` is the tuple made by _cut_tuple (scalars in registers, not reloaded from memory)."""
     rs, e_min, e_max, x_min, x_max, abs_cos_max, cos_lo, cos_hi, pt_min, e_z, z_half_width, sin_theta_b = cut
     x = 2.0 * e / rs
-    energy = e > e_min and e < e_max and x > x_min and x < x_max
-    angle = abs(cos_t) < abs_cos_max and cos_t > cos_lo and cos_t < cos_hi
+    energy = (e > e_min) & (e < e_max) & (x > x_min) & (x < x_max)
+    angle = (abs(cos_t) < abs_cos_max) & (cos_t > cos_lo) & (cos_t < cos_hi)
     pt = e * sin_t > pt_min
-    zveto = z_half_width <= 0.0 or abs(e - e_z) >= z_half_width
-    bhabha = sin_theta_b <= 0.0 or e * (sin_theta_b + sin_t) > rs * sin_theta_b
+    zveto = (z_half_width <= 0.0) | (abs(e - e_z) >= z_half_width)
+    bhabha = (sin_theta_b <= 0.0) | (e * (sin_theta_b + sin_t) > rs * sin_theta_b)
     return energy, angle, pt, zveto, bhabha
 
 
@@ -288,41 +248,245 @@ def _pair_forms(a0, a1, b0, b1):
 
 
 @nb.njit(inline="always")
-def _boundary_distance(cylinder, r, half_length, ux, uy, uz):
-    """Distance from the origin to the decay-volume surface along the unit vector u."""
-    if not cylinder:
-        return r
-    rho = math.sqrt(ux * ux + uy * uy)
-    d_barrel = r / rho if rho > 0.0 else 1e300
-    d_cap = half_length / abs(uz) if uz != 0.0 else 1e300
-    return min(d_barrel, d_cap)
+def _flag(condition):
+    return 1.0 if condition else 0.0
+
+
+B = 64
+"""Events per block. A block is made by a few loops over its events that LLVM turns into SIMD
+code; their working rows live in one flat scratch array at constant offsets (so the compiler
+sees that they do not overlap) and are copied to the output columns at the end."""
+_NC = 4 * B  # the most cos(theta) candidates one round of the accept-reject step tries
+_N_REAL, _N_FLAGS = len(REAL_COLUMNS), len(FLAG_COLUMNS)
+_DRAWS = ("u_phi", "u_k_cos", "u_k_phi", "u_flip", "u_flight", "u_normal_1", "u_normal_2", "u_eff")
+# scratch rows of B: the outputs (real, then flags as 0/1), the event draws, the accepted
+# candidates' cos(theta) and 1/envelope; then rows of _NC for the candidates
+_ROW_FLAGS = _N_REAL
+_ROW_DRAWS = _N_REAL + _N_FLAGS
+_ROW_COS = _ROW_DRAWS + len(_DRAWS)
+_ROW_INV_ENV = _ROW_COS + 1
+_CAND = (_ROW_INV_ENV + 1) * B  # offset of the candidate rows
+_C_U, _C_UACC, _C_COS, _C_INV_ENV, _C_ACC, _C_OVER = (_CAND + r * _NC for r in range(6))
+_SCRATCH = _CAND + 6 * _NC
+_OUT_STAGE1 = (R.NU_RECOIL_PZ + 1, F.ANTI + 1)  # the real and flag rows generation-only writes
 
 
 @nb.njit(inline="always")
-def _exit_point(cylinder, r, half_length, vx, vy, vz, dx, dy, dz):
-    """Where a ray from (vx, vy, vz) inside the volume along unit (dx, dy, dz) leaves it."""
-    if not cylinder:
-        b = vx * dx + vy * dy + vz * dz
-        c = vx * vx + vy * vy + vz * vz - r * r
-        t = -b + math.sqrt(max(b * b - c, 0.0))
-    else:
+def _production(rs, m, c, physics):
+    """The production amplitudes at cos(theta) = c: the spin-matrix forms of the L, R and t-channel
+    structures and their pairs, the W propagator factor bw and w0 = |M|^2 / norm summed over spins."""
+    t_channel, g_w, m_w2, dw, c_ll, c_rr, al_re, al_im, st = physics
+    ch = math.sqrt(0.5 * (1.0 + c))
+    sh = math.sqrt(0.5 * (1.0 - c))
+    l0, l1, r0, r1, t0, t1, t = spin_structures(rs, m, ch, sh)
+    bw = t_channel * g_w / (t - m_w2)
+    c_tt = bw * bw * dw * dw
+    c_lt = 2.0 * bw * dw * al_re * st
+    c_ltj = 2.0 * bw * dw * al_im * st
+    ll = _pair_forms(l0, l1, l0, l1)
+    rr = _pair_forms(r0, r1, r0, r1)
+    tt = _pair_forms(t0, t1, t0, t1)
+    lt = _pair_forms(l0, l1, t0, t1)
+    w0 = c_ll * ll[0] + c_rr * rr[0] + c_tt * tt[0] + c_lt * lt[0]
+    return ch, sh, bw, c_tt, c_lt, c_ltj, ll, rr, tt, lt, w0
+
+
+@nb.njit(cache=True, **_VEC)  # not inlined: the parallel caller's array analysis rejects its tuples
+def _candidates(scr, nc, rs, m, physics, norm, env, alias_p, alias_j, weighted):
+    """cos(theta) candidates from the piecewise-constant envelope (Walker's alias method: one
+    uniform picks the bin and, rescaled, the point in it) and their accept flags."""
+    n_bins = env.size
+    width = 2.0 / n_bins
+    for k in range(nc):  # table look-ups: a scalar loop (indirect loads keep LLVM from vectorizing)
+        x = scr[_C_U + k] * n_bins
+        j = min(np.int64(x), n_bins - 1)
+        frac = x - j
+        p = alias_p[j]
+        first = frac < p
+        b = j if first else alias_j[j]
+        r = frac / p if first else (frac - p) / max(1.0 - p, 1e-300)
+        scr[_C_COS + k] = min(max(-1.0 + (b + r) * width, -1.0), 1.0)
+        scr[_C_INV_ENV + k] = 1.0 / env[b]
+    for k in range(nc):  # the amplitudes: vectorized
+        f = norm * _production(rs, m, scr[_C_COS + k], physics)[-1]
+        inv_env = scr[_C_INV_ENV + k]
+        scr[_C_ACC + k] = _flag(weighted | (scr[_C_UACC + k] < f * inv_env))
+        scr[_C_OVER + k] = _flag(f * inv_env > 1.0)
+
+
+@nb.njit(inline="always", **_VEC)
+def _coefficients(scr, k, scale, ag, azl2, azr2, azl_re, azl_im, azr_re, bw, st, f_ll, f_rr, f_tt, f_lt, f_ltj):
+    """The six reweighting coefficients w_ij of W / sampling density into the block's rows."""
+    scr[R.W_GG * B + k] = scale * ag * ag * (f_ll + f_rr)
+    scr[R.W_ZZ * B + k] = scale * (azl2 * f_ll + azr2 * f_rr)
+    scr[R.W_GZ * B + k] = scale * 2.0 * ag * (azl_re * f_ll + azr_re * f_rr)
+    scr[R.W_WW * B + k] = scale * bw * bw * f_tt
+    scr[R.W_GW * B + k] = scale * 2.0 * bw * ag * f_lt * st
+    scr[R.W_ZW * B + k] = scale * 2.0 * bw * (azl_re * f_lt + azl_im * f_ltj) * st
+
+
+@nb.njit(inline="always", **_VEC)
+def _n_kinematics(scr, k, kmom, e_n, c, sin_t, cphi, sphi, sgn, pol_x, pol_y, pol_z):
+    """N momentum, polarisation (rotated by phi) and the recoil nu into the block's rows."""
+    nx, ny, nz = sgn * sin_t * cphi, sgn * sin_t * sphi, sgn * c
+    scr[R.N_E * B + k] = e_n
+    scr[R.N_PX * B + k] = kmom * nx
+    scr[R.N_PY * B + k] = kmom * ny
+    scr[R.N_PZ * B + k] = kmom * nz
+    scr[R.N_COS_THETA * B + k] = nz
+    scr[R.N_POL_X * B + k] = pol_x * cphi - pol_y * sphi
+    scr[R.N_POL_Y * B + k] = pol_x * sphi + pol_y * cphi
+    scr[R.N_POL_Z * B + k] = pol_z
+    scr[R.N_POL_LONG * B + k] = sgn * (pol_x * sin_t + pol_z * c)
+    scr[R.NU_RECOIL_PX * B + k] = -kmom * nx
+    scr[R.NU_RECOIL_PY * B + k] = -kmom * ny
+    scr[R.NU_RECOIL_PZ * B + k] = -kmom * nz
+    scr[(_ROW_FLAGS + F.ANTI) * B + k] = _flag(sgn < 0.0)
+    return nx, ny, nz
+
+
+@nb.njit(inline="always")
+def _polarisation(physics, c_tt, c_lt, c_ltj, ll, rr, tt, lt, w0):
+    """N polarisation vector of the generation model in the phi = 0 frame."""
+    c_ll, c_rr = physics[4], physics[5]
+    pol_x = (c_ll * ll[2] + c_rr * rr[2] + c_tt * tt[2] + c_lt * lt[2]) / w0
+    pol_z = (c_ll * ll[1] + c_rr * rr[1] + c_tt * tt[1] + c_lt * lt[1]) / w0
+    pol_y = -c_ltj * lt[3] / w0
+    return pol_x, pol_y, pol_z
+
+
+@nb.njit(cache=True, **_VEC)  # not inlined: the parallel caller's array analysis rejects its tuples
+def _production_block(scr, rs, m, kmom, e_n, physics, norm, weighted, consts):
+    """Generation only (stage 1): N kinematics and the decay-averaged coefficients of a block."""
+    ag, azl_re, azl_im, azr_re = consts[A_GAMMA], consts[AZL_RE], consts[AZL_IM], consts[AZR_RE]
+    azl2, azr2 = azl_re**2 + azl_im**2, azr_re**2 + consts[AZR_IM] ** 2
+    st = physics[8]
+    for k in range(B):
+        c = scr[_ROW_COS * B + k]
+        ch, sh, bw, c_tt, c_lt, c_ltj, ll, rr, tt, lt, w0 = _production(rs, m, c, physics)
+        pol_x, pol_y, pol_z = _polarisation(physics, c_tt, c_lt, c_ltj, ll, rr, tt, lt, w0)
+        cphi, sphi = _cos_sin_turns(scr[_ROW_DRAWS * B + k])
+        _n_kinematics(scr, k, kmom, e_n, c, 2.0 * ch * sh, cphi, sphi, 1.0 - 2.0 * (k & 1), pol_x, pol_y, pol_z)
+        scale = norm * scr[_ROW_INV_ENV * B + k] if weighted else 1.0 / w0
+        _coefficients(scr, k, scale, ag, azl2, azr2, azl_re, azl_im, azr_re, bw, st, ll[0], rr[0], tt[0], lt[0], 0.0)
+
+
+@nb.njit(cache=True, **_VEC)  # not inlined: the parallel caller's array analysis rejects its tuples
+def _full_block(scr, rs, m, kmom, e_n, physics, norm, weighted, exact, paper, consts, cut, ldec, cylinder,
+                radius, half_length, a_e2, b_e2, sigma_theta, coverage, eff, p_inside_sphere, e_star, gam, bgam):
+    """Production, decay, displacement, detector and selection of a block (PHYSICS.md 2-4)."""
+    ag, azl_re, azl_im, azr_re = consts[A_GAMMA], consts[AZL_RE], consts[AZL_IM], consts[AZR_RE]
+    azl2, azr2 = azl_re**2 + azl_im**2, azr_re**2 + consts[AZR_IM] ** 2
+    st = physics[8]
+    inv_two_pi = 1.0 / (2.0 * math.pi)
+    for k in range(B):
+        c = scr[_ROW_COS * B + k]
+        ch, sh, bw, c_tt, c_lt, c_ltj, ll, rr, tt, lt, w0 = _production(rs, m, c, physics)
+        pol_x, pol_y, pol_z = _polarisation(physics, c_tt, c_lt, c_ltj, ll, rr, tt, lt, w0)
+        sin_t = 2.0 * ch * sh
+        cphi, sphi = _cos_sin_turns(scr[_ROW_DRAWS * B + k])
+        sgn = 1.0 - 2.0 * (k & 1)  # odd events are Nbar nu: the CP image, all momenta reversed
+        nx, ny, nz = _n_kinematics(scr, k, kmom, e_n, c, sin_t, cphi, sphi, sgn, pol_x, pol_y, pol_z)
+        # --- decay: photon direction k in the N rest frame (phi = 0 frame) ----------------
+        kz = 2.0 * scr[(_ROW_DRAWS + 1) * B + k] - 1.0  # isotropic k ...
+        k_perp = math.sqrt(max(1.0 - kz * kz, 0.0))
+        kc, ks = _cos_sin_turns(scr[(_ROW_DRAWS + 2) * B + k])
+        kx, ky = k_perp * kc, k_perp * ks
+        dot = (exact * pol_x + paper * sin_t) * kx + exact * pol_y * ky + (exact * pol_z + paper * c) * kz
+        # ... reflected with probability (1 + P.k)/2: density 1 - P.k (unweighted)
+        reflect = (not weighted) & (2.0 * scr[(_ROW_DRAWS + 3) * B + k] >= 1.0 - dot)
+        flip = -1.0 if reflect else 1.0
+        kx, ky, kz, dot = flip * kx, flip * ky, flip * kz, flip * dot
+        # --- six reweighting coefficients of W(k) / sampling density --------------------
+        f_ll = ll[0] - exact * (kz * ll[1] + kx * ll[2])
+        f_rr = rr[0] - exact * (kz * rr[1] + kx * rr[2])
+        f_tt = tt[0] - exact * (kz * tt[1] + kx * tt[2])
+        f_lt = lt[0] - exact * (kz * lt[1] + kx * lt[2])
+        dec = 1.0 - paper * (sin_t * kx + c * kz)
+        scale = dec * norm * scr[_ROW_INV_ENV * B + k] if weighted else dec / (w0 * max(1.0 - dot, 1e-300))
+        _coefficients(scr, k, scale, ag, azl2, azr2, azl_re, azl_im, azr_re, bw, st, f_ll, f_rr, f_tt, f_lt,
+                      exact * ky * lt[3])
+        # --- photon to the lab: boost along the N direction, rotate by phi, CP image -------
+        k_par = e_star * (kx * sin_t + kz * c)
+        coef = (gam - 1.0) * k_par / e_star + bgam
+        gx = e_star * (kx + coef * sin_t)
+        gy = e_star * ky
+        gz = e_star * (kz + coef * c)
+        ge = gam * e_star + bgam * k_par
+        gx, gy = gx * cphi - gy * sphi, gx * sphi + gy * cphi
+        gx, gy, gz = sgn * gx, sgn * gy, sgn * gz
+        scr[R.GAMMA_E * B + k] = ge
+        scr[R.GAMMA_PX * B + k] = gx
+        scr[R.GAMMA_PY * B + k] = gy
+        scr[R.GAMMA_PZ * B + k] = gz
+        g_cos = gz / ge
+        g_sin = math.sqrt(gx * gx + gy * gy) / ge
+        scr[R.GAMMA_COS_THETA * B + k] = g_cos
+        scr[R.GAMMA_PT * B + k] = ge * g_sin
+        scr[R.GAMMA_COS_STAR * B + k] = kx * sin_t + kz * c
+        scr[R.NU_DECAY_E * B + k] = e_n - ge
+        scr[R.NU_DECAY_PX * B + k] = kmom * nx - gx
+        scr[R.NU_DECAY_PY * B + k] = kmom * ny - gy
+        scr[R.NU_DECAY_PZ * B + k] = kmom * nz - gz
+        e_ok, a_ok, p_ok, z_ok, b_ok = _cuts(cut, ge, g_cos, g_sin)
+        scr[(_ROW_FLAGS + F.TRUTH_PASS) * B + k] = _flag(e_ok & a_ok & p_ok & z_ok & b_ok)
+        # --- displacement: exponential flight, distance to the decay-volume surface ------------
+        flight = -ldec * _log(scr[(_ROW_DRAWS + 4) * B + k])
+        boundary = min(radius / max(sin_t, 1e-300), half_length / max(abs(nz), 1e-300)) if cylinder else radius
+        inside = flight < boundary
+        vx, vy, vz = flight * nx, flight * ny, flight * nz
+        scr[R.VTX_X * B + k] = vx
+        scr[R.VTX_Y * B + k] = vy
+        scr[R.VTX_Z * B + k] = vz
+        scr[R.FLIGHT_M * B + k] = flight
+        scr[R.BOUNDARY_M * B + k] = boundary
+        scr[R.P_INSIDE * B + k] = _one_minus_exp(boundary / ldec) if cylinder else p_inside_sphere
+        scr[(_ROW_FLAGS + F.INSIDE) * B + k] = _flag(inside)
+        # --- toy detector: the photon where it leaves the volume, seen from the origin -----
+        dx, dy, dz = gx / ge, gy / ge, gz / ge
+        b_s = vx * dx + vy * dy + vz * dz
+        t_sphere = -b_s + math.sqrt(max(b_s * b_s - (vx * vx + vy * vy + vz * vz - radius * radius), 0.0))
         a = dx * dx + dy * dy
-        t = 1e300
-        if a > 0.0:
-            b = vx * dx + vy * dy
-            c = vx * vx + vy * vy - r * r
-            t = (-b + math.sqrt(max(b * b - a * c, 0.0))) / a
-        if dz != 0.0:
-            t = min(t, ((half_length if dz > 0.0 else -half_length) - vz) / dz)
-    return vx + t * dx, vy + t * dy, vz + t * dz
+        b_c = vx * dx + vy * dy
+        t_barrel = (-b_c + math.sqrt(max(b_c * b_c - a * (vx * vx + vy * vy - radius * radius), 0.0))) / max(a, 1e-300)
+        t_cap = ((half_length if dz > 0.0 else -half_length) - vz) / (dz if dz != 0.0 else 1.0)
+        t_cyl = min(t_barrel if a > 1e-300 else 1e300, t_cap if dz != 0.0 else 1e300)
+        t = t_cyl if cylinder else t_sphere
+        hx, hy, hz = vx + t * dx, vy + t * dy, vz + t * dz
+        hrho = math.sqrt(hx * hx + hy * hy)
+        hr = max(math.sqrt(hrho * hrho + hz * hz), 1e-300)
+        cos_h = hz / hr
+        sin_h = hrho / hr
+        g1, g2 = _normal_pair(scr[(_ROW_DRAWS + 5) * B + k], scr[(_ROW_DRAWS + 6) * B + k])
+        cd, sd = _cos_sin_turns(sigma_theta * g2 * inv_two_pi)
+        cos_r = cos_h * cd - sin_h * sd
+        sin_r = sin_h * cd + cos_h * sd  # negative: smeared across the pole
+        e_r = ge * (1.0 + math.sqrt(a_e2 / ge + b_e2) * g1)
+        reco = inside & (scr[(_ROW_DRAWS + 7) * B + k] < eff) & (e_r > 0.0) & (abs(cos_r) < coverage)
+        cx = hx / hrho if hrho > 0.0 else 1.0
+        cy = hy / hrho if hrho > 0.0 else 0.0
+        scr[R.GAMMA_RECO_E * B + k] = e_r if reco else 0.0
+        scr[R.GAMMA_RECO_PX * B + k] = e_r * sin_r * cx if reco else 0.0
+        scr[R.GAMMA_RECO_PY * B + k] = e_r * sin_r * cy if reco else 0.0
+        scr[R.GAMMA_RECO_PZ * B + k] = e_r * cos_r if reco else 0.0
+        scr[R.GAMMA_RECO_COS_THETA * B + k] = cos_r if reco else 0.0
+        scr[R.GAMMA_RECO_PT * B + k] = e_r * abs(sin_r) if reco else 0.0
+        e_ok, a_ok, p_ok, z_ok, b_ok = _cuts(cut, e_r, cos_r, abs(sin_r))
+        scr[(_ROW_FLAGS + F.RECONSTRUCTED) * B + k] = _flag(reco)
+        scr[(_ROW_FLAGS + F.PASS_ENERGY) * B + k] = _flag(reco & e_ok)
+        scr[(_ROW_FLAGS + F.PASS_ANGLE) * B + k] = _flag(reco & a_ok)
+        scr[(_ROW_FLAGS + F.PASS_PT) * B + k] = _flag(reco & p_ok)
+        scr[(_ROW_FLAGS + F.PASS_ZVETO) * B + k] = _flag(reco & z_ok)
+        scr[(_ROW_FLAGS + F.PASS_BHABHA) * B + k] = _flag(reco & b_ok)
+        scr[(_ROW_FLAGS + F.PASS_ALL) * B + k] = _flag(reco & e_ok & a_ok & p_ok & z_ok & b_ok)
 
 
-@nb.njit(parallel=True, fastmath=True, cache=True)
-def generate_chunks(par, consts, env, cdf, guide, keys, first, n, real, flags, tried, overweight):
+@nb.njit(parallel=True, cache=True, **_VEC)
+def generate_chunks(par, consts, env, alias_p, alias_j, keys, first, n, real, flags, tried, overweight, drawn):
     """Generate events first .. first + n - 1 (first a multiple of CHUNK) into real/flags.
 
     tried[j] and overweight[j] count, per chunk, the cos(theta) candidates and those above
-    the envelope (which must stay 0).
+    the envelope (which must stay 0); drawn[j] the 64-bit draws the chunk used.
     """
     n_chunks = (n + CHUNK - 1) // CHUNK
     rs = par[P.RS]
@@ -330,212 +494,82 @@ def generate_chunks(par, consts, env, cdf, guide, keys, first, n, real, flags, t
     kmom = par[P.K]
     e_n = par[P.E_N]
     dg, dz, dw = par[P.D_GAMMA], par[P.D_Z], par[P.D_W]
-    t_channel = par[P.T_CHANNEL] > 0.0
-    st = par[P.ST] if t_channel else 0.0
+    t_channel = 1.0 if par[P.T_CHANNEL] > 0.0 else 0.0
+    st = par[P.ST] * t_channel
     law = int(par[P.LAW])
+    exact, paper = 1.0 if law == 0 else 0.0, 1.0 if law == 1 else 0.0
     weighted = par[P.WEIGHTED] > 0.0
     full = par[P.STAGE] > 1.0
-    n_bins = env.size
-    width = 2.0 / n_bins
-    al_re = consts[A_GAMMA] * dg + consts[AZL_RE] * dz
-    al_im = consts[AZL_IM] * dz
-    ar_re = consts[A_GAMMA] * dg + consts[AZR_RE] * dz
-    ar_im = consts[AZR_IM] * dz
-    c_ll = al_re * al_re + al_im * al_im
-    c_rr = ar_re * ar_re + ar_im * ar_im
-    # every constant in a local: the output stores could alias par/consts and force reloads
+    acceptance = par[P.ACCEPTANCE]
     norm = consts[NORM]
-    ag, g_w, m_w2 = consts[A_GAMMA], consts[G_W], consts[M_W2]
+    ag = consts[A_GAMMA]
     azl_re, azl_im, azr_re = consts[AZL_RE], consts[AZL_IM], consts[AZR_RE]
     azl2 = consts[AZL_RE] ** 2 + consts[AZL_IM] ** 2
     azr2 = consts[AZR_RE] ** 2 + consts[AZR_IM] ** 2
+    al_re = ag * dg + azl_re * dz
+    al_im = azl_im * dz
+    ar_re = ag * dg + azr_re * dz
+    ar_im = consts[AZR_IM] * dz
+    physics = (t_channel, consts[G_W], consts[M_W2], dw, al_re * al_re + al_im * al_im,
+               ar_re * ar_re + ar_im * ar_im, al_re, al_im, st)
     cut = _cut_tuple(par)
     ldec = par[P.LDEC]
     cylinder = par[P.VOLUME] != 0.0
     radius, half_length = par[P.RADIUS], par[P.HALF_LENGTH]
     a_e2, b_e2 = par[P.A_E] ** 2, par[P.B_E] ** 2
     sigma_theta, coverage, eff = par[P.SIGMA_THETA], par[P.COVERAGE], par[P.EFF]
-    p_inside_sphere = -math.expm1(-radius / ldec)
+    p_inside_sphere = _one_minus_exp(radius / ldec)
+    e_star = 0.5 * m
+    gam = e_n / m
+    bgam = kmom / m
+    n_draws = len(_DRAWS) if full else 1
+    n_real, n_flags = (_N_REAL, _N_FLAGS) if full else _OUT_STAGE1
     for j in nb.prange(n_chunks):
-        state = keys[(first // CHUNK) + j]
+        key = keys[(first // CHUNK) + j]
+        scr = np.zeros(_SCRATCH)
+        counter = 0
         n_tried = 0
         n_over = 0
         lo = j * CHUNK
         hi = min(lo + CHUNK, n)
-        for i in range(lo, hi):
-            # --- production angle -------------------------------------------------------
-            while True:
-                u, state = _uniform(state)
-                b = _find_bin(cdf, guide, u)
-                r = (u - cdf[b]) / (cdf[b + 1] - cdf[b])
-                c = min(max(-1.0 + (b + r) * width, -1.0), 1.0)
-                ch = math.sqrt(0.5 * (1.0 + c))
-                sh = math.sqrt(0.5 * (1.0 - c))
-                l0, l1, r0, r1, t0, t1, t = spin_structures(rs, m, ch, sh)
-                bw = g_w / (t - m_w2) if t_channel else 0.0
-                n_ll, z_ll, x_ll, _y = _pair_forms(l0, l1, l0, l1)
-                n_rr, z_rr, x_rr, _y = _pair_forms(r0, r1, r0, r1)
-                n_tt, z_tt, x_tt, _y = _pair_forms(t0, t1, t0, t1)
-                n_lt, z_lt, x_lt, y_lt = _pair_forms(l0, l1, t0, t1)
-                c_tt = bw * bw * dw * dw
-                c_lt = 2.0 * bw * dw * al_re * st
-                c_ltj = 2.0 * bw * dw * al_im * st
-                w0 = c_ll * n_ll + c_rr * n_rr + c_tt * n_tt + c_lt * n_lt
-                f = norm * w0
-                n_tried += 1
-                if f > env[b]:
-                    n_over += 1
-                if weighted:
-                    break
-                u, state = _uniform(state)
-                if u * env[b] < f:
-                    break
-            sin_t = 2.0 * ch * sh
-            # polarisation of the generation model in the phi = 0 canonical frame
-            pol_x = (c_ll * x_ll + c_rr * x_rr + c_tt * x_tt + c_lt * x_lt) / w0
-            pol_z = (c_ll * z_ll + c_rr * z_rr + c_tt * z_tt + c_lt * z_lt) / w0
-            pol_y = -c_ltj * y_lt / w0
-            dx_, dy_, ds_, state = _unit_disk(state)  # phi uniform: (cos, sin) = point / |point|
-            rinv = 1.0 / math.sqrt(ds_)
-            cphi = dx_ * rinv
-            sphi = dy_ * rinv
-            anti = (i & 1) == 1
-            sgn = -1.0 if anti else 1.0  # CP image: all momenta reversed
-            nx, ny, nz = sgn * sin_t * cphi, sgn * sin_t * sphi, sgn * c
-            real[R.N_E, i] = e_n
-            real[R.N_PX, i] = kmom * nx
-            real[R.N_PY, i] = kmom * ny
-            real[R.N_PZ, i] = kmom * nz
-            real[R.N_COS_THETA, i] = nz
-            real[R.N_POL_X, i] = pol_x * cphi - pol_y * sphi
-            real[R.N_POL_Y, i] = pol_x * sphi + pol_y * cphi
-            real[R.N_POL_Z, i] = pol_z
-            real[R.N_POL_LONG, i] = sgn * (pol_x * sin_t + pol_z * c)
-            real[R.NU_RECOIL_PX, i] = -kmom * nx
-            real[R.NU_RECOIL_PY, i] = -kmom * ny
-            real[R.NU_RECOIL_PZ, i] = -kmom * nz
-            flags[F.ANTI, i] = anti
-            # --- decay: photon direction k in the N rest frame (phi = 0 frame) ------------
-            kx, ky, kz = 0.0, 0.0, 0.0
-            density = w0  # sampling density of (cos, k) up to a constant, times norm below
-            if full:
-                dx_, dy_, ds_, state = _unit_disk(state)  # isotropic k (Marsaglia 1972)
-                root = 2.0 * math.sqrt(1.0 - ds_)
-                kx = dx_ * root
-                ky = dy_ * root
-                kz = 1.0 - 2.0 * ds_
-                if law == 0:
-                    px_, py_, pz_ = pol_x, pol_y, pol_z
-                elif law == 1:
-                    px_, py_, pz_ = sin_t, 0.0, c
-                else:
-                    px_, py_, pz_ = 0.0, 0.0, 0.0
-                dot = px_ * kx + py_ * ky + pz_ * kz
+        for i0 in range(lo, hi, B):
+            valid = min(B, hi - i0)
+            # --- production angle: accept-reject rounds until the block has B events -------
+            filled = 0
+            while filled < B:
+                nc = min(_NC, int((B - filled) / acceptance) + 8)
+                _fill_uniform(key, counter, scr[_C_U:_C_U + nc])
+                counter += nc
                 if not weighted:
-                    u, state = _uniform(state)
-                    flip = 1.0 - 2.0 * (2.0 * u >= 1.0 - dot)  # reflect (branch-free): density 1 - P.k
-                    kx, ky, kz, dot = flip * kx, flip * ky, flip * kz, flip * dot
-                    density = w0 * max(1.0 - dot, 1e-300)
-            # --- six reweighting coefficients of W(k) / sampling density -----------------
-            if law == 0:
-                f_ll = n_ll - kz * z_ll - kx * x_ll
-                f_rr = n_rr - kz * z_rr - kx * x_rr
-                f_tt = n_tt - kz * z_tt - kx * x_tt
-                f_lt = n_lt - kz * z_lt - kx * x_lt
-                f_ltj = ky * y_lt
-                dec = 1.0
+                    _fill_uniform(key, counter, scr[_C_UACC:_C_UACC + nc])
+                    counter += nc
+                _candidates(scr, nc, rs, m, physics, norm, env, alias_p, alias_j, weighted)
+                for k in range(nc):  # keep the accepted ones, in order
+                    if filled < B:
+                        if filled < valid:  # the unused rest of a last block is not counted
+                            n_tried += 1
+                            n_over += np.int64(scr[_C_OVER + k])
+                        scr[_ROW_COS * B + filled] = scr[_C_COS + k]
+                        scr[_ROW_INV_ENV * B + filled] = scr[_C_INV_ENV + k]
+                        filled += np.int64(scr[_C_ACC + k])
+            _fill_uniform(key, counter, scr[_ROW_DRAWS * B:(_ROW_DRAWS + n_draws) * B])
+            counter += n_draws * B
+            if full:
+                _full_block(scr, rs, m, kmom, e_n, physics, norm, weighted, exact, paper, consts, cut, ldec, cylinder,
+                            radius, half_length, a_e2, b_e2, sigma_theta, coverage, eff, p_inside_sphere, e_star, gam, bgam)
             else:
-                f_ll, f_rr, f_tt, f_lt, f_ltj = n_ll, n_rr, n_tt, n_lt, 0.0
-                dec = 1.0 - (sin_t * kx + c * kz) if law == 1 else 1.0
-            if weighted:
-                scale = dec * norm / env[b]
-            else:
-                scale = dec / density
-            real[R.W_GG, i] = scale * ag * ag * (f_ll + f_rr)
-            real[R.W_ZZ, i] = scale * (azl2 * f_ll + azr2 * f_rr)
-            real[R.W_GZ, i] = scale * 2.0 * ag * (azl_re * f_ll + azr_re * f_rr)
-            real[R.W_WW, i] = scale * bw * bw * f_tt
-            real[R.W_GW, i] = scale * 2.0 * bw * ag * f_lt * st
-            real[R.W_ZW, i] = scale * 2.0 * bw * (azl_re * f_lt + azl_im * f_ltj) * st
-            if not full:
-                continue
-            # --- photon to the lab: boost along the N direction, rotate by phi, CP image ---
-            e_star = 0.5 * m
-            k_par = e_star * (kx * sin_t + kz * c)
-            gam = e_n / m
-            bgam = kmom / m
-            coef = (gam - 1.0) * k_par / e_star + bgam
-            gx = e_star * (kx + coef * sin_t)
-            gy = e_star * ky
-            gz = e_star * (kz + coef * c)
-            ge = gam * e_star + bgam * k_par
-            gx, gy = gx * cphi - gy * sphi, gx * sphi + gy * cphi
-            gx, gy, gz = sgn * gx, sgn * gy, sgn * gz
-            real[R.GAMMA_E, i] = ge
-            real[R.GAMMA_PX, i] = gx
-            real[R.GAMMA_PY, i] = gy
-            real[R.GAMMA_PZ, i] = gz
-            g_cos = gz / ge
-            g_sin = math.sqrt(gx * gx + gy * gy) / ge
-            real[R.GAMMA_COS_THETA, i] = g_cos
-            real[R.GAMMA_PT, i] = ge * g_sin
-            real[R.GAMMA_COS_STAR, i] = kx * sin_t + kz * c
-            real[R.NU_DECAY_E, i] = e_n - ge
-            real[R.NU_DECAY_PX, i] = kmom * nx - gx
-            real[R.NU_DECAY_PY, i] = kmom * ny - gy
-            real[R.NU_DECAY_PZ, i] = kmom * nz - gz
-            e_ok, a_ok, p_ok, z_ok, b_ok = _cuts(cut, ge, g_cos, g_sin)
-            flags[F.TRUTH_PASS, i] = e_ok and a_ok and p_ok and z_ok and b_ok
-            # --- displacement ------------------------------------------------------------
-            flight, state = _exponential(state)
-            flight *= ldec
-            boundary = _boundary_distance(cylinder, radius, half_length, nx, ny, nz)
-            inside = flight < boundary
-            vx, vy, vz = flight * nx, flight * ny, flight * nz
-            real[R.VTX_X, i] = vx
-            real[R.VTX_Y, i] = vy
-            real[R.VTX_Z, i] = vz
-            real[R.FLIGHT_M, i] = flight
-            real[R.BOUNDARY_M, i] = boundary
-            real[R.P_INSIDE, i] = -math.expm1(-boundary / ldec) if cylinder else p_inside_sphere
-            flags[F.INSIDE, i] = inside
-            # --- toy detector ------------------------------------------------------------
-            g1, state = _normal(state)
-            g2, state = _normal(state)
-            u, state = _uniform(state)
-            efficient = u < eff
-            if not inside:
-                continue
-            hx, hy, hz = _exit_point(cylinder, radius, half_length, vx, vy, vz, gx / ge, gy / ge, gz / ge)
-            hr = math.sqrt(hx * hx + hy * hy + hz * hz)
-            hrho = math.sqrt(hx * hx + hy * hy)
-            cos_h = hz / hr
-            sin_h = hrho / hr
-            delta = sigma_theta * g2
-            cd, sd = _small_angle_cos_sin(delta)
-            cos_r = cos_h * cd - sin_h * sd
-            sin_r = sin_h * cd + cos_h * sd  # negative: smeared across the pole
-            e_r = ge * (1.0 + math.sqrt(a_e2 / ge + b_e2) * g1)
-            if not (efficient and e_r > 0.0 and abs(cos_r) < coverage):
-                continue
-            flags[F.RECONSTRUCTED, i] = True
-            cx = hx / hrho if hrho > 0.0 else 1.0
-            cy = hy / hrho if hrho > 0.0 else 0.0
-            real[R.GAMMA_RECO_E, i] = e_r
-            real[R.GAMMA_RECO_PX, i] = e_r * sin_r * cx
-            real[R.GAMMA_RECO_PY, i] = e_r * sin_r * cy
-            real[R.GAMMA_RECO_PZ, i] = e_r * cos_r
-            real[R.GAMMA_RECO_COS_THETA, i] = cos_r
-            real[R.GAMMA_RECO_PT, i] = e_r * abs(sin_r)
-            e_ok, a_ok, p_ok, z_ok, b_ok = _cuts(cut, e_r, cos_r, abs(sin_r))
-            flags[F.PASS_ENERGY, i] = e_ok
-            flags[F.PASS_ANGLE, i] = a_ok
-            flags[F.PASS_PT, i] = p_ok
-            flags[F.PASS_ZVETO, i] = z_ok
-            flags[F.PASS_BHABHA, i] = b_ok
-            flags[F.PASS_ALL, i] = e_ok and a_ok and p_ok and z_ok and b_ok
+                _production_block(scr, rs, m, kmom, e_n, physics, norm, weighted, consts)
+            for r in range(n_real):
+                dst = real[r, i0:i0 + valid]
+                for k in range(valid):
+                    dst[k] = scr[r * B + k]
+            for r in range(n_flags):
+                dst_flags = flags[r, i0:i0 + valid]
+                for k in range(valid):
+                    dst_flags[k] = scr[(_ROW_FLAGS + r) * B + k] != 0.0
         tried[j] = n_tried
         overweight[j] = n_over
+        drawn[j] = counter
     return None
 
 
@@ -571,34 +605,56 @@ def finish_batch(real, flags, scale, d_gamma, d_z, d_w, weight, sums):
         sums[j, :] = acc
 
 
-def draws_per_event(stage: int, weighted: bool, unweighting_efficiency: float) -> float:
-    """Mean number of 64-bit draws the kernel makes per event: the cos(theta) candidates (one,
-    plus one for the accept test when unweighted), the rejection-sampled unit-disk points (8/pi
-    draws each: phi, and at stage 2 the isotropic decay direction), and at stage 2 the decay
-    reflection (unweighted), two ziggurat normals and a ziggurat exponential (one draw each; their
-    slow paths, about 1% of calls, are left out) and the efficiency."""
-    disk = 8.0 / math.pi
-    n = (1.0 if weighted else 2.0 / unweighting_efficiency) + disk
-    if stage > 1:
-        n += disk + 4.0 + (0.0 if weighted else 1.0)
-    return n
+def alias_table(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Walker's alias table (Vose's construction) for bins with the given weights: bin j is kept
+    with probability prob[j], otherwise alias[j] is taken; every bin then has probability
+    weight / sum(weights)."""
+    n = weights.size
+    p = weights * (n / weights.sum())
+    prob, alias = np.ones(n), np.arange(n, dtype=np.int64)
+    small = [j for j in range(n) if p[j] < 1.0]
+    large = [j for j in range(n) if p[j] >= 1.0]
+    while small and large:
+        s, big = small.pop(), large.pop()
+        prob[s], alias[s] = p[s], big
+        p[big] -= 1.0 - p[s]
+        (small if p[big] < 1.0 else large).append(big)
+    return prob, alias  # leftovers keep probability 1 (rounding)
 
 
-@nb.njit(parallel=True, cache=True)
-def rng_ceiling(keys, n, draws):
-    """The RNG ceiling: the same chunked SplitMix64 streams drawing ``draws`` uniforms per
-    event on average and doing no physics (the sum keeps the loop from being optimised away)."""
-    n_chunks = (n + CHUNK - 1) // CHUNK
-    sums = np.zeros(n_chunks)
-    for j in nb.prange(n_chunks):
-        state = keys[j]
+@nb.njit(parallel=True, cache=True, **_VEC)
+def rng_ceiling(keys, drawn):
+    """The RNG ceiling: chunk j draws drawn[j] uniforms from its stream the way the kernel does
+    (blocks filled by the same vectorized loop) and does no physics (the sum keeps the loop)."""
+    sums = np.zeros(drawn.size)
+    for j in nb.prange(drawn.size):
+        buffer = np.empty(len(_DRAWS) * B)
         acc = 0.0
-        count = int(draws * (min((j + 1) * CHUNK, n) - j * CHUNK) + 0.5)
-        for _k in range(count):
-            u, state = _uniform(state)
-            acc += u
+        for start in range(0, drawn[j], buffer.size):
+            size = min(buffer.size, drawn[j] - start)
+            _fill_uniform(keys[j], start, buffer[:size])
+            for k in range(size):
+                acc += buffer[k]
         sums[j] = acc
     return sums.sum()
+
+
+@nb.njit(parallel=True, cache=True, **_VEC)
+def output_bound(real, flags):
+    """The output alone: every column the kernel writes, filled with a value per event (no
+    random numbers, no physics). Bounds what any kernel with this output can reach."""
+    n = real.shape[1]
+    for j in nb.prange((n + CHUNK - 1) // CHUNK):
+        lo, hi = j * CHUNK, min((j + 1) * CHUNK, n)
+        for r in range(real.shape[0]):
+            row = real[r, lo:hi]
+            for k in range(hi - lo):
+                row[k] = k + r
+        for r in range(flags.shape[0]):
+            row_flags = flags[r, lo:hi]
+            for k in range(hi - lo):
+                row_flags[k] = (k & r) != 0
+    return None
 
 
 @nb.njit(parallel=True, cache=True)
