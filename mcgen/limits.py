@@ -240,8 +240,10 @@ def parse_masses(text: str, log: bool = False) -> list[float]:
 def eps_cuts(sample: SignalSample, structure: Couplings) -> tuple[float, float]:
     """Truth-level selection efficiency for a coupling structure, and its Monte Carlo error
     (from the per-boundary sums; exact for spheres, where all events share one boundary)."""
-    total = float(sample.weights(structure, passing=False).sum())
-    passing = float(sample.weights(structure, passing=True).sum())
+    # fsum: correctly rounded, so the result cannot depend on how numpy blocks the sum for an
+    # array's memory alignment (a serial scan and a process pool then agree to the last bit)
+    total = math.fsum(sample.weights(structure, passing=False))
+    passing = math.fsum(sample.weights(structure, passing=True))
     eps = passing / total
     return eps, math.sqrt(max(eps * (1 - eps), 0.0) / sample.n_events)
 

@@ -90,7 +90,10 @@ _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
 _TWO_M53 = 2.0**-53
-_VEC = {"fastmath": True, "error_model": "numpy"}  # no zero-division checks: loops can vectorize
+_VEC = {"fastmath": {"nnan", "ninf", "nsz", "arcp", "afn", "reassoc"}, "error_model": "numpy"}
+"""Flags of the vectorized loops: no zero-division checks (they would keep LLVM from vectorizing), and
+no FMA contraction or reassociation, so that vector and scalar code round alike and results do not
+depend on how the compiler splits a loop."""
 
 
 @intrinsic
