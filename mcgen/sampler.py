@@ -5,9 +5,13 @@ fixed-size chunks; chunk j draws from its own counter-based stream (SplitMix64 k
 ``keys[j]``, which come from ``numpy.random.SeedSequence(seed)``), so the content of an
 event depends on the seed and its index only, never on the thread count.
 
-Per event (PHYSICS.md sections 2-4):
-1. cos(theta_N) from a piecewise-constant envelope of dsigma/dcos (unweighted: accepted
-   with f/envelope; weighted: kept with weight f/envelope), phi uniform;
+Within a chunk, events are made in blocks of B by loops that LLVM compiles to SIMD code
+(AVX-512 here): random numbers are filled by counter, every function is branch-free (own
+log, 1 - exp(-x), cos/sin of 2 pi u; Box-Muller normals), and the block's rows sit in one
+scratch array at constant offsets. Per event (PHYSICS.md sections 2-4):
+1. cos(theta_N) from a piecewise-constant envelope of dsigma/dcos (Walker's alias table;
+   unweighted: accepted with f/envelope, in rounds of candidates until the block is full;
+   weighted: kept with weight f/envelope), phi uniform;
 2. the N spin density matrix from the closed-form amplitudes (mcgen.amplitudes), and the
    photon direction in the N rest frame from the decay law (exact: 1 - P.k; paper: 1 - cos
    about the N flight direction; isotropic), drawn by the reflection trick: an isotropic k
@@ -37,7 +41,7 @@ from numba.extending import intrinsic
 
 from mcgen.amplitudes import A_GAMMA, AZL_IM, AZL_RE, AZR_IM, AZR_RE, G_W, M_W2, NORM, spin_structures
 
-__all__ = ["REAL_COLUMNS", "FLAG_COLUMNS", "PARAMS", "generate_chunks", "finish_batch", "column_buffers", "RECO_REAL", "RECO_FLAGS", "SUMS", "rng_ceiling", "output_bound", "mt19937_reference", "alias_table", "deviates", "math_check", "B", "CHUNK"]
+__all__ = ["REAL_COLUMNS", "FLAG_COLUMNS", "PARAMS", "generate_chunks", "finish_batch", "column_buffers", "SUMS", "rng_ceiling", "output_bound", "mt19937_reference", "alias_table", "deviates", "math_check", "B", "CHUNK"]
 
 CHUNK = 1 << 14
 """Events per chunk (one RNG stream each)."""
@@ -507,8 +511,6 @@ def generate_chunks(par, consts, env, alias_p, alias_j, keys, first, n, real, fl
     norm = consts[NORM]
     ag = consts[A_GAMMA]
     azl_re, azl_im, azr_re = consts[AZL_RE], consts[AZL_IM], consts[AZR_RE]
-    azl2 = consts[AZL_RE] ** 2 + consts[AZL_IM] ** 2
-    azr2 = consts[AZR_RE] ** 2 + consts[AZR_IM] ** 2
     al_re = ag * dg + azl_re * dz
     al_im = azl_im * dz
     ar_re = ag * dg + azr_re * dz
@@ -576,9 +578,6 @@ def generate_chunks(par, consts, env, alias_p, alias_j, keys, first, n, real, fl
     return None
 
 
-RECO_REAL = ("gamma_reco_E", "gamma_reco_px", "gamma_reco_py", "gamma_reco_pz", "gamma_reco_cos_theta", "gamma_reco_pt")
-RECO_FLAGS = ("reconstructed", "pass_energy", "pass_angle", "pass_pt", "pass_zveto", "pass_bhabha", "pass_all")
-"""The columns the full kernel writes for reconstructed photons only (the rest stay zero)."""
 SUMS = ("w", "w2", "truth", "inside", "truth_inside", "reco")
 """The weighted sums of :func:`finish_batch`, in its order."""
 
