@@ -94,10 +94,12 @@ _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
 _TWO_M53 = 2.0**-53
-_VEC = {"fastmath": {"nnan", "ninf", "nsz", "arcp", "afn", "reassoc"}, "error_model": "numpy"}
-"""Flags of the vectorized loops: no zero-division checks (they would keep LLVM from vectorizing), and
-no FMA contraction or reassociation, so that vector and scalar code round alike and results do not
-depend on how the compiler splits a loop."""
+_VEC = {"fastmath": {"nnan", "ninf", "nsz"}, "error_model": "numpy"}
+"""Flags of the vectorized loops: no zero-division checks (they would keep LLVM from vectorizing),
+and no FMA contraction, reassociation or reciprocal approximation: those round differently
+depending on how the compiler inlines and splits a loop, and a process that compiles the kernel
+would then make other events (in the last bits) than one that loads it from numba's cache.
+(Polynomials therefore multiply by reciprocal constants, folded exactly at compile time.)"""
 
 
 @intrinsic
@@ -153,14 +155,16 @@ def _log(x):
 @nb.njit(inline="always", **_VEC)
 def _one_minus_exp(x):
     """1 - exp(-x) for x >= 0 to full relative precision (the series below 0.5), branch-free."""
-    small = x * (1.0 - x / 2 * (1.0 - x / 3 * (1.0 - x / 4 * (1.0 - x / 5 * (1.0 - x / 6 * (1.0 - x / 7 * (
-        1.0 - x / 8 * (1.0 - x / 9 * (1.0 - x / 10 * (1.0 - x / 11 * (1.0 - x / 12 * (1.0 - x / 13 * (
-        1.0 - x / 14 * (1.0 - x / 15 * (1.0 - x / 16 * (1.0 - x / 17))))))))))))))))
+    small = x * (1.0 - x * (1 / 2) * (1.0 - x * (1 / 3) * (1.0 - x * (1 / 4) * (1.0 - x * (1 / 5) * (
+        1.0 - x * (1 / 6) * (1.0 - x * (1 / 7) * (1.0 - x * (1 / 8) * (1.0 - x * (1 / 9) * (
+        1.0 - x * (1 / 10) * (1.0 - x * (1 / 11) * (1.0 - x * (1 / 12) * (1.0 - x * (1 / 13) * (1.0 - x * (1 / 14) * (
+        1.0 - x * (1 / 15) * (1.0 - x * (1 / 16) * (1.0 - x * (1 / 17)))))))))))))))))
     y = min(x, 700.0)
     q = math.floor(y * 1.4426950408889634 + 0.5)  # exp(-y) = 2^-q exp(r), |r| <= ln2 / 2
     r = q * 0.6931471803691238 - y + q * 1.9082149292705877e-10
-    er = 1.0 + r * (1.0 + r / 2 * (1.0 + r / 3 * (1.0 + r / 4 * (1.0 + r / 5 * (1.0 + r / 6 * (1.0 + r / 7 * (
-        1.0 + r / 8 * (1.0 + r / 9 * (1.0 + r / 10 * (1.0 + r / 11 * (1.0 + r / 12 * (1.0 + r / 13))))))))))))
+    er = 1.0 + r * (1.0 + r * (1 / 2) * (1.0 + r * (1 / 3) * (1.0 + r * (1 / 4) * (1.0 + r * (1 / 5) * (
+        1.0 + r * (1 / 6) * (1.0 + r * (1 / 7) * (1.0 + r * (1 / 8) * (1.0 + r * (1 / 9) * (
+        1.0 + r * (1 / 10) * (1.0 + r * (1 / 11) * (1.0 + r * (1 / 12) * (1.0 + r * (1 / 13)))))))))))))
     large = 1.0 - er * _bits_float((1023 - np.int64(q)) << 52)
     return small if x < 0.5 else large
 
@@ -172,10 +176,10 @@ def _cos_sin_turns(u):
     q = math.floor(4.0 * u + 0.5)
     a = (u - 0.25 * q) * 6.283185307179586
     a2 = a * a
-    sn = a * (1.0 - a2 / 6 * (1.0 - a2 / 20 * (1.0 - a2 / 42 * (1.0 - a2 / 72 * (1.0 - a2 / 110 * (
-        1.0 - a2 / 156 * (1.0 - a2 / 210)))))))
-    cs = 1.0 - a2 / 2 * (1.0 - a2 / 12 * (1.0 - a2 / 30 * (1.0 - a2 / 56 * (1.0 - a2 / 90 * (
-        1.0 - a2 / 132 * (1.0 - a2 / 182 * (1.0 - a2 / 240)))))))
+    sn = a * (1.0 - a2 * (1 / 6) * (1.0 - a2 * (1 / 20) * (1.0 - a2 * (1 / 42) * (1.0 - a2 * (1 / 72) * (
+        1.0 - a2 * (1 / 110) * (1.0 - a2 * (1 / 156) * (1.0 - a2 * (1 / 210))))))))
+    cs = 1.0 - a2 * (1 / 2) * (1.0 - a2 * (1 / 12) * (1.0 - a2 * (1 / 30) * (1.0 - a2 * (1 / 56) * (
+        1.0 - a2 * (1 / 90) * (1.0 - a2 * (1 / 132) * (1.0 - a2 * (1 / 182) * (1.0 - a2 * (1 / 240))))))))
     quadrant = q - 4.0 * math.floor(0.25 * q)
     cq = (1.0 if quadrant == 0.0 else 0.0) - (1.0 if quadrant == 2.0 else 0.0)
     sq = (1.0 if quadrant == 1.0 else 0.0) - (1.0 if quadrant == 3.0 else 0.0)
@@ -624,7 +628,7 @@ def alias_table(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return prob, alias  # leftovers keep probability 1 (rounding)
 
 
-@nb.njit(parallel=True, cache=True, **_VEC)
+@nb.njit(parallel=True, cache=True, fastmath=True)  # the checksum may be summed in any order
 def rng_ceiling(keys, drawn):
     """The RNG ceiling: chunk j draws drawn[j] uniforms from its stream the way the kernel does
     (blocks filled by the same vectorized loop) and does no physics (the sum keeps the loop)."""
