@@ -413,7 +413,7 @@ def _bench_text(r: dict[str, Any]) -> str:
         f"events/s per core ({r['threads']} threads, {r['events']:,d} events, card {r['card']}):",
         f"  generation only                      {s['generate']:.3g}",
         f"  + decay, detector, selection (full)  {s['full']:.3g}",
-        f"  full, output kept in the cache       {more['full_cache_resident']:.3g}",
+        f"  full, into a 2M-event batch (memory) {more['full_into_memory']:.3g}",
         f"  full through mcgen.generate          {more['full_api']:.3g}",
         f"  full + ROOT writing                  {s['full_root']:.3g}",
         f"  full + ROOT writing, uncompressed    {more['full_root_uncompressed']:.3g}",

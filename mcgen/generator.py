@@ -9,6 +9,7 @@ import sys
 import time
 from typing import Any, Callable
 
+import numba
 import numpy as np
 
 from mcgen.amplitudes import coupling_constants, dsigma_dcos_one
@@ -24,6 +25,8 @@ __all__ = ["Events", "generate", "kernel_inputs", "COUPLING_COLUMNS", "reweight"
 LAWS = {"exact": 0, "paper": 1, "isotropic": 2}
 COUPLING_COLUMNS = ("w_gg", "w_zz", "w_gz", "w_ww", "w_gw", "w_zw")
 assert REAL_COLUMNS[:6] == COUPLING_COLUMNS  # finish_batch scales rows 0-5
+KEPT_BATCH = 1 << 21
+STREAM_CHUNKS_PER_THREAD = 1  # measured: 1.2e7 ev/s/core streaming vs 7.8e6 with 2M-event batches
 ENVELOPE_BINS = 1024
 GAUSS_LEGENDRE_96 = np.polynomial.legendre.leggauss(96)
 _SUBSAMPLES = 16
@@ -116,9 +119,12 @@ def kernel_inputs(card: Card, model: Model, options: PhysicsOptions, *, weighted
     return np.array([par[p] for p in PARAMS]), consts, env, alias_table(env), total
 
 
-def _progress(done: int, n: int, start: float) -> None:
-    if not sys.stderr.isatty():
+def _progress(done: int, n: int, start: float, shown: list[float]) -> None:
+    """A progress bar on a terminal, redrawn at most ten times a second (batches can be small)."""
+    now = time.perf_counter()
+    if not sys.stderr.isatty() or (done < n and now - shown[0] < 0.1):
         return
+    shown[0] = now
     frac = done / n
     bar = "#" * int(30 * frac)
     rate = done / max(time.perf_counter() - start, 1e-9)
@@ -156,7 +162,7 @@ def generate(
     *,
     weighted: bool = False,
     stage: int = 2,
-    batch: int = 1 << 21,
+    batch: int | None = None,
     on_batch: Callable[[dict[str, np.ndarray]], None] | None = None,
     keep: bool = True,
 ) -> Events:
@@ -167,6 +173,10 @@ def generate(
     (best for reweighting to other couplings with :func:`reweight`). ``stage`` 1 stops after
     the production kinematics (for benchmarks). ``on_batch`` receives each finished batch of
     columns (the file writers use it); ``keep=False`` does not keep the columns in memory.
+    ``batch`` (events per kernel call; rounded to whole chunks) defaults to 2M events when the
+    columns are kept (they go to memory anyway) and to one chunk per thread when streaming, so
+    that each batch is made, finished and handed on while it is in the cache. The events do not
+    depend on it.
 
     >>> import mcgen
     >>> card = mcgen.load_card("lep1_opal")
@@ -189,6 +199,8 @@ def generate(
     scale = 2.0 * (env_total if weighted else sigma_one)
     n_chunks = (n + CHUNK - 1) // CHUNK
     keys = np.random.SeedSequence(int(seed)).generate_state(n_chunks, dtype=np.uint64)
+    if batch is None:
+        batch = KEPT_BATCH if keep else STREAM_CHUNKS_PER_THREAD * CHUNK * numba.get_num_threads()
     batch = max(CHUNK, (batch // CHUNK) * CHUNK)
     tried = np.zeros(n_chunks, dtype=np.int64)
     overweight = np.zeros(n_chunks, dtype=np.int64)
@@ -201,6 +213,7 @@ def generate(
         generate_chunks(par, consts, env, alias_p, alias_j, keys, 0, 0, *column_buffers(0), tried[:0], overweight[:0], drawn[:0])
         compile_seconds = time.perf_counter() - t_compile
     start = time.perf_counter()
+    shown = [start]
     kernel_seconds = 0.0
     buffers = None
     for first in range(0, n, batch):
@@ -218,7 +231,7 @@ def generate(
             on_batch(cols)
         if keep:
             kept.append(cols)
-        _progress(first + size, n, start)
+        _progress(first + size, n, start, shown)
     if not keep:
         columns = {}
     elif len(kept) == 1:

@@ -86,10 +86,15 @@ def _compression(name: str = "lz4"):
 
 
 class RootWriter:
-    """Streams batches of columns into the ``events`` TTree (large ``extend`` calls), fills
-    the histograms, and on close stores them with the run metadata and summary (JSON)."""
+    """Streams batches of columns into the ``events`` TTree, fills the histograms, and on close
+    stores them with the run metadata and summary (JSON).
 
-    def __init__(self, path: Path, n_total: int, sqrt_s: float, decay_radius_m: float, compression: str = "lz4") -> None:
+    Batches (small ones come from a streaming mcgen.generate) are gathered into ``flush_events``
+    rows, converted on the way to what ROOT stores (big-endian; float32 kinematics), and each
+    full set goes to the tree in one ``extend``: large baskets, and uproot copies nothing."""
+
+    def __init__(self, path: Path, n_total: int, sqrt_s: float, decay_radius_m: float, compression: str = "lz4",
+                 flush_events: int = 1 << 19) -> None:
         import uproot
 
         codec = _compression(compression)
@@ -97,31 +102,45 @@ class RootWriter:
         self._compression = compression if codec is not None else "none"
         self._tree = None
         self._n_total = n_total
+        self._capacity = max(1, min(flush_events, n_total))
+        self._filled = 0
         self._buffers: dict[str, np.ndarray] = {}
         self.histograms = book_histograms(sqrt_s, decay_radius_m)
 
-    def _big_endian(self, name: str, values: np.ndarray) -> np.ndarray:
-        """The column as ROOT stores it (big-endian; float32 kinematics), in a buffer reused from
-        batch to batch: uproot then makes no copy of its own, and no fresh memory is touched."""
-        if values.dtype == np.bool_:
-            return values
+    def _buffer(self, name: str, values: np.ndarray) -> np.ndarray:
         buffer = self._buffers.get(name)
-        if buffer is None or buffer.size < values.size:
-            buffer = self._buffers[name] = np.empty(values.size, ">f8" if name in _FLOAT64 else ">f4")
-        out = buffer[: values.size]
-        np.copyto(out, values, casting="same_kind")
-        return out
+        if buffer is None:
+            dtype = np.bool_ if values.dtype == np.bool_ else ">f8" if name in _FLOAT64 else ">f4"
+            buffer = self._buffers[name] = np.empty(self._capacity, dtype)
+        return buffer
 
     def write(self, cols: dict[str, np.ndarray]) -> None:
-        data = {k: self._big_endian(k, v) for k, v in cols.items()}
+        fill_histograms(self.histograms, cols, self._n_total)
+        size = len(next(iter(cols.values())))
+        done = 0
+        while done < size:
+            take = min(size - done, self._capacity - self._filled)
+            for name, values in cols.items():
+                rows = self._buffer(name, values)[self._filled:self._filled + take]
+                np.copyto(rows, values[done:done + take], casting="same_kind")
+            self._filled += take
+            done += take
+            if self._filled == self._capacity:
+                self._flush()
+
+    def _flush(self) -> None:
+        if self._filled == 0:
+            return
+        data = {name: buffer[: self._filled] for name, buffer in self._buffers.items()}
         if self._tree is None:
             self._tree = self._file.mktree(
                 "events", {k: v.dtype for k, v in data.items()}, title="mcgen e+e- -> N nubar (+ h.c.), N -> nu gamma"
             )
         self._tree.extend(data)
-        fill_histograms(self.histograms, cols, self._n_total)
+        self._filled = 0
 
     def close(self, summary: dict[str, Any], metadata: dict[str, Any]) -> None:
+        self._flush()
         for name, h in self.histograms.items():
             self._file[name] = h
         self._file["metadata"] = json.dumps(metadata | {"root_compression": self._compression}, default=_jsonable)
