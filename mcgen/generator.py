@@ -127,7 +127,7 @@ def _progress(done: int, n: int, start: float, shown: list[float]) -> None:
     shown[0] = now
     frac = done / n
     bar = "#" * int(30 * frac)
-    rate = done / max(time.perf_counter() - start, 1e-9)
+    rate = done / max(now - start, 1e-9)
     print(f"\rmcgen: [{bar:<30}] {done:>12,d}/{n:,d} events, {rate:.3g} ev/s", end="" if done < n else "\n", file=sys.stderr)
 
 

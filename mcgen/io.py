@@ -91,7 +91,7 @@ class RootWriter:
 
     Batches (small ones come from a streaming mcgen.generate) are gathered into ``flush_events``
     rows, converted on the way to what ROOT stores (big-endian; float32 kinematics), and each
-    full set goes to the tree in one ``extend``: large baskets, and uproot copies nothing."""
+    full set goes to the tree in one ``extend`` (large baskets)."""
 
     def __init__(self, path: Path, n_total: int, sqrt_s: float, decay_radius_m: float, compression: str = "lz4",
                  flush_events: int = 1 << 19) -> None:
