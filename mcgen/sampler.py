@@ -326,8 +326,10 @@ def _candidates(scr, nc, rs, m, physics, norm, env, alias_p, alias_j, weighted):
 
 
 @nb.njit(inline="always", **_VEC)
-def _coefficients(scr, k, scale, ag, azl2, azr2, azl_re, azl_im, azr_re, bw, st, f_ll, f_rr, f_tt, f_lt, f_ltj):
-    """The six reweighting coefficients w_ij of W / sampling density into the block's rows."""
+def _coefficients(scr, k, scale, couplings, bw, st, f_ll, f_rr, f_tt, f_lt, f_ltj):
+    """The six reweighting coefficients w_ij of W / sampling density into the block's rows
+    (``couplings``: the tuple made once per call by generate_chunks)."""
+    ag, azl2, azr2, azl_re, azl_im, azr_re = couplings
     scr[R.W_GG * B + k] = scale * ag * ag * (f_ll + f_rr)
     scr[R.W_ZZ * B + k] = scale * (azl2 * f_ll + azr2 * f_rr)
     scr[R.W_GZ * B + k] = scale * 2.0 * ag * (azl_re * f_ll + azr_re * f_rr)
@@ -367,10 +369,8 @@ def _polarisation(physics, c_tt, c_lt, c_ltj, ll, rr, tt, lt, w0):
 
 
 @nb.njit(cache=True, **_VEC)  # not inlined: the parallel caller's array analysis rejects its tuples
-def _production_block(scr, rs, m, kmom, e_n, physics, norm, weighted, consts):
+def _production_block(scr, rs, m, kmom, e_n, physics, norm, weighted, couplings):
     """Generation only (stage 1): N kinematics and the decay-averaged coefficients of a block."""
-    ag, azl_re, azl_im, azr_re = consts[A_GAMMA], consts[AZL_RE], consts[AZL_IM], consts[AZR_RE]
-    azl2, azr2 = azl_re**2 + azl_im**2, azr_re**2 + consts[AZR_IM] ** 2
     st = physics[8]
     for k in range(B):
         c = scr[_ROW_COS * B + k]
@@ -379,15 +379,13 @@ def _production_block(scr, rs, m, kmom, e_n, physics, norm, weighted, consts):
         cphi, sphi = _cos_sin_turns(scr[_ROW_DRAWS * B + k])
         _n_kinematics(scr, k, kmom, e_n, c, 2.0 * ch * sh, cphi, sphi, 1.0 - 2.0 * (k & 1), pol_x, pol_y, pol_z)
         scale = norm * scr[_ROW_INV_ENV * B + k] if weighted else 1.0 / w0
-        _coefficients(scr, k, scale, ag, azl2, azr2, azl_re, azl_im, azr_re, bw, st, ll[0], rr[0], tt[0], lt[0], 0.0)
+        _coefficients(scr, k, scale, couplings, bw, st, ll[0], rr[0], tt[0], lt[0], 0.0)
 
 
 @nb.njit(cache=True, **_VEC)  # not inlined: the parallel caller's array analysis rejects its tuples
-def _full_block(scr, rs, m, kmom, e_n, physics, norm, weighted, exact, paper, consts, cut, ldec, cylinder,
+def _full_block(scr, rs, m, kmom, e_n, physics, norm, weighted, exact, paper, couplings, cut, ldec, cylinder,
                 radius, half_length, a_e2, b_e2, sigma_theta, coverage, eff, p_inside_sphere, e_star, gam, bgam):
     """Production, decay, displacement, detector and selection of a block (PHYSICS.md 2-4)."""
-    ag, azl_re, azl_im, azr_re = consts[A_GAMMA], consts[AZL_RE], consts[AZL_IM], consts[AZR_RE]
-    azl2, azr2 = azl_re**2 + azl_im**2, azr_re**2 + consts[AZR_IM] ** 2
     st = physics[8]
     inv_two_pi = 1.0 / (2.0 * math.pi)
     for k in range(B):
@@ -415,8 +413,7 @@ def _full_block(scr, rs, m, kmom, e_n, physics, norm, weighted, exact, paper, co
         f_lt = lt[0] - exact * (kz * lt[1] + kx * lt[2])
         dec = 1.0 - paper * (sin_t * kx + c * kz)
         scale = dec * norm * scr[_ROW_INV_ENV * B + k] if weighted else dec / (w0 * max(1.0 - dot, 1e-300))
-        _coefficients(scr, k, scale, ag, azl2, azr2, azl_re, azl_im, azr_re, bw, st, f_ll, f_rr, f_tt, f_lt,
-                      exact * ky * lt[3])
+        _coefficients(scr, k, scale, couplings, bw, st, f_ll, f_rr, f_tt, f_lt, exact * ky * lt[3])
         # --- photon to the lab: boost along the N direction, rotate by phi, CP image -------
         k_par = e_star * (kx * sin_t + kz * c)
         coef = (gam - 1.0) * k_par / e_star + bgam
@@ -521,6 +518,7 @@ def generate_chunks(par, consts, env, alias_p, alias_j, keys, first, n, real, fl
     ar_im = consts[AZR_IM] * dz
     physics = (t_channel, consts[G_W], consts[M_W2], dw, al_re * al_re + al_im * al_im,
                ar_re * ar_re + ar_im * ar_im, al_re, al_im, st)
+    couplings = (ag, azl_re * azl_re + azl_im * azl_im, azr_re * azr_re + consts[AZR_IM] ** 2, azl_re, azl_im, azr_re)
     cut = _cut_tuple(par)
     ldec = par[P.LDEC]
     cylinder = par[P.VOLUME] != 0.0
@@ -564,10 +562,10 @@ def generate_chunks(par, consts, env, alias_p, alias_j, keys, first, n, real, fl
             _fill_uniform(key, counter, scr[_ROW_DRAWS * B:(_ROW_DRAWS + n_draws) * B])
             counter += n_draws * B
             if full:
-                _full_block(scr, rs, m, kmom, e_n, physics, norm, weighted, exact, paper, consts, cut, ldec, cylinder,
+                _full_block(scr, rs, m, kmom, e_n, physics, norm, weighted, exact, paper, couplings, cut, ldec, cylinder,
                             radius, half_length, a_e2, b_e2, sigma_theta, coverage, eff, p_inside_sphere, e_star, gam, bgam)
             else:
-                _production_block(scr, rs, m, kmom, e_n, physics, norm, weighted, consts)
+                _production_block(scr, rs, m, kmom, e_n, physics, norm, weighted, couplings)
             for r in range(n_real):
                 dst = real[r, i0:i0 + valid]
                 for k in range(valid):
