@@ -13,15 +13,16 @@ The physics lives in small pure modules (:mod:`mcgen.model`, :mod:`mcgen.xsec`);
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from mcgen._version import __version__
 
-from mcgen.cards import Card, load_card
-from mcgen.constants import Electroweak
+from mcgen.config.cards import Card, load_card
+from mcgen.physics.constants import Electroweak
 from mcgen.errors import InputError
-from mcgen.generator import Events, generate, reweight
-from mcgen.info import PhysicsOptions, model_info, provenance
-from mcgen.model import Couplings, Model, make_model, widths
-from mcgen.xsec import CrossSections, production_cross_sections, width_z_to_n_nubar
+from mcgen.mc.driver import Events, generate, reweight
+from mcgen.config.options import PhysicsOptions, provenance
+from mcgen.analysis.info import model_info
+from mcgen.physics.model import Couplings, Model, make_model, widths
+from mcgen.physics.xsec import CrossSections, production_cross_sections, width_z_to_n_nubar
 
 __all__ = [
     "__version__",

@@ -11,12 +11,12 @@ from typing import Any
 import numba
 import numpy as np
 
-from mcgen.cards import load_card
-from mcgen.generator import STREAM_CHUNKS_PER_THREAD, generate, kernel_inputs
-from mcgen.info import PhysicsOptions
+from mcgen.config.cards import load_card
+from mcgen.mc.driver import STREAM_CHUNKS_PER_THREAD, generate, kernel_inputs
+from mcgen.config.options import PhysicsOptions
 from mcgen.io import RootWriter
-from mcgen.model import make_model
-from mcgen.sampler import CHUNK, column_buffers, generate_chunks, mt19937_reference, output_bound, rng_ceiling
+from mcgen.physics.model import make_model
+from mcgen.mc.kernel import CHUNK, column_buffers, generate_chunks, mt19937_reference, output_bound, rng_ceiling
 
 __all__ = ["run_benchmarks"]
 
@@ -33,7 +33,7 @@ def _best_rate(fn, n: int, repeats: int) -> float:
 def _background_rates(card, n: int) -> dict[str, float]:
     """SM nu nubar gamma on the same card: weighted events per second (three flavours, after the
     cuts' phase-space restriction), and unweighted ones = weighted x unweighting efficiency."""
-    from mcgen.background import background_cross_section
+    from mcgen.mc.background import background_cross_section
 
     background_cross_section(card, 200, 1)  # compile / load the kernel
     start = time.perf_counter()

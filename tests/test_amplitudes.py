@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 import dirac_reference as ref
-from mcgen.amplitudes import coupling_constants, dsigma_dcos_one, spin_structures
-from mcgen.constants import GEV2_TO_PB, Electroweak
-from mcgen.xsec import sigma_gamma, sigma_st_interference, sigma_w, sigma_z
-from mcgen.model import Couplings
+from mcgen.physics.amplitudes import coupling_constants, dsigma_dcos_one, spin_structures
+from mcgen.physics.constants import GEV2_TO_PB, Electroweak
+from mcgen.physics.xsec import sigma_gamma, sigma_st_interference, sigma_w, sigma_z
+from mcgen.physics.model import Couplings
 
 EW = Electroweak()
 REF_EW = ref.EW(alpha=EW.alpha, sin2w=EW.sin2_theta_w, mz=EW.m_Z, gz=EW.Gamma_Z, mw=EW.m_W)
@@ -71,6 +71,6 @@ def test_dsigma_dcos_integrates_to_the_analytic_totals(rs, m):
     total = w @ dsigma_dcos_one(x, rs, m, consts, c.d_gamma, c.d_Z, c.d_W, True, True)
     expected = (sigma_gamma(rs, m, c.d_gamma, EW) + sigma_z(rs, m, c.d_Z, EW) + sigma_w(rs, m, c.d_W, EW)
                 + sigma_st_interference(rs, m, c, EW)) * GEV2_TO_PB
-    from mcgen.xsec import sigma_gamma_z
+    from mcgen.physics.xsec import sigma_gamma_z
     expected += sigma_gamma_z(rs, m, c.d_gamma, c.d_Z, EW) * GEV2_TO_PB
     assert total == pytest.approx(float(expected), rel=1e-9)

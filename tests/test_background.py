@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mcgen.background import _dot, msq_nunubar, msq_nunugamma, msq_nunugamma_fast
-from mcgen.constants import Electroweak
+from mcgen.physics.nunugamma import _dot, msq_nunubar, msq_nunugamma, msq_nunugamma_fast
+from mcgen.physics.constants import Electroweak
 
 EW = Electroweak()
 
@@ -115,8 +115,8 @@ def test_phase_space_sampler_jacobians(card_name, trained):
     import math
 
     import mcgen
-    from mcgen.background import sample_phase_space, train_phase_space
-    from mcgen.phasespace import photon_cos_range, photon_energy_range
+    from mcgen.mc.background import sample_phase_space, train_phase_space
+    from mcgen.mc.phasespace import photon_cos_range, photon_energy_range
 
     card = mcgen.load_card(card_name)
     grid = train_phase_space(card, np.random.default_rng(3), n_per_iteration=4_000) if trained else None
@@ -141,7 +141,7 @@ def test_adapted_phase_space_cuts_the_error_and_keeps_the_cross_section():
     import math
 
     import mcgen
-    from mcgen.background import flavour_msq, photon_selection, sample_phase_space, train_phase_space
+    from mcgen.mc.background import flavour_msq, photon_selection, sample_phase_space, train_phase_space
 
     card = mcgen.load_card("cepc_ww")
     estimates = []
@@ -215,7 +215,7 @@ def test_unweighted_events_reproduce_the_weighted_distributions(capsys, tmp_path
 def test_unweighting_threshold_and_overweight_events():
     # the threshold is the smallest weight whose excess carries <= 1% of the sum; unweighting then
     # keeps events with probability min(1, w/w_max) and reproduces a weighted distribution
-    from mcgen.background import unweight, unweighting_threshold
+    from mcgen.mc.background import unweight, unweighting_threshold
 
     rng = np.random.default_rng(8)
     w = rng.pareto(2.2, 400_000) + 0.1
@@ -246,8 +246,8 @@ def test_integrated_rate_against_the_radiator_and_the_z_widths(sqrt_s, x_range):
     import mpmath
 
     import mcgen
-    from mcgen.background import background_cross_section
-    from mcgen.constants import GEV2_TO_PB
+    from mcgen.mc.background import background_cross_section
+    from mcgen.physics.constants import GEV2_TO_PB
 
     c_max = 0.9
     card = mcgen.load_card("cepc_z", (f"beam.sqrt_s={sqrt_s}", "selection.pt_min=0", "selection.bhabha_cos_theta_b=0",

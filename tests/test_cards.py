@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given, strategies as st
 
-from mcgen.cards import CARD_NAMES, Card, load_card, parse_card
-from mcgen.constants import Electroweak
+from mcgen.config.cards import CARD_NAMES, Card, load_card, parse_card
+from mcgen.physics.constants import Electroweak
 from mcgen.errors import InputError
 
 CARDS_DIR = Path(__file__).resolve().parents[1] / "cards"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from helpers import run_cli as run
-from mcgen.constants import GEV2_TO_PB
+from mcgen.physics.constants import GEV2_TO_PB
 
 DONE = ["info", "--card", "cards/lep2_delphi.toml", "--mass", "100", "--dgamma", "1e-5", "--scenario", "II", "--flavor", "e", "--json"]
 

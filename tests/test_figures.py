@@ -52,7 +52,7 @@ def test_existing_constraints_are_converted_to_gev_and_95_percent():
 
     import numpy as np
 
-    from mcgen.constraints import _data_dir, load_constraints
+    from mcgen.analysis.constraints import _data_dir, load_constraints
 
     folder = _data_dir()
     by_label = {c.label: c for c in load_constraints("mu")}

@@ -16,10 +16,10 @@ import pytest
 
 import dirac_reference as ref
 import mcgen
-from mcgen.generator import generate, reweight
-from mcgen.info import PhysicsOptions
-from mcgen.model import Couplings, Model, structure_from_a, widths
-from mcgen.xsec import production_cross_sections
+from mcgen.mc.driver import generate, reweight
+from mcgen.config.options import PhysicsOptions
+from mcgen.physics.model import Couplings, Model, structure_from_a, widths
+from mcgen.physics.xsec import production_cross_sections
 
 CARDS = ("lep1_opal", "lep2_delphi", "lep1_l3_zgamma", "lep1_zinv", "cepc_z", "cepc_ww", "cepc_h", "cepc_tt")
 MEDIATORS = {  # couplings (d_gamma tiny but > 0 keeps a finite lifetime)

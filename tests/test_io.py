@@ -48,7 +48,7 @@ def test_root_writer_gathers_batches_into_large_extends(tmp_path):
     """Streamed batches of any size are gathered into flush_events rows per extend (one basket
     per branch each), and the tree holds exactly the generated events, in order."""
     import mcgen
-    from mcgen.generator import generate
+    from mcgen.mc.driver import generate
     from mcgen.io import RootWriter
 
     card = mcgen.load_card("lep1_opal")

@@ -14,10 +14,10 @@ import pytest
 
 import mcgen
 from helpers import run_cli as run
-from mcgen.constants import GEV2_TO_PB, HBARC_GEV_M
-from mcgen.info import PhysicsOptions
-from mcgen.limits import eps_cuts, limit_for, parse_masses, signal_sample, solve_excluded
-from mcgen.model import Couplings, scenario_a, structure_from_a
+from mcgen.physics.constants import GEV2_TO_PB, HBARC_GEV_M
+from mcgen.config.options import PhysicsOptions
+from mcgen.analysis.limits import eps_cuts, limit_for, parse_masses, signal_sample, solve_excluded
+from mcgen.physics.model import Couplings, scenario_a, structure_from_a
 from mcgen.errors import InputError
 
 PHOTON_ONLY = Couplings(1.0, 0.0, 0.0)
@@ -239,7 +239,7 @@ def test_delphi_prompt_photon_only_limit_against_hand_calculation():
 
 
 def test_cepc_s2b_limit_sits_on_its_threshold():
-    from mcgen.limits import visible_background_pb
+    from mcgen.analysis.limits import visible_background_pb
 
     card = mcgen.load_card("cepc_h")
     background = visible_background_pb(card, 1500, 3)
@@ -256,7 +256,7 @@ def test_cepc_s2b_limit_sits_on_its_threshold():
 def test_cls_limit_matches_the_asymptotic_formula_for_one_bin():
     # one bin, no systematic, large B: the median expected CLs limit is S = 1.96 sqrt(B), i.e. S^2/B = 3.84
     pytest.importorskip("pyhf")
-    from mcgen.limits import visible_background_pb
+    from mcgen.analysis.limits import visible_background_pb
 
     overrides = ("limit.spectrum_bins=1", "limit.background_rel_syst=0")
     cls_card = mcgen.load_card("cepc_h", ("limit.criterion='cls'", *overrides))

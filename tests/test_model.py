@@ -11,26 +11,10 @@ import pytest
 from hypothesis import given, strategies as st
 
 import dirac_reference as ref
-from mcgen.constants import HBARC_GEV_M, LEPTON_MASS, V_HIGGS, Electroweak
+from mcgen.physics.constants import HBARC_GEV_M, LEPTON_MASS, V_HIGGS, Electroweak
 from mcgen.errors import InputError
-from mcgen.model import (
-    couplings_from_unbroken,
-    couplings_from_wilson,
-    ctau_m,
-    decay_length_m,
-    make_model,
-    prob_decay_between,
-    prob_decay_inside,
-    prob_decay_outside,
-    singular_a,
-    structure_from_a,
-    two_body_momentum,
-    unbroken_from_couplings,
-    width_lepton_w,
-    width_nu_gamma,
-    width_nu_z,
-    widths,
-)
+from mcgen.physics.model import couplings_from_unbroken, couplings_from_wilson, ctau_m, decay_length_m, make_model, prob_decay_between, prob_decay_inside, prob_decay_outside, singular_a, structure_from_a, two_body_momentum, unbroken_from_couplings, widths
+from mcgen.physics.twobody import width_lepton_w, width_nu_gamma, width_nu_z
 
 EW = Electroweak()
 TW = math.asin(math.sqrt(EW.sin2_theta_w))  # theta_w, to write Table I in its own words

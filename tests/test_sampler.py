@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from mcgen.sampler import alias_table, column_buffers, deviates, math_check
+from mcgen.mc.kernel import alias_table, column_buffers, deviates, math_check
 
 N = 1_000_000
 KS_999 = 1.95 / math.sqrt(N)  # Kolmogorov-Smirnov distance exceeded with probability 0.1%

@@ -9,9 +9,9 @@ import math
 import pytest
 
 import dirac_reference as ref
-from mcgen.constants import LEPTON_MASS, Electroweak
-from mcgen.model import width_lepton_w, width_nu_z
-from mcgen.threebody import DOUBLETS, FERMIONS, boson_k_factors, channel_coefficients, channel_widths, three_body_coefficients
+from mcgen.physics.constants import LEPTON_MASS, Electroweak
+from mcgen.physics.twobody import width_lepton_w, width_nu_z
+from mcgen.physics.threebody import DOUBLETS, FERMIONS, boson_k_factors, channel_coefficients, channel_widths, three_body_coefficients
 
 M_MU, M_TAU = LEPTON_MASS["mu"], LEPTON_MASS["tau"]
 

@@ -53,7 +53,7 @@ BACKGROUND = (("lep2_delphi", 20_000), ("cepc_h", 20_000))  # (card, events) of 
 
 
 def background_reference() -> list[dict[str, object]]:
-    from mcgen.background import background_cross_section
+    from mcgen.mc.background import background_cross_section
 
     rows = []
     for card_name, n in BACKGROUND:

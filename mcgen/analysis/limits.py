@@ -1,7 +1,7 @@
 """95% CL limits on d_gamma for the LEP analyses of PHYSICS.md section 4.
 
 One weighted Monte Carlo run per (card, mass, flavour) serves every coupling structure:
-the event weights are a quadratic form in (d_gamma, d_Z, d_W) (mcgen.generator.reweight),
+the event weights are a quadratic form in (d_gamma, d_Z, d_W) (mcgen.mc.driver.reweight),
 and the decay probability is analytic per event, P(inside) = 1 - exp(-b d^2 / lambda_1),
 with b the distance to the volume boundary along N and lambda_1 the lab decay length at
 d_gamma = 1 (lambda scales as 1/d^2 at fixed structure). The signal is therefore not a pure
@@ -31,12 +31,12 @@ from typing import Any
 
 import numpy as np
 
-from mcgen.cards import Card
+from mcgen.config.cards import Card
 from mcgen.errors import InputError
-from mcgen.generator import generate, reweight
-from mcgen.info import PhysicsOptions
-from mcgen.model import D_GAMMA_RANGE, Couplings, Model, decay_length_m, two_body_momentum, widths
-from mcgen.xsec import width_z_to_n_nubar
+from mcgen.mc.driver import generate, reweight
+from mcgen.config.options import PhysicsOptions
+from mcgen.physics.model import D_GAMMA_RANGE, Couplings, Model, decay_length_m, two_body_momentum, widths
+from mcgen.physics.xsec import width_z_to_n_nubar
 
 __all__ = ["SignalSample", "signal_sample", "LimitResult", "solve_excluded", "limit_for", "parse_masses", "eps_cuts",
            "scan_limits", "union_intervals", "visible_background_pb", "SUPPORTED"]
@@ -91,7 +91,7 @@ def signal_sample(card: Card, mass: float, flavour: str, options: PhysicsOptions
 
 def spectrum_edges(card: Card) -> np.ndarray:
     """Photon-energy bins of the CLs fit: [limit] spectrum_bins equal bins over the selected range."""
-    from mcgen.phasespace import photon_energy_range
+    from mcgen.mc.phasespace import photon_energy_range
 
     lo, hi = photon_energy_range(card, resolutions=0.0)
     return np.linspace(lo, hi, int(card.limit.spectrum_bins) + 1)
@@ -100,7 +100,7 @@ def spectrum_edges(card: Card) -> np.ndarray:
 def visible_background_pb(card: Card, n: int, seed: int) -> float | np.ndarray:
     """The SM e+e- -> nu nubar gamma cross section after the card's cuts on the true photon,
     times the photon efficiency (mcgen.background): a number for S^2/B, per spectrum bin for CLs."""
-    from mcgen.background import background_cross_section
+    from mcgen.mc.background import background_cross_section
 
     if card.limit.criterion == "cls":
         spectrum = background_cross_section(card, n, seed, edges=spectrum_edges(card))["spectrum_pb"]

@@ -16,11 +16,11 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from mcgen.cards import Card
+from mcgen.config.cards import Card
 from mcgen.errors import InputError
-from mcgen.info import PhysicsOptions
-from mcgen.limits import SUPPORTED, eps_cuts, limit_for, signal_sample, visible_background_pb
-from mcgen.model import Couplings
+from mcgen.config.options import PhysicsOptions
+from mcgen.analysis.limits import SUPPORTED, eps_cuts, limit_for, signal_sample, visible_background_pb
+from mcgen.physics.model import Couplings
 
 __all__ = ["ScanTask", "run_task", "build_tasks", "run_scan", "executor"]
 

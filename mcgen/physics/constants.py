@@ -16,7 +16,7 @@ from hepunits.constants import hbarc
 from particle import Particle
 
 from mcgen.errors import InputError
-from mcgen.schema import number
+from mcgen.fields import number
 
 __all__ = [
     "GEV2_TO_PB",

@@ -13,14 +13,14 @@ from typing import Any
 
 import numpy as np
 
-from mcgen.cards import load_card
+from mcgen.config.cards import load_card
 from mcgen.errors import InputError
-from mcgen.info import PhysicsOptions
+from mcgen.config.options import PhysicsOptions
 from mcgen.io import atomic_output
-from mcgen.limits import parse_masses, signal_function, signal_sample
-from mcgen.model import SCENARIOS, scenario_a, singular_a, structure_from_a
-from mcgen.plots import COLOURS, _bands, pyplot
-from mcgen.scan import build_tasks, run_scan
+from mcgen.analysis.limits import parse_masses, signal_function, signal_sample
+from mcgen.physics.model import SCENARIOS, scenario_a, singular_a, structure_from_a
+from mcgen.plots.limits import COLOURS, _bands, pyplot
+from mcgen.analysis.scan import build_tasks, run_scan
 
 __all__ = ["FIGURES", "reproduce"]
 
@@ -108,7 +108,7 @@ def _rates_vs_a(card_name: str, mass: float, d_gamma: float, flavours: tuple[str
     out: dict[str, Any] = {"a": grid.tolist(), "card": card_name, "mass": mass, "d_gamma": d_gamma}
     background = None
     if card.limit.criterion == "s2b":  # the CEPC threshold sqrt(2.71 B / L) needs the SM background
-        from mcgen.limits import visible_background_pb
+        from mcgen.analysis.limits import visible_background_pb
 
         background = visible_background_pb(card, 5_000 if quick else 50_000, seed)
         out["background_pb"] = background
@@ -177,8 +177,8 @@ def figure8(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
     """Summary per flavour (rows) and scenario (columns): the union of the LEP exclusions, the CEPC
     expected reach (the lowest of the four running modes, S^2/B = 2.71) and the existing
     constraints of the HNLimits data (95% CL; conversions in mcgen.constraints)."""
-    from mcgen.constraints import load_constraints
-    from mcgen.limits import union_intervals
+    from mcgen.analysis.constraints import load_constraints
+    from mcgen.analysis.limits import union_intervals
 
     cards = [load_card(c) for c in LEP_CARDS]
     ew = cards[0].electroweak
@@ -247,9 +247,9 @@ def figure6(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
     SM background and signal, m_N = 1 and 90 GeV in the Z mode, 1 and 230 GeV in the H mode."""
     import dataclasses
 
-    from mcgen.background import background_cross_section
-    from mcgen.generator import generate
-    from mcgen.model import make_model
+    from mcgen.mc.background import background_cross_section
+    from mcgen.mc.driver import generate
+    from mcgen.physics.model import make_model
 
     plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(16, 6.5))
@@ -303,7 +303,7 @@ def figure7(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
 def figure1(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bool, quick: bool) -> list[str]:
     """Br(N -> nu gamma) vs a at fixed masses (the valley at a = -2 cot(theta_w), where the
     three-body decays take over) and vs m_N for the four scenarios. Flavour e."""
-    from mcgen.model import Model, widths
+    from mcgen.physics.model import Model, widths
 
     ew = load_card("lep1_opal").electroweak
     a0 = singular_a(ew)
@@ -342,8 +342,8 @@ def figure1(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
 def figure2(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bool, quick: bool) -> list[str]:
     """sigma(e+e- -> N nubar_e) vs sqrt(s), 20-500 GeV, per piece (photon, Z, |photon-Z|, W and
     |s-t interference|) for m_N = 0.1 and 100 GeV with d_gamma = d_Z = d_W = 1e-5 GeV^-1 (one charge state)."""
-    from mcgen.model import Couplings
-    from mcgen.xsec import production_cross_sections
+    from mcgen.physics.model import Couplings
+    from mcgen.physics.xsec import production_cross_sections
 
     ew = load_card("lep1_opal").electroweak
     couplings = Couplings(1e-5, 1e-5, 1e-5)

@@ -10,10 +10,11 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from mcgen.cards import load_card
+from mcgen.config.cards import load_card
 from mcgen.errors import InputError
-from mcgen.info import DECAY_LAWS, PhysicsOptions, finite_or_none, model_info
-from mcgen.model import make_model
+from mcgen.config.options import DECAY_LAWS, PhysicsOptions
+from mcgen.analysis.info import finite_or_none, model_info
+from mcgen.physics.model import make_model
 
 __all__ = ["main", "build_parser"]
 
@@ -84,7 +85,7 @@ def _add_structure_options(p: argparse.ArgumentParser) -> None:
 
 def _structure(args: argparse.Namespace, card) -> tuple[Any, dict[str, Any]]:
     """The coupling structure at d_gamma = 1 and its description."""
-    from mcgen.model import FLAVOURS, scenario_a, structure_from_a
+    from mcgen.physics.model import FLAVOURS, scenario_a, structure_from_a
 
     if (args.scenario is None) == (args.a is None):
         raise InputError("give the coupling structure exactly once: --scenario or --a")
@@ -102,7 +103,7 @@ def _structure(args: argparse.Namespace, card) -> tuple[Any, dict[str, Any]]:
 
 def _cmd_limits(args: argparse.Namespace) -> int:
     from mcgen import __version__
-    from mcgen.limits import parse_masses, scan_limits, union_intervals
+    from mcgen.analysis.limits import parse_masses, scan_limits, union_intervals
 
     masses = parse_masses(args.masses, args.log)
     cards = [_load_with_criterion(c, args.criterion, args.overrides) for c in args.card]
@@ -124,7 +125,7 @@ def _cmd_limits(args: argparse.Namespace) -> int:
         "inputs": {c.name: _card_inputs(c) for c in cards}, "overrides": list(args.overrides),
     }
     if args.plot:
-        from mcgen.plots import plot_limits
+        from mcgen.plots.limits import plot_limits
 
         plot_limits(result, args.plot, force=args.force)
         result["plot"] = args.plot
@@ -162,7 +163,7 @@ def _limits_text(r: dict[str, Any]) -> str:
 
 def _cmd_efficiency(args: argparse.Namespace) -> int:
     from mcgen import __version__, io
-    from mcgen.limits import eps_cuts, parse_masses, signal_sample
+    from mcgen.analysis.limits import eps_cuts, parse_masses, signal_sample
 
     masses = parse_masses(args.masses, args.log)
     card = load_card(args.card, tuple(args.overrides))
@@ -198,9 +199,9 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     import time
 
     from mcgen import __version__, io
-    from mcgen.limits import parse_masses
-    from mcgen.model import FLAVOURS, SCENARIOS, scenario_a, structure_from_a
-    from mcgen.scan import build_tasks, executor, run_scan
+    from mcgen.analysis.limits import parse_masses
+    from mcgen.physics.model import FLAVOURS, SCENARIOS, scenario_a, structure_from_a
+    from mcgen.analysis.scan import build_tasks, executor, run_scan
 
     masses = parse_masses(args.masses, args.log)
     cards = [load_card(c, tuple(args.overrides)) for c in args.card]
@@ -248,7 +249,7 @@ def _cmd_background(args: argparse.Namespace) -> int:
     import numpy as np
 
     from mcgen import __version__, io
-    from mcgen.background import background_cross_section, unweight
+    from mcgen.mc.background import background_cross_section, unweight
 
     card = load_card(args.card, tuple(args.overrides))
     if args.events <= 0:
@@ -282,7 +283,7 @@ def _cmd_background(args: argparse.Namespace) -> int:
 
 def _cmd_reproduce(args: argparse.Namespace) -> int:
     from mcgen import __version__
-    from mcgen.figures import reproduce
+    from mcgen.plots.figures import reproduce
 
     if args.events <= 0:
         raise InputError(f"-n must be > 0, got {args.events}")
@@ -339,8 +340,8 @@ def _model(args: argparse.Namespace, card) -> Any:
 
 def _cmd_generate(args: argparse.Namespace) -> int:
     from mcgen import io
-    from mcgen.generator import generate
-    from mcgen.info import check_kinematics
+    from mcgen.mc.driver import generate
+    from mcgen.config.options import check_kinematics
 
     card = load_card(args.card, tuple(args.overrides))
     model = _model(args, card)

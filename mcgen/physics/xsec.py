@@ -30,8 +30,8 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mcgen.constants import GEV2_TO_PB, Electroweak
-from mcgen.model import Couplings
+from mcgen.physics.constants import GEV2_TO_PB, Electroweak
+from mcgen.physics.model import Couplings
 
 __all__ = [
     "CrossSections",

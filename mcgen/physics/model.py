@@ -1,4 +1,4 @@
-"""The dipole model: couplings, two-body widths of N, lifetimes and decay probabilities.
+"""The dipole model: couplings, the total width of N, lifetimes and decay probabilities.
 
 Couplings are in GeV^-1. ``d_gamma`` is the overall scale (always > 0); the coupling
 structure is a = d_W/d_B in the unbroken phase, or one of the four benchmark scenarios
@@ -19,8 +19,10 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mcgen.constants import HBARC_GEV_M, LEPTON_MASS, V_HIGGS, Electroweak
 from mcgen.errors import InputError
+from mcgen.physics.constants import HBARC_GEV_M, LEPTON_MASS, V_HIGGS, Electroweak
+from mcgen.physics.threebody import channel_widths
+from mcgen.physics.twobody import width_lepton_w, width_nu_gamma, width_nu_z
 
 __all__ = [
     "FLAVOURS",
@@ -235,50 +237,6 @@ def make_model(
     return Model(mass, structure_from_a(a, ew).scaled(d_gamma), flavour, a, scenario)
 
 
-# --- two-body widths (PHYSICS.md section 2), vectorised in the mass ----------------------
-
-
-def width_nu_gamma(m: ArrayLike, d_gamma: float) -> np.ndarray:
-    """Gamma(N -> nu gamma) = d_gamma^2 m^3 / (4 pi), GeV.
-
-    >>> float(width_nu_gamma(1.0, 1e-3)) * 4 * math.pi
-    1e-06
-    """
-    m = np.asarray(m, dtype=float)
-    return d_gamma**2 * m**3 / (4 * np.pi)
-
-
-def width_nu_z(m: ArrayLike, d_Z: float, m_Z: float) -> np.ndarray:
-    """Gamma(N -> nu Z) = d_Z^2 (m^2 - M_Z^2)^2 (2 m^2 + M_Z^2) / (8 pi m^3) above threshold."""
-    m = np.asarray(m, dtype=float)
-    open_ = m > m_Z
-    mm = np.where(open_, m, 2 * m_Z)  # keeps the closed branch finite
-    w = d_Z**2 * (mm**2 - m_Z**2) ** 2 * (2 * mm**2 + m_Z**2) / (8 * np.pi * mm**3)
-    return np.where(open_, w, 0.0)
-
-
-def _kallen(a: np.ndarray, b: float, c: float) -> np.ndarray:
-    return a**2 + b**2 + c**2 - 2 * (a * b + a * c + b * c)
-
-
-def width_lepton_w(m: ArrayLike, d_W: float, m_W: float, m_l: float) -> np.ndarray:
-    """Gamma(N -> l- W+) with the charged-lepton mass, GeV (one charge state).
-
-    d_W^2 / (8 pi m^3) * lambda^(1/2)(m^2, M_W^2, m_l^2)
-        * [(m^2 - M_W^2)(2 m^2 + M_W^2) + m_l^2 (2 m_l^2 - 4 m^2 - M_W^2)]
-
-    (PHYSICS.md prints 2 m_l^2 before the last bracket and (m^2 + (M_W - m_l)^2) inside
-    the square root; the explicit spin sum in tests/ gives the form above.)
-    """
-    m = np.asarray(m, dtype=float)
-    open_ = m > m_W + m_l
-    mm = np.where(open_, m, 2 * (m_W + m_l))
-    m2, w2, l2 = mm**2, m_W**2, m_l**2
-    bracket = (m2 - w2) * (2 * m2 + w2) + l2 * (2 * l2 - 4 * m2 - w2)
-    width = d_W**2 / (8 * np.pi * mm**3) * np.sqrt(np.maximum(_kallen(m2, w2, l2), 0.0)) * bracket
-    return np.where(open_, width, 0.0)
-
-
 @dataclasses.dataclass(frozen=True)
 class Widths:
     """Widths of N in GeV and Br(N -> nu gamma).
@@ -314,8 +272,6 @@ def widths(model: Model, ew: Electroweak, three_body: bool = True) -> Widths:
     ``three_body`` adds N -> nu f fbar and N -> l f fbar' through off-shell bosons (the default);
     False gives the two-body widths of PHYSICS.md section 2 alone.
     """
-    from mcgen.threebody import channel_widths  # builds on the two-body formulas of this module
-
     c = model.couplings
     return Widths(
         float(width_nu_gamma(model.mass, c.d_gamma)),

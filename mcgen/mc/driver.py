@@ -12,13 +12,12 @@ from typing import Any, Callable
 import numba
 import numpy as np
 
-from mcgen.amplitudes import coupling_constants, dsigma_dcos_one
-from mcgen.cards import Card
+from mcgen.physics.amplitudes import coupling_constants, dsigma_dcos_one
+from mcgen.config.cards import Card
 from mcgen.errors import InputError
-from mcgen.info import PhysicsOptions, check_kinematics, provenance
-from mcgen.model import Model, decay_length_m, two_body_momentum, widths
-from mcgen.sampler import (CHUNK, FLAG_COLUMNS, PARAMS, REAL_COLUMNS, SUMS, alias_table, column_buffers, finish_batch,
-                           generate_chunks)
+from mcgen.config.options import PhysicsOptions, check_kinematics, provenance
+from mcgen.physics.model import Model, decay_length_m, two_body_momentum, widths
+from mcgen.mc.kernel import CHUNK, FLAG_COLUMNS, PARAMS, REAL_COLUMNS, SUMS, alias_table, column_buffers, finish_batch, generate_chunks
 
 __all__ = ["Events", "generate", "kernel_inputs", "COUPLING_COLUMNS", "reweight"]
 

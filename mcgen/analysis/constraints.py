@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mcgen.constants import LEPTON_MASS
+from mcgen.physics.constants import LEPTON_MASS
 from mcgen.errors import InputError
 
 __all__ = ["Constraint", "load_constraints", "MU_BOHR_GEV"]

@@ -32,8 +32,8 @@ import math
 import numpy as np
 from particle import Particle
 
-from mcgen.constants import Electroweak
-from mcgen.model import width_lepton_w
+from mcgen.physics.constants import Electroweak
+from mcgen.physics.twobody import width_lepton_w
 
 __all__ = ["Fermion", "FERMIONS", "DOUBLETS", "boson_k_factors", "channel_coefficients", "three_body_coefficients", "ThreeBody",
            "three_body_widths", "channel_widths"]

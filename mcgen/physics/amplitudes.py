@@ -29,7 +29,7 @@ import math
 import numba as nb
 import numpy as np
 
-from mcgen.constants import GEV2_TO_PB, Electroweak
+from mcgen.physics.constants import GEV2_TO_PB, Electroweak
 
 __all__ = ["coupling_constants", "spin_structures", "N_CONST", "dsigma_dcos_one"]
 

@@ -39,7 +39,7 @@ from llvmlite import ir
 from numba.core import types
 from numba.extending import intrinsic
 
-from mcgen.amplitudes import A_GAMMA, AZL_IM, AZL_RE, AZR_IM, AZR_RE, G_W, M_W2, NORM, spin_structures
+from mcgen.physics.amplitudes import A_GAMMA, AZL_IM, AZL_RE, AZR_IM, AZR_RE, G_W, M_W2, NORM, spin_structures
 
 __all__ = ["REAL_COLUMNS", "FLAG_COLUMNS", "PARAMS", "generate_chunks", "finish_batch", "column_buffers", "SUMS", "rng_ceiling", "output_bound", "mt19937_reference", "alias_table", "deviates", "math_check", "B", "CHUNK"]
 

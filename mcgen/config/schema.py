@@ -1,10 +1,5 @@
-"""Typed, self-describing configuration tables.
-
-A table is a frozen ``kw_only`` dataclass whose fields are made with :func:`number`,
-:func:`choice` or :func:`text`. The field metadata (unit, meaning, allowed range) is
-the schema: :func:`parse_table` validates a TOML table against it and names the
-offending key in a one-line :class:`~mcgen.errors.InputError`.
-"""
+"""Validation of a TOML table against a typed dataclass (fields from :mod:`mcgen.fields`):
+:func:`parse_table` names the offending key in a one-line :class:`~mcgen.errors.InputError`."""
 
 from __future__ import annotations
 
@@ -13,57 +8,9 @@ import math
 from typing import Any
 
 from mcgen.errors import InputError
+from mcgen.fields import REQUIRED, describe, key_name
 
-__all__ = ["number", "choice", "text", "parse_table", "describe", "key_name"]
-
-_REQUIRED = dataclasses.MISSING
-
-
-def number(
-    unit: str,
-    doc: str,
-    *,
-    lo: float | None = None,
-    hi: float | None = None,
-    lo_open: bool = False,
-    hi_open: bool = False,
-    default: float | None | Any = _REQUIRED,
-) -> Any:
-    """A finite real number in [lo, hi] (open ends on request)."""
-    meta = {"kind": "number", "unit": unit, "doc": doc, "lo": lo, "hi": hi, "lo_open": lo_open, "hi_open": hi_open}
-    return dataclasses.field(default=default, metadata=meta)
-
-
-def choice(options: tuple[str, ...], doc: str, *, default: str | Any = _REQUIRED) -> Any:
-    """One string out of a fixed set."""
-    return dataclasses.field(default=default, metadata={"kind": "choice", "options": options, "doc": doc, "unit": ""})
-
-
-def text(doc: str, *, default: str | Any = _REQUIRED) -> Any:
-    """Free text (names, descriptions, references)."""
-    return dataclasses.field(default=default, metadata={"kind": "text", "doc": doc, "unit": ""})
-
-
-def describe(f: dataclasses.Field) -> str:
-    """What a field expects, in words: 'a number > 0 (GeV)'."""
-    m = f.metadata
-    if m["kind"] == "choice":
-        return "one of " + ", ".join(repr(o) for o in m["options"])
-    if m["kind"] == "text":
-        return "a string"
-    parts = []
-    if m["lo"] is not None:
-        parts.append(("> " if m["lo_open"] else ">= ") + f"{m['lo']:g}")
-    if m["hi"] is not None:
-        parts.append(("< " if m["hi_open"] else "<= ") + f"{m['hi']:g}")
-    rng = " and ".join(parts)
-    unit = f" ({m['unit']})" if m["unit"] else ""
-    return f"a finite number{(' ' + rng) if rng else ''}{unit}"
-
-
-def key_name(key: object) -> str:
-    """A key as it appears in a message: plain if it is a simple name, else quoted (one line)."""
-    return key if isinstance(key, str) and key.isidentifier() else repr(key)
+__all__ = ["parse_table"]
 
 
 def _check_value(f: dataclasses.Field, value: Any) -> Any:
@@ -93,6 +40,7 @@ def parse_table(cls: type, table: Any, where: str, name: str, *, require_all: bo
     ``require_all`` makes keys with defaults required too.
 
     >>> import dataclasses
+    >>> from mcgen.fields import number
     >>> @dataclasses.dataclass(frozen=True, kw_only=True)
     ... class Beam:
     ...     sqrt_s: float = number("GeV", "centre-of-mass energy", lo=0, lo_open=True)
@@ -112,7 +60,7 @@ def parse_table(cls: type, table: Any, where: str, name: str, *, require_all: bo
     values = {}
     for key, f in fields.items():
         if key not in table:
-            if f.default is _REQUIRED or require_all:
+            if f.default is REQUIRED or require_all:
                 raise InputError(f"{where}: missing key [{name}] {key}: expected {describe(f)}")
             continue
         checked = _check_value(f, table[key])

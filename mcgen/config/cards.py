@@ -15,9 +15,10 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from mcgen.constants import Electroweak
+from mcgen.physics.constants import Electroweak
 from mcgen.errors import InputError
-from mcgen.schema import choice, key_name, number, parse_table, text
+from mcgen.fields import choice, key_name, number, text
+from mcgen.config.schema import parse_table
 
 __all__ = ["Card", "CardInfo", "Beam", "Detector", "Selection", "Limit", "load_card", "parse_card", "parse_set", "CARD_NAMES"]
 
@@ -207,8 +208,8 @@ def parse_card(content: dict[str, Any], where: str, overrides: tuple[str, ...] =
 
 
 def _card_dirs() -> list[Path]:
-    here = Path(__file__).resolve().parent
-    return [here / "cards", here.parent / "cards"]  # installed wheel, then a source checkout
+    package = Path(__file__).resolve().parent.parent
+    return [package / "cards", package.parent / "cards"]  # installed wheel, then a source checkout
 
 
 def resolve_card_path(card: str) -> Path:

@@ -1,0 +1,200 @@
+"""The Standard Model background e+e- -> nu nubar gamma (PHYSICS.md section 5): adaptive phase
+space (:mod:`mcgen.mc.phasespace`), the amplitude of :mod:`mcgen.physics.nunugamma`, the card's
+toy detector and selection (the signal's own numba stages), cross sections and unweighting."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from mcgen.mc.phasespace import PhaseSpaceMap
+from mcgen.physics.constants import Electroweak
+from mcgen.physics.nunugamma import msq_nunugamma_fast
+
+__all__ = ["flavour_msq", "sample_phase_space", "train_phase_space", "background_cross_section", "unweight",
+           "unweighting_threshold", "photon_selection", "toy_detector", "BACKGROUND_FLAVOURS"]
+
+
+# --- phase space and cross sections ------------------------------------------------------------
+
+BACKGROUND_FLAVOURS = ("e", "mu", "tau")
+
+
+def sample_phase_space(card, n: int, rng: np.random.Generator, grid: PhaseSpaceMap | None = None):
+    """Momenta p1, p2 (beams), k1, k2 (nu, nubar), k (photon) and phase-space weights (GeV^2) for
+    e+e- -> nu nubar gamma through ``grid`` (from :func:`train_phase_space`; untrained when None)."""
+    points = (PhaseSpaceMap.for_card(card) if grid is None else grid).sample(n, rng)
+    return points.p1, points.p2, points.k1, points.k2, points.k, points.weight
+
+
+def train_phase_space(card, rng: np.random.Generator, flavours=BACKGROUND_FLAVOURS, n_per_iteration: int = 20_000,
+                      iterations: int = 5) -> PhaseSpaceMap:
+    """The card's :class:`~mcgen.mc.phasespace.PhaseSpaceMap` adapted to the summed |M|^2 of
+    ``flavours`` times the selection (true or reconstructed photon): the points then follow the
+    selected cross section."""
+    psmap = PhaseSpaceMap.for_card(card)
+    for _ in range(iterations):
+        pts = psmap.sample(n_per_iteration, rng)
+        w = pts.weight * sum(flavour_msq(card.electroweak, flavours, pts.p1, pts.p2, pts.k1, pts.k2, pts.k).values())
+        e_reco, cos_reco, detected = toy_detector(card, pts.k, rng)
+        selected = photon_selection(card, pts.k[:, 0], pts.k[:, 3] / pts.k[:, 0]) | (detected & photon_selection(card, e_reco, cos_reco))
+        if not selected.any():
+            break
+        psmap.adapt(pts, w * selected)
+    return psmap
+
+
+def flavour_msq(ew: Electroweak, flavours, p1, p2, k1, k2, k) -> dict[str, np.ndarray]:
+    """|M|^2 per neutrino flavour (nu_mu and nu_tau share the Z-only amplitude: computed once)."""
+    out: dict[str, np.ndarray] = {}
+    neutral_only = None
+    for flavour in flavours:
+        if flavour == "e":
+            out[flavour] = msq_nunugamma_fast(p1, p2, k1, k2, k, ew, True)
+        else:
+            if neutral_only is None:
+                neutral_only = msq_nunugamma_fast(p1, p2, k1, k2, k, ew, False)
+            out[flavour] = neutral_only
+    return out
+
+
+def background_cross_section(card, n: int, seed: int, flavours=BACKGROUND_FLAVOURS, edges=None, pt_edges=None,
+                             keep_events: bool = False) -> dict:
+    """Weighted Monte Carlo of e+e- -> nu nubar gamma with the card's selection on the true photon
+    and after the toy detector: cross sections (pb) with their errors, per flavour. The phase space
+    is first adapted (:func:`train_phase_space`, 5 passes of n/16 points, at least 5000 and at most 40000, their own
+    random stream), then n fresh points are drawn with the frozen map. Optionally
+    the true-photon energy (``edges``) and pT (``pt_edges``) spectra after the cuts, pb per bin,
+    and with ``keep_events`` the weighted events themselves (result["columns"]; weight_pb averages
+    to the cross section of the sampled region, weight_<flavour> per flavour)."""
+    from mcgen.physics.constants import GEV2_TO_PB
+
+    ew = card.electroweak
+    s = card.sqrt_s**2
+    result: dict = {"by_flavour": {}}
+    total_w = np.zeros(n)
+    train_rng, rng = (np.random.default_rng(child) for child in np.random.SeedSequence(seed).spawn(2))
+    grid = train_phase_space(card, train_rng, flavours, n_per_iteration=min(max(n // 16, 5_000), 40_000))
+    p1, p2, k1, k2, k, phase_space = sample_phase_space(card, n, rng, grid)
+    truth = photon_selection(card, k[:, 0], k[:, 3] / k[:, 0])
+    e_reco, cos_reco, detected = toy_detector(card, k, rng)
+    reco = detected & photon_selection(card, e_reco, cos_reco)
+    flavour_weights = {}
+    for flavour, msq in flavour_msq(ew, flavours, p1, p2, k1, k2, k).items():
+        w = msq * phase_space / (2 * s) * GEV2_TO_PB
+        flavour_weights[flavour] = w
+        total_w += w
+        result["by_flavour"][flavour] = _estimate(w * truth)
+        result["by_flavour"][flavour]["sigma_reco_pb"] = _estimate(w * reco)["sigma_pb"]
+    total = _estimate(total_w * truth)
+    result.update(total)
+    reco_estimate = _estimate(total_w * reco)
+    result["sigma_reco_pb"], result["sigma_reco_err_pb"] = reco_estimate["sigma_pb"], reco_estimate["sigma_err_pb"]
+    passed = total_w * truth
+    # what --unweighted does to the truth-selected events (the others keep their weights)
+    w_max = unweighting_threshold(passed)
+    result["unweighting_efficiency"] = float(np.minimum(passed, w_max).mean() / w_max) if w_max > 0 else None
+    selected = (total_w * (truth | reco)).mean()
+    result["reco_only_fraction"] = float((total_w * (reco & ~truth)).mean() / selected) if selected > 0 else None
+    result["overweight_fraction"] = OVERWEIGHT_FRACTION
+    if edges is not None:  # the true-photon energy spectrum after the cuts, pb per bin
+        result["spectrum_pb"] = (np.histogram(k[:, 0], bins=edges, weights=passed)[0] / n).tolist()
+        result["spectrum_edges_GeV"] = list(map(float, edges))
+    if pt_edges is not None:
+        pt = np.hypot(k[:, 1], k[:, 2])
+        result["pt_spectrum_pb"] = (np.histogram(pt, bins=pt_edges, weights=passed)[0] / n).tolist()
+    result["n_events"] = n
+    if keep_events:
+        pt = np.hypot(k[:, 1], k[:, 2])
+        result["columns"] = {
+            "weight_pb": total_w, **{f"weight_{f}": w for f, w in flavour_weights.items()},
+            "gamma_E": k[:, 0], "gamma_px": k[:, 1], "gamma_py": k[:, 2], "gamma_pz": k[:, 3],
+            "gamma_cos_theta": k[:, 3] / k[:, 0], "gamma_pt": pt,
+            "nu_px": k1[:, 1], "nu_py": k1[:, 2], "nu_pz": k1[:, 3], "nubar_px": k2[:, 1], "nubar_py": k2[:, 2], "nubar_pz": k2[:, 3],
+            "gamma_reco_E": np.where(detected, e_reco, 0.0), "gamma_reco_cos_theta": np.where(detected, cos_reco, 0.0),
+            "gamma_reco_pt": np.where(detected, e_reco * np.sqrt(np.clip(1 - cos_reco**2, 0, None)), 0.0),
+            "reconstructed": detected, "truth_pass": truth, "pass_all": reco,
+        }
+    return result
+
+
+OVERWEIGHT_FRACTION = 0.01  # share of the cross section that events above the unweighting threshold may carry beyond it
+
+
+def unweighting_threshold(w: np.ndarray, overweight_fraction: float = OVERWEIGHT_FRACTION) -> float:
+    """The smallest weight w_max such that sum(max(w - w_max, 0)) <= overweight_fraction * sum(w):
+    a few rare large weights then do not set the efficiency of the whole sample."""
+    ws = np.sort(w[w > 0])[::-1]
+    if len(ws) == 0:
+        return 0.0
+    above = np.arange(len(ws))  # events strictly heavier than ws[j] (ties aside)
+    excess = np.concatenate([[0.0], np.cumsum(ws)[:-1]]) - above * ws
+    return float(ws[np.nonzero(excess <= overweight_fraction * ws.sum())[0][-1]])
+
+
+def unweight(columns: dict[str, np.ndarray], rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Unweighting of the selected events. Events whose true photon passes the card's cuts are
+    kept with probability min(1, w / w_max) (:func:`unweighting_threshold`) and then weigh
+    max(w, w_max): equal weights but for rare overweight events, nothing biased. Events that only
+    the smearing brings into the selection keep their own weights: they pass with a small
+    probability (Z-return photons crossing the veto window's edge), and unweighting them would
+    throw nearly every event away. The weights are scaled to average to the selected cross section."""
+    w = columns["weight_pb"]
+    truth = columns["truth_pass"]
+    reco_only = columns["pass_all"] & ~truth
+    w_max = unweighting_threshold(w * truth)
+    keep = (truth & (rng.random(len(w)) * w_max < w)) | reco_only
+    kept = np.where(truth[keep], np.maximum(w[keep], w_max), w[keep])
+    scale = kept * ((w * (truth | reco_only)).mean() * keep.sum() / kept.sum()) / w[keep]
+    out = {k: v[keep] for k, v in columns.items()}
+    for k in out:
+        if k.startswith("weight_"):
+            out[k] = columns[k][keep] * scale
+    return out
+
+
+def _estimate(w: np.ndarray) -> dict:
+    return {"sigma_pb": float(w.mean()), "sigma_err_pb": float(w.std() / math.sqrt(len(w)))}
+
+
+def photon_selection(card, energy: np.ndarray, cos_t: np.ndarray) -> np.ndarray:
+    """The card's photon cuts (PHYSICS.md section 4) on arrays of energy and cos(theta)."""
+    sel, rs, ew = card.selection, card.sqrt_s, card.electroweak
+    sin_t = np.sqrt(np.clip(1 - cos_t**2, 0.0, None))
+    x = 2 * energy / rs
+    ok = np.ones(energy.shape, dtype=bool)
+    for value, cut in ((energy, sel.e_min), (x, sel.x_min)):
+        if cut is not None:
+            ok &= value > cut
+    for value, cut in ((energy, sel.e_max), (x, sel.x_max)):
+        if cut is not None:
+            ok &= value < cut
+    if sel.abs_cos_max is not None:
+        ok &= np.abs(cos_t) < sel.abs_cos_max
+    if sel.theta_min_deg is not None:
+        ok &= cos_t < math.cos(math.radians(sel.theta_min_deg))
+    if sel.theta_max_deg is not None:
+        ok &= cos_t > math.cos(math.radians(sel.theta_max_deg))
+    if sel.pt_min is not None:
+        ok &= energy * sin_t > sel.pt_min
+    if sel.z_return_veto_widths > 0:
+        e_z = (rs * rs - ew.m_Z**2) / (2 * rs)
+        ok &= np.abs(energy - e_z) >= sel.z_return_veto_widths * ew.m_Z * ew.Gamma_Z / rs
+    if sel.bhabha_cos_theta_b > 0:
+        sin_b = math.sqrt(1 - sel.bhabha_cos_theta_b**2)
+        ok &= energy * (sin_b + sin_t) > rs * sin_b
+    return ok
+
+
+def toy_detector(card, k: np.ndarray, rng: np.random.Generator):
+    """Smeared photon energy and cos(theta) (prompt photons from the origin), and the
+    detected flag (coverage and efficiency), as in the signal's toy detector."""
+    det = card.detector
+    energy = k[:, 0]
+    theta = np.arccos(np.clip(k[:, 3] / energy, -1, 1))
+    g1, g2 = rng.standard_normal(len(energy)), rng.standard_normal(len(energy))
+    e_reco = energy * (1 + np.sqrt(det.energy_stochastic**2 / energy + det.energy_constant**2) * g1)
+    cos_reco = np.cos(theta + det.angle_resolution_rad * g2)
+    detected = (rng.random(len(energy)) < det.photon_efficiency) & (np.abs(cos_reco) < det.abs_cos_coverage) & (e_reco > 0)
+    return e_reco, cos_reco, detected
