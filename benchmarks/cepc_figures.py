@@ -19,8 +19,8 @@ def main() -> None:
     parser.add_argument("--figures", default="6,7,4,5,8")
     args = parser.parse_args()
     import mcgen
-    from mcgen.background import background_cross_section
-    from mcgen.figures import reproduce
+    from mcgen.mc.background import background_cross_section
+    from mcgen.plots.figures import reproduce
 
     figures = [int(f) for f in args.figures.split(",")]
     result: dict = {"figures_s": {}, "background_s_per_100k": {}}

@@ -29,9 +29,9 @@ def timed_scan(env: dict[str, str], extra: list[str]) -> float:
 
 def per_point_costs() -> dict[str, float]:
     import mcgen
-    from mcgen.info import PhysicsOptions
-    from mcgen.limits import limit_for, signal_sample
-    from mcgen.model import scenario_a, structure_from_a
+    from mcgen.config.options import PhysicsOptions
+    from mcgen.analysis.limits import limit_for, signal_sample
+    from mcgen.physics.model import scenario_a, structure_from_a
 
     card = mcgen.load_card("lep1_opal")
     ew = card.electroweak

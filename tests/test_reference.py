@@ -6,10 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from data.make_reference import CASES, SEED, background_reference, fingerprint, reference  # noqa: F401
+from data.make_reference import background_reference, reference
 
 REFERENCE = json.loads((Path(__file__).parent / "data" / "reference_events.json").read_text())
 

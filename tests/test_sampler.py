@@ -9,7 +9,9 @@ import math
 import numpy as np
 import pytest
 
-from mcgen.mc.kernel import alias_table, column_buffers, deviates, math_check
+from mcgen.mc.kernel import alias_table, column_buffers
+from mcgen.mc.rng import deviates
+from mcgen.simd import math_check
 
 N = 1_000_000
 KS_999 = 1.95 / math.sqrt(N)  # Kolmogorov-Smirnov distance exceeded with probability 0.1%

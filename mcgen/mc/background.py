@@ -8,9 +8,13 @@ import math
 
 import numpy as np
 
+from mcgen.detector.toy import kernel_params as detector_params
+from mcgen.detector.toy import measure
 from mcgen.mc.phasespace import PhaseSpaceMap
 from mcgen.physics.constants import Electroweak
 from mcgen.physics.nunugamma import msq_nunugamma_fast
+from mcgen.selection.cuts import kernel_params as selection_params
+from mcgen.selection.cuts import select, select_columns
 
 __all__ = ["flavour_msq", "sample_phase_space", "train_phase_space", "background_cross_section", "unweight",
            "unweighting_threshold", "photon_selection", "toy_detector", "BACKGROUND_FLAVOURS"]
@@ -37,8 +41,8 @@ def train_phase_space(card, rng: np.random.Generator, flavours=BACKGROUND_FLAVOU
     for _ in range(iterations):
         pts = psmap.sample(n_per_iteration, rng)
         w = pts.weight * sum(flavour_msq(card.electroweak, flavours, pts.p1, pts.p2, pts.k1, pts.k2, pts.k).values())
-        e_reco, cos_reco, detected = toy_detector(card, pts.k, rng)
-        selected = photon_selection(card, pts.k[:, 0], pts.k[:, 3] / pts.k[:, 0]) | (detected & photon_selection(card, e_reco, cos_reco))
+        reco = toy_detector(card, pts.k, rng)
+        selected = photon_selection(card, pts.k) | photon_selection(card, reco)
         if not selected.any():
             break
         psmap.adapt(pts, w * selected)
@@ -77,9 +81,9 @@ def background_cross_section(card, n: int, seed: int, flavours=BACKGROUND_FLAVOU
     train_rng, rng = (np.random.default_rng(child) for child in np.random.SeedSequence(seed).spawn(2))
     grid = train_phase_space(card, train_rng, flavours, n_per_iteration=min(max(n // 16, 5_000), 40_000))
     p1, p2, k1, k2, k, phase_space = sample_phase_space(card, n, rng, grid)
-    truth = photon_selection(card, k[:, 0], k[:, 3] / k[:, 0])
-    e_reco, cos_reco, detected = toy_detector(card, k, rng)
-    reco = detected & photon_selection(card, e_reco, cos_reco)
+    truth = photon_selection(card, k)
+    measured = toy_detector(card, k, rng)
+    reco = photon_selection(card, measured)
     flavour_weights = {}
     for flavour, msq in flavour_msq(ew, flavours, p1, p2, k1, k2, k).items():
         w = msq * phase_space / (2 * s) * GEV2_TO_PB
@@ -112,9 +116,7 @@ def background_cross_section(card, n: int, seed: int, flavours=BACKGROUND_FLAVOU
             "gamma_E": k[:, 0], "gamma_px": k[:, 1], "gamma_py": k[:, 2], "gamma_pz": k[:, 3],
             "gamma_cos_theta": k[:, 3] / k[:, 0], "gamma_pt": pt,
             "nu_px": k1[:, 1], "nu_py": k1[:, 2], "nu_pz": k1[:, 3], "nubar_px": k2[:, 1], "nubar_py": k2[:, 2], "nubar_pz": k2[:, 3],
-            "gamma_reco_E": np.where(detected, e_reco, 0.0), "gamma_reco_cos_theta": np.where(detected, cos_reco, 0.0),
-            "gamma_reco_pt": np.where(detected, e_reco * np.sqrt(np.clip(1 - cos_reco**2, 0, None)), 0.0),
-            "reconstructed": detected, "truth_pass": truth, "pass_all": reco,
+            **measured, "truth_pass": truth, "pass_all": reco,
         }
     return result
 
@@ -158,43 +160,21 @@ def _estimate(w: np.ndarray) -> dict:
     return {"sigma_pb": float(w.mean()), "sigma_err_pb": float(w.std() / math.sqrt(len(w)))}
 
 
-def photon_selection(card, energy: np.ndarray, cos_t: np.ndarray) -> np.ndarray:
-    """The card's photon cuts (PHYSICS.md section 4) on arrays of energy and cos(theta)."""
-    sel, rs, ew = card.selection, card.sqrt_s, card.electroweak
-    sin_t = np.sqrt(np.clip(1 - cos_t**2, 0.0, None))
-    x = 2 * energy / rs
-    ok = np.ones(energy.shape, dtype=bool)
-    for value, cut in ((energy, sel.e_min), (x, sel.x_min)):
-        if cut is not None:
-            ok &= value > cut
-    for value, cut in ((energy, sel.e_max), (x, sel.x_max)):
-        if cut is not None:
-            ok &= value < cut
-    if sel.abs_cos_max is not None:
-        ok &= np.abs(cos_t) < sel.abs_cos_max
-    if sel.theta_min_deg is not None:
-        ok &= cos_t < math.cos(math.radians(sel.theta_min_deg))
-    if sel.theta_max_deg is not None:
-        ok &= cos_t > math.cos(math.radians(sel.theta_max_deg))
-    if sel.pt_min is not None:
-        ok &= energy * sin_t > sel.pt_min
-    if sel.z_return_veto_widths > 0:
-        e_z = (rs * rs - ew.m_Z**2) / (2 * rs)
-        ok &= np.abs(energy - e_z) >= sel.z_return_veto_widths * ew.m_Z * ew.Gamma_Z / rs
-    if sel.bhabha_cos_theta_b > 0:
-        sin_b = math.sqrt(1 - sel.bhabha_cos_theta_b**2)
-        ok &= energy * (sin_b + sin_t) > rs * sin_b
-    return ok
+def photon_selection(card, photons: np.ndarray | dict[str, np.ndarray]) -> np.ndarray:
+    """The card's photon cuts (mcgen.selection, the signal's own numba function) on true photons
+    (an (n, 4) array of E, px, py, pz) or on measured ones (the columns of :func:`toy_detector`;
+    only reconstructed photons pass)."""
+    params = selection_params(card.selection, card.sqrt_s, card.electroweak)
+    if isinstance(photons, dict):
+        return select_columns(params, photons, "gamma_reco")["pass_all"]
+    return select(params, photons[:, 0], photons[:, 3] / photons[:, 0])["pass_all"]
 
 
-def toy_detector(card, k: np.ndarray, rng: np.random.Generator):
-    """Smeared photon energy and cos(theta) (prompt photons from the origin), and the
-    detected flag (coverage and efficiency), as in the signal's toy detector."""
-    det = card.detector
-    energy = k[:, 0]
-    theta = np.arccos(np.clip(k[:, 3] / energy, -1, 1))
-    g1, g2 = rng.standard_normal(len(energy)), rng.standard_normal(len(energy))
-    e_reco = energy * (1 + np.sqrt(det.energy_stochastic**2 / energy + det.energy_constant**2) * g1)
-    cos_reco = np.cos(theta + det.angle_resolution_rad * g2)
-    detected = (rng.random(len(energy)) < det.photon_efficiency) & (np.abs(cos_reco) < det.abs_cos_coverage) & (e_reco > 0)
-    return e_reco, cos_reco, detected
+def toy_detector(card, k: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """The signal's toy detector (mcgen.detector) on prompt photons from the origin: the measured
+    columns ``gamma_reco_*`` and ``reconstructed``. The two unit normals and the efficiency uniform
+    per photon come from ``rng`` (in that order: g1 for the energy, g2 for the angle, then u)."""
+    g1, g2 = rng.standard_normal(len(k)), rng.standard_normal(len(k))
+    u_eff = rng.random(len(k))
+    origin = np.zeros(len(k))
+    return measure(detector_params(card.detector), (origin, origin, origin), (k[:, 0], k[:, 1], k[:, 2], k[:, 3]), g1, g2, u_eff)

@@ -7,7 +7,7 @@ import dataclasses
 import math
 import sys
 import time
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 import numba
 import numpy as np
@@ -16,20 +16,22 @@ from mcgen.physics.amplitudes import coupling_constants, dsigma_dcos_one
 from mcgen.config.cards import Card
 from mcgen.errors import InputError
 from mcgen.config.options import PhysicsOptions, check_kinematics, provenance
-from mcgen.physics.model import Model, decay_length_m, two_body_momentum, widths
-from mcgen.mc.kernel import CHUNK, FLAG_COLUMNS, PARAMS, REAL_COLUMNS, SUMS, alias_table, column_buffers, finish_batch, generate_chunks
+from mcgen.physics.model import Model, widths
+from mcgen.detector.toy import DetectorParams
+from mcgen.detector.toy import kernel_params as detector_params
+from mcgen.mc.kernel import (CHUNK, COUPLING_COLUMNS, FLAG_COLUMNS, REAL_COLUMNS, SUMS, alias_table, column_buffers, finish_batch,
+                             generate_chunks)
+from mcgen.mc.production import ProductionParams, production_params
+from mcgen.selection.cuts import SelectionParams
+from mcgen.selection.cuts import kernel_params as selection_params
 
-__all__ = ["Events", "generate", "kernel_inputs", "COUPLING_COLUMNS", "reweight"]
+__all__ = ["Events", "generate", "kernel_inputs", "KernelInputs", "run_kernel", "COUPLING_COLUMNS", "reweight"]
 
-LAWS = {"exact": 0, "paper": 1, "isotropic": 2}
-COUPLING_COLUMNS = ("w_gg", "w_zz", "w_gz", "w_ww", "w_gw", "w_zw")
-assert REAL_COLUMNS[:6] == COUPLING_COLUMNS  # finish_batch scales rows 0-5
 KEPT_BATCH = 1 << 21
 STREAM_CHUNKS_PER_THREAD = 1  # measured: 1.2e7 ev/s/core streaming vs 7.8e6 with 2M-event batches
 ENVELOPE_BINS = 1024
 GAUSS_LEGENDRE_96 = np.polynomial.legendre.leggauss(96)
 _SUBSAMPLES = 16
-_NO_CUT = 1e300
 
 
 @dataclasses.dataclass
@@ -70,40 +72,33 @@ def _envelope(f: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, float]
     return env, float(env.sum() * (edges[1] - edges[0]))
 
 
-def kernel_inputs(card: Card, model: Model, options: PhysicsOptions, *, weighted: bool, stage: int):
-    """The kernel's inputs: parameter vector, amplitude constants, the cos(theta) envelope with
-    its alias table (prob, alias) and its integral."""
+class KernelInputs(NamedTuple):
+    """What :func:`mcgen.mc.kernel.generate_chunks` needs for a run: the stages' named tuples, the
+    cos(theta) envelope with its alias table (prob, alias) and integral, and the amplitude constants."""
+
+    production: ProductionParams
+    detector: DetectorParams
+    selection: SelectionParams
+    acceptance: float
+    envelope: np.ndarray
+    alias: tuple[np.ndarray, np.ndarray]
+    envelope_integral: float
+    consts: np.ndarray
+
+
+def kernel_inputs(card: Card, model: Model, options: PhysicsOptions, *, weighted: bool) -> KernelInputs:
+    """The kernel's inputs for a card, a model and the physics options."""
     check_kinematics(card, model)
-    ew, det, sel = card.electroweak, card.detector, card.selection
     rs, m = card.sqrt_s, model.mass
     c = model.couplings
     t_channel = model.flavour == "e"
     st = options.st_interference
-    consts = coupling_constants(rs, m, ew)
-    k = float(two_body_momentum(rs, m))
-    total_width = widths(model, ew, options.three_body).total
-    par = dict.fromkeys(PARAMS, 0.0)
-    par.update(
-        rs=rs, m=m, k=k, e_n=math.hypot(k, m), ldec=float(decay_length_m(k, m, total_width)),
-        d_gamma=c.d_gamma, d_z=c.d_Z, d_w=c.d_W, t_channel=float(t_channel), st=float(st),
-        law=LAWS[options.decay_law], weighted=float(weighted), stage=float(stage), acceptance=1.0,
-        volume=0.0 if det.decay_volume == "sphere" else 1.0, radius=det.decay_radius_m,
-        half_length=det.decay_half_length_m or 0.0, a_e=det.energy_stochastic, b_e=det.energy_constant,
-        sigma_theta=det.angle_resolution_rad, coverage=det.abs_cos_coverage, eff=det.photon_efficiency,
-        e_min=-_NO_CUT if sel.e_min is None else sel.e_min, e_max=_NO_CUT if sel.e_max is None else sel.e_max,
-        x_min=-_NO_CUT if sel.x_min is None else sel.x_min, x_max=_NO_CUT if sel.x_max is None else sel.x_max,
-        abs_cos_max=2.0 if sel.abs_cos_max is None else sel.abs_cos_max,
-        cos_lo=-2.0 if sel.theta_max_deg is None else math.cos(math.radians(sel.theta_max_deg)),
-        cos_hi=2.0 if sel.theta_min_deg is None else math.cos(math.radians(sel.theta_min_deg)),
-        pt_min=-_NO_CUT if sel.pt_min is None else sel.pt_min,
-        e_z=(rs**2 - ew.m_Z**2) / (2 * rs),
-        z_half_width=sel.z_return_veto_widths * ew.m_Z * ew.Gamma_Z / rs,
-        sin_theta_b=math.sqrt(1 - sel.bhabha_cos_theta_b**2) if sel.bhabha_cos_theta_b > 0 else 0.0,
-    )
+    consts = coupling_constants(rs, m, card.electroweak)
 
     def shape(d_gamma: float, d_z: float, d_w: float) -> Callable[[np.ndarray], np.ndarray]:
         return lambda x: dsigma_dcos_one(x, rs, m, consts, d_gamma, d_z, d_w, t_channel, st)
 
+    acceptance = 1.0
     if weighted:  # a proposal that covers every coupling structure: s-channel and t-channel shapes
         parts = [shape(1.0, 0.0, 0.0)] + ([shape(0.0, 0.0, 1.0)] if t_channel else [])
         x, w = GAUSS_LEGENDRE_96
@@ -114,8 +109,22 @@ def kernel_inputs(card: Card, model: Model, options: PhysicsOptions, *, weighted
         f = shape(c.d_gamma, c.d_Z, c.d_W)
         env, total = _envelope(f)
         x, w = GAUSS_LEGENDRE_96
-        par["acceptance"] = min(max(float(w @ f(x)) / total, 0.01), 1.0)  # sizes the candidate rounds
-    return np.array([par[p] for p in PARAMS]), consts, env, alias_table(env), total
+        acceptance = min(max(float(w @ f(x)) / total, 0.01), 1.0)  # sizes the candidate rounds
+    return KernelInputs(
+        production=production_params(card, model, options, weighted),
+        detector=detector_params(card.detector),
+        selection=selection_params(card.selection, rs, card.electroweak),
+        acceptance=acceptance, envelope=env, alias=alias_table(env), envelope_integral=total, consts=consts,
+    )
+
+
+def run_kernel(inputs: KernelInputs, stage: int, keys: np.ndarray, first: int, n: int, real: np.ndarray, flags: np.ndarray,
+               tried: np.ndarray, overweight: np.ndarray, drawn: np.ndarray) -> None:
+    """One call of the kernel: events first .. first + n - 1 of the keys' streams into (real, flags);
+    stage 1 stops after the production kinematics, 2 runs the detector and the selection too."""
+    prob, alias = inputs.alias
+    generate_chunks(inputs.production, inputs.detector, inputs.selection, stage > 1, inputs.acceptance, inputs.envelope,
+                    prob, alias, keys, first, n, real, flags, tried, overweight, drawn)
 
 
 def _progress(done: int, n: int, start: float, shown: list[float]) -> None:
@@ -188,11 +197,12 @@ def generate(
         raise InputError(f"the number of events must be a whole number > 0, got {n!r}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise InputError(f"the seed must be a whole number >= 0, got {seed!r}")
-    par, consts, env, (alias_p, alias_j), env_total = kernel_inputs(card, model, options, weighted=weighted, stage=stage)
+    inputs = kernel_inputs(card, model, options, weighted=weighted)
+    env_total = inputs.envelope_integral
     c = model.couplings
     x, w = GAUSS_LEGENDRE_96
     t_channel = model.flavour == "e"
-    sigma_one = float(w @ dsigma_dcos_one(x, card.sqrt_s, model.mass, consts, c.d_gamma, c.d_Z, c.d_W,
+    sigma_one = float(w @ dsigma_dcos_one(x, card.sqrt_s, model.mass, inputs.consts, c.d_gamma, c.d_Z, c.d_W,
                                           t_channel, options.st_interference))
     # weights: unweighted events carry the exact integral of their density; weighted ones f/q
     scale = 2.0 * (env_total if weighted else sigma_one)
@@ -209,7 +219,7 @@ def generate(
     compile_seconds = 0.0
     if not generate_chunks.signatures:  # first use in this process: compile, or load numba's cache
         t_compile = time.perf_counter()
-        generate_chunks(par, consts, env, alias_p, alias_j, keys, 0, 0, *column_buffers(0), tried[:0], overweight[:0], drawn[:0])
+        run_kernel(inputs, stage, keys, 0, 0, *column_buffers(0), tried[:0], overweight[:0], drawn[:0])
         compile_seconds = time.perf_counter() - t_compile
     start = time.perf_counter()
     shown = [start]
@@ -222,8 +232,7 @@ def generate(
         real, flags = buffers
         c0, c1 = first // CHUNK, (first + size + CHUNK - 1) // CHUNK
         t0 = time.perf_counter()
-        generate_chunks(par, consts, env, alias_p, alias_j, keys, first, size, real, flags, tried[c0:c1], overweight[c0:c1],
-                        drawn[c0:c1])
+        run_kernel(inputs, stage, keys, first, size, real, flags, tried[c0:c1], overweight[c0:c1], drawn[c0:c1])
         kernel_seconds += time.perf_counter() - t0
         cols = _finish(real, flags, scale, model, tally)
         if on_batch is not None:

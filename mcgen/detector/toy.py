@@ -1,0 +1,128 @@
+"""The toy detector (PHYSICS.md section 4), one numba implementation for the signal kernel, the SM
+background and photons read back from a file.
+
+A photon from a vertex inside the decay volume is measured where it reaches the volume's
+surface (the ECAL): its direction is that point seen from the origin, smeared in the polar
+angle by ``angle_resolution_rad``; its energy is smeared by a/sqrt(E) (+) b; it is detected with
+the photon efficiency inside the coverage |cos theta| < c, and only with a positive energy.
+
+:func:`kernel_params` turns the card's :class:`~mcgen.config.cards.Detector` into the named
+tuple :class:`DetectorParams`; :func:`measure_photon` measures one photon (inlined into the
+kernels); :func:`measure` measures arrays of photons. A new detector parameter touches the card
+field, :func:`kernel_params` and :func:`measure_photon`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numba as nb
+import numpy as np
+
+from mcgen.config.cards import Detector
+from mcgen.simd import VEC, cos_sin_turns
+
+__all__ = ["DetectorParams", "kernel_params", "distance_to_surface", "measure_photon", "measure", "RECO_COLUMNS"]
+
+RECO_COLUMNS: tuple[str, ...] = ("gamma_reco_E", "gamma_reco_px", "gamma_reco_py", "gamma_reco_pz",
+                                 "gamma_reco_cos_theta", "gamma_reco_pt")
+"""What :func:`measure` returns besides ``reconstructed`` (zeros for photons not reconstructed)."""
+
+
+class DetectorParams(NamedTuple):
+    """The decay volume (a sphere of ``radius``, or a cylinder of ``radius`` and ``half_length``
+    about the beam) and the photon measurement, as the kernels see them."""
+
+    cylinder: bool
+    radius: float
+    half_length: float
+    a_e2: float  # stochastic term squared (GeV)
+    b_e2: float  # constant term squared
+    sigma_theta: float  # rad
+    coverage: float  # |cos theta| <
+    eff: float
+
+
+def kernel_params(det: Detector) -> DetectorParams:
+    """The card's detector table as :class:`DetectorParams`."""
+    return DetectorParams(
+        cylinder=det.decay_volume == "cylinder",
+        radius=det.decay_radius_m,
+        half_length=det.decay_half_length_m or 0.0,
+        a_e2=det.energy_stochastic * det.energy_stochastic,
+        b_e2=det.energy_constant * det.energy_constant,
+        sigma_theta=det.angle_resolution_rad,
+        coverage=det.abs_cos_coverage,
+        eff=det.photon_efficiency,
+    )
+
+
+@nb.njit(inline="always")
+def distance_to_surface(p, sin_t, abs_nz):
+    """Distance from the origin to the volume's surface along a direction with polar sine sin_t
+    and |cos| abs_nz (the flight distance an N may have and still decay inside)."""
+    return min(p.radius / max(sin_t, 1e-300), p.half_length / max(abs_nz, 1e-300)) if p.cylinder else p.radius
+
+
+@nb.njit(inline="always")
+def measure_photon(p, vx, vy, vz, ge, gx, gy, gz, g1, g2, u_eff):
+    """The measured photon: (detected, E, sin theta (negative when smeared across the pole),
+    cos theta, cos phi, sin phi) of a photon (ge, gx, gy, gz) from the vertex (vx, vy, vz)
+    inside the volume, with two unit normals g1 (energy), g2 (angle) and a uniform u_eff."""
+    dx, dy, dz = gx / ge, gy / ge, gz / ge
+    b_s = vx * dx + vy * dy + vz * dz
+    t_sphere = -b_s + math.sqrt(max(b_s * b_s - (vx * vx + vy * vy + vz * vz - p.radius * p.radius), 0.0))
+    a = dx * dx + dy * dy
+    b_c = vx * dx + vy * dy
+    t_barrel = (-b_c + math.sqrt(max(b_c * b_c - a * (vx * vx + vy * vy - p.radius * p.radius), 0.0))) / max(a, 1e-300)
+    t_cap = ((p.half_length if dz > 0.0 else -p.half_length) - vz) / (dz if dz != 0.0 else 1.0)
+    t_cyl = min(t_barrel if a > 1e-300 else 1e300, t_cap if dz != 0.0 else 1e300)
+    t = t_cyl if p.cylinder else t_sphere
+    hx, hy, hz = vx + t * dx, vy + t * dy, vz + t * dz  # where the photon reaches the surface
+    hrho = math.sqrt(hx * hx + hy * hy)
+    hr = max(math.sqrt(hrho * hrho + hz * hz), 1e-300)
+    cos_h = hz / hr
+    sin_h = hrho / hr
+    cd, sd = cos_sin_turns(p.sigma_theta * g2 * (1.0 / (2.0 * math.pi)))
+    cos_r = cos_h * cd - sin_h * sd
+    sin_r = sin_h * cd + cos_h * sd  # negative: smeared across the pole
+    e_r = ge * (1.0 + math.sqrt(p.a_e2 / ge + p.b_e2) * g1)
+    detected = (u_eff < p.eff) & (e_r > 0.0) & (abs(cos_r) < p.coverage)
+    cx = hx / hrho if hrho > 0.0 else 1.0
+    cy = hy / hrho if hrho > 0.0 else 0.0
+    return detected, e_r, sin_r, cos_r, cx, cy
+
+
+@nb.njit(parallel=True, cache=True, **VEC)
+def _measure_columns(p, vx, vy, vz, ge, gx, gy, gz, g1, g2, u_eff, real, flags):
+    for i in nb.prange(ge.size):
+        reco, e_r, sin_r, cos_r, cx, cy = measure_photon(p, vx[i], vy[i], vz[i], ge[i], gx[i], gy[i], gz[i], g1[i], g2[i], u_eff[i])
+        real[0, i] = e_r if reco else 0.0
+        real[1, i] = e_r * sin_r * cx if reco else 0.0
+        real[2, i] = e_r * sin_r * cy if reco else 0.0
+        real[3, i] = e_r * cos_r if reco else 0.0
+        real[4, i] = cos_r if reco else 0.0
+        real[5, i] = e_r * abs(sin_r) if reco else 0.0
+        flags[i] = reco
+
+
+def measure(p: DetectorParams, vertex: tuple[np.ndarray, np.ndarray, np.ndarray], photon: tuple[np.ndarray, ...],
+            g1: np.ndarray, g2: np.ndarray, u_eff: np.ndarray) -> dict[str, np.ndarray]:
+    """Measure arrays of photons: ``vertex`` (x, y, z) in m inside the volume, ``photon`` (E, px, py,
+    pz) in GeV, unit normals g1, g2 and uniforms u_eff per photon. Returns the columns of
+    :data:`RECO_COLUMNS` (zero where not reconstructed) and ``reconstructed``.
+
+    >>> import mcgen
+    >>> p = kernel_params(mcgen.load_card("cepc_z").detector)
+    >>> one, zero = np.ones(1), np.zeros(1)
+    >>> reco = measure(p, (zero, zero, zero), (50 * one, 50 * one, zero, zero), zero, zero, zero)
+    >>> round(float(reco["gamma_reco_E"][0]), 9), round(float(reco["gamma_reco_px"][0]), 9), bool(reco["reconstructed"][0])
+    (50.0, 50.0, True)
+    """
+    arrays = [np.ascontiguousarray(x, dtype=np.float64) for x in (*vertex, *photon, g1, g2, u_eff)]
+    n = arrays[3].size
+    real = np.empty((len(RECO_COLUMNS), n))
+    flags = np.empty(n, dtype=np.bool_)
+    _measure_columns(p, *arrays, real, flags)
+    return {name: real[i] for i, name in enumerate(RECO_COLUMNS)} | {"reconstructed": flags}

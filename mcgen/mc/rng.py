@@ -1,0 +1,64 @@
+"""Random numbers for the kernels: counter-based SplitMix64 streams and their deviates.
+
+Draw k of the stream keyed by ``key`` is mix(key + k golden) (Steele, Lea, Flood 2014): filling
+a block of uniforms is a loop with no carried state, which LLVM turns into SIMD code. Normals
+are Box-Muller pairs and exponentials -log u, through the branch-free functions of mcgen.simd.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+
+from mcgen.simd import VEC, cos_sin_turns, log
+
+__all__ = ["mix", "fill_uniform", "normal_pair", "deviates"]
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+_TWO_M53 = 2.0**-53
+@nb.njit(inline="always")
+def mix(z):
+    """SplitMix64's output function: the draw for counter value z (Steele, Lea, Flood 2014)."""
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
+
+
+@nb.njit(inline="always", **VEC)
+def fill_uniform(key, counter, out):
+    """out[k] = uniform in (0, 1) from draw counter + k + 1 of the SplitMix64 stream ``key``
+    (the top 53 bits of each draw; counter-based, so the loop vectorizes)."""
+    base = key + _GOLDEN * np.uint64(counter)
+    for k in range(out.size):
+        out[k] = ((mix(base + _GOLDEN * np.uint64(k + 1)) >> _S11) + 0.5) * _TWO_M53
+
+
+@nb.njit(inline="always", **VEC)
+def normal_pair(u1, u2):
+    """Two independent unit normals from two uniforms (Box and Muller 1958)."""
+    r = math.sqrt(-2.0 * log(u1))
+    c, s = cos_sin_turns(u2)
+    return r * c, r * s
+
+
+@nb.njit(cache=True, **VEC)
+def deviates(key, n, kind):
+    """n deviates from the stream ``key`` as the kernel makes them, for the tests: kind 0 unit
+    normals (Box-Muller pairs), 1 unit exponentials (-log u), 2 (cos, sin) of a uniform angle
+    as 2n values."""
+    u = np.empty(2 * n)
+    fill_uniform(np.uint64(key), 0, u)
+    out = np.empty(2 * n if kind == 2 else n)
+    for k in range(n // 2 if kind == 0 else n):
+        if kind == 0:
+            out[2 * k], out[2 * k + 1] = normal_pair(u[2 * k], u[2 * k + 1])
+        elif kind == 1:
+            out[k] = -log(u[k])
+        else:
+            out[2 * k], out[2 * k + 1] = cos_sin_turns(u[k])
+    return out
