@@ -170,11 +170,14 @@ def photon_selection(card, photons: np.ndarray | dict[str, np.ndarray]) -> np.nd
     return select(params, photons[:, 0], photons[:, 3] / photons[:, 0])["pass_all"]
 
 
-def toy_detector(card, k: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """The signal's toy detector (mcgen.detector) on prompt photons from the origin: the measured
-    columns ``gamma_reco_*`` and ``reconstructed``. The two unit normals and the efficiency uniform
-    per photon come from ``rng`` (in that order: g1 for the energy, g2 for the angle, then u)."""
+def toy_detector(card, k: np.ndarray, rng: np.random.Generator, vertex: tuple[np.ndarray, ...] | None = None) -> dict[str, np.ndarray]:
+    """The signal's toy detector (mcgen.detector) on photons (E, px, py, pz) from ``vertex``
+    (prompt, at the origin, by default): the measured columns ``gamma_reco_*`` and
+    ``reconstructed``. The two unit normals and the efficiency uniform per photon come from
+    ``rng``, in that order: g1 for the energy, g2 for the angle, then u."""
     g1, g2 = rng.standard_normal(len(k)), rng.standard_normal(len(k))
     u_eff = rng.random(len(k))
-    origin = np.zeros(len(k))
-    return measure(detector_params(card.detector), (origin, origin, origin), (k[:, 0], k[:, 1], k[:, 2], k[:, 3]), g1, g2, u_eff)
+    if vertex is None:
+        origin = np.zeros(len(k))
+        vertex = (origin, origin, origin)
+    return measure(detector_params(card.detector), vertex, (k[:, 0], k[:, 1], k[:, 2], k[:, 3]), g1, g2, u_eff)

@@ -14,7 +14,7 @@ import numpy as np
 
 from mcgen.simd import VEC, cos_sin_turns, log
 
-__all__ = ["mix", "fill_uniform", "normal_pair", "deviates"]
+__all__ = ["mix", "fill_uniform", "normal_pair", "deviates", "uniforms", "normal_pairs"]
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -62,3 +62,20 @@ def deviates(key, n, kind):
         else:
             out[2 * k], out[2 * k + 1] = cos_sin_turns(u[k])
     return out
+
+
+@nb.njit(cache=True, **VEC)
+def uniforms(key, counter, n):
+    """n uniforms of the stream ``key`` from draw counter + 1 on, exactly as the kernel fills them."""
+    out = np.empty(n)
+    fill_uniform(np.uint64(key), counter, out)
+    return out
+
+
+@nb.njit(cache=True, **VEC)
+def normal_pairs(u1, u2):
+    """The Box-Muller pairs of :func:`normal_pair` for arrays of uniforms."""
+    g1, g2 = np.empty(u1.size), np.empty(u1.size)
+    for k in range(u1.size):
+        g1[k], g2[k] = normal_pair(u1[k], u2[k])
+    return g1, g2
