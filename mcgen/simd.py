@@ -9,6 +9,7 @@ random deviates (mcgen.mc.rng), the production stage, the toy detector and the s
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numba as nb
 import numpy as np
@@ -18,7 +19,7 @@ from numba.extending import intrinsic
 
 __all__ = ["VEC", "log", "one_minus_exp", "cos_sin_turns", "math_check"]
 
-VEC = {"fastmath": {"nnan", "ninf", "nsz"}, "error_model": "numpy"}
+VEC: dict[str, Any] = {"fastmath": {"nnan", "ninf", "nsz"}, "error_model": "numpy"}
 """Flags of the vectorized loops: no zero-division checks (they would keep LLVM from vectorizing),
 and no FMA contraction, reassociation or reciprocal approximation: those round differently
 depending on how the compiler inlines and splits a loop, and a process that compiles the kernel
@@ -27,7 +28,7 @@ would then make other events (in the last bits) than one that loads it from numb
 
 
 @intrinsic
-def _float_bits(typingctx, x):
+def _float_bits_intrinsic(typingctx, x):
     """The IEEE-754 bits of a float64 as an int64 (a free register move)."""
     def codegen(context, builder, signature, args):
         return builder.bitcast(args[0], ir.IntType(64))
@@ -35,11 +36,15 @@ def _float_bits(typingctx, x):
 
 
 @intrinsic
-def _bits_float(typingctx, x):
+def _bits_float_intrinsic(typingctx, x):
     """The float64 with the IEEE-754 bits of an int64."""
     def codegen(context, builder, signature, args):
         return builder.bitcast(args[0], ir.DoubleType())
     return types.float64(types.int64), codegen
+
+
+_float_bits: Any = _float_bits_intrinsic  # typed Any: mypy does not know numba calls intrinsics without typingctx
+_bits_float: Any = _bits_float_intrinsic
 
 
 @nb.njit(inline="always", **VEC)

@@ -55,7 +55,7 @@ class RootWriter:
         codec = _compression(compression)
         self._file = uproot.recreate(path, compression=codec)
         self._compression = compression if codec is not None else "none"
-        self._tree = None
+        self._tree: Any = None
         self._n_total = n_total
         self._capacity = max(1, min(flush_events, n_total))
         self._filled = 0

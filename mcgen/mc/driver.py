@@ -103,7 +103,10 @@ def kernel_inputs(card: Card, model: Model, options: PhysicsOptions, *, weighted
         parts = [shape(1.0, 0.0, 0.0)] + ([shape(0.0, 0.0, 1.0)] if t_channel else [])
         x, w = GAUSS_LEGENDRE_96
         norms = [float(w @ p(x)) for p in parts]
-        proposal = lambda x: sum(p(x) / nrm for p, nrm in zip(parts, norms))  # noqa: E731
+
+        def proposal(x: np.ndarray) -> np.ndarray:
+            return np.sum([p(x) / nrm for p, nrm in zip(parts, norms)], axis=0)
+
         env, total = _envelope(proposal)
     else:
         f = shape(c.d_gamma, c.d_Z, c.d_W)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import enum
 import math
+from typing import Any
 
 import numba as nb
 import numpy as np
@@ -40,6 +41,11 @@ __all__ = ["REAL_COLUMNS", "FLAG_COLUMNS", "COUPLING_COLUMNS", "DRAWS", "generat
 CHUNK = 1 << 14
 """Events per chunk (one RNG stream each)."""
 
+def _rows(name: str, columns: tuple[str, ...]) -> Any:
+    """An IntEnum of row numbers named after the columns in upper case (numba reads its members as constants)."""
+    return enum.IntEnum(name, {column.upper(): i for i, column in enumerate(columns)})
+
+
 COUPLING_COLUMNS = ("w_gg", "w_zz", "w_gz", "w_ww", "w_gw", "w_zw")
 """The reweighting coefficients: w = d_gamma^2 w_gg + d_Z^2 w_zz + d_gamma d_Z w_gz + d_W^2 w_ww + ..."""
 REAL_COLUMNS = (
@@ -55,9 +61,9 @@ FLAG_COLUMNS = (
     "anti", "inside", "reconstructed", "truth_pass",
     "pass_energy", "pass_angle", "pass_pt", "pass_zveto", "pass_bhabha", "pass_all",
 )  # fmt: skip
-R = enum.IntEnum("R", {name.upper(): i for i, name in enumerate(REAL_COLUMNS)}, start=0)
+R = _rows("R", REAL_COLUMNS)
 """Rows of the real output: real[R.GAMMA_E, i] is the true photon energy of event i."""
-F = enum.IntEnum("F", {name.upper(): i for i, name in enumerate(FLAG_COLUMNS)}, start=0)
+F = _rows("F", FLAG_COLUMNS)
 """Rows of the flag output."""
 
 def column_buffers(n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -86,7 +92,7 @@ _NC = 4 * B  # the most cos(theta) candidates one round of the accept-reject ste
 _N_REAL, _N_FLAGS = len(REAL_COLUMNS), len(FLAG_COLUMNS)
 DRAWS = ("u_phi", "u_k_cos", "u_k_phi", "u_flip", "u_flight", "u_normal_1", "u_normal_2", "u_eff")
 """The uniforms each event draws after its cos(theta), by name (one scratch row each)."""
-D = enum.IntEnum("D", {name.upper(): i for i, name in enumerate(DRAWS)}, start=0)
+D = _rows("D", DRAWS)
 # scratch rows of B: the outputs (real, then flags as 0/1), the event draws, the accepted
 # candidates' cos(theta) and 1/envelope; then rows of _NC for the candidates
 _ROW_FLAGS = _N_REAL
@@ -281,10 +287,10 @@ def generate_chunks(prod, det, sel, full, acceptance, env, alias_p, alias_j, key
                     if filled < B:
                         if filled < valid:  # the unused rest of a last block is not counted
                             n_tried += 1
-                            n_over += np.int64(scr[_C_OVER + k])
+                            n_over += int(scr[_C_OVER + k])
                         scr[_ROW_COS * B + filled] = scr[_C_COS + k]
                         scr[_ROW_INV_ENV * B + filled] = scr[_C_INV_ENV + k]
-                        filled += np.int64(scr[_C_ACC + k])
+                        filled += int(scr[_C_ACC + k])
             fill_uniform(key, counter, scr[_ROW_DRAWS * B:(_ROW_DRAWS + n_draws) * B])
             counter += n_draws * B
             if full:

@@ -25,10 +25,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from mcgen.errors import InputError
+
+if TYPE_CHECKING:
+    import vegas
 
 __all__ = ["PhaseSpaceMap", "PhaseSpacePoints", "photon_energy_range", "photon_cos_range"]
 
@@ -111,8 +115,8 @@ class PhaseSpaceMap:
     e_hi: float
     c_max: float
     pt_floor: float  # photons with a smaller pT are not sampled (cards with a pT cut)
-    photon_maps: list
-    decay_map: object
+    photon_maps: list[vegas.AdaptiveMap]
+    decay_map: vegas.AdaptiveMap
     alpha: np.ndarray = field(default_factory=lambda: np.ones(1))
 
     @classmethod

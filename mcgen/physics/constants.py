@@ -39,8 +39,15 @@ G_FERMI: float = 1.1663788e-5
 V_HIGGS: float = (math.sqrt(2.0) * G_FERMI) ** -0.5
 """Higgs vacuum expectation value v = (sqrt 2 G_F)^(-1/2) = 246.22 GeV."""
 
+def _pdg_mass_gev(pdgid: int) -> float:
+    """A particle's mass from the PDG table of ``particle`` (MeV there), in GeV."""
+    mass = Particle.from_pdgid(pdgid).mass
+    assert mass is not None, pdgid
+    return mass * 1e-3
+
+
 LEPTON_MASS: dict[str, float] = {
-    flavour: Particle.from_pdgid(pdgid).mass * 1e-3 for flavour, pdgid in (("e", 11), ("mu", 13), ("tau", 15))
+    flavour: _pdg_mass_gev(pdgid) for flavour, pdgid in (("e", 11), ("mu", 13), ("tau", 15))
 }
 """Charged-lepton masses in GeV by flavour (PDG, via ``particle``)."""
 
@@ -73,7 +80,8 @@ class Electroweak:
     def from_pdg(cls, **overrides: float) -> Electroweak:
         """Z and W masses and widths from the ``particle`` package's PDG table."""
         z, w = Particle.from_pdgid(23), Particle.from_pdgid(24)
-        values = {"m_Z": z.mass * 1e-3, "Gamma_Z": z.width * 1e-3, "m_W": w.mass * 1e-3, "Gamma_W": w.width * 1e-3}
+        assert z.width is not None and w.width is not None
+        values = {"m_Z": _pdg_mass_gev(23), "Gamma_Z": z.width * 1e-3, "m_W": _pdg_mass_gev(24), "Gamma_W": w.width * 1e-3}
         return cls(**(values | overrides))
 
     @cached_property

@@ -347,5 +347,5 @@ def msq_nunugamma_fast(p1, p2, k1, k2, k, ew: Electroweak, electron_flavour: boo
     eps = np.ascontiguousarray(np.stack(pols, axis=1), dtype=np.float64)
     c = np.array([ew.e, ew.g / ew.c_w, ew.g / math.sqrt(2.0), ew.m_W**2, -0.5 + ew.sin2_theta_w, ew.sin2_theta_w,
                   ew.m_Z, ew.Gamma_Z])
-    momenta = [np.ascontiguousarray(x, dtype=np.float64) for x in (p1, p2, k1, k2, k)]
-    return _k_msq_batch(*momenta, eps, c, electron_flavour)
+    q1, q2, n1, n2, g = (np.ascontiguousarray(x, dtype=np.float64) for x in (p1, p2, k1, k2, k))
+    return _k_msq_batch(q1, q2, n1, n2, g, eps, c, electron_flavour)

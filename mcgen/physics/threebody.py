@@ -51,6 +51,7 @@ class Fermion:
 
 def _fermion(pdgid: int, t3: float, colours: int) -> Fermion:
     p = Particle.from_pdgid(pdgid)
+    assert p.mass is not None and p.charge is not None, pdgid
     return Fermion(p.name, Particle.from_pdgid(-pdgid).name, p.mass * 1e-3, float(p.charge), t3, colours)
 
 
