@@ -17,7 +17,7 @@ from mcgen._version import __version__
 
 from mcgen.config.cards import Card, load_card
 from mcgen.physics.constants import Electroweak
-from mcgen.errors import InputError
+from mcgen.errors import CardError, InputError, MissingExtraError, ModelError, OutputError
 from mcgen.mc.driver import Events, generate, reweight
 from mcgen.config.options import PhysicsOptions, provenance
 from mcgen.analysis.info import model_info
@@ -27,12 +27,16 @@ from mcgen.physics.xsec import CrossSections, production_cross_sections, width_z
 __all__ = [
     "__version__",
     "Card",
+    "CardError",
     "CrossSections",
     "Couplings",
     "Electroweak",
     "Events",
     "InputError",
+    "MissingExtraError",
     "Model",
+    "ModelError",
+    "OutputError",
     "PhysicsOptions",
     "generate",
     "load_card",

@@ -1,8 +1,13 @@
-"""The one exception type for bad user input."""
+"""Exceptions for bad user input: one base type, and one subclass per kind of input.
+
+The CLI catches :class:`InputError` (one line on stderr, exit status 2); a library caller can
+catch the subclass it can act on: fix the card, the model, install an extra, or pick another
+output path.
+"""
 
 from __future__ import annotations
 
-__all__ = ["InputError"]
+__all__ = ["InputError", "CardError", "ModelError", "MissingExtraError", "OutputError"]
 
 
 class InputError(ValueError):
@@ -10,3 +15,24 @@ class InputError(ValueError):
 
     The CLI prints it on stderr and exits with status 2.
     """
+
+
+class CardError(InputError):
+    """A bad card: not found, not TOML, an unknown table or key, a value out of range, a bad ``--set``.
+
+    The message names the file, the key and what was expected.
+    """
+
+
+class ModelError(InputError):
+    """A bad HNL model: mass, coupling, scenario, flavour, ``a`` at the singular point, or a
+    physics option; also a mass the card's collider cannot produce."""
+
+
+class MissingExtraError(InputError):
+    """An optional extra is not installed; the message says which ``pip install 'mcgen[extra]'`` adds it."""
+
+
+class OutputError(InputError):
+    """An output cannot be written: it exists (and ``force`` is not given), is a directory, or
+    its folder is missing or read-only. Nothing has been written."""

@@ -6,8 +6,9 @@ import mcgen
 def test_public_api():
     assert sorted(mcgen.__all__) == sorted(
         [
-            "__version__", "Card", "CrossSections", "Couplings", "Electroweak", "Events", "InputError", "Model",
-            "PhysicsOptions", "generate", "load_card", "make_model", "model_info", "production_cross_sections",
+            "__version__", "Card", "CardError", "CrossSections", "Couplings", "Electroweak", "Events", "InputError",
+            "MissingExtraError", "Model", "ModelError", "OutputError", "PhysicsOptions", "generate", "load_card",
+            "make_model", "model_info", "production_cross_sections",
             "provenance", "reweight", "width_z_to_n_nubar", "widths",
         ]
     )

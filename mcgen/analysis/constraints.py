@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from mcgen.physics.constants import LEPTON_MASS
-from mcgen.errors import InputError
+from mcgen.errors import InputError, MissingExtraError
 
 __all__ = ["Constraint", "load_constraints", "MU_BOHR_GEV"]
 
@@ -56,7 +56,7 @@ class Constraint:
 def _data_dir() -> Path:
     spec = importlib.util.find_spec("HNLimits")
     if spec is None or not spec.submodule_search_locations:
-        raise InputError("the existing constraints need the HNLimits data: pip install 'mcgen[plot]'")
+        raise MissingExtraError("the existing constraints need the HNLimits data: pip install 'mcgen[plot]'")
     return Path(spec.submodule_search_locations[0]) / "include" / "data" / "dipole"
 
 

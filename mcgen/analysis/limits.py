@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from mcgen.config.cards import Card
-from mcgen.errors import InputError
+from mcgen.errors import InputError, MissingExtraError, ModelError
 from mcgen.mc.driver import generate, reweight
 from mcgen.config.options import PhysicsOptions
 from mcgen.physics.model import D_GAMMA_RANGE, Couplings, Model, decay_length_m, two_body_momentum, widths
@@ -221,19 +221,19 @@ def parse_masses(text: str, log: bool = False) -> list[float]:
                 raise ValueError
             a, b = float(start), float(stop)
             if log and (a <= 0 or b <= 0):
-                raise InputError(f"--masses {text}: log spacing needs positive ends")
+                raise ModelError(f"--masses {text}: log spacing needs positive ends")
             values = np.geomspace(a, b, n) if log else np.linspace(a, b, n)
             masses = [float(x) for x in values]
         else:
             masses = [float(x) for x in text.split(",") if x.strip()]
     except ValueError:
-        raise InputError(f"--masses {text!r}: expected a comma list (1,2,5) or start:stop:count") from None
+        raise ModelError(f"--masses {text!r}: expected a comma list (1,2,5) or start:stop:count") from None
     if not masses:
-        raise InputError("--masses is empty")
+        raise ModelError("--masses is empty")
     if any(not math.isfinite(m) or m <= 0 for m in masses):
-        raise InputError(f"--masses {text}: every mass must be a finite number > 0 (GeV)")
+        raise ModelError(f"--masses {text}: every mass must be a finite number > 0 (GeV)")
     if any(b <= a for a, b in zip(masses, masses[1:])):
-        raise InputError(f"--masses {text}: masses must be strictly increasing")
+        raise ModelError(f"--masses {text}: masses must be strictly increasing")
     return masses
 
 
@@ -307,7 +307,7 @@ def cls_limit(sample: SignalSample, structure: Couplings) -> LimitResult:
     try:
         import pyhf
     except ImportError:
-        raise InputError("the CLs limit needs pyhf: pip install 'mcgen[limits]'") from None
+        raise MissingExtraError("the CLs limit needs pyhf: pip install 'mcgen[limits]'") from None
     card, ew, lim = sample.card, sample.card.electroweak, sample.card.limit
     if sample.coeff_binned is None or not isinstance(sample.background_pb, np.ndarray):
         raise InputError(f"card {card.name}: the CLs limit needs the binned signal and background")

@@ -17,7 +17,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from mcgen.config.cards import Card
-from mcgen.errors import InputError
+from mcgen.errors import InputError, MissingExtraError
 from mcgen.config.options import PhysicsOptions
 from mcgen.analysis.limits import SUPPORTED, eps_cuts, limit_for, signal_sample, visible_background_pb
 from mcgen.physics.model import Couplings
@@ -101,7 +101,7 @@ def executor(workers: int = 1, scheduler: str | None = None, dask_local: int | N
     try:
         from distributed import Client, LocalCluster
     except ImportError:
-        raise InputError("a Dask scan needs dask.distributed: pip install 'mcgen[dask]'") from None
+        raise MissingExtraError("a Dask scan needs dask.distributed: pip install 'mcgen[dask]'") from None
     if scheduler is not None:
         try:
             client = Client(scheduler, timeout=f"{timeout_s}s")

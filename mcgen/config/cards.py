@@ -2,7 +2,7 @@
 
 A card has the tables ``[card]`` (name, description, reference), ``[beam]``,
 ``[electroweak]``, ``[detector]``, ``[selection]`` and ``[limit]``. Every key is
-checked where it enters; a bad card raises :class:`~mcgen.errors.InputError` naming the
+checked where it enters; a bad card raises :class:`~mcgen.errors.CardError` naming the
 file, the key and what was expected. ``--set SECTION.KEY=VALUE`` overrides are applied
 before validation, so they are checked the same way.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mcgen.physics.constants import Electroweak
-from mcgen.errors import InputError
+from mcgen.errors import CardError
 from mcgen.fields import choice, key_name, number, text
 from mcgen.config.schema import parse_table
 
@@ -62,9 +62,9 @@ class Detector:
 
     def __post_init__(self) -> None:
         if self.decay_volume == "cylinder" and self.decay_half_length_m is None:
-            raise InputError("decay_half_length_m: expected a number > 0 (m) for decay_volume = 'cylinder'")
+            raise CardError("decay_half_length_m: expected a number > 0 (m) for decay_volume = 'cylinder'")
         if self.decay_volume == "sphere" and self.decay_half_length_m is not None:
-            raise InputError("decay_half_length_m: only for decay_volume = 'cylinder'")
+            raise CardError("decay_half_length_m: only for decay_volume = 'cylinder'")
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -86,7 +86,7 @@ class Selection:
         for lo, hi in (("e_min", "e_max"), ("x_min", "x_max"), ("theta_min_deg", "theta_max_deg")):
             a, b = getattr(self, lo), getattr(self, hi)
             if a is not None and b is not None and a >= b:
-                raise InputError(f"{lo} = {a:g} must be below {hi} = {b:g}")
+                raise CardError(f"{lo} = {a:g} must be below {hi} = {b:g}")
 
 
 CRITERIA: tuple[str, ...] = ("sigma_upper", "chi2", "z_br_upper", "z_inv_width", "s2b", "cls")
@@ -128,9 +128,9 @@ class Limit:
     def __post_init__(self) -> None:
         for key in self._NEEDS[self.criterion]:
             if getattr(self, key) is None:
-                raise InputError(f"{key}: needed by criterion = {self.criterion!r}")
+                raise CardError(f"{key}: needed by criterion = {self.criterion!r}")
         if self.spectrum_bins is not None and self.spectrum_bins != math.floor(self.spectrum_bins):
-            raise InputError(f"spectrum_bins: expected a whole number, got {self.spectrum_bins:g}")
+            raise CardError(f"spectrum_bins: expected a whole number, got {self.spectrum_bins:g}")
 
 
 _TABLES: dict[str, type] = {
@@ -176,7 +176,7 @@ def parse_set(assignment: str) -> tuple[str, str, Any]:
     target, sep, value = assignment.partition("=")
     section, dot, key = target.strip().partition(".")
     if not sep or not dot or not section or not key or "." in key:
-        raise InputError(f"--set {assignment!r}: expected SECTION.KEY=VALUE, e.g. beam.sqrt_s=250")
+        raise CardError(f"--set {assignment!r}: expected SECTION.KEY=VALUE, e.g. beam.sqrt_s=250")
     try:
         parsed = tomllib.loads(f"v = {value.strip()}")["v"]
     except tomllib.TOMLDecodeError:
@@ -190,18 +190,18 @@ def parse_card(content: dict[str, Any], where: str, overrides: tuple[str, ...] =
     for assignment in overrides:
         section, key, value = parse_set(assignment)
         if section not in _TABLES:
-            raise InputError(f"--set {assignment!r}: unknown table [{key_name(section)}] (tables: {', '.join(_TABLES)})")
+            raise CardError(f"--set {assignment!r}: unknown table [{key_name(section)}] (tables: {', '.join(_TABLES)})")
         merged.setdefault(section, {})[key] = value
     if overrides:
         shown = " ".join(o if o.isprintable() else repr(o) for o in overrides)
         where = f"{where} (with --set {shown})"
     unknown = sorted(set(merged) - set(_TABLES))
     if unknown:
-        raise InputError(f"{where}: unknown table [{key_name(unknown[0])}] (tables: {', '.join(_TABLES)})")
+        raise CardError(f"{where}: unknown table [{key_name(unknown[0])}] (tables: {', '.join(_TABLES)})")
     tables = {}
     for name, cls in _TABLES.items():
         if name not in merged:
-            raise InputError(f"{where}: missing table [{name}]")
+            raise CardError(f"{where}: missing table [{name}]")
         tables[name] = parse_table(cls, merged[name], where, name, require_all=cls is Electroweak)
     return Card(path=where, info=tables["card"], beam=tables["beam"], electroweak=tables["electroweak"],
                 detector=tables["detector"], selection=tables["selection"], limit=tables["limit"], raw=merged)
@@ -223,7 +223,7 @@ def resolve_card_path(card: str) -> Path:
             candidate = directory / f"{stem}.toml"
             if candidate.is_file():
                 return candidate
-    raise InputError(f"card not found: {card} (a TOML path, or one of: {', '.join(CARD_NAMES)})")
+    raise CardError(f"card not found: {card} (a TOML path, or one of: {', '.join(CARD_NAMES)})")
 
 
 def load_card(card: str | Path, overrides: tuple[str, ...] = ()) -> Card:
@@ -236,7 +236,7 @@ def load_card(card: str | Path, overrides: tuple[str, ...] = ()) -> Card:
     try:
         content = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: not valid TOML: {exc}") from None
+        raise CardError(f"{path}: not valid TOML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read the card: {exc}") from None
+        raise CardError(f"{path}: cannot read the card: {exc}") from None
     return parse_card(content, str(path), tuple(overrides))

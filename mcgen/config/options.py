@@ -8,7 +8,7 @@ from typing import Any
 
 from mcgen._version import __version__
 from mcgen.config.cards import Card
-from mcgen.errors import InputError
+from mcgen.errors import ModelError
 from mcgen.physics.model import Model
 
 __all__ = ["PhysicsOptions", "DECAY_LAWS", "provenance", "check_kinematics"]
@@ -32,7 +32,7 @@ class PhysicsOptions:
 
     def __post_init__(self) -> None:
         if self.decay_law not in DECAY_LAWS:
-            raise InputError(f"unknown decay law {self.decay_law!r}: expected one of {', '.join(DECAY_LAWS)}")
+            raise ModelError(f"unknown decay law {self.decay_law!r}: expected one of {', '.join(DECAY_LAWS)}")
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -41,7 +41,7 @@ class PhysicsOptions:
 def check_kinematics(card: Card, model: Model) -> None:
     """N must be producible: m_N < sqrt(s) (a massless nubar recoils)."""
     if model.mass >= card.sqrt_s:
-        raise InputError(f"mass {model.mass:g} GeV is not below sqrt(s) = {card.sqrt_s:g} GeV of card {card.name}")
+        raise ModelError(f"mass {model.mass:g} GeV is not below sqrt(s) = {card.sqrt_s:g} GeV of card {card.name}")
 
 
 def provenance(card: Card, model: Model | None, options: PhysicsOptions) -> dict[str, Any]:

@@ -1,5 +1,5 @@
 """Validation of a TOML table against a typed dataclass (fields from :mod:`mcgen.fields`):
-:func:`parse_table` names the offending key in a one-line :class:`~mcgen.errors.InputError`."""
+:func:`parse_table` names the offending key in a one-line :class:`~mcgen.errors.CardError`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import dataclasses
 import math
 from typing import Any
 
-from mcgen.errors import InputError
+from mcgen.errors import CardError, InputError
 from mcgen.fields import REQUIRED, describe, key_name
 
 __all__ = ["parse_table"]
@@ -49,25 +49,25 @@ def parse_table(cls: type, table: Any, where: str, name: str, *, require_all: bo
     >>> parse_table(Beam, {"sqrt_s": -1}, "card.toml", "beam")
     Traceback (most recent call last):
     ...
-    mcgen.errors.InputError: card.toml: [beam] sqrt_s: expected a finite number > 0 (GeV), got -1
+    mcgen.errors.CardError: card.toml: [beam] sqrt_s: expected a finite number > 0 (GeV), got -1
     """
     if not isinstance(table, dict):
-        raise InputError(f"{where}: [{name}] must be a table, got {table!r}")
+        raise CardError(f"{where}: [{name}] must be a table, got {table!r}")
     fields = {f.name: f for f in dataclasses.fields(cls)}
     unknown = sorted(set(table) - set(fields))
     if unknown:
-        raise InputError(f"{where}: unknown key [{name}] {key_name(unknown[0])} (allowed: {', '.join(fields)})")
+        raise CardError(f"{where}: unknown key [{name}] {key_name(unknown[0])} (allowed: {', '.join(fields)})")
     values = {}
     for key, f in fields.items():
         if key not in table:
             if f.default is REQUIRED or require_all:
-                raise InputError(f"{where}: missing key [{name}] {key}: expected {describe(f)}")
+                raise CardError(f"{where}: missing key [{name}] {key}: expected {describe(f)}")
             continue
         checked = _check_value(f, table[key])
         if checked is None:
-            raise InputError(f"{where}: [{name}] {key}: expected {describe(f)}, got {table[key]!r}")
+            raise CardError(f"{where}: [{name}] {key}: expected {describe(f)}, got {table[key]!r}")
         values[key] = checked
     try:
         return cls(**values)
     except InputError as exc:  # cross-field checks in __post_init__
-        raise InputError(f"{where}: [{name}] {exc}") from None
+        raise CardError(f"{where}: [{name}] {exc}") from None

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from mcgen.errors import MissingExtraError
 from mcgen.io.particles import event_particles
 
 __all__ = ["write_hepmc"]
@@ -16,7 +17,10 @@ __all__ = ["write_hepmc"]
 def write_hepmc(path: Path, cols: dict[str, np.ndarray], metadata: dict[str, Any], flavour: str) -> None:
     """HepMC3 ASCII events (pyhepmc) with the production vertex at the origin and the N
     decay vertex at its sampled position (mm)."""
-    import pyhepmc
+    try:
+        import pyhepmc
+    except ImportError:
+        raise MissingExtraError("HepMC3 output needs the optional package pyhepmc: pip install 'mcgen[io]'") from None
 
     run = pyhepmc.GenRunInfo()
     run.tools = [pyhepmc.GenRunInfo.ToolInfo("mcgen", str(metadata["version"]), "HNL dipole portal")]

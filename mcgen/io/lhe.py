@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from mcgen.errors import MissingExtraError
 from mcgen.io.output import jsonable
 from mcgen.io.particles import event_particles
 
@@ -17,7 +18,10 @@ __all__ = ["write_lhe"]
 
 def write_lhe(path: Path, cols: dict[str, np.ndarray], summary: dict[str, Any], metadata: dict[str, Any], flavour: str) -> None:
     """Les Houches events (pylhe). The N carries its proper decay length c*t in mm in VTIMUP."""
-    import pylhe
+    try:
+        import pylhe
+    except ImportError:
+        raise MissingExtraError("LHE output needs the optional package pylhe: pip install 'mcgen[io]'") from None
 
     weighted = metadata["weighted"]
     sqrt_s = metadata["sqrt_s"]

@@ -12,7 +12,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from mcgen.errors import InputError
+from mcgen.errors import OutputError
 
 __all__ = ["FORMATS", "check_output_path", "atomic_output", "jsonable"]
 
@@ -24,14 +24,14 @@ def check_output_path(path: str | os.PathLike, force: bool) -> Path:
     not an existing file (unless ``force``)."""
     out = Path(path)
     if out.is_dir():
-        raise InputError(f"output {out} is a directory: give a file name")
+        raise OutputError(f"output {out} is a directory: give a file name")
     if out.exists() and not force:
-        raise InputError(f"output {out} exists: use --force to replace it")
+        raise OutputError(f"output {out} exists: use --force to replace it")
     folder = out.parent if str(out.parent) else Path(".")
     if not folder.is_dir():
-        raise InputError(f"cannot write {out}: folder {folder} does not exist")
+        raise OutputError(f"cannot write {out}: folder {folder} does not exist")
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise InputError(f"cannot write {out}: folder {folder} is not writable")
+        raise OutputError(f"cannot write {out}: folder {folder} is not writable")
     return out
 
 

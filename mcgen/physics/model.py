@@ -19,7 +19,7 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mcgen.errors import InputError
+from mcgen.errors import ModelError
 from mcgen.physics.constants import HBARC_GEV_M, LEPTON_MASS, V_HIGGS, Electroweak
 from mcgen.physics.threebody import channel_widths
 from mcgen.physics.twobody import width_lepton_w, width_nu_gamma, width_nu_z
@@ -89,7 +89,7 @@ def scenario_a(scenario: str, ew: Electroweak) -> float:
     """
     table = {"I": 0.0, "II": math.inf, "III": 2 * ew.s_w / ew.c_w, "IV": -2 * ew.s_w / ew.c_w}
     if scenario not in table:
-        raise InputError(f"unknown scenario {scenario!r}: expected one of I, II, III, IV")
+        raise ModelError(f"unknown scenario {scenario!r}: expected one of I, II, III, IV")
     return table[scenario]
 
 
@@ -101,7 +101,7 @@ def structure_from_a(a: float, ew: Electroweak) -> Couplings:
     (-0.548387, 0.0)
     """
     if math.isnan(a):
-        raise InputError("a = d_W/d_B must be a number, got nan")
+        raise ModelError("a = d_W/d_B must be a number, got nan")
     if math.isinf(a):
         return Couplings(1.0, ew.c_w / ew.s_w, math.sqrt(2.0) / ew.s_w)
     # divide through by a when |a| > 1 so that huge a neither overflows nor loses digits
@@ -109,7 +109,7 @@ def structure_from_a(a: float, ew: Electroweak) -> Couplings:
     denominator = 2 * ew.c_w / a + ew.s_w if big else 2 * ew.c_w + a * ew.s_w
     scale = 2 * ew.c_w / abs(a) + ew.s_w if big else 2 * ew.c_w + abs(a) * ew.s_w
     if abs(denominator) <= 1e-12 * scale:
-        raise InputError(
+        raise ModelError(
             f"a = {a:g} is the singular point a = -2 cot(theta_w) = {singular_a(ew):.6g}, "
             "where d_gamma vanishes for finite (d_W, d_B): give --dw/--db instead"
         )
@@ -126,11 +126,11 @@ def couplings_from_unbroken(d_W: float, d_B: float, ew: Electroweak, v: float = 
     """
     for name, x in (("d_W", d_W), ("d_B", d_B)):
         if not math.isfinite(x):
-            raise InputError(f"{name} must be finite, got {x!r}")
+            raise ModelError(f"{name} must be finite, got {x!r}")
     k = v / math.sqrt(2.0)
     d_gamma = k * (d_B * ew.c_w + d_W * ew.s_w / 2)
     if not d_gamma > 0:
-        raise InputError(
+        raise ModelError(
             f"(d_W, d_B) = ({d_W:g}, {d_B:g}) give d_gamma = {d_gamma:g}: mcgen needs d_gamma > 0 "
             "(flip the sign of both to flip the overall sign)"
         )
@@ -140,7 +140,7 @@ def couplings_from_unbroken(d_W: float, d_B: float, ew: Electroweak, v: float = 
 def couplings_from_wilson(C_W: float, C_B: float, Lambda: float, ew: Electroweak, v: float = V_HIGGS) -> Couplings:
     """Couplings from Wilson coefficients: d_W = C_W/Lambda^2, d_B = C_B/Lambda^2 (Lambda in GeV)."""
     if not (math.isfinite(Lambda) and Lambda > 0):
-        raise InputError(f"Lambda must be a finite number > 0 (GeV), got {Lambda!r}")
+        raise ModelError(f"Lambda must be a finite number > 0 (GeV), got {Lambda!r}")
     return couplings_from_unbroken(C_W / Lambda**2, C_B / Lambda**2, ew, v)
 
 
@@ -177,14 +177,14 @@ class Model:
 
 def _check_positive(name: str, x: object, unit: str) -> float:
     if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x) or x <= 0:
-        raise InputError(f"{name} must be a finite number > 0{unit}, got {x!r}")
+        raise ModelError(f"{name} must be a finite number > 0{unit}, got {x!r}")
     return float(x)
 
 
 def _check_scale(d_gamma: float) -> None:
     lo, hi = D_GAMMA_RANGE
     if not lo <= d_gamma <= hi:
-        raise InputError(f"d_gamma = {d_gamma:g} GeV^-1 is outside the supported range [{lo:g}, {hi:g}] GeV^-1")
+        raise ModelError(f"d_gamma = {d_gamma:g} GeV^-1 is outside the supported range [{lo:g}, {hi:g}] GeV^-1")
 
 
 def make_model(
@@ -208,27 +208,27 @@ def make_model(
     """
     mass = _check_positive("the mass", mass, " (GeV)")
     if not MASS_RANGE_GEV[0] <= mass <= MASS_RANGE_GEV[1]:
-        raise InputError(f"the mass must lie in [{MASS_RANGE_GEV[0]:g}, {MASS_RANGE_GEV[1]:g}] GeV, got {mass:g}")
+        raise ModelError(f"the mass must lie in [{MASS_RANGE_GEV[0]:g}, {MASS_RANGE_GEV[1]:g}] GeV, got {mass:g}")
     if flavour not in FLAVOURS:
-        raise InputError(f"unknown flavour {flavour!r}: expected one of e, mu, tau")
+        raise ModelError(f"unknown flavour {flavour!r}: expected one of e, mu, tau")
     given = [name for name, x in (("scenario", scenario), ("a", a)) if x is not None]
     if d_W is not None or d_B is not None:
         given.append("(d_W, d_B)")
     if len(given) != 1:
-        raise InputError(
+        raise ModelError(
             "give the coupling structure exactly once: --scenario, --a, or --dw with --db"
             + (f" (got {', '.join(given)})" if given else "")
         )
     if given[0] == "(d_W, d_B)":
         if d_W is None or d_B is None:
-            raise InputError("--dw and --db go together")
+            raise ModelError("--dw and --db go together")
         if d_gamma is not None:
-            raise InputError("--dgamma conflicts with --dw/--db, which fix d_gamma themselves")
+            raise ModelError("--dgamma conflicts with --dw/--db, which fix d_gamma themselves")
         couplings = couplings_from_unbroken(d_W, d_B, ew)
         _check_scale(couplings.d_gamma)
         return Model(mass, couplings, flavour, d_W / d_B if d_B != 0 else math.inf)
     if d_gamma is None:
-        raise InputError("--dgamma is required with --scenario or --a")
+        raise ModelError("--dgamma is required with --scenario or --a")
     d_gamma = _check_positive("d_gamma", d_gamma, " (GeV^-1; signs enter through a)")
     _check_scale(d_gamma)
     if scenario is not None:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from mcgen.config.cards import load_card
-from mcgen.errors import InputError
+from mcgen.errors import InputError, OutputError
 from mcgen.config.options import PhysicsOptions
 from mcgen.io import atomic_output
 from mcgen.analysis.limits import parse_masses, signal_function, signal_sample
@@ -39,7 +39,7 @@ def _write(fig, out_dir: Path, name: str, curves: dict[str, Any], force: bool) -
     for suffix in (".png", ".pdf", ".json"):
         path = out_dir / f"{name}{suffix}"
         if path.exists() and not force:
-            raise InputError(f"output {path} exists: use --force to replace it")
+            raise OutputError(f"output {path} exists: use --force to replace it")
         with atomic_output(path) as tmp:
             if suffix == ".json":
                 tmp.write_text(json.dumps(curves, indent=1))
@@ -389,11 +389,11 @@ def reproduce(figure: int, out_dir: str | Path, *, n: int = 20_000, seed: int = 
         raise InputError(f"figure {figure} is not available yet (available: {available})")
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
-        raise InputError(f"output {out} is not a directory")
+        raise OutputError(f"output {out} is not a directory")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InputError(f"cannot create output directory {out}: {exc.strerror}") from None
+        raise OutputError(f"cannot create output directory {out}: {exc.strerror}") from None
     if not math.isfinite(n) or n <= 0:
         raise InputError(f"-n must be > 0, got {n}")
     return FIGURES[figure](out, n, seed, options, force, quick)

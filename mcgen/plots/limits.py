@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from mcgen.errors import InputError
+from mcgen.errors import MissingExtraError, OutputError
 from mcgen.io import atomic_output, check_output_path
 
 __all__ = ["plot_limits", "pyplot"]
@@ -30,7 +30,7 @@ def pyplot():
         import matplotlib.pyplot as plt
         import mplhep
     except ImportError:
-        raise InputError("plots need matplotlib and mplhep: pip install 'mcgen[plot]'") from None
+        raise MissingExtraError("plots need matplotlib and mplhep: pip install 'mcgen[plot]'") from None
     plt.style.use(mplhep.style.ROOT)
     return plt
 
@@ -53,7 +53,7 @@ def _bands(masses: list[float], excluded: list[list[list[float | None]]], top: f
 def _save(fig, path: str | Path, force: bool, curves: dict[str, Any]) -> None:
     out = check_output_path(path, force)
     if out.suffix not in SUFFIXES:
-        raise InputError(f"plot {out}: expected a .png or .pdf file name")
+        raise OutputError(f"plot {out}: expected a .png or .pdf file name")
     json_out = check_output_path(out.with_suffix(".json"), force)
     with atomic_output(out) as tmp:
         fig.savefig(tmp, format=out.suffix[1:], dpi=150)
