@@ -17,6 +17,10 @@ from llvmlite import ir
 from numba.core import types
 from numba.extending import intrinsic
 
+from mcgen._numba_cache import register
+
+register()  # before the first cached kernel: caches then follow every kernel source (mcgen._numba_cache)
+
 __all__ = ["VEC", "log", "one_minus_exp", "cos_sin_turns", "math_check"]
 
 VEC: dict[str, Any] = {"fastmath": {"nnan", "ninf", "nsz"}, "error_model": "numpy"}

@@ -109,3 +109,23 @@ def test_selection_cuts_by_hand():
         assert np.array_equal(flags[f"pass_{cut}"], want), cut
         assert 0 < want.sum() < want.size, cut  # the edge is inside the sample
     assert np.array_equal(flags["pass_all"], np.logical_and.reduce(list(expected.values())))
+
+
+def test_kernel_caches_follow_every_kernel_source(tmp_path):
+    """The kernel's numba cache is stamped with all the sources it inlines, so that an edit of the
+    detector (another file) recompiles it instead of loading a stale kernel."""
+    from mcgen import _numba_cache
+    from mcgen.mc.kernel import generate_chunks
+
+    locator = generate_chunks._cache._impl.locator
+    assert getattr(locator, "_mcgen", False), type(locator)
+    stamp = locator.get_source_stamp()
+    assert stamp[1] == _numba_cache.kernel_sources_stamp()
+    files = [tmp_path / "a.py", tmp_path / "b.py"]
+    for f in files:
+        f.write_text("x = 1\n")
+    before = _numba_cache.kernel_sources_stamp(files)
+    files[1].write_text("x = 2\n")  # same size, other content
+    assert _numba_cache.kernel_sources_stamp(files) != before
+    sources = {p.relative_to(_numba_cache.PACKAGE).as_posix() for p in _numba_cache._source_files()}
+    assert {"detector/toy.py", "selection/cuts.py", "mc/production.py", "simd.py", "physics/amplitudes.py"} <= sources
