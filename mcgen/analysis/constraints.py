@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from mcgen.physics.constants import LEPTON_MASS
 from mcgen.errors import InputError, MissingExtraError
+from mcgen.physics.constants import LEPTON_MASS
 
 __all__ = ["Constraint", "load_constraints", "MU_BOHR_GEV"]
 

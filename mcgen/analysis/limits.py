@@ -27,19 +27,21 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from mcgen._version import __version__
 from mcgen.config.cards import Card
+from mcgen.config.options import PhysicsOptions
 from mcgen.errors import InputError, MissingExtraError, ModelError
 from mcgen.mc.driver import generate, reweight
-from mcgen.config.options import PhysicsOptions
 from mcgen.physics.model import D_GAMMA_RANGE, Couplings, Model, decay_length_m, two_body_momentum, widths
 from mcgen.physics.xsec import width_z_to_n_nubar
 
 __all__ = ["SignalSample", "signal_sample", "LimitResult", "solve_excluded", "limit_for", "parse_masses", "eps_cuts",
-           "scan_limits", "union_intervals", "visible_background_pb", "SUPPORTED"]
+           "scan_limits", "limits_table", "card_inputs", "union_intervals", "visible_background_pb", "SUPPORTED"]
 
 SUPPORTED = ("sigma_upper", "chi2", "z_br_upper", "z_inv_width", "s2b", "cls")
 GRID_PER_DECADE = 20
@@ -282,6 +284,39 @@ def scan_limits(card: Card, masses: list[float], structure: Couplings, flavour: 
     return {"d_gamma_95": d95, "excluded": excluded, "eps_cuts": eps, "criterion": card.limit.criterion,
             "background_pb": background.tolist() if isinstance(background, np.ndarray) else background,
             "details": details}
+
+
+def limits_table(cards: Sequence[Card], masses: list[float], structures: Sequence[Couplings], flavour: str,
+                 options: PhysicsOptions = PhysicsOptions(), n: int = 40_000, seed: int = 1, background_events: int = 20_000,
+                 *, structure_info: dict[str, Any] | None = None, overrides: Sequence[str] = ()) -> dict[str, Any]:
+    """Limits over a mass list for several cards (``by_card``, :func:`scan_limits`) and combined:
+    per mass the smallest excluded d_gamma and the union of the excluded intervals.
+
+    ``structures[i]`` is the structure at d_gamma = 1 for ``cards[i]`` (one a gives different
+    d_Z/d_gamma for different electroweak inputs); ``structure_info`` is how the result records
+    it (default: the first card's couplings) and ``overrides`` the --set values the cards were loaded with.
+    """
+    if len(structures) != len(cards):
+        raise ValueError(f"one structure per card: {len(cards)} cards, {len(structures)} structures")
+    by_card = {card.name: scan_limits(card, masses, s, flavour, options, n, seed, background_events)
+               for card, s in zip(cards, structures)}
+    best, union = [], []
+    for i in range(len(masses)):
+        values = [r["d_gamma_95"][i] for r in by_card.values() if r["d_gamma_95"][i] is not None]
+        best.append(min(values) if values else None)
+        union.append(union_intervals([iv for r in by_card.values() for iv in r["excluded"][i]]))
+    return {
+        "masses": masses, "d_gamma_95": best, "excluded": union, "by_card": by_card,
+        "structure": structures[0].as_dict() if structure_info is None else structure_info,
+        "cards": [c.name for c in cards], "options": options.as_dict(), "n_events_per_mass": n, "seed": seed,
+        "version": __version__, "inputs": {c.name: card_inputs(c) for c in cards}, "overrides": list(overrides),
+    }
+
+
+def card_inputs(card: Card) -> dict[str, Any]:
+    """What a limit depends on in a card (after --set), recorded with every limit result."""
+    return {"sqrt_s": card.sqrt_s, **card.electroweak.as_dict(), "limit": dataclasses.asdict(card.limit),
+            "selection": dataclasses.asdict(card.selection), "detector": dataclasses.asdict(card.detector)}
 
 
 def union_intervals(intervals: list[list[float | None]]) -> list[list[float | None]]:

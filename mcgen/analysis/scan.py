@@ -12,17 +12,20 @@ import concurrent.futures
 import contextlib
 import dataclasses
 import multiprocessing
-from typing import Any, Iterator
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
+from mcgen._version import __version__
+from mcgen.analysis.limits import SUPPORTED, card_inputs, eps_cuts, limit_for, signal_sample, visible_background_pb
 from mcgen.config.cards import Card
-from mcgen.errors import InputError, MissingExtraError
 from mcgen.config.options import PhysicsOptions
-from mcgen.analysis.limits import SUPPORTED, eps_cuts, limit_for, signal_sample, visible_background_pb
-from mcgen.physics.model import Couplings
+from mcgen.errors import CardError, InputError, MissingExtraError, ModelError
+from mcgen.physics.model import FLAVOURS, SCENARIOS, Couplings, scenario_a, structure_from_a
 
-__all__ = ["ScanTask", "run_task", "build_tasks", "run_scan", "executor"]
+__all__ = ["ScanTask", "run_task", "build_tasks", "run_scan", "executor", "scan_structures", "scan_table"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,6 +92,8 @@ def run_task(task: ScanTask, threads: int | None = None) -> list[dict[str, Any]]
 def executor(workers: int = 1, scheduler: str | None = None, dask_local: int | None = None,
              timeout_s: float = 10.0) -> Iterator[concurrent.futures.Executor | None]:
     """None (serial, in-process), a process pool, or a Dask cluster's executor."""
+    if dask_local is not None and dask_local <= 0:
+        raise InputError(f"--dask-local must be > 0, got {dask_local}")
     if scheduler is None and dask_local is None:
         if workers <= 1:
             yield None
@@ -121,3 +126,42 @@ def run_scan(tasks: list[ScanTask], pool: concurrent.futures.Executor | None) ->
         return [row for task in tasks for row in run_task(task)]
     futures = [pool.submit(run_task, task, 1) for task in tasks]
     return [row for future in futures for row in future.result()]
+
+
+def scan_structures(cards: Sequence[Card], flavours: Sequence[str], scenarios: Sequence[str] = (),
+                    a_values: Sequence[float] = ()) -> dict[str, Couplings]:
+    """The named coupling structures of a scan (at d_gamma = 1), after checking its grid: the cards
+    must share their [electroweak] inputs (a structure is then one set of couplings for all of
+    them) and the flavours must be known. ``scenarios`` may be ``["ALL"]``."""
+    ew = cards[0].electroweak
+    if any(c.electroweak != ew for c in cards):
+        raise CardError("the cards of one scan must share their [electroweak] inputs")
+    for f in flavours:
+        if f not in FLAVOURS:
+            raise ModelError(f"unknown flavour {f!r}: expected one of e, mu, tau")
+    names = list(SCENARIOS) if list(scenarios) == ["ALL"] else scenarios
+    structures = {f"scenario {sc}": structure_from_a(scenario_a(sc, ew), ew) for sc in names}
+    structures.update({f"a = {a:g}": structure_from_a(a, ew) for a in a_values})
+    if not structures:
+        raise ModelError("give at least one coupling structure: --scenario (repeatable, or all) or --a (repeatable)")
+    return structures
+
+
+def scan_table(cards: Sequence[Card], masses: list[float], flavours: Sequence[str], structures: dict[str, Couplings],
+               options: PhysicsOptions = PhysicsOptions(), n: int = 20_000, seed: int = 1, background_events: int = 20_000,
+               *, workers: int = 1, scheduler: str | None = None, dask_local: int | None = None, timeout_s: float = 10.0,
+               overrides: Sequence[str] = ()) -> dict[str, Any]:
+    """Build the tasks, run them on the executor (:func:`executor`) and return the rows with the
+    inputs that made them and the wall time; any executor gives the serial rows."""
+    cards, flavours = list(cards), list(flavours)
+    tasks = build_tasks(cards, masses, flavours, structures, options, n, seed, background_events)
+    start = time.perf_counter()
+    with executor(workers, scheduler, dask_local, timeout_s=timeout_s) as pool:
+        rows = run_scan(tasks, pool)
+    return {
+        "rows": rows, "cards": [c.name for c in cards], "masses": masses, "flavors": flavours,
+        "structures": {k: v.as_dict() for k, v in structures.items()}, "options": options.as_dict(),
+        "n_events_per_task": n, "seed": seed, "tasks": len(tasks),
+        "seconds": time.perf_counter() - start, "version": __version__, "electroweak": cards[0].electroweak.as_dict(),
+        "inputs": {c.name: card_inputs(c) for c in cards}, "overrides": list(overrides),
+    }

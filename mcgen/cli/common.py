@@ -1,0 +1,136 @@
+"""What the sub-commands share: the option groups (so every command spells an option the same
+way), the parser with one-line errors, and the step from parsed options to library objects."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from collections.abc import Callable
+from typing import Any
+
+from mcgen.analysis.info import finite_or_none
+from mcgen.config.cards import Card
+from mcgen.config.options import DECAY_LAWS, PhysicsOptions
+from mcgen.errors import InputError, MissingExtraError, ModelError
+from mcgen.physics.model import Couplings, Model, make_model
+
+__all__ = ["EXIT_BAD_INPUT", "Parser", "add_card_options", "add_model_options", "add_physics_options",
+           "add_output_flags", "add_structure_options", "check_events_and_seed", "structure", "options", "model",
+           "require", "emit"]
+
+EXIT_BAD_INPUT = 2
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (exit 2) instead of usage + error."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def add_card_options(p: argparse.ArgumentParser, *, multiple: bool = False) -> None:
+    if multiple:
+        p.add_argument("--card", action="append", required=True, help="card file or shipped card name (repeatable)")
+    else:
+        p.add_argument("--card", required=True, help="card file, or the name of a shipped card (e.g. lep2_delphi)")
+    p.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="SECTION.KEY=VALUE",
+        help="override a card value for this run, e.g. --set beam.sqrt_s=250 (repeatable)",
+    )
+
+
+def add_model_options(p: argparse.ArgumentParser, *, with_dgamma: bool = True) -> None:
+    g = p.add_argument_group("model")
+    g.add_argument("--mass", type=float, required=True, metavar="GeV", help="HNL mass m_N in GeV")
+    if with_dgamma:
+        g.add_argument("--dgamma", type=float, metavar="GeV^-1", help="photon dipole d_gamma > 0 (the overall scale)")
+    g.add_argument("--scenario", type=str.upper, metavar="I|II|III|IV", help="benchmark coupling structure")
+    g.add_argument("--a", type=float, metavar="A", help="a = d_W/d_B in the unbroken phase (inf allowed)")
+    g.add_argument("--dw", type=float, metavar="GeV^-2", help="unbroken SU(2) dipole d_W (with --db; fixes d_gamma)")
+    g.add_argument("--db", type=float, metavar="GeV^-2", help="unbroken U(1) dipole d_B (with --dw)")
+    g.add_argument("--flavor", required=True, metavar="e|mu|tau", help="active flavour the dipole couples to")
+    add_physics_options(p)
+
+
+def add_physics_options(p: argparse.ArgumentParser) -> None:
+    o = p.add_argument_group("physics options")
+    o.add_argument("--decay-law", default="exact", metavar="|".join(DECAY_LAWS),
+                   help="photon angular law in N decay: exact (spin correlation, default), paper (1 - cos), isotropic")
+    o.add_argument("--no-st-interference", action="store_true",
+                   help="drop the s-channel / t-channel interference (flavour e), as the source paper does")
+    o.add_argument("--two-body", action="store_true",
+                   help="total width from two-body decays only (no N -> nu f fbar, l f fbar' through off-shell bosons)")
+
+
+def add_output_flags(p: argparse.ArgumentParser, force_help: str | None = "replace an existing output file") -> None:
+    if force_help:
+        p.add_argument("--force", action="store_true", help=force_help)
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
+
+def add_structure_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("coupling structure (d_gamma is what the command scans)")
+    g.add_argument("--masses", required=True, metavar="LIST", help="comma list (1,2,5) or start:stop:count")
+    g.add_argument("--log", action="store_true", help="log-spaced start:stop:count")
+    g.add_argument("--scenario", type=str.upper, metavar="I|II|III|IV", help="benchmark coupling structure")
+    g.add_argument("--a", type=float, metavar="A", help="a = d_W/d_B in the unbroken phase (inf allowed)")
+    g.add_argument("--flavor", required=True, metavar="e|mu|tau", help="active flavour the dipole couples to")
+    add_physics_options(p)
+    r = p.add_argument_group("Monte Carlo")
+    r.add_argument("-n", "--events", type=int, default=40_000, metavar="N", help="weighted events per mass (default 40000)")
+    r.add_argument("--seed", type=int, default=1, help="random seed (mass i uses seed + i)")
+    r.add_argument("--background-events", type=int, default=20_000, metavar="N",
+                   help="weighted SM nu nubar gamma events for the S^2/B cards (default 20000)")
+
+
+def check_events_and_seed(args: argparse.Namespace) -> None:
+    """-n and --seed are checked here, where they enter, with the options' names in the message."""
+    if args.events <= 0:
+        raise InputError(f"-n must be > 0, got {args.events}")
+    if args.seed < 0:
+        raise InputError(f"--seed must be >= 0, got {args.seed}")
+
+
+def structure(args: argparse.Namespace, card: Card) -> tuple[Couplings, dict[str, Any]]:
+    """The coupling structure at d_gamma = 1 and its description."""
+    from mcgen.physics.model import FLAVOURS, scenario_a, structure_from_a
+
+    if (args.scenario is None) == (args.a is None):
+        raise ModelError("give the coupling structure exactly once: --scenario or --a")
+    if args.flavor not in FLAVOURS:
+        raise ModelError(f"unknown flavour {args.flavor!r}: expected one of e, mu, tau")
+    check_events_and_seed(args)
+    a = scenario_a(args.scenario, card.electroweak) if args.scenario else args.a
+    couplings = structure_from_a(a, card.electroweak)
+    return couplings, {"scenario": args.scenario, "a": a if math.isfinite(a) else None, "flavor": args.flavor,
+                       "d_Z_over_d_gamma": couplings.d_Z, "d_W_over_d_gamma": couplings.d_W}
+
+
+def options(args: argparse.Namespace) -> PhysicsOptions:
+    return PhysicsOptions(decay_law=args.decay_law, st_interference=not args.no_st_interference,
+                          three_body=not args.two_body)
+
+
+def model(args: argparse.Namespace, card: Card) -> Model:
+    return make_model(
+        args.mass, args.flavor, card.electroweak,
+        d_gamma=getattr(args, "dgamma", None), scenario=args.scenario, a=args.a, d_W=args.dw, d_B=args.db,
+    )
+
+
+def require(fmt: str) -> None:
+    """Fail before the run, not after it, when the writer of an event format is not installed."""
+    module = {"lhe": "pylhe", "hepmc": "pyhepmc"}[fmt]
+    try:
+        __import__(module)
+    except ImportError:
+        raise MissingExtraError(f"--format {fmt} needs the optional package {module}: pip install 'mcgen[io]'") from None
+
+
+def emit(args: argparse.Namespace, result: dict[str, Any], text: Callable[[dict[str, Any]], str]) -> None:
+    """One JSON object (non-finite numbers as null) with --json, else the command's text."""
+    if args.json:
+        print(json.dumps(finite_or_none(result), allow_nan=False, indent=2))
+    else:
+        print(text(result))

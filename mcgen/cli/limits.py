@@ -1,0 +1,66 @@
+"""``mcgen limits``: 95% CL limits on d_gamma vs m_N for one or more cards (mcgen.analysis.limits)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from mcgen.cli import common
+from mcgen.config.cards import load_card
+from mcgen.errors import InputError
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(subparsers: Any) -> None:
+    p = subparsers.add_parser("limits", help="95%% CL limits on d_gamma vs m_N",
+                              description="95%% CL excluded intervals of d_gamma per mass for the card's analysis "
+                              "(OPAL, DELPHI, L3 Z -> gamma + invisible, Z invisible width, CEPC S^2/B or CLs), solving "
+                              "the criterion with the lifetime dependence of the decay probability.")
+    common.add_card_options(p, multiple=True)
+    common.add_structure_options(p)
+    p.add_argument("--criterion", choices=("s2b", "cls"),
+                   help="for cards with a background: S^2/B = 2.71 or the pyhf CLs limit (the card sets the default)")
+    p.add_argument("--plot", metavar="FILE", help="also draw the limits (PNG or PDF, mplhep) and their JSON")
+    common.add_output_flags(p, "replace an existing plot")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from mcgen.analysis.limits import limits_table, parse_masses
+
+    masses = parse_masses(args.masses, args.log)
+    cards = [_load_with_criterion(c, args.criterion, args.overrides) for c in args.card]
+    options = common.options(args)
+    structures = [common.structure(args, card) for card in cards]
+    result = limits_table(cards, masses, [s for s, _ in structures], args.flavor, options, args.events, args.seed,
+                          args.background_events, structure_info=structures[-1][1], overrides=args.overrides)
+    if args.plot:
+        from mcgen.plots.limits import plot_limits
+
+        plot_limits(result, args.plot, force=args.force)
+        result["plot"] = args.plot
+    common.emit(args, result, _text)
+    return 0
+
+
+def _load_with_criterion(name: str, criterion: str | None, overrides: list[str]):
+    """The card with its --set overrides and --criterion s2b|cls (only cards with a background have the choice)."""
+    card = load_card(name, tuple(overrides))
+    if criterion is None:
+        return card
+    if card.limit.criterion not in ("s2b", "cls"):
+        raise InputError(f"--criterion applies to cards with a background (S^2/B or CLs); {card.name} uses {card.limit.criterion!r}")
+    return load_card(name, (*overrides, f"limit.criterion='{criterion}'"))
+
+
+def _text(r: dict[str, Any]) -> str:
+    lines = [f"95% CL limits on d_gamma [GeV^-1], cards {', '.join(r['cards'])}, structure {r['structure']}"]
+    for i, m in enumerate(r["masses"]):
+        cells = []
+        for name, res in r["by_card"].items():
+            ivs = res["excluded"][i]
+            text = "none" if not ivs else " U ".join(f"[{lo:.3g}, {'inf' if hi is None else f'{hi:.3g}'}]" for lo, hi in ivs)
+            cells.append(f"{name}: {text}")
+        lines.append(f"m_N = {m:g} GeV: " + "; ".join(cells))
+    return "\n".join(lines)
