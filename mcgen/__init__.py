@@ -1,7 +1,9 @@
 """mcgen: a fast Monte Carlo generator for heavy neutral leptons with a dipole portal at e+e- colliders.
 
-The physics lives in small pure modules (:mod:`mcgen.model`, :mod:`mcgen.xsec`); cards in
-:mod:`mcgen.cards`; the ``mcgen`` command in :mod:`mcgen.cli`.
+The physics lives in small pure modules (:mod:`mcgen.physics.model`, :mod:`mcgen.physics.xsec`);
+cards in :mod:`mcgen.config.cards`; the generator in :mod:`mcgen.mc`; efficiency tables, limits
+and scans in :mod:`mcgen.analysis`; the ``mcgen`` command in :mod:`mcgen.cli`. Bad input raises a
+subclass of :class:`InputError`.
 
 >>> import mcgen
 >>> card = mcgen.load_card("lep2_delphi")
@@ -14,13 +16,12 @@ The physics lives in small pure modules (:mod:`mcgen.model`, :mod:`mcgen.xsec`);
 from __future__ import annotations
 
 from mcgen._version import __version__
-
+from mcgen.analysis.info import model_info
 from mcgen.config.cards import Card, load_card
-from mcgen.physics.constants import Electroweak
+from mcgen.config.options import PhysicsOptions, provenance
 from mcgen.errors import CardError, InputError, MissingExtraError, ModelError, OutputError
 from mcgen.mc.driver import Events, generate, reweight
-from mcgen.config.options import PhysicsOptions, provenance
-from mcgen.analysis.info import model_info
+from mcgen.physics.constants import Electroweak
 from mcgen.physics.model import Couplings, Model, make_model, widths
 from mcgen.physics.xsec import CrossSections, production_cross_sections, width_z_to_n_nubar
 

@@ -6,7 +6,6 @@ import json
 import math
 
 import pytest
-
 from helpers import run_cli as run
 
 pytest.importorskip("mplhep")
@@ -44,6 +43,17 @@ def test_unknown_figure_and_bad_directory(capsys, tmp_path):
     blocker.write_text("")
     code, _, err = run(capsys, ["reproduce", "--figure", "3", "-o", str(blocker)])
     assert code == 2 and "not a directory" in err
+
+
+def test_reproduce_help_lists_every_figure(capsys):
+    from mcgen.plots.figures import FIGURES, TITLES
+
+    assert sorted(TITLES) == sorted(FIGURES) == list(range(1, 9))
+    code, out, _ = run(capsys, ["reproduce", "--help"])
+    text = " ".join(out.split())  # argparse wraps the description
+    assert code == 0 and "figure number (1, 2, 3, 4, 5, 6, 7, 8)" in text
+    for k, title in TITLES.items():
+        assert f"{k}: {title}" in text
 
 
 def test_existing_constraints_are_converted_to_gev_and_95_percent():

@@ -17,7 +17,7 @@ Criteria (the card's [limit] table):
                        P(inside) of the Z-mediated events
 - z_inv_width:         2 Gamma(Z -> N nu) P(outside) > gamma_inv_95
 - s2b (CEPC):          S^2/B > 2.71 with S = L sigma Br eps_cuts eps_det P(inside) and B = L sigma_SM(nu
-                       nubar gamma) eps_det after the same cuts (mcgen.background)
+                       nubar gamma) eps_det after the same cuts (mcgen.mc.background)
 - cls (CEPC):          expected 95% CL CLs limit (pyhf) from the binned true-photon energy spectrum with
                        a background-normalisation uncertainty (:func:`cls_limit`)
 eps_det is the card's photon efficiency (as in the paper); eps_cuts the truth-level selection.
@@ -101,7 +101,7 @@ def spectrum_edges(card: Card) -> np.ndarray:
 
 def visible_background_pb(card: Card, n: int, seed: int) -> float | np.ndarray:
     """The SM e+e- -> nu nubar gamma cross section after the card's cuts on the true photon,
-    times the photon efficiency (mcgen.background): a number for S^2/B, per spectrum bin for CLs."""
+    times the photon efficiency (mcgen.mc.background): a number for S^2/B, per spectrum bin for CLs."""
     from mcgen.mc.background import background_cross_section
 
     if card.limit.criterion == "cls":
@@ -157,7 +157,7 @@ def signal_function(sample: SignalSample, structure: Couplings):
             return d * d * gamma_z1 * (np.exp(-np.multiply.outer(d * d, b) / lambda_1) @ share)
 
         return f, lim.gamma_inv_95_GeV
-    raise InputError(f"card {card.name}: limit criterion {lim.criterion!r} is not supported yet (the CLs limit is to come)")
+    raise InputError(f"card {card.name}: limit criterion {lim.criterion!r} has no signal function (the CLs limit is cls_limit)")
 
 
 def solve_excluded(f, threshold: float, lo: float = 1e-12, hi: float = D_GAMMA_RANGE[1]) -> list[list[float | None]]:

@@ -12,10 +12,14 @@ __all__ = ["add_parser", "run"]
 
 
 def add_parser(subparsers: Any) -> None:
+    from mcgen.plots.figures import FIGURES, TITLES
+
+    listed = "; ".join(f"{k}: {TITLES[k]}" for k in FIGURES)  # from the figures themselves, so none is left out
     p = subparsers.add_parser("reproduce", help="the source paper's figures from scratch",
-                              description="Draw a figure of arXiv:2301.06050 (3: LEP limits; 4, 5: rates vs a with the "
-                              "LEP limits) as PNG and PDF, with the JSON of its curves.")
-    p.add_argument("--figure", type=int, required=True, metavar="N", help="figure number (3, 4 or 5)")
+                              description=f"Draw a figure of arXiv:2301.06050 ({listed}) as PNG and PDF, with the "
+                              "JSON of its curves.")
+    p.add_argument("--figure", type=int, required=True, metavar="N",
+                   help=f"figure number ({', '.join(str(k) for k in FIGURES)})")
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="output directory (created if needed)")
     p.add_argument("-n", "--events", type=int, default=20_000, help="weighted events per Monte Carlo task")
     p.add_argument("--seed", type=int, default=1)

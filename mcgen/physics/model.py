@@ -242,7 +242,7 @@ class Widths:
     """Widths of N in GeV and Br(N -> nu gamma).
 
     nu_Z and l_W are the two-body widths. With ``three_body`` (a width per channel through
-    photon*, Z* and W*, mcgen.threebody) the total is nu_gamma plus the three-body channels,
+    photon*, Z* and W*, mcgen.physics.threebody) the total is nu_gamma plus the three-body channels,
     which above the Z (W) threshold contain the on-shell N -> nu Z (l W) decays; without it the
     total is the two-body sum.
     """

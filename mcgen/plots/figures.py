@@ -13,14 +13,14 @@ from typing import Any
 
 import numpy as np
 
-from mcgen.config.cards import load_card
-from mcgen.errors import InputError, OutputError
-from mcgen.config.options import PhysicsOptions
-from mcgen.io import atomic_output
 from mcgen.analysis.limits import parse_masses, signal_function, signal_sample
+from mcgen.analysis.scan import build_tasks, run_scan
+from mcgen.config.cards import load_card
+from mcgen.config.options import PhysicsOptions
+from mcgen.errors import InputError, OutputError
+from mcgen.io import atomic_output
 from mcgen.physics.model import SCENARIOS, scenario_a, singular_a, structure_from_a
 from mcgen.plots.limits import COLOURS, _bands, pyplot
-from mcgen.analysis.scan import build_tasks, run_scan
 
 __all__ = ["FIGURES", "reproduce"]
 
@@ -176,7 +176,7 @@ def figure5(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
 def figure8(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bool, quick: bool) -> list[str]:
     """Summary per flavour (rows) and scenario (columns): the union of the LEP exclusions, the CEPC
     expected reach (the lowest of the four running modes, S^2/B = 2.71) and the existing
-    constraints of the HNLimits data (95% CL; conversions in mcgen.constraints)."""
+    constraints of the HNLimits data (95% CL; conversions in mcgen.analysis.constraints)."""
     from mcgen.analysis.constraints import load_constraints
     from mcgen.analysis.limits import union_intervals
 
@@ -379,6 +379,16 @@ def figure2(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
 
 
 FIGURES = {1: figure1, 2: figure2, 3: figure3, 4: figure4, 5: figure5, 6: figure6, 7: figure7, 8: figure8}
+TITLES = {  # what ``mcgen reproduce --help`` lists, one per figure
+    1: "Br(N -> nu gamma) vs a and vs m_N",
+    2: "production cross-section pieces vs sqrt(s)",
+    3: "LEP limits",
+    4: "rates vs a at the Z pole with the OPAL, L3 and CEPC Z limits",
+    5: "monophoton rates vs a at LEP2 and CEPC H",
+    6: "photon pT, SM background vs signal",
+    7: "CEPC expected limits",
+    8: "summary over the existing constraints",
+}
 
 
 def reproduce(figure: int, out_dir: str | Path, *, n: int = 20_000, seed: int = 1,
@@ -386,7 +396,7 @@ def reproduce(figure: int, out_dir: str | Path, *, n: int = 20_000, seed: int = 
     """Draw one of the paper's figures into out_dir; returns the written paths."""
     if figure not in FIGURES:
         available = ", ".join(str(k) for k in FIGURES)
-        raise InputError(f"figure {figure} is not available yet (available: {available})")
+        raise InputError(f"figure {figure} is not available (available: {available})")
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise OutputError(f"output {out} is not a directory")
