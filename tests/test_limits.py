@@ -11,14 +11,14 @@ import math
 import mpmath
 import numpy as np
 import pytest
+from helpers import run_cli as run
 
 import mcgen
-from helpers import run_cli as run
-from mcgen.physics.constants import GEV2_TO_PB, HBARC_GEV_M
-from mcgen.config.options import PhysicsOptions
 from mcgen.analysis.limits import eps_cuts, limit_for, parse_masses, signal_sample, solve_excluded
-from mcgen.physics.model import Couplings, scenario_a, structure_from_a
+from mcgen.config.options import PhysicsOptions
 from mcgen.errors import InputError
+from mcgen.physics.constants import GEV2_TO_PB, HBARC_GEV_M
+from mcgen.physics.model import Couplings, scenario_a, structure_from_a
 
 PHOTON_ONLY = Couplings(1.0, 0.0, 0.0)
 
@@ -185,6 +185,29 @@ def test_efficiency_table_round_trips_through_root(capsys, tmp_path):
         h = f["eps_cuts"].to_hist()
         assert np.allclose(h.values()[:3], r["eps_cuts"][:3])
         assert json.loads(str(f["metadata"]))["structure"]["scenario"] == "II"
+
+
+def test_efficiency_and_limits_tables_are_what_the_cli_prints(capsys):
+    """The handlers parse and print; the numbers come from the library functions."""
+    from mcgen.analysis.efficiency import efficiency_table
+    from mcgen.analysis.limits import limits_table
+
+    card = mcgen.load_card("lep1_opal")
+    structure = structure_from_a(scenario_a("II", card.electroweak), card.electroweak)
+    argv = ["--card", "lep1_opal", "--masses", "5,200", "--scenario", "II", "--flavor", "e", "-n", "3000", "--seed", "2", "--json"]
+    table = efficiency_table(card, [5.0, 200.0], structure, "e", PhysicsOptions(), 3000, 2)
+    assert table["eps_cuts"][1] is None and table["structure"] == structure.as_dict()
+    code, out, err = run(capsys, ["efficiency", *argv])
+    assert code == 0, err
+    assert {k: json.loads(out)[k] for k in ("eps_cuts", "eps_cuts_err")} == {k: table[k] for k in ("eps_cuts", "eps_cuts_err")}
+    limits = limits_table([card], [5.0, 200.0], [structure], "e", PhysicsOptions(), 3000, 2)
+    code, out, err = run(capsys, ["limits", *argv])
+    assert code == 0, err
+    cli = json.loads(out)
+    assert cli["d_gamma_95"] == limits["d_gamma_95"] and cli["excluded"] == limits["excluded"]
+    assert limits["d_gamma_95"][1] is None and limits["inputs"]["lep1_opal"]["sqrt_s"] == card.sqrt_s
+    with pytest.raises(ValueError, match="one structure per card"):
+        limits_table([card, card], [5.0], [structure], "e")
 
 
 def test_limits_plot_and_its_json(capsys, tmp_path):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from helpers import run_cli as run
 
 GRID = ["scan", "--card", "lep1_opal", "--card", "lep1_zinv", "--masses", "0.005,1,30", "--scenario", "I",
@@ -51,3 +50,20 @@ def test_scan_without_structure_or_with_an_incomplete_card(capsys):
     code, _, err = run(capsys, ["scan", "--card", "cepc_h", "--masses", "1", "--flavor", "e", "--scenario", "I",
                                 "--set", "limit.criterion=chi2"])
     assert code == 2 and "chi2" in err
+
+
+def test_scan_structures_check_the_grid():
+    import mcgen
+    from mcgen.analysis.scan import scan_structures
+
+    opal, zinv = mcgen.load_card("lep1_opal"), mcgen.load_card("lep1_zinv")
+    structures = scan_structures([opal, zinv], ["e", "mu"], ["ALL"], [2.0])
+    assert list(structures) == ["scenario I", "scenario II", "scenario III", "scenario IV", "a = 2"]
+    assert all(s.d_gamma == 1.0 for s in structures.values())
+    other = mcgen.load_card("lep1_zinv", ("electroweak.alpha=0.0075",))
+    with pytest.raises(mcgen.CardError, match="share"):
+        scan_structures([opal, other], ["e"], ["I"])
+    with pytest.raises(mcgen.ModelError, match="flavour"):
+        scan_structures([opal], ["nu"], ["I"])
+    with pytest.raises(mcgen.ModelError, match="at least one coupling structure"):
+        scan_structures([opal], ["e"])
