@@ -33,7 +33,7 @@ CARD_NAMES: tuple[str, ...] = (
     "cepc_tt",
 )
 
-_FRACTION = {"lo": 0, "hi": 1, "lo_open": True}
+_FRACTION: dict[str, Any] = {"lo": 0, "hi": 1, "lo_open": True}
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
