@@ -29,8 +29,8 @@ def timed_scan(env: dict[str, str], extra: list[str]) -> float:
 
 def per_point_costs() -> dict[str, float]:
     import mcgen
-    from mcgen.config.options import PhysicsOptions
     from mcgen.analysis.limits import limit_for, signal_sample
+    from mcgen.config.options import PhysicsOptions
     from mcgen.physics.model import scenario_a, structure_from_a
 
     card = mcgen.load_card("lep1_opal")

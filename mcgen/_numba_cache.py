@@ -54,14 +54,16 @@ def register() -> bool:
     try:
         from numba.core import caching
         bases = (caching.UserProvidedCacheLocator, caching.InTreeCacheLocator, caching.UserWideCacheLocator)
-        impl = getattr(caching, "CacheImpl", None) or caching._CacheImpl  # public from numba 0.61 on
+        impl = getattr(caching, "CacheImpl", None) or getattr(caching, "_CacheImpl", None)  # the name varies between releases
     except (ImportError, AttributeError):
+        return False
+    if impl is None:
         return False
     if any(getattr(cls, "_mcgen", False) for cls in impl._locator_classes):
         return True
 
     def locator(base: type) -> type:
-        class Locator(base):  # type: ignore[valid-type, misc]
+        class Locator(base):
             _mcgen = True
 
             @classmethod

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import math
 
+import dirac_reference as ref
 import numpy as np
 import pytest
 
-import dirac_reference as ref
 from mcgen.physics.amplitudes import coupling_constants, dsigma_dcos_one, spin_structures
 from mcgen.physics.constants import GEV2_TO_PB, Electroweak
-from mcgen.physics.xsec import sigma_gamma, sigma_st_interference, sigma_w, sigma_z
 from mcgen.physics.model import Couplings
+from mcgen.physics.xsec import sigma_gamma, sigma_st_interference, sigma_w, sigma_z
 
 EW = Electroweak()
 REF_EW = ref.EW(alpha=EW.alpha, sin2w=EW.sin2_theta_w, mz=EW.m_Z, gz=EW.Gamma_Z, mw=EW.m_W)

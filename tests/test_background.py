@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mcgen.physics.nunugamma import _dot, msq_nunubar, msq_nunugamma, msq_nunugamma_fast
 from mcgen.physics.constants import Electroweak
+from mcgen.physics.nunugamma import _dot, msq_nunubar, msq_nunugamma, msq_nunugamma_fast
 
 EW = Electroweak()
 
@@ -181,7 +181,6 @@ def test_unweighted_events_reproduce_the_weighted_distributions(capsys, tmp_path
     import json
 
     import uproot
-
     from helpers import run_cli
 
     weighted, unweighted = tmp_path / "w.root", tmp_path / "u.root"

@@ -8,11 +8,12 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mcgen.config.cards import CARD_NAMES, Card, load_card, parse_card
-from mcgen.physics.constants import Electroweak
 from mcgen.errors import InputError
+from mcgen.physics.constants import Electroweak
 
 CARDS_DIR = Path(__file__).resolve().parents[1] / "cards"
 PHYSICS_EW = {"alpha": 1 / 137.036, "sin2_theta_w": 0.2312, "m_Z": 91.1876, "Gamma_Z": 2.4952, "m_W": 80.379, "Gamma_W": 2.085}
@@ -181,7 +182,8 @@ def test_fuzzed_set_assignments(assignment):
         assert "\n" not in str(exc)
 
 
-@given(section=st.sampled_from(["beam", "selection", "detector"]), key=st.sampled_from(["sqrt_s", "e_min", "decay_radius_m"]), value=st.text(max_size=12))
+@given(section=st.sampled_from(["beam", "selection", "detector"]), key=st.sampled_from(["sqrt_s", "e_min", "decay_radius_m"]),
+       value=st.text(max_size=12))
 def test_fuzzed_set_values_keep_messages_on_one_line(section, key, value):
     try:
         load_card("cepc_z", (f"{section}.{key}={value}",))

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from helpers import run_cli as run
+
 from mcgen.physics.constants import GEV2_TO_PB
 
 DONE = ["info", "--card", "cards/lep2_delphi.toml", "--mass", "100", "--dgamma", "1e-5", "--scenario", "II", "--flavor", "e", "--json"]
@@ -122,7 +122,8 @@ def test_bad_card_file_names_file_and_key(capsys, tmp_path):
 def test_console_script_end_to_end():
     ok = subprocess.run([sys.executable, "-m", "mcgen", *DONE], capture_output=True, text=True, check=False)
     assert ok.returncode == 0 and json.loads(ok.stdout)["sigma_pb"]["total"] > 0
-    bad = subprocess.run([sys.executable, "-m", "mcgen", *DONE[:-1], "--set", "beam.sqrt_s=50"], capture_output=True, text=True, check=False)
+    bad = subprocess.run([sys.executable, "-m", "mcgen", *DONE[:-1], "--set", "beam.sqrt_s=50"],
+                         capture_output=True, text=True, check=False)
     assert bad.returncode == 2 and bad.stdout == "" and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
 
 

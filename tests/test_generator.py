@@ -10,14 +10,14 @@ import os
 import subprocess
 import sys
 
+import dirac_reference as ref
 import numba
 import numpy as np
 import pytest
 
-import dirac_reference as ref
 import mcgen
-from mcgen.mc.driver import generate, reweight
 from mcgen.config.options import PhysicsOptions
+from mcgen.mc.driver import generate, reweight
 from mcgen.physics.model import Couplings, Model, structure_from_a, widths
 from mcgen.physics.xsec import production_cross_sections
 

@@ -9,10 +9,10 @@ import os
 import numpy as np
 import pytest
 import uproot
-
 from helpers import run_cli as run
 
 MODEL = ["--mass", "100", "--dgamma", "1e-5", "--scenario", "II", "--flavor", "e"]
+OPAL_MU_10 = ["generate", "--card", "lep1_opal", "--mass", "10", "--dgamma", "1e-6", "--scenario", "I", "--flavor", "mu"]
 
 
 
@@ -48,8 +48,8 @@ def test_root_writer_gathers_batches_into_large_extends(tmp_path):
     """Streamed batches of any size are gathered into flush_events rows per extend (one basket
     per branch each), and the tree holds exactly the generated events, in order."""
     import mcgen
-    from mcgen.mc.driver import generate
     from mcgen.io import RootWriter
+    from mcgen.mc.driver import generate
 
     card = mcgen.load_card("lep1_opal")
     model = mcgen.make_model(20.0, "mu", card.electroweak, d_gamma=1e-6, scenario="I")
@@ -115,10 +115,10 @@ def test_lhe_and_hepmc_files(capsys, tmp_path):
 def test_existing_output_needs_force_and_failures_leave_no_file(capsys, tmp_path):
     out = tmp_path / "ev.root"
     out.write_text("keep me")
-    code, _, err = run(capsys, ["generate", "--card", "lep1_opal", "--mass", "10", "--dgamma", "1e-6", "--scenario", "I", "--flavor", "mu", "-n", "100", "-o", str(out)])
+    code, _, err = run(capsys, [*OPAL_MU_10, "-n", "100", "-o", str(out)])
     assert code == 2 and "--force" in err and err.count("\n") == 1
     assert out.read_text() == "keep me"
-    code, _, err = run(capsys, ["generate", "--card", "lep1_opal", "--mass", "10", "--dgamma", "1e-6", "--scenario", "I", "--flavor", "mu", "-n", "100", "-o", str(out), "--force"])
+    code, _, err = run(capsys, [*OPAL_MU_10, "-n", "100", "-o", str(out), "--force"])
     assert code == 0 and uproot.open(out)["events"].num_entries == 100
 
 
@@ -134,7 +134,7 @@ BAD = [
 @pytest.mark.parametrize(("extra", "fragment"), BAD)
 def test_bad_generate_inputs(capsys, tmp_path, extra, fragment):
     out = tmp_path / "x.root"
-    code, stdout, err = run(capsys, ["generate", "--card", "lep1_opal", *MODEL[:0], "--mass", "10", "--dgamma", "1e-6", "--scenario", "I", "--flavor", "mu", *extra, "-o", str(out)])
+    code, stdout, err = run(capsys, [*OPAL_MU_10, *extra, "-o", str(out)])
     assert code == 2 and stdout == "" and err.count("\n") == 1 and fragment in err and "Traceback" not in err
     assert not out.exists() and not list(tmp_path.iterdir())
 
@@ -146,7 +146,7 @@ def test_unwritable_outputs(capsys, tmp_path, target):
     ro.chmod(0o500)
     out = tmp_path / target if target else tmp_path
     try:
-        code, _, err = run(capsys, ["generate", "--card", "lep1_opal", "--mass", "10", "--dgamma", "1e-6", "--scenario", "I", "--flavor", "mu", "-n", "10", "-o", str(out)])
+        code, _, err = run(capsys, [*OPAL_MU_10, "-n", "10", "-o", str(out)])
     finally:
         ro.chmod(0o700)
     if target == "readonly/x.root" and os.geteuid() == 0:
@@ -157,5 +157,5 @@ def test_unwritable_outputs(capsys, tmp_path, target):
 
 def test_mass_above_threshold_is_refused_before_any_file(capsys, tmp_path):
     out = tmp_path / "x.root"
-    code, _, err = run(capsys, ["generate", "--card", "lep1_opal", "--mass", "95", "--dgamma", "1e-6", "--scenario", "I", "--flavor", "mu", "-n", "10", "-o", str(out)])
+    code, _, err = run(capsys, [*OPAL_MU_10[:4], "95", *OPAL_MU_10[5:], "-n", "10", "-o", str(out)])
     assert code == 2 and "not below sqrt(s)" in err and not out.exists()

@@ -311,3 +311,14 @@ def test_criterion_option(capsys):
     r = json.loads(out)
     assert r["inputs"]["cepc_ww"]["limit"]["criterion"] == "cls" and r["inputs"]["cepc_ww"]["selection"]["pt_min"] == 70
     assert r["overrides"] == ["selection.pt_min=70"]
+
+
+def test_parse_masses_says_why_log_spacing_fails():
+    from mcgen.analysis.limits import parse_masses
+    from mcgen.errors import ModelError
+
+    with pytest.raises(ModelError, match="log spacing needs positive ends"):
+        parse_masses("0:10:3", log=True)
+    with pytest.raises(ModelError, match="expected a comma list"):
+        parse_masses("1:x:3")
+    assert parse_masses("0.5:10:3") == [0.5, 5.25, 10.0]

@@ -5,15 +5,30 @@ from __future__ import annotations
 
 import math
 
+import dirac_reference as ref
 import mpmath
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-import dirac_reference as ref
-from mcgen.physics.constants import HBARC_GEV_M, LEPTON_MASS, V_HIGGS, Electroweak
 from mcgen.errors import InputError
-from mcgen.physics.model import couplings_from_unbroken, couplings_from_wilson, ctau_m, decay_length_m, make_model, prob_decay_between, prob_decay_inside, prob_decay_outside, singular_a, structure_from_a, two_body_momentum, unbroken_from_couplings, widths
+from mcgen.physics.constants import HBARC_GEV_M, LEPTON_MASS, V_HIGGS, Electroweak
+from mcgen.physics.model import (
+    couplings_from_unbroken,
+    couplings_from_wilson,
+    ctau_m,
+    decay_length_m,
+    make_model,
+    prob_decay_between,
+    prob_decay_inside,
+    prob_decay_outside,
+    singular_a,
+    structure_from_a,
+    two_body_momentum,
+    unbroken_from_couplings,
+    widths,
+)
 from mcgen.physics.twobody import width_lepton_w, width_nu_gamma, width_nu_z
 
 EW = Electroweak()
@@ -189,7 +204,8 @@ def test_lifetime_and_decay_length():
     assert float(decay_length_m(p, 10.0, gamma)) == pytest.approx(p / 10.0 * HBARC_GEV_M / gamma)
 
 
-@pytest.mark.parametrize(("l1", "l2", "length"), [(0.0, 1.0, 1e-3), (0.0, 1.0, 1.0), (0.5, 2.0, 3.0), (0.0, 1.0, 1e12), (1.0, 1.0 + 1e-9, 1e6)])
+@pytest.mark.parametrize(("l1", "l2", "length"),
+                         [(0.0, 1.0, 1e-3), (0.0, 1.0, 1.0), (0.5, 2.0, 3.0), (0.0, 1.0, 1e12), (1.0, 1.0 + 1e-9, 1e6)])
 def test_decay_probabilities_against_high_precision(l1, l2, length):
     mpmath.mp.dps = 40
     exact = mpmath.exp(-mpmath.mpf(l1) / length) - mpmath.exp(-mpmath.mpf(l2) / length)

@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from data.make_reference import background_reference, reference
 
 REFERENCE = json.loads((Path(__file__).parent / "data" / "reference_events.json").read_text())

@@ -6,12 +6,12 @@ from __future__ import annotations
 import dataclasses
 import math
 
+import dirac_reference as ref
 import pytest
 
-import dirac_reference as ref
 from mcgen.physics.constants import LEPTON_MASS, Electroweak
-from mcgen.physics.twobody import width_lepton_w, width_nu_z
 from mcgen.physics.threebody import DOUBLETS, FERMIONS, boson_k_factors, channel_coefficients, channel_widths, three_body_coefficients
+from mcgen.physics.twobody import width_lepton_w, width_nu_z
 
 M_MU, M_TAU = LEPTON_MASS["mu"], LEPTON_MASS["tau"]
 

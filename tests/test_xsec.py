@@ -5,14 +5,24 @@ from __future__ import annotations
 
 import math
 
+import dirac_reference as ref
 import mpmath
 import numpy as np
 import pytest
 
-import dirac_reference as ref
 from mcgen.physics.constants import GEV2_TO_PB, Electroweak
 from mcgen.physics.model import Couplings
-from mcgen.physics.xsec import _st_kernel, _w_kernel, production_cross_sections, sigma_gamma, sigma_gamma_z, sigma_st_interference, sigma_w, sigma_z, width_z_to_n_nubar
+from mcgen.physics.xsec import (
+    _st_kernel,
+    _w_kernel,
+    production_cross_sections,
+    sigma_gamma,
+    sigma_gamma_z,
+    sigma_st_interference,
+    sigma_w,
+    sigma_z,
+    width_z_to_n_nubar,
+)
 
 EW = Electroweak()
 REF_EW = ref.EW(alpha=EW.alpha, sin2w=EW.sin2_theta_w, mz=EW.m_Z, gz=EW.Gamma_Z, mw=EW.m_W)

@@ -37,7 +37,7 @@ from mcgen.config.cards import Card
 from mcgen.config.options import PhysicsOptions
 from mcgen.errors import InputError, MissingExtraError, ModelError
 from mcgen.mc.driver import generate, reweight
-from mcgen.physics.model import D_GAMMA_RANGE, Couplings, Model, decay_length_m, two_body_momentum, widths
+from mcgen.physics.model import COUPLING_COLUMNS, D_GAMMA_RANGE, Couplings, Model, decay_length_m, two_body_momentum, widths
 from mcgen.physics.xsec import width_z_to_n_nubar
 
 __all__ = ["SignalSample", "signal_sample", "LimitResult", "solve_excluded", "limit_for", "parse_masses", "eps_cuts",
@@ -66,18 +66,18 @@ class SignalSample:
 
     def weights(self, c: Couplings, passing: bool) -> np.ndarray:
         """sigma contributions (pb) per boundary value for couplings c."""
-        table = dict(zip(("w_gg", "w_zz", "w_gz", "w_ww", "w_gw", "w_zw"), self.coeff_pass if passing else self.coeff_all))
+        table = dict(zip(COUPLING_COLUMNS, self.coeff_pass if passing else self.coeff_all))
         return reweight(table, c.d_gamma, c.d_Z, c.d_W)
 
 
 def signal_sample(card: Card, mass: float, flavour: str, options: PhysicsOptions, n: int, seed: int,
-                  background_pb: float | None = None) -> SignalSample:
+                  background_pb: float | np.ndarray | None = None) -> SignalSample:
     """Run the weighted generator once and reduce it to what the limits need."""
     model = Model(mass, _REFERENCE, flavour, a=0.0)
     cols = generate(card, model, n, seed, options, weighted=True).columns
     # boundary distances to 0.1 mm: exact for spheres, a few thousand values for cylinders
     boundary, inverse = np.unique(np.round(cols["boundary_m"], 4), return_inverse=True)
-    names = ("w_gg", "w_zz", "w_gz", "w_ww", "w_gw", "w_zw")
+    names = COUPLING_COLUMNS
     coeff_all = np.stack([np.bincount(inverse, cols[k], boundary.size) for k in names]) / n
     passing = cols["truth_pass"]
     coeff_pass = np.stack([np.bincount(inverse[passing], cols[k][passing], boundary.size) for k in names]) / n
@@ -96,7 +96,7 @@ def spectrum_edges(card: Card) -> np.ndarray:
     from mcgen.mc.phasespace import photon_energy_range
 
     lo, hi = photon_energy_range(card, resolutions=0.0)
-    return np.linspace(lo, hi, int(card.limit.spectrum_bins) + 1)
+    return np.linspace(lo, hi, int(card.limit.value("spectrum_bins")) + 1)
 
 
 def visible_background_pb(card: Card, n: int, seed: int) -> float | np.ndarray:
@@ -131,12 +131,12 @@ def signal_function(sample: SignalSample, structure: Couplings):
             return d * d * (_p_inside(b, d, lambda_1) @ visible)
 
         if lim.criterion == "sigma_upper":
-            return f, lim.sigma_95_pb
+            return f, lim.value("sigma_95_pb")
         if lim.criterion == "s2b":  # S^2/B > s2b_95 with S = L sigma_vis, B = L sigma_bkg
             if sample.background_pb is None:
                 raise InputError(f"card {card.name}: the S^2/B criterion needs the SM background cross section")
-            return f, math.sqrt(lim.s2b_95 * sample.background_pb / card.beam.luminosity_invpb)
-        return f, lim.sigma_exp_pb - lim.sigma_sm_pb + lim.delta_pb * math.sqrt(lim.chi2_95)
+            return f, math.sqrt(lim.value("s2b_95") * sample.background_pb / card.beam.luminosity_invpb)
+        return f, lim.value("sigma_exp_pb") - lim.value("sigma_sm_pb") + lim.value("delta_pb") * math.sqrt(lim.value("chi2_95"))
     z_only = Couplings(0.0, structure.d_Z, 0.0)
     gamma_z1 = 2.0 * float(width_z_to_n_nubar(sample.mass, structure.d_Z, ew))  # N nu + Nbar nu at d_gamma = 1
     if lim.criterion == "z_br_upper":
@@ -147,7 +147,7 @@ def signal_function(sample: SignalSample, structure: Couplings):
             d = np.asarray(d, dtype=float)
             return d * d * gamma_z1 * br * (_p_inside(b, d, lambda_1) @ passing) / ew.Gamma_Z
 
-        return f, lim.br_95
+        return f, lim.value("br_95")
     if lim.criterion == "z_inv_width":
         all_z = sample.weights(z_only, passing=False)
         share = all_z / all_z.sum() if all_z.sum() > 0 else 0.0 * b
@@ -156,7 +156,7 @@ def signal_function(sample: SignalSample, structure: Couplings):
             d = np.asarray(d, dtype=float)
             return d * d * gamma_z1 * (np.exp(-np.multiply.outer(d * d, b) / lambda_1) @ share)
 
-        return f, lim.gamma_inv_95_GeV
+        return f, lim.value("gamma_inv_95_GeV")
     raise InputError(f"card {card.name}: limit criterion {lim.criterion!r} has no signal function (the CLs limit is cls_limit)")
 
 
@@ -222,14 +222,14 @@ def parse_masses(text: str, log: bool = False) -> list[float]:
             if n < 1:
                 raise ValueError
             a, b = float(start), float(stop)
-            if log and (a <= 0 or b <= 0):
-                raise ModelError(f"--masses {text}: log spacing needs positive ends")
-            values = np.geomspace(a, b, n) if log else np.linspace(a, b, n)
-            masses = [float(x) for x in values]
         else:
             masses = [float(x) for x in text.split(",") if x.strip()]
     except ValueError:
         raise ModelError(f"--masses {text!r}: expected a comma list (1,2,5) or start:stop:count") from None
+    if ":" in text:
+        if log and (a <= 0 or b <= 0):  # outside the try: ModelError is a ValueError too
+            raise ModelError(f"--masses {text}: log spacing needs positive ends")
+        masses = [float(x) for x in (np.geomspace(a, b, n) if log else np.linspace(a, b, n))]
     if not masses:
         raise ModelError("--masses is empty")
     if any(not math.isfinite(m) or m <= 0 for m in masses):
@@ -261,7 +261,7 @@ def scan_limits(card: Card, masses: list[float], structure: Couplings, flavour: 
     threshold = card.electroweak.m_Z if card.limit.criterion in ("z_br_upper", "z_inv_width") else card.sqrt_s
     needs_background = card.limit.criterion in ("s2b", "cls")
     background = visible_background_pb(card, background_events, seed) if needs_background else None
-    if needs_background and not np.sum(background) > 0:
+    if background is not None and not np.sum(background) > 0:
         raise InputError(f"card {card.name}: no SM nu nubar gamma event of {background_events} passes the selection, "
                          "so the background-based limit is undefined; loosen the cuts or raise --background-events")
     d95: list[float | None] = []
@@ -322,7 +322,7 @@ def card_inputs(card: Card) -> dict[str, Any]:
 def union_intervals(intervals: list[list[float | None]]) -> list[list[float | None]]:
     """Merge overlapping intervals (None = open upper end)."""
     inf = float("inf")
-    spans = sorted((lo, inf if hi is None else hi) for lo, hi in intervals)
+    spans = sorted((0.0 if lo is None else lo, inf if hi is None else hi) for lo, hi in intervals)
     merged: list[list[float]] = []
     for lo, hi in spans:
         if merged and lo <= merged[-1][1]:
@@ -349,13 +349,13 @@ def cls_limit(sample: SignalSample, structure: Couplings) -> LimitResult:
     w = widths(Model(sample.mass, structure, sample.flavour, a=0.0), ew, sample.options.three_body)
     k = float(two_body_momentum(card.sqrt_s, sample.mass))
     lambda_1 = float(decay_length_m(k, sample.mass, w.total))
-    table = dict(zip(("w_gg", "w_zz", "w_gz", "w_ww", "w_gw", "w_zw"), sample.coeff_binned))
+    table = dict(zip(COUPLING_COLUMNS, sample.coeff_binned))
     per_bin = reweight(table, structure.d_gamma, structure.d_Z, structure.d_W)  # (n_b, n_bins) at d = 1
     lumi = card.beam.luminosity_invpb
     eff = card.detector.photon_efficiency
     background = np.clip(sample.background_pb * lumi, 1e-9, None)
     keep = background > 1e-6
-    delta = lim.background_rel_syst
+    delta = lim.value("background_rel_syst")
 
     def signal(d: float) -> np.ndarray:
         return lumi * eff * w.br_nu_gamma * d * d * (_p_inside(sample.boundary_m, np.array([d]), lambda_1)[0] @ per_bin)

@@ -37,7 +37,7 @@ class ScanTask:
     options: PhysicsOptions
     n_events: int
     seed: int
-    background_pb: float | None = None
+    background_pb: float | np.ndarray | None = None
 
 
 def task_seed(seed: int, *indices: int) -> int:
@@ -73,7 +73,7 @@ def run_task(task: ScanTask, threads: int | None = None) -> list[dict[str, Any]]
     if threads is not None:
         import numba
 
-        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
     rows = []
     sample = None if _above_threshold(task) else signal_sample(task.card, task.mass, task.flavour, task.options,
                                                                 task.n_events, task.seed, task.background_pb)

@@ -15,10 +15,10 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from mcgen.physics.constants import Electroweak
+from mcgen.config.schema import parse_table
 from mcgen.errors import CardError
 from mcgen.fields import choice, key_name, number, text
-from mcgen.config.schema import parse_table
+from mcgen.physics.constants import Electroweak
 
 __all__ = ["Card", "CardInfo", "Beam", "Detector", "Selection", "Limit", "load_card", "parse_card", "parse_set", "CARD_NAMES"]
 
@@ -124,6 +124,13 @@ class Limit:
         "s2b": ("s2b_95", "background_rel_syst", "spectrum_bins"),
         "cls": ("s2b_95", "background_rel_syst", "spectrum_bins"),
     }
+
+    def value(self, key: str) -> float:
+        """An input of the criterion, which the card must give (checked when the card is read)."""
+        value = getattr(self, key)
+        if value is None:
+            raise CardError(f"[limit] {key}: needed by criterion = {self.criterion!r}")
+        return float(value)
 
     def __post_init__(self) -> None:
         for key in self._NEEDS[self.criterion]:

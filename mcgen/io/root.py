@@ -11,10 +11,11 @@ import numpy as np
 
 from mcgen.io.histograms import book_histograms, fill_histograms
 from mcgen.io.output import jsonable
+from mcgen.physics.model import COUPLING_COLUMNS
 
 __all__ = ["ROOT_COMPRESSIONS", "RootWriter", "write_efficiency_root", "write_background_root"]
 
-_FLOAT64 = {"weight_pb", "w_gg", "w_zz", "w_gz", "w_ww", "w_gw", "w_zw"}
+_FLOAT64 = {"weight_pb", *COUPLING_COLUMNS}
 """Weights and reweighting coefficients stay double; kinematics are stored as float32 (writing
 is bound by the disk, so bytes per event matter)."""
 

@@ -170,7 +170,8 @@ def photon_selection(card, photons: np.ndarray | dict[str, np.ndarray]) -> np.nd
     return select(params, photons[:, 0], photons[:, 3] / photons[:, 0])["pass_all"]
 
 
-def toy_detector(card, k: np.ndarray, rng: np.random.Generator, vertex: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+def toy_detector(card, k: np.ndarray, rng: np.random.Generator,
+                 vertex: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """The signal's toy detector (mcgen.detector) on photons (E, px, py, pz) from ``vertex``
     (prompt, at the origin, by default): the measured columns ``gamma_reco_*`` and
     ``reconstructed``. The two unit normals and the efficiency uniform per photon come from

@@ -7,21 +7,30 @@ import dataclasses
 import math
 import sys
 import time
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import numba
 import numpy as np
 
-from mcgen.physics.amplitudes import coupling_constants, dsigma_dcos_one
 from mcgen.config.cards import Card
-from mcgen.errors import InputError
 from mcgen.config.options import PhysicsOptions, check_kinematics, provenance
-from mcgen.physics.model import Model, widths
 from mcgen.detector.toy import DetectorParams
 from mcgen.detector.toy import kernel_params as detector_params
-from mcgen.mc.kernel import (CHUNK, COUPLING_COLUMNS, FLAG_COLUMNS, REAL_COLUMNS, SUMS, alias_table, column_buffers, finish_batch,
-                             generate_chunks)
+from mcgen.errors import InputError
+from mcgen.mc.kernel import (
+    CHUNK,
+    FLAG_COLUMNS,
+    REAL_COLUMNS,
+    SUMS,
+    alias_table,
+    column_buffers,
+    finish_batch,
+    generate_chunks,
+)
 from mcgen.mc.production import ProductionParams, production_params
+from mcgen.physics.amplitudes import coupling_constants, dsigma_dcos_one
+from mcgen.physics.model import COUPLING_COLUMNS, Model, widths
 from mcgen.selection.cuts import SelectionParams
 from mcgen.selection.cuts import kernel_params as selection_params
 

@@ -32,10 +32,11 @@ import numpy as np
 from mcgen.detector.toy import measure_photon
 from mcgen.mc.production import amplitudes_at, decay, decay_averaged, displacement, n_momentum, polarisation
 from mcgen.mc.rng import fill_uniform, normal_pair
+from mcgen.physics.model import COUPLING_COLUMNS
 from mcgen.selection.cuts import photon_cuts
 from mcgen.simd import VEC, cos_sin_turns
 
-__all__ = ["REAL_COLUMNS", "FLAG_COLUMNS", "COUPLING_COLUMNS", "DRAWS", "generate_chunks", "finish_batch", "column_buffers",
+__all__ = ["REAL_COLUMNS", "FLAG_COLUMNS", "DRAWS", "generate_chunks", "finish_batch", "column_buffers",
            "SUMS", "alias_table", "B", "CHUNK"]
 
 CHUNK = 1 << 14
@@ -46,8 +47,6 @@ def _rows(name: str, columns: tuple[str, ...]) -> Any:
     return enum.IntEnum(name, {column.upper(): i for i, column in enumerate(columns)})
 
 
-COUPLING_COLUMNS = ("w_gg", "w_zz", "w_gz", "w_ww", "w_gw", "w_zw")
-"""The reweighting coefficients: w = d_gamma^2 w_gg + d_Z^2 w_zz + d_gamma d_Z w_gz + d_W^2 w_ww + ..."""
 REAL_COLUMNS = (
     *COUPLING_COLUMNS,
     "N_E", "N_px", "N_py", "N_pz", "N_cos_theta", "N_pol_x", "N_pol_y", "N_pol_z", "N_pol_long",

@@ -11,7 +11,8 @@ import dataclasses
 import math
 from functools import cached_property
 
-from hepunits import GeV, m as metre, picobarn
+from hepunits import GeV, picobarn
+from hepunits import m as metre
 from hepunits.constants import hbarc
 from particle import Particle
 

@@ -25,6 +25,7 @@ from mcgen.physics.threebody import channel_widths
 from mcgen.physics.twobody import width_lepton_w, width_nu_gamma, width_nu_z
 
 __all__ = [
+    "COUPLING_COLUMNS",
     "FLAVOURS",
     "MASS_RANGE_GEV",
     "D_GAMMA_RANGE",
@@ -73,6 +74,11 @@ class Couplings:
 
     def as_dict(self) -> dict[str, float]:
         return dataclasses.asdict(self)
+
+
+COUPLING_COLUMNS: tuple[str, ...] = ("w_gg", "w_zz", "w_gz", "w_ww", "w_gw", "w_zw")
+"""Names of the reweighting coefficients of an event: its weight for couplings (d_gamma, d_Z, d_W) is
+d_gamma^2 w_gg + d_Z^2 w_zz + d_gamma d_Z w_gz + d_W^2 w_ww + d_gamma d_W w_gw + d_Z d_W w_zw."""
 
 
 def singular_a(ew: Electroweak) -> float:

@@ -14,7 +14,8 @@ left-handed amplitude as the effective low-energy coupling g_L -> g_L + 1 of nu_
 
 The amplitudes are evaluated with explicit Dirac matrices twice: vectorised over events with
 numpy (:func:`msq_nunugamma`, the readable reference) and event by event in a numba kernel
-(:func:`msq_nunugamma_fast`, about 25 microseconds per nu_e event), which the cross sections use. Gauge invariance, the soft-photon limit and the two-body e+e- -> nu nubar rate are
+(:func:`msq_nunugamma_fast`, about 25 microseconds per nu_e event), which the cross sections use.
+Gauge invariance, the soft-photon limit and the two-body e+e- -> nu nubar rate are
 checked in tests/test_background.py.
 """
 

@@ -355,7 +355,7 @@ def figure2(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
     plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(16, 6.5), sharey=True)
     for ax, mass in zip(axes, (0.1, 100.0)):
-        table = {p: [] for p in pieces}
+        table: dict[str, list[float]] = {p: [] for p in pieces}
         for rs in energies:
             if rs <= mass:
                 for p in pieces:

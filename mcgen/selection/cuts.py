@@ -17,8 +17,8 @@ import numba as nb
 import numpy as np
 
 from mcgen.config.cards import Selection
-from mcgen.simd import VEC
 from mcgen.physics.constants import Electroweak
+from mcgen.simd import VEC
 
 __all__ = ["SelectionParams", "CUTS", "kernel_params", "z_return_energy", "photon_cuts", "select", "select_columns"]
 
