@@ -20,6 +20,8 @@ from mcgen.analysis.info import model_info
 from mcgen.config.cards import Card, load_card
 from mcgen.config.options import PhysicsOptions, provenance
 from mcgen.errors import CardError, InputError, MissingExtraError, ModelError, OutputError
+from mcgen.io.read import iterate, read
+from mcgen.io.root import write_events
 from mcgen.mc.driver import Events, generate, reweight
 from mcgen.physics.constants import Electroweak
 from mcgen.physics.model import Couplings, Model, make_model, widths
@@ -48,4 +50,7 @@ __all__ = [
     "reweight",
     "width_z_to_n_nubar",
     "widths",
+    "read",
+    "iterate",
+    "write_events",
 ]

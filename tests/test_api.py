@@ -9,7 +9,7 @@ def test_public_api():
             "__version__", "Card", "CardError", "CrossSections", "Couplings", "Electroweak", "Events", "InputError",
             "MissingExtraError", "Model", "ModelError", "OutputError", "PhysicsOptions", "generate", "load_card",
             "make_model", "model_info", "production_cross_sections",
-            "provenance", "reweight", "width_z_to_n_nubar", "widths",
+            "provenance", "reweight", "width_z_to_n_nubar", "widths", "read", "iterate", "write_events",
         ]
     )
     for name in mcgen.__all__:

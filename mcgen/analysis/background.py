@@ -12,7 +12,7 @@ from mcgen._version import __version__
 from mcgen.config.cards import Card
 from mcgen.errors import InputError
 
-__all__ = ["background_sample", "background_metadata"]
+__all__ = ["background_sample", "background_metadata", "background_summary"]
 
 NOTE = ("tree level, no ISR; weighted events; sigma after the card's cuts on the true photon, "
         "sigma_reco after the toy detector and the same cuts")
@@ -48,4 +48,14 @@ def background_metadata(card: Card, result: dict[str, Any], columns: dict[str, n
     """What a background event file records besides its events: the result, whether the events
     are unweighted, how many were written, and the card's full content."""
     return {k: v for k, v in result.items() if k != "columns"} | {
-        "unweighted": unweighted, "events_written": len(columns["weight_pb"]), "card_content": card.raw}
+        "process": "e+e- -> nu nubar gamma (SM, three flavours)", "weighted": not unweighted,
+        "unweighted": unweighted, "events_written": len(columns["weight_pb"]), "n_events": len(columns["weight_pb"]),
+        "card_content": card.raw, "weight_convention": "weight_pb averages to the cross section of what is written (pb); "
+        "weight_<flavour> per neutrino flavour"}
+
+
+def background_summary(result: dict[str, Any]) -> dict[str, Any]:
+    """The cross sections of a background file (its ``summary`` object, as a signal file has one)."""
+    keys = ("sigma_pb", "sigma_err_pb", "sigma_reco_pb", "sigma_reco_err_pb", "by_flavour", "unweighting_efficiency",
+            "reco_only_fraction", "n_events")
+    return {k: result[k] for k in keys if k in result}

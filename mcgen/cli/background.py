@@ -29,7 +29,7 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from mcgen import io
-    from mcgen.analysis.background import background_metadata, background_sample
+    from mcgen.analysis.background import background_metadata, background_sample, background_summary
 
     card = load_card(args.card, tuple(args.overrides))
     common.check_events_and_seed(args)
@@ -38,7 +38,8 @@ def run(args: argparse.Namespace) -> int:
                                         unweighted=args.unweighted)
     if out is not None and columns is not None:  # columns come with an output
         with io.atomic_output(out) as tmp:
-            io.write_background_root(tmp, columns, background_metadata(card, result, columns, args.unweighted))
+            io.write_background_root(tmp, columns, background_metadata(card, result, columns, args.unweighted),
+                                     background_summary(result))
         result.update(output=str(out), events_written=len(columns["weight_pb"]), unweighted=args.unweighted)
     common.emit(args, result, _text)
     return 0

@@ -10,13 +10,15 @@ from typing import Any
 import numpy as np
 
 from mcgen.io.histograms import book_histograms, fill_histograms
-from mcgen.io.output import jsonable
+from mcgen.io.output import atomic_output, check_output_path, jsonable
 from mcgen.physics.model import COUPLING_COLUMNS
 
-__all__ = ["ROOT_COMPRESSIONS", "RootWriter", "write_efficiency_root", "write_background_root"]
+__all__ = ["ROOT_COMPRESSIONS", "RootWriter", "write_events", "write_efficiency_root", "write_background_root"]
 
-_FLOAT64 = {"weight_pb", *COUPLING_COLUMNS}
-"""Weights and reweighting coefficients stay double; kinematics are stored as float32 (writing
+_FLOAT64 = {"weight_pb", *COUPLING_COLUMNS, "boundary_m", "p_inside"}
+"""Weights, reweighting coefficients and what the limits reduce them with (the distance to the
+decay-volume surface, P(inside)) stay double, so that limits from a file equal those from memory;
+kinematics are stored as float32 (writing
 is bound by the disk, so bytes per event matter)."""
 
 
@@ -107,6 +109,18 @@ class RootWriter:
         self._file.close()
 
 
+def write_events(events, path: str | Path, compression: str = "lz4", force: bool = False) -> Path:
+    """A kept :class:`~mcgen.mc.events.Events` (signal) as an event file, as ``mcgen generate -o``
+    writes it: the events tree, the histograms, the metadata and the summary (atomically)."""
+    out = check_output_path(path, force)
+    detector = events.metadata["card_content"]["detector"]
+    with atomic_output(out) as tmp:
+        writer = RootWriter(tmp, len(events), events.metadata["sqrt_s"], detector["decay_radius_m"], compression)
+        writer.write(events.columns)
+        writer.close(events.summary, events.metadata)
+    return out
+
+
 def write_efficiency_root(path: Path, table: dict[str, Any]) -> None:
     """An eps_cuts table as a hist (one bin per mass, edges halfway between masses) plus its
     inputs as a JSON string."""
@@ -128,13 +142,16 @@ def write_efficiency_root(path: Path, table: dict[str, Any]) -> None:
         f["metadata"] = json.dumps(table, default=jsonable)
 
 
-def write_background_root(path: Path, columns: dict[str, np.ndarray], metadata: dict[str, Any]) -> None:
-    """SM nu nubar gamma events: an ``events`` tree (same conventions as the signal: weight_pb
-    averages to the cross section), histograms of the true photon after the cuts, metadata."""
+def write_background_root(path: Path, columns: dict[str, np.ndarray], metadata: dict[str, Any],
+                          summary: dict[str, Any] | None = None) -> None:
+    """SM nu nubar gamma events in the signal's layout: an ``events`` tree with the same branch
+    names for what both have (weight_pb averaging to the cross section, the true and measured
+    photon, the flags), histograms of the true photon after the cuts, ``metadata`` and ``summary``."""
     import hist
     import uproot
 
-    data = {k: (v if k.startswith("weight") or v.dtype == np.bool_ else v.astype(np.float32)) for k, v in columns.items()}
+    data = {k: (v if k.startswith("weight") or v.dtype == np.bool_ or k in _FLOAT64 else v.astype(np.float32))
+            for k, v in columns.items()}
     n = len(columns["weight_pb"])
     w = columns["weight_pb"] / max(n, 1)
     sel = columns["truth_pass"]
@@ -149,3 +166,4 @@ def write_background_root(path: Path, columns: dict[str, np.ndarray], metadata: 
         f["h_gamma_E"] = h_e
         f["h_gamma_pt"] = h_pt
         f["metadata"] = json.dumps(metadata, default=jsonable)
+        f["summary"] = json.dumps(summary if summary is not None else {}, default=jsonable)

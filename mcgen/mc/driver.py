@@ -3,7 +3,6 @@ batches, and turn the raw columns into weights, cross section and efficiencies."
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import sys
 import time
@@ -18,6 +17,7 @@ from mcgen.config.options import PhysicsOptions, check_kinematics, provenance
 from mcgen.detector.toy import DetectorParams
 from mcgen.detector.toy import kernel_params as detector_params
 from mcgen.errors import InputError
+from mcgen.mc.events import Events
 from mcgen.mc.kernel import (
     CHUNK,
     FLAG_COLUMNS,
@@ -41,25 +41,6 @@ STREAM_CHUNKS_PER_THREAD = 1  # measured: 1.2e7 ev/s/core streaming vs 7.8e6 wit
 ENVELOPE_BINS = 1024
 GAUSS_LEGENDRE_96 = np.polynomial.legendre.leggauss(96)
 _SUBSAMPLES = 16
-
-
-@dataclasses.dataclass
-class Events:
-    """Generated events: flat columns (numpy), a summary of rates and efficiencies, and the
-    run metadata. ``columns["weight_pb"]`` averages to the cross section."""
-
-    columns: dict[str, np.ndarray]
-    summary: dict[str, Any]
-    metadata: dict[str, Any]
-
-    def __len__(self) -> int:
-        return len(self.columns["weight_pb"])
-
-    def to_awkward(self):
-        """The events as an awkward record array."""
-        import awkward as ak
-
-        return ak.Array(self.columns)
 
 
 def reweight(columns: dict[str, np.ndarray], d_gamma: float, d_z: float, d_w: float) -> np.ndarray:
@@ -273,6 +254,7 @@ def generate(
         "electroweak": card.electroweak.as_dict(),
         "card_content": card.raw,
         "couplings": c.as_dict(),
+        "process": "e+e- -> N nubar + Nbar nu, N -> nu gamma",
         "weight_convention": "weight_pb averages to sigma(N nubar + Nbar nu) in pb; "
         "w = sum d_i d_j w_ij (columns w_gg, w_zz, w_gz, w_ww, w_gw, w_zw) reweights to other couplings",
     }

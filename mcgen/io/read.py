@@ -1,0 +1,139 @@
+"""Reading event files back: mcgen ROOT trees as awkward Arrays with vector behaviours.
+
+Every four-momentum of an event is a ``Momentum4D`` record (scikit-hep vector): ``N``, ``gamma``
+(the true photon), ``gamma_reco`` (the measured one; zero where not reconstructed), ``nu_recoil``
+(the nubar made with N) and ``nu_decay`` (the nu from its decay) for the signal; ``nu`` and
+``nubar`` for the SM background. So ``events.gamma.pt``, ``events.gamma.eta`` and
+``(events.N - events.gamma).mass`` work. The other branches (weights, reweighting coefficients,
+vertex, flags) are plain fields, and the run metadata (card, model, options, seed, version) and
+summary of the files are in ``events.attrs["mcgen"]``.
+
+Weights: ``weight_pb`` averages to the cross section in every file (and so in any concatenation
+of files of one run setting); ``weight_event_pb`` = weight_pb / (events read) sums to it.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from mcgen.errors import InputError
+from mcgen.mc.events import events_array
+
+__all__ = ["read", "iterate", "file_info", "RUN_KEYS"]
+
+RUN_KEYS = ("process", "card", "card_content", "model", "couplings", "options", "electroweak", "weighted", "sqrt_s")
+"""Metadata that must agree between files read together (the seeds and event counts may differ)."""
+
+
+def _paths(paths: str | os.PathLike | list[str | os.PathLike]) -> list[Path]:
+    items = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
+    out: list[Path] = []
+    for item in items:
+        text = os.fspath(item)
+        matches = sorted(glob.glob(text)) if glob.has_magic(text) else [text]
+        if not matches:
+            raise InputError(f"no event file matches {text}")
+        out.extend(Path(m) for m in matches)
+    if not out:
+        raise InputError("no event file given")
+    return out
+
+
+def file_info(path: Path) -> dict[str, Any]:
+    """The metadata, summary and number of events of an mcgen event file (one clear line if it is not one)."""
+    import uproot
+
+    if not path.is_file():
+        raise InputError(f"{path}: no such event file")
+    try:
+        with uproot.open(path) as f:
+            keys = {k.split(";")[0] for k in f.keys()}
+            if "events" not in keys or "metadata" not in keys:
+                raise InputError(f"{path}: not an mcgen event file (it has no events tree and metadata)")
+            metadata = json.loads(f["metadata"])
+            summary = json.loads(f["summary"]) if "summary" in keys else None
+            tree = f["events"]
+            return {"path": str(path), "metadata": metadata, "summary": summary, "n_events": int(tree.num_entries),
+                    "branches": list(tree.keys())}
+    except InputError:
+        raise
+    except Exception as exc:  # uproot raises many kinds for a damaged file
+        raise InputError(f"{path}: cannot read it as a ROOT file ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})") from None
+
+
+def _run_setting(metadata: dict[str, Any]) -> dict[str, Any]:
+    return {k: metadata.get(k) for k in RUN_KEYS}
+
+
+def _check_compatible(infos: list[dict[str, Any]], concatenate: bool) -> None:
+    first = _run_setting(infos[0]["metadata"])
+    for info in infos[1:]:
+        other = _run_setting(info["metadata"])
+        if other != first and not concatenate:
+            differ = ", ".join(k for k in RUN_KEYS if other[k] != first[k])
+            raise InputError(f"{info['path']} was made with another {differ} than {infos[0]['path']}: "
+                             "read them separately, or pass concatenate=True (--concatenate) to join them anyway")
+        if set(info["branches"]) != set(infos[0]["branches"]):
+            raise InputError(f"{info['path']} has other branches than {infos[0]['path']}")
+
+
+def _attrs(infos: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "metadata": infos[0]["metadata"],
+        "summary": infos[0]["summary"],
+        "files": [{"path": i["path"], "n_events": i["n_events"], "seed": i["metadata"].get("seed")} for i in infos],
+        "n_events": sum(i["n_events"] for i in infos),
+    }
+
+
+def iterate(paths, *, branches: list[str] | None = None, step_size: int | str = "100 MB", concatenate: bool = False
+            ) -> Iterator[Any]:
+    """The events of one file, a list or a glob, in chunks of ``step_size`` (events or bytes, as
+    uproot.iterate takes it): memory stays bounded whatever the sample size. Each chunk is an
+    awkward Array as :func:`read` returns; ``branches`` limits what is read."""
+    import uproot
+
+    infos = [file_info(p) for p in _paths(paths)]
+    _check_compatible(infos, concatenate)
+    attrs = _attrs(infos)
+    missing = sorted(set(branches or ()) - set(infos[0]["branches"]))
+    if missing:
+        raise InputError(f"{infos[0]['path']}: no branch {missing[0]} (it has: {', '.join(infos[0]['branches'])})")
+    files = [{i["path"]: "events"} for i in infos]
+    try:
+        for chunk in uproot.iterate(files, expressions=branches, step_size=step_size, library="np"):
+            yield events_array(chunk, attrs, attrs["n_events"])
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(f"cannot read the events ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})") from None
+
+
+def read(paths, *, branches: list[str] | None = None, concatenate: bool = False):
+    """All events of one file, a list or a glob, as one awkward Array (see the module docstring).
+    Files made with different cards, models or options are refused unless ``concatenate``. For
+    samples larger than memory, use :func:`iterate`.
+
+    >>> import mcgen, tempfile, pathlib
+    >>> card = mcgen.load_card("lep1_opal")
+    >>> model = mcgen.make_model(10.0, "mu", card.electroweak, d_gamma=1e-6, scenario="I")
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "ev.root"
+    >>> _ = mcgen.write_events(mcgen.generate(card, model, 1000, seed=1), path)
+    >>> events = read(path)
+    >>> len(events), events.attrs["mcgen"]["metadata"]["card"]["name"]
+    (1000, 'lep1_opal')
+    >>> bool(abs(events.gamma.pt[0] - events.gamma_pt[0]) < 1e-3)
+    True
+    """
+    import awkward as ak
+
+    chunks = list(iterate(paths, branches=branches, step_size="1 GB", concatenate=concatenate))
+    if len(chunks) == 1:
+        return chunks[0]
+    out = ak.concatenate(chunks)
+    return ak.Array(out, attrs=chunks[0].attrs)
