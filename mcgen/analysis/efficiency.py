@@ -5,15 +5,23 @@ that made them, so that a table file says what it is a table of."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
+import math
+from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from mcgen._version import __version__
-from mcgen.analysis.limits import eps_cuts, signal_sample
+from mcgen.analysis.limits import SampleReducer, eps_cuts, signal_sample
 from mcgen.config.cards import Card
 from mcgen.config.options import PhysicsOptions
+from mcgen.errors import InputError, ModelError
 from mcgen.physics.model import Couplings
+from mcgen.selection.expressions import Cut, CutError, combine
 
-__all__ = ["efficiency_table"]
+__all__ = ["efficiency_table", "efficiency_from_files", "file_samples", "FileSamples"]
 
 
 def efficiency_table(card: Card, masses: list[float], structure: Couplings, flavour: str,
@@ -37,3 +45,163 @@ def efficiency_table(card: Card, masses: list[float], structure: Couplings, flav
         "n_events_per_mass": n, "seed": seed, "electroweak": card.electroweak.as_dict(),
         "selection": dataclasses.asdict(card.selection), "version": __version__,
     }
+
+
+def _file_hash(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 22), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _branches_for(cuts: list[Cut], available: list[str]) -> list[str]:
+    """The branches a set of cuts reads: plain names, and the E/px/py/pz of the records they use."""
+    from mcgen.mc.events import MOMENTA
+
+    out: list[str] = []
+    for cut in cuts:
+        for name in cut.names:
+            if name in MOMENTA:
+                out.extend(b for b in MOMENTA[name] if b is not None and b in available)
+            elif name in available or name == "weight_event_pb":
+                out.append(name)
+            else:
+                raise CutError(f"cut {cut.text!r}: unknown name {name!r} (the events have: {', '.join(available)}; "
+                               f"records {', '.join(MOMENTA)})")
+    return [b for b in dict.fromkeys(out) if b != "weight_event_pb"]
+
+
+@dataclasses.dataclass
+class FileSamples:
+    """Signal event files reduced per mass: the card, physics options and flavour they share, and
+    per mass the files, the :class:`~mcgen.analysis.limits.SignalSample` the limits use, and the
+    sums of the six coefficients over all events, weighted by P(inside), over selected events
+    inside the volume and over those also reconstructed and passing the card's cuts (eps_det)."""
+
+    card: Card
+    options: PhysicsOptions
+    flavour: str
+    metadata: dict[str, Any]
+    masses: list[float]
+    files: list[list[dict[str, Any]]]
+    samples: list[Any]
+    sums: list[dict[str, np.ndarray]]
+
+
+def file_samples(paths: Any, cuts: list[Cut] | tuple[Cut, ...] = (), *, edges: np.ndarray | None = None,
+                 background_pb: float | np.ndarray | None = None, step_size: int | str = "100 MB") -> FileSamples:
+    """Read signal event files in chunks and reduce them per mass (the files of one run setting are
+    one sample; their seeds may differ). The selection is the card's (the stored ``truth_pass``) or
+    the ``cuts``, all required. The reduction is the in-memory one's
+    (:class:`~mcgen.analysis.limits.SampleReducer`), so the same events and cuts give the same
+    numbers to the last digit; ``edges`` bins the photon energy for the CLs fit."""
+    from mcgen.config.cards import parse_card
+    from mcgen.io.read import RUN_KEYS, file_info, iterate
+    from mcgen.physics.model import COUPLING_COLUMNS
+
+    infos = [file_info(Path(p)) for p in _event_paths(paths)]
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for info in infos:
+        if "N_E" not in info["branches"]:
+            raise InputError(f"{info['path']}: not a signal event file (for the SM background use mcgen background)")
+        model = info["metadata"]["model"]
+        key = json.dumps({k: info["metadata"].get(k) for k in RUN_KEYS if k not in ("model", "couplings")}
+                         | {"mass": model["mass_GeV"], "flavor": model["flavor"]}, sort_keys=True, default=str)
+        groups.setdefault(key, []).append(info)
+    first = infos[0]["metadata"]
+    for info in infos[1:]:
+        for k in ("card_content", "options", "electroweak"):
+            if info["metadata"].get(k) != first.get(k):
+                raise InputError(f"{info['path']}: made with another {k.replace('_', ' ')} than {infos[0]['path']}: "
+                                 "a table holds one card and one set of physics options")
+        if info["metadata"]["model"]["flavor"] != first["model"]["flavor"]:
+            raise InputError(f"{info['path']}: another flavour than {infos[0]['path']}")
+    card = parse_card(first["card_content"], infos[0]["path"])
+    options = PhysicsOptions(**first["options"])
+    flavour = first["model"]["flavor"]
+    needed = list(COUPLING_COLUMNS) + ["boundary_m", "p_inside", "inside", "truth_pass", "pass_all"]
+    if edges is not None:
+        needed.append("gamma_E")
+    branches = list(dict.fromkeys(needed + _branches_for(list(cuts), infos[0]["branches"])))
+    out = FileSamples(card, options, flavour, first, [], [], [], [])
+    for group in sorted(groups.values(), key=lambda g: g[0]["metadata"]["model"]["mass_GeV"]):
+        mass = group[0]["metadata"]["model"]["mass_GeV"]
+        reducer = SampleReducer(edges)
+        sums = {k: np.zeros(6) for k in ("all", "inside", "selected_inside", "reco")}
+        for chunk in iterate([g["path"] for g in group], branches=branches, step_size=step_size):
+            passing = chunk["truth_pass"].to_numpy() if not cuts else combine(list(cuts), chunk)
+            reducer.add(chunk, passing)
+            inside = chunk["inside"].to_numpy()
+            p_inside = chunk["p_inside"].to_numpy()
+            selected = passing & inside
+            reco = selected & chunk["pass_all"].to_numpy()
+            for r, name in enumerate(COUPLING_COLUMNS):
+                w = chunk[name].to_numpy()
+                sums["all"][r] += math.fsum(w)
+                sums["inside"][r] += math.fsum(w * p_inside)
+                sums["selected_inside"][r] += math.fsum(w[selected])
+                sums["reco"][r] += math.fsum(w[reco])
+        out.masses.append(mass)
+        out.files.append(group)
+        out.samples.append(reducer.sample(card, mass, flavour, options, background_pb))
+        out.sums.append(sums)
+    return out
+
+
+def efficiency_from_files(paths: Any, cuts: list[str] | tuple[str, ...] = (), *, scenario: str | None = None,
+                          a: float | None = None, step_size: int | str = "100 MB") -> dict[str, Any]:
+    """The eps_cuts table from signal event files written by ``mcgen generate`` (weighted or not),
+    with the card's cuts or the ``cuts`` expressions (mcgen.selection.expressions); see
+    :func:`file_samples`. The coupling structure is a ``scenario`` or ``a`` (reweighted from the
+    stored coefficients), by default the files' own. Per mass also eps_det, P(decay inside), the
+    reduced sample (coefficients per boundary distance) that the limits need, and the files it
+    came from (metadata and SHA-256)."""
+    from mcgen.physics.model import COUPLING_COLUMNS, reweight_couplings, scenario_a, structure_from_a
+
+    parsed = [Cut.parse(c) for c in cuts]
+    read = file_samples(paths, parsed, step_size=step_size)
+    card, first = read.card, read.metadata
+    if scenario is not None and a is not None:
+        raise ModelError("give the coupling structure at most once: scenario or a (default: the files' own)")
+    value = scenario_a(scenario, card.electroweak) if scenario is not None else a
+    if value is not None:
+        structure = structure_from_a(value, card.electroweak)
+        structure_info = {"scenario": scenario, "a": value if math.isfinite(value) else None}
+    else:  # the files' own structure, at d_gamma = 1
+        c = first["couplings"]
+        structure = Couplings(1.0, c["d_Z"] / c["d_gamma"], c["d_W"] / c["d_gamma"])
+        structure_info = {"scenario": first["model"].get("scenario"), "a": first["model"].get("a"), "from": "the files"}
+    structure_info |= {"d_Z_over_d_gamma": structure.d_Z, "d_W_over_d_gamma": structure.d_W}
+
+    def total(sums: np.ndarray) -> float:
+        return float(reweight_couplings(dict(zip(COUPLING_COLUMNS, sums)), structure))
+
+    rows = []
+    for mass, group, sample, sums in zip(read.masses, read.files, read.samples, read.sums):
+        eps, err = eps_cuts(sample, structure)
+        selected, everything = total(sums["selected_inside"]), total(sums["all"])
+        rows.append({
+            "mass": mass, "eps_cuts": eps, "eps_cuts_err": err,
+            "eps_det": total(sums["reco"]) / selected if selected > 0 else None,
+            "p_decay_inside": total(sums["inside"]) / everything if everything > 0 else None,
+            "n_events": sample.n_events,
+            "sample": {"boundary_m": sample.boundary_m.tolist(), "coeff_all": sample.coeff_all.tolist(),
+                       "coeff_pass": sample.coeff_pass.tolist()},
+            "files": [{"path": g["path"], "sha256": _file_hash(g["path"]), "n_events": g["n_events"],
+                       "seed": g["metadata"].get("seed"), "metadata": g["metadata"]} for g in group],
+        })
+    return {
+        "masses": [r["mass"] for r in rows], "eps_cuts": [r["eps_cuts"] for r in rows],
+        "eps_cuts_err": [r["eps_cuts_err"] for r in rows], "eps_det": [r["eps_det"] for r in rows],
+        "p_decay_inside": [r["p_decay_inside"] for r in rows], "card": card.name, "sqrt_s": card.sqrt_s,
+        "structure": structure_info, "flavor": read.flavour, "options": read.options.as_dict(),
+        "electroweak": card.electroweak.as_dict(), "selection": dataclasses.asdict(card.selection) if not parsed else None,
+        "cuts": [c.text for c in parsed], "source": "event files", "per_mass": rows, "version": __version__,
+    }
+
+
+def _event_paths(paths: Any) -> list[str]:
+    from mcgen.io.read import event_paths
+
+    return [str(p) for p in event_paths(paths)]

@@ -70,25 +70,76 @@ class SignalSample:
         return reweight(table, c.d_gamma, c.d_Z, c.d_W)
 
 
+class SampleReducer:
+    """Reduces events, batch by batch, to a :class:`SignalSample`: the reweighting coefficients
+    summed per boundary distance (rounded to 0.1 mm: exact for spheres, a few thousand values for
+    cylinders), for all events and for those passing the selection, and per photon-energy bin of
+    the CLs fit. Every sum is made event by event in the order the events come (np.add.at), so a
+    sample read from a file in chunks reduces to the same numbers, to the last bit, as the same
+    events in memory at once."""
+
+    def __init__(self, edges: np.ndarray | None = None) -> None:
+        self.edges = edges
+        self.bins: dict[float, int] = {}
+        self.n = 0
+        self._all = np.zeros((6, 0))
+        self._pass = np.zeros((6, 0))
+        self._binned = np.zeros((6, 0, 0 if edges is None else edges.size - 1))
+
+    def _index(self, boundary: np.ndarray) -> np.ndarray:
+        values, inverse = np.unique(np.round(np.asarray(boundary, dtype=np.float64), 4), return_inverse=True)
+        for v in values.tolist():
+            self.bins.setdefault(v, len(self.bins))
+        grow = len(self.bins) - self._all.shape[1]
+        if grow > 0:
+            self._all = np.concatenate([self._all, np.zeros((6, grow))], axis=1)
+            self._pass = np.concatenate([self._pass, np.zeros((6, grow))], axis=1)
+            self._binned = np.concatenate([self._binned, np.zeros((6, grow, self._binned.shape[2]))], axis=1)
+        return np.array([self.bins[v] for v in values.tolist()], dtype=np.int64)[inverse]
+
+    def add(self, cols: Any, passing: np.ndarray) -> None:
+        """A batch of events: columns (w_ij, boundary_m, gamma_E) and the selection flag per event."""
+        index = self._index(_array(cols["boundary_m"]))
+        passing = np.asarray(passing, dtype=bool)
+        for r, name in enumerate(COUPLING_COLUMNS):
+            w = _array(cols[name])
+            np.add.at(self._all[r], index, w)
+            np.add.at(self._pass[r], index[passing], w[passing])
+        if self.edges is not None:
+            nb = self.edges.size - 1
+            energy = _array(cols["gamma"].E if "gamma_E" not in _fields(cols) else cols["gamma_E"])[passing]
+            which = np.clip(np.searchsorted(self.edges, energy, side="right") - 1, 0, nb - 1)
+            flat = self._binned.reshape(6, -1)
+            for r, name in enumerate(COUPLING_COLUMNS):
+                np.add.at(flat[r], index[passing] * nb + which, _array(cols[name])[passing])
+        self.n += len(passing)
+
+    def sample(self, card: Card, mass: float, flavour: str, options: PhysicsOptions,
+               background_pb: float | np.ndarray | None = None) -> SignalSample:
+        order = np.argsort(np.array(list(self.bins), dtype=np.float64), kind="stable")
+        boundary = np.array(list(self.bins), dtype=np.float64)[order]
+        n = self.n
+        binned = self._binned[:, order] / n if self.edges is not None else None
+        return SignalSample(card, mass, flavour, options, n, boundary, self._all[:, order] / n, self._pass[:, order] / n,
+                            background_pb, binned)
+
+
+def _fields(cols: Any) -> set[str]:
+    return set(cols.fields) if hasattr(cols, "fields") else set(cols)
+
+
+def _array(values: Any) -> np.ndarray:
+    return values.to_numpy() if hasattr(values, "to_numpy") else np.asarray(values)
+
+
 def signal_sample(card: Card, mass: float, flavour: str, options: PhysicsOptions, n: int, seed: int,
                   background_pb: float | np.ndarray | None = None) -> SignalSample:
     """Run the weighted generator once and reduce it to what the limits need."""
     model = Model(mass, _REFERENCE, flavour, a=0.0)
     cols = generate(card, model, n, seed, options, weighted=True).columns
-    # boundary distances to 0.1 mm: exact for spheres, a few thousand values for cylinders
-    boundary, inverse = np.unique(np.round(cols["boundary_m"], 4), return_inverse=True)
-    names = COUPLING_COLUMNS
-    coeff_all = np.stack([np.bincount(inverse, cols[k], boundary.size) for k in names]) / n
-    passing = cols["truth_pass"]
-    coeff_pass = np.stack([np.bincount(inverse[passing], cols[k][passing], boundary.size) for k in names]) / n
-    binned = None
-    if card.limit.criterion == "cls":
-        edges = spectrum_edges(card)
-        nb = edges.size - 1
-        which = np.clip(np.searchsorted(edges, cols["gamma_E"][passing], side="right") - 1, 0, nb - 1)
-        index = inverse[passing] * nb + which
-        binned = np.stack([np.bincount(index, cols[k][passing], boundary.size * nb) for k in names]).reshape(6, boundary.size, nb) / n
-    return SignalSample(card, mass, flavour, options, n, boundary, coeff_all, coeff_pass, background_pb, binned)
+    reducer = SampleReducer(spectrum_edges(card) if card.limit.criterion == "cls" else None)
+    reducer.add(cols, cols["truth_pass"])
+    return reducer.sample(card, mass, flavour, options, background_pb)
 
 
 def spectrum_edges(card: Card) -> np.ndarray:

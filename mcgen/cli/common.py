@@ -29,11 +29,11 @@ class Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def add_card_options(p: argparse.ArgumentParser, *, multiple: bool = False) -> None:
+def add_card_options(p: argparse.ArgumentParser, *, multiple: bool = False, required: bool = True) -> None:
     if multiple:
-        p.add_argument("--card", action="append", required=True, help="card file or shipped card name (repeatable)")
+        p.add_argument("--card", action="append", required=required, help="card file or shipped card name (repeatable)")
     else:
-        p.add_argument("--card", required=True, help="card file, or the name of a shipped card (e.g. lep2_delphi)")
+        p.add_argument("--card", required=required, help="card file, or the name of a shipped card (e.g. lep2_delphi)")
     p.add_argument(
         "--set", dest="overrides", action="append", default=[], metavar="SECTION.KEY=VALUE",
         help="override a card value for this run, e.g. --set beam.sqrt_s=250 (repeatable)",
@@ -69,13 +69,13 @@ def add_output_flags(p: argparse.ArgumentParser, force_help: str | None = "repla
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
 
-def add_structure_options(p: argparse.ArgumentParser) -> None:
+def add_structure_options(p: argparse.ArgumentParser, *, required: bool = True) -> None:
     g = p.add_argument_group("coupling structure (d_gamma is what the command scans)")
-    g.add_argument("--masses", required=True, metavar="LIST", help="comma list (1,2,5) or start:stop:count")
+    g.add_argument("--masses", required=required, metavar="LIST", help="comma list (1,2,5) or start:stop:count")
     g.add_argument("--log", action="store_true", help="log-spaced start:stop:count")
     g.add_argument("--scenario", type=str.upper, metavar="I|II|III|IV", help="benchmark coupling structure")
     g.add_argument("--a", type=float, metavar="A", help="a = d_W/d_B in the unbroken phase (inf allowed)")
-    g.add_argument("--flavor", required=True, metavar="e|mu|tau", help="active flavour the dipole couples to")
+    g.add_argument("--flavor", required=required, metavar="e|mu|tau", help="active flavour the dipole couples to")
     add_physics_options(p)
     r = p.add_argument_group("Monte Carlo")
     r.add_argument("-n", "--events", type=int, default=40_000, metavar="N", help="weighted events per mass (default 40000)")

@@ -1,4 +1,5 @@
-"""``mcgen efficiency``: the eps_cuts table over masses for one coupling structure (mcgen.analysis.efficiency)."""
+"""``mcgen efficiency``: the eps_cuts table over masses for one coupling structure (mcgen.analysis.efficiency),
+from its own Monte Carlo (--card, --masses) or from event files (--input, with the card's cuts or --cut)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from mcgen.cli import common
 from mcgen.config.cards import load_card
+from mcgen.errors import InputError
 
 __all__ = ["add_parser", "run"]
 
@@ -14,10 +16,16 @@ __all__ = ["add_parser", "run"]
 def add_parser(subparsers: Any) -> None:
     p = subparsers.add_parser("efficiency", help="eps_cuts table over masses for a coupling structure",
                               description="Truth-level selection efficiency eps_cuts per mass, from one weighted Monte "
-                              "Carlo run per mass reweighted to the coupling structure; written as a hist in ROOT and "
-                              "as JSON.")
-    common.add_card_options(p)
-    common.add_structure_options(p)
+                              "Carlo run per mass reweighted to the coupling structure (--card, --masses, --flavor), or "
+                              "from event files of mcgen generate (--input; the card, masses and flavour are the files'), "
+                              "with the card's cuts or your own (--cut); written as a hist in ROOT and as JSON.")
+    common.add_card_options(p, required=False)
+    common.add_structure_options(p, required=False)
+    f = p.add_argument_group("from event files")
+    f.add_argument("--input", nargs="+", metavar="FILE", help="signal event files (ROOT) of mcgen generate; globs allowed")
+    f.add_argument("--cut", action="append", default=[], metavar="EXPR",
+                   help="a selection over branch names and four-momentum properties, e.g. "
+                   "'gamma.pt > 40 and abs(gamma.cos_theta) < 0.9' (repeatable: all must hold; replaces the card's cuts)")
     p.add_argument("-o", "--output", metavar="FILE", help="ROOT file for the table (hist + metadata)")
     common.add_output_flags(p)
     p.set_defaults(handler=run)
@@ -25,22 +33,40 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from mcgen import io
-    from mcgen.analysis.efficiency import efficiency_table
-    from mcgen.analysis.limits import parse_masses
 
-    masses = parse_masses(args.masses, args.log)
-    card = load_card(args.card, tuple(args.overrides))
-    structure, described = common.structure(args, card)
-    options = common.options(args)
     out = io.check_output_path(args.output, args.force) if args.output else None
-    result = efficiency_table(card, masses, structure, args.flavor, options, args.events, args.seed,
-                              structure_info=described)
+    result = _from_files(args) if args.input else _from_monte_carlo(args)
     if out is not None:
         with io.atomic_output(out) as tmp:
             io.write_efficiency_root(tmp, result)
         result["output"] = str(out)
     common.emit(args, result, _text)
     return 0
+
+
+def _from_monte_carlo(args: argparse.Namespace) -> dict[str, Any]:
+    from mcgen.analysis.efficiency import efficiency_table
+    from mcgen.analysis.limits import parse_masses
+
+    for option, value in (("--card", args.card), ("--masses", args.masses), ("--flavor", args.flavor)):
+        if value is None:
+            raise InputError(f"{option} is required (or give event files with --input)")
+    if args.cut:
+        raise InputError("--cut applies to event files: give them with --input")
+    masses = parse_masses(args.masses, args.log)
+    card = load_card(args.card, tuple(args.overrides))
+    structure, described = common.structure(args, card)
+    return efficiency_table(card, masses, structure, args.flavor, common.options(args), args.events, args.seed,
+                            structure_info=described)
+
+
+def _from_files(args: argparse.Namespace) -> dict[str, Any]:
+    """The table from event files: card, masses, flavour and physics options are the files' own."""
+    from mcgen.analysis.efficiency import efficiency_from_files
+    for option, value in (("--card", args.card), ("--masses", args.masses), ("--flavor", args.flavor)):
+        if value is not None:
+            raise InputError(f"{option} does not go with --input: the card, masses and flavour are those of the files")
+    return efficiency_from_files(args.input, args.cut, scenario=args.scenario, a=args.a)
 
 
 def _text(r: dict[str, Any]) -> str:

@@ -24,13 +24,14 @@ from typing import Any
 from mcgen.errors import InputError
 from mcgen.mc.events import events_array
 
-__all__ = ["read", "iterate", "file_info", "RUN_KEYS"]
+__all__ = ["read", "iterate", "file_info", "event_paths", "RUN_KEYS"]
 
 RUN_KEYS = ("process", "card", "card_content", "model", "couplings", "options", "electroweak", "weighted", "sqrt_s")
 """Metadata that must agree between files read together (the seeds and event counts may differ)."""
 
 
-def _paths(paths: str | os.PathLike | list[str | os.PathLike]) -> list[Path]:
+def event_paths(paths: str | os.PathLike | list[str | os.PathLike]) -> list[Path]:
+    """One path, a list or a glob, as the list of files (a glob that matches nothing is an error)."""
     items = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
     out: list[Path] = []
     for item in items:
@@ -98,7 +99,7 @@ def iterate(paths, *, branches: list[str] | None = None, step_size: int | str = 
     awkward Array as :func:`read` returns; ``branches`` limits what is read."""
     import uproot
 
-    infos = [file_info(p) for p in _paths(paths)]
+    infos = [file_info(p) for p in event_paths(paths)]
     _check_compatible(infos, concatenate)
     attrs = _attrs(infos)
     missing = sorted(set(branches or ()) - set(infos[0]["branches"]))

@@ -30,7 +30,7 @@ from mcgen.mc.kernel import (
 )
 from mcgen.mc.production import ProductionParams, production_params
 from mcgen.physics.amplitudes import coupling_constants, dsigma_dcos_one
-from mcgen.physics.model import COUPLING_COLUMNS, Model, widths
+from mcgen.physics.model import COUPLING_COLUMNS, Couplings, Model, reweight_couplings, widths
 from mcgen.selection.cuts import SelectionParams
 from mcgen.selection.cuts import kernel_params as selection_params
 
@@ -45,11 +45,7 @@ _SUBSAMPLES = 16
 
 def reweight(columns: dict[str, np.ndarray], d_gamma: float, d_z: float, d_w: float) -> np.ndarray:
     """Per-event weights (pb, averaging to sigma) for other couplings, from the stored coefficients."""
-    c = columns
-    return (
-        d_gamma * d_gamma * c["w_gg"] + d_z * d_z * c["w_zz"] + d_gamma * d_z * c["w_gz"]
-        + d_w * d_w * c["w_ww"] + d_gamma * d_w * c["w_gw"] + d_z * d_w * c["w_zw"]
-    )
+    return reweight_couplings(columns, Couplings(d_gamma, d_z, d_w))
 
 
 def _envelope(f: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, float]:

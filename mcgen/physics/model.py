@@ -26,6 +26,7 @@ from mcgen.physics.twobody import width_lepton_w, width_nu_gamma, width_nu_z
 
 __all__ = [
     "COUPLING_COLUMNS",
+    "reweight_couplings",
     "FLAVOURS",
     "MASS_RANGE_GEV",
     "D_GAMMA_RANGE",
@@ -79,6 +80,13 @@ class Couplings:
 COUPLING_COLUMNS: tuple[str, ...] = ("w_gg", "w_zz", "w_gz", "w_ww", "w_gw", "w_zw")
 """Names of the reweighting coefficients of an event: its weight for couplings (d_gamma, d_Z, d_W) is
 d_gamma^2 w_gg + d_Z^2 w_zz + d_gamma d_Z w_gz + d_W^2 w_ww + d_gamma d_W w_gw + d_Z d_W w_zw."""
+
+
+def reweight_couplings(coefficients: dict[str, np.ndarray], c: Couplings) -> np.ndarray:
+    """Event weights for couplings c from the coefficients of :data:`COUPLING_COLUMNS`."""
+    w = coefficients
+    return (c.d_gamma * c.d_gamma * w["w_gg"] + c.d_Z * c.d_Z * w["w_zz"] + c.d_gamma * c.d_Z * w["w_gz"]
+            + c.d_W * c.d_W * w["w_ww"] + c.d_gamma * c.d_W * w["w_gw"] + c.d_Z * c.d_W * w["w_zw"])
 
 
 def singular_a(ew: Electroweak) -> float:

@@ -1,0 +1,109 @@
+"""Efficiency tables from event files: the same numbers as from memory, the user's cuts checked by
+hand on the raw branches, bad input as one line."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import uproot
+
+import mcgen
+from helpers import run_cli
+from mcgen.analysis.efficiency import efficiency_from_files, efficiency_table, file_samples
+from mcgen.analysis.limits import eps_cuts, limit_for, signal_sample
+from mcgen.physics.model import COUPLING_COLUMNS, Model, scenario_a, structure_from_a
+
+N = 20_000
+CASES = (("lep1_opal", "mu", (5.0, 40.0)), ("lep1_l3_zgamma", "e", (10.0,)), ("lep2_delphi", "e", (20.0, 150.0)),
+         ("cepc_z", "tau", (10.0,)))
+
+
+def _write(folder, card, flavour, masses, structure, seed):
+    """Weighted files as `mcgen generate --weighted` writes them, mass i with seed + i (the in-memory table's seeds)."""
+    for i, mass in enumerate(masses):
+        model = Model(mass, structure.scaled(1e-6), flavour, a=0.0)
+        mcgen.write_events(mcgen.generate(card, model, N, seed=seed + i, weighted=True), folder / f"{card.name}_{i}.root")
+
+
+@pytest.mark.parametrize("card_name, flavour, masses", CASES)
+def test_files_give_the_in_memory_table_and_limits_to_the_last_digit(tmp_path, card_name, flavour, masses):
+    card = mcgen.load_card(card_name)
+    structure = structure_from_a(scenario_a("II", card.electroweak), card.electroweak)
+    _write(tmp_path, card, flavour, masses, structure, seed=7)
+    memory = efficiency_table(card, list(masses), structure, flavour, n=N, seed=7)
+    files = efficiency_from_files(str(tmp_path / "*.root"), scenario="II")
+    assert files["masses"] == list(masses)
+    assert files["eps_cuts"] == memory["eps_cuts"] and files["eps_cuts_err"] == memory["eps_cuts_err"]
+    background = 0.05 if card.limit.criterion in ("s2b", "cls") else None  # the same assumed background on both paths
+    read = file_samples(str(tmp_path / "*.root"), background_pb=background)
+    for i, mass in enumerate(masses):
+        in_memory = signal_sample(card, mass, flavour, mcgen.PhysicsOptions(), N, 7 + i, background)
+        from_file = read.samples[i]
+        assert np.array_equal(from_file.boundary_m, in_memory.boundary_m)
+        assert np.array_equal(from_file.coeff_pass, in_memory.coeff_pass)
+        a, b = limit_for(in_memory, structure), limit_for(from_file, structure)
+        assert a.d_gamma_95 == b.d_gamma_95 and a.excluded == b.excluded
+        assert a.d_gamma_95 is not None
+
+
+def test_cuts_equal_to_the_card_and_harder_ones_against_the_raw_branches(tmp_path, capsys):
+    card = mcgen.load_card("lep2_delphi")  # 45 < theta < 135 deg, 0.06 < x < 1.1
+    structure = structure_from_a(scenario_a("I", card.electroweak), card.electroweak)
+    _write(tmp_path, card, "e", (100.0,), structure, seed=3)
+    path = tmp_path / "lep2_delphi_0.root"
+    own = efficiency_from_files(path, scenario="I")
+    cos_lo, cos_hi = math.cos(math.radians(135.0)), math.cos(math.radians(45.0))
+    x_lo, x_hi = 0.06 * card.sqrt_s / 2, 1.1 * card.sqrt_s / 2
+    as_card = efficiency_from_files(path, [f"gamma.E > {x_lo!r} and gamma.E < {x_hi!r}",
+                                           f"gamma.cos_theta > {cos_lo!r} and gamma.cos_theta < {cos_hi!r}"], scenario="I")
+    assert as_card["eps_cuts"] == own["eps_cuts"]
+    harder = efficiency_from_files(path, ["gamma.pt > 40 and abs(gamma_cos_theta) < 0.6"], scenario="I")
+    with uproot.open(path) as f:  # independently: uproot + numpy on the raw branches
+        b = f["events"].arrays([*COUPLING_COLUMNS, "gamma_px", "gamma_py", "gamma_cos_theta"], library="np")
+    c = structure
+    w = (c.d_gamma**2 * b["w_gg"] + c.d_Z**2 * b["w_zz"] + c.d_gamma * c.d_Z * b["w_gz"] + c.d_W**2 * b["w_ww"]
+         + c.d_gamma * c.d_W * b["w_gw"] + c.d_Z * c.d_W * b["w_zw"])
+    pt = np.hypot(b["gamma_px"].astype(np.float64), b["gamma_py"].astype(np.float64))
+    keep = (pt > 40) & (np.abs(b["gamma_cos_theta"]) < 0.6)
+    assert 0.05 < keep.mean() < 0.6
+    assert harder["eps_cuts"][0] == pytest.approx(w[keep].sum() / w.sum(), rel=1e-12)
+    # through the command line, written as a table
+    out = tmp_path / "table.root"
+    code, stdout, err = run_cli(capsys, ["efficiency", "--input", str(path), "--scenario", "I", "--cut",
+                                         "gamma.pt > 40 and abs(gamma_cos_theta) < 0.6", "-o", str(out), "--json"])
+    assert code == 0, err
+    import json
+
+    table = json.loads(stdout)
+    assert table["eps_cuts"] == harder["eps_cuts"] and table["cuts"] == ["gamma.pt > 40 and abs(gamma_cos_theta) < 0.6"]
+    assert table["per_mass"][0]["files"][0]["sha256"] and out.exists()
+    with uproot.open(out) as f:
+        assert f["eps_cuts"].values()[0] == pytest.approx(harder["eps_cuts"][0])
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--cut", "gamma.pt >"], "not a valid expression"),
+    (["--cut", "gamma_foo > 3"], "unknown name 'gamma_foo'"),
+    (["--cut", "__import__('os').getcwd() == 0"], "unknown function"),
+    (["--card", "lep2_delphi"], "does not go with --input"),
+])
+def test_bad_cuts_and_options_are_one_line_and_leave_no_file(tmp_path, capsys, extra, message):
+    card = mcgen.load_card("lep2_delphi")
+    _write(tmp_path, card, "e", (100.0,), structure_from_a(0.0, card.electroweak), seed=1)
+    out = tmp_path / "table.root"
+    code, stdout, err = run_cli(capsys, ["efficiency", "--input", str(tmp_path / "lep2_delphi_0.root"), *extra, "-o", str(out)])
+    assert code == 2 and message in err and err.count("\n") == 1 and not stdout
+    assert not out.exists()
+
+
+def test_unweighted_files_reweight_to_the_weighted_answer(tmp_path):
+    """eps_cuts from an unweighted file (default mcgen generate) agrees with the weighted one within errors."""
+    card = mcgen.load_card("lep1_opal")
+    model = mcgen.make_model(20.0, "mu", card.electroweak, d_gamma=1e-6, scenario="I")
+    mcgen.write_events(mcgen.generate(card, model, 40_000, seed=5), tmp_path / "u.root")
+    unweighted = efficiency_from_files(tmp_path / "u.root")
+    structure = structure_from_a(scenario_a("I", card.electroweak), card.electroweak)
+    weighted, err = eps_cuts(signal_sample(card, 20.0, "mu", mcgen.PhysicsOptions(), 40_000, 6), structure)
+    assert abs(unweighted["eps_cuts"][0] - weighted) < 4 * math.hypot(err, unweighted["eps_cuts_err"][0])
