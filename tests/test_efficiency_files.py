@@ -8,9 +8,9 @@ import math
 import numpy as np
 import pytest
 import uproot
+from helpers import run_cli
 
 import mcgen
-from helpers import run_cli
 from mcgen.analysis.efficiency import efficiency_from_files, efficiency_table, file_samples
 from mcgen.analysis.limits import eps_cuts, limit_for, signal_sample
 from mcgen.physics.model import COUPLING_COLUMNS, Model, scenario_a, structure_from_a
@@ -107,3 +107,42 @@ def test_unweighted_files_reweight_to_the_weighted_answer(tmp_path):
     structure = structure_from_a(scenario_a("I", card.electroweak), card.electroweak)
     weighted, err = eps_cuts(signal_sample(card, 20.0, "mu", mcgen.PhysicsOptions(), 40_000, 6), structure)
     assert abs(unweighted["eps_cuts"][0] - weighted) < 4 * math.hypot(err, unweighted["eps_cuts_err"][0])
+
+
+@pytest.mark.parametrize("card_name, flavour, masses, overrides", [
+    ("lep1_opal", "mu", (5.0, 40.0), ()),
+    ("lep2_delphi", "e", (20.0,), ()),
+    ("lep1_l3_zgamma", "e", (1.0, 30.0), ()),
+    ("cepc_h", "mu", (10.0,), ()),
+    ("cepc_h", "e", (10.0,), ("limit.criterion='cls'",)),
+])
+def test_limits_from_tables_of_files_equal_the_in_memory_limits(tmp_path, capsys, card_name, flavour, masses, overrides):
+    """mcgen generate -> mcgen efficiency --input -> mcgen limits --efficiency (--background for the
+    CEPC cards) gives the limits of mcgen limits for the same events, to the last digit."""
+    import json
+
+    from mcgen.analysis.background import background_metadata, background_sample, background_summary
+    from mcgen.analysis.limits import limits_table
+
+    if "cls" in str(overrides):
+        pytest.importorskip("pyhf")
+    card = mcgen.load_card(card_name, overrides)
+    structure = structure_from_a(scenario_a("II", card.electroweak), card.electroweak)
+    _write(tmp_path, card, flavour, masses, structure, seed=4)
+    memory = limits_table([card], list(masses), [structure], flavour, mcgen.PhysicsOptions(), N, 4, 5_000)
+    table = tmp_path / "table.root"
+    code, _, err = run_cli(capsys, ["efficiency", "--input", *map(str, sorted(tmp_path.glob("*.root"))), "--scenario", "II",
+                                    "-o", str(table)])
+    assert code == 0, err
+    extra = []
+    if card.limit.criterion in ("s2b", "cls"):
+        result, columns = background_sample(card, 5_000, 4, keep_events=True)
+        bkg = tmp_path / "bkg.root"
+        mcgen.io.write_background_root(bkg, columns, background_metadata(card, result, columns, False), background_summary(result))
+        extra = ["--background", str(bkg)]
+    code, stdout, err = run_cli(capsys, ["limits", "--efficiency", str(table), *extra, "--json"])
+    assert code == 0, err
+    files = json.loads(stdout)
+    assert files["masses"] == memory["masses"]
+    assert files["d_gamma_95"] == memory["d_gamma_95"] and files["excluded"] == memory["excluded"]
+    assert any(files["excluded"])

@@ -14,14 +14,14 @@ from typing import Any
 import numpy as np
 
 from mcgen._version import __version__
-from mcgen.analysis.limits import SampleReducer, eps_cuts, signal_sample
+from mcgen.analysis.limits import SampleReducer, eps_cuts, signal_sample, spectrum_edges
 from mcgen.config.cards import Card
 from mcgen.config.options import PhysicsOptions
 from mcgen.errors import InputError, ModelError
 from mcgen.physics.model import Couplings
 from mcgen.selection.expressions import Cut, CutError, combine
 
-__all__ = ["efficiency_table", "efficiency_from_files", "file_samples", "FileSamples"]
+__all__ = ["efficiency_table", "efficiency_from_files", "file_samples", "FileSamples", "sample_record"]
 
 
 def efficiency_table(card: Card, masses: list[float], structure: Couplings, flavour: str,
@@ -34,17 +34,29 @@ def efficiency_table(card: Card, masses: list[float], structure: Couplings, flav
     """
     values: list[float | None] = []
     errors: list[float | None] = []
+    per_mass: list[dict[str, Any] | None] = []
     for i, mass in enumerate(masses):
-        eps, err = (None, None) if mass >= card.sqrt_s else eps_cuts(
-            signal_sample(card, mass, flavour, options, n, seed + i), structure)
+        sample = None if mass >= card.sqrt_s else signal_sample(card, mass, flavour, options, n, seed + i)
+        eps, err = (None, None) if sample is None else eps_cuts(sample, structure)
         values.append(eps)
         errors.append(err)
+        per_mass.append(None if sample is None else {"mass": mass, "n_events": n, "sample": sample_record(sample)})
     return {
         "masses": masses, "eps_cuts": values, "eps_cuts_err": errors, "card": card.name, "sqrt_s": card.sqrt_s,
         "structure": structure.as_dict() if structure_info is None else structure_info, "options": options.as_dict(),
         "n_events_per_mass": n, "seed": seed, "electroweak": card.electroweak.as_dict(),
-        "selection": dataclasses.asdict(card.selection), "version": __version__,
+        "selection": dataclasses.asdict(card.selection), "version": __version__, "flavor": flavour,
+        "card_content": card.raw, "source": "Monte Carlo in memory", "cuts": [], "per_mass": per_mass,
     }
+
+
+def sample_record(sample: Any) -> dict[str, Any]:
+    """A reduced sample as a table stores it (JSON: lists of floats, exact through repr)."""
+    out = {"boundary_m": sample.boundary_m.tolist(), "coeff_all": sample.coeff_all.tolist(),
+           "coeff_pass": sample.coeff_pass.tolist(), "n_events": sample.n_events}
+    if sample.coeff_binned is not None:
+        out["coeff_binned"] = sample.coeff_binned.tolist()
+    return out
 
 
 def _file_hash(path: str) -> str:
@@ -95,7 +107,8 @@ def file_samples(paths: Any, cuts: list[Cut] | tuple[Cut, ...] = (), *, edges: n
     one sample; their seeds may differ). The selection is the card's (the stored ``truth_pass``) or
     the ``cuts``, all required. The reduction is the in-memory one's
     (:class:`~mcgen.analysis.limits.SampleReducer`), so the same events and cuts give the same
-    numbers to the last digit; ``edges`` bins the photon energy for the CLs fit."""
+    numbers to the last digit; ``edges`` bins the photon energy for the CLs fit (by default the
+    card's spectrum bins when its criterion is CLs)."""
     from mcgen.config.cards import parse_card
     from mcgen.io.read import RUN_KEYS, file_info, iterate
     from mcgen.physics.model import COUPLING_COLUMNS
@@ -120,6 +133,8 @@ def file_samples(paths: Any, cuts: list[Cut] | tuple[Cut, ...] = (), *, edges: n
     card = parse_card(first["card_content"], infos[0]["path"])
     options = PhysicsOptions(**first["options"])
     flavour = first["model"]["flavor"]
+    if edges is None and card.limit.criterion == "cls":
+        edges = spectrum_edges(card)
     needed = list(COUPLING_COLUMNS) + ["boundary_m", "p_inside", "inside", "truth_pass", "pass_all"]
     if edges is not None:
         needed.append("gamma_E")
@@ -186,8 +201,7 @@ def efficiency_from_files(paths: Any, cuts: list[str] | tuple[str, ...] = (), *,
             "eps_det": total(sums["reco"]) / selected if selected > 0 else None,
             "p_decay_inside": total(sums["inside"]) / everything if everything > 0 else None,
             "n_events": sample.n_events,
-            "sample": {"boundary_m": sample.boundary_m.tolist(), "coeff_all": sample.coeff_all.tolist(),
-                       "coeff_pass": sample.coeff_pass.tolist()},
+            "sample": sample_record(sample),
             "files": [{"path": g["path"], "sha256": _file_hash(g["path"]), "n_events": g["n_events"],
                        "seed": g["metadata"].get("seed"), "metadata": g["metadata"]} for g in group],
         })
@@ -198,6 +212,7 @@ def efficiency_from_files(paths: Any, cuts: list[str] | tuple[str, ...] = (), *,
         "structure": structure_info, "flavor": read.flavour, "options": read.options.as_dict(),
         "electroweak": card.electroweak.as_dict(), "selection": dataclasses.asdict(card.selection) if not parsed else None,
         "cuts": [c.text for c in parsed], "source": "event files", "per_mass": rows, "version": __version__,
+        "card_content": card.raw,
     }
 
 

@@ -41,7 +41,8 @@ from mcgen.physics.model import COUPLING_COLUMNS, D_GAMMA_RANGE, Couplings, Mode
 from mcgen.physics.xsec import width_z_to_n_nubar
 
 __all__ = ["SignalSample", "signal_sample", "LimitResult", "solve_excluded", "limit_for", "parse_masses", "eps_cuts",
-           "scan_limits", "limits_table", "card_inputs", "union_intervals", "visible_background_pb", "SUPPORTED"]
+           "scan_limits", "limits_table", "limits_for_samples", "mass_threshold", "background_from_files", "card_inputs",
+           "union_intervals", "visible_background_pb", "SUPPORTED", "SampleReducer", "combine_cards"]
 
 SUPPORTED = ("sigma_upper", "chi2", "z_br_upper", "z_inv_width", "s2b", "cls")
 GRID_PER_DECADE = 20
@@ -159,6 +160,28 @@ def visible_background_pb(card: Card, n: int, seed: int) -> float | np.ndarray:
         spectrum = background_cross_section(card, n, seed, edges=spectrum_edges(card))["spectrum_pb"]
         return np.asarray(spectrum) * card.detector.photon_efficiency
     return background_cross_section(card, n, seed)["sigma_pb"] * card.detector.photon_efficiency
+
+
+def background_from_files(card: Card, paths: Any, cuts: Sequence[Any] = ()) -> float | np.ndarray:
+    """The visible SM background of :func:`visible_background_pb` from background event files
+    (``mcgen background -o``): sum(weight_pb x selection) / N times the photon efficiency, with the
+    card's cuts on the true photon (``truth_pass``) or the same ``cuts`` as the signal (parsed
+    :class:`~mcgen.selection.expressions.Cut`); per spectrum bin for CLs cards."""
+    from mcgen.io.read import read
+    from mcgen.selection.expressions import combine
+
+    events = read(paths)  # at once: the mean is then the in-memory one's, to the last digit
+    if "N" in events.fields:
+        raise InputError("--background takes SM background files (mcgen background -o), not signal events")
+    if len(events) == 0:
+        raise InputError("the background files hold no events")
+    passing = events["truth_pass"].to_numpy() if not cuts else combine(list(cuts), events)
+    passed = events["weight_pb"].to_numpy() * passing
+    eff = card.detector.photon_efficiency
+    if card.limit.criterion == "cls":
+        spectrum = np.histogram(events.gamma.E.to_numpy(), bins=spectrum_edges(card), weights=passed)[0] / len(events)
+        return np.asarray(spectrum) * eff
+    return float(passed.mean()) * eff
 
 
 def _p_inside(boundary: np.ndarray, d: np.ndarray, lambda_1: float) -> np.ndarray:
@@ -309,24 +332,36 @@ def scan_limits(card: Card, masses: list[float], structure: Couplings, flavour: 
             f"card {card.name}: limit criterion {card.limit.criterion!r} is not supported yet (supported: "
             + ", ".join(SUPPORTED) + ")"
         )
-    threshold = card.electroweak.m_Z if card.limit.criterion in ("z_br_upper", "z_inv_width") else card.sqrt_s
     needs_background = card.limit.criterion in ("s2b", "cls")
     background = visible_background_pb(card, background_events, seed) if needs_background else None
     if background is not None and not np.sum(background) > 0:
         raise InputError(f"card {card.name}: no SM nu nubar gamma event of {background_events} passes the selection, "
                          "so the background-based limit is undefined; loosen the cuts or raise --background-events")
+    samples = (None if mass >= mass_threshold(card) else signal_sample(card, mass, flavour, options, n, seed + i, background)
+               for i, mass in enumerate(masses))
+    return limits_for_samples(card, samples, structure, background)
+
+
+def mass_threshold(card: Card) -> float:
+    """Masses at or above this give no limit: sqrt(s), or M_Z for the Z-decay analyses."""
+    return min(card.electroweak.m_Z if card.limit.criterion in ("z_br_upper", "z_inv_width") else card.sqrt_s, card.sqrt_s)
+
+
+def limits_for_samples(card: Card, samples: Any, structure: Couplings,
+                       background: float | np.ndarray | None) -> dict[str, Any]:
+    """The limits of one card from its reduced samples, one per mass (None: above threshold), made
+    in memory or read from event files: the same code for both."""
     d95: list[float | None] = []
     excluded: list[list[list[float | None]]] = []
     eps: list[float | None] = []
     details: list[dict[str, Any] | None] = []
-    for i, mass in enumerate(masses):
-        if mass >= min(threshold, card.sqrt_s):
+    for sample in samples:
+        if sample is None:
             d95.append(None)
             excluded.append([])
             eps.append(None)
             details.append(None)
             continue
-        sample = signal_sample(card, mass, flavour, options, n, seed + i, background)
         result = limit_for(sample, structure)
         d95.append(result.d_gamma_95)
         excluded.append(result.excluded)
@@ -351,17 +386,22 @@ def limits_table(cards: Sequence[Card], masses: list[float], structures: Sequenc
         raise ValueError(f"one structure per card: {len(cards)} cards, {len(structures)} structures")
     by_card = {card.name: scan_limits(card, masses, s, flavour, options, n, seed, background_events)
                for card, s in zip(cards, structures)}
-    best, union = [], []
-    for i in range(len(masses)):
-        values = [r["d_gamma_95"][i] for r in by_card.values() if r["d_gamma_95"][i] is not None]
-        best.append(min(values) if values else None)
-        union.append(union_intervals([iv for r in by_card.values() for iv in r["excluded"][i]]))
     return {
-        "masses": masses, "d_gamma_95": best, "excluded": union, "by_card": by_card,
+        "masses": masses, **combine_cards(len(masses), by_card), "by_card": by_card,
         "structure": structures[0].as_dict() if structure_info is None else structure_info,
         "cards": [c.name for c in cards], "options": options.as_dict(), "n_events_per_mass": n, "seed": seed,
         "version": __version__, "inputs": {c.name: card_inputs(c) for c in cards}, "overrides": list(overrides),
     }
+
+
+def combine_cards(n_masses: int, by_card: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Per mass, the smallest excluded d_gamma of the cards and the union of their excluded intervals."""
+    best, union = [], []
+    for i in range(n_masses):
+        values = [r["d_gamma_95"][i] for r in by_card.values() if r["d_gamma_95"][i] is not None]
+        best.append(min(values) if values else None)
+        union.append(union_intervals([iv for r in by_card.values() for iv in r["excluded"][i]]))
+    return {"d_gamma_95": best, "excluded": union}
 
 
 def card_inputs(card: Card) -> dict[str, Any]:

@@ -17,8 +17,13 @@ def add_parser(subparsers: Any) -> None:
                               description="95%% CL excluded intervals of d_gamma per mass for the card's analysis "
                               "(OPAL, DELPHI, L3 Z -> gamma + invisible, Z invisible width, CEPC S^2/B or CLs), solving "
                               "the criterion with the lifetime dependence of the decay probability.")
-    common.add_card_options(p, multiple=True)
-    common.add_structure_options(p)
+    common.add_card_options(p, multiple=True, required=False)
+    common.add_structure_options(p, required=False)
+    t = p.add_argument_group("from efficiency tables")
+    t.add_argument("--efficiency", nargs="+", metavar="TABLE",
+                   help="efficiency tables of mcgen efficiency -o (one per card; from its Monte Carlo or from event files)")
+    t.add_argument("--background", nargs="+", metavar="FILE",
+                   help="SM background event files of mcgen background -o for the S^2/B and CLs cards (read with the tables' cuts)")
     p.add_argument("--criterion", choices=("s2b", "cls"),
                    help="for cards with a background: S^2/B = 2.71 or the pyhf CLs limit (the card sets the default)")
     p.add_argument("--plot", metavar="FILE", help="also draw the limits (PNG or PDF, mplhep) and their JSON")
@@ -27,14 +32,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mcgen.analysis.limits import limits_table, parse_masses
-
-    masses = parse_masses(args.masses, args.log)
-    cards = [_load_with_criterion(c, args.criterion, args.overrides) for c in args.card]
-    options = common.options(args)
-    structures = [common.structure(args, card) for card in cards]
-    result = limits_table(cards, masses, [s for s, _ in structures], args.flavor, options, args.events, args.seed,
-                          args.background_events, structure_info=structures[-1][1], overrides=args.overrides)
+    result = _from_tables(args) if args.efficiency else _from_monte_carlo(args)
     if args.plot:
         from mcgen.plots.limits import plot_limits
 
@@ -42,6 +40,34 @@ def run(args: argparse.Namespace) -> int:
         result["plot"] = args.plot
     common.emit(args, result, _text)
     return 0
+
+
+def _from_monte_carlo(args: argparse.Namespace) -> dict[str, Any]:
+    from mcgen.analysis.limits import limits_table, parse_masses
+
+    for option, value in (("--card", args.card), ("--masses", args.masses), ("--flavor", args.flavor)):
+        if value is None:
+            raise InputError(f"{option} is required (or give efficiency tables with --efficiency)")
+    if args.background:
+        raise InputError("--background goes with --efficiency tables")
+    masses = parse_masses(args.masses, args.log)
+    cards = [_load_with_criterion(c, args.criterion, args.overrides) for c in args.card]
+    options = common.options(args)
+    structures = [common.structure(args, card) for card in cards]
+    return limits_table(cards, masses, [s for s, _ in structures], args.flavor, options, args.events, args.seed,
+                        args.background_events, structure_info=structures[-1][1], overrides=args.overrides)
+
+
+def _from_tables(args: argparse.Namespace) -> dict[str, Any]:
+    """Limits from efficiency tables: card, masses, flavour and options are the tables' own."""
+    from mcgen.analysis.tables import limits_from_tables
+
+    for option, value in (("--card", args.card), ("--masses", args.masses), ("--flavor", args.flavor),
+                          ("--criterion", args.criterion)):
+        if value is not None:
+            raise InputError(f"{option} does not go with --efficiency: the tables hold the cards, masses and flavour")
+    return limits_from_tables(args.efficiency, scenario=args.scenario, a=args.a, background=args.background,
+                              background_events=args.background_events, seed=args.seed)
 
 
 def _load_with_criterion(name: str, criterion: str | None, overrides: list[str]):

@@ -15,9 +15,10 @@ from mcgen.physics.model import COUPLING_COLUMNS
 
 __all__ = ["ROOT_COMPRESSIONS", "RootWriter", "write_events", "write_efficiency_root", "write_background_root"]
 
-_FLOAT64 = {"weight_pb", *COUPLING_COLUMNS, "boundary_m", "p_inside"}
+_FLOAT64 = {"weight_pb", *COUPLING_COLUMNS, "boundary_m", "p_inside", "gamma_E"}
 """Weights, reweighting coefficients and what the limits reduce them with (the distance to the
-decay-volume surface, P(inside)) stay double, so that limits from a file equal those from memory;
+decay-volume surface, P(inside), the photon energy binned by the CLs fit) stay double, so that
+limits from a file equal those from memory;
 kinematics are stored as float32 (writing
 is bound by the disk, so bytes per event matter)."""
 
