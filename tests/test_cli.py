@@ -136,3 +136,13 @@ def test_info_reports_three_body_channels(capsys):
     w = r["widths_GeV"]
     assert w["total"] == pytest.approx(w["nu_gamma"] + sum(channels.values()))
     assert r["br_nu_gamma"] == pytest.approx(w["nu_gamma"] / w["total"]) and r["br_nu_gamma"] < 1
+
+
+@pytest.mark.parametrize("argv", [
+    ["limits", "--card", "lep1_opal", "--masses", "10", "--scenario", "I", "--scenario", "II", "--flavor", "e"],
+    ["efficiency", "--card", "lep1_opal", "--masses", "10", "--a", "1", "--a", "2", "--flavor", "e"],
+    ["info", "--card", "lep1_opal", "--mass", "10", "--mass", "20", "--dgamma", "1e-6", "--scenario", "I", "--flavor", "mu"],
+])
+def test_a_single_valued_option_given_twice_is_an_error(capsys, argv):
+    code, out, err = run(capsys, argv)
+    assert code == 2 and "given twice" in err and err.count("\n") == 1 and not out

@@ -140,9 +140,20 @@ def test_limits_from_tables_of_files_equal_the_in_memory_limits(tmp_path, capsys
         bkg = tmp_path / "bkg.root"
         mcgen.io.write_background_root(bkg, columns, background_metadata(card, result, columns, False), background_summary(result))
         extra = ["--background", str(bkg)]
-    code, stdout, err = run_cli(capsys, ["limits", "--efficiency", str(table), *extra, "--json"])
+    code, stdout, err = run_cli(capsys, ["limits", "--efficiency", str(table), *extra, "--json", "--plot", str(tmp_path / "l.png")])
     assert code == 0, err
     files = json.loads(stdout)
     assert files["masses"] == memory["masses"]
     assert files["d_gamma_95"] == memory["d_gamma_95"] and files["excluded"] == memory["excluded"]
     assert any(files["excluded"])
+
+
+def test_limits_refuse_tables_cut_on_the_measured_photon(tmp_path, capsys):
+    card = mcgen.load_card("lep1_opal")
+    _write(tmp_path, card, "mu", (10.0,), structure_from_a(0.0, card.electroweak), seed=2)
+    table = tmp_path / "t.root"
+    code, _, err = run_cli(capsys, ["efficiency", "--input", str(tmp_path / "lep1_opal_0.root"), "--cut", "gamma_reco.E > 5",
+                                    "-o", str(table)])
+    assert code == 0, err
+    code, out, err = run_cli(capsys, ["limits", "--efficiency", str(table)])
+    assert code == 2 and "measured photon" in err and err.count("\n") == 1 and not out

@@ -61,8 +61,9 @@ def test_root_writer_gathers_batches_into_large_extends(tmp_path):
     with uproot.open(path) as f:
         tree = f["events"]
         assert tree.num_entries == 50_000 and tree["gamma_E"].num_baskets == 3  # 20k + 20k + 10k
-        back = tree.arrays(["gamma_E", "w_gg", "pass_all", "anti"], library="np")
-    assert np.array_equal(back["gamma_E"], kept["gamma_E"].astype(np.float32))
+        back = tree.arrays(["gamma_px", "gamma_E", "w_gg", "pass_all", "anti"], library="np")
+    assert np.array_equal(back["gamma_px"], kept["gamma_px"].astype(np.float32))  # kinematics: float32
+    assert np.array_equal(back["gamma_E"], kept["gamma_E"])  # the photon energy (CLs bins) stays double
     assert np.array_equal(back["w_gg"], kept["w_gg"]) and np.array_equal(back["pass_all"], kept["pass_all"])
     assert np.array_equal(back["anti"], kept["anti"])
 

@@ -26,7 +26,11 @@ from mcgen.config.options import PhysicsOptions
 from mcgen.errors import InputError, ModelError
 from mcgen.physics.model import Couplings, scenario_a, structure_from_a
 
-__all__ = ["read_table", "table_samples", "limits_from_tables"]
+__all__ = ["read_table", "table_samples", "limits_from_tables", "MEASURED"]
+
+MEASURED = ("reconstructed", "pass_all", "pass_energy", "pass_angle", "pass_pt", "pass_zveto", "pass_bhabha", "inside")
+"""Flags of the measured photon (and the decay inside the volume): the limits apply their
+probabilities analytically, so a table cut on them would count them twice."""
 
 
 def read_table(path: str | Path) -> dict[str, Any]:
@@ -94,9 +98,14 @@ def limits_from_tables(paths: list[str], *, scenario: str | None = None, a: floa
         table = read_table(path)
         card = parse_card(table["card_content"], str(path))
         structure, structure_info = _structure(table, card, scenario, a)
+        structure_info = structure_info | {"flavor": table["flavor"]}
+        cuts = [Cut.parse(c) for c in table.get("cuts", [])]
+        measured = [n for c in cuts for n in c.names if n.startswith("gamma_reco") or n in MEASURED]
+        if measured:
+            raise InputError(f"{path}: its cuts use the measured photon ({measured[0]}), whose detection efficiency and "
+                             "decay inside the volume the limit applies already: cut on the true photon (gamma) for limits")
         bkg = None
         if card.limit.criterion in ("s2b", "cls"):
-            cuts = [Cut.parse(c) for c in table.get("cuts", [])]
             bkg = background_from_files(card, background, cuts) if background else visible_background_pb(card, background_events, seed)
             if not np.sum(bkg) > 0:
                 raise InputError(f"card {card.name}: no background event passes the selection; the S^2/B or CLs limit is undefined")

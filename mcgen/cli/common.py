@@ -22,8 +22,27 @@ __all__ = ["EXIT_BAD_INPUT", "Parser", "add_card_options", "add_model_options", 
 EXIT_BAD_INPUT = 2
 
 
+class _Once(argparse._StoreAction):
+    """A single-valued option given twice is an error: argparse would silently keep the last value
+    (``--scenario I --scenario II`` must not quietly mean scenario II)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        given = namespace.__dict__.setdefault("_given_once", set())
+        if option_string is not None and self.dest in given:
+            parser.error(f"{'/'.join(self.option_strings)} given twice: it takes one value")
+        given.add(self.dest)
+        super().__call__(parser, namespace, values, option_string)
+
+
 class Parser(argparse.ArgumentParser):
-    """argparse with one-line errors (exit 2) instead of usage + error."""
+    """argparse with one-line errors (exit 2) instead of usage + error, and single-valued options
+    that may be given once only."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.register("action", None, _Once)
+        self.register("action", "store", _Once)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
