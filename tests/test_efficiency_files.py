@@ -157,3 +157,33 @@ def test_limits_refuse_tables_cut_on_the_measured_photon(tmp_path, capsys):
     assert code == 0, err
     code, out, err = run_cli(capsys, ["limits", "--efficiency", str(table)])
     assert code == 2 and "measured photon" in err and err.count("\n") == 1 and not out
+
+
+def test_detector_rerun_agrees_statistically_and_follows_another_card(tmp_path, capsys):
+    """--detector with the file's own card measures the true photons again with new streams: the
+    same eps_det within its binomial error (not the same events: the kernel's draws depend on its
+    block layout and the file holds float32 vertices); another card's efficiency scales it."""
+    import json
+
+    card = mcgen.load_card("cepc_z")
+    model = mcgen.make_model(10.0, "e", card.electroweak, d_gamma=3e-8, scenario="IV")
+    ev = mcgen.generate(card, model, 60_000, seed=8)
+    path = tmp_path / "z.root"
+    mcgen.write_events(ev, path)
+    stored = efficiency_from_files(path)
+    again = efficiency_from_files(path, detector=(card, 3))
+    p, n = stored["eps_det"][0], ev.columns["truth_pass"][ev.columns["inside"]].sum()
+    assert 0.3 < p < 0.99 and abs(again["eps_det"][0] - p) < 4 * math.sqrt(2 * p * (1 - p) / n)
+    assert again["eps_cuts"] == stored["eps_cuts"]  # the true photon is untouched
+    assert again["detector_rerun"]["seed"] == 3 and again["detector_rerun"]["card"] == "cepc_z"
+    # the same in chunks of any size: the streams are counter-based per event
+    assert efficiency_from_files(path, detector=(card, 3), step_size=7_001)["eps_det"] == again["eps_det"]
+    half = tmp_path / "half.toml"
+    text = (mcgen.config.cards.resolve_card_path("cepc_z")).read_text()
+    half.write_text("\n".join("photon_efficiency = 0.45" if line.startswith("photon_efficiency") else line
+                               for line in text.splitlines()))
+    code, stdout, err = run_cli(capsys, ["efficiency", "--input", str(path), "--detector", str(half), "--detector-seed", "3", "--json"])
+    assert code == 0, err
+    halved = json.loads(stdout)
+    ratio = 0.45 / card.detector.photon_efficiency
+    assert abs(halved["eps_det"][0] - ratio * again["eps_det"][0]) < 4 * math.sqrt(p * (1 - p) / n)

@@ -99,16 +99,70 @@ class FileSamples:
     files: list[list[dict[str, Any]]]
     samples: list[Any]
     sums: list[dict[str, np.ndarray]]
+    detector: dict[str, Any] | None = None
+
+
+class Remeasure:
+    """The toy detector of another card applied again to the true photons of event files (from
+    their stored decay vertices), with its own random streams: SplitMix64 keyed by ``seed``, three
+    uniforms per event at counter 3 i for the i-th event of a sample (two Box-Muller normals and
+    the efficiency draw), so the result does not depend on how the files are read in chunks.
+    The reconstructed photon, ``reconstructed`` and the ``pass_*`` flags (the files' card's cuts
+    on the new measured photon) are replaced."""
+
+    def __init__(self, detector_card: Card, analysis_card: Card, seed: int) -> None:
+        from mcgen.detector.toy import kernel_params as detector_params
+        from mcgen.selection.cuts import kernel_params as selection_params
+
+        self.card, self.seed = detector_card, seed
+        self.params = detector_params(detector_card.detector)
+        self.selection = selection_params(analysis_card.selection, analysis_card.sqrt_s, analysis_card.electroweak)
+        self.key = int(np.random.SeedSequence(seed).generate_state(1, dtype=np.uint64)[0])
+
+    BRANCHES = ("vtx_x", "vtx_y", "vtx_z", "gamma_E", "gamma_px", "gamma_py", "gamma_pz", "inside")
+
+    def apply(self, chunk: Any, first: int) -> Any:
+        """The chunk (events first, first + 1, ... of the sample) with the new measurement."""
+        import awkward as ak
+
+        from mcgen.detector.toy import measure
+        from mcgen.mc.events import events_array
+        from mcgen.mc.rng import normal_pairs, uniforms
+        from mcgen.selection.cuts import select_columns
+
+        n = len(chunk)
+        u = uniforms(self.key, 3 * first, 3 * n).reshape(n, 3)
+        g1, g2 = normal_pairs(np.ascontiguousarray(u[:, 0]), np.ascontiguousarray(u[:, 1]))
+        g = chunk.gamma
+        vertex = tuple(chunk[f"vtx_{c}"].to_numpy().astype(np.float64) for c in "xyz")
+        reco = measure(self.params, vertex, (g.E.to_numpy(), g.px.to_numpy(), g.py.to_numpy(), g.pz.to_numpy()), g1, g2,
+                       np.ascontiguousarray(u[:, 2]))
+        reco["reconstructed"] = reco["reconstructed"] & chunk["inside"].to_numpy()
+        for name in ("gamma_reco_E", "gamma_reco_px", "gamma_reco_py", "gamma_reco_pz", "gamma_reco_cos_theta", "gamma_reco_pt"):
+            reco[name] = np.where(reco["reconstructed"], reco[name], 0.0)
+        flags = select_columns(self.selection, reco, "gamma_reco")
+        new = events_array(reco | flags)
+        out = chunk
+        for field in new.fields:
+            if field != "weight_event_pb":
+                out = ak.with_field(out, new[field], field)
+        return out
+
+    def describe(self) -> dict[str, Any]:
+        return {"card": self.card.name, "seed": self.seed, "detector": dataclasses.asdict(self.card.detector),
+                "streams": "SplitMix64 keyed by SeedSequence(seed), uniforms 3i..3i+2 for the i-th event of a sample"}
 
 
 def file_samples(paths: Any, cuts: list[Cut] | tuple[Cut, ...] = (), *, edges: np.ndarray | None = None,
-                 background_pb: float | np.ndarray | None = None, step_size: int | str = "100 MB") -> FileSamples:
+                 background_pb: float | np.ndarray | None = None, step_size: int | str = "100 MB",
+                 detector: tuple[Card, int] | None = None) -> FileSamples:
     """Read signal event files in chunks and reduce them per mass (the files of one run setting are
     one sample; their seeds may differ). The selection is the card's (the stored ``truth_pass``) or
     the ``cuts``, all required. The reduction is the in-memory one's
     (:class:`~mcgen.analysis.limits.SampleReducer`), so the same events and cuts give the same
     numbers to the last digit; ``edges`` bins the photon energy for the CLs fit (by default the
-    card's spectrum bins when its criterion is CLs)."""
+    card's spectrum bins when its criterion is CLs). ``detector`` = (card, seed) measures the true
+    photons again with that card's toy detector (:class:`Remeasure`)."""
     from mcgen.config.cards import parse_card
     from mcgen.io.read import RUN_KEYS, file_info, iterate
     from mcgen.physics.model import COUPLING_COLUMNS
@@ -138,13 +192,20 @@ def file_samples(paths: Any, cuts: list[Cut] | tuple[Cut, ...] = (), *, edges: n
     needed = list(COUPLING_COLUMNS) + ["boundary_m", "p_inside", "inside", "truth_pass", "pass_all"]
     if edges is not None:
         needed.append("gamma_E")
+    remeasure = Remeasure(detector[0], card, detector[1]) if detector is not None else None
+    if remeasure is not None:
+        needed += list(Remeasure.BRANCHES)
     branches = list(dict.fromkeys(needed + _branches_for(list(cuts), infos[0]["branches"])))
-    out = FileSamples(card, options, flavour, first, [], [], [], [])
+    out = FileSamples(card, options, flavour, first, [], [], [], [], remeasure.describe() if remeasure else None)
     for group in sorted(groups.values(), key=lambda g: g[0]["metadata"]["model"]["mass_GeV"]):
         mass = group[0]["metadata"]["model"]["mass_GeV"]
         reducer = SampleReducer(edges)
         sums = {k: np.zeros(6) for k in ("all", "inside", "selected_inside", "reco")}
+        done = 0
         for chunk in iterate([g["path"] for g in group], branches=branches, step_size=step_size):
+            if remeasure is not None:
+                chunk = remeasure.apply(chunk, done)
+            done += len(chunk)
             passing = chunk["truth_pass"].to_numpy() if not cuts else combine(list(cuts), chunk)
             reducer.add(chunk, passing)
             inside = chunk["inside"].to_numpy()
@@ -165,17 +226,19 @@ def file_samples(paths: Any, cuts: list[Cut] | tuple[Cut, ...] = (), *, edges: n
 
 
 def efficiency_from_files(paths: Any, cuts: list[str] | tuple[str, ...] = (), *, scenario: str | None = None,
-                          a: float | None = None, step_size: int | str = "100 MB") -> dict[str, Any]:
+                          a: float | None = None, step_size: int | str = "100 MB",
+                          detector: tuple[Card, int] | None = None) -> dict[str, Any]:
     """The eps_cuts table from signal event files written by ``mcgen generate`` (weighted or not),
     with the card's cuts or the ``cuts`` expressions (mcgen.selection.expressions); see
     :func:`file_samples`. The coupling structure is a ``scenario`` or ``a`` (reweighted from the
     stored coefficients), by default the files' own. Per mass also eps_det, P(decay inside), the
     reduced sample (coefficients per boundary distance) that the limits need, and the files it
-    came from (metadata and SHA-256)."""
+    came from (metadata and SHA-256). ``detector`` = (card, seed): another card's toy detector
+    measures the true photons again (eps_det changes; eps_cuts, on the true photon, does not)."""
     from mcgen.physics.model import COUPLING_COLUMNS, reweight_couplings, scenario_a, structure_from_a
 
     parsed = [Cut.parse(c) for c in cuts]
-    read = file_samples(paths, parsed, step_size=step_size)
+    read = file_samples(paths, parsed, step_size=step_size, detector=detector)
     card, first = read.card, read.metadata
     if scenario is not None and a is not None:
         raise ModelError("give the coupling structure at most once: scenario or a (default: the files' own)")
@@ -212,7 +275,7 @@ def efficiency_from_files(paths: Any, cuts: list[str] | tuple[str, ...] = (), *,
         "structure": structure_info, "flavor": read.flavour, "options": read.options.as_dict(),
         "electroweak": card.electroweak.as_dict(), "selection": dataclasses.asdict(card.selection) if not parsed else None,
         "cuts": [c.text for c in parsed], "source": "event files", "per_mass": rows, "version": __version__,
-        "card_content": card.raw,
+        "card_content": card.raw, "detector_rerun": read.detector,
     }
 
 

@@ -26,6 +26,8 @@ def add_parser(subparsers: Any) -> None:
     f.add_argument("--cut", action="append", default=[], metavar="EXPR",
                    help="a selection over branch names and four-momentum properties, e.g. "
                    "'gamma.pt > 40 and abs(gamma.cos_theta) < 0.9' (repeatable: all must hold; replaces the card's cuts)")
+    f.add_argument("--detector", metavar="CARD", help="measure the true photons again with this card's toy detector")
+    f.add_argument("--detector-seed", type=int, default=1, metavar="S", help="random seed of --detector (default 1)")
     p.add_argument("-o", "--output", metavar="FILE", help="ROOT file for the table (hist + metadata)")
     common.add_output_flags(p)
     p.set_defaults(handler=run)
@@ -51,8 +53,8 @@ def _from_monte_carlo(args: argparse.Namespace) -> dict[str, Any]:
     for option, value in (("--card", args.card), ("--masses", args.masses), ("--flavor", args.flavor)):
         if value is None:
             raise InputError(f"{option} is required (or give event files with --input)")
-    if args.cut:
-        raise InputError("--cut applies to event files: give them with --input")
+    if args.cut or args.detector:
+        raise InputError("--cut and --detector apply to event files: give them with --input")
     masses = parse_masses(args.masses, args.log)
     card = load_card(args.card, tuple(args.overrides))
     structure, described = common.structure(args, card)
@@ -66,7 +68,10 @@ def _from_files(args: argparse.Namespace) -> dict[str, Any]:
     for option, value in (("--card", args.card), ("--masses", args.masses), ("--flavor", args.flavor)):
         if value is not None:
             raise InputError(f"{option} does not go with --input: the card, masses and flavour are those of the files")
-    return efficiency_from_files(args.input, args.cut, scenario=args.scenario, a=args.a)
+    if args.detector_seed < 0:
+        raise InputError(f"--detector-seed must be >= 0, got {args.detector_seed}")
+    detector = (load_card(args.detector), args.detector_seed) if args.detector else None
+    return efficiency_from_files(args.input, args.cut, scenario=args.scenario, a=args.a, detector=detector)
 
 
 def _text(r: dict[str, Any]) -> str:

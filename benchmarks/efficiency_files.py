@@ -1,0 +1,71 @@
+"""Efficiency tables from event files: events/s/core through `mcgen efficiency --input` on one large
+weighted file, against the raw uproot read rate of the same branches in the same run, and the
+peak memory of each (a fresh process each, so maxrss is its own).
+
+    python benchmarks/efficiency_files.py [--events 10000000] [--dir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+READ = """
+import resource, sys, time, uproot
+from mcgen.analysis.efficiency import file_samples
+from mcgen.physics.model import COUPLING_COLUMNS
+path, mode = sys.argv[1], sys.argv[2]
+branches = list(COUPLING_COLUMNS) + ["boundary_m", "p_inside", "inside", "truth_pass", "pass_all"]
+t0 = time.perf_counter()
+if mode == "raw":
+    n = sum(len(a["w_gg"]) for a in uproot.iterate({path: "events"}, branches, step_size="100 MB", library="np"))
+else:
+    n = file_samples(path).samples[0].n_events
+seconds = time.perf_counter() - t0
+print(n, seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def run(path: Path, mode: str) -> tuple[int, float, float]:
+    out = subprocess.run([sys.executable, "-c", READ, str(path), mode], capture_output=True, text=True, check=True)
+    n, seconds, rss = out.stdout.split()
+    return int(n), float(seconds), float(rss)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=10_000_000)
+    parser.add_argument("--dir", default=None, help="where to write the event files (default: a temporary folder here)")
+    args = parser.parse_args()
+    import numba
+
+    result: dict = {"events": {}, "threads": numba.get_num_threads()}
+    with tempfile.TemporaryDirectory(dir=args.dir or ".") as tmp:
+        for n in (args.events // 10, args.events):
+            path = Path(tmp) / f"z_{n}.root"
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "mcgen", "generate", "--card", "cepc_z", "--mass", "10", "--dgamma", "3e-8",
+                            "--scenario", "IV", "--flavor", "e", "-n", str(n), "--weighted", "-o", str(path)],
+                           check=True, capture_output=True)
+            write_s = time.perf_counter() - t0
+            raw = run(path, "raw")
+            table = run(path, "efficiency")
+            threads = result["threads"]
+            result["events"][n] = {
+                "file_MB": os.path.getsize(path) / 1e6, "generate_and_write_s": write_s,
+                "raw_uproot_ev_per_s_per_core": raw[0] / raw[1] / threads, "raw_peak_MB": raw[2],
+                "efficiency_ev_per_s_per_core": table[0] / table[1] / threads, "efficiency_peak_MB": table[2],
+                "efficiency_over_raw": raw[1] / table[1],
+            }
+            print(json.dumps({n: result["events"][n]}), file=sys.stderr)
+    print(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()
