@@ -209,15 +209,13 @@ def file_samples(paths: Any, cuts: list[Cut] | tuple[Cut, ...] = (), *, edges: n
             passing = chunk["truth_pass"].to_numpy() if not cuts else combine(list(cuts), chunk)
             reducer.add(chunk, passing)
             inside = chunk["inside"].to_numpy()
-            p_inside = chunk["p_inside"].to_numpy()
             selected = passing & inside
             reco = selected & chunk["pass_all"].to_numpy()
-            for r, name in enumerate(COUPLING_COLUMNS):
-                w = chunk[name].to_numpy()
-                sums["all"][r] += math.fsum(w)
-                sums["inside"][r] += math.fsum(w * p_inside)
-                sums["selected_inside"][r] += math.fsum(w[selected])
-                sums["reco"][r] += math.fsum(w[reco])
+            w = np.stack([chunk[name].to_numpy() for name in COUPLING_COLUMNS])  # (6, n)
+            sums["all"] += w.sum(axis=1)
+            sums["inside"] += w @ chunk["p_inside"].to_numpy()
+            sums["selected_inside"] += w @ selected
+            sums["reco"] += w @ reco
         out.masses.append(mass)
         out.files.append(group)
         out.samples.append(reducer.sample(card, mass, flavour, options, background_pb))

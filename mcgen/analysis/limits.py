@@ -30,6 +30,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import numba as nb
 import numpy as np
 
 from mcgen._version import __version__
@@ -88,7 +89,11 @@ class SampleReducer:
         self._binned = np.zeros((6, 0, 0 if edges is None else edges.size - 1))
 
     def _index(self, boundary: np.ndarray) -> np.ndarray:
-        values, inverse = np.unique(np.round(np.asarray(boundary, dtype=np.float64), 4), return_inverse=True)
+        rounded = np.round(np.asarray(boundary, dtype=np.float64), 4)
+        if rounded.size and rounded.min() == rounded.max():  # a sphere: one distance for every event
+            values, inverse = rounded[:1], np.zeros(rounded.size, dtype=np.int64)
+        else:
+            values, inverse = np.unique(rounded, return_inverse=True)
         for v in values.tolist():
             self.bins.setdefault(v, len(self.bins))
         grow = len(self.bins) - self._all.shape[1]
@@ -101,18 +106,16 @@ class SampleReducer:
     def add(self, cols: Any, passing: np.ndarray) -> None:
         """A batch of events: columns (w_ij, boundary_m, gamma_E) and the selection flag per event."""
         index = self._index(_array(cols["boundary_m"]))
-        passing = np.asarray(passing, dtype=bool)
-        for r, name in enumerate(COUPLING_COLUMNS):
-            w = _array(cols[name])
-            np.add.at(self._all[r], index, w)
-            np.add.at(self._pass[r], index[passing], w[passing])
+        passing = np.ascontiguousarray(passing, dtype=np.bool_)
+        w = np.stack([np.asarray(_array(cols[name]), dtype=np.float64) for name in COUPLING_COLUMNS])
         if self.edges is not None:
             nb = self.edges.size - 1
-            energy = _array(cols["gamma"].E if "gamma_E" not in _fields(cols) else cols["gamma_E"])[passing]
+            energy = _array(cols["gamma"].E if "gamma_E" not in _fields(cols) else cols["gamma_E"])
             which = np.clip(np.searchsorted(self.edges, energy, side="right") - 1, 0, nb - 1)
             flat = self._binned.reshape(6, -1)
-            for r, name in enumerate(COUPLING_COLUMNS):
-                np.add.at(flat[r], index[passing] * nb + which, _array(cols[name])[passing])
+            _accumulate(self._all, self._pass, flat, index, index * nb + which, passing, w)
+        else:
+            _accumulate(self._all, self._pass, np.zeros((6, 1)), index, np.full(index.size, -1), passing, w)
         self.n += len(passing)
 
     def sample(self, card: Card, mass: float, flavour: str, options: PhysicsOptions,
@@ -123,6 +126,22 @@ class SampleReducer:
         binned = self._binned[:, order] / n if self.edges is not None else None
         return SignalSample(card, mass, flavour, options, n, boundary, self._all[:, order] / n, self._pass[:, order] / n,
                             background_pb, binned)
+
+
+@nb.njit(cache=True)
+def _accumulate(acc_all, acc_pass, acc_binned, index, binned_index, passing, w):
+    """Event by event, in order (so any split into batches sums alike): the coefficients into their
+    boundary bin, for all events and for the passing ones, and into (boundary, energy) bins."""
+    for i in range(index.size):
+        b = index[i]
+        for r in range(6):
+            acc_all[r, b] += w[r, i]
+        if passing[i]:
+            for r in range(6):
+                acc_pass[r, b] += w[r, i]
+            if binned_index[i] >= 0:
+                for r in range(6):
+                    acc_binned[r, binned_index[i]] += w[r, i]
 
 
 def _fields(cols: Any) -> set[str]:
