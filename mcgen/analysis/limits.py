@@ -76,72 +76,96 @@ class SampleReducer:
     """Reduces events, batch by batch, to a :class:`SignalSample`: the reweighting coefficients
     summed per boundary distance (rounded to 0.1 mm: exact for spheres, a few thousand values for
     cylinders), for all events and for those passing the selection, and per photon-energy bin of
-    the CLs fit. Every sum is made event by event in the order the events come (np.add.at), so a
-    sample read from a file in chunks reduces to the same numbers, to the last bit, as the same
-    events in memory at once."""
+    the CLs fit. Every sum is made event by event in the order the events come (one numba pass),
+    so a sample read from a file in chunks reduces to the same numbers, to the last bit, as the
+    same events in memory at once."""
 
     def __init__(self, edges: np.ndarray | None = None) -> None:
         self.edges = edges
-        self.bins: dict[float, int] = {}
         self.n = 0
-        self._all = np.zeros((6, 0))
-        self._pass = np.zeros((6, 0))
-        self._binned = np.zeros((6, 0, 0 if edges is None else edges.size - 1))
+        self.n_bins = 0
+        self._lookup = np.full(1, -1, dtype=np.int64)  # bin of each 0.1 mm key, -1: none yet
+        self._keys = np.zeros(1, dtype=np.int64)  # key of each bin
+        nb = 1 if edges is None else edges.size - 1
+        self._all, self._pass, self._binned = np.zeros((6, 1)), np.zeros((6, 1)), np.zeros((6, 1 * nb))
 
-    def _index(self, boundary: np.ndarray) -> np.ndarray:
-        rounded = np.round(np.asarray(boundary, dtype=np.float64), 4)
-        if rounded.size and rounded.min() == rounded.max():  # a sphere: one distance for every event
-            values, inverse = rounded[:1], np.zeros(rounded.size, dtype=np.int64)
-        else:
-            values, inverse = np.unique(rounded, return_inverse=True)
-        for v in values.tolist():
-            self.bins.setdefault(v, len(self.bins))
-        grow = len(self.bins) - self._all.shape[1]
-        if grow > 0:
-            self._all = np.concatenate([self._all, np.zeros((6, grow))], axis=1)
-            self._pass = np.concatenate([self._pass, np.zeros((6, grow))], axis=1)
-            self._binned = np.concatenate([self._binned, np.zeros((6, grow, self._binned.shape[2]))], axis=1)
-        return np.array([self.bins[v] for v in values.tolist()], dtype=np.int64)[inverse]
+    def _grow(self, max_key: int) -> None:
+        if max_key >= self._lookup.size:
+            size = max(max_key + 1, 2 * self._lookup.size)
+            self._lookup = np.concatenate([self._lookup, np.full(size - self._lookup.size, -1, dtype=np.int64)])
+            extra = size - self._keys.size
+            nb = self._binned.shape[1] // self._all.shape[1]
+            self._keys = np.concatenate([self._keys, np.zeros(extra, dtype=np.int64)])
+            self._all = np.concatenate([self._all, np.zeros((6, extra))], axis=1)
+            self._pass = np.concatenate([self._pass, np.zeros((6, extra))], axis=1)
+            self._binned = np.concatenate([self._binned.reshape(6, -1, nb), np.zeros((6, extra, nb))], axis=1).reshape(6, -1)
 
     def add(self, cols: Any, passing: np.ndarray) -> None:
         """A batch of events: columns (w_ij, boundary_m, gamma_E) and the selection flag per event."""
-        index = self._index(_array(cols["boundary_m"]))
+        keys = np.rint(np.asarray(_array(cols["boundary_m"]), dtype=np.float64) * 1e4).astype(np.int64)  # np.round(b, 4) * 1e4
+        if keys.size == 0:
+            return
+        if keys.min() < 0 or keys.max() > 100_000_000:
+            raise InputError("a distance to the decay-volume surface is negative or above 10 km: not an mcgen event file?")
+        self._grow(int(keys.max()))
         passing = np.ascontiguousarray(passing, dtype=np.bool_)
-        w = np.stack([np.asarray(_array(cols[name]), dtype=np.float64) for name in COUPLING_COLUMNS])
+        w = tuple(np.ascontiguousarray(_array(cols[name]), dtype=np.float64) for name in COUPLING_COLUMNS)
+        nb = self._binned.shape[1] // self._all.shape[1]
+        which = np.full(keys.size, -1, dtype=np.int64)
         if self.edges is not None:
-            nb = self.edges.size - 1
             energy = _array(cols["gamma"].E if "gamma_E" not in _fields(cols) else cols["gamma_E"])
             which = np.clip(np.searchsorted(self.edges, energy, side="right") - 1, 0, nb - 1)
-            flat = self._binned.reshape(6, -1)
-            _accumulate(self._all, self._pass, flat, index, index * nb + which, passing, w)
-        else:
-            _accumulate(self._all, self._pass, np.zeros((6, 1)), index, np.full(index.size, -1), passing, w)
+        self.n_bins = _accumulate(self._lookup, self._keys, self.n_bins, self._all, self._pass, self._binned, nb, keys,
+                                  which, passing, w)
         self.n += len(passing)
 
     def sample(self, card: Card, mass: float, flavour: str, options: PhysicsOptions,
                background_pb: float | np.ndarray | None = None) -> SignalSample:
-        order = np.argsort(np.array(list(self.bins), dtype=np.float64), kind="stable")
-        boundary = np.array(list(self.bins), dtype=np.float64)[order]
+        keys = self._keys[:self.n_bins]
+        order = np.argsort(keys, kind="stable")
+        boundary = keys[order] / 1e4  # = np.round(b, 4), as numpy rounds: rint(b * 1e4) / 1e4
         n = self.n
-        binned = self._binned[:, order] / n if self.edges is not None else None
+        nb = self._binned.shape[1] // self._all.shape[1]
+        binned = self._binned.reshape(6, -1, nb)[:, order] / n if self.edges is not None else None
         return SignalSample(card, mass, flavour, options, n, boundary, self._all[:, order] / n, self._pass[:, order] / n,
                             background_pb, binned)
 
 
 @nb.njit(cache=True)
-def _accumulate(acc_all, acc_pass, acc_binned, index, binned_index, passing, w):
-    """Event by event, in order (so any split into batches sums alike): the coefficients into their
-    boundary bin, for all events and for the passing ones, and into (boundary, energy) bins."""
-    for i in range(index.size):
-        b = index[i]
-        for r in range(6):
-            acc_all[r, b] += w[r, i]
+def _accumulate(lookup, bin_keys, n_bins, acc_all, acc_pass, acc_binned, nb, keys, which, passing, w):
+    """Event by event, in order (so any split into batches sums alike): each event's boundary key
+    to its bin (new bins in order of first appearance), then its coefficients into that bin, for
+    all events and for the passing ones, and into the (boundary, energy) bins. Returns the bins."""
+    w0, w1, w2, w3, w4, w5 = w
+    for i in range(keys.size):
+        b = lookup[keys[i]]
+        if b < 0:
+            b = n_bins
+            lookup[keys[i]] = b
+            bin_keys[b] = keys[i]
+            n_bins += 1
+        acc_all[0, b] += w0[i]
+        acc_all[1, b] += w1[i]
+        acc_all[2, b] += w2[i]
+        acc_all[3, b] += w3[i]
+        acc_all[4, b] += w4[i]
+        acc_all[5, b] += w5[i]
         if passing[i]:
-            for r in range(6):
-                acc_pass[r, b] += w[r, i]
-            if binned_index[i] >= 0:
-                for r in range(6):
-                    acc_binned[r, binned_index[i]] += w[r, i]
+            acc_pass[0, b] += w0[i]
+            acc_pass[1, b] += w1[i]
+            acc_pass[2, b] += w2[i]
+            acc_pass[3, b] += w3[i]
+            acc_pass[4, b] += w4[i]
+            acc_pass[5, b] += w5[i]
+            if which[i] >= 0:
+                k = b * nb + which[i]
+                acc_binned[0, k] += w0[i]
+                acc_binned[1, k] += w1[i]
+                acc_binned[2, k] += w2[i]
+                acc_binned[3, k] += w3[i]
+                acc_binned[4, k] += w4[i]
+                acc_binned[5, k] += w5[i]
+    return n_bins
 
 
 def _fields(cols: Any) -> set[str]:
