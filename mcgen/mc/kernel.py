@@ -165,6 +165,21 @@ def _put_n(scr, k, prod, c, sin_t, cphi, sphi, sgn, nx, ny, nz, pol_x, pol_y, po
 
 
 @nb.njit(inline="always")
+def _produce_n(scr, k, prod):
+    """The N of event k of the block (its cos(theta) drawn, its azimuth from its draw): amplitudes,
+    polarisation, direction, stored; returns what the decay needs."""
+    c = scr[_ROW_COS * B + k]
+    ch, sh, bw, c_tt, c_lt, c_ltj, ll, rr, tt, lt, w0 = amplitudes_at(prod, c)
+    pol_x, pol_y, pol_z = polarisation(prod, c_tt, c_lt, c_ltj, ll, rr, tt, lt, w0)
+    sin_t = 2.0 * ch * sh
+    cphi, sphi = cos_sin_turns(_draw(scr, D.U_PHI, k))
+    sgn = 1.0 - 2.0 * (k & 1)  # odd events are Nbar nu: the CP image, all momenta reversed
+    nx, ny, nz = n_momentum(c, sin_t, cphi, sphi, sgn)
+    _put_n(scr, k, prod, c, sin_t, cphi, sphi, sgn, nx, ny, nz, pol_x, pol_y, pol_z)
+    return c, sin_t, cphi, sphi, sgn, nx, ny, nz, (pol_x, pol_y, pol_z), (bw, ll, rr, tt, lt, w0)
+
+
+@nb.njit(inline="always")
 def _put_coefficients(scr, k, w):
     for r in range(6):
         scr[r * B + k] = w[r]
@@ -174,14 +189,8 @@ def _put_coefficients(scr, k, w):
 def _production_block(scr, prod):
     """Generation only (stage 1): N kinematics and the decay-averaged coefficients of a block."""
     for k in range(B):
-        c = scr[_ROW_COS * B + k]
-        ch, sh, bw, c_tt, c_lt, c_ltj, ll, rr, tt, lt, w0 = amplitudes_at(prod, c)
-        pol_x, pol_y, pol_z = polarisation(prod, c_tt, c_lt, c_ltj, ll, rr, tt, lt, w0)
-        sin_t = 2.0 * ch * sh
-        cphi, sphi = cos_sin_turns(_draw(scr, D.U_PHI, k))
-        sgn = 1.0 - 2.0 * (k & 1)  # odd events are Nbar nu: the CP image, all momenta reversed
-        nx, ny, nz = n_momentum(c, sin_t, cphi, sphi, sgn)
-        _put_n(scr, k, prod, c, sin_t, cphi, sphi, sgn, nx, ny, nz, pol_x, pol_y, pol_z)
+        c, sin_t, cphi, sphi, sgn, nx, ny, nz, pol, amps = _produce_n(scr, k, prod)
+        bw, ll, rr, tt, lt, w0 = amps
         _put_coefficients(scr, k, decay_averaged(prod, bw, ll, rr, tt, lt, w0, scr[_ROW_INV_ENV * B + k]))
 
 
@@ -190,15 +199,9 @@ def _full_block(scr, prod, det, sel):
     """Production, decay, displacement, detector and selection of a block (PHYSICS.md 2-4)."""
     for k in range(B):
         # --- production stage: N, its decay photon and its vertex ------------------------
-        c = scr[_ROW_COS * B + k]
-        ch, sh, bw, c_tt, c_lt, c_ltj, ll, rr, tt, lt, w0 = amplitudes_at(prod, c)
-        pol_x, pol_y, pol_z = polarisation(prod, c_tt, c_lt, c_ltj, ll, rr, tt, lt, w0)
-        sin_t = 2.0 * ch * sh
-        cphi, sphi = cos_sin_turns(_draw(scr, D.U_PHI, k))
-        sgn = 1.0 - 2.0 * (k & 1)  # odd events are Nbar nu: the CP image, all momenta reversed
-        nx, ny, nz = n_momentum(c, sin_t, cphi, sphi, sgn)
-        _put_n(scr, k, prod, c, sin_t, cphi, sphi, sgn, nx, ny, nz, pol_x, pol_y, pol_z)
-        w, cos_star, ge, gx, gy, gz = decay(prod, c, sin_t, cphi, sphi, sgn, pol_x, pol_y, pol_z, bw, ll, rr, tt, lt, w0,
+        c, sin_t, cphi, sphi, sgn, nx, ny, nz, pol, amps = _produce_n(scr, k, prod)
+        bw, ll, rr, tt, lt, w0 = amps
+        w, cos_star, ge, gx, gy, gz = decay(prod, c, sin_t, cphi, sphi, sgn, pol[0], pol[1], pol[2], bw, ll, rr, tt, lt, w0,
                                             scr[_ROW_INV_ENV * B + k], _draw(scr, D.U_K_COS, k), _draw(scr, D.U_K_PHI, k),
                                             _draw(scr, D.U_FLIP, k))
         _put_coefficients(scr, k, w)
