@@ -88,6 +88,8 @@ def test_cuts_equal_to_the_card_and_harder_ones_against_the_raw_branches(tmp_pat
     (["--cut", "gamma_foo > 3"], "unknown name 'gamma_foo'"),
     (["--cut", "__import__('os').getcwd() == 0"], "unknown function"),
     (["--card", "lep2_delphi"], "does not go with --input"),
+    (["--decay-law", "paper"], "does not go with --input"),
+    (["--set", "beam.sqrt_s=200"], "does not go with --input"),
 ])
 def test_bad_cuts_and_options_are_one_line_and_leave_no_file(tmp_path, capsys, extra, message):
     card = mcgen.load_card("lep2_delphi")

@@ -126,6 +126,16 @@ def structure(args: argparse.Namespace, card: Card) -> tuple[Couplings, dict[str
                        "d_Z_over_d_gamma": couplings.d_Z, "d_W_over_d_gamma": couplings.d_W}
 
 
+def refuse_run_settings(args: argparse.Namespace, source: str) -> None:
+    """With --input or --efficiency the card, its --set values and the physics options are those the
+    files were made with: giving them again would be silently ignored, so it is an error."""
+    given = [name for name, value in (("--set", args.overrides), ("--decay-law", args.decay_law != "exact"),
+                                      ("--no-st-interference", args.no_st_interference), ("--two-body", args.two_body))
+             if value]
+    if given:
+        raise InputError(f"{given[0]} does not go with {source}: the card and the physics options are those of the files")
+
+
 def options(args: argparse.Namespace) -> PhysicsOptions:
     return PhysicsOptions(decay_law=args.decay_law, st_interference=not args.no_st_interference,
                           three_body=not args.two_body)

@@ -68,6 +68,7 @@ def _from_files(args: argparse.Namespace) -> dict[str, Any]:
     for option, value in (("--card", args.card), ("--masses", args.masses), ("--flavor", args.flavor)):
         if value is not None:
             raise InputError(f"{option} does not go with --input: the card, masses and flavour are those of the files")
+    common.refuse_run_settings(args, "--input")
     if args.detector_seed < 0:
         raise InputError(f"--detector-seed must be >= 0, got {args.detector_seed}")
     detector = (load_card(args.detector), args.detector_seed) if args.detector else None

@@ -66,6 +66,7 @@ def _from_tables(args: argparse.Namespace) -> dict[str, Any]:
                           ("--criterion", args.criterion)):
         if value is not None:
             raise InputError(f"{option} does not go with --efficiency: the tables hold the cards, masses and flavour")
+    common.refuse_run_settings(args, "--efficiency")
     return limits_from_tables(args.efficiency, scenario=args.scenario, a=args.a, background=args.background,
                               background_events=args.background_events, seed=args.seed)
 
