@@ -18,7 +18,7 @@ from pathlib import Path
 
 READ = """
 import resource, sys, time, uproot
-from mcgen.analysis.efficiency import file_samples
+from mcgen.analysis.efficiency import efficiency_from_files
 from mcgen.physics.model import COUPLING_COLUMNS
 path, mode = sys.argv[1], sys.argv[2]
 branches = list(COUPLING_COLUMNS) + ["boundary_m", "p_inside", "inside", "truth_pass", "pass_all"]
@@ -26,7 +26,7 @@ t0 = time.perf_counter()
 if mode == "raw":
     n = sum(len(a["w_gg"]) for a in uproot.iterate({path: "events"}, branches, step_size="100 MB", library="np"))
 else:
-    n = file_samples(path).samples[0].n_events
+    n = efficiency_from_files(path)["per_mass"][0]["n_events"]  # what mcgen efficiency --input computes
 seconds = time.perf_counter() - t0
 print(n, seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 """
