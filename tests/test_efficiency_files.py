@@ -192,3 +192,28 @@ def test_detector_rerun_agrees_statistically_and_follows_another_card(tmp_path, 
     halved = json.loads(stdout)
     ratio = 0.45 / card.detector.photon_efficiency
     assert abs(halved["eps_det"][0] - ratio * again["eps_det"][0]) < 4 * math.sqrt(p * (1 - p) / n)
+
+
+def test_the_reduction_does_not_depend_on_the_batches():
+    """Batches of any sizes (across the reducer's piece boundaries) give the same sums to the bit."""
+    from mcgen.analysis.limits import SampleReducer, spectrum_edges
+
+    card = mcgen.load_card("cepc_h", ("limit.criterion='cls'",))
+    cols = mcgen.generate(card, Model(30.0, structure_from_a(0.0, card.electroweak).scaled(1e-5), "e", a=0.0), 200_000,
+                          seed=3, weighted=True).columns
+    passing = cols["truth_pass"]
+    edges = spectrum_edges(card)
+    one = SampleReducer(edges)
+    one.add(cols, passing)
+    whole = one.sample(card, 30.0, "e", mcgen.PhysicsOptions())
+    for sizes in ((1, 65_535, 65_537, 3, 68_924), (100_000, 100_000), (7_001,) * 28 + (3_972,)):
+        assert sum(sizes) == 200_000
+        r = SampleReducer(edges)
+        start = 0
+        for size in sizes:
+            r.add({k: v[start:start + size] for k, v in cols.items()}, passing[start:start + size])
+            start += size
+        split = r.sample(card, 30.0, "e", mcgen.PhysicsOptions())
+        for name in ("boundary_m", "coeff_all", "coeff_pass", "coeff_binned"):
+            assert np.array_equal(getattr(split, name), getattr(whole, name)), (sizes, name)
+    assert whole.boundary_m.size > 100 and whole.coeff_binned.shape == (6, whole.boundary_m.size, edges.size - 1)

@@ -30,7 +30,6 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-import numba as nb
 import numpy as np
 
 from mcgen._version import __version__
@@ -76,96 +75,93 @@ class SampleReducer:
     """Reduces events, batch by batch, to a :class:`SignalSample`: the reweighting coefficients
     summed per boundary distance (rounded to 0.1 mm: exact for spheres, a few thousand values for
     cylinders), for all events and for those passing the selection, and per photon-energy bin of
-    the CLs fit. Every sum is made event by event in the order the events come (one numba pass),
-    so a sample read from a file in chunks reduces to the same numbers, to the last bit, as the
-    same events in memory at once."""
+    the CLs fit. The events are summed in pieces of :data:`PIECE` at fixed places in the sample
+    (events 0 to PIECE - 1, PIECE to 2 PIECE - 1, ...), whatever the batches they come in, and the
+    piece sums are added in order: a sample read from a file in chunks reduces to the same numbers,
+    to the last bit, as the same events in memory at once. (numpy only: no compiled code to load.)"""
+
+    PIECE = 1 << 16
 
     def __init__(self, edges: np.ndarray | None = None) -> None:
         self.edges = edges
+        self.nb = 1 if edges is None else edges.size - 1
         self.n = 0
-        self.n_bins = 0
         self._lookup = np.full(1, -1, dtype=np.int64)  # bin of each 0.1 mm key, -1: none yet
-        self._keys = np.zeros(1, dtype=np.int64)  # key of each bin
-        nb = 1 if edges is None else edges.size - 1
-        self._all, self._pass, self._binned = np.zeros((6, 1)), np.zeros((6, 1)), np.zeros((6, 1 * nb))
-
-    def _grow(self, max_key: int) -> None:
-        if max_key >= self._lookup.size:
-            size = max(max_key + 1, 2 * self._lookup.size)
-            self._lookup = np.concatenate([self._lookup, np.full(size - self._lookup.size, -1, dtype=np.int64)])
-            extra = size - self._keys.size
-            nb = self._binned.shape[1] // self._all.shape[1]
-            self._keys = np.concatenate([self._keys, np.zeros(extra, dtype=np.int64)])
-            self._all = np.concatenate([self._all, np.zeros((6, extra))], axis=1)
-            self._pass = np.concatenate([self._pass, np.zeros((6, extra))], axis=1)
-            self._binned = np.concatenate([self._binned.reshape(6, -1, nb), np.zeros((6, extra, nb))], axis=1).reshape(6, -1)
+        self._keys: list[int] = []  # key of each bin, in order of first appearance
+        self._all, self._pass, self._binned = np.zeros((6, 0)), np.zeros((6, 0)), np.zeros((6, 0))
+        self._pending: list[dict[str, np.ndarray]] = []
+        self._pending_n = 0
 
     def add(self, cols: Any, passing: np.ndarray) -> None:
         """A batch of events: columns (w_ij, boundary_m, gamma_E) and the selection flag per event."""
-        keys = np.rint(np.asarray(_array(cols["boundary_m"]), dtype=np.float64) * 1e4).astype(np.int64)  # np.round(b, 4) * 1e4
+        batch = {name: np.asarray(_array(cols[name]), dtype=np.float64) for name in COUPLING_COLUMNS}
+        batch["boundary_m"] = np.asarray(_array(cols["boundary_m"]), dtype=np.float64)
+        batch["passing"] = np.asarray(passing, dtype=np.bool_)
+        if self.edges is not None:
+            batch["gamma_E"] = np.asarray(_array(cols["gamma"].E if "gamma_E" not in _fields(cols) else cols["gamma_E"]),
+                                          dtype=np.float64)
+        size = len(batch["passing"])
+        start = 0
+        if self._pending_n:  # complete the piece a previous batch began
+            take = min(self.PIECE - self._pending_n, size)
+            self._pending.append({k: v[:take] for k, v in batch.items()})
+            self._pending_n += take
+            start = take
+            if self._pending_n == self.PIECE:
+                self._reduce()
+        while size - start >= self.PIECE:  # whole pieces straight from the batch (views, no copy)
+            self._piece({k: v[start:start + self.PIECE] for k, v in batch.items()})
+            start += self.PIECE
+        if start < size:
+            self._pending.append({k: v[start:] for k, v in batch.items()})
+            self._pending_n += size - start
+
+    def _reduce(self) -> None:
+        """Sum what is pending as one piece (a complete one, or the last partial one at the end)."""
+        if self._pending_n:
+            self._piece({k: np.concatenate([b[k] for b in self._pending]) for k in self._pending[0]})
+        self._pending, self._pending_n = [], 0
+
+    def _piece(self, piece: dict[str, np.ndarray]) -> None:
+        keys = np.rint(piece["boundary_m"] * 1e4).astype(np.int64)  # np.round(b, 4) = rint(b * 1e4) / 1e4
         if keys.size == 0:
             return
         if keys.min() < 0 or keys.max() > 100_000_000:
             raise InputError("a distance to the decay-volume surface is negative or above 10 km: not an mcgen event file?")
-        self._grow(int(keys.max()))
-        passing = np.ascontiguousarray(passing, dtype=np.bool_)
-        w = tuple(np.ascontiguousarray(_array(cols[name]), dtype=np.float64) for name in COUPLING_COLUMNS)
-        nb = self._binned.shape[1] // self._all.shape[1]
-        which = np.full(keys.size, -1, dtype=np.int64)
+        if keys.max() >= self._lookup.size:
+            self._lookup = np.concatenate([self._lookup, np.full(int(keys.max()) + 1 - self._lookup.size, -1, dtype=np.int64)])
+        new = np.unique(keys[self._lookup[keys] < 0])
+        if new.size:
+            self._lookup[new] = np.arange(len(self._keys), len(self._keys) + new.size)
+            self._keys.extend(new.tolist())
+            grow = np.zeros((6, new.size))
+            self._all, self._pass = np.concatenate([self._all, grow], axis=1), np.concatenate([self._pass, grow], axis=1)
+            self._binned = np.concatenate([self._binned, np.zeros((6, new.size * self.nb))], axis=1)
+        index = self._lookup[keys]
+        n_bins = len(self._keys)
+        passing = piece["passing"]
+        chosen = index[passing]
+        which = None
         if self.edges is not None:
-            energy = _array(cols["gamma"].E if "gamma_E" not in _fields(cols) else cols["gamma_E"])
-            which = np.clip(np.searchsorted(self.edges, energy, side="right") - 1, 0, nb - 1)
-        self.n_bins = _accumulate(self._lookup, self._keys, self.n_bins, self._all, self._pass, self._binned, nb, keys,
-                                  which, passing, w)
-        self.n += len(passing)
+            which = np.clip(np.searchsorted(self.edges, piece["gamma_E"][passing], side="right") - 1, 0, self.nb - 1)
+        for r, name in enumerate(COUPLING_COLUMNS):
+            w = piece[name]
+            self._all[r] += np.bincount(index, w, n_bins)
+            self._pass[r] += np.bincount(chosen, w[passing], n_bins)
+            if which is not None:
+                self._binned[r] += np.bincount(chosen * self.nb + which, w[passing], n_bins * self.nb)
+        self.n += keys.size
 
     def sample(self, card: Card, mass: float, flavour: str, options: PhysicsOptions,
                background_pb: float | np.ndarray | None = None) -> SignalSample:
-        keys = self._keys[:self.n_bins]
+        self._reduce()
+        keys = np.array(self._keys, dtype=np.int64)
         order = np.argsort(keys, kind="stable")
         boundary = keys[order] / 1e4  # = np.round(b, 4), as numpy rounds: rint(b * 1e4) / 1e4
         n = self.n
-        nb = self._binned.shape[1] // self._all.shape[1]
-        binned = self._binned.reshape(6, -1, nb)[:, order] / n if self.edges is not None else None
+        binned = self._binned.reshape(6, -1, self.nb)[:, order] / n if self.edges is not None else None
         return SignalSample(card, mass, flavour, options, n, boundary, self._all[:, order] / n, self._pass[:, order] / n,
                             background_pb, binned)
-
-
-@nb.njit(cache=True)
-def _accumulate(lookup, bin_keys, n_bins, acc_all, acc_pass, acc_binned, nb, keys, which, passing, w):
-    """Event by event, in order (so any split into batches sums alike): each event's boundary key
-    to its bin (new bins in order of first appearance), then its coefficients into that bin, for
-    all events and for the passing ones, and into the (boundary, energy) bins. Returns the bins."""
-    w0, w1, w2, w3, w4, w5 = w
-    for i in range(keys.size):
-        b = lookup[keys[i]]
-        if b < 0:
-            b = n_bins
-            lookup[keys[i]] = b
-            bin_keys[b] = keys[i]
-            n_bins += 1
-        acc_all[0, b] += w0[i]
-        acc_all[1, b] += w1[i]
-        acc_all[2, b] += w2[i]
-        acc_all[3, b] += w3[i]
-        acc_all[4, b] += w4[i]
-        acc_all[5, b] += w5[i]
-        if passing[i]:
-            acc_pass[0, b] += w0[i]
-            acc_pass[1, b] += w1[i]
-            acc_pass[2, b] += w2[i]
-            acc_pass[3, b] += w3[i]
-            acc_pass[4, b] += w4[i]
-            acc_pass[5, b] += w5[i]
-            if which[i] >= 0:
-                k = b * nb + which[i]
-                acc_binned[0, k] += w0[i]
-                acc_binned[1, k] += w1[i]
-                acc_binned[2, k] += w2[i]
-                acc_binned[3, k] += w3[i]
-                acc_binned[4, k] += w4[i]
-                acc_binned[5, k] += w5[i]
-    return n_bins
 
 
 def _fields(cols: Any) -> set[str]:
