@@ -126,14 +126,29 @@ def structure(args: argparse.Namespace, card: Card) -> tuple[Couplings, dict[str
                        "d_Z_over_d_gamma": couplings.d_Z, "d_W_over_d_gamma": couplings.d_W}
 
 
-def refuse_run_settings(args: argparse.Namespace, source: str) -> None:
-    """With --input or --efficiency the card, its --set values and the physics options are those the
-    files were made with: giving them again would be silently ignored, so it is an error."""
-    given = [name for name, value in (("--set", args.overrides), ("--decay-law", args.decay_law != "exact"),
-                                      ("--no-st-interference", args.no_st_interference), ("--two-body", args.two_body))
-             if value]
+def _run_options(args: argparse.Namespace) -> tuple[tuple[str, Any], ...]:
+    return ("--card", args.card), ("--masses", args.masses), ("--flavor", args.flavor)
+
+
+def require_run_options(args: argparse.Namespace, source: str, files: str) -> None:
+    """Without ``source`` (--input, --efficiency) the command makes its own Monte Carlo and needs a
+    card, masses and a flavour."""
+    for option, value in _run_options(args):
+        if value is None:
+            raise InputError(f"{option} is required (or give {files} with {source})")
+
+
+def refuse_run_options(args: argparse.Namespace, source: str, extra: tuple[tuple[str, Any], ...] = ()) -> None:
+    """With ``source`` (--input, --efficiency) the card, its --set values, the masses, the flavour and
+    the physics options are those the files were made with: giving them again would be silently
+    ignored, so it is an error."""
+    given = [name for name, value in (*_run_options(args), *extra) if value is not None]
+    given += [name for name, value in (("--set", args.overrides), ("--decay-law", args.decay_law != "exact"),
+                                       ("--no-st-interference", args.no_st_interference), ("--two-body", args.two_body))
+              if value]
     if given:
-        raise InputError(f"{given[0]} does not go with {source}: the card and the physics options are those of the files")
+        raise InputError(f"{given[0]} does not go with {source}: the card, masses, flavour and physics options are those "
+                         "of the files")
 
 
 def options(args: argparse.Namespace) -> PhysicsOptions:

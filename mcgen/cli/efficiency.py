@@ -50,9 +50,7 @@ def _from_monte_carlo(args: argparse.Namespace) -> dict[str, Any]:
     from mcgen.analysis.efficiency import efficiency_table
     from mcgen.analysis.limits import parse_masses
 
-    for option, value in (("--card", args.card), ("--masses", args.masses), ("--flavor", args.flavor)):
-        if value is None:
-            raise InputError(f"{option} is required (or give event files with --input)")
+    common.require_run_options(args, "--input", "event files")
     if args.cut or args.detector:
         raise InputError("--cut and --detector apply to event files: give them with --input")
     masses = parse_masses(args.masses, args.log)
@@ -65,10 +63,7 @@ def _from_monte_carlo(args: argparse.Namespace) -> dict[str, Any]:
 def _from_files(args: argparse.Namespace) -> dict[str, Any]:
     """The table from event files: card, masses, flavour and physics options are the files' own."""
     from mcgen.analysis.efficiency import efficiency_from_files
-    for option, value in (("--card", args.card), ("--masses", args.masses), ("--flavor", args.flavor)):
-        if value is not None:
-            raise InputError(f"{option} does not go with --input: the card, masses and flavour are those of the files")
-    common.refuse_run_settings(args, "--input")
+    common.refuse_run_options(args, "--input")
     if args.detector_seed < 0:
         raise InputError(f"--detector-seed must be >= 0, got {args.detector_seed}")
     detector = (load_card(args.detector), args.detector_seed) if args.detector else None

@@ -45,9 +45,7 @@ def run(args: argparse.Namespace) -> int:
 def _from_monte_carlo(args: argparse.Namespace) -> dict[str, Any]:
     from mcgen.analysis.limits import limits_table, parse_masses
 
-    for option, value in (("--card", args.card), ("--masses", args.masses), ("--flavor", args.flavor)):
-        if value is None:
-            raise InputError(f"{option} is required (or give efficiency tables with --efficiency)")
+    common.require_run_options(args, "--efficiency", "efficiency tables")
     if args.background:
         raise InputError("--background goes with --efficiency tables")
     masses = parse_masses(args.masses, args.log)
@@ -62,11 +60,7 @@ def _from_tables(args: argparse.Namespace) -> dict[str, Any]:
     """Limits from efficiency tables: card, masses, flavour and options are the tables' own."""
     from mcgen.analysis.tables import limits_from_tables
 
-    for option, value in (("--card", args.card), ("--masses", args.masses), ("--flavor", args.flavor),
-                          ("--criterion", args.criterion)):
-        if value is not None:
-            raise InputError(f"{option} does not go with --efficiency: the tables hold the cards, masses and flavour")
-    common.refuse_run_settings(args, "--efficiency")
+    common.refuse_run_options(args, "--efficiency", (("--criterion", args.criterion),))
     return limits_from_tables(args.efficiency, scenario=args.scenario, a=args.a, background=args.background,
                               background_events=args.background_events, seed=args.seed)
 
