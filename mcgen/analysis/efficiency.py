@@ -167,7 +167,7 @@ def file_samples(paths: Any, cuts: list[Cut] | tuple[Cut, ...] = (), *, edges: n
     card's spectrum bins when its criterion is CLs). ``detector`` = (card, seed) measures the true
     photons again with that card's toy detector (:class:`Remeasure`)."""
     from mcgen.config.cards import parse_card
-    from mcgen.io.read import RUN_KEYS, file_info, iterate
+    from mcgen.io.read import RUN_KEYS, file_info, iterate_files
     from mcgen.physics.model import COUPLING_COLUMNS
 
     infos = [file_info(Path(p)) for p in _event_paths(paths)]
@@ -205,7 +205,7 @@ def file_samples(paths: Any, cuts: list[Cut] | tuple[Cut, ...] = (), *, edges: n
         reducer = SampleReducer(edges)
         sums = {k: np.zeros(6) for k in ("all", "inside", "selected_inside", "reco")}
         done = 0
-        for chunk in iterate([g["path"] for g in group], branches=branches, step_size=step_size):
+        for chunk in iterate_files(group, branches=branches, step_size=step_size):
             if remeasure is not None:
                 chunk = remeasure.apply(chunk, done)
             done += len(chunk)

@@ -24,7 +24,7 @@ from typing import Any
 from mcgen.errors import InputError
 from mcgen.mc.events import events_array
 
-__all__ = ["read", "iterate", "file_info", "event_paths", "RUN_KEYS"]
+__all__ = ["read", "iterate", "iterate_files", "file_info", "event_paths", "RUN_KEYS"]
 
 RUN_KEYS = ("process", "card", "card_content", "model", "couplings", "options", "electroweak", "weighted", "sqrt_s")
 """Metadata that must agree between files read together (the seeds and event counts may differ)."""
@@ -97,9 +97,15 @@ def iterate(paths, *, branches: list[str] | None = None, step_size: int | str = 
     """The events of one file, a list or a glob, in chunks of ``step_size`` (events or bytes, as
     uproot.iterate takes it): memory stays bounded whatever the sample size. Each chunk is an
     awkward Array as :func:`read` returns; ``branches`` limits what is read."""
+    yield from iterate_files([file_info(p) for p in event_paths(paths)], branches=branches, step_size=step_size,
+                             concatenate=concatenate)
+
+
+def iterate_files(infos: list[dict[str, Any]], *, branches: list[str] | None = None, step_size: int | str = "100 MB",
+                  concatenate: bool = False) -> Iterator[Any]:
+    """:func:`iterate` over files whose :func:`file_info` the caller has already read."""
     import uproot
 
-    infos = [file_info(p) for p in event_paths(paths)]
     _check_compatible(infos, concatenate)
     attrs = _attrs(infos)
     missing = sorted(set(branches or ()) - set(infos[0]["branches"]))
