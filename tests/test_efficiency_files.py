@@ -90,6 +90,7 @@ def test_cuts_equal_to_the_card_and_harder_ones_against_the_raw_branches(tmp_pat
     (["--cut", "gamma.pt >"], "not a valid expression"),
     (["--cut", "gamma_foo > 3"], "unknown name 'gamma_foo'"),
     (["--cut", "__import__('os').getcwd() == 0"], "unknown function"),
+    (["--cut", "1 > 0"], "names no column"),
     (["--card", "lep2_delphi"], "does not go with --input"),
     (["--decay-law", "paper"], "does not go with --input"),
     (["--set", "beam.sqrt_s=200"], "does not go with --input"),

@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -128,7 +127,7 @@ class Remeasure:
         """The chunk (events first, first + 1, ... of the sample) with the new measurement."""
         import awkward as ak
 
-        from mcgen.detector.toy import measure
+        from mcgen.detector.toy import RECO_COLUMNS, measure
         from mcgen.mc.events import events_array
         from mcgen.mc.rng import normal_pairs, uniforms
         from mcgen.selection.cuts import select_columns
@@ -141,7 +140,7 @@ class Remeasure:
         reco = measure(self.params, vertex, (g.E.to_numpy(), g.px.to_numpy(), g.py.to_numpy(), g.pz.to_numpy()), g1, g2,
                        np.ascontiguousarray(u[:, 2]))
         reco["reconstructed"] = reco["reconstructed"] & chunk["inside"].to_numpy()
-        for name in ("gamma_reco_E", "gamma_reco_px", "gamma_reco_py", "gamma_reco_pz", "gamma_reco_cos_theta", "gamma_reco_pt"):
+        for name in RECO_COLUMNS:
             reco[name] = np.where(reco["reconstructed"], reco[name], 0.0)
         flags = select_columns(self.selection, reco, "gamma_reco")
         new = events_array(reco | flags)
@@ -167,10 +166,10 @@ def file_samples(paths: Any, cuts: list[Cut] | tuple[Cut, ...] = (), *, edges: n
     card's spectrum bins when its criterion is CLs). ``detector`` = (card, seed) measures the true
     photons again with that card's toy detector (:class:`Remeasure`)."""
     from mcgen.config.cards import parse_card
-    from mcgen.io.read import RUN_KEYS, file_info, iterate_files
+    from mcgen.io.read import RUN_KEYS, event_paths, file_info, iterate_files
     from mcgen.physics.model import COUPLING_COLUMNS
 
-    infos = [file_info(Path(p)) for p in _event_paths(paths)]
+    infos = [file_info(p) for p in event_paths(paths)]
     groups: dict[str, list[dict[str, Any]]] = {}
     for info in infos:
         if "N_E" not in info["branches"]:
@@ -279,8 +278,3 @@ def efficiency_from_files(paths: Any, cuts: list[str] | tuple[str, ...] = (), *,
         "card_content": card.raw, "detector_rerun": read.detector,
     }
 
-
-def _event_paths(paths: Any) -> list[str]:
-    from mcgen.io.read import event_paths
-
-    return [str(p) for p in event_paths(paths)]

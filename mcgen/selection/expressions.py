@@ -87,7 +87,10 @@ class Cut:
         except SyntaxError as exc:
             raise CutError(f"cut {text!r}: not a valid expression ({exc.msg})") from None
         _check(tree, text)
-        return cls(text.strip(), tree)
+        cut = cls(text.strip(), tree)
+        if not cut.names:
+            raise CutError(f"cut {text!r}: names no column, so it is the same for every event")
+        return cut
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -110,7 +113,7 @@ class Cut:
         flags = np.asarray(value)
         if flags.dtype != np.bool_:
             raise CutError(f"cut {self.text!r}: is a number, not a condition (compare it, e.g. {self.text} > 0)")
-        return np.broadcast_to(flags, (len(events[next(iter(self.names))]),)) if self.names and flags.ndim == 0 else flags
+        return flags
 
 
 def _is_called(tree: ast.AST, name: ast.Name) -> bool:
