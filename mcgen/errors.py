@@ -7,7 +7,24 @@ output path.
 
 from __future__ import annotations
 
-__all__ = ["InputError", "CardError", "ModelError", "MissingExtraError", "OutputError"]
+__all__ = ["InputError", "CardError", "ModelError", "MissingExtraError", "OutputError", "shown"]
+
+_SHOWN_MAX = 120
+
+
+def shown(value: object) -> str:
+    """A user-given name or value as it goes into a one-line message: itself if it is short and
+    printable, else its ``repr`` (newlines escaped), cut to a readable length.
+
+    >>> shown("run.root"), shown("a\\nb"), len(shown("x" * 5000)) < 200
+    ('run.root', "'a\\\\nb'", True)
+    """
+    text = str(value)
+    if not text.isprintable():
+        text = repr(text)
+    if len(text) > _SHOWN_MAX:
+        text = f"{text[:_SHOWN_MAX // 2]}...{text[-_SHOWN_MAX // 4:]} ({len(str(value))} characters)"
+    return text
 
 
 class InputError(ValueError):

@@ -3,8 +3,12 @@ handler that parses, calls the library and prints (``run``); bad input is one li
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+import warnings
+from collections.abc import Iterator, Sequence
 
 from mcgen._version import __version__
 from mcgen.cli import background, bench, common, efficiency, generate, info, limits, reproduce, scan
@@ -25,15 +29,47 @@ def build_parser() -> common.Parser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that every ``finally`` (temporary files, open writers) runs."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"mcgen: warning: {' '.join(str(message).split())}", file=sys.stderr)
+
+
+@contextlib.contextmanager
+def _cli_signals_and_warnings() -> Iterator[None]:
+    """SIGTERM handled as SIGINT, and warnings as one line on stderr, for the duration of a command."""
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    show = warnings.showwarning
+    warnings.showwarning = _one_line_warning
+    try:
+        yield
+    finally:
+        warnings.showwarning = show
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mcgen`` console script; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.handler(args)
+        with _cli_signals_and_warnings():
+            return args.handler(args)
     except InputError as exc:
         print(f"mcgen {args.command}: error: {exc}", file=sys.stderr)
         return common.EXIT_BAD_INPUT
+    except Terminated:
+        print("mcgen: terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
         print("mcgen: interrupted", file=sys.stderr)
         return 130

@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     result, columns = background_sample(card, args.events, args.seed, keep_events=out is not None,
                                         unweighted=args.unweighted)
     if out is not None and columns is not None:  # columns come with an output
-        with io.atomic_output(out) as tmp:
+        with io.atomic_output(out, args.force) as tmp:
             io.write_background_root(tmp, columns, background_metadata(card, result, columns, args.unweighted),
                                      background_summary(result))
         result.update(output=str(out), events_written=len(columns["weight_pb"]), unweighted=args.unweighted)

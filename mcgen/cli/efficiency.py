@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     out = io.check_output_path(args.output, args.force) if args.output else None
     result = _from_files(args) if args.input else _from_monte_carlo(args)
     if out is not None:
-        with io.atomic_output(out) as tmp:
+        with io.atomic_output(out, args.force) as tmp:
             io.write_efficiency_root(tmp, result)
         result["output"] = str(out)
     common.emit(args, result, _text)

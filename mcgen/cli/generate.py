@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     if fmt in ("lhe", "hepmc"):
         common.require(fmt)
     out = io.check_output_path(args.output, args.force)
-    with io.atomic_output(out) as tmp:
+    with io.atomic_output(out, args.force) as tmp:
         events = _write(tmp, fmt, args, card, model, options)
     result = {**events.summary, "output": str(out), "format": fmt, **events.metadata}
     result.pop("card_content", None)

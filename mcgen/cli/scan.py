@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
                         args.background_events, workers=args.workers, scheduler=args.scheduler,
                         dask_local=args.dask_local, timeout_s=args.timeout, overrides=args.overrides)
     if out is not None:
-        with io.atomic_output(out) as tmp:
+        with io.atomic_output(out, args.force) as tmp:
             tmp.write_text(json.dumps(finite_or_none(result), allow_nan=False, indent=1))
         result["output"] = str(out)
     common.emit(args, result, lambda r: f"{len(r['rows'])} limits from {r['tasks']} Monte Carlo tasks in "

@@ -1,19 +1,20 @@
-"""Output files: checked paths, atomic writes (a temporary name renamed when complete; an existing
-file is not replaced without ``force``), and JSON conversion of numpy scalars."""
+"""Output files: checked paths, atomic writes (an unnamed file linked into place when complete; an
+existing file is not replaced without ``force``), and JSON conversion of numpy scalars."""
 
 from __future__ import annotations
 
 import contextlib
+import glob
 import math
 import os
-import tempfile
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from mcgen.errors import OutputError
+from mcgen.errors import OutputError, shown
 
 __all__ = ["FORMATS", "check_output_path", "atomic_output", "jsonable"]
 
@@ -21,36 +22,126 @@ FORMATS: tuple[str, ...] = ("root", "lhe", "hepmc")
 
 
 def check_output_path(path: str | os.PathLike, force: bool) -> Path:
-    """The output path, if it can be written: its folder exists and is writable, and it is
-    not an existing file (unless ``force``)."""
+    """The output path, if it can be written: its name fits the file system, its folder exists
+    and is writable, and it is not an existing file (unless ``force``)."""
     out = Path(path)
-    if out.is_dir():
-        raise OutputError(f"output {out} is a directory: give a file name")
-    if out.exists() and not force:
-        raise OutputError(f"output {out} exists: use --force to replace it")
     folder = out.parent if str(out.parent) else Path(".")
-    if not folder.is_dir():
-        raise OutputError(f"cannot write {out}: folder {folder} does not exist")
+    try:
+        if out.is_dir():
+            raise OutputError(f"output {shown(out)} is a directory: give a file name")
+        if not folder.is_dir():
+            raise OutputError(f"cannot write {shown(out)}: folder {shown(folder)} does not exist")
+        name_max = os.pathconf(folder, "PC_NAME_MAX")
+        if len(os.fsencode(out.name)) > name_max:
+            raise OutputError(f"cannot write {shown(out)}: the file name is longer than the {name_max} bytes the system allows")
+        if out.exists() and not force:
+            raise OutputError(f"output {shown(out)} exists: use --force to replace it")
+    except OSError as exc:  # a path too long as a whole, a loop of links, ...
+        raise OutputError(f"cannot write {shown(out)}: {exc.strerror or exc}") from None
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise OutputError(f"cannot write {out}: folder {folder} is not writable")
+        raise OutputError(f"cannot write {shown(out)}: folder {shown(folder)} is not writable")
     return out
 
 
 @contextlib.contextmanager
-def atomic_output(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it to ``path`` on success, remove it on failure."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent if str(path.parent) else ".")
-    os.close(fd)
-    tmp_path = Path(tmp)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp_path, 0o666 & ~umask)  # mkstemp makes 0600; give the usual permissions
+def atomic_output(path: Path, force: bool = False) -> Iterator[Path]:
+    """Yield a path to write ``path``'s content to; it appears at ``path`` only when complete.
+
+    On Linux the content goes to an unnamed file (``O_TMPFILE``, reached as /proc/self/fd/N) that
+    is linked into place at the end: a killed process leaves nothing behind, whatever the signal.
+    Elsewhere a hidden ``.NAME.PID.RANDOM.part`` file is used, and the next run removes those of
+    dead processes. The final step never replaces a file that appeared meanwhile unless ``force``.
+    """
+    folder = path.parent if str(path.parent) else Path(".")
+    fd = _unnamed_file(folder)
+    if fd is None:
+        _remove_stale_parts(folder, path.name)
+        tmp = _part_name(folder, path.name)
+        tmp.touch(mode=0o666)
+        try:
+            try:
+                yield tmp
+            except OSError as exc:
+                raise OutputError(f"cannot write {shown(path)}: {exc.strerror or exc}") from None
+            _publish(tmp, path, force)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return
     try:
-        yield tmp_path
-        os.replace(tmp_path, path)
+        try:
+            yield Path(f"/proc/self/fd/{fd}")
+        except OSError as exc:  # a full disk, a quota: the run is lost but the message is one line
+            raise OutputError(f"cannot write {shown(path)}: {exc.strerror or exc}") from None
+        if force:  # link under a private name, then replace the target in one step
+            staged = _part_name(folder, path.name)
+            _link_fd(fd, staged)
+            try:
+                os.replace(staged, path)
+            finally:
+                staged.unlink(missing_ok=True)
+        else:
+            try:
+                _link_fd(fd, path)
+            except FileExistsError:
+                raise OutputError(f"output {shown(path)} appeared while writing: use --force to replace it") from None
     finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
+        os.close(fd)
+
+
+def _unnamed_file(folder: Path) -> int | None:
+    """An unnamed file in ``folder`` (Linux O_TMPFILE), or None where the system has none."""
+    flag = getattr(os, "O_TMPFILE", None)
+    if flag is None or not os.path.isdir("/proc/self/fd"):
+        return None
+    try:
+        return os.open(folder, flag | os.O_RDWR | os.O_CLOEXEC, 0o666)
+    except OSError:  # file system without O_TMPFILE support
+        return None
+
+
+def _link_fd(fd: int, target: Path) -> None:
+    """Give the unnamed file ``fd`` the name ``target`` (linkat with AT_SYMLINK_FOLLOW); fails if it exists."""
+    proc = os.open("/proc/self/fd", os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.link(str(fd), target, src_dir_fd=proc, follow_symlinks=True)
+    finally:
+        os.close(proc)
+
+
+_PART_STEM = 100  # characters of the target's name kept in a temporary name (which must fit NAME_MAX too)
+
+
+def _part_name(folder: Path, name: str) -> Path:
+    return folder / f".{name[:_PART_STEM]}.{os.getpid()}.{secrets.token_hex(4)}.part"
+
+
+def _publish(tmp: Path, path: Path, force: bool) -> None:
+    if force:
+        os.replace(tmp, path)
+        return
+    try:
+        os.link(tmp, path)  # a hard link fails if the target exists: no clobbering
+    except FileExistsError:
+        raise OutputError(f"output {shown(path)} appeared while writing: use --force to replace it") from None
+
+
+def _remove_stale_parts(folder: Path, name: str) -> None:
+    """Remove ``.NAME.PID.*.part`` files left by processes that no longer run."""
+    stem = name[:_PART_STEM]
+    for part in folder.glob(f".{glob.escape(stem)}.*.part"):
+        pid = part.name[len(stem) + 2:].split(".", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            part.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def jsonable(obj: Any) -> Any:

@@ -115,7 +115,7 @@ def write_events(events, path: str | Path, compression: str = "lz4", force: bool
     writes it: the events tree, the histograms, the metadata and the summary (atomically)."""
     out = check_output_path(path, force)
     detector = events.metadata["card_content"]["detector"]
-    with atomic_output(out) as tmp:
+    with atomic_output(out, force) as tmp:
         writer = RootWriter(tmp, len(events), events.metadata["sqrt_s"], detector["decay_radius_m"], compression)
         writer.write(events.columns)
         writer.close(events.summary, events.metadata)

@@ -40,7 +40,7 @@ def _write(fig, out_dir: Path, name: str, curves: dict[str, Any], force: bool) -
         path = out_dir / f"{name}{suffix}"
         if path.exists() and not force:
             raise OutputError(f"output {path} exists: use --force to replace it")
-        with atomic_output(path) as tmp:
+        with atomic_output(path, force) as tmp:
             if suffix == ".json":
                 tmp.write_text(json.dumps(curves, indent=1))
             else:

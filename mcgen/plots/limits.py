@@ -55,9 +55,9 @@ def _save(fig, path: str | Path, force: bool, curves: dict[str, Any]) -> None:
     if out.suffix not in SUFFIXES:
         raise OutputError(f"plot {out}: expected a .png or .pdf file name")
     json_out = check_output_path(out.with_suffix(".json"), force)
-    with atomic_output(out) as tmp:
+    with atomic_output(out, force) as tmp:
         fig.savefig(tmp, format=out.suffix[1:], dpi=150)
-    with atomic_output(json_out) as tmp:
+    with atomic_output(json_out, force) as tmp:
         tmp.write_text(json.dumps(curves, indent=1, default=lambda x: None if isinstance(x, float) and not math.isfinite(x) else x))
 
 

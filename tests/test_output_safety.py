@@ -1,0 +1,108 @@
+"""Outputs appear whole or not at all: killed writers leave nothing behind, a file that appears
+while writing is not replaced without --force, long and odd names are one-line errors."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from helpers import run_cli as run
+
+from mcgen.errors import OutputError
+from mcgen.io import output
+from mcgen.io.output import atomic_output, check_output_path
+
+MODEL = ["--mass", "10", "--dgamma", "1e-6", "--scenario", "I", "--flavor", "mu"]
+WRITERS = {
+    "generate": ("mcgen.io.RootWriter", "close",
+                 ["generate", "--card", "lep1_opal", *MODEL, "-n", "2000", "--seed", "1"]),
+    "background": ("mcgen.io", "write_background_root", ["background", "--card", "cepc_h", "-n", "2000", "--seed", "1"]),
+    "efficiency": ("mcgen.io", "write_efficiency_root",
+                   ["efficiency", "--card", "cepc_h", "--masses", "10", "--scenario", "I", "--flavor", "mu", "-n", "2000"]),
+}
+# The writer is made to stop for a minute once it has written the whole file but before the file
+# is linked into place, and announce it: the signal then lands in the middle of the write.
+STALLED_WRITER = """
+import importlib, sys, time
+owner, name, argv = sys.argv[1], sys.argv[2], sys.argv[3:]
+module, _, cls = owner.partition(".io.")
+target = importlib.import_module("mcgen.io") if not cls else getattr(importlib.import_module("mcgen.io"), cls)
+original = getattr(target, name)
+def stalled(*args, **kwargs):
+    original(*args, **kwargs)
+    print("written", file=sys.stderr, flush=True)
+    time.sleep(60)
+setattr(target, name, stalled)
+from mcgen.cli import main
+sys.exit(main(argv))
+"""
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+@pytest.mark.parametrize("command", sorted(WRITERS))
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+def test_a_killed_writer_leaves_no_file(tmp_path, command, sig):
+    owner, name, argv = WRITERS[command]
+    out = tmp_path / "out.root"
+    proc = subprocess.Popen([sys.executable, "-c", STALLED_WRITER, owner, name, *argv, "-o", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    line = proc.stderr.readline()
+    assert line == "written\n", line + proc.stderr.read()
+    assert _leftovers(tmp_path) == []  # the complete content has no name yet
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == (-sig if sig == signal.SIGKILL else 128 + sig), err
+    if sig == signal.SIGTERM:
+        assert err.strip().splitlines() == ["mcgen: terminated"]
+    assert _leftovers(tmp_path) == []
+
+
+def test_a_file_that_appears_while_writing_is_not_replaced(tmp_path):
+    target = tmp_path / "a.json"
+    with pytest.raises(OutputError, match="appeared while writing"):
+        with atomic_output(check_output_path(target, force=False)) as tmp:
+            tmp.write_text("new")
+            target.write_text("theirs")
+    assert target.read_text() == "theirs" and _leftovers(tmp_path) == ["a.json"]
+    with atomic_output(check_output_path(target, force=True), force=True) as tmp:
+        tmp.write_text("new")
+    assert target.read_text() == "new" and _leftovers(tmp_path) == ["a.json"]
+
+
+def test_without_unnamed_files_stale_parts_of_dead_processes_are_removed(tmp_path, monkeypatch):
+    monkeypatch.setattr(output, "_unnamed_file", lambda folder: None)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = tmp_path / f".a.json.{int(dead.stdout)}.0badc0de.part"
+    mine = tmp_path / f".a.json.{os.getpid()}.12345678.part"
+    stale.write_text("left by a killed run")
+    mine.write_text("still being written")
+    with atomic_output(tmp_path / "a.json") as tmp:
+        tmp.write_text("{}")
+    assert _leftovers(tmp_path) == [mine.name, "a.json"]
+    with pytest.raises(OutputError, match="appeared while writing"):
+        with atomic_output(tmp_path / "a.json") as tmp:
+            tmp.write_text("again")
+    assert (tmp_path / "a.json").read_text() == "{}"
+
+
+def test_a_failed_write_is_one_line(tmp_path):
+    with pytest.raises(OutputError, match="cannot write .*No space left"):
+        with atomic_output(tmp_path / "a.json"):
+            raise OSError(28, "No space left on device")
+    assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("name", ["x" * 300 + ".root", "no\nsuch/a.root", "dir/" * 2000 + "a.root"])
+def test_long_or_odd_output_names_are_one_line(capsys, tmp_path, name):
+    code, _, err = run(capsys, ["generate", "--card", "lep1_opal", *MODEL, "-n", "10", "-o", str(tmp_path / name)])
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert len(err) < 400
+    assert _leftovers(tmp_path) == []
