@@ -9,9 +9,10 @@ nothing from mcgen, so the physics layer can declare its inputs (``Electroweak``
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Any
 
-__all__ = ["number", "choice", "text", "describe", "key_name", "REQUIRED"]
+__all__ = ["number", "choice", "text", "describe", "check_value", "key_name", "REQUIRED"]
 
 REQUIRED = dataclasses.MISSING
 
@@ -25,9 +26,12 @@ def number(
     lo_open: bool = False,
     hi_open: bool = False,
     default: float | None | Any = REQUIRED,
+    why: str = "",
 ) -> Any:
-    """A finite real number in [lo, hi] (open ends on request)."""
-    meta = {"kind": "number", "unit": unit, "doc": doc, "lo": lo, "hi": hi, "lo_open": lo_open, "hi_open": hi_open}
+    """A finite real number in [lo, hi] (open ends on request); ``why`` says where the range comes
+    from (it is shown in the error message)."""
+    meta = {"kind": "number", "unit": unit, "doc": doc, "lo": lo, "hi": hi, "lo_open": lo_open, "hi_open": hi_open,
+            "why": why}
     return dataclasses.field(default=default, metadata=meta)
 
 
@@ -55,7 +59,31 @@ def describe(f: dataclasses.Field) -> str:
         parts.append(("< " if m["hi_open"] else "<= ") + f"{m['hi']:g}")
     rng = " and ".join(parts)
     unit = f" ({m['unit']})" if m["unit"] else ""
-    return f"a finite number{(' ' + rng) if rng else ''}{unit}"
+    why = f": {m['why']}" if m.get("why") else ""
+    return f"a finite number{(' ' + rng) if rng else ''}{unit}{why}"
+
+
+def check_value(f: dataclasses.Field, value: Any) -> Any:
+    """The validated value (numbers as float), or None when it does not fit the field."""
+    m = f.metadata
+    if m["kind"] == "text":
+        return value if isinstance(value, str) else None
+    if m["kind"] == "choice":
+        return value if isinstance(value, str) and value in m["options"] else None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        x = float(value)
+    except OverflowError:  # an integer beyond the float range
+        return None
+    if not math.isfinite(x):
+        return None
+    lo, hi = m["lo"], m["hi"]
+    if lo is not None and (x < lo or (m["lo_open"] and x == lo)):
+        return None
+    if hi is not None and (x > hi or (m["hi_open"] and x == hi)):
+        return None
+    return x
 
 
 def key_name(key: object) -> str:

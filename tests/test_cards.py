@@ -92,7 +92,7 @@ def test_bad_cards_name_the_file_the_key_and_the_expectation():
     _expect_error(bad, "my.toml", "unknown key [beam] sqrt_ss", "allowed")
     bad = copy.deepcopy(good)
     bad["beam"]["sqrt_s"] = "205"
-    _expect_error(bad, "my.toml", "[beam] sqrt_s", "expected a finite number > 0 (GeV)", "'205'")
+    _expect_error(bad, "my.toml", "[beam] sqrt_s", "expected a finite number >= 1 and <= 100000 (GeV): e+e- colliders", "'205'")
     bad = copy.deepcopy(good)
     del bad["electroweak"]["Gamma_W"]
     _expect_error(bad, "missing key [electroweak] Gamma_W")
@@ -189,3 +189,38 @@ def test_fuzzed_set_values_keep_messages_on_one_line(section, key, value):
         load_card("cepc_z", (f"{section}.{key}={value}",))
     except InputError as exc:
         assert "\n" not in str(exc)
+
+
+@pytest.mark.parametrize("assignment, range_text", [
+    ("electroweak.m_W=1e308", ">= 25 and <= 250 (GeV): within a factor of about 3 of the PDG"),
+    ("electroweak.m_W=1e-300", ">= 25 and <= 250 (GeV)"),
+    ("electroweak.m_W=500", ">= 25 and <= 250 (GeV)"),
+    ("electroweak.Gamma_Z=1e308", ">= 0.5 and <= 10 (GeV)"),
+    ("electroweak.sin2_theta_w=1e-300", ">= 0.1 and <= 0.5"),
+    ("beam.sqrt_s=1e300", "<= 100000 (GeV): e+e- colliders from 1 GeV to 100 TeV"),
+    ("detector.energy_constant=1e300", "< 1: a resolution below 100%"),
+    ("selection.e_min=1e300", "<= 100000 (GeV)"),
+    ("limit.s2b_95=1e300", "<= 100"),
+    ("beam.luminosity_invpb=99999999999999999999999999999999999999999999999999" + "9" * 400, "<= 1e+10"),
+])
+def test_card_numbers_far_outside_physics_are_one_line_naming_the_range(capsys, assignment, range_text):
+    """Issue 15 item 3: each of these gave a traceback, a non-finite ROOT branch or a JSON null."""
+    from helpers import run_cli
+
+    code, out, err = run_cli(capsys, ["info", "--card", "cepc_h", "--set", assignment, "--mass", "1e-3", "--dgamma", "1e-6",
+                                      "--scenario", "I", "--flavor", "e", "--json"])
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, err
+    assert assignment.split("=")[0].split(".")[1] in err and range_text in err
+
+
+def test_a_card_nested_too_deep_is_one_line(capsys, tmp_path):
+    from helpers import run_cli
+
+    card = tmp_path / "deep.toml"
+    card.write_text((CARDS_DIR / "lep1_opal.toml").read_text() + "\n[extra]\nx = " + "[" * 100_000 + "]" * 100_000 + "\n")
+    code, _, err = run_cli(capsys, ["info", "--card", str(card), "--mass", "1", "--dgamma", "1e-6", "--scenario", "I",
+                                    "--flavor", "e"])
+    assert code == 2 and "nested too deep" in err and len(err.strip().splitlines()) == 1
+    code, _, err = run_cli(capsys, ["info", "--card", "lep1_opal", "--set", "beam.sqrt_s=" + "[" * 100_000,
+                                    "--mass", "1", "--dgamma", "1e-6", "--scenario", "I", "--flavor", "e"])
+    assert code == 2 and len(err.strip().splitlines()) == 1 and len(err) < 400

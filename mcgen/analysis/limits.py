@@ -35,9 +35,10 @@ import numpy as np
 from mcgen._version import __version__
 from mcgen.config.cards import Card
 from mcgen.config.options import PhysicsOptions
-from mcgen.errors import InputError, MissingExtraError, ModelError
+from mcgen.errors import InputError, MissingExtraError, ModelError, shown
 from mcgen.mc.driver import generate, reweight
-from mcgen.physics.model import COUPLING_COLUMNS, D_GAMMA_RANGE, Couplings, Model, decay_length_m, two_body_momentum, widths
+from mcgen.physics.model import (COUPLING_COLUMNS, D_GAMMA_RANGE, MASS_RANGE_GEV, Couplings, Model, decay_length_m,
+                                 two_body_momentum, widths)
 from mcgen.physics.xsec import width_z_to_n_nubar
 
 __all__ = ["SignalSample", "signal_sample", "LimitResult", "solve_excluded", "limit_for", "parse_masses", "eps_cuts",
@@ -46,6 +47,8 @@ __all__ = ["SignalSample", "signal_sample", "LimitResult", "solve_excluded", "li
 
 SUPPORTED = ("sigma_upper", "chi2", "z_br_upper", "z_inv_width", "s2b", "cls")
 GRID_PER_DECADE = 20
+MAX_MASSES = 10_000
+"""The most masses one --masses may list (each is a Monte Carlo run)."""
 _REFERENCE = Couplings(1e-6, 1e-6, 1e-6)  # any structure: the weighted proposal does not depend on it
 
 
@@ -338,17 +341,22 @@ def parse_masses(text: str, log: bool = False) -> list[float]:
         else:
             masses = [float(x) for x in text.split(",") if x.strip()]
     except ValueError:
-        raise ModelError(f"--masses {text!r}: expected a comma list (1,2,5) or start:stop:count") from None
+        raise ModelError(f"--masses {shown(text)}: expected a comma list (1,2,5) or start:stop:count") from None
     if ":" in text:
-        if log and (a <= 0 or b <= 0):  # outside the try: ModelError is a ValueError too
-            raise ModelError(f"--masses {text}: log spacing needs positive ends")
+        if n > MAX_MASSES:  # outside the try: ModelError is a ValueError too
+            raise ModelError(f"--masses {shown(text)}: at most {MAX_MASSES} masses, got {n}")
+        if log and (a <= 0 or b <= 0):
+            raise ModelError(f"--masses {shown(text)}: log spacing needs positive ends")
         masses = [float(x) for x in (np.geomspace(a, b, n) if log else np.linspace(a, b, n))]
     if not masses:
         raise ModelError("--masses is empty")
-    if any(not math.isfinite(m) or m <= 0 for m in masses):
-        raise ModelError(f"--masses {text}: every mass must be a finite number > 0 (GeV)")
+    if len(masses) > MAX_MASSES:
+        raise ModelError(f"--masses: at most {MAX_MASSES} masses, got {len(masses)}")
+    lo, hi = MASS_RANGE_GEV
+    if any(not (math.isfinite(m) and lo <= m <= hi) for m in masses):
+        raise ModelError(f"--masses {shown(text)}: every mass must be a finite number in [{lo:g}, {hi:g}] GeV")
     if any(b <= a for a, b in zip(masses, masses[1:])):
-        raise ModelError(f"--masses {text}: masses must be strictly increasing")
+        raise ModelError(f"--masses {shown(text)}: masses must be strictly increasing")
     return masses
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import dataclasses
+import math
 import multiprocessing
 import time
 from collections.abc import Iterator, Sequence
@@ -22,8 +23,11 @@ from mcgen._version import __version__
 from mcgen.analysis.limits import SUPPORTED, card_inputs, eps_cuts, limit_for, signal_sample, visible_background_pb
 from mcgen.config.cards import Card
 from mcgen.config.options import PhysicsOptions
-from mcgen.errors import CardError, InputError, MissingExtraError, ModelError
+from mcgen.errors import CardError, InputError, MissingExtraError, ModelError, shown
 from mcgen.physics.model import FLAVOURS, SCENARIOS, Couplings, scenario_a, structure_from_a
+
+MAX_WORKERS = 1024
+MAX_TIMEOUT_S = 3600.0
 
 __all__ = ["ScanTask", "run_task", "build_tasks", "run_scan", "executor", "scan_structures", "scan_table"]
 
@@ -92,8 +96,14 @@ def run_task(task: ScanTask, threads: int | None = None) -> list[dict[str, Any]]
 def executor(workers: int = 1, scheduler: str | None = None, dask_local: int | None = None,
              timeout_s: float = 10.0) -> Iterator[concurrent.futures.Executor | None]:
     """None (serial, in-process), a process pool, or a Dask cluster's executor."""
-    if dask_local is not None and dask_local <= 0:
-        raise InputError(f"--dask-local must be > 0, got {dask_local}")
+    for name, value in (("--workers", workers), ("--dask-local", dask_local)):
+        if value is not None and not 1 <= value <= MAX_WORKERS:
+            raise InputError(f"{name} must be in [1, {MAX_WORKERS}], got {value}")
+    if not (math.isfinite(timeout_s) and 0 < timeout_s <= MAX_TIMEOUT_S):
+        raise InputError(f"--timeout must be a number of seconds in (0, {MAX_TIMEOUT_S:g}], got {timeout_s:g}")
+    if scheduler is not None and "://" in scheduler and not scheduler.startswith("tcp://"):
+        raise InputError(f"--scheduler {shown(scheduler)}: only tcp:// addresses (a tls:// scheduler needs security "
+                         "settings mcgen does not take; connect through a tcp:// address or an SSH tunnel)")
     if scheduler is None and dask_local is None:
         if workers <= 1:
             yield None
@@ -111,7 +121,7 @@ def executor(workers: int = 1, scheduler: str | None = None, dask_local: int | N
         try:
             client = Client(scheduler, timeout=f"{timeout_s}s")
         except (OSError, TimeoutError) as exc:
-            raise InputError(f"cannot reach the Dask scheduler at {scheduler}: {exc.__class__.__name__}") from None
+            raise InputError(f"cannot reach the Dask scheduler at {shown(scheduler)}: {exc.__class__.__name__}") from None
         with client:
             yield client.get_executor()
         return
@@ -138,7 +148,7 @@ def scan_structures(cards: Sequence[Card], flavours: Sequence[str], scenarios: S
         raise CardError("the cards of one scan must share their [electroweak] inputs")
     for f in flavours:
         if f not in FLAVOURS:
-            raise ModelError(f"unknown flavour {f!r}: expected one of e, mu, tau")
+            raise ModelError(f"unknown flavour {shown(repr(f))}: expected one of e, mu, tau")
     names = list(SCENARIOS) if list(scenarios) == ["ALL"] else scenarios
     structures = {f"scenario {sc}": structure_from_a(scenario_a(sc, ew), ew) for sc in names}
     structures.update({f"a = {a:g}": structure_from_a(a, ew) for a in a_values})

@@ -19,8 +19,9 @@ def add_parser(subparsers: Any) -> None:
                               "weighted Monte Carlo: sigma after the card's cuts on the true photon and after the toy "
                               "detector, per flavour.")
     common.add_card_options(p)
-    p.add_argument("-n", "--events", type=int, default=20_000, help="weighted events (default 20000)")
-    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("-n", "--events", type=common.EVENTS_IN_MEMORY, default=20_000, metavar="N",
+                   help=f"weighted events (default 20000, at most {common.MAX_EVENTS_IN_MEMORY:.0e})")
+    p.add_argument("--seed", type=common.SEED, default=1, help="random seed >= 0 (default 1)")
     p.add_argument("-o", "--output", metavar="FILE", help="write the events to a ROOT file (tree, histograms, metadata)")
     p.add_argument("--unweighted", action="store_true", help="unweight the written events (hit-or-miss)")
     common.add_output_flags(p)
@@ -32,7 +33,6 @@ def run(args: argparse.Namespace) -> int:
     from mcgen.analysis.background import background_metadata, background_sample, background_summary
 
     card = load_card(args.card, tuple(args.overrides))
-    common.check_events_and_seed(args)
     out = io.check_output_path(args.output, args.force) if args.output else None
     result, columns = background_sample(card, args.events, args.seed, keep_events=out is not None,
                                         unweighted=args.unweighted)

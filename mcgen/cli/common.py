@@ -10,16 +10,55 @@ from collections.abc import Callable
 from typing import Any
 
 from mcgen.analysis.info import finite_or_none
+from mcgen.analysis.limits import MAX_MASSES
 from mcgen.config.cards import Card
 from mcgen.config.options import DECAY_LAWS, PhysicsOptions
-from mcgen.errors import InputError, MissingExtraError, ModelError
+from mcgen.errors import InputError, MissingExtraError, ModelError, shown
 from mcgen.physics.model import Couplings, Model, make_model
 
 __all__ = ["EXIT_BAD_INPUT", "Parser", "add_card_options", "add_model_options", "add_physics_options",
-           "add_output_flags", "add_structure_options", "check_events_and_seed", "structure", "options", "model",
+           "add_output_flags", "add_structure_options", "bounded_int", "finite_float", "structure", "options", "model",
            "require", "emit"]
 
 EXIT_BAD_INPUT = 2
+
+MAX_EVENTS = 10**11
+"""Most events of a streamed run (about three hours at 1e7 events/s on one core)."""
+MAX_EVENTS_IN_MEMORY = 10**8
+"""Most events of a run held in memory (background, LHE, HepMC3): about 20 GB of columns."""
+MAX_SEED = 2**63 - 1
+
+
+def bounded_int(lo: int, hi: int) -> Callable[[str], int]:
+    """An argparse type: a whole number in [lo, hi] (the bounds in the one-line error)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {shown(text)}") from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"expected a whole number in [{lo:,}, {hi:,}], got {shown(text)}")
+        return value
+
+    parse.__name__ = "whole number"
+    return parse
+
+
+def finite_float(text: str) -> float:
+    """An argparse type: a finite real number."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {shown(text)}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {shown(text)}")
+    return value
+
+
+EVENTS = bounded_int(1, MAX_EVENTS)
+EVENTS_IN_MEMORY = bounded_int(1, MAX_EVENTS_IN_MEMORY)
+SEED = bounded_int(0, MAX_SEED)
 
 
 class _Once(argparse._StoreAction):
@@ -90,25 +129,19 @@ def add_output_flags(p: argparse.ArgumentParser, force_help: str | None = "repla
 
 def add_structure_options(p: argparse.ArgumentParser, *, required: bool = True) -> None:
     g = p.add_argument_group("coupling structure (d_gamma is what the command scans)")
-    g.add_argument("--masses", required=required, metavar="LIST", help="comma list (1,2,5) or start:stop:count")
+    g.add_argument("--masses", required=required, metavar="LIST",
+                   help=f"comma list (1,2,5) or start:stop:count, at most {MAX_MASSES} masses")
     g.add_argument("--log", action="store_true", help="log-spaced start:stop:count")
     g.add_argument("--scenario", type=str.upper, metavar="I|II|III|IV", help="benchmark coupling structure")
     g.add_argument("--a", type=float, metavar="A", help="a = d_W/d_B in the unbroken phase (inf allowed)")
     g.add_argument("--flavor", required=required, metavar="e|mu|tau", help="active flavour the dipole couples to")
     add_physics_options(p)
     r = p.add_argument_group("Monte Carlo")
-    r.add_argument("-n", "--events", type=int, default=40_000, metavar="N", help="weighted events per mass (default 40000)")
-    r.add_argument("--seed", type=int, default=1, help="random seed (mass i uses seed + i)")
-    r.add_argument("--background-events", type=int, default=20_000, metavar="N",
-                   help="weighted SM nu nubar gamma events for the S^2/B cards (default 20000)")
-
-
-def check_events_and_seed(args: argparse.Namespace) -> None:
-    """-n and --seed are checked here, where they enter, with the options' names in the message."""
-    if args.events <= 0:
-        raise InputError(f"-n must be > 0, got {args.events}")
-    if args.seed < 0:
-        raise InputError(f"--seed must be >= 0, got {args.seed}")
+    r.add_argument("-n", "--events", type=EVENTS, default=40_000, metavar="N",
+                   help=f"weighted events per mass (default 40000, at most {MAX_EVENTS:.0e})")
+    r.add_argument("--seed", type=SEED, default=1, help="random seed >= 0 (mass i uses seed + i)")
+    r.add_argument("--background-events", type=EVENTS_IN_MEMORY, default=20_000, metavar="N",
+                   help=f"weighted SM nu nubar gamma events for the S^2/B cards (default 20000, at most {MAX_EVENTS_IN_MEMORY:.0e})")
 
 
 def structure(args: argparse.Namespace, card: Card) -> tuple[Couplings, dict[str, Any]]:
@@ -118,9 +151,8 @@ def structure(args: argparse.Namespace, card: Card) -> tuple[Couplings, dict[str
     if (args.scenario is None) == (args.a is None):
         raise ModelError("give the coupling structure exactly once: --scenario or --a")
     if args.flavor not in FLAVOURS:
-        raise ModelError(f"unknown flavour {args.flavor!r}: expected one of e, mu, tau")
-    check_events_and_seed(args)
-    a = scenario_a(args.scenario, card.electroweak) if args.scenario else args.a
+        raise ModelError(f"unknown flavour {shown(repr(args.flavor))}: expected one of e, mu, tau")
+    a = scenario_a(args.scenario, card.electroweak) if args.scenario is not None else args.a
     couplings = structure_from_a(a, card.electroweak)
     return couplings, {"scenario": args.scenario, "a": a if math.isfinite(a) else None, "flavor": args.flavor,
                        "d_Z_over_d_gamma": couplings.d_Z, "d_W_over_d_gamma": couplings.d_W}

@@ -27,7 +27,7 @@ def add_parser(subparsers: Any) -> None:
                    help="a selection over branch names and four-momentum properties, e.g. "
                    "'gamma.pt > 40 and abs(gamma.cos_theta) < 0.9' (repeatable: all must hold; replaces the card's cuts)")
     f.add_argument("--detector", metavar="CARD", help="measure the true photons again with this card's toy detector")
-    f.add_argument("--detector-seed", type=int, default=1, metavar="S", help="random seed of --detector (default 1)")
+    f.add_argument("--detector-seed", type=common.SEED, default=1, metavar="S", help="random seed of --detector (default 1)")
     p.add_argument("-o", "--output", metavar="FILE", help="ROOT file for the table (hist + metadata)")
     common.add_output_flags(p)
     p.set_defaults(handler=run)

@@ -25,8 +25,9 @@ def add_parser(subparsers: Any) -> None:
     )
     common.add_card_options(p)
     common.add_model_options(p)
-    p.add_argument("-n", "--events", type=int, required=True, metavar="N", help="number of events")
-    p.add_argument("--seed", type=int, default=1, help="random seed (default 1); same seed, same events")
+    p.add_argument("-n", "--events", type=common.EVENTS, required=True, metavar="N",
+                   help=f"number of events (at most {common.MAX_EVENTS:.0e}; {common.MAX_EVENTS_IN_MEMORY:.0e} for LHE and HepMC3)")
+    p.add_argument("--seed", type=common.SEED, default=1, help="random seed >= 0 (default 1); same seed, same events")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="output file")
     p.add_argument("--format", choices=FORMATS, help="root (default), lhe or hepmc (else from the suffix)")
     p.add_argument("--weighted", action="store_true",
@@ -45,7 +46,6 @@ def run(args: argparse.Namespace) -> int:
     model = common.model(args, card)
     options = common.options(args)
     check_kinematics(card, model)
-    common.check_events_and_seed(args)
     fmt = args.format or _SUFFIX_FORMATS.get(Path(args.output).suffix, "root")
     if fmt in ("lhe", "hepmc"):
         common.require(fmt)

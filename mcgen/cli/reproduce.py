@@ -21,8 +21,9 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--figure", type=int, required=True, metavar="N",
                    help=f"figure number ({', '.join(str(k) for k in FIGURES)})")
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="output directory (created if needed)")
-    p.add_argument("-n", "--events", type=int, default=20_000, help="weighted events per Monte Carlo task")
-    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("-n", "--events", type=common.EVENTS_IN_MEMORY, default=20_000, metavar="N",
+                   help=f"weighted events per Monte Carlo task (default 20000, at most {common.MAX_EVENTS_IN_MEMORY:.0e})")
+    p.add_argument("--seed", type=common.SEED, default=1, help="random seed >= 0 (default 1)")
     p.add_argument("--quick", action="store_true", help="coarser grids (a preview in seconds)")
     common.add_physics_options(p)
     common.add_output_flags(p, "replace existing files")

@@ -7,9 +7,9 @@ import argparse
 import json
 from typing import Any
 
+from mcgen.analysis.scan import MAX_TIMEOUT_S, MAX_WORKERS
 from mcgen.cli import common
 from mcgen.config.cards import load_card
-from mcgen.errors import InputError
 
 __all__ = ["add_parser", "run"]
 
@@ -27,14 +27,18 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--a", type=float, action="append", default=[], help="a = d_W/d_B (repeatable)")
     p.add_argument("--flavor", action="append", required=True, help="e, mu or tau (repeatable)")
     common.add_physics_options(p)
-    p.add_argument("-n", "--events", type=int, default=20_000, help="weighted events per task (default 20000)")
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--background-events", type=int, default=20_000, metavar="N",
+    p.add_argument("-n", "--events", type=common.EVENTS, default=20_000, metavar="N",
+                   help=f"weighted events per task (default 20000, at most {common.MAX_EVENTS:.0e})")
+    p.add_argument("--seed", type=common.SEED, default=1, help="random seed >= 0 (default 1)")
+    p.add_argument("--background-events", type=common.EVENTS_IN_MEMORY, default=20_000, metavar="N",
                    help="weighted SM nu nubar gamma events per card with a background (default 20000)")
-    p.add_argument("--workers", type=int, default=1, help="local worker processes (default 1: in-process)")
-    p.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="a running Dask scheduler")
-    p.add_argument("--dask-local", type=int, metavar="N", help="start a Dask LocalCluster with N workers")
-    p.add_argument("--timeout", type=float, default=10.0, metavar="S", help="seconds to reach the scheduler (default 10)")
+    p.add_argument("--workers", type=common.bounded_int(1, MAX_WORKERS), default=1,
+                   help=f"local worker processes (default 1: in-process; at most {MAX_WORKERS})")
+    p.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="a running Dask scheduler (tcp)")
+    p.add_argument("--dask-local", type=common.bounded_int(1, MAX_WORKERS), metavar="N",
+                   help=f"start a Dask LocalCluster with N workers (at most {MAX_WORKERS})")
+    p.add_argument("--timeout", type=common.finite_float, default=10.0, metavar="S",
+                   help=f"seconds to reach the scheduler (default 10, at most {MAX_TIMEOUT_S:g})")
     p.add_argument("-o", "--output", metavar="FILE", help="write the JSON result to FILE")
     common.add_output_flags(p)
     p.set_defaults(handler=run)
@@ -49,11 +53,6 @@ def run(args: argparse.Namespace) -> int:
     masses = parse_masses(args.masses, args.log)
     cards = [load_card(c, tuple(args.overrides)) for c in args.card]
     structures = scan_structures(cards, args.flavor, args.scenario, args.a)
-    for name, value in (("-n", args.events), ("--workers", args.workers)):
-        if value <= 0:
-            raise InputError(f"{name} must be > 0, got {value}")
-    if args.seed < 0:
-        raise InputError(f"--seed must be >= 0, got {args.seed}")
     out = io.check_output_path(args.output, args.force) if args.output else None
     result = scan_table(cards, masses, args.flavor, structures, common.options(args), args.events, args.seed,
                         args.background_events, workers=args.workers, scheduler=args.scheduler,

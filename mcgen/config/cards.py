@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mcgen.config.schema import parse_table
-from mcgen.errors import CardError
+from mcgen.errors import CardError, shown
 from mcgen.fields import choice, key_name, number, text
 from mcgen.physics.constants import Electroweak
 
@@ -34,6 +34,11 @@ CARD_NAMES: tuple[str, ...] = (
 )
 
 _FRACTION: dict[str, Any] = {"lo": 0, "hi": 1, "lo_open": True}
+_LENGTH: dict[str, Any] = {"lo": 0, "hi": 1e4, "lo_open": True, "why": "a detector up to 10 km"}
+_RESOLUTION: dict[str, Any] = {"lo": 0, "hi": 1, "hi_open": True, "why": "a resolution below 100%"}
+_ENERGY: dict[str, Any] = {"lo": 0, "hi": 1e5, "why": "up to the largest sqrt(s), 100 TeV"}
+_X: dict[str, Any] = {"lo": 0, "hi": 2, "why": "x = 2E/sqrt(s) is at most 1 for a photon (2 leaves room for loose windows)"}
+_XSEC: dict[str, Any] = {"lo": 0, "hi": 1e9, "why": "a cross section up to 1 mb"}
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -45,19 +50,21 @@ class CardInfo:
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Beam:
-    sqrt_s: float = number("GeV", "centre-of-mass energy", lo=0, lo_open=True)
-    luminosity_invpb: float = number("pb^-1", "integrated luminosity", lo=0, lo_open=True)
+    sqrt_s: float = number("GeV", "centre-of-mass energy", lo=1, hi=1e5, why="e+e- colliders from 1 GeV to 100 TeV")
+    luminosity_invpb: float = number("pb^-1", "integrated luminosity", lo=0, hi=1e10, lo_open=True,
+                                     why="up to 10^4 ab^-1")
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Detector:
     decay_volume: str = choice(("sphere", "cylinder"), "shape of the volume N must decay in (or outside of)")
-    decay_radius_m: float = number("m", "radius l_D of the decay volume", lo=0, lo_open=True)
-    decay_half_length_m: float | None = number("m", "half-length of a cylindrical decay volume", lo=0, lo_open=True, default=None)
+    decay_radius_m: float = number("m", "radius l_D of the decay volume", **_LENGTH)
+    decay_half_length_m: float | None = number("m", "half-length of a cylindrical decay volume", **_LENGTH, default=None)
     photon_efficiency: float = number("", "photon detection efficiency eps_det", **_FRACTION)
-    energy_stochastic: float = number("sqrt(GeV)", "ECAL stochastic term a in a/sqrt(E)", lo=0, default=0.0)
-    energy_constant: float = number("", "ECAL constant term b (added in quadrature)", lo=0, default=0.0)
-    angle_resolution_rad: float = number("rad", "photon polar-angle resolution", lo=0, default=0.0)
+    energy_stochastic: float = number("sqrt(GeV)", "ECAL stochastic term a in a/sqrt(E)", **_RESOLUTION, default=0.0)
+    energy_constant: float = number("", "ECAL constant term b (added in quadrature)", **_RESOLUTION, default=0.0)
+    angle_resolution_rad: float = number("rad", "photon polar-angle resolution", lo=0, hi=0.5, default=0.0,
+                                         why="a resolution below 0.5 rad")
     abs_cos_coverage: float = number("", "calorimeter coverage |cos theta| <", **_FRACTION, default=1.0)
 
     def __post_init__(self) -> None:
@@ -71,15 +78,15 @@ class Detector:
 class Selection:
     """Photon selection; a key left out means no such cut."""
 
-    e_min: float | None = number("GeV", "photon energy >", lo=0, default=None)
-    e_max: float | None = number("GeV", "photon energy <", lo=0, default=None)
-    x_min: float | None = number("", "x = 2E/sqrt(s) >", lo=0, default=None)
-    x_max: float | None = number("", "x = 2E/sqrt(s) <", lo=0, default=None)
+    e_min: float | None = number("GeV", "photon energy >", **_ENERGY, default=None)
+    e_max: float | None = number("GeV", "photon energy <", **_ENERGY, default=None)
+    x_min: float | None = number("", "x = 2E/sqrt(s) >", **_X, default=None)
+    x_max: float | None = number("", "x = 2E/sqrt(s) <", **_X, default=None)
     abs_cos_max: float | None = number("", "|cos theta| <", lo=0, hi=1, lo_open=True, default=None)
     theta_min_deg: float | None = number("deg", "polar angle >", lo=0, hi=180, default=None)
     theta_max_deg: float | None = number("deg", "polar angle <", lo=0, hi=180, default=None)
-    pt_min: float | None = number("GeV", "photon transverse momentum >", lo=0, default=None)
-    z_return_veto_widths: float = number("", "n in the veto E_Z +- n Gamma_Z^gamma (0 = off)", lo=0, default=0.0)
+    pt_min: float | None = number("GeV", "photon transverse momentum >", **_ENERGY, default=None)
+    z_return_veto_widths: float = number("", "n in the veto E_Z +- n Gamma_Z^gamma (0 = off)", lo=0, hi=1000, default=0.0)
     bhabha_cos_theta_b: float = number("", "cos(theta_b) of the radiative-Bhabha cut (0 = off)", lo=0, hi=1, hi_open=True, default=0.0)
 
     def __post_init__(self) -> None:
@@ -105,16 +112,18 @@ class Limit:
 
     criterion: str = choice(CRITERIA, "the limit criterion")
     decay: str = choice(("inside", "outside"), "where N must decay for the signal")
-    sigma_95_pb: float | None = number("pb", "95% CL upper limit on the signal cross section", lo=0, lo_open=True, default=None)
-    sigma_sm_pb: float | None = number("pb", "Standard-Model expectation", lo=0, default=None)
-    sigma_exp_pb: float | None = number("pb", "measured cross section", lo=0, default=None)
-    delta_pb: float | None = number("pb", "total uncertainty of the measurement", lo=0, lo_open=True, default=None)
-    chi2_95: float | None = number("", "chi^2 value of the 95% CL", lo=0, lo_open=True, default=None)
-    br_95: float | None = number("", "95% CL upper limit on the branching ratio", lo=0, lo_open=True, default=None)
-    gamma_inv_95_GeV: float | None = number("GeV", "95% CL upper limit on a new invisible Z width", lo=0, lo_open=True, default=None)
-    s2b_95: float | None = number("", "S^2/B at the 95% CL", lo=0, lo_open=True, default=None)
-    background_rel_syst: float | None = number("", "relative background-normalisation uncertainty (CLs)", lo=0, default=None)
-    spectrum_bins: float | None = number("", "bins of the photon spectrum (CLs)", lo=1, default=None)
+    sigma_95_pb: float | None = number("pb", "95% CL upper limit on the signal cross section", **_XSEC, lo_open=True, default=None)
+    sigma_sm_pb: float | None = number("pb", "Standard-Model expectation", **_XSEC, default=None)
+    sigma_exp_pb: float | None = number("pb", "measured cross section", **_XSEC, default=None)
+    delta_pb: float | None = number("pb", "total uncertainty of the measurement", **_XSEC, lo_open=True, default=None)
+    chi2_95: float | None = number("", "chi^2 value of the 95% CL", lo=0, hi=100, lo_open=True, default=None)
+    br_95: float | None = number("", "95% CL upper limit on the branching ratio", **_FRACTION, default=None)
+    gamma_inv_95_GeV: float | None = number("GeV", "95% CL upper limit on a new invisible Z width", lo=0, hi=10, lo_open=True,
+                                            default=None, why="below a few Z widths")
+    s2b_95: float | None = number("", "S^2/B at the 95% CL", lo=0, hi=100, lo_open=True, default=None)
+    background_rel_syst: float | None = number("", "relative background-normalisation uncertainty (CLs)", lo=0, hi=1,
+                                               default=None)
+    spectrum_bins: float | None = number("", "bins of the photon spectrum (CLs)", lo=1, hi=1000, default=None)
 
     _NEEDS = {
         "sigma_upper": ("sigma_95_pb",),
@@ -183,11 +192,13 @@ def parse_set(assignment: str) -> tuple[str, str, Any]:
     target, sep, value = assignment.partition("=")
     section, dot, key = target.strip().partition(".")
     if not sep or not dot or not section or not key or "." in key:
-        raise CardError(f"--set {assignment!r}: expected SECTION.KEY=VALUE, e.g. beam.sqrt_s=250")
+        raise CardError(f"--set {shown(assignment)}: expected SECTION.KEY=VALUE, e.g. beam.sqrt_s=250")
     try:
         parsed = tomllib.loads(f"v = {value.strip()}")["v"]
     except tomllib.TOMLDecodeError:
         parsed = value.strip()
+    except RecursionError:
+        raise CardError(f"--set {shown(assignment)}: the value is nested too deep") from None
     return section, key, parsed
 
 
@@ -197,11 +208,10 @@ def parse_card(content: dict[str, Any], where: str, overrides: tuple[str, ...] =
     for assignment in overrides:
         section, key, value = parse_set(assignment)
         if section not in _TABLES:
-            raise CardError(f"--set {assignment!r}: unknown table [{key_name(section)}] (tables: {', '.join(_TABLES)})")
+            raise CardError(f"--set {shown(assignment)}: unknown table [{key_name(section)}] (tables: {', '.join(_TABLES)})")
         merged.setdefault(section, {})[key] = value
     if overrides:
-        shown = " ".join(o if o.isprintable() else repr(o) for o in overrides)
-        where = f"{where} (with --set {shown})"
+        where = f"{where} (with --set {' '.join(shown(o) for o in overrides)})"
     unknown = sorted(set(merged) - set(_TABLES))
     if unknown:
         raise CardError(f"{where}: unknown table [{key_name(unknown[0])}] (tables: {', '.join(_TABLES)})")
@@ -222,15 +232,18 @@ def _card_dirs() -> list[Path]:
 def resolve_card_path(card: str) -> Path:
     """A card given as a path, or as a shipped card's name (``lep2_delphi``)."""
     path = Path(card)
-    if path.is_file():
-        return path
-    stem = path.name.removesuffix(".toml")
-    if path.parent == Path(".") or path.parent.name == "cards":
-        for directory in _card_dirs():
-            candidate = directory / f"{stem}.toml"
-            if candidate.is_file():
-                return candidate
-    raise CardError(f"card not found: {card} (a TOML path, or one of: {', '.join(CARD_NAMES)})")
+    try:
+        if path.is_file():
+            return path
+        stem = path.name.removesuffix(".toml")
+        if path.parent == Path(".") or path.parent.name == "cards":
+            for directory in _card_dirs():
+                candidate = directory / f"{stem}.toml"
+                if candidate.is_file():
+                    return candidate
+    except OSError as exc:  # a name too long for the system, ...
+        raise CardError(f"card {shown(card)}: {exc.strerror or exc}") from None
+    raise CardError(f"card not found: {shown(card)} (a TOML path, or one of: {', '.join(CARD_NAMES)})")
 
 
 def load_card(card: str | Path, overrides: tuple[str, ...] = ()) -> Card:
@@ -244,6 +257,8 @@ def load_card(card: str | Path, overrides: tuple[str, ...] = ()) -> Card:
         content = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise CardError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:  # tomllib parses nested arrays and tables recursively
+        raise CardError(f"{path}: not valid TOML for a card: arrays or tables nested too deep") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise CardError(f"{path}: cannot read the card: {exc}") from None
     return parse_card(content, str(path), tuple(overrides))

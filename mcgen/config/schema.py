@@ -4,33 +4,25 @@
 from __future__ import annotations
 
 import dataclasses
-import math
+import reprlib
 from typing import Any
 
 from mcgen.errors import CardError, InputError
-from mcgen.fields import REQUIRED, describe, key_name
+from mcgen.fields import REQUIRED, check_value, describe, key_name
 
-__all__ = ["parse_table"]
+__all__ = ["parse_table", "short_repr"]
+
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxdict, _REPR.maxstring, _REPR.maxother = 2, 4, 4, 40, 40
 
 
-def _check_value(f: dataclasses.Field, value: Any) -> Any:
-    """The validated value, or None when it does not fit the field."""
-    m = f.metadata
-    if m["kind"] == "text":
-        return value if isinstance(value, str) else None
-    if m["kind"] == "choice":
-        return value if isinstance(value, str) and value in m["options"] else None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    x = float(value)
-    if not math.isfinite(x):
-        return None
-    lo, hi = m["lo"], m["hi"]
-    if lo is not None and (x < lo or (m["lo_open"] and x == lo)):
-        return None
-    if hi is not None and (x > hi or (m["hi_open"] and x == hi)):
-        return None
-    return x
+def short_repr(value: Any) -> str:
+    """A value from a card as it is quoted in a message: short, one line, safe for any nesting.
+
+    >>> short_repr([[[[1]]]]), short_repr("x" * 100)
+    ('[[[...]]]', "'xxxxxxxxxxxxxxxxx...xxxxxxxxxxxxxxxxxx'")
+    """
+    return _REPR.repr(value)
 
 
 def parse_table(cls: type, table: Any, where: str, name: str, *, require_all: bool = False) -> Any:
@@ -52,7 +44,7 @@ def parse_table(cls: type, table: Any, where: str, name: str, *, require_all: bo
     mcgen.errors.CardError: card.toml: [beam] sqrt_s: expected a finite number > 0 (GeV), got -1
     """
     if not isinstance(table, dict):
-        raise CardError(f"{where}: [{name}] must be a table, got {table!r}")
+        raise CardError(f"{where}: [{name}] must be a table, got {short_repr(table)}")
     fields = {f.name: f for f in dataclasses.fields(cls)}
     unknown = sorted(set(table) - set(fields))
     if unknown:
@@ -63,9 +55,9 @@ def parse_table(cls: type, table: Any, where: str, name: str, *, require_all: bo
             if f.default is REQUIRED or require_all:
                 raise CardError(f"{where}: missing key [{name}] {key}: expected {describe(f)}")
             continue
-        checked = _check_value(f, table[key])
+        checked = check_value(f, table[key])
         if checked is None:
-            raise CardError(f"{where}: [{name}] {key}: expected {describe(f)}, got {table[key]!r}")
+            raise CardError(f"{where}: [{name}] {key}: expected {describe(f)}, got {short_repr(table[key])}")
         values[key] = checked
     try:
         return cls(**values)

@@ -17,7 +17,7 @@ from hepunits.constants import hbarc
 from particle import Particle
 
 from mcgen.errors import InputError
-from mcgen.fields import number
+from mcgen.fields import check_value, describe, number
 
 __all__ = [
     "GEV2_TO_PB",
@@ -62,20 +62,22 @@ class Electroweak:
     (0.48083, 0.87681)
     """
 
-    alpha: float = number("", "fine-structure constant", lo=0, hi=1, lo_open=True, hi_open=True, default=1 / 137.036)
-    sin2_theta_w: float = number("", "sin^2 of the weak mixing angle", lo=0, hi=1, lo_open=True, hi_open=True, default=0.2312)
-    m_Z: float = number("GeV", "Z mass", lo=0, lo_open=True, default=91.1876)
-    Gamma_Z: float = number("GeV", "Z total width", lo=0, lo_open=True, default=2.4952)
-    m_W: float = number("GeV", "W mass", lo=0, lo_open=True, default=80.379)
-    Gamma_W: float = number("GeV", "W total width", lo=0, lo_open=True, default=2.085)
+    alpha: float = number("", "fine-structure constant", lo=1 / 400, hi=1 / 40, default=1 / 137.036,
+                          why="within a factor of about 3 of alpha(0) = 1/137.036")
+    sin2_theta_w: float = number("", "sin^2 of the weak mixing angle", lo=0.1, hi=0.5, default=0.2312,
+                                 why="around the measured 0.231")
+    m_Z: float = number("GeV", "Z mass", lo=30, hi=300, default=91.1876, why="within a factor of about 3 of the PDG 91.19 GeV")
+    Gamma_Z: float = number("GeV", "Z total width", lo=0.5, hi=10, default=2.4952,
+                            why="within a factor of about 4 of the PDG 2.495 GeV")
+    m_W: float = number("GeV", "W mass", lo=25, hi=250, default=80.379, why="within a factor of about 3 of the PDG 80.38 GeV")
+    Gamma_W: float = number("GeV", "W total width", lo=0.5, hi=10, default=2.085,
+                            why="within a factor of about 4 of the PDG 2.085 GeV")
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
-            x = getattr(self, f.name)
-            if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x) or x <= 0:
-                raise InputError(f"{f.name}: expected a finite number > 0, got {x!r}")
-        if not 0 < self.sin2_theta_w < 1 or not 0 < self.alpha < 1:
-            raise InputError("sin2_theta_w and alpha must lie strictly between 0 and 1")
+            value = getattr(self, f.name)
+            if check_value(f, value) is None:
+                raise InputError(f"{f.name}: expected {describe(f)}, got {value!r}")
 
     @classmethod
     def from_pdg(cls, **overrides: float) -> Electroweak:

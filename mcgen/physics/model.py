@@ -19,7 +19,7 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mcgen.errors import ModelError
+from mcgen.errors import ModelError, shown
 from mcgen.physics.constants import HBARC_GEV_M, LEPTON_MASS, V_HIGGS, Electroweak
 from mcgen.physics.threebody import channel_widths
 from mcgen.physics.twobody import width_lepton_w, width_nu_gamma, width_nu_z
@@ -103,7 +103,7 @@ def scenario_a(scenario: str, ew: Electroweak) -> float:
     """
     table = {"I": 0.0, "II": math.inf, "III": 2 * ew.s_w / ew.c_w, "IV": -2 * ew.s_w / ew.c_w}
     if scenario not in table:
-        raise ModelError(f"unknown scenario {scenario!r}: expected one of I, II, III, IV")
+        raise ModelError(f"unknown scenario {shown(repr(scenario))}: expected one of I, II, III, IV")
     return table[scenario]
 
 
@@ -224,7 +224,7 @@ def make_model(
     if not MASS_RANGE_GEV[0] <= mass <= MASS_RANGE_GEV[1]:
         raise ModelError(f"the mass must lie in [{MASS_RANGE_GEV[0]:g}, {MASS_RANGE_GEV[1]:g}] GeV, got {mass:g}")
     if flavour not in FLAVOURS:
-        raise ModelError(f"unknown flavour {flavour!r}: expected one of e, mu, tau")
+        raise ModelError(f"unknown flavour {shown(repr(flavour))}: expected one of e, mu, tau")
     given = [name for name, x in (("scenario", scenario), ("a", a)) if x is not None]
     if d_W is not None or d_B is not None:
         given.append("(d_W, d_B)")

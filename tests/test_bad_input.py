@@ -1,0 +1,87 @@
+"""Issue 15 items 4 and 6: CLI inputs that gave a traceback, a huge allocation, a hang or a
+two-line error are one line and exit 2; in-range inputs that gave non-finite values do not."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import uproot
+from helpers import run_cli as run
+
+MODEL = ["--mass", "10", "--dgamma", "1e-6", "--scenario", "I", "--flavor", "mu"]
+STRUCTURE = ["--scenario", "I", "--flavor", "mu", "-n", "500"]
+L3 = ["limits", "--card", "lep1_l3_zgamma", *STRUCTURE]
+
+
+def _one_line_error(code: int, out: str, err: str) -> str:
+    assert code == 2, err
+    assert out == "" and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    assert len(err) < 500
+    return err
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    ([*L3, "--masses", "1:50:99999999999999"], "at most 10000 masses"),
+    ([*L3, "--masses", "5e-324"], "in [1e-06, 100000] GeV"),
+    ([*L3, "--masses", "1,1e400"], "finite number"),
+    (["background", "--card", "cepc_h", "-n", "99999999999999999999"], "whole number in [1, 100,000,000]"),
+    (["generate", "--card", "lep1_opal", *MODEL, "-n", "-5", "-o", "x.root"], "whole number in [1, "),
+    (["generate", "--card", "lep1_opal", *MODEL, "-n", "1e3", "-o", "x.root"], "expected a whole number, got 1e3"),
+    (["reproduce", "--figure", "3", "--seed=-1", "-o", "figs"], "--seed: expected a whole number in [0, "),
+    (["limits", "--card", "lep1_l3_zgamma", "--masses", "10", "--scenario", "", "--flavor", "mu"], "unknown scenario ''"),
+    (["limits", "--card", "lep1_l3_zgamma", "--masses", "10", "--scenario", "I", "--flavor", "m\nu"], "unknown flavour 'm\\nu'"),
+    (["info", "--card", "no\nsuch", *MODEL], "card not found: 'no\\nsuch'"),
+    (["info", "--card", "x" * 5000, *MODEL], "File name too long"),
+    (["limits", "--card", "x" * 5000, "--masses", "10", *STRUCTURE], "File name too long"),
+])
+def test_bad_cli_inputs_are_one_line(capsys, argv, fragment):
+    err = _one_line_error(*run(capsys, argv))
+    assert fragment in err
+
+
+@pytest.mark.parametrize("option, fragment", [
+    (["--timeout=-1"], "--timeout must be"),
+    (["--timeout=nan"], "expected a finite number"),
+    (["--timeout=inf"], "expected a finite number"),
+    (["--timeout=1e308"], "--timeout must be"),
+    (["--scheduler", "tls://127.0.0.1:8786"], "only tcp:// addresses"),
+    (["--workers", "0"], "--workers: expected a whole number in [1, 1,024]"),
+    (["--dask-local", "100000"], "--dask-local: expected a whole number in [1, 1,024]"),
+])
+def test_bad_dask_options_are_one_line(capsys, option, fragment):
+    argv = ["scan", "--card", "lep1_opal", "--masses", "10", "--scenario", "I", "--flavor", "mu", "-n", "100", *option]
+    err = _one_line_error(*run(capsys, argv))
+    assert fragment in err
+
+
+def test_help_states_the_bounds_on_counts(capsys):
+    code, out, _ = run(capsys, ["limits", "--help"])
+    text = " ".join(out.split())
+    assert code == 0 and "at most 10000 masses" in text and "at most 1e+11" in text
+    code, out, _ = run(capsys, ["background", "--help"])
+    assert code == 0 and "at most 1e+08" in " ".join(out.split())
+
+
+def test_a_flight_beyond_float32_is_stored_finite(capsys, tmp_path):
+    """A 10 keV N with d_gamma = 1e-25 flies ~1e40 m: the vertex and the flight length are stored
+    in double precision, finite, and the vertex is the flight length along the N direction."""
+    out = tmp_path / "ll.root"
+    code, _, err = run(capsys, ["generate", "--card", "lep1_opal", "--mass", "1e-5", "--dgamma", "1e-25", "--scenario", "I",
+                                "--flavor", "mu", "-n", "1000", "-o", str(out), "--json"])
+    assert code == 0 and err == "", err
+    with uproot.open(out) as f:
+        t = f["events"].arrays(library="np")
+    for name, values in t.items():
+        assert np.isfinite(values).all() if values.dtype != np.bool_ else True, name
+    assert t["flight_m"].min() > 1e30 and t["flight_m"].dtype == np.float64
+    r = np.sqrt(t["vtx_x"] ** 2 + t["vtx_y"] ** 2 + t["vtx_z"] ** 2)
+    assert np.allclose(r, t["flight_m"], rtol=1e-6)
+
+
+def test_limits_json_has_no_null_number_for_tiny_masses(capsys):
+    code, out, err = run(capsys, [*L3, "--masses", "1e-6,1e-3", "--json"])
+    assert code == 0, err
+    r = json.loads(out)
+    assert r["masses"] == [1e-6, 1e-3]
