@@ -199,6 +199,25 @@ def test_same_seed_same_events_whatever_the_thread_count():
     assert not np.array_equal(other["N_pz"], runs[0]["N_pz"])
 
 
+def test_the_summary_is_the_same_to_the_last_bit_whatever_the_thread_count():
+    """Streamed batches hold one chunk per thread, so the batches differ between 1 and 2
+    threads; the summary's sums must not (issue 15 item 7)."""
+    card = mcgen.load_card("cepc_h")
+    model = mcgen.make_model(50.0, "e", card.electroweak, d_gamma=1e-6, scenario="II")
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("needs two numba threads")
+    summaries = []
+    for threads in (1, 2):
+        numba.set_num_threads(threads)
+        try:
+            summary = generate(card, model, 1_000_000, seed=1, keep=False).summary
+        finally:
+            numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+        summaries.append({k: v for k, v in summary.items() if isinstance(v, float) and "per_s" not in k})
+    assert {"sigma_pb", "eps_cuts", "eps_det", "n_expected", "p_decay_inside"} <= set(summaries[0])
+    assert summaries[0] == summaries[1]
+
+
 _DIGEST = """
 import hashlib, numpy as np, mcgen
 card = mcgen.load_card("lep1_opal")

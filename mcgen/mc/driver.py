@@ -134,20 +134,49 @@ def _finish(real: np.ndarray, flags: np.ndarray, scale: float, model: Model, tal
     weight = np.empty(real.shape[1])
     sums = np.zeros(((real.shape[1] + CHUNK - 1) // CHUNK, len(SUMS)))
     finish_batch(real, flags, scale, c.d_gamma, c.d_Z, c.d_W, weight, sums)
-    tally.n += weight.size
-    for key, value in zip(SUMS, sums.sum(axis=0)):
-        tally.sums[key] += float(value)
+    tally.add(weight.size, sums)
     cols = {"weight_pb": weight} | {name: real[i] for i, name in enumerate(REAL_COLUMNS)}
     cols.update({name: flags[i] for i, name in enumerate(FLAG_COLUMNS)})
     return cols
 
 
 class _Tally:
-    """Weighted sums over batches for the cross section and the efficiencies."""
+    """Weighted sums over batches for the cross section and the efficiencies.
+
+    The kernel sums each CHUNK of events in order; the chunk sums are added here exactly
+    (Shewchuk's partials, as math.fsum keeps them) and rounded once, so the totals do not depend
+    on how the chunks were grouped into batches, which depends on the thread count when streaming.
+    """
 
     def __init__(self) -> None:
         self.n = 0
-        self.sums = dict.fromkeys(SUMS, 0.0)
+        self._partials: dict[str, list[float]] = {key: [] for key in SUMS}
+
+    def add(self, n: int, chunk_sums: np.ndarray) -> None:
+        self.n += n
+        for key, column in zip(SUMS, chunk_sums.T.tolist()):
+            _add_exactly(self._partials[key], column)
+
+    @property
+    def sums(self) -> dict[str, float]:
+        return {key: math.fsum(partials) for key, partials in self._partials.items()}
+
+
+def _add_exactly(partials: list[float], values: list[float]) -> None:
+    """Add values to a list of non-overlapping partial sums whose exact total is the running sum
+    (Shewchuk 1997; the msum recipe behind math.fsum)."""
+    for x in values:
+        i = 0
+        for y in partials:
+            if abs(x) < abs(y):
+                x, y = y, x
+            hi = x + y
+            lo = y - (hi - x)
+            if lo:
+                partials[i] = lo
+                i += 1
+            x = hi
+        partials[i:] = [x]
 
 
 def generate(
