@@ -7,7 +7,6 @@ import sys
 import tomllib
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 import mcgen
@@ -108,17 +107,25 @@ def test_reproduce_into_a_file_is_an_output_error(tmp_path):
 def test_missing_extras_are_missing_extra_errors(monkeypatch, tmp_path):
     """A module set to None in sys.modules fails to import, as an uninstalled one does."""
     from mcgen.analysis.scan import executor
-    from mcgen.io import write_hepmc, write_lhe
     from mcgen.plots.limits import pyplot
 
     for module in ("pylhe", "pyhepmc", "mplhep", "distributed"):
         monkeypatch.setitem(sys.modules, module, None)
-    with pytest.raises(MissingExtraError, match=r"pip install 'mcgen\[io\]'"):
-        write_lhe(tmp_path / "a.lhe", {"weight_pb": np.zeros(0)}, {}, {"weighted": False, "sqrt_s": 91.0}, "e")
-    with pytest.raises(MissingExtraError, match=r"pip install 'mcgen\[io\]'"):
-        write_hepmc(tmp_path / "a.hepmc", {"weight_pb": np.zeros(0)}, {"version": "0"}, "e")
     with pytest.raises(MissingExtraError, match=r"pip install 'mcgen\[plot\]'"):
         pyplot()
     with pytest.raises(MissingExtraError, match=r"pip install 'mcgen\[dask\]'"):
         with executor(dask_local=1):
             pass
+
+
+def test_lhe_and_hepmc_are_written_without_the_reading_packages(monkeypatch, tmp_path, capsys):
+    """The writers format the text themselves: pylhe and pyhepmc (extra io) are only for reading."""
+    from helpers import run_cli
+
+    for module in ("pylhe", "pyhepmc"):
+        monkeypatch.setitem(sys.modules, module, None)
+    for name in ("a.lhe", "a.hepmc"):
+        code, _, err = run_cli(capsys, ["generate", "--card", "lep1_opal", "--mass", "10", "--dgamma", "1e-6", "--scenario", "I",
+                                        "--flavor", "mu", "-n", "50", "-o", str(tmp_path / name)])
+        assert code == 0, err
+        assert (tmp_path / name).stat().st_size > 1000

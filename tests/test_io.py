@@ -11,6 +11,8 @@ import pytest
 import uproot
 from helpers import run_cli as run
 
+from mcgen.io import N_PDG_ID
+
 MODEL = ["--mass", "100", "--dgamma", "1e-5", "--scenario", "II", "--flavor", "e"]
 OPAL_MU_10 = ["generate", "--card", "lep1_opal", "--mass", "10", "--dgamma", "1e-6", "--scenario", "I", "--flavor", "mu"]
 
@@ -99,7 +101,7 @@ def test_lhe_and_hepmc_files(capsys, tmp_path):
     assert len(events) == 300
     first = events[0]
     ids = [int(p.id) for p in first.particles]
-    assert ids[:2] == [11, -11] and abs(ids[2]) == 9900012 and 22 in ids
+    assert ids[:2] == [11, -11] and abs(ids[2]) == N_PDG_ID and 22 in ids
     total = sum(np.array([p.px, p.py, p.pz, p.e]) * (p.status == 1) for p in first.particles)
     assert np.allclose(total, [0, 0, 0, 240.0], atol=1e-4)
     hepmc = tmp_path / "ev.hepmc"
@@ -126,7 +128,7 @@ def test_existing_output_needs_force_and_failures_leave_no_file(capsys, tmp_path
 BAD = [
     (["-n", "0"], "-n"),
     (["-n", "-3"], "-n"),
-    (["-n", "1.5"], "invalid int"),
+    (["-n", "1.5"], "expected a whole number, got 1.5"),
     (["-n", "10", "--seed", "-1"], "seed"),
     (["-n", "10", "--format", "csv"], "invalid choice"),
 ]

@@ -13,12 +13,12 @@ from mcgen.analysis.info import finite_or_none
 from mcgen.analysis.limits import MAX_MASSES
 from mcgen.config.cards import Card
 from mcgen.config.options import DECAY_LAWS, PhysicsOptions
-from mcgen.errors import InputError, MissingExtraError, ModelError, shown
+from mcgen.errors import InputError, ModelError, shown
 from mcgen.physics.model import Couplings, Model, make_model
 
 __all__ = ["EXIT_BAD_INPUT", "Parser", "add_card_options", "add_model_options", "add_physics_options",
            "add_output_flags", "add_structure_options", "bounded_int", "finite_float", "structure", "options", "model",
-           "require", "emit"]
+           "emit"]
 
 EXIT_BAD_INPUT = 2
 
@@ -193,15 +193,6 @@ def model(args: argparse.Namespace, card: Card) -> Model:
         args.mass, args.flavor, card.electroweak,
         d_gamma=getattr(args, "dgamma", None), scenario=args.scenario, a=args.a, d_W=args.dw, d_B=args.db,
     )
-
-
-def require(fmt: str) -> None:
-    """Fail before the run, not after it, when the writer of an event format is not installed."""
-    module = {"lhe": "pylhe", "hepmc": "pyhepmc"}[fmt]
-    try:
-        __import__(module)
-    except ImportError:
-        raise MissingExtraError(f"--format {fmt} needs the optional package {module}: pip install 'mcgen[io]'") from None
 
 
 def emit(args: argparse.Namespace, result: dict[str, Any], text: Callable[[dict[str, Any]], str]) -> None:

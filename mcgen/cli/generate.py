@@ -8,6 +8,7 @@ from typing import Any
 
 from mcgen.cli import common
 from mcgen.config.cards import load_card
+from mcgen.errors import InputError
 
 __all__ = ["add_parser", "run"]
 
@@ -47,8 +48,8 @@ def run(args: argparse.Namespace) -> int:
     options = common.options(args)
     check_kinematics(card, model)
     fmt = args.format or _SUFFIX_FORMATS.get(Path(args.output).suffix, "root")
-    if fmt in ("lhe", "hepmc"):
-        common.require(fmt)
+    if fmt in ("lhe", "hepmc") and args.events > common.MAX_EVENTS_IN_MEMORY:
+        raise InputError(f"-n {args.events}: {fmt} events are made in memory, at most {common.MAX_EVENTS_IN_MEMORY:.0e}")
     out = io.check_output_path(args.output, args.force)
     with io.atomic_output(out, args.force) as tmp:
         events = _write(tmp, fmt, args, card, model, options)
@@ -77,7 +78,7 @@ def _write(tmp: Path, fmt: str, args: argparse.Namespace, card, model, options):
     if fmt == "lhe":
         io.write_lhe(tmp, events.columns, events.summary, events.metadata, model.flavour)
     else:
-        io.write_hepmc(tmp, events.columns, events.metadata, model.flavour)
+        io.write_hepmc(tmp, events.columns, events.metadata, model.flavour, summary=events.summary)
     return events
 
 

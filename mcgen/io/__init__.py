@@ -1,5 +1,5 @@
-"""Event and table files: ROOT (uproot TTree + hist histograms + metadata), LHE (pylhe) and
-HepMC3 (pyhepmc), written atomically."""
+"""Event and table files: ROOT (uproot TTree + hist histograms + metadata), LHE and HepMC3
+(formatted with numpy; pylhe and pyhepmc read them back), written atomically."""
 
 from mcgen.io.hepmc import write_hepmc
 from mcgen.io.lhe import write_lhe

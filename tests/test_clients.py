@@ -1,0 +1,160 @@
+"""mcgen's LHE and HepMC3 files as their readers see them: Pythia 8 (default checks), pylhe, pyhepmc."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+
+import numpy as np
+import pytest
+from helpers import run_cli as run
+
+import mcgen
+from mcgen.io import N_PDG_ID, write_hepmc, write_lhe
+from mcgen.io.particles import fmt_float, fmt_int
+from mcgen.mc.driver import generate
+
+MODEL = ["--card", "cepc_h", "--mass", "10", "--dgamma", "1e-5", "--scenario", "I", "--flavor", "mu"]
+# what a user sets to shower mcgen's LHE files (README): the photon is on shell, so Pythia must not
+# split it (N -> nu f fbar through a virtual photon is a three-body channel of its own)
+PYTHIA_SETTINGS = ["Beams:frameType = 4", "TimeShower:QEDshowerByGamma = off"]
+HOSTILE = 'a<b && c --> d ]]> <!-- "q" \\ \n \u00e9 --set x=1'
+
+
+def _events(n: int, weighted: bool = False, flavour: str = "mu"):
+    card = mcgen.load_card("cepc_h")
+    model = mcgen.make_model(10.0, flavour, card.electroweak, d_gamma=1e-5, scenario="I")
+    return generate(card, model, n, seed=3, weighted=weighted)
+
+
+def _pythia_messages(out: str) -> list[str]:
+    """Errors, warnings and aborts in Pythia's message statistics (printed by stat())."""
+    return [m.strip() for m in re.findall(r"\|\s+\d+\s+((?:Error|Warning|Abort)[^|]*)", out)]
+
+
+@pytest.mark.parametrize("extra", [[], ["--weighted"]], ids=["unweighted", "weighted"])
+def test_pythia_showers_the_lhe_file_without_errors(capfd, tmp_path, extra):
+    pythia8 = pytest.importorskip("pythia8mc")
+    lhe = tmp_path / "ev.lhe"
+    code, out, err = run(capfd, ["generate", *MODEL, "-n", "1000", "-o", str(lhe), "--json", *extra])
+    assert code == 0, err
+    sigma_pb = json.loads(out)["sigma_pb"]
+
+    pythia = pythia8.Pythia("", False)
+    for setting in [*PYTHIA_SETTINGS, f"Beams:LHEF = {lhe}", "Print:quiet = on", "SLHA:verbose = 0"]:
+        assert pythia.readString(setting)
+    assert pythia.init()
+    for _ in range(1000):
+        assert pythia.next()
+        event = pythia.event
+        photons = [i for i in range(event.size()) if event[i].isFinal() and event[i].id() == 22]
+        assert len(photons) == 1
+        n = event[event[photons[0]].mother1()]
+        assert abs(n.id()) == N_PDG_ID and n.m() == pytest.approx(10.0)
+        # the photon starts where the N decays: its proper time (VTIMUP) times p / m
+        assert n.tau() > 0
+        flight = np.array([n.px(), n.py(), n.pz()]) * n.tau() / n.m()
+        vertex = event[photons[0]].vProd()
+        assert np.allclose([vertex.px(), vertex.py(), vertex.pz()], flight, rtol=1e-8, atol=0)
+    info = pythia.infoPython()
+    assert info.nAccepted() == 1000
+    assert info.sigmaGen() * 1e9 == pytest.approx(sigma_pb, rel=1e-6)  # mb -> pb
+    pythia.stat()
+    assert _pythia_messages(capfd.readouterr().out) == []
+
+
+def test_lhe_with_set_overrides_reads_back(capsys, tmp_path):
+    import pylhe
+
+    lhe = tmp_path / "ev.lhe"
+    code, _, err = run(capsys, ["generate", *MODEL, "-n", "50", "--set", "beam.sqrt_s=250", "-o", str(lhe)])
+    assert code == 0, err
+    lhef = pylhe.LHEFile.fromfile(lhe)
+    events = list(lhef.events)
+    assert len(events) == 50
+    assert lhef.init.initInfo.energyA == lhef.init.initInfo.energyB == 125.0
+    (mcgen_block,) = [e for e in lhef.header.extra_elements if e.tag == "mcgen"]
+    metadata = json.loads(mcgen_block.text)
+    assert metadata["sqrt_s"] == 250.0 and "--set beam.sqrt_s=250" in metadata["card"]["path"]
+    first = events[0]
+    assert [int(p.mother1) for p in first.particles] == [0, 0, 1, 1, 3, 3]
+    assert [int(p.mother2) for p in first.particles] == [0, 0, 2, 2, 3, 3]
+    total = sum(np.array([p.px, p.py, p.pz, p.e]) * (p.status == 1) for p in first.particles)
+    assert np.allclose(total, [0, 0, 0, 250.0], atol=1e-6)
+
+
+def test_metadata_hostile_to_xml_survives_both_formats(tmp_path):
+    import pyhepmc
+    import pylhe
+
+    ev = _events(20)
+    metadata = {**ev.metadata, "card": {**ev.metadata["card"], "description": HOSTILE}}
+    lhe, hepmc = tmp_path / "ev.lhe", tmp_path / "ev.hepmc"
+    write_lhe(lhe, ev.columns, ev.summary, metadata, "mu")
+    write_hepmc(hepmc, ev.columns, metadata, "mu", summary=ev.summary)
+    expected = json.loads(json.dumps(metadata))
+    lhef = pylhe.LHEFile.fromfile(lhe)
+    assert len(list(lhef.events)) == 20
+    (mcgen_block,) = [e for e in lhef.header.extra_elements if e.tag == "mcgen"]
+    assert json.loads(mcgen_block.text) == expected
+    with pyhepmc.open(hepmc) as f:
+        events = list(f)
+    assert len(events) == 20
+    assert json.loads(events[0].run_info.attributes["mcgen_metadata"].astype(str)) == expected
+
+
+def test_hepmc_reads_back_exactly(tmp_path):
+    import pyhepmc
+
+    ev = _events(500, flavour="e")
+    c = ev.columns
+    path = tmp_path / "ev.hepmc"
+    write_hepmc(path, c, ev.metadata, "e", summary=ev.summary)
+    with pyhepmc.open(path) as f:
+        events = list(f)
+    assert len(events) == 500
+    run_info = events[0].run_info
+    assert [t.name for t in run_info.tools] == ["mcgen"] and run_info.weight_names == ["weight_pb"]
+    assert [e.event_number for e in events] == list(range(500))
+    for i, event in enumerate(events[:50]):
+        assert event.momentum_unit == pyhepmc.Units.GEV and event.length_unit == pyhepmc.Units.MM
+        assert event.weights == pytest.approx([c["weight_pb"][i]], rel=1e-15)
+        assert event.cross_section.xsec() == ev.summary["sigma_pb"]
+        assert event.cross_section.xsec_err() == ev.summary["sigma_err_pb"]
+        sign = -1 if c["anti"][i] else 1
+        parts = event.particles
+        assert [p.pid for p in parts] == [11, -11, sign * N_PDG_ID, -sign * 12, 22, sign * 12]
+        assert [p.status for p in parts] == [4, 4, 2, 1, 1, 1]
+        assert [p.generated_mass for p in parts] == [0.0, 0.0, 10.0, 0.0, 0.0, 0.0]  # exactly
+        photon = parts[4].momentum
+        assert np.allclose([photon.px, photon.py, photon.pz, photon.e],
+                           [c["gamma_px"][i], c["gamma_py"][i], c["gamma_pz"][i], c["gamma_E"][i]], rtol=1e-15, atol=0)
+        production, decay = event.vertices
+        assert [p.id for p in production.particles_in] == [1, 2] and [p.id for p in production.particles_out] == [3, 4]
+        assert [p.id for p in decay.particles_in] == [3] and [p.id for p in decay.particles_out] == [5, 6]
+        assert np.allclose([decay.position.x, decay.position.y, decay.position.z],
+                           1e3 * np.array([c["vtx_x"][i], c["vtx_y"][i], c["vtx_z"][i]]), rtol=1e-15, atol=0)
+        beta = math.hypot(c["N_px"][i], c["N_py"][i], c["N_pz"][i]) / c["N_E"][i]
+        assert decay.position.t == pytest.approx(math.hypot(decay.position.x, decay.position.y, decay.position.z) / beta)
+
+
+def test_vectorised_formatting_matches_python():
+    rng = np.random.default_rng(5)
+    x = np.concatenate([rng.normal(size=20_000) * 10.0 ** rng.integers(-40, 40, 20_000),
+                        [0.0, -0.0, 1.0, 0.1, 9.99999999999995, 999.9999999999999, 1e-5, -1e-99]])
+    for digits in (4, 10):
+        width = digits + 7
+        text = bytes(fmt_float(x, digits)).decode()
+        assert [text[i:i + width].strip() for i in range(0, len(text), width)] == [f"{v:.{digits}e}".replace("-0.", "0.")
+                                                                                   for v in x]
+    x = np.append(x, [1.7e308, -1e-200])  # three-digit exponents
+    text = bytes(fmt_float(x, 15)).decode()  # 16 digits: the last one may be off by one
+    assert np.allclose([float(text[i:i + 23]) for i in range(0, len(text), 23)], x, rtol=1e-15, atol=0)
+    ints = np.concatenate([rng.integers(-10**9, 10**9, 1000), [0, 1, -1, 9, 10, 99, 100, -9900018]])
+    text = bytes(fmt_int(ints, 11)).decode()
+    assert [text[i:i + 11] for i in range(0, len(text), 11)] == [f"{v:11d}" for v in ints]
+    with pytest.raises(ValueError):
+        fmt_float(np.array([np.nan]), 10)
+    with pytest.raises(ValueError):
+        fmt_int(np.array([-1000]), 4)
