@@ -33,6 +33,7 @@ def _one_line_error(code: int, out: str, err: str) -> str:
     (["limits", "--card", "lep1_l3_zgamma", "--masses", "10", "--scenario", "", "--flavor", "mu"], "unknown scenario ''"),
     (["limits", "--card", "lep1_l3_zgamma", "--masses", "10", "--scenario", "I", "--flavor", "m\nu"], "unknown flavour 'm\\nu'"),
     (["info", "--card", "no\nsuch", *MODEL], "card not found: 'no\\nsuch'"),
+    (["background", "--card", "cepc_h", "--flavor", "tau\n"], "unrecognized arguments: --flavor tau\\n"),
     (["info", "--card", "x" * 5000, *MODEL], "File name too long"),
     (["limits", "--card", "x" * 5000, "--masses", "10", *STRUCTURE], "File name too long"),
 ])

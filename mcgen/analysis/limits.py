@@ -37,8 +37,7 @@ from mcgen.config.cards import Card
 from mcgen.config.options import PhysicsOptions
 from mcgen.errors import InputError, MissingExtraError, ModelError, shown
 from mcgen.mc.driver import generate, reweight
-from mcgen.physics.model import (COUPLING_COLUMNS, D_GAMMA_RANGE, MASS_RANGE_GEV, Couplings, Model, decay_length_m,
-                                 two_body_momentum, widths)
+from mcgen.physics.model import COUPLING_COLUMNS, D_GAMMA_RANGE, MASS_RANGE_GEV, Couplings, Model, decay_length_m, two_body_momentum, widths
 from mcgen.physics.xsec import width_z_to_n_nubar
 
 __all__ = ["SignalSample", "signal_sample", "LimitResult", "solve_excluded", "limit_for", "parse_masses", "eps_cuts",
@@ -470,12 +469,106 @@ def union_intervals(intervals: list[list[float | None]]) -> list[list[float | No
     return [[lo, None if hi == inf else hi] for lo, hi in merged]
 
 
-def cls_limit(sample: SignalSample, structure: Couplings) -> LimitResult:
-    """Expected 95% CL CLs limit (pyhf) from the binned photon-energy spectrum, with a background
-    normalisation uncertainty from the card, and its +-1 sigma band.
+_EXPECTED_SET = (2, 1, 0, -1, -2)  # pyhf's expected-set order: the -2 sigma, -1 sigma, median, +1 sigma, +2 sigma limits
+_GRID_STEP = 10 ** 0.25  # the d_gamma scan of the CLs limit: 4 points a decade, then a root finder in each bracket
 
-    pyhf gives the excluded signal strength mu for the signal at a reference d_gamma; the
-    signal grows as d^2 times P(inside), so d <- d sqrt(mu_95) is iterated until mu_95 = 1.
+
+def _cls_thresholds(level: float = 0.05) -> list[float]:
+    """sqrt(q_mu,A) at which pyhf's expected CLs equals ``level``, per member n of the expected set.
+
+    On background-only Asimov data pyhf (AsymptoticCalculator, qtilde, 'normal' base distribution)
+    gives CLs_n = Phi(-(n + sqrt(q_mu,A))) / Phi(-n): a function of sqrt(q_mu,A) alone, so every
+    expected limit is where sqrt(q_mu,A) reaches a fixed number (1.96 for the median).
+
+    >>> [round(z, 3) for z in _cls_thresholds()]
+    [1.052, 1.412, 1.96, 2.727, 3.656]
+    """
+    from statistics import NormalDist
+
+    phi = NormalDist()
+    return [phi.inv_cdf(1 - level * phi.cdf(-n)) - n for n in _EXPECTED_SET]
+
+
+class _AsimovTest:
+    """sqrt(q~_mu) of pyhf at mu = 1 on background-only Asimov data, for a signal histogram (events per bin),
+    with the card's correlated background-normalisation uncertainty."""
+
+    def __init__(self, pyhf: Any, background: np.ndarray, delta: float) -> None:
+        self.pyhf, self.b, self.delta = pyhf, background, delta
+        self.fits = 0
+
+    def model(self, s: np.ndarray) -> tuple[Any, list[float], list[float], list[tuple[float, float]]]:
+        """The pyhf model, its Asimov data, and init parameters and bounds that agree with each other."""
+        b = self.b
+        model = self.pyhf.simplemodels.correlated_background(  # validate=False: pyhf builds this spec itself
+            signal=np.clip(s, 1e-12, None).tolist(), bkg=b.tolist(), bkg_up=(b * (1 + self.delta)).tolist(),
+            bkg_down=(b * (1 - self.delta)).tolist(), validate=False)
+        config = model.config
+        bounds = [tuple(x) for x in config.suggested_bounds()]
+        init = [float(x) for x in config.suggested_init()]
+        # mu = 1 is the value tested (the signal carries the scale) and the free fit sits at mu = 0: both inside
+        bounds[config.poi_index], init[config.poi_index] = (0.0, 10.0), 1.0
+        nuisance = config.par_slice("correlated_bkg_uncertainty").start
+        # the linear interpolation must keep b (1 + delta theta) > 0 when delta is large (--set)
+        bounds[nuisance] = (max(-5.0, -0.9 / self.delta) if self.delta > 0 else -5.0, 5.0)
+        return model, b.tolist() + config.auxdata, init, bounds
+
+    def __call__(self, s: np.ndarray) -> float:
+        model, data, init, bounds = self.model(s)
+        _, twice_nll = self.pyhf.infer.mle.fixed_poi_fit(1.0, data, model, init, bounds, return_fitted_val=True)
+        self.fits += 1
+        # the free fit to background-only Asimov data is exactly mu = 0 at the nominal nuisance (no fit needed)
+        nominal = list(init)
+        nominal[model.config.poi_index] = 0.0
+        q = float(twice_nll) + 2.0 * float(model.logpdf(nominal, data)[0])
+        if not math.isfinite(q):
+            raise ArithmeticError(f"pyhf returned a non-finite test statistic ({q})")
+        return math.sqrt(max(q, 0.0))
+
+    def cls_expected(self, s: np.ndarray) -> float | None:
+        """pyhf's own median expected CLs at mu = 1 (pyhf.infer.hypotest): the check that the limit has CLs = 0.05."""
+        model, data, init, bounds = self.model(s)
+        try:
+            _, expected = self.pyhf.infer.hypotest(1.0, data, model, init, bounds, test_stat="qtilde",
+                                                   return_expected_set=True)
+        except (ValueError, RuntimeError, ArithmeticError, self.pyhf.exceptions.FailedMinimization):
+            return None
+        value = float(expected[2])
+        return value if math.isfinite(value) else None
+
+
+def _intervals_above(z: Any, t_grid: list[float], z_grid: list[float], threshold: float) -> list[list[float | None]]:
+    """Intervals of d = exp(t) where z(t) > threshold, from the scanned grid and brentq in every bracket
+    (a bracket with a sign change: brentq cannot fail there). Open at the top if the last point is above."""
+    from scipy.optimize import brentq
+
+    def root(a: float, b: float) -> float:
+        return math.exp(brentq(lambda t: z(t) - threshold, a, b, xtol=1e-6, rtol=1e-10))
+
+    intervals: list[list[float | None]] = []
+    start: float | None = math.exp(t_grid[0]) if z_grid[0] > threshold else None
+    for i in range(1, len(t_grid)):
+        before, now = z_grid[i - 1] > threshold, z_grid[i] > threshold
+        if now and not before:
+            start = root(t_grid[i - 1], t_grid[i])
+        elif before and not now:
+            intervals.append([start, root(t_grid[i - 1], t_grid[i])])
+            start = None
+    if z_grid[-1] > threshold:
+        intervals.append([start, None])
+    return intervals
+
+
+def cls_limit(sample: SignalSample, structure: Couplings) -> LimitResult:
+    """Expected 95% CL CLs limit (pyhf, asymptotic qtilde) from the binned photon-energy spectrum, with a
+    background normalisation uncertainty from the card, and its +-1 and +-2 sigma bands.
+
+    The signal at coupling d is S(d) = d^2 sum_b P_inside(b, d) coeff_b per bin (the shape changes with d
+    through the lifetime), and d is excluded where pyhf's expected CLs at mu = 1 for S(d) is below 0.05,
+    i.e. where sqrt(q~_1) on background-only Asimov data exceeds a fixed number (:func:`_cls_thresholds`):
+    one pyhf fit per d, with mu = 1 always inside its bounds. d is scanned on a log grid from a bound
+    below which nothing can be excluded, and the crossings are solved with brentq in log d. A mass
+    where pyhf fails gives null with the reason in ``details["note"]``, never an abort.
     """
     try:
         import pyhf
@@ -489,40 +582,52 @@ def cls_limit(sample: SignalSample, structure: Couplings) -> LimitResult:
     lambda_1 = float(decay_length_m(k, sample.mass, w.total))
     table = dict(zip(COUPLING_COLUMNS, sample.coeff_binned))
     per_bin = reweight(table, structure.d_gamma, structure.d_Z, structure.d_W)  # (n_b, n_bins) at d = 1
-    lumi = card.beam.luminosity_invpb
-    eff = card.detector.photon_efficiency
-    background = np.clip(sample.background_pb * lumi, 1e-9, None)
+    scale = card.beam.luminosity_invpb * card.detector.photon_efficiency * w.br_nu_gamma
+    background = np.clip(sample.background_pb * card.beam.luminosity_invpb, 1e-9, None)
     keep = background > 1e-6
-    delta = lim.value("background_rel_syst")
+    delta = float(lim.value("background_rel_syst"))
+    b = background[keep]
+    base = {"criterion": "cls", "background_rel_syst": delta, "bins": int(keep.sum())}
 
     def signal(d: float) -> np.ndarray:
-        return lumi * eff * w.br_nu_gamma * d * d * (_p_inside(sample.boundary_m, np.array([d]), lambda_1)[0] @ per_bin)
+        return scale * d * d * (_p_inside(sample.boundary_m, np.array([d]), lambda_1)[0] @ per_bin)[keep]
 
-    def mu_95(d: float):
-        s = np.clip(signal(d)[keep], 1e-12, None)
-        b = background[keep]
-        model = pyhf.simplemodels.correlated_background(
-            signal=s.tolist(), bkg=b.tolist(), bkg_up=(b * (1 + delta)).tolist(), bkg_down=(b * (1 - delta)).tolist()
-        )
-        asimov = b.tolist() + model.config.auxdata  # expected limit: background-only data
-        bounds = model.config.suggested_bounds()
-        bounds[model.config.poi_index] = (0.0, 1e3)
-        _, expected = pyhf.infer.intervals.upper_limits.upper_limit(
-            asimov, model, scan=None, level=0.05, par_bounds=bounds
-        )
-        return [float(x) for x in expected]
+    # S(d) <= d^2 s_max bin by bin (P_inside <= 1), and q~ <= q without the nuisance <= sum S^2/B: below d_lo
+    # even the -2 sigma threshold is out of reach, so the scan starts there
+    s_max = scale * np.clip(per_bin, 0.0, None).sum(axis=0)[keep]
+    reach = math.sqrt(float(np.sum(s_max**2 / b)))
+    if not reach > 0:
+        return LimitResult(sample.mass, None, [], {**base, "note": "no signal after the cuts"})
+    thresholds = _cls_thresholds()
+    test = _AsimovTest(pyhf, b, delta)
+    t_lo, t_hi = 0.5 * math.log(thresholds[0] / reach), math.log(D_GAMMA_RANGE[1])
+    cache: dict[float, float] = {}
 
-    prompt = signal(1.0)[keep].sum()  # d = 1 decays promptly: the d^2 coefficient
-    if not prompt > 0:
-        return LimitResult(sample.mass, None, [], {"criterion": "cls", "note": "no signal after the cuts"})
-    d = math.sqrt(2 * math.sqrt(background[keep].sum()) / prompt)  # S = 2 sqrt(B): mu_95 of order one
-    band = mu_95(d)
-    for _ in range(8):
-        d = d * math.sqrt(band[2])
-        band = mu_95(d)
-        if abs(band[2] - 1) < 1e-3:
-            break
-    lo, hi = d * math.sqrt(band[1]), d * math.sqrt(band[3])  # the +-1 sigma band around the median
-    details = {"criterion": "cls", "expected_band_1sigma": [lo, hi], "mu_95_at_limit": band[2],
-               "background_rel_syst": delta, "bins": int(keep.sum())}
-    return LimitResult(sample.mass, d, [[d, None]], details)
+    def z(t: float) -> float:
+        if t not in cache:
+            cache[t] = test(signal(math.exp(t)))
+        return cache[t]
+
+    try:
+        t_grid, z_grid = [t_lo], [z(t_lo)]
+        # S(d) grows with d in every bin (d^2 P_inside(d)): once the +2 sigma threshold is passed it stays passed
+        while z_grid[-1] <= thresholds[-1] and t_grid[-1] < t_hi:
+            t_grid.append(min(t_grid[-1] + math.log(_GRID_STEP), t_hi))
+            z_grid.append(z(t_grid[-1]))
+        bands = [_intervals_above(z, t_grid, z_grid, x) for x in thresholds]
+        excluded = bands[2]
+        d95 = excluded[0][0] if excluded else None
+        check = test.cls_expected(signal(d95)) if d95 is not None else None
+    except (ValueError, RuntimeError, ArithmeticError, pyhf.exceptions.FailedMinimization) as exc:
+        reason = " ".join(str(exc).split())  # pyhf's messages span lines: one line in the JSON
+        return LimitResult(sample.mass, None, [], {**base, "note": f"pyhf failed: {type(exc).__name__}: {reason}"})
+
+    def first(ivs: list[list[float | None]]) -> float | None:
+        return ivs[0][0] if ivs else None
+
+    details = {**base, "expected_band_1sigma": [first(bands[1]), first(bands[3])],
+               "expected_band_2sigma": [first(bands[0]), first(bands[4])], "cls_expected_at_limit": check,
+               "pyhf_fits": test.fits}
+    if d95 is None:
+        details["note"] = f"nothing excluded up to d_gamma = {D_GAMMA_RANGE[1]:g} GeV^-1"
+    return LimitResult(sample.mass, d95, excluded, details)

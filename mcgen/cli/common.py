@@ -84,7 +84,11 @@ class Parser(argparse.ArgumentParser):
         self.register("action", "store", _Once)
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        # argparse quotes user text as given: escape what would break the line, cut what is long
+        line = "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+        if len(line) > 300:
+            line = f"{line[:200]}...{line[-60:]}"
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {line} (see {self.prog} --help)\n")
 
 
 def add_card_options(p: argparse.ArgumentParser, *, multiple: bool = False, required: bool = True) -> None:

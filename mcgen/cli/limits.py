@@ -14,9 +14,12 @@ __all__ = ["add_parser", "run"]
 
 def add_parser(subparsers: Any) -> None:
     p = subparsers.add_parser("limits", help="95%% CL limits on d_gamma vs m_N",
-                              description="95%% CL excluded intervals of d_gamma per mass for the card's analysis "
+                              # the description is printed as written (no %-formatting): one % sign
+                              description="95% CL excluded intervals of d_gamma per mass for the card's analysis "
                               "(OPAL, DELPHI, L3 Z -> gamma + invisible, Z invisible width, CEPC S^2/B or CLs), solving "
-                              "the criterion with the lifetime dependence of the decay probability.")
+                              "the criterion with the lifetime dependence of the decay probability. The CEPC criteria "
+                              "are expected sensitivities; CLs also gives the expected +-1 and +-2 sigma bands, and a "
+                              "mass where its fit fails gives null with the reason in details.")
     common.add_card_options(p, multiple=True, required=False)
     common.add_structure_options(p, required=False)
     t = p.add_argument_group("from efficiency tables")
@@ -25,7 +28,7 @@ def add_parser(subparsers: Any) -> None:
     t.add_argument("--background", nargs="+", metavar="FILE",
                    help="SM background event files of mcgen background -o for the S^2/B and CLs cards (read with the tables' cuts)")
     p.add_argument("--criterion", choices=("s2b", "cls"),
-                   help="for cards with a background: S^2/B = 2.71 or the pyhf CLs limit (the card sets the default)")
+                   help="for cards with a background: S^2/B = 2.71 or the pyhf CLs limit, both expected (the card sets the default)")
     p.add_argument("--plot", metavar="FILE", help="also draw the limits (PNG or PDF, mplhep) and their JSON")
     common.add_output_flags(p, "replace an existing plot")
     p.set_defaults(handler=run)

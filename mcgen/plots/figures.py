@@ -20,12 +20,11 @@ from mcgen.config.options import PhysicsOptions
 from mcgen.errors import InputError, OutputError
 from mcgen.io import atomic_output
 from mcgen.physics.model import SCENARIOS, scenario_a, singular_a, structure_from_a
-from mcgen.plots.limits import COLOURS, _bands, pyplot
+from mcgen.plots.limits import COLOURS, FLAVOUR_TEX, HATCHES, _bands, pyplot
 
 __all__ = ["FIGURES", "reproduce"]
 
 LEP_CARDS = ("lep1_opal", "lep2_delphi", "lep1_l3_zgamma", "lep1_zinv")
-FLAVOUR_TEX = {"e": "e", "mu": r"\mu", "tau": r"\tau"}
 LABELS = {
     "lep1_opal": "OPAL monophoton (LEP1)",
     "lep2_delphi": "DELPHI monophoton (LEP2)",
@@ -43,8 +42,8 @@ def _write(fig, out_dir: Path, name: str, curves: dict[str, Any], force: bool) -
         with atomic_output(path, force) as tmp:
             if suffix == ".json":
                 tmp.write_text(json.dumps(curves, indent=1))
-            else:
-                fig.savefig(tmp, format=suffix[1:], dpi=150)
+            else:  # tight: nothing is cut at the edge, whatever the layout
+                fig.savefig(tmp, format=suffix[1:], dpi=150, bbox_inches="tight")
         paths.append(str(path))
     return paths
 
@@ -52,17 +51,17 @@ def _write(fig, out_dir: Path, name: str, curves: dict[str, Any], force: bool) -
 def _scenario_grid(plt, rows: list[dict[str, Any]], masses: list[float], cards: tuple[str, ...],
                    labels: dict[str, str], fill: bool, ncol: int):
     """Four panels (scenarios I-IV) of excluded d_gamma vs m_N: one colour per card, d_e solid,
-    d_mu,tau dotted; the d_e regions shaded when ``fill``."""
-    fig, axes = plt.subplots(2, 2, figsize=(14, 11), sharex=True, sharey=True)
+    d_mu,tau dotted; the d_e regions hatched when ``fill`` (hatches overlap legibly, translucent fills do not)."""
+    fig, axes = plt.subplots(2, 2, figsize=(14, 11), sharex=True, sharey=True, layout="constrained")
     values = [x for r in rows for iv in r["excluded"] for x in iv if x]
     top = 1.0
     for ax, scenario in zip(axes.flat, SCENARIOS):
-        for colour, card in zip(COLOURS, cards):
+        for colour, hatch, card in zip(COLOURS, HATCHES, cards):
             for flavour, style, flabel in (("e", "-", "e"), ("mu", ":", r"\mu,\tau")):
                 sel = [r for r in rows if r["card"] == card and r["flavor"] == flavour and r["structure"] == scenario]
                 for k, (lo, hi) in enumerate(_bands(masses, [r["excluded"] for r in sel], top)):
                     if fill and flavour == "e":
-                        ax.fill_between(masses, lo, hi, color=colour, alpha=0.12, lw=0)
+                        ax.fill_between(masses, lo, hi, facecolor="none", edgecolor=colour, hatch=hatch, lw=0)
                     label = f"{labels[card]}, $d_{{{flabel}}}$" if k == 0 and scenario == "I" else None
                     ax.plot(masses, lo, color=colour, ls=style, label=label)
                     ax.plot(masses, np.where(hi < top, hi, np.nan), color=colour, ls=style)
@@ -74,8 +73,7 @@ def _scenario_grid(plt, rows: list[dict[str, Any]], masses: list[float], cards: 
         ax.set_xlabel(r"$m_N$ [GeV]")
     for ax in axes[:, 0]:
         ax.set_ylabel(r"$d_\gamma$ [GeV$^{-1}$]")
-    fig.legend(loc="lower center", ncol=ncol, fontsize=11, frameon=False)
-    fig.subplots_adjust(bottom=0.2 if ncol == 2 else 0.17)
+    fig.legend(loc="outside lower center", ncol=ncol, fontsize=11, frameon=False)
     return fig
 
 
@@ -88,6 +86,7 @@ def figure3(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
     rows = run_scan(build_tasks(cards, masses, ["e", "mu"], structures, options, n, seed), None)
     plt = pyplot()
     fig = _scenario_grid(plt, rows, masses, LEP_CARDS, LABELS, fill=True, ncol=2)
+    fig.suptitle("LEP: 95% CL excluded", fontsize=16)
     curves = {"figure": 3, "masses": masses, "rows": rows, "options": options.as_dict(), "n_events_per_task": n,
               "seed": seed, "electroweak": ew.as_dict()}
     paths = _write(fig, out_dir, "figure3", curves, force)
@@ -142,11 +141,10 @@ def figure4(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
     cepc = _rates_vs_a("cepc_z", 10.0, 1e-7, ("e", "mu"), n, seed + 20, options, quick)
     l3 = _rates_vs_a("lep1_l3_zgamma", 10.0, 1e-7, ("mu",), n, seed + 10, options, quick)
     plt = pyplot()
-    fig, (left, middle, right) = plt.subplots(1, 3, figsize=(22, 6.5))
+    fig, (left, middle, right) = plt.subplots(1, 3, figsize=(22, 6.5), layout="constrained")
     _panel(left, opal, r"$\sigma\,Br\,\epsilon\,P_{dec}$ [pb], OPAL cuts", "OPAL 95% CL")
-    _panel(middle, cepc, r"$\sigma\,Br\,\epsilon\,P_{dec}$ [pb], CEPC Z cuts", r"CEPC Z, 100 ab$^{-1}$, $S^2/B$ = 2.71")
+    _panel(middle, cepc, r"$\sigma\,Br\,\epsilon\,P_{dec}$ [pb], CEPC Z cuts", r"CEPC Z expected, 100 ab$^{-1}$, $S^2/B$ = 2.71")
     _panel(right, l3, r"$Br(Z\to\gamma$ + inv.)", "L3 95% CL", [(1e-7, r"future $10^{-7}$")])
-    fig.subplots_adjust(wspace=0.45)
     fig.suptitle(r"√s = $M_Z$, $m_N$ = 10 GeV, $d_\gamma = 10^{-7}$ GeV$^{-1}$", fontsize=14)
     paths = _write(fig, out_dir, "figure4", {"figure": 4, "opal": opal, "cepc_z": cepc, "l3": l3,
                                               "options": options.as_dict(), "n_events": n, "seed": seed}, force)
@@ -160,12 +158,11 @@ def figure5(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
     delphi = _rates_vs_a("lep2_delphi", 100.0, 1e-5, ("e", "mu"), n, seed, options, quick)
     cepc = _rates_vs_a("cepc_h", 100.0, 1e-5, ("e", "mu"), n, seed + 20, options, quick)
     plt = pyplot()
-    fig, (left, right) = plt.subplots(1, 2, figsize=(16, 6.5))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(16, 6.5), layout="constrained")
     _panel(left, delphi, r"$\sigma\,Br\,\epsilon\,P_{dec}$ [pb]", "DELPHI 95% CL")
     left.set_title("LEP2 205.4 GeV (DELPHI cuts)", fontsize=14)
-    _panel(right, cepc, r"$\sigma\,Br\,\epsilon\,P_{dec}$ [pb]", r"CEPC H, 20 ab$^{-1}$, $S^2/B$ = 2.71")
+    _panel(right, cepc, r"$\sigma\,Br\,\epsilon\,P_{dec}$ [pb]", r"CEPC H expected, 20 ab$^{-1}$, $S^2/B$ = 2.71")
     right.set_title("CEPC H mode 240 GeV", fontsize=14)
-    fig.subplots_adjust(wspace=0.35)
     fig.suptitle(r"$m_N$ = 100 GeV, $d_\gamma = 10^{-5}$ GeV$^{-1}$", fontsize=14)
     paths = _write(fig, out_dir, "figure5", {"figure": 5, "delphi": delphi, "cepc_h": cepc, "options": options.as_dict(),
                                               "n_events": n, "seed": seed}, force)
@@ -191,7 +188,7 @@ def figure8(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
     cepc_rows = run_scan(build_tasks(cepc_cards, cepc_masses, list(flavours), structures, options, n, seed + 1,
                                      5_000 if quick else 50_000), None)
     plt = pyplot()
-    fig, axes = plt.subplots(3, 4, figsize=(20, 14), sharex=True, sharey=True)
+    fig, axes = plt.subplots(3, 4, figsize=(20, 14), sharex=True, sharey=True, layout="constrained")
     top = 1.0
     curves: dict[str, Any] = {"figure": 8, "masses": masses, "lep": {}, "cepc_masses": cepc_masses, "cepc_reach": {},
                               "existing": {}, "options": options.as_dict(), "n_events_per_task": n, "seed": seed,
@@ -252,7 +249,7 @@ def figure6(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
     from mcgen.physics.model import make_model
 
     plt = pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(16, 6.5))
+    fig, axes = plt.subplots(1, 2, figsize=(16, 6.5), layout="constrained")
     curves: dict[str, Any] = {"figure": 6, "options": options.as_dict(), "n_events": n, "seed": seed}
     for ax, (card_name, masses) in zip(axes, (("cepc_z", (1.0, 90.0)), ("cepc_h", (1.0, 230.0)))):
         full = load_card(card_name)
@@ -275,7 +272,6 @@ def figure6(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
         ax.set_title(f"{card_name} ({card.sqrt_s:g} GeV), basic cuts", fontsize=15)
         ax.legend(fontsize=11)
         curves[card_name] = panel
-    fig.subplots_adjust(wspace=0.3)
     paths = _write(fig, out_dir, "figure6", curves, force)
     plt.close(fig)
     return paths
@@ -292,6 +288,7 @@ def figure7(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
     rows = run_scan(tasks, None)
     plt = pyplot()
     fig = _scenario_grid(plt, rows, masses, CEPC_CARDS, {c: c for c in CEPC_CARDS}, fill=False, ncol=4)
+    fig.suptitle(r"CEPC: expected 95% CL sensitivity ($S^2/B$ = 2.71)", fontsize=16)
     backgrounds = {t.card.name: t.background_pb for t in tasks}
     curves = {"figure": 7, "masses": masses, "rows": rows, "background_pb": backgrounds, "options": options.as_dict(),
               "n_events_per_task": n, "seed": seed, "electroweak": ew.as_dict()}
@@ -320,7 +317,7 @@ def figure1(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
     vs_a = {str(m): [br(m, float(a)) for a in a_grid] for m in masses_a}
     vs_m = {s: [br(float(m), scenario_a(s, ew)) for m in masses] for s in SCENARIOS}
     plt = pyplot()
-    fig, (left, right) = plt.subplots(1, 2, figsize=(16, 6.5))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(16, 6.5), layout="constrained")
     for colour, m in zip(COLOURS, masses_a):
         left.plot(a_grid, vs_a[str(m)], color=colour, label=f"$m_N$ = {m:g} GeV")
     left.axvline(a0, color="grey", ls=":", lw=1)
@@ -330,7 +327,6 @@ def figure1(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
         right.plot(masses, vs_m[s_name], color=colour, label=f"scenario {s_name}")
     right.set(xscale="log", yscale="log", xlabel=r"$m_N$ [GeV]", ylabel=r"Br($N\to\nu\gamma$)", ylim=(1e-3, 2))
     right.legend(fontsize=12, loc="lower left")
-    fig.subplots_adjust(wspace=0.3)
     fig.suptitle("two-body and three-body decays" if options.three_body else "two-body decays only", fontsize=14)
     curves = {"figure": 1, "a": a_grid.tolist(), "br_vs_a": vs_a, "masses": masses.tolist(), "br_vs_mass": vs_m,
               "singular_a": a0, "flavor": "e", "options": options.as_dict(), "electroweak": ew.as_dict()}
@@ -353,7 +349,7 @@ def figure2(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
     curves: dict[str, Any] = {"figure": 2, "sqrt_s": energies.tolist(), "couplings": couplings.as_dict(),
                               "electroweak": ew.as_dict(), "charge_states": 1, "options": options.as_dict()}
     plt = pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(16, 6.5), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(16, 6.5), sharey=True, layout="constrained")
     for ax, mass in zip(axes, (0.1, 100.0)):
         table: dict[str, list[float]] = {p: [] for p in pieces}
         for rs in energies:
