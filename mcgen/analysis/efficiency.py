@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from mcgen import progress
 from mcgen._version import __version__
 from mcgen.analysis.limits import SampleReducer, eps_cuts, signal_sample, spectrum_edges
 from mcgen.config.cards import Card
@@ -33,12 +34,14 @@ def efficiency_table(card: Card, masses: list[float], structure: Couplings, flav
     values: list[float | None] = []
     errors: list[float | None] = []
     per_mass: list[dict[str, Any] | None] = []
-    for i, mass in enumerate(masses):
-        sample = None if mass >= card.sqrt_s else signal_sample(card, mass, flavour, options, n, seed + i)
-        eps, err = (None, None) if sample is None else eps_cuts(sample, structure)
-        values.append(eps)
-        errors.append(err)
-        per_mass.append(None if sample is None else {"mass": mass, "n_events": n, "sample": sample_record(sample)})
+    with progress.task(len(masses), "masses", card.name) as step:
+        for i, mass in enumerate(masses):
+            sample = None if mass >= card.sqrt_s else signal_sample(card, mass, flavour, options, n, seed + i)
+            eps, err = (None, None) if sample is None else eps_cuts(sample, structure)
+            values.append(eps)
+            errors.append(err)
+            per_mass.append(None if sample is None else {"mass": mass, "n_events": n, "sample": sample_record(sample)})
+            step(1)
     return {
         "masses": masses, "eps_cuts": values, "eps_cuts_err": errors, "card": card.name, "sqrt_s": card.sqrt_s,
         "structure": structure.as_dict() if structure_info is None else structure_info, "options": options.as_dict(),

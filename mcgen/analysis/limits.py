@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from mcgen import progress
 from mcgen._version import __version__
 from mcgen.config.cards import Card
 from mcgen.config.options import PhysicsOptions
@@ -385,7 +386,7 @@ def scan_limits(card: Card, masses: list[float], structure: Couplings, flavour: 
                          "so the background-based limit is undefined; loosen the cuts or raise --background-events")
     samples = (None if mass >= mass_threshold(card) else signal_sample(card, mass, flavour, options, n, seed + i, background)
                for i, mass in enumerate(masses))
-    return limits_for_samples(card, samples, structure, background)
+    return limits_for_samples(card, samples, structure, background, n_masses=len(masses))
 
 
 def mass_threshold(card: Card) -> float:
@@ -394,25 +395,27 @@ def mass_threshold(card: Card) -> float:
 
 
 def limits_for_samples(card: Card, samples: Any, structure: Couplings,
-                       background: float | np.ndarray | None) -> dict[str, Any]:
+                       background: float | np.ndarray | None, *, n_masses: int | None = None) -> dict[str, Any]:
     """The limits of one card from its reduced samples, one per mass (None: above threshold), made
     in memory or read from event files: the same code for both."""
     d95: list[float | None] = []
     excluded: list[list[list[float | None]]] = []
     eps: list[float | None] = []
     details: list[dict[str, Any] | None] = []
-    for sample in samples:
-        if sample is None:
-            d95.append(None)
-            excluded.append([])
-            eps.append(None)
-            details.append(None)
-            continue
-        result = limit_for(sample, structure)
-        d95.append(result.d_gamma_95)
-        excluded.append(result.excluded)
-        details.append(result.details)
-        eps.append(eps_cuts(sample, structure)[0])
+    with progress.task(n_masses if n_masses is not None else len(samples), "masses", card.name) as step:
+        for sample in samples:  # a generator runs each mass's Monte Carlo here
+            step(1)
+            if sample is None:
+                d95.append(None)
+                excluded.append([])
+                eps.append(None)
+                details.append(None)
+                continue
+            result = limit_for(sample, structure)
+            d95.append(result.d_gamma_95)
+            excluded.append(result.excluded)
+            details.append(result.details)
+            eps.append(eps_cuts(sample, structure)[0])
     return {"d_gamma_95": d95, "excluded": excluded, "eps_cuts": eps, "criterion": card.limit.criterion,
             "background_pb": background.tolist() if isinstance(background, np.ndarray) else background,
             "details": details}

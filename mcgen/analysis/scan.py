@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from mcgen import progress
 from mcgen._version import __version__
 from mcgen.analysis.limits import SUPPORTED, card_inputs, eps_cuts, limit_for, signal_sample, visible_background_pb
 from mcgen.config.cards import Card
@@ -132,10 +133,18 @@ def executor(workers: int = 1, scheduler: str | None = None, dask_local: int | N
 
 def run_scan(tasks: list[ScanTask], pool: concurrent.futures.Executor | None) -> list[dict[str, Any]]:
     """Run the tasks (serially when pool is None); rows come back in task order."""
-    if pool is None:
-        return [row for task in tasks for row in run_task(task)]
-    futures = [pool.submit(run_task, task, 1) for task in tasks]
-    return [row for future in futures for row in future.result()]
+    rows: list[dict[str, Any]] = []
+    with progress.task(len(tasks), "tasks", "scan") as step:
+        if pool is None:
+            for task in tasks:
+                rows += run_task(task)
+                step(1)
+            return rows
+        futures = [pool.submit(run_task, task, 1) for task in tasks]
+        for future in futures:
+            rows += future.result()
+            step(1)
+    return rows
 
 
 def scan_structures(cards: Sequence[Card], flavours: Sequence[str], scenarios: Sequence[str] = (),

@@ -10,6 +10,7 @@ import threading
 import warnings
 from collections.abc import Iterator, Sequence
 
+from mcgen import progress
 from mcgen._version import __version__
 from mcgen.cli import background, bench, common, efficiency, generate, info, limits, reproduce, scan
 from mcgen.errors import InputError
@@ -62,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        with _cli_signals_and_warnings():
+        with _cli_signals_and_warnings(), progress.enabled(not getattr(args, "json", False)):
             return args.handler(args)
     except InputError as exc:
         print(f"mcgen {args.command}: error: {exc}", file=sys.stderr)

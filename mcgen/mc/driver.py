@@ -4,7 +4,6 @@ batches, and turn the raw columns into weights, cross section and efficiencies."
 from __future__ import annotations
 
 import math
-import sys
 import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -12,6 +11,7 @@ from typing import Any, NamedTuple
 import numba
 import numpy as np
 
+from mcgen import progress
 from mcgen.config.cards import Card
 from mcgen.config.options import PhysicsOptions, check_kinematics, provenance
 from mcgen.detector.toy import DetectorParams
@@ -114,18 +114,6 @@ def run_kernel(inputs: KernelInputs, stage: int, keys: np.ndarray, first: int, n
     prob, alias = inputs.alias
     generate_chunks(inputs.production, inputs.detector, inputs.selection, stage > 1, inputs.acceptance, inputs.envelope,
                     prob, alias, keys, first, n, real, flags, tried, overweight, drawn)
-
-
-def _progress(done: int, n: int, start: float, shown: list[float]) -> None:
-    """A progress bar on a terminal, redrawn at most ten times a second (batches can be small)."""
-    now = time.perf_counter()
-    if not sys.stderr.isatty() or (done < n and now - shown[0] < 0.1):
-        return
-    shown[0] = now
-    frac = done / n
-    bar = "#" * int(30 * frac)
-    rate = done / max(now - start, 1e-9)
-    print(f"\rmcgen: [{bar:<30}] {done:>12,d}/{n:,d} events, {rate:.3g} ev/s", end="" if done < n else "\n", file=sys.stderr)
 
 
 def _finish(real: np.ndarray, flags: np.ndarray, scale: float, model: Model, tally: _Tally) -> dict[str, np.ndarray]:
@@ -240,24 +228,24 @@ def generate(
         run_kernel(inputs, stage, keys, 0, 0, *column_buffers(0), tried[:0], overweight[:0], drawn[:0])
         compile_seconds = time.perf_counter() - t_compile
     start = time.perf_counter()
-    shown = [start]
     kernel_seconds = 0.0
     buffers = None
-    for first in range(0, n, batch):
-        size = min(batch, n - first)
-        if keep or buffers is None or buffers[0].shape[1] != size:  # kept columns need their own memory
-            buffers = column_buffers(size)  # (the kernel writes every column of its stage)
-        real, flags = buffers
-        c0, c1 = first // CHUNK, (first + size + CHUNK - 1) // CHUNK
-        t0 = time.perf_counter()
-        run_kernel(inputs, stage, keys, first, size, real, flags, tried[c0:c1], overweight[c0:c1], drawn[c0:c1])
-        kernel_seconds += time.perf_counter() - t0
-        cols = _finish(real, flags, scale, model, tally)
-        if on_batch is not None:
-            on_batch(cols)
-        if keep:
-            kept.append(cols)
-        _progress(first + size, n, start, shown)
+    with progress.task(n, "events") as step:
+        for first in range(0, n, batch):
+            size = min(batch, n - first)
+            if keep or buffers is None or buffers[0].shape[1] != size:  # kept columns need their own memory
+                buffers = column_buffers(size)  # (the kernel writes every column of its stage)
+            real, flags = buffers
+            c0, c1 = first // CHUNK, (first + size + CHUNK - 1) // CHUNK
+            t0 = time.perf_counter()
+            run_kernel(inputs, stage, keys, first, size, real, flags, tried[c0:c1], overweight[c0:c1], drawn[c0:c1])
+            kernel_seconds += time.perf_counter() - t0
+            cols = _finish(real, flags, scale, model, tally)
+            if on_batch is not None:
+                on_batch(cols)
+            if keep:
+                kept.append(cols)
+            step(size)
     if not keep:
         columns = {}
     elif len(kept) == 1:
