@@ -4,15 +4,83 @@ on request, with the metadata their file carries."""
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import json
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import xxhash
 
 from mcgen._version import __version__
 from mcgen.config.cards import Card
-from mcgen.errors import InputError
+from mcgen.errors import InputError, OutputError, shown
 
-__all__ = ["background_sample", "background_metadata", "background_summary"]
+__all__ = ["background_sample", "background_metadata", "background_summary", "cached", "cache_dir", "cache_key"]
+
+_MEMORY: dict[str, Any] = {}
+_DIR: list[Path | None] = [None]
+_CACHED_TABLES = ("beam", "electroweak", "detector", "selection")  # what the background depends on
+
+
+def cache_key(card: Card, n: int, seed: int, what: str) -> tuple[str, dict[str, Any]]:
+    """The key of one background result: a hash of the card tables it depends on (beam,
+    electroweak, detector, selection, as validated), the statistics, the seed, what is kept (``what``, e.g. the
+    spectrum edges) and the version; and the content hashed, recorded in the cache file."""
+    # the validated tables, not card.raw: a card changed with dataclasses.replace keys what it is
+    content = {"tables": {t: dataclasses.asdict(getattr(card, t)) for t in _CACHED_TABLES}, "n": n, "seed": seed, "what": what,
+               "version": __version__}
+    return xxhash.xxh3_128_hexdigest(json.dumps(content, sort_keys=True).encode()), content
+
+
+@contextlib.contextmanager
+def cache_dir(path: str | os.PathLike | None) -> Iterator[None]:
+    """Keep background results on disk in ``path`` (a folder, created if needed) for the duration,
+    besides the in-memory cache every process has."""
+    before = _DIR[0]
+    if path is not None:
+        folder = Path(path)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"--cache {shown(folder)}: cannot use it as a folder: {exc.strerror or exc}") from None
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise OutputError(f"--cache {shown(folder)}: the folder is not writable")
+        _DIR[0] = folder
+    try:
+        yield
+    finally:
+        _DIR[0] = before
+
+
+def cached(card: Card, n: int, seed: int, what: str, compute: Callable[[], Any]) -> tuple[Any, dict[str, Any]]:
+    """``compute()`` (a JSON-able background result) once per key: from memory, else from the
+    cache folder, else computed (and stored in both). Returns the result and where it came from."""
+    from mcgen.io.output import atomic_output
+
+    key, content = cache_key(card, n, seed, what)
+    folder = _DIR[0]
+    info: dict[str, Any] = {"key": key, "events": n, "seed": seed, "cache_dir": str(folder) if folder else None}
+    if key in _MEMORY:
+        return _MEMORY[key], info | {"from": "memory"}
+    path = folder / f"background-{key}.json" if folder else None
+    if path is not None and path.is_file():
+        try:
+            stored = json.loads(path.read_text(encoding="utf-8"))
+            if stored.get("content") == json.loads(json.dumps(content)):
+                _MEMORY[key] = stored["result"]
+                return stored["result"], info | {"from": "disk"}
+        except (OSError, ValueError, KeyError):
+            pass  # an unreadable or foreign file is recomputed and replaced
+    result = compute()
+    _MEMORY[key] = result
+    if path is not None:
+        with atomic_output(path, force=True) as tmp:
+            tmp.write_text(json.dumps({"content": content, "result": result}), encoding="utf-8")
+    return result, info | {"from": "computed"}
 
 NOTE = ("tree level, no ISR; weighted events; sigma after the card's cuts on the true photon, "
         "sigma_reco after the toy detector and the same cuts")

@@ -43,7 +43,7 @@ from mcgen.physics.xsec import width_z_to_n_nubar
 
 __all__ = ["SignalSample", "signal_sample", "LimitResult", "solve_excluded", "limit_for", "parse_masses", "eps_cuts",
            "scan_limits", "limits_table", "limits_for_samples", "mass_threshold", "background_from_files", "card_inputs",
-           "union_intervals", "visible_background_pb", "SUPPORTED", "SampleReducer", "combine_cards"]
+           "union_intervals", "visible_background_pb", "visible_background", "SUPPORTED", "SampleReducer", "combine_cards"]
 
 SUPPORTED = ("sigma_upper", "chi2", "z_br_upper", "z_inv_width", "s2b", "cls")
 GRID_PER_DECADE = 20
@@ -193,15 +193,26 @@ def spectrum_edges(card: Card) -> np.ndarray:
     return np.linspace(lo, hi, int(card.limit.value("spectrum_bins")) + 1)
 
 
-def visible_background_pb(card: Card, n: int, seed: int) -> float | np.ndarray:
+def visible_background(card: Card, n: int, seed: int) -> tuple[float | np.ndarray, dict[str, Any]]:
     """The SM e+e- -> nu nubar gamma cross section after the card's cuts on the true photon,
-    times the photon efficiency (mcgen.mc.background): a number for S^2/B, per spectrum bin for CLs."""
+    times the photon efficiency (mcgen.mc.background): a number for S^2/B, per spectrum bin for
+    CLs; computed once per card content, statistics and seed (mcgen.analysis.background.cached),
+    with where it came from."""
+    from mcgen.analysis.background import cached
     from mcgen.mc.background import background_cross_section
 
     if card.limit.criterion == "cls":
-        spectrum = background_cross_section(card, n, seed, edges=spectrum_edges(card))["spectrum_pb"]
-        return np.asarray(spectrum) * card.detector.photon_efficiency
-    return background_cross_section(card, n, seed)["sigma_pb"] * card.detector.photon_efficiency
+        edges = spectrum_edges(card)
+        spectrum, info = cached(card, n, seed, f"spectrum {edges.tolist()}",
+                                lambda: background_cross_section(card, n, seed, edges=edges)["spectrum_pb"])
+        return np.asarray(spectrum) * card.detector.photon_efficiency, info
+    sigma, info = cached(card, n, seed, "sigma", lambda: background_cross_section(card, n, seed)["sigma_pb"])
+    return sigma * card.detector.photon_efficiency, info
+
+
+def visible_background_pb(card: Card, n: int, seed: int) -> float | np.ndarray:
+    """:func:`visible_background` without its provenance."""
+    return visible_background(card, n, seed)[0]
 
 
 def background_from_files(card: Card, paths: Any, cuts: Sequence[Any] = ()) -> float | np.ndarray:
@@ -380,13 +391,14 @@ def scan_limits(card: Card, masses: list[float], structure: Couplings, flavour: 
             + ", ".join(SUPPORTED) + ")"
         )
     needs_background = card.limit.criterion in ("s2b", "cls")
-    background = visible_background_pb(card, background_events, seed) if needs_background else None
+    background, source = visible_background(card, background_events, seed) if needs_background else (None, None)
     if background is not None and not np.sum(background) > 0:
         raise InputError(f"card {card.name}: no SM nu nubar gamma event of {background_events} passes the selection, "
                          "so the background-based limit is undefined; loosen the cuts or raise --background-events")
     samples = (None if mass >= mass_threshold(card) else signal_sample(card, mass, flavour, options, n, seed + i, background)
                for i, mass in enumerate(masses))
-    return limits_for_samples(card, samples, structure, background, n_masses=len(masses))
+    result = limits_for_samples(card, samples, structure, background, n_masses=len(masses))
+    return result | ({"background_source": source} if source else {})
 
 
 def mass_threshold(card: Card) -> float:

@@ -17,7 +17,7 @@ from mcgen.errors import InputError, ModelError, shown
 from mcgen.physics.model import Couplings, Model, make_model
 
 __all__ = ["EXIT_BAD_INPUT", "Parser", "add_card_options", "add_model_options", "add_physics_options",
-           "add_output_flags", "add_structure_options", "bounded_int", "finite_float", "structure", "options", "model",
+           "add_output_flags", "add_structure_options", "add_cache_option", "bounded_int", "finite_float", "structure", "options", "model",
            "emit"]
 
 EXIT_BAD_INPUT = 2
@@ -146,6 +146,11 @@ def add_structure_options(p: argparse.ArgumentParser, *, required: bool = True) 
     r.add_argument("--seed", type=SEED, default=1, help="random seed >= 0 (mass i uses seed + i)")
     r.add_argument("--background-events", type=EVENTS_IN_MEMORY, default=20_000, metavar="N",
                    help=f"weighted SM nu nubar gamma events for the S^2/B cards (default 20000, at most {MAX_EVENTS_IN_MEMORY:.0e})")
+
+
+def add_cache_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--cache", metavar="DIR", help="keep the SM background results in DIR and reuse them in later runs "
+                   "(one per card content, selection, statistics and seed; within a run they are reused anyway)")
 
 
 def structure(args: argparse.Namespace, card: Card) -> tuple[Couplings, dict[str, Any]]:

@@ -30,12 +30,16 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--criterion", choices=("s2b", "cls"),
                    help="for cards with a background: S^2/B = 2.71 or the pyhf CLs limit, both expected (the card sets the default)")
     p.add_argument("--plot", metavar="FILE", help="also draw the limits (PNG or PDF, mplhep) and their JSON")
+    common.add_cache_option(p)
     common.add_output_flags(p, "replace an existing plot")
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    result = _from_tables(args) if args.efficiency else _from_monte_carlo(args)
+    from mcgen.analysis.background import cache_dir
+
+    with cache_dir(args.cache):
+        result = _from_tables(args) if args.efficiency else _from_monte_carlo(args)
     if args.plot:
         from mcgen.plots.limits import plot_limits
 

@@ -6,7 +6,6 @@ import argparse
 from typing import Any
 
 from mcgen.cli import common
-from mcgen.errors import InputError
 
 __all__ = ["add_parser", "run"]
 
@@ -25,6 +24,7 @@ def add_parser(subparsers: Any) -> None:
                    help=f"weighted events per Monte Carlo task (default 20000, at most {common.MAX_EVENTS_IN_MEMORY:.0e})")
     p.add_argument("--seed", type=common.SEED, default=1, help="random seed >= 0 (default 1)")
     p.add_argument("--quick", action="store_true", help="coarser grids (a preview in seconds)")
+    common.add_cache_option(p)
     common.add_physics_options(p)
     common.add_output_flags(p, "replace existing files")
     p.set_defaults(handler=run)
@@ -32,14 +32,14 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from mcgen._version import __version__
+    from mcgen.analysis.background import cache_dir
     from mcgen.plots.figures import reproduce
 
-    if args.events <= 0:
-        raise InputError(f"-n must be > 0, got {args.events}")
     options = common.options(args)
-    paths = reproduce(args.figure, args.output, n=args.events, seed=args.seed, options=options,
-                      force=args.force, quick=args.quick)
+    with cache_dir(args.cache):
+        paths = reproduce(args.figure, args.output, n=args.events, seed=args.seed, options=options,
+                          force=args.force, quick=args.quick)
     result = {"figure": args.figure, "files": paths, "options": options.as_dict(), "n_events": args.events,
-              "seed": args.seed, "version": __version__}
+              "seed": args.seed, "version": __version__, "background_cache": args.cache}
     common.emit(args, result, lambda r: "wrote " + ", ".join(r["files"]))
     return 0

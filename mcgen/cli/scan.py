@@ -40,12 +40,14 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--timeout", type=common.finite_float, default=10.0, metavar="S",
                    help=f"seconds to reach the scheduler (default 10, at most {MAX_TIMEOUT_S:g})")
     p.add_argument("-o", "--output", metavar="FILE", help="write the JSON result to FILE")
+    common.add_cache_option(p)
     common.add_output_flags(p)
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from mcgen import io
+    from mcgen.analysis.background import cache_dir
     from mcgen.analysis.info import finite_or_none
     from mcgen.analysis.limits import parse_masses
     from mcgen.analysis.scan import scan_structures, scan_table
@@ -54,9 +56,10 @@ def run(args: argparse.Namespace) -> int:
     cards = [load_card(c, tuple(args.overrides)) for c in args.card]
     structures = scan_structures(cards, args.flavor, args.scenario, args.a)
     out = io.check_output_path(args.output, args.force) if args.output else None
-    result = scan_table(cards, masses, args.flavor, structures, common.options(args), args.events, args.seed,
-                        args.background_events, workers=args.workers, scheduler=args.scheduler,
-                        dask_local=args.dask_local, timeout_s=args.timeout, overrides=args.overrides)
+    with cache_dir(args.cache):
+        result = scan_table(cards, masses, args.flavor, structures, common.options(args), args.events, args.seed,
+                            args.background_events, workers=args.workers, scheduler=args.scheduler,
+                            dask_local=args.dask_local, timeout_s=args.timeout, overrides=args.overrides)
     if out is not None:
         with io.atomic_output(out, args.force) as tmp:
             tmp.write_text(json.dumps(finite_or_none(result), allow_nan=False, indent=1))

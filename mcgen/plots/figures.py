@@ -239,12 +239,19 @@ def figure8(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
 CEPC_CARDS = ("cepc_z", "cepc_ww", "cepc_h", "cepc_tt")
 
 
+def _pt_spectrum(card, n: int, seed: int, edges: np.ndarray) -> list[float]:
+    from mcgen.mc.background import background_cross_section
+
+    return background_cross_section(card, n, seed, pt_edges=edges)["pt_spectrum_pb"]
+
+
 def figure6(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bool, quick: bool) -> list[str]:
     """Normalised photon pT after the basic cuts (the card's selection without its pT cut):
     SM background and signal, m_N = 1 and 90 GeV in the Z mode, 1 and 230 GeV in the H mode."""
     import dataclasses
+    import functools
 
-    from mcgen.mc.background import background_cross_section
+    from mcgen.analysis.background import cached
     from mcgen.mc.driver import generate
     from mcgen.physics.model import make_model
 
@@ -256,7 +263,9 @@ def figure6(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
         card = dataclasses.replace(full, selection=dataclasses.replace(full.selection, pt_min=None))
         edges = np.linspace(0.0, card.sqrt_s / 2, 41)
         centres = 0.5 * (edges[1:] + edges[:-1])
-        bkg = np.asarray(background_cross_section(card, 5_000 if quick else 100_000, seed, pt_edges=edges)["pt_spectrum_pb"])
+        n_bkg = 5_000 if quick else 100_000
+        bkg = np.asarray(cached(card, n_bkg, seed, f"pt spectrum {edges.tolist()}",
+                                functools.partial(_pt_spectrum, card, n_bkg, seed, edges))[0])
         panel = {"pt_edges_GeV": edges.tolist(), "background": (bkg / bkg.sum()).tolist() if bkg.sum() > 0 else None}
         ax.step(centres, bkg / bkg.sum(), where="mid", color="black", label=r"SM $\nu\bar\nu\gamma$")
         for colour, mass in zip(COLOURS, masses):
