@@ -63,6 +63,11 @@ def test_help_states_the_bounds_on_counts(capsys):
     assert code == 0 and "at most 10000 masses" in text and "at most 1e+11" in text
     code, out, _ = run(capsys, ["background", "--help"])
     assert code == 0 and "at most 1e+08" in " ".join(out.split())
+    for argv in (["--help"], ["limits", "--help"], ["reproduce", "--help"]):
+        code, out, _ = run(capsys, argv)
+        assert code == 0 and "%%" not in out, argv
+    code, out, _ = run(capsys, ["reproduce", "--help"])
+    assert "(1, 2, 3, 4, 5, 6, 7, 8" in out
 
 
 def test_a_flight_beyond_float32_is_stored_finite(capsys, tmp_path):
