@@ -22,6 +22,11 @@ from mcgen.selection.expressions import Cut, CutError, combine
 
 __all__ = ["efficiency_table", "efficiency_from_files", "file_samples", "FileSamples", "sample_record"]
 
+STEP_SIZE = "25 MB"
+"""What uproot reads at a time (its estimate; the arrays take a few times more): the peak memory
+of a table from files is then the same for 1e6 and 4e7 events (benchmarks/efficiency_files.py),
+at a few percent of the speed of 100 MB steps."""
+
 
 def efficiency_table(card: Card, masses: list[float], structure: Couplings, flavour: str,
                      options: PhysicsOptions = PhysicsOptions(), n: int = 40_000, seed: int = 1, *,
@@ -159,7 +164,7 @@ class Remeasure:
 
 
 def file_samples(paths: Any, cuts: list[Cut] | tuple[Cut, ...] = (), *, edges: np.ndarray | None = None,
-                 background_pb: float | np.ndarray | None = None, step_size: int | str = "100 MB",
+                 background_pb: float | np.ndarray | None = None, step_size: int | str = STEP_SIZE,
                  detector: tuple[Card, int] | None = None) -> FileSamples:
     """Read signal event files in chunks and reduce them per mass (the files of one run setting are
     one sample; their seeds may differ). The selection is the card's (the stored ``truth_pass``) or
@@ -229,7 +234,7 @@ def file_samples(paths: Any, cuts: list[Cut] | tuple[Cut, ...] = (), *, edges: n
 
 
 def efficiency_from_files(paths: Any, cuts: list[str] | tuple[str, ...] = (), *, scenario: str | None = None,
-                          a: float | None = None, step_size: int | str = "100 MB",
+                          a: float | None = None, step_size: int | str = STEP_SIZE,
                           detector: tuple[Card, int] | None = None) -> dict[str, Any]:
     """The eps_cuts table from signal event files written by ``mcgen generate`` (weighted or not),
     with the card's cuts or the ``cuts`` expressions (mcgen.selection.expressions); see
