@@ -1,6 +1,7 @@
 """Throughput measured in one run (``mcgen bench``): signal generation only, generation +
 decay + detector + selection (the staged kernel, and the fused kernel it replaced), the same
-with ROOT writing, the output-only bound and the RNG ceiling."""
+with ROOT writing, the output-only bound and the RNG ceiling; the SM background and the LHE and
+HepMC3 writers."""
 
 from __future__ import annotations
 
@@ -44,6 +45,20 @@ def _background_rates(card, n: int) -> dict[str, float]:
     weighted = n / (time.perf_counter() - start)
     efficiency = result["unweighting_efficiency"] or 0.0
     return {"weighted": weighted, "unweighted": weighted * efficiency, "unweighting_efficiency": efficiency}
+
+
+def _writer_rates(card, model, options, n: int, folder: Path) -> dict[str, float]:
+    """LHE and HepMC3 events written per second (the writers alone, on columns kept in memory)."""
+    from mcgen.io import write_hepmc, write_lhe
+
+    ev = generate(card, model, n, 3, options)
+    rates = {}
+    for name, write in (("lhe", lambda p: write_lhe(p, ev.columns, ev.summary, ev.metadata, model.flavour)),
+                        ("hepmc", lambda p: write_hepmc(p, ev.columns, ev.metadata, model.flavour, summary=ev.summary))):
+        t0 = time.perf_counter()
+        write(folder / f"bench.{name}")
+        rates[name] = n / (time.perf_counter() - t0)
+    return rates
 
 
 def run_benchmarks(quick: bool = False, events: int = 1 << 21) -> dict[str, Any]:
@@ -113,6 +128,7 @@ def run_benchmarks(quick: bool = False, events: int = 1 << 21) -> dict[str, Any]
 
         rates["full_root"] = _best_rate(lambda: with_root("lz4"), n_root, 1) / threads
         rates["full_root_uncompressed"] = _best_rate(lambda: with_root("none"), n_root, 1) / threads
+        writers = _writer_rates(card, model, options, 20_000 if quick else 200_000, Path(tmp))
     background = _background_rates(card, min(n, 20_000 if quick else 100_000))
     return {
         "signal_ev_per_s_per_core": {k: rates[k] for k in ("generate", "full", "full_root")},
@@ -133,6 +149,7 @@ def run_benchmarks(quick: bool = False, events: int = 1 << 21) -> dict[str, Any]
             "full_api_over_full": rates["full_api"] / rates["full"],
         },
         "background_ev_per_s": background,
+        "writers_ev_per_s": writers,
         "threads": threads,
         "events": n * rounds,
         "card": card.name,

@@ -14,3 +14,4 @@ def test_bench_keys():
     assert {"staged_over_fused", "full_over_output_only"} <= set(r["ratios"])
     assert set(r["background_ev_per_s"]) == {"weighted", "unweighted", "unweighting_efficiency"}
     assert 0 < r["background_ev_per_s"]["unweighting_efficiency"] <= 1
+    assert set(r["writers_ev_per_s"]) == {"lhe", "hepmc"} and min(r["writers_ev_per_s"].values()) > 0

@@ -46,5 +46,6 @@ def _text(r: dict[str, Any]) -> str:
         f"  SM nu nubar gamma background: {r['background_ev_per_s']['weighted']:.3g} weighted ev/s, "
         f"{r['background_ev_per_s']['unweighted']:.3g} unweighted ev/s "
         f"(unweighting efficiency {r['background_ev_per_s']['unweighting_efficiency']:.3f})",
+        f"  writers (whole process): LHE {r['writers_ev_per_s']['lhe']:.3g} ev/s, HepMC3 {r['writers_ev_per_s']['hepmc']:.3g} ev/s",
         "ratios: " + ", ".join(f"{k} = {v:.3f}" for k, v in ratios.items()),
     ])
