@@ -4,6 +4,7 @@ that made them, so that a table file says what it is a table of."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import json
 import math
@@ -243,10 +244,21 @@ def efficiency_from_files(paths: Any, cuts: list[str] | tuple[str, ...] = (), *,
     reduced sample (coefficients per boundary distance) that the limits need, and the files it
     came from (metadata and content hash). ``detector`` = (card, seed): another card's toy detector
     measures the true photons again (eps_det changes; eps_cuts, on the true photon, does not)."""
+    from mcgen.io.read import event_paths
     from mcgen.physics.model import COUPLING_COLUMNS, reweight_couplings, scenario_a, structure_from_a
 
     parsed = [Cut.parse(c) for c in cuts]
-    read = file_samples(paths, parsed, step_size=step_size, detector=detector)
+    # the content hashes read every byte of the files: in a thread beside the reduction (xxhash and
+    # the file reads release the GIL), which they then cost little more than
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        hashes = {str(path): pool.submit(file_hash, str(path)) for path in event_paths(paths)}
+        try:
+            read = file_samples(paths, parsed, step_size=step_size, detector=detector)
+        except BaseException:
+            for future in hashes.values():
+                future.cancel()
+            raise
+        digests = {path: future.result() for path, future in hashes.items()}
     card, first = read.card, read.metadata
     if scenario is not None and a is not None:
         raise ModelError("give the coupling structure at most once: scenario or a (default: the files' own)")
@@ -273,7 +285,7 @@ def efficiency_from_files(paths: Any, cuts: list[str] | tuple[str, ...] = (), *,
             "p_decay_inside": total(sums["inside"]) / everything if everything > 0 else None,
             "n_events": sample.n_events,
             "sample": sample_record(sample),
-            "files": [{"path": g["path"], "xxh3_128": file_hash(g["path"]), "n_events": g["n_events"],
+            "files": [{"path": g["path"], "xxh3_128": digests[g["path"]], "n_events": g["n_events"],
                        "seed": g["metadata"].get("seed"), "metadata": g["metadata"]} for g in group],
         })
     return {
