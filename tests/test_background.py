@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from nunugamma_reference import dot as _dot
+from nunugamma_reference import msq_nunubar, msq_nunugamma
 
 from mcgen.physics.constants import Electroweak
-from mcgen.physics.nunugamma import _dot, msq_nunubar, msq_nunugamma, msq_nunugamma_fast
+from mcgen.physics.nunugamma import msq_nunugamma_fast
 
 EW = Electroweak()
 

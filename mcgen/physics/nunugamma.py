@@ -1,352 +1,274 @@
-"""The Standard Model amplitude of e+e- -> nu nubar gamma at tree level (PHYSICS.md section 5).
+"""The Standard Model amplitude of e+e- -> nu nubar gamma at tree level (PHYSICS.md section 5):
+helicity amplitudes from massless spinor products, in numba loops that LLVM vectorises.
 
-Diagrams, for e-(p1) e+(p2) -> nu(k1) nubar(k2) gamma(k):
+Diagrams, for e-(p1) e+(p2) -> nu(k1) nubar(k2) gamma(k), momenta 1, 2, 3, 4, 5 below:
 - every flavour: Z s-channel with the photon from the e- (Z1) or the e+ (Z2);
 - nu_e also: W t-channel with the photon from the e- (W1), the e+ (W2) or the W (W3).
-Feynman rules with the FeynRules signs of PHYSICS.md (photon-electron i e Q gamma, Q = -1;
+Feynman rules, signs and normalisation are those of the explicit-Dirac-matrix reference in
+tests/nunugamma_reference.py (FeynRules signs of PHYSICS.md: photon-electron i e Q gamma, Q = -1;
 Z-fermion i g/c_w gamma (g_L P_L + g_R P_R); W-fermion i g/sqrt2 gamma P_L; unitary-gauge W
-propagators), the relative minus sign between the (e+ e-)(nu nubar) and (nu e-)(e+ nubar)
-pairings, and the gamma W W term e [g^{mu nu}(k_g - q_-)^rho + g^{nu rho}(q_- - q_+)^mu +
-g^{rho mu}(q_+ - k_g)^nu] (incoming momenta; photon index with the polarisation, W- and W+
-legs with their currents) entering W1 + W2 - W3 with the sign the Ward identity requires: the
-amplitude vanishes for eps -> k (tests/test_background.py). The W then adds to the Z in the
-left-handed amplitude as the effective low-energy coupling g_L -> g_L + 1 of nu_e e says.
+propagators; a relative minus sign between the (e+ e-)(nu nubar) and (nu e-)(e+ nubar)
+pairings; the gamma W W vertex entering W1 + W2 - W3). |M|^2 is averaged over the four beam
+spin states; tests/test_helicity.py checks each helicity configuration against the reference.
 
-The amplitudes are evaluated with explicit Dirac matrices twice: vectorised over events with
-numpy (:func:`msq_nunugamma`, the readable reference) and event by event in a numba kernel
-(:func:`msq_nunugamma_fast`, about 25 microseconds per nu_e event), which the cross sections use.
-Gauge invariance, the soft-photon limit and the two-body e+e- -> nu nubar rate are
-checked in tests/test_background.py.
+Spinors (Weyl representation, P_L the upper two components): a massless momentum p has the
+right-handed 2-spinor xi with xi xi^+ = E + p.sigma, xi = (sqrt(E + pz), (px + i py)/sqrt(E + pz))
+for pz >= 0 and ((px - i py)/sqrt(E - pz), sqrt(E - pz)) for pz < 0 (two phase choices, so that
+nothing divides by E - |pz|, which vanishes for the beams); the left-handed one is i sigma_2 xi*.
+In the notation of Dixon (hep-ph/9601359), <ij> = ubar_-(i) u_+(j) = xi_i1 xi_j0 - xi_i0 xi_j1,
+[ij] = ubar_+(i) u_-(j) = -conj(<ij>) and |<ij>|^2 = s_ij = 2 p_i.p_j (from the spinors: no
+cancellation where the photon is collinear with a beam). A phase per external spinor is common
+to all diagrams and drops out of |M|^2.
+
+Only the left-handed nu (right-handed nubar) couples, so a configuration is the e- chirality L
+(with an e+ of positive helicity) or R, times the photon helicity + or -. The outgoing photon has
+eps_+^mu(k; r) = <r|gamma^mu|5]/(sqrt2 <r5>) and eps_- = [r|gamma^mu|5>/(sqrt2 [5r]); changing
+the reference momentum r adds a multiple of k and no phase, so each gauge-invariant set takes its
+own r: the Z diagrams of an e-_L (r = p1 for +, p2 for -), the W diagrams (r = p2 for +, where W2
+vanishes, p1 for -, where W1 vanishes) and those of an e-_R. With the Fierz identity
+<i|gamma^mu|j] <k|gamma_mu|l] = 2 <ik>[lj] and momentum conservation, up to a phase each:
+    A(L, +) = -2 sqrt2 <23>^2/<25> [(c_L - w D_p) [34]/<15> - w D_m D_p [45][31]]
+    A(L, -) = 2 sqrt2 [41]^2/[51] [(c_L - w D_m) <34>/[52] + w D_m D_p <35><24>]
+    A(R, +) = 2 sqrt2 c_R <13>^2 [34]/(<15><25>),  A(R, -) = -2 sqrt2 c_R [42]^2 <34>/([51][52])
+with c_{L,R} = e Q (g/c_w)^2 g_{L,R} g_nu/(s34 - M_Z^2 + i M_Z Gamma_Z), g_nu = 1/2; for nu_e
+w = e g^2/2 (zero otherwise), D_m = 1/(-s13 - M_W^2), D_p = 1/(-s24 - M_W^2). The W joins the Z
+where they share a spinor structure (W1 with Z1, W2 with Z2: the low-energy g_L -> g_L + 1 of
+nu_e e); the W3 terms carry no electron pole. The unitary-gauge q^mu q^nu/M_W^2 terms drop out:
+each W line ends on a photon-free current of two massless spinors, which q annihilates.
+
+``eps_override`` (a given polarisation 4-vector, the gauge test) has no closed form: it is
+evaluated from the same spinors by :func:`_msq_polarisation`, the fermion lines as products of
+2x2 matrices contracted with that vector (numpy; tests only).
 """
 
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numba as nb
 import numpy as np
 
 from mcgen.physics.constants import Electroweak
+from mcgen.simd import VEC
 
-__all__ = ["msq_nunugamma", "msq_nunugamma_fast", "msq_nunubar", "GAMMA", "G5", "PL", "PR", "METRIC"]
+__all__ = ["msq_nunugamma_fast", "msq_nunugamma_helicities"]
 
-_I2 = np.eye(2, dtype=complex)
-_Z2 = np.zeros((2, 2), dtype=complex)
-_PAULI = np.array([[[0, 1], [1, 0]], [[0, -1j], [1j, 0]], [[1, 0], [0, -1]]], dtype=complex)
-GAMMA = np.array([np.block([[_I2, _Z2], [_Z2, -_I2]])] + [np.block([[_Z2, s], [-s, _Z2]]) for s in _PAULI])
-G5 = 1j * GAMMA[0] @ GAMMA[1] @ GAMMA[2] @ GAMMA[3]
-PL = (np.eye(4) - G5) / 2
-PR = (np.eye(4) + G5) / 2
-METRIC = np.array([1.0, -1.0, -1.0, -1.0])
-GAMMA_LOW = GAMMA * METRIC[:, None, None]  # gamma_mu
+_B = 64
+"""Events per block: the loop over a block's events vectorises."""
+_CHUNK = 1 << 12
+"""Events per task of the parallel loop."""
 
 
-def _slash(p: np.ndarray) -> np.ndarray:
-    """p-slash for momenta (n, 4): (n, 4, 4)."""
-    return np.einsum("nm,mij->nij", p * METRIC, GAMMA)
+class _Couplings(NamedTuple):
+    """The amplitude's constants (GeV)."""
+
+    z_l: float  # e Q (g/c_w)^2 g_L g_nu: Z diagrams of an e-_L
+    z_r: float  # the same with g_R
+    m_z2: float
+    m_z_gamma: float
+    w: float  # e g^2/2 for nu_e (the W diagrams), 0 for nu_mu, nu_tau
+    m_w2: float
 
 
-def _dot(p: np.ndarray, q: np.ndarray) -> np.ndarray:
-    return np.einsum("nm,nm->n", p * METRIC, q)
-
-
-def _spinors(p: np.ndarray, kind: str) -> np.ndarray:
-    """Massless Dirac-representation spinors u (or v) for the two basis spins: (2, n, 4)."""
-    e = p[:, 0]
-    sp = np.einsum("ni,ijk->njk", p[:, 1:], _PAULI)
-    root = np.sqrt(e)[:, None]
-    out = []
-    for chi in (np.array([1, 0], dtype=complex), np.array([0, 1], dtype=complex)):
-        lower = np.einsum("njk,k->nj", sp, chi) / root
-        upper = root * chi[None, :]
-        out.append(np.concatenate([upper, lower], axis=1) if kind == "u" else np.concatenate([lower, upper], axis=1))
-    return np.array(out)
-
-
-def _bar(s: np.ndarray) -> np.ndarray:
-    return np.einsum("ni,ij->nj", s.conj(), GAMMA[0])
-
-
-def _sandwich(left: np.ndarray, mats: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """left-bar . M . right for a (n, 4, 4) or (n, 4 lorentz, 4, 4) stack."""
-    if mats.ndim == 3:
-        return np.einsum("ni,nij,nj->n", left, mats, right)
-    return np.einsum("ni,nmij,nj->nm", left, mats, right)
-
-
-def _polarisations(k: np.ndarray) -> list[np.ndarray]:
-    """Two real transverse polarisation 4-vectors for photons of momenta k (n, 4)."""
-    n_hat = k[:, 1:] / k[:, :1]
-    trial = np.where(np.abs(n_hat[:, :1]) < 0.9, np.array([[1.0, 0, 0]]), np.array([[0, 1.0, 0]]))
-    e1 = np.cross(n_hat, trial)
-    e1 /= np.linalg.norm(e1, axis=1, keepdims=True)
-    e2 = np.cross(n_hat, e1)
-    zero = np.zeros((len(k), 1))
-    return [np.concatenate([zero, e1], axis=1), np.concatenate([zero, e2], axis=1)]
-
-
-def _couplings(ew: Electroweak):
-    gz = ew.g / ew.c_w
-    z_e = gz * ((-0.5 + ew.sin2_theta_w) * PL + ew.sin2_theta_w * PR)
-    return gz, z_e
-
-
-def _amplitudes(p1, p2, k1, k2, k, eps, ew: Electroweak, electron_flavour: bool):
-    """Helicity amplitudes (up to the common factor -i): shape (16, n) for the spins of
-    e-, e+, nu, nubar in a fixed basis, for photon polarisation vectors eps (n, 4)."""
-    gz, z_e = _couplings(ew)
+def _couplings(ew: Electroweak, electron_flavour: bool) -> _Couplings:
+    gz2 = (ew.g / ew.c_w) ** 2
     e_q = -ew.e  # e Q for the electron
-    eps_slash = _slash(eps)
-    prop_e1 = _slash(p1 - k) / _dot(p1 - k, p1 - k)[:, None, None]  # photon from e-: internal e- line
-    prop_e2 = _slash(k - p2) / _dot(k - p2, k - p2)[:, None, None]  # photon from e+
-    q_z = k1 + k2
-    s_z = _dot(q_z, q_z)
-    prop_z = 1.0 / (s_z - ew.m_Z**2 + 1j * ew.m_Z * ew.Gamma_Z)
-    # e line with the photon, open Lorentz index rho of the Z vertex: (n, 4, 4, 4)
-    z_line = (np.einsum("mij,jk,nkl,nlo->nmio", GAMMA, z_e, prop_e1, eps_slash)
-              + np.einsum("nij,njk,mkl,lo->nmio", eps_slash, prop_e2, GAMMA, z_e)) * e_q
-    nu_vertex = gz * 0.5 * GAMMA_LOW @ PL  # (4, 4, 4), lower index
-    u1, v2 = _spinors(p1, "u"), _spinors(p2, "v")
-    un, vn = _spinors(k1, "u"), _spinors(k2, "v")
-    w = ew.g / math.sqrt(2.0)
-    mw2 = ew.m_W**2
-
-    def w_prop(current, q):
-        """A current (upper index) through the unitary-gauge W propagator: (J - q (q.J)/M^2)/(q^2 - M^2)."""
-        return (current - q * (_dot(q, current) / mw2)[:, None]) / (_dot(q, q) - mw2)[:, None]
-
-    out = []
-    for a in range(2):
-        for b in range(2):
-            ebar = _bar(v2[b])
-            e_current = np.einsum("ni,nmij,nj->nm", ebar, z_line, u1[a])  # upper index rho
-            for c in range(2):
-                for d in range(2):
-                    nubar = _bar(un[c])
-                    nu_current = np.einsum("ni,mij,nj->nm", nubar, nu_vertex, vn[d])  # lower index
-                    amp = prop_z * np.einsum("nm,nm->n", e_current, nu_current)
-                    if electron_flavour:
-                        amp = amp - w * w * _w_diagrams(p1, p2, k1, k2, k, eps, eps_slash, prop_e1, prop_e2,
-                                                         u1[a], ebar, nubar, vn[d], w_prop, e_q, ew.e)
-                    out.append(amp)
-    return np.array(out)
+    return _Couplings(z_l=e_q * gz2 * (-0.5 + ew.sin2_theta_w) * 0.5, z_r=e_q * gz2 * ew.sin2_theta_w * 0.5, m_z2=ew.m_Z**2,
+                      m_z_gamma=ew.m_Z * ew.Gamma_Z, w=ew.e * ew.g**2 / 2 if electron_flavour else 0.0, m_w2=ew.m_W**2)
 
 
-def _w_diagrams(p1, p2, k1, k2, k, eps, eps_slash, prop_e1, prop_e2, u1, ebar, nubar, vn, w_prop, e_q, e):
-    """W1 + W2 + W3 divided by (g/sqrt 2)^2 (the common -i dropped)."""
-    gpl = GAMMA @ PL  # gamma^a P_L, upper index
-    # W1: photon from the e- before it turns into the nu
-    top1 = np.einsum("ni,aij,njk,nkl,nl->na", nubar, gpl, prop_e1, eps_slash, u1) * e_q  # upper a
-    bottom = np.einsum("ni,bij,nj->nb", ebar, gpl, vn)  # e+ nubar current, upper b
-    w1 = _dot(w_prop(top1, p1 - k - k1), bottom)
-    # W2: photon from the e+
-    top = np.einsum("ni,aij,nj->na", nubar, gpl, u1)
-    bottom2 = np.einsum("ni,nij,njk,bkl,nl->nb", ebar, eps_slash, prop_e2, gpl, vn) * e_q
-    w2 = _dot(w_prop(top, p1 - k1), bottom2)
-    # W3: photon from the W; incoming momenta at the vertex: W- q_m, W+ q_p, photon -k
-    q_m = p1 - k1
-    q_p = p2 - k2
-    j_m = w_prop(top, q_m)  # the W- leg, upper index
-    j_p = w_prop(bottom, q_p)  # the W+ leg
-    j_m_low, j_p_low, eps_low = j_m * METRIC, j_p * METRIC, eps * METRIC
-    kg = -k
-    # -e [ (eps.j_m) (kg - q_m).j_p + (j_m.j_p) (q_m - q_p).eps + (j_p.eps) (q_p - kg).j_m ]
-    w3 = -e * (
-        np.einsum("na,na->n", eps_low, j_m) * np.einsum("na,na->n", (kg - q_m), j_p_low)
-        + np.einsum("na,na->n", j_m_low, j_p) * np.einsum("na,na->n", (q_m - q_p), eps_low)
-        + np.einsum("na,na->n", j_p_low, eps) * np.einsum("na,na->n", (q_p - kg), j_m_low)
-    )
-    return w1 + w2 + w3
+# --- the closed forms, in numba block loops --------------------------------------------------------
 
 
-def msq_nunugamma(p1, p2, k1, k2, k, ew: Electroweak, electron_flavour: bool, eps_override=None) -> np.ndarray:
-    """Spin-averaged, polarisation-summed |M|^2 of e+e- -> nu nubar gamma for one flavour.
-
-    ``eps_override`` replaces the photon polarisations by given 4-vectors (gauge tests)."""
-    pols = _polarisations(k) if eps_override is None else [eps_override]
-    total = np.zeros(len(k))
-    for eps in pols:
-        amps = _amplitudes(p1, p2, k1, k2, k, eps, ew, electron_flavour)
-        total += (np.abs(amps) ** 2).sum(axis=0)
-    return total / 4
+@nb.njit(inline="always", **VEC)
+def _spinor(p, i):
+    """xi of momentum p[i] = (E, px, py, pz) (module docstring: its two phase choices)."""
+    e, x, y, z = p[i, 0], p[i, 1], p[i, 2], p[i, 3]
+    s = math.sqrt(e + abs(z))
+    r = 1.0 / s
+    up = z >= 0.0
+    return complex(s if up else x * r, 0.0 if up else -y * r), complex(x * r if up else s, y * r if up else 0.0)
 
 
-def msq_nunubar(p1, p2, k1, k2, ew: Electroweak) -> np.ndarray:
-    """Spin-averaged |M|^2 of e+e- -> nu nubar through the Z (flavours mu, tau), analytic:
-    (g/c_w)^4 g_nu^2 |P_Z|^2 (g_L^2 u^2 + g_R^2 t^2), t = (p1 - k1)^2, u = (p1 - k2)^2."""
-    gz = ew.g / ew.c_w
-    s = _dot(p1 + p2, p1 + p2)
-    t, u = _dot(p1 - k1, p1 - k1), _dot(p1 - k2, p1 - k2)
-    prop2 = 1.0 / ((s - ew.m_Z**2) ** 2 + (ew.m_Z * ew.Gamma_Z) ** 2)
-    g_l, g_r = -0.5 + ew.sin2_theta_w, ew.sin2_theta_w
-    return gz**4 * 0.25 * prop2 * (g_l**2 * u**2 + g_r**2 * t**2)
+@nb.njit(inline="always", **VEC)
+def _angle(i, j):
+    """<ij> of two spinors."""
+    return i[1] * j[0] - i[0] * j[1]
 
 
-# --- the same amplitude as a numba kernel (one event at a time, explicit 4x4 algebra) -----------
-
-_GPL = np.ascontiguousarray(np.array([GAMMA[m] @ PL for m in range(4)]))
-_GAMMA_C = np.ascontiguousarray(GAMMA)
-_G0_DIAG = np.array([1.0, 1.0, -1.0, -1.0])
+@nb.njit(inline="always", **VEC)
+def _abs2(z):
+    return z.real * z.real + z.imag * z.imag
 
 
-@nb.njit(cache=True, inline="always")
-def _k_slash(p):
-    out = np.zeros((4, 4), np.complex128)
-    for m in range(4):
-        c = p[m] * METRIC[m]
-        for i in range(4):
-            for j in range(4):
-                out[i, j] += c * _GAMMA_C[m, i, j]
-    return out
+@nb.njit(inline="always", **VEC)
+def _helicities_at(c, p1, p2, k1, k2, k, i):
+    """|A|^2/4 of event i for (L, +), (L, -), (R, +), (R, -) (module docstring)."""
+    x1, x2, x3, x4, x5 = _spinor(p1, i), _spinor(p2, i), _spinor(k1, i), _spinor(k2, i), _spinor(k, i)
+    a13, a14, a15, a23 = _angle(x1, x3), _angle(x1, x4), _angle(x1, x5), _angle(x2, x3)
+    a24, a25, a34, a35, a45 = _angle(x2, x4), _angle(x2, x5), _angle(x3, x4), _angle(x3, x5), _angle(x4, x5)
+    s13, s14, s15, s23, s24, s25, s34 = (_abs2(a13), _abs2(a14), _abs2(a15), _abs2(a23), _abs2(a24), _abs2(a25),
+                                         _abs2(a34))
+    bw = 1.0 / ((s34 - c.m_z2) ** 2 + c.m_z_gamma**2)
+    c_l = c.z_l * complex((s34 - c.m_z2) * bw, -c.m_z_gamma * bw)
+    d_m = 1.0 / (-s13 - c.m_w2)
+    d_p = 1.0 / (-s24 - c.m_w2)
+    b = c.w * d_m * d_p
+    # 1/<15> = [51]/s15 and [ij] = -conj(<ij>) leave angle brackets only (the moduli are unchanged)
+    plus = (c_l - c.w * d_p).conjugate() * a34 * a15 * (1.0 / s15) - b * a45 * a13
+    minus = (c_l - c.w * d_m) * a34 * a25 * (1.0 / s25) + b * a35 * a24
+    r = 2.0 * c.z_r * c.z_r * bw * s34 / (s15 * s25)  # |c_R|^2 8 s34/(s15 s25) / 4
+    return 2.0 * s23 * s23 / s25 * _abs2(plus), 2.0 * s14 * s14 / s15 * _abs2(minus), r * s13 * s13, r * s24 * s24
 
 
-@nb.njit(cache=True, inline="always")
-def _k_mm(a, b):
-    out = np.zeros((4, 4), np.complex128)
-    for i in range(4):
-        for k in range(4):
-            aik = a[i, k]
-            if aik != 0:
-                for j in range(4):
-                    out[i, j] += aik * b[k, j]
-    return out
-
-
-@nb.njit(cache=True, inline="always")
-def _k_sandwich(row, mat, col):
-    total = 0j
-    for i in range(4):
-        if row[i] != 0:
-            acc = 0j
-            for j in range(4):
-                acc += mat[i, j] * col[j]
-            total += row[i] * acc
-    return total
-
-
-@nb.njit(cache=True, inline="always")
-def _k_spinor(p, spin, kind):
-    """Massless Dirac-representation u (kind 0) or v (kind 1) spinor for basis spin 0 or 1."""
-    root = math.sqrt(p[0])
-    c0 = 1.0 if spin == 0 else 0.0
-    c1 = 1.0 - c0
-    # (sigma.p) chi
-    s0 = p[3] * c0 + complex(p[1], -p[2]) * c1
-    s1 = complex(p[1], p[2]) * c0 - p[3] * c1
-    out = np.zeros(4, np.complex128)
-    if kind == 0:
-        out[0], out[1], out[2], out[3] = root * c0, root * c1, s0 / root, s1 / root
+@nb.njit(cache=True, **VEC)  # not inlined: the parallel caller's array analysis rejects its tuples
+def _block(c, p1, p2, k1, k2, k, lo, out, res):
+    """Events lo .. lo + B - 1 into out[:, lo:lo + B]: the four configurations, or (one row)
+    their sum. The loop runs over exactly B events from index 0 into one scratch array ``res``,
+    so that the compiler sees the trip count, non-negative indices and no overlap: it vectorises."""
+    hi = lo + _B
+    p1, p2, k1, k2, k = p1[lo:hi], p2[lo:hi], k1[lo:hi], k2[lo:hi], k[lo:hi]
+    for i in range(_B):
+        res[i], res[_B + i], res[2 * _B + i], res[3 * _B + i] = _helicities_at(c, p1, p2, k1, k2, k, i)
+    if out.shape[0] == 1:
+        dst = out[0, lo:hi]
+        for i in range(_B):
+            dst[i] = res[i] + res[_B + i] + res[2 * _B + i] + res[3 * _B + i]
     else:
-        out[0], out[1], out[2], out[3] = s0 / root, s1 / root, root * c0, root * c1
-    return out
-
-
-@nb.njit(cache=True, inline="always")
-def _k_bar(s):
-    out = np.empty(4, np.complex128)
-    for i in range(4):
-        out[i] = s[i].conjugate() * _G0_DIAG[i]
-    return out
-
-
-@nb.njit(cache=True, inline="always")
-def _k_dot(a, b):
-    return a[0] * b[0] - a[1] * b[1] - a[2] * b[2] - a[3] * b[3]
-
-
-@nb.njit(cache=True, inline="always")
-def _k_w_prop(current, q, mw2):
-    qj = _k_dot(q, current)
-    den = _k_dot(q, q) - mw2
-    out = np.empty(4, np.complex128)
-    for m in range(4):
-        out[m] = (current[m] - q[m] * qj / mw2) / den
-    return out
-
-
-@nb.njit(cache=True)
-def _k_msq(p1, p2, k1, k2, k, eps_list, c, electron_flavour):
-    """sum over spins and the given photon polarisations of |M|^2 / 4 for one event.
-
-    c = (e, g/c_w, g/sqrt2, M_W^2, g_L(e), g_R(e), M_Z, Gamma_Z)."""
-    e, gz, w, mw2, gl, gr, mz, wz = c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]
-    e_q = -e
-    z_e = np.zeros((4, 4), np.complex128)
-    for i in range(4):
-        for j in range(4):
-            z_e[i, j] = gz * (gl * (0.5 * (i == j) - 0.5 * G5[i, j]) + gr * (0.5 * (i == j) + 0.5 * G5[i, j]))
-    q1 = p1 - k
-    q2 = k - p2
-    prop_e1 = _k_slash(q1) / _k_dot(q1, q1)
-    prop_e2 = _k_slash(q2) / _k_dot(q2, q2)
-    qz = k1 + k2
-    prop_z = 1.0 / complex(_k_dot(qz, qz) - mz * mz, mz * wz)
-    total = 0.0
-    u1 = (_k_spinor(p1, 0, 0), _k_spinor(p1, 1, 0))
-    v2 = (_k_spinor(p2, 0, 1), _k_spinor(p2, 1, 1))
-    un = (_k_spinor(k1, 0, 0), _k_spinor(k1, 1, 0))
-    vn = (_k_spinor(k2, 0, 1), _k_spinor(k2, 1, 1))
-    for pol in range(eps_list.shape[0]):
-        eps = eps_list[pol]
-        eps_slash = _k_slash(eps)
-        a1 = _k_mm(prop_e1, eps_slash)  # e- line: ... prop_e1 eps-slash u1
-        a2 = _k_mm(eps_slash, prop_e2)  # e+ line: ebar eps-slash prop_e2 ...
-        z_line = np.zeros((4, 4, 4), np.complex128)
         for r in range(4):
-            g_ze = _k_mm(_GAMMA_C[r], z_e)
-            z_line[r] = e_q * (_k_mm(g_ze, a1) + _k_mm(a2, g_ze))
-        for a in range(2):
-            for b in range(2):
-                ebar = _k_bar(v2[b])
-                e_cur = np.empty(4, np.complex128)
-                for r in range(4):
-                    e_cur[r] = _k_sandwich(ebar, z_line[r], u1[a])
-                for cc in range(2):
-                    nubar = _k_bar(un[cc])
-                    for d in range(2):
-                        nu_cur = np.empty(4, np.complex128)
-                        for r in range(4):
-                            nu_cur[r] = 0.5 * gz * _k_sandwich(nubar, _GPL[r], vn[d])  # upper index
-                        amp = prop_z * _k_dot(e_cur, nu_cur)
-                        if electron_flavour:
-                            top1 = np.empty(4, np.complex128)
-                            bottom = np.empty(4, np.complex128)
-                            top = np.empty(4, np.complex128)
-                            bottom2 = np.empty(4, np.complex128)
-                            a1u = a1 @ u1[a]
-                            ebar_a2 = ebar @ a2
-                            for r in range(4):
-                                top1[r] = e_q * _k_sandwich(nubar, _GPL[r], a1u)
-                                bottom[r] = _k_sandwich(ebar, _GPL[r], vn[d])
-                                top[r] = _k_sandwich(nubar, _GPL[r], u1[a])
-                                bottom2[r] = e_q * _k_sandwich(ebar_a2, _GPL[r], vn[d])
-                            w1 = _k_dot(_k_w_prop(top1, p1 - k - k1, mw2), bottom)
-                            w2 = _k_dot(_k_w_prop(top, p1 - k1, mw2), bottom2)
-                            q_m = p1 - k1
-                            q_p = p2 - k2
-                            j_m = _k_w_prop(top, q_m, mw2)
-                            j_p = _k_w_prop(bottom, q_p, mw2)
-                            kg = -k
-                            w3 = -e * (_k_dot(eps, j_m) * _k_dot(kg - q_m, j_p) + _k_dot(j_m, j_p) * _k_dot(q_m - q_p, eps)
-                                       + _k_dot(j_p, eps) * _k_dot(q_p - kg, j_m))
-                            amp = amp - w * w * (w1 + w2 + w3)
-                        total += amp.real * amp.real + amp.imag * amp.imag
-    return total / 4
+            dst = out[r, lo:hi]
+            for i in range(_B):
+                dst[i] = res[r * _B + i]
 
 
 @nb.njit(cache=True, parallel=True)
-def _k_msq_batch(p1, p2, k1, k2, k, eps, c, electron_flavour):
-    out = np.empty(p1.shape[0])
-    for i in nb.prange(p1.shape[0]):
-        out[i] = _k_msq(p1[i], p2[i], k1[i], k2[i], k[i], eps[i], c, electron_flavour)
-    return out
+def _msq_batch(c, p1, p2, k1, k2, k, out):
+    """out for events 0 .. n - 1, n a multiple of B, in chunks of blocks (one scratch array each)."""
+    n_blocks = p1.shape[0] // _B
+    per_chunk = _CHUNK // _B
+    for j in nb.prange((n_blocks + per_chunk - 1) // per_chunk):
+        res = np.empty(4 * _B)
+        for b in range(j * per_chunk, min((j + 1) * per_chunk, n_blocks)):
+            _block(c, p1, p2, k1, k2, k, b * _B, out, res)
+
+
+def _run(c: _Couplings, moms: list[np.ndarray], out: np.ndarray) -> None:
+    """The kernel on the whole blocks in place, and on the last partial block through a copy
+    padded with its last event."""
+    n = out.shape[1]
+    whole = n - n % _B
+    if whole:
+        _msq_batch(c, *moms, out)
+    if whole < n:
+        tail = [np.concatenate([x[whole:], np.repeat(x[n - 1:], _B - (n - whole), axis=0)]) for x in moms]
+        tail_out = np.empty((out.shape[0], _B))
+        _msq_batch(c, *tail, tail_out)
+        out[:, whole:] = tail_out[:, :n - whole]
+
+
+# --- any polarisation vector (eps_override), numpy ------------------------------------------------
+
+
+def _np_spinors(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """xi (right-handed) and eta = i sigma_2 conj(xi) (left-handed) of momenta (n, 4), each (n, 2)."""
+    e, x, y, z = p.T
+    s = np.sqrt(e + np.abs(z))
+    up = z >= 0
+    xi = np.stack([np.where(up, s + 0j, (x - 1j * y) / s), np.where(up, (x + 1j * y) / s, s + 0j)], -1)
+    return xi, np.stack([xi[:, 1].conj(), -xi[:, 0].conj()], -1)
+
+
+def _sigma(v: np.ndarray, bar: bool) -> np.ndarray:
+    """v_mu sigma-bar^mu = v^0 + v.sigma (bar) or v_mu sigma^mu = v^0 - v.sigma for 4-vectors (n, 4): (n, 2, 2)."""
+    v0, v1, v2, v3 = v.T
+    sign = 1.0 if bar else -1.0
+    return np.stack([np.stack([v0 + sign * v3, sign * (v1 - 1j * v2)], -1),
+                     np.stack([sign * (v1 + 1j * v2), v0 - sign * v3], -1)], -2)
+
+
+def _msq_polarisation(p1, p2, k1, k2, k, eps, ew: Electroweak, electron_flavour: bool) -> np.ndarray:
+    """|A_L|^2/4 and |A_R|^2/4 (shape (2, n)) for a photon polarisation 4-vector eps (n, 4), complex,
+    entering the amplitude as given. The e line is a product of 2x2 matrices between 2-spinors
+    (q.sigma after a sigma-bar: gamma^mu = [[0, sigma^mu], [sigma-bar^mu, 0]]) and meets the nu
+    line through (sigma-bar^rho)_ij (sigma-bar_rho)_kl = 2 eps_ik eps_jl, (sigma^rho)_ij
+    (sigma-bar_rho)_kl = 2 delta_il delta_kj; W3 is -2 e D_m D_p [-(eps.T)(k.B) + (T.B)(q_m.eps)
+    + (eps.B)(k.T)] for the currents T = <3|gamma|1], B = <2|gamma|4]."""
+
+    def dot(a, b):
+        return a[:, 0] * b[:, 0] - (a[:, 1:] * b[:, 1:]).sum(1)
+
+    def br(a, b):  # a^T i sigma_2 b
+        return a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]
+
+    def mv(m, v):
+        return np.einsum("nij,nj->ni", m, v)
+
+    def vm(row, m):
+        return np.einsum("ni,nij->nj", row, m)
+
+    c = _couplings(ew, electron_flavour)
+    (xi1, eta1), (xi2, eta2), (_, eta3), (_, eta4) = map(_np_spinors, (p1, p2, k1, k2))
+    bra2, bra3, xbra2 = eta2.conj(), eta3.conj(), xi2.conj()  # the rows of eta_2^+, eta_3^+, xi_2^+
+    s34 = 2 * dot(k1, k2)
+    c_l, c_r = (z / (s34 - c.m_z2 + 1j * c.m_z_gamma) for z in (c.z_l, c.z_r))
+    d_m, d_p = 1 / (-2 * dot(p1, k1) - c.m_w2), 1 / (-2 * dot(p2, k2) - c.m_w2)
+    q1 = (p1 - k) / (-2 * dot(p1, k))[:, None]  # the e propagators q/q^2
+    q2 = (k - p2) / (-2 * dot(p2, k))[:, None]
+    e_bar, e_sig = _sigma(eps, True), _sigma(eps, False)
+    # e-_L: Z1 + W1 ~ [conj eta_2, conj eta_3][X, eta_4] and Z2 + W2 ~ [Y, conj eta_3][eta_1, eta_4]
+    v = mv(e_bar, eta1)
+    x = mv(_sigma(q1, False), v)
+    y = vm(bra2, e_bar)
+    row = vm(y, _sigma(q2, False))
+    b23, b14 = br(bra2, bra3), br(eta1, eta4)
+    amp_l = 2 * ((c_l - c.w * d_p) * b23 * br(x, eta4) + (c_l - c.w * d_m) * br(row, bra3) * b14)
+    k_sig = _sigma(k, True)
+    k_t, k_b = (bra3 * mv(k_sig, eta1)).sum(1), (bra2 * mv(k_sig, eta4)).sum(1)
+    eps_t, eps_b = (bra3 * v).sum(1), (y * eta4).sum(1)
+    amp_l += 2 * c.w * d_m * d_p * (-eps_t * k_b - 2 * b23 * b14 * dot(p1 - k1, eps) + eps_b * k_t)
+    # e-_R: Z1 + Z2 through the mixed identity
+    x_r = mv(_sigma(q1, True), mv(e_sig, xi1))
+    row_r = vm(vm(xbra2, e_sig), _sigma(q2, True))
+    amp_r = 2 * c_r * ((xbra2 * eta4).sum(1) * (bra3 * x_r).sum(1) + (row_r * eta4).sum(1) * (bra3 * xi1).sum(1))
+    return 0.25 * np.stack([np.abs(amp_l) ** 2, np.abs(amp_r) ** 2])
+
+
+# --- the public functions ------------------------------------------------------------------------
+
+
+def msq_nunugamma_helicities(p1, p2, k1, k2, k, ew: Electroweak, electron_flavour: bool, eps_override=None) -> np.ndarray:
+    """|M|^2 of e+e- -> nu nubar gamma per helicity configuration, averaged over the beam spins
+    (their sum is :func:`msq_nunugamma_fast`): shape (2, 2, n), [e- chirality L, R][photon
+    helicity +, -]; with ``eps_override`` (photon polarisation 4-vectors (n, 4), real or complex,
+    upper index, entering the amplitude as given) shape (2, 1, n). Momenta (n, 4) in GeV: beams
+    p1 (e-), p2 (e+), nu k1, nubar k2, photon k; ``electron_flavour`` adds the W diagrams of nu_e.
+
+    >>> from mcgen.physics.constants import Electroweak
+    >>> p1, p2 = np.array([[120.0, 0, 0, 120]]), np.array([[120.0, 0, 0, -120]])
+    >>> k, k1, k2 = np.array([[40.0, 40, 0, 0]]), np.array([[96.0, 0, 0, 96]]), np.array([[104.0, -40, 0, -96]])
+    >>> parts = msq_nunugamma_helicities(p1, p2, k1, k2, k, Electroweak(), True)
+    >>> parts.shape, bool(np.isclose(parts.sum(), msq_nunugamma_fast(p1, p2, k1, k2, k, Electroweak(), True)[0]))
+    ((2, 2, 1), True)
+    """
+    moms = [np.ascontiguousarray(x, dtype=np.float64) for x in (p1, p2, k1, k2, k)]
+    n = len(moms[0])
+    if eps_override is not None:
+        eps = np.broadcast_to(np.asarray(eps_override, dtype=np.complex128), (n, 4))
+        return _msq_polarisation(*moms, eps, ew, electron_flavour)[:, None, :]
+    out = np.empty((4, n))
+    _run(_couplings(ew, electron_flavour), moms, out)
+    return out.reshape(2, 2, n)
 
 
 def msq_nunugamma_fast(p1, p2, k1, k2, k, ew: Electroweak, electron_flavour: bool, eps_override=None) -> np.ndarray:
-    """The numba version of :func:`msq_nunugamma` (same Feynman rules, one event per iteration)."""
-    pols = _polarisations(k) if eps_override is None else [eps_override]
-    eps = np.ascontiguousarray(np.stack(pols, axis=1), dtype=np.float64)
-    c = np.array([ew.e, ew.g / ew.c_w, ew.g / math.sqrt(2.0), ew.m_W**2, -0.5 + ew.sin2_theta_w, ew.sin2_theta_w,
-                  ew.m_Z, ew.Gamma_Z])
-    q1, q2, n1, n2, g = (np.ascontiguousarray(x, dtype=np.float64) for x in (p1, p2, k1, k2, k))
-    return _k_msq_batch(q1, q2, n1, n2, g, eps, c, electron_flavour)
+    """Spin-averaged, polarisation-summed |M|^2 of e+e- -> nu nubar gamma for one flavour
+    (``electron_flavour``: nu_e, with the W diagrams), from the helicity amplitudes; the arguments
+    as in :func:`msq_nunugamma_helicities`. ``eps_override`` replaces the sum over the photon
+    helicities by one given polarisation vector per event (the gauge test; numpy, not the kernel)."""
+    if eps_override is not None:
+        return msq_nunugamma_helicities(p1, p2, k1, k2, k, ew, electron_flavour, eps_override).sum(axis=(0, 1))
+    moms = [np.ascontiguousarray(x, dtype=np.float64) for x in (p1, p2, k1, k2, k)]
+    out = np.empty((1, len(moms[0])))
+    _run(_couplings(ew, electron_flavour), moms, out)
+    return out[0]
