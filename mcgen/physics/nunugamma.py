@@ -153,18 +153,24 @@ def _msq_batch(c, p1, p2, k1, k2, k, out):
             _block(c, p1, p2, k1, k2, k, b * _B, out, res)
 
 
-def _run(c: _Couplings, moms: list[np.ndarray], out: np.ndarray) -> None:
-    """The kernel on the whole blocks in place, and on the last partial block through a copy
-    padded with its last event."""
-    n = out.shape[1]
+def _run(c: _Couplings, p1, p2, k1, k2, k, n_rows: int) -> np.ndarray:
+    """The kernel's (n_rows, n) output: on the whole blocks in place (in parallel), on the last
+    partial block through a copy padded with its last event (serial: one parallel launch a call,
+    which on a loaded host can wait milliseconds for its threads)."""
+    p1, p2, k1, k2, k = (np.ascontiguousarray(x, dtype=np.float64) for x in (p1, p2, k1, k2, k))
+    n = len(p1)
+    out = np.empty((n_rows, n))
     whole = n - n % _B
     if whole:
-        _msq_batch(c, *moms, out)
+        _msq_batch(c, p1, p2, k1, k2, k, out)
     if whole < n:
-        tail = [np.concatenate([x[whole:], np.repeat(x[n - 1:], _B - (n - whole), axis=0)]) for x in moms]
-        tail_out = np.empty((out.shape[0], _B))
-        _msq_batch(c, *tail, tail_out)
-        out[:, whole:] = tail_out[:, :n - whole]
+        def pad(x):
+            return np.concatenate([x[whole:], np.repeat(x[n - 1:], _B - (n - whole), axis=0)])
+
+        tail = np.empty((n_rows, _B))
+        _block(c, pad(p1), pad(p2), pad(k1), pad(k2), pad(k), 0, tail, np.empty(4 * _B))
+        out[:, whole:] = tail[:, :n - whole]
+    return out
 
 
 # --- any polarisation vector (eps_override), numpy ------------------------------------------------
@@ -192,8 +198,9 @@ def _msq_polarisation(p1, p2, k1, k2, k, eps, ew: Electroweak, electron_flavour:
     entering the amplitude as given. The e line is a product of 2x2 matrices between 2-spinors
     (q.sigma after a sigma-bar: gamma^mu = [[0, sigma^mu], [sigma-bar^mu, 0]]) and meets the nu
     line through (sigma-bar^rho)_ij (sigma-bar_rho)_kl = 2 eps_ik eps_jl, (sigma^rho)_ij
-    (sigma-bar_rho)_kl = 2 delta_il delta_kj; W3 is -2 e D_m D_p [-(eps.T)(k.B) + (T.B)(q_m.eps)
-    + (eps.B)(k.T)] for the currents T = <3|gamma|1], B = <2|gamma|4]."""
+    (sigma-bar_rho)_kl = 2 delta_il delta_kj; W3 is -2 e D_m D_p [-(eps.T)(k.B) + (T.B)(q_m - k/2).eps
+    + (eps.B)(k.T)] for the currents T = <3|gamma|1], B = <2|gamma|4] and q_m = p1 - k1 (current
+    conservation only: eps need not be transverse)."""
 
     def dot(a, b):
         return a[:, 0] * b[:, 0] - (a[:, 1:] * b[:, 1:]).sum(1)
@@ -226,7 +233,7 @@ def _msq_polarisation(p1, p2, k1, k2, k, eps, ew: Electroweak, electron_flavour:
     k_sig = _sigma(k, True)
     k_t, k_b = (bra3 * mv(k_sig, eta1)).sum(1), (bra2 * mv(k_sig, eta4)).sum(1)
     eps_t, eps_b = (bra3 * v).sum(1), (y * eta4).sum(1)
-    amp_l += 2 * c.w * d_m * d_p * (-eps_t * k_b - 2 * b23 * b14 * dot(p1 - k1, eps) + eps_b * k_t)
+    amp_l += 2 * c.w * d_m * d_p * (-eps_t * k_b - 2 * b23 * b14 * dot(p1 - k1 - k / 2, eps) + eps_b * k_t)
     # e-_R: Z1 + Z2 through the mixed identity
     x_r = mv(_sigma(q1, True), mv(e_sig, xi1))
     row_r = vm(vm(xbra2, e_sig), _sigma(q2, True))
@@ -251,14 +258,11 @@ def msq_nunugamma_helicities(p1, p2, k1, k2, k, ew: Electroweak, electron_flavou
     >>> parts.shape, bool(np.isclose(parts.sum(), msq_nunugamma_fast(p1, p2, k1, k2, k, Electroweak(), True)[0]))
     ((2, 2, 1), True)
     """
-    moms = [np.ascontiguousarray(x, dtype=np.float64) for x in (p1, p2, k1, k2, k)]
-    n = len(moms[0])
     if eps_override is not None:
-        eps = np.broadcast_to(np.asarray(eps_override, dtype=np.complex128), (n, 4))
-        return _msq_polarisation(*moms, eps, ew, electron_flavour)[:, None, :]
-    out = np.empty((4, n))
-    _run(_couplings(ew, electron_flavour), moms, out)
-    return out.reshape(2, 2, n)
+        p1, p2, k1, k2, k = (np.asarray(x, dtype=np.float64) for x in (p1, p2, k1, k2, k))
+        eps = np.broadcast_to(np.asarray(eps_override, dtype=np.complex128), k.shape)
+        return _msq_polarisation(p1, p2, k1, k2, k, eps, ew, electron_flavour)[:, None, :]
+    return _run(_couplings(ew, electron_flavour), p1, p2, k1, k2, k, 4).reshape(2, 2, -1)
 
 
 def msq_nunugamma_fast(p1, p2, k1, k2, k, ew: Electroweak, electron_flavour: bool, eps_override=None) -> np.ndarray:
@@ -268,7 +272,4 @@ def msq_nunugamma_fast(p1, p2, k1, k2, k, ew: Electroweak, electron_flavour: boo
     helicities by one given polarisation vector per event (the gauge test; numpy, not the kernel)."""
     if eps_override is not None:
         return msq_nunugamma_helicities(p1, p2, k1, k2, k, ew, electron_flavour, eps_override).sum(axis=(0, 1))
-    moms = [np.ascontiguousarray(x, dtype=np.float64) for x in (p1, p2, k1, k2, k)]
-    out = np.empty((1, len(moms[0])))
-    _run(_couplings(ew, electron_flavour), moms, out)
-    return out[0]
+    return _run(_couplings(ew, electron_flavour), p1, p2, k1, k2, k, 1)[0]
