@@ -12,12 +12,12 @@ from collections.abc import Iterator, Sequence
 
 from mcgen import progress
 from mcgen._version import __version__
-from mcgen.cli import background, bench, common, efficiency, generate, info, limits, reproduce, scan
+from mcgen.cli import background, bench, common, efficiency, generate, info, limits, reproduce, scan, validate
 from mcgen.errors import InputError
 
 __all__ = ["main", "build_parser"]
 
-COMMANDS = (info, generate, efficiency, limits, scan, background, reproduce, bench)  # in the order of --help
+COMMANDS = (info, generate, efficiency, limits, scan, background, reproduce, validate, bench)  # in the order of --help
 
 
 def build_parser() -> common.Parser:
