@@ -22,16 +22,14 @@ def test_signal_events_are_bit_identical_to_the_fused_kernel():
 
 
 @pytest.mark.slow
-def test_background_truth_is_bit_identical_and_reco_agrees():
-    """The background's phase space and amplitude are unchanged (bit-identical true photons and
-    weights); its reconstructed photon now comes from the signal's numba detector, whose rotation
-    formula rounds differently from the old numpy copy: equal to 1e-12, flags identical."""
+def test_background_agrees_with_the_dirac_amplitude_reference():
+    """The background's phase space is unchanged; its amplitude is now the spinor-product one
+    (tests/test_helicity.py: equal to the explicit Dirac matrices the reference was made with to
+    1e-13), so the weights, and through the adaptive grid trained on them the photons, agree with
+    the reference to rounding, not bit for bit: column sums to 1e-10, flags identical."""
     now = background_reference()
     for before, after in zip(REFERENCE["background"], now, strict=True):
         for name, fp in before["columns"].items():
-            if "reco" in name or name in ("reconstructed", "pass_all"):
-                assert after["columns"][name]["sum"] == pytest.approx(fp["sum"], rel=1e-12), (before["card"], name)
-            else:
-                assert after["columns"][name] == fp, (before["card"], name)
-        assert after["sigma_pb"] == before["sigma_pb"]
-        assert after["sigma_reco_pb"] == pytest.approx(before["sigma_reco_pb"], rel=1e-12)
+            assert after["columns"][name]["sum"] == pytest.approx(fp["sum"], rel=1e-10), (before["card"], name)
+        assert after["sigma_pb"] == pytest.approx(before["sigma_pb"], rel=1e-10)
+        assert after["sigma_reco_pb"] == pytest.approx(before["sigma_reco_pb"], rel=1e-10)
