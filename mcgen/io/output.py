@@ -4,11 +4,12 @@ existing file is not replaced without ``force``), and JSON conversion of numpy s
 from __future__ import annotations
 
 import contextlib
+import functools
 import glob
 import math
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -54,38 +55,39 @@ def atomic_output(path: Path, force: bool = False) -> Iterator[Path]:
     """
     folder = path.parent if str(path.parent) else Path(".")
     fd = _unnamed_file(folder)
-    if fd is None:
+    link: Callable[[Path], None]
+    if fd is not None:
+        target, link, cleanup = Path(f"/proc/self/fd/{fd}"), functools.partial(_link_fd, fd), functools.partial(os.close, fd)
+    else:
         _remove_stale_parts(folder, path.name)
         tmp = _part_name(folder, path.name)
         tmp.touch(mode=0o666)
-        try:
-            try:
-                yield tmp
-            except OSError as exc:
-                raise OutputError(f"cannot write {shown(path)}: {exc.strerror or exc}") from None
-            _publish(tmp, path, force)
-        finally:
-            tmp.unlink(missing_ok=True)
-        return
+        target, link, cleanup = tmp, functools.partial(os.link, tmp), functools.partial(tmp.unlink, missing_ok=True)
     try:
         try:
-            yield Path(f"/proc/self/fd/{fd}")
+            yield target
         except OSError as exc:  # a full disk, a quota: the run is lost but the message is one line
             raise OutputError(f"cannot write {shown(path)}: {exc.strerror or exc}") from None
-        if force:  # link under a private name, then replace the target in one step
-            staged = _part_name(folder, path.name)
-            _link_fd(fd, staged)
-            try:
-                os.replace(staged, path)
-            finally:
-                staged.unlink(missing_ok=True)
-        else:
-            try:
-                _link_fd(fd, path)
-            except FileExistsError:
-                raise OutputError(f"output {shown(path)} appeared while writing: use --force to replace it") from None
+        _publish(link, folder, path, force)
     finally:
-        os.close(fd)
+        cleanup()
+
+
+def _publish(link: Callable[[Path], None], folder: Path, path: Path, force: bool) -> None:
+    """Give the finished content the name ``path``: a link, which fails if the name exists (no
+    clobbering), or with ``force`` a link under a private name and a rename over the target."""
+    if not force:
+        try:
+            link(path)
+        except FileExistsError:
+            raise OutputError(f"output {shown(path)} appeared while writing: use --force to replace it") from None
+        return
+    staged = _part_name(folder, path.name)
+    link(staged)
+    try:
+        os.replace(staged, path)
+    finally:
+        staged.unlink(missing_ok=True)
 
 
 def _unnamed_file(folder: Path) -> int | None:
@@ -113,16 +115,6 @@ _PART_STEM = 100  # characters of the target's name kept in a temporary name (wh
 
 def _part_name(folder: Path, name: str) -> Path:
     return folder / f".{name[:_PART_STEM]}.{os.getpid()}.{secrets.token_hex(4)}.part"
-
-
-def _publish(tmp: Path, path: Path, force: bool) -> None:
-    if force:
-        os.replace(tmp, path)
-        return
-    try:
-        os.link(tmp, path)  # a hard link fails if the target exists: no clobbering
-    except FileExistsError:
-        raise OutputError(f"output {shown(path)} appeared while writing: use --force to replace it") from None
 
 
 def _remove_stale_parts(folder: Path, name: str) -> None:
