@@ -73,8 +73,10 @@ def test_the_singular_point_is_approached_never_hit(quick):
             assert all(d is None or math.isfinite(d) for d in details["limits_on_grid"])
 
 
-def test_first_excluded_is_the_limit_of_limit_for():
-    from mcgen.analysis.limits import limit_for, signal_sample, visible_background_pb
+def test_the_bisection_of_limit_for_finds_the_crossing_of_the_grid_search():
+    """limit_for bisects the monotonic criteria; solve_excluded's grid and bisection (which finds
+    crossings of any signal) must give the same d_gamma_95."""
+    from mcgen.analysis.limits import signal_function, signal_sample, solve_excluded, visible_background_pb
     from mcgen.config.cards import load_card
     from mcgen.config.options import PhysicsOptions
     from mcgen.physics.model import scenario_a, structure_from_a
@@ -85,7 +87,8 @@ def test_first_excluded_is_the_limit_of_limit_for():
         sample = signal_sample(card, mass, "e", PhysicsOptions(decay_law="paper"), 3000, 7, background)
         for scenario in ("I", "II", "III", "IV"):
             structure = structure_from_a(scenario_a(scenario, card.electroweak), card.electroweak)
-            expected, got = limit_for(sample, structure).d_gamma_95, first_excluded(sample, structure)
+            excluded = solve_excluded(*signal_function(sample, structure))
+            expected, got = excluded[0][0] if excluded else None, first_excluded(sample, structure)
             assert (expected is None) == (got is None), (name, scenario)
             if expected is not None:
                 assert got == pytest.approx(expected, rel=1e-13), (name, scenario)

@@ -41,7 +41,8 @@ from mcgen.mc.driver import generate, reweight
 from mcgen.physics.model import COUPLING_COLUMNS, D_GAMMA_RANGE, MASS_RANGE_GEV, Couplings, Model, decay_length_m, two_body_momentum, widths
 from mcgen.physics.xsec import width_z_to_n_nubar
 
-__all__ = ["SignalSample", "signal_sample", "LimitResult", "solve_excluded", "limit_for", "parse_masses", "eps_cuts",
+__all__ = ["SignalSample", "signal_sample", "LimitResult", "solve_excluded", "first_crossing", "MONOTONIC",
+           "limit_for", "parse_masses", "eps_cuts",
            "scan_limits", "limits_table", "limits_for_samples", "mass_threshold", "background_from_files", "card_inputs",
            "union_intervals", "visible_background_pb", "visible_background", "SUPPORTED", "SampleReducer", "combine_cards"]
 
@@ -316,6 +317,35 @@ def solve_excluded(f, threshold: float, lo: float = 1e-12, hi: float = D_GAMMA_R
     return intervals
 
 
+MONOTONIC = ("sigma_upper", "chi2", "z_br_upper", "s2b")
+"""Criteria whose signal (d^2 times the probability to decay inside the volume, which grows with d)
+grows with d_gamma: the excluded region is one interval from d_gamma_95 up."""
+
+
+def first_crossing(f, threshold: float, lo: float = 1e-12, hi: float = D_GAMMA_RANGE[1]) -> float | None:
+    """The smallest d in [lo, hi] with f(d) > threshold for an f that grows with d (None if f(hi) is
+    not above it): bisection in log d to 1e-15, about 60 evaluations, where :func:`solve_excluded`
+    needs its whole grid to find crossings of any f."""
+
+    def above(d: float) -> bool:
+        return bool(f(np.array([d]))[0] > threshold)
+
+    if not above(hi):
+        return None
+    if above(lo):
+        return lo
+    a, b = math.log(lo), math.log(hi)
+    while b - a > 1e-15 * max(abs(a), 1.0):
+        mid = 0.5 * (a + b)
+        if mid in (a, b):
+            break
+        if above(math.exp(mid)):
+            b = mid
+        else:
+            a = mid
+    return math.exp(0.5 * (a + b))
+
+
 @dataclasses.dataclass(frozen=True)
 class LimitResult:
     mass: float
@@ -329,8 +359,12 @@ def limit_for(sample: SignalSample, structure: Couplings) -> LimitResult:
     if sample.card.limit.criterion == "cls":
         return cls_limit(sample, structure)
     f, threshold = signal_function(sample, structure)
-    excluded = solve_excluded(f, threshold)
-    d95 = excluded[0][0] if excluded else None
+    if sample.card.limit.criterion in MONOTONIC:
+        d95 = first_crossing(f, threshold)
+        excluded: list[list[float | None]] = [[d95, None]] if d95 is not None else []
+    else:  # the Z-invisible width: an island, closed from below by the lifetime
+        excluded = solve_excluded(f, threshold)
+        d95 = excluded[0][0] if excluded else None
     details = {"threshold": threshold, "signal_at_d95": float(f(np.array([d95]))[0]) if d95 else None}
     return LimitResult(sample.mass, d95, excluded, details)
 

@@ -37,13 +37,13 @@ import numpy as np
 
 from mcgen import progress
 from mcgen._version import __version__
-from mcgen.analysis.limits import card_inputs, limit_for, mass_threshold, signal_function, signal_sample, visible_background
+from mcgen.analysis.limits import card_inputs, limit_for, mass_threshold, signal_sample, visible_background
 from mcgen.analysis.scan import build_tasks, task_seed
 from mcgen.config.cards import Card, load_card
 from mcgen.config.options import PhysicsOptions
 from mcgen.errors import InputError, MissingExtraError, ModelError
 from mcgen.physics.constants import Electroweak
-from mcgen.physics.model import D_GAMMA_RANGE, SCENARIOS, Couplings, scenario_a, singular_a, structure_from_a
+from mcgen.physics.model import SCENARIOS, Couplings, scenario_a, singular_a, structure_from_a
 
 __all__ = ["first_excluded", "TREATMENTS", "ISR", "CASES", "Case", "Grids", "grids", "treatment_record", "run_validation", "a_range",
            "a_grid", "handover_mass", "envelope", "loglog", "markdown_table", "text_table", "LEP_CARDS", "CEPC_CARDS"]
@@ -161,40 +161,9 @@ def grids(quick: bool = False, background_events: int | None = None) -> Grids:
                  20_000 if background_events is None else background_events)
 
 
-_MONOTONIC = ("sigma_upper", "chi2", "z_br_upper", "s2b")
-"""Criteria whose signal (d^2 times a decay probability inside the volume, which grows with d) grows with d:
-their excluded region is one interval [d_gamma_95, 10] GeV^-1."""
-
-
 def first_excluded(sample: Any, structure: Couplings) -> float | None:
-    """d_gamma_95 of :func:`~mcgen.analysis.limits.limit_for` (the smallest excluded coupling), faster.
-
-    For the criteria of :data:`_MONOTONIC` the signal grows with d, so the one crossing is found by bisection
-    in log d over the same range [1e-12, 10] GeV^-1 (to 1e-15 relative, as limit_for's grid and bisection):
-    about 60 evaluations at one coupling instead of limit_for's 260-point grid. Other criteria (the
-    Z-invisible island, CLs) go through limit_for."""
-    if sample.card.limit.criterion not in _MONOTONIC:
-        return limit_for(sample, structure).d_gamma_95
-    f, threshold = signal_function(sample, structure)
-
-    def above(d: float) -> bool:
-        return bool(f(np.array([d]))[0] > threshold)
-
-    lo, hi = 1e-12, D_GAMMA_RANGE[1]
-    if not above(hi):
-        return None
-    if above(lo):
-        return lo
-    a, b = math.log(lo), math.log(hi)
-    while b - a > 1e-15 * max(abs(a), 1.0):
-        mid = 0.5 * (a + b)
-        if mid in (a, b):
-            break
-        if above(math.exp(mid)):
-            b = mid
-        else:
-            a = mid
-    return math.exp(0.5 * (a + b))
+    """d_gamma_95 of :func:`~mcgen.analysis.limits.limit_for`: the smallest excluded coupling."""
+    return limit_for(sample, structure).d_gamma_95
 
 
 # --- a grids and the range of a limit over a ---------------------------------------------------------------
