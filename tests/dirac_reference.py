@@ -108,7 +108,8 @@ class EW:
         self.gr = sin2w
 
 
-def production_amplitudes(ew, sqrt_s, m, cos_theta, d_gamma, d_z, d_w, *, photon=True, zboson=True, wboson=True, conjugate=False, phi=0.3):
+def production_amplitudes(ew, sqrt_s, m, cos_theta, d_gamma, d_z, d_w, *, photon=True, zboson=True, wboson=True, conjugate=False, phi=0.3,
+                          helicities=None):
     """Amplitudes M(s_e-, s_e+, s_1, s_2) for e-(p1) e+(p2) -> N(k1) nubar(k2), or with
     ``conjugate`` for e-(p1) e+(p2) -> Nbar(k1) nu(k2); k1 at polar angle theta to the e-.
 
@@ -119,6 +120,10 @@ def production_amplitudes(ew, sqrt_s, m, cos_theta, d_gamma, d_z, d_w, *, photon
     by the e- (vertex ubar(N) 2 d_W sigma q P_L u(e-), q = k1 - p1).
     Nbar nu: dipole vertex 2 d P_R sigma q between ubar(nu) and v(Nbar); the W joins the
     e+ to the Nbar (vbar(e+) 2 d_W P_R sigma q v(Nbar), q = k1 - p2).
+    ``helicities`` ("L" or "R" for the e-, then the e+) projects the beam spinors on those helicity
+    states: for massless beams u_L = P_L u, u_R = P_R u, and an antiparticle of helicity R (L) is
+    v = P_L v (P_R v). Summing |M|^2 over the projected basis then gives the rate of that one
+    helicity state (P_L u u^bar P_R = P_L pslash).
     """
     p1, p2, k1, k2, _ = two_body_momenta(sqrt_s, m, 0.0, cos_theta, phi=phi)
     s = sqrt_s**2
@@ -138,8 +143,13 @@ def production_amplitudes(ew, sqrt_s, m, cos_theta, d_gamma, d_z, d_w, *, photon
     else:
         out1, out2 = u_spinors(k1, m), v_spinors(k2, 0.0)
     amps = {}
+    beam_u, beam_v = u_spinors(p1, 0.0), v_spinors(p2, 0.0)
+    if helicities is not None:
+        h_minus, h_plus = helicities
+        beam_u = [(PL if h_minus == "L" else PR) @ u for u in beam_u]
+        beam_v = [(PL if h_plus == "R" else PR) @ v for v in beam_v]
     for (a, ue), (b, ve), (c, w1), (d, w2) in itertools.product(
-        enumerate(u_spinors(p1, 0.0)), enumerate(v_spinors(p2, 0.0)), enumerate(out1), enumerate(out2)
+        enumerate(beam_u), enumerate(beam_v), enumerate(out1), enumerate(out2)
     ):
         # the heavy-lepton current of the s channel: ubar(N) .. v(nubar) or ubar(nu) .. v(Nbar)
         n_s = [(bar(w2) @ dip_s[n] @ w1) if conjugate else (bar(w1) @ dip_s[n] @ w2) for n in range(4)]
@@ -168,9 +178,9 @@ def production_amplitudes(ew, sqrt_s, m, cos_theta, d_gamma, d_z, d_w, *, photon
 
 
 def production_msq(ew, sqrt_s, m, cos_theta, d_gamma, d_z, d_w, **which):
-    """Spin-averaged |M|^2 at one angle."""
+    """Spin-averaged |M|^2 at one angle, or with ``helicities`` that of fully polarised beams."""
     amps = production_amplitudes(ew, sqrt_s, m, cos_theta, d_gamma, d_z, d_w, **which)
-    return sum(abs(a) ** 2 for a in amps.values()) / 4
+    return sum(abs(a) ** 2 for a in amps.values()) / (4 if which.get("helicities") is None else 1)
 
 
 def production_sigma(ew, sqrt_s, m, d_gamma, d_z, d_w, n_points=64, **which):
@@ -263,8 +273,10 @@ def _polarisation(k, m, mass_sign, rate):
     return np.array(polarisation)
 
 
-def n_polarisation(ew, sqrt_s, m, cos_theta, d_gamma, d_z, d_w, phi=0.0):
-    """Rest-frame polarisation vector of N in e+e- -> N nubar from spin projectors.
+def n_polarisation(ew, sqrt_s, m, cos_theta, d_gamma, d_z, d_w, phi=0.0, beam_weights=None):
+    """Rest-frame polarisation vector of N in e+e- -> N nubar from spin projectors; with
+    ``beam_weights`` {(e- helicity, e+ helicity): weight} for polarised beams (the rates of the
+    projected helicity states of :func:`production_amplitudes`, weighted).
 
     |M(s)|^2 is computed with the N spin sum replaced by (k + m)(1 + gamma5 s)/2 for
     s = the boosted rest-frame axes +-x, +-y, +-z; P_i = (|M(+s_i)|^2 - |M(-s_i)|^2) / sum.
@@ -276,20 +288,31 @@ def n_polarisation(ew, sqrt_s, m, cos_theta, d_gamma, d_z, d_w, phi=0.0):
     t = dot(q_t, q_t)
     dip_s = [2 * sum(SIGMA[a][n] * lower(q_s)[a] for a in range(4)) @ PL for n in range(4)]
     dip_t = [2 * sum(SIGMA[a][n] * lower(q_t)[a] for a in range(4)) @ PL for n in range(4)]
+    open_legs = []
+    configurations = [(None, 1.0)] if beam_weights is None else list(beam_weights.items())
+    for (helicities, weight), vn in itertools.product(configurations, v_spinors(k2, 0.0)):
+        beam_u, beam_v = u_spinors(p1, 0.0), v_spinors(p2, 0.0)
+        if helicities is not None:
+            beam_u = [(PL if helicities[0] == "L" else PR) @ u for u in beam_u]
+            beam_v = [(PL if helicities[1] == "R" else PR) @ v for v in beam_v]
+        open_legs += [math.sqrt(weight) * _n_open_leg(ew, s, t, d_gamma, d_z, d_w, dip_s, dip_t, ue, ve, vn)
+                      for ue, ve in itertools.product(beam_u, beam_v)]
+    return _polarisation(k1, m, +1.0, lambda projector: sum((x.conj() @ G0 @ projector @ x).real for x in open_legs))
+
+
+def _n_open_leg(ew, s, t, d_gamma, d_z, d_w, dip_s, dip_t, ue, ve, vn):
+    """X in M = ubar(N) X for given beam and nubar spinors (photon, Z and W exchange)."""
     prop_z = 1.0 / (s - ew.mz**2 + 1j * ew.mz * ew.gz)
     zcoup = [ew.g / ew.cw * GAMMA[n] @ (ew.gl * PL + ew.gr * PR) for n in range(4)]
     wcoup = [ew.g / np.sqrt(2) * GAMMA[n] @ PL for n in range(4)]
-    open_legs = []
-    for ue, ve, vn in itertools.product(u_spinors(p1, 0.0), v_spinors(p2, 0.0), v_spinors(k2, 0.0)):
-        x = np.zeros(4, dtype=complex)
-        for n in range(4):
-            g = METRIC[n, n]
-            j_s = -ew.e * d_gamma / s * (bar(ve) @ GAMMA[n] @ ue) - d_z * prop_z * (bar(ve) @ zcoup[n] @ ue)
-            x += g * j_s * (dip_s[n] @ vn)
-            j_t = bar(ve) @ wcoup[n] @ vn
-            x -= g * d_w / (t - ew.mw**2) * j_t * (dip_t[n] @ ue)  # the q q part of the propagator vanishes
-        open_legs.append(x)
-    return _polarisation(k1, m, +1.0, lambda projector: sum((x.conj() @ G0 @ projector @ x).real for x in open_legs))
+    x = np.zeros(4, dtype=complex)
+    for n in range(4):
+        g = METRIC[n, n]
+        j_s = -ew.e * d_gamma / s * (bar(ve) @ GAMMA[n] @ ue) - d_z * prop_z * (bar(ve) @ zcoup[n] @ ue)
+        x += g * j_s * (dip_s[n] @ vn)
+        j_t = bar(ve) @ wcoup[n] @ vn
+        x -= g * d_w / (t - ew.mw**2) * j_t * (dip_t[n] @ ue)  # the q q part of the propagator vanishes
+    return x
 
 
 def n_decay_rate_polarised(m, spin_axis, photon_direction):

@@ -9,6 +9,7 @@ from typing import Any
 from mcgen.config.cards import Card
 from mcgen.config.options import PhysicsOptions, check_kinematics, provenance
 from mcgen.physics.model import Model, ctau_m, decay_length_m, two_body_momentum, widths
+from mcgen.physics.polarisation import HELICITY_CONFIGURATIONS
 from mcgen.physics.xsec import production_cross_sections
 
 __all__ = ["model_info", "finite_or_none"]
@@ -19,9 +20,10 @@ def model_info(card: Card, model: Model, options: PhysicsOptions = PhysicsOption
     check_kinematics(card, model)
     ew = card.electroweak
     w = widths(model, ew, options.three_body)
-    sigma = production_cross_sections(
-        card.sqrt_s, model.mass, model.couplings, model.flavour, ew, st_interference=options.st_interference
-    )
+    def sigma(polarisation: tuple[float, float]) -> dict[str, float]:
+        return production_cross_sections(card.sqrt_s, model.mass, model.couplings, model.flavour, ew,
+                                         st_interference=options.st_interference, polarisation=polarisation).as_dict()
+
     p = two_body_momentum(card.sqrt_s, model.mass)
     return {
         "couplings": model.couplings.as_dict(),
@@ -31,8 +33,11 @@ def model_info(card: Card, model: Model, options: PhysicsOptions = PhysicsOption
         "ctau_m": float(ctau_m(w.total)),
         "decay_length_m": float(decay_length_m(p, model.mass, w.total)),
         "momentum_GeV": float(p),
-        "sigma_pb": sigma.as_dict(),
-        "inputs": {"sqrt_s": card.sqrt_s, **ew.as_dict()},
+        "sigma_pb": sigma(card.beam.polarisation),
+        # fully polarised beams, named e- then e+ helicity: unpolarised beams average the four
+        "sigma_pb_by_helicity": {name: sigma(pol) for name, pol in HELICITY_CONFIGURATIONS.items()},
+        "inputs": {"sqrt_s": card.sqrt_s, **ew.as_dict(), "polarisation_electron": card.beam.polarisation_electron,
+                   "polarisation_positron": card.beam.polarisation_positron},
         **provenance(card, model, options),
     }
 

@@ -18,6 +18,7 @@ from typing import Any
 from mcgen.config.schema import parse_table
 from mcgen.errors import CardError, shown
 from mcgen.fields import choice, key_name, number, text
+from mcgen.physics.constants import CARD_KEYS as EW_CARD_KEYS
 from mcgen.physics.constants import Electroweak
 
 __all__ = ["Card", "CardInfo", "Beam", "Detector", "Selection", "Limit", "load_card", "parse_card", "parse_set", "CARD_NAMES"]
@@ -53,6 +54,15 @@ class Beam:
     sqrt_s: float = number("GeV", "centre-of-mass energy", lo=1, hi=1e5, why="e+e- colliders from 1 GeV to 100 TeV")
     luminosity_invpb: float = number("pb^-1", "integrated luminosity", lo=0, hi=1e10, lo_open=True,
                                      why="up to 10^4 ab^-1")
+    polarisation_electron: float = number("", "longitudinal polarisation P- of the e- beam (-1 = left-handed)", lo=-1, hi=1,
+                                          default=0.0, why="a polarisation lies in [-1, 1]")
+    polarisation_positron: float = number("", "longitudinal polarisation P+ of the e+ beam (-1 = left-handed)", lo=-1, hi=1,
+                                          default=0.0, why="a polarisation lies in [-1, 1]")
+
+    @property
+    def polarisation(self) -> tuple[float, float]:
+        """(P-, P+)."""
+        return self.polarisation_electron, self.polarisation_positron
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -219,7 +229,7 @@ def parse_card(content: dict[str, Any], where: str, overrides: tuple[str, ...] =
     for name, cls in _TABLES.items():
         if name not in merged:
             raise CardError(f"{where}: missing table [{name}]")
-        tables[name] = parse_table(cls, merged[name], where, name, require_all=cls is Electroweak)
+        tables[name] = parse_table(cls, merged[name], where, name, require=EW_CARD_KEYS if cls is Electroweak else ())
     return Card(path=where, info=tables["card"], beam=tables["beam"], electroweak=tables["electroweak"],
                 detector=tables["detector"], selection=tables["selection"], limit=tables["limit"], raw=merged)
 

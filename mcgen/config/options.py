@@ -45,10 +45,12 @@ def check_kinematics(card: Card, model: Model) -> None:
 
 
 def provenance(card: Card, model: Model | None, options: PhysicsOptions) -> dict[str, Any]:
-    """The inputs of a result: version, card, model, electroweak inputs, physics options."""
+    """The inputs of a result: version, card, beam (energy, luminosity, polarisation), model,
+    physics options."""
     return {
         "version": __version__,
         "card": {"name": card.name, "path": card.path},
+        "beam": dataclasses.asdict(card.beam),
         "model": model.describe() if model is not None else None,
         "options": options.as_dict(),
     }

@@ -25,11 +25,11 @@ def short_repr(value: Any) -> str:
     return _REPR.repr(value)
 
 
-def parse_table(cls: type, table: Any, where: str, name: str, *, require_all: bool = False) -> Any:
+def parse_table(cls: type, table: Any, where: str, name: str, *, require: tuple[str, ...] = ()) -> Any:
     """Build ``cls`` from a TOML table, checking every key against the field metadata.
 
     ``where`` names the source (a file path) and ``name`` the table, for the messages;
-    ``require_all`` makes keys with defaults required too.
+    ``require`` names keys that the table must give although they have defaults.
 
     >>> import dataclasses
     >>> from mcgen.fields import number
@@ -52,7 +52,7 @@ def parse_table(cls: type, table: Any, where: str, name: str, *, require_all: bo
     values = {}
     for key, f in fields.items():
         if key not in table:
-            if f.default is REQUIRED or require_all:
+            if f.default is REQUIRED or key in require:
                 raise CardError(f"{where}: missing key [{name}] {key}: expected {describe(f)}")
             continue
         checked = check_value(f, table[key])

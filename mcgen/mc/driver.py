@@ -16,7 +16,7 @@ from mcgen.config.cards import Card
 from mcgen.config.options import PhysicsOptions, check_kinematics, provenance
 from mcgen.detector.toy import DetectorParams
 from mcgen.detector.toy import kernel_params as detector_params
-from mcgen.errors import InputError
+from mcgen.errors import InputError, ModelError
 from mcgen.mc.events import Events
 from mcgen.mc.kernel import (
     CHUNK,
@@ -31,6 +31,7 @@ from mcgen.mc.kernel import (
 from mcgen.mc.production import ProductionParams, production_params
 from mcgen.physics.amplitudes import coupling_constants, dsigma_dcos_one
 from mcgen.physics.model import COUPLING_COLUMNS, Couplings, Model, reweight_couplings, widths
+from mcgen.physics.polarisation import helicity_weights
 from mcgen.selection.cuts import SelectionParams
 from mcgen.selection.cuts import kernel_params as selection_params
 
@@ -80,9 +81,12 @@ def kernel_inputs(card: Card, model: Model, options: PhysicsOptions, *, weighted
     t_channel = model.flavour == "e"
     st = options.st_interference
     consts = coupling_constants(rs, m, card.electroweak)
+    hel_l, hel_r = helicity_weights(*card.beam.polarisation)
+    if hel_l == 0.0 and hel_r == 0.0:
+        raise ModelError(f"beams of equal helicity (P-, P+) = {card.beam.polarisation} do not annihilate into N nubar")
 
     def shape(d_gamma: float, d_z: float, d_w: float) -> Callable[[np.ndarray], np.ndarray]:
-        return lambda x: dsigma_dcos_one(x, rs, m, consts, d_gamma, d_z, d_w, t_channel, st)
+        return lambda x: dsigma_dcos_one(x, rs, m, consts, d_gamma, d_z, d_w, t_channel, st, hel_l, hel_r)
 
     acceptance = 1.0
     if weighted:  # a proposal that covers every coupling structure: s-channel and t-channel shapes
@@ -209,7 +213,8 @@ def generate(
     x, w = GAUSS_LEGENDRE_96
     t_channel = model.flavour == "e"
     sigma_one = float(w @ dsigma_dcos_one(x, card.sqrt_s, model.mass, inputs.consts, c.d_gamma, c.d_Z, c.d_W,
-                                          t_channel, options.st_interference))
+                                          t_channel, options.st_interference, inputs.production.hel_l,
+                                          inputs.production.hel_r))
     # weights: unweighted events carry the exact integral of their density; weighted ones f/q
     scale = 2.0 * (env_total if weighted else sigma_one)
     n_chunks = (n + CHUNK - 1) // CHUNK

@@ -30,6 +30,7 @@ from mcgen.config.options import PhysicsOptions
 from mcgen.detector.toy import distance_to_surface
 from mcgen.physics.amplitudes import A_GAMMA, AZL_IM, AZL_RE, AZR_IM, AZR_RE, G_W, M_W2, NORM, coupling_constants, spin_structures
 from mcgen.physics.model import Model, decay_length_m, two_body_momentum, widths
+from mcgen.physics.polarisation import helicity_weights
 from mcgen.simd import VEC, cos_sin_turns, log, one_minus_exp
 
 __all__ = ["ProductionParams", "production_params", "LAWS", "amplitudes_at", "polarisation", "n_momentum", "decay",
@@ -65,12 +66,15 @@ class ProductionParams(NamedTuple):
     azl_re: float
     azl_im: float
     azr_re: float
+    hel_l: float  # weight of the e-_L e+_R rate (polarised beams; 1 when unpolarised)
+    hel_r: float  # weight of the e-_R e+_L rate
 
 
 def production_params(card: Card, model: Model, options: PhysicsOptions, weighted: bool) -> ProductionParams:
     """The production stage's inputs for a card, a model and the physics options."""
     rs, m, c = card.sqrt_s, model.mass, model.couplings
     consts = coupling_constants(rs, m, card.electroweak)
+    hel_l, hel_r = helicity_weights(card.beam.polarisation_electron, card.beam.polarisation_positron)
     k = float(two_body_momentum(rs, m))
     t_channel = 1.0 if model.flavour == "e" else 0.0
     law = LAWS[options.decay_law]
@@ -85,10 +89,10 @@ def production_params(card: Card, model: Model, options: PhysicsOptions, weighte
         norm=float(consts[NORM]), weighted=bool(weighted),
         exact=1.0 if law == 0 else 0.0, paper=1.0 if law == 1 else 0.0,
         t_channel=t_channel, g_w=float(consts[G_W]), m_w2=float(consts[M_W2]), d_w=c.d_W,
-        c_ll=al_re * al_re + al_im * al_im, c_rr=ar_re * ar_re + ar_im * ar_im, al_re=al_re, al_im=al_im,
+        c_ll=hel_l * (al_re * al_re + al_im * al_im), c_rr=hel_r * (ar_re * ar_re + ar_im * ar_im), al_re=al_re, al_im=al_im,
         st=float(options.st_interference) * t_channel,
         a_gamma=ag, azl2=azl_re * azl_re + azl_im * azl_im, azr2=azr_re * azr_re + azr_im * azr_im,
-        azl_re=azl_re, azl_im=azl_im, azr_re=azr_re,
+        azl_re=azl_re, azl_im=azl_im, azr_re=azr_re, hel_l=hel_l, hel_r=hel_r,
     )
 
 
@@ -107,9 +111,9 @@ def amplitudes_at(p, c):
     sh = math.sqrt(0.5 * (1.0 - c))
     l0, l1, r0, r1, t0, t1, t = spin_structures(p.sqrt_s, p.mass, ch, sh)
     bw = p.t_channel * p.g_w / (t - p.m_w2)
-    c_tt = bw * bw * p.d_w * p.d_w
-    c_lt = 2.0 * bw * p.d_w * p.al_re * p.st
-    c_ltj = 2.0 * bw * p.d_w * p.al_im * p.st
+    c_tt = bw * bw * p.d_w * p.d_w * p.hel_l  # the W, and so its interference, couples to e-_L only
+    c_lt = 2.0 * bw * p.d_w * p.al_re * p.st * p.hel_l
+    c_ltj = 2.0 * bw * p.d_w * p.al_im * p.st * p.hel_l
     ll = _pair_forms(l0, l1, l0, l1)
     rr = _pair_forms(r0, r1, r0, r1)
     tt = _pair_forms(t0, t1, t0, t1)
@@ -135,7 +139,9 @@ def n_momentum(c, sin_t, cphi, sphi, sgn):
 
 @nb.njit(inline="always", **VEC)
 def coefficients(p, scale, bw, f_ll, f_rr, f_tt, f_lt, f_ltj):
-    """The six reweighting coefficients (w_gg, w_zz, w_gz, w_ww, w_gw, w_zw) of W / sampling density."""
+    """The six reweighting coefficients (w_gg, w_zz, w_gz, w_ww, w_gw, w_zw) of W / sampling density
+    (the e-_L structures weighted by hel_l, the e-_R one by hel_r: polarised beams)."""
+    f_ll, f_rr, f_tt, f_lt, f_ltj = p.hel_l * f_ll, p.hel_r * f_rr, p.hel_l * f_tt, p.hel_l * f_lt, p.hel_l * f_ltj
     return (
         scale * p.a_gamma * p.a_gamma * (f_ll + f_rr),
         scale * (p.azl2 * f_ll + p.azr2 * f_rr),

@@ -77,8 +77,9 @@ def spin_structures(rs: float, m: float, ch: float, sh: float):
 
 
 @nb.njit(cache=True)
-def dsigma_dcos_one(cos_theta, rs, m, consts, d_gamma, d_z, d_w, t_channel, st):
-    """dsigma(e+e- -> N nubar)/dcos(theta) in pb for an array of cos(theta) (decay-averaged)."""
+def dsigma_dcos_one(cos_theta, rs, m, consts, d_gamma, d_z, d_w, t_channel, st, hel_l=1.0, hel_r=1.0):
+    """dsigma(e+e- -> N nubar)/dcos(theta) in pb for an array of cos(theta) (decay-averaged);
+    hel_l, hel_r weight the e-_L and e-_R parts (polarised beams, mcgen.physics.polarisation)."""
     out = np.empty(cos_theta.size)
     for i in range(cos_theta.size):
         c = min(max(cos_theta[i], -1.0), 1.0)
@@ -89,11 +90,12 @@ def dsigma_dcos_one(cos_theta, rs, m, consts, d_gamma, d_z, d_w, t_channel, st):
         al_im = consts[AZL_IM] * d_z
         ar_re = consts[A_GAMMA] * d_gamma + consts[AZR_RE] * d_z
         ar_im = consts[AZR_IM] * d_z
-        w = (al_re * al_re + al_im * al_im) * (l0 * l0 + l1 * l1) + (ar_re * ar_re + ar_im * ar_im) * (r0 * r0 + r1 * r1)
-        if t_channel:
+        w = (hel_l * (al_re * al_re + al_im * al_im) * (l0 * l0 + l1 * l1)
+             + hel_r * (ar_re * ar_re + ar_im * ar_im) * (r0 * r0 + r1 * r1))
+        if t_channel:  # the W couples to e-_L only
             b = consts[G_W] * d_w / (t - consts[M_W2])
-            w += b * b * (t0 * t0 + t1 * t1)
+            w += hel_l * b * b * (t0 * t0 + t1 * t1)
             if st:
-                w += 2.0 * b * al_re * (l0 * t0 + l1 * t1)
+                w += hel_l * 2.0 * b * al_re * (l0 * t0 + l1 * t1)
         out[i] = consts[NORM] * w
     return out

@@ -17,7 +17,7 @@ from hepunits.constants import hbarc
 from particle import Particle
 
 from mcgen.errors import InputError
-from mcgen.fields import number
+from mcgen.fields import choice, number
 
 __all__ = [
     "GEV2_TO_PB",
@@ -26,6 +26,8 @@ __all__ = [
     "V_HIGGS",
     "LEPTON_MASS",
     "Electroweak",
+    "SCHEMES",
+    "CARD_KEYS",
 ]
 
 GEV2_TO_PB: float = (hbarc**2 / GeV**2) / picobarn
@@ -53,6 +55,17 @@ LEPTON_MASS: dict[str, float] = {
 """Charged-lepton masses in GeV by flavour (PDG, via ``particle``)."""
 
 
+SCHEMES: tuple[str, ...] = ("alpha0", "gmu_alpha0")
+"""Coupling schemes: ``alpha0``, the card's alpha at every vertex (the source paper's choice);
+``gmu_alpha0``, the LEP analyses' choice: the couplings of the W, the Z and the virtual photon
+from G_mu, alpha_Gmu = sqrt2 G_F M_W^2 s_w^2 / pi, and the card's alpha = alpha(0) at the
+vertices of real (observed) photons."""
+
+CARD_KEYS: tuple[str, ...] = ("alpha", "sin2_theta_w", "m_Z", "Gamma_Z", "m_W", "Gamma_W")
+"""The keys every card's ``[electroweak]`` table must give (DESIGN.md); ``scheme`` and ``G_F`` may
+be left out (default: ``alpha0``, the PDG G_F)."""
+
+
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Electroweak:
     """Electroweak inputs (GeV). Defaults: PHYSICS.md (alpha(0), on-shell-like sin^2 theta_w).
@@ -60,9 +73,12 @@ class Electroweak:
     >>> ew = Electroweak()
     >>> round(ew.s_w, 5), round(ew.c_w, 5)
     (0.48083, 0.87681)
+    >>> round(1 / Electroweak(scheme="gmu_alpha0").alpha_eff, 2)  # alpha_Gmu
+    127.54
     """
 
-    alpha: float = number("", "fine-structure constant", lo=1 / 400, hi=1 / 40, default=1 / 137.036,
+    alpha: float = number("", "fine-structure constant (alpha(0) at real photons in the gmu_alpha0 scheme)",
+                          lo=1 / 400, hi=1 / 40, default=1 / 137.036,
                           why="within a factor of about 3 of alpha(0) = 1/137.036")
     sin2_theta_w: float = number("", "sin^2 of the weak mixing angle", lo=0.1, hi=0.5, default=0.2312,
                                  why="around the measured 0.231")
@@ -72,28 +88,48 @@ class Electroweak:
     m_W: float = number("GeV", "W mass", lo=25, hi=250, default=80.379, why="within a factor of about 3 of the PDG 80.38 GeV")
     Gamma_W: float = number("GeV", "W total width", lo=0.5, hi=10, default=2.085,
                             why="within a factor of about 4 of the PDG 2.085 GeV")
+    scheme: str = choice(SCHEMES, "coupling scheme: alpha0 (one alpha everywhere) or gmu_alpha0 (G_mu weak couplings, "
+                         "alpha(0) for real photons)", default="alpha0")
+    G_F: float = number("GeV^-2", "Fermi constant (the gmu_alpha0 scheme)", lo=1e-6, hi=1e-4, default=G_FERMI,
+                        why="within a factor of about 10 of the PDG 1.1663788e-5 GeV^-2")
 
     def __post_init__(self) -> None:
         # the physical ranges above are checked where a card enters (mcgen.config.schema); a library
         # caller may go beyond them (a narrow-width limit, say) but not to values that mean nothing
+        if self.scheme not in SCHEMES:
+            raise InputError(f"scheme: expected one of {', '.join(SCHEMES)}, got {self.scheme!r}")
         for f in dataclasses.fields(self):
             x = getattr(self, f.name)
-            if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x) or x <= 0:
+            if f.name != "scheme" and (isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x)
+                                       or x <= 0):
                 raise InputError(f"{f.name}: expected a finite number > 0, got {x!r}")
         if not 0 < self.sin2_theta_w < 1 or not 0 < self.alpha < 1:
             raise InputError("sin2_theta_w and alpha must lie strictly between 0 and 1")
 
     @classmethod
-    def from_pdg(cls, **overrides: float) -> Electroweak:
+    def from_pdg(cls, **overrides: float | str) -> Electroweak:
         """Z and W masses and widths from the ``particle`` package's PDG table."""
         z, w = Particle.from_pdgid(23), Particle.from_pdgid(24)
         assert z.width is not None and w.width is not None
-        values = {"m_Z": _pdg_mass_gev(23), "Gamma_Z": z.width * 1e-3, "m_W": _pdg_mass_gev(24), "Gamma_W": w.width * 1e-3}
-        return cls(**(values | overrides))
+        values: dict[str, float | str] = {"m_Z": _pdg_mass_gev(23), "Gamma_Z": z.width * 1e-3, "m_W": _pdg_mass_gev(24), "Gamma_W": w.width * 1e-3}
+        return cls(**(values | overrides))  # type: ignore[arg-type]  # the fields check the types
+
+    @cached_property
+    def alpha_eff(self) -> float:
+        """The alpha of every vertex but a real photon's: the card's alpha (``alpha0``) or
+        alpha_Gmu = sqrt2 G_F M_W^2 s_w^2 / pi (``gmu_alpha0``)."""
+        if self.scheme == "alpha0":
+            return self.alpha
+        return math.sqrt(2.0) * self.G_F * self.m_W**2 * self.sin2_theta_w / math.pi
 
     @cached_property
     def e(self) -> float:
-        """Positron charge, sqrt(4 pi alpha)."""
+        """Positron charge at the vertices of the W, the Z and virtual photons, sqrt(4 pi alpha_eff)."""
+        return math.sqrt(4 * math.pi * self.alpha_eff)
+
+    @cached_property
+    def e_photon(self) -> float:
+        """Positron charge where a real photon is emitted, sqrt(4 pi alpha) (alpha(0) in both schemes)."""
         return math.sqrt(4 * math.pi * self.alpha)
 
     @cached_property
@@ -109,5 +145,6 @@ class Electroweak:
         """SU(2) gauge coupling e / s_w."""
         return self.e / self.s_w
 
-    def as_dict(self) -> dict[str, float]:
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+    def as_dict(self) -> dict[str, float | str]:
+        """The inputs, and the alpha of the weak vertices that the scheme gives (``alpha_eff``)."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)} | {"alpha_eff": self.alpha_eff}

@@ -2,7 +2,9 @@
 
 All sigma_* functions are for ONE charge state (e+e- -> N nubar) in GeV^-2;
 :func:`production_cross_sections` converts to pb and, by default, sums N nubar and
-Nbar nu (equal by CP). Conventions and the corrections to the source paper are in
+Nbar nu (equal by CP). "alpha" below is ``ew.alpha_eff``, the alpha of the coupling scheme
+(mcgen.physics.constants.SCHEMES: no real photon enters production). Polarised beams weight the
+e-_L and e-_R parts by f_L, f_R (``hel``, mcgen.physics.polarisation). Conventions and the corrections to the source paper are in
 PHYSICS.md section 3; every formula here is checked in tests/test_xsec.py against an
 explicit Dirac-matrix evaluation of the amplitudes (tests/dirac_reference.py).
 
@@ -32,6 +34,10 @@ from numpy.typing import ArrayLike
 
 from mcgen.physics.constants import GEV2_TO_PB, Electroweak
 from mcgen.physics.model import Couplings
+from mcgen.physics.polarisation import helicity_weights
+
+Helicity = tuple[float, float]
+UNPOLARISED: Helicity = (1.0, 1.0)
 
 __all__ = [
     "CrossSections",
@@ -84,52 +90,58 @@ def _z_denominator(s: np.ndarray, ew: Electroweak) -> np.ndarray:
     return (s - ew.m_Z**2) ** 2 + (ew.m_Z * ew.Gamma_Z) ** 2
 
 
-def sigma_gamma(sqrt_s: ArrayLike, m: ArrayLike, d_gamma: float, ew: Electroweak) -> np.ndarray:
-    """Photon s-channel: alpha d_gamma^2 (s - m^2)^2 (s + 2 m^2) / (3 s^3)  (P-10).
+def sigma_gamma(sqrt_s: ArrayLike, m: ArrayLike, d_gamma: float, ew: Electroweak, *, hel: Helicity = UNPOLARISED) -> np.ndarray:
+    """Photon s-channel: alpha d_gamma^2 (s - m^2)^2 (s + 2 m^2) / (3 s^3)  (P-10), times
+    (f_L + f_R)/2 = 1 - P- P+ for polarised beams (``hel``: mcgen.physics.polarisation.helicity_weights).
 
     >>> ew = Electroweak()
     >>> print(f"{float(sigma_gamma(91.1876, 0.0, 1e-5, ew)) * GEV2_TO_PB:.4g} pb")
     9.471e-05 pb
     """
     s, m = np.asarray(sqrt_s, dtype=float) ** 2, np.asarray(m, dtype=float)
-    return ew.alpha * d_gamma**2 * _s_channel_shape(s, m) / (3 * s**3)
+    return ew.alpha_eff * d_gamma**2 * _s_channel_shape(s, m) * (0.5 * (hel[0] + hel[1])) / (3 * s**3)
 
 
-def sigma_z(sqrt_s: ArrayLike, m: ArrayLike, d_Z: float, ew: Electroweak) -> np.ndarray:
-    """Z s-channel (P-11 with x_w = sin^2 theta_w in the electron couplings)."""
+def sigma_z(sqrt_s: ArrayLike, m: ArrayLike, d_Z: float, ew: Electroweak, *, hel: Helicity = UNPOLARISED) -> np.ndarray:
+    """Z s-channel (P-11 with x_w = sin^2 theta_w in the electron couplings): the factor
+    1 - 4 x_w + 8 x_w^2 = 4 (g_L^2 + g_R^2) becomes 4 (f_L g_L^2 + f_R g_R^2) for polarised beams."""
     s, m = np.asarray(sqrt_s, dtype=float) ** 2, np.asarray(m, dtype=float)
     xw = ew.sin2_theta_w
-    couplings = 1 - 4 * xw + 8 * xw**2
-    return ew.alpha * d_Z**2 * _s_channel_shape(s, m) * couplings / (24 * xw * (1 - xw) * s * _z_denominator(s, ew))
+    couplings = hel[0] * (1 - 2 * xw) ** 2 + hel[1] * 4 * xw**2
+    return ew.alpha_eff * d_Z**2 * _s_channel_shape(s, m) * couplings / (24 * xw * (1 - xw) * s * _z_denominator(s, ew))
 
 
-def sigma_gamma_z(sqrt_s: ArrayLike, m: ArrayLike, d_gamma: float, d_Z: float, ew: Electroweak) -> np.ndarray:
-    """Photon-Z interference (P-12 with x_w); vanishes on the Z pole, changes sign across it."""
+def sigma_gamma_z(sqrt_s: ArrayLike, m: ArrayLike, d_gamma: float, d_Z: float, ew: Electroweak, *,
+                  hel: Helicity = UNPOLARISED) -> np.ndarray:
+    """Photon-Z interference (P-12 with x_w); vanishes on the Z pole, changes sign across it. The
+    factor 1 - 4 x_w = -2 (g_L + g_R) becomes -2 (f_L g_L + f_R g_R) for polarised beams."""
     s, m = np.asarray(sqrt_s, dtype=float) ** 2, np.asarray(m, dtype=float)
     xw = ew.sin2_theta_w
     return (
-        ew.alpha * d_gamma * d_Z * _s_channel_shape(s, m) * (1 - 4 * xw) * (ew.m_Z**2 - s)
+        ew.alpha_eff * d_gamma * d_Z * _s_channel_shape(s, m) * (hel[0] * (1 - 2 * xw) - hel[1] * 2 * xw) * (ew.m_Z**2 - s)
         / (6 * ew.c_w * ew.s_w * s**2 * _z_denominator(s, ew))
     )
 
 
-def sigma_w(sqrt_s: ArrayLike, m: ArrayLike, d_W: float, ew: Electroweak) -> np.ndarray:
+def sigma_w(sqrt_s: ArrayLike, m: ArrayLike, d_W: float, ew: Electroweak, *, hel: Helicity = UNPOLARISED) -> np.ndarray:
     """W t-channel (flavour e), the corrected closed form of PHYSICS.md section 3:
 
     alpha d_W^2 / (2 x_w s) (s - m^2)/s [-2 (s - m^2) + (s - m^2 + 2 M_W^2) ln(1 + (s - m^2)/M_W^2)]
+
+    times f_L (the W couples to left-handed electrons only).
     """
     s, m = np.asarray(sqrt_s, dtype=float) ** 2, np.asarray(m, dtype=float)
     w2 = ew.m_W**2
     open_ = _open(s, m)
-    return ew.alpha * d_W**2 * open_ * w2 * _w_kernel(open_ / w2) / (2 * ew.sin2_theta_w * s**2)
+    return ew.alpha_eff * d_W**2 * open_ * w2 * _w_kernel(open_ / w2) * hel[0] / (2 * ew.sin2_theta_w * s**2)
 
 
 def sigma_st_interference(
-    sqrt_s: ArrayLike, m: ArrayLike, couplings: Couplings, ew: Electroweak
+    sqrt_s: ArrayLike, m: ArrayLike, couplings: Couplings, ew: Electroweak, *, hel: Helicity = UNPOLARISED
 ) -> np.ndarray:
     """Interference of the s-channel (photon + Z) and W t-channel amplitudes (flavour e).
 
-    Derived in the module docstring; odd in d_W, so it flips sign with a.
+    Derived in the module docstring; odd in d_W, so it flips sign with a; times f_L.
     """
     s, m = np.asarray(sqrt_s, dtype=float) ** 2, np.asarray(m, dtype=float)
     w2 = ew.m_W**2
@@ -138,7 +150,7 @@ def sigma_st_interference(
         ew.s_w * ew.c_w * _z_denominator(s, ew)
     )
     kernel = w2**2 * _st_kernel(_open(s, m) / w2)
-    return math.sqrt(2.0) * ew.alpha * couplings.d_W * kernel * s_channel / (ew.s_w * s)
+    return math.sqrt(2.0) * ew.alpha_eff * couplings.d_W * kernel * s_channel * hel[0] / (ew.s_w * s)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -168,20 +180,23 @@ def production_cross_sections(
     *,
     st_interference: bool = True,
     charge_states: int = 2,
+    polarisation: tuple[float, float] = (0.0, 0.0),
 ) -> CrossSections:
-    """sigma(e+e- -> N nubar) pieces in pb, times ``charge_states`` (2: N nubar + Nbar nu).
+    """sigma(e+e- -> N nubar) pieces in pb, times ``charge_states`` (2: N nubar + Nbar nu), for
+    beams of longitudinal ``polarisation`` (P-, P+) (-1: left-handed).
 
     The W t-channel and the s-t interference exist for flavour e only; with
     ``st_interference=False`` the interference is dropped, as the source paper does.
     """
     c = couplings
     t_channel = flavour == "e"
+    hel = helicity_weights(*polarisation)
     pieces = (
-        sigma_gamma(sqrt_s, m, c.d_gamma, ew),
-        sigma_z(sqrt_s, m, c.d_Z, ew),
-        sigma_gamma_z(sqrt_s, m, c.d_gamma, c.d_Z, ew),
-        sigma_w(sqrt_s, m, c.d_W, ew) if t_channel else 0.0,
-        sigma_st_interference(sqrt_s, m, c, ew) if t_channel and st_interference else 0.0,
+        sigma_gamma(sqrt_s, m, c.d_gamma, ew, hel=hel),
+        sigma_z(sqrt_s, m, c.d_Z, ew, hel=hel),
+        sigma_gamma_z(sqrt_s, m, c.d_gamma, c.d_Z, ew, hel=hel),
+        sigma_w(sqrt_s, m, c.d_W, ew, hel=hel) if t_channel else 0.0,
+        sigma_st_interference(sqrt_s, m, c, ew, hel=hel) if t_channel and st_interference else 0.0,
     )
     return CrossSections(*(float(p) * GEV2_TO_PB * charge_states + 0.0 for p in pieces))  # + 0.0: no -0.0
 
