@@ -1,4 +1,4 @@
-"""The eight shipped cards, the schema's error messages, --set overrides, and fuzzing."""
+"""The shipped cards, the schema's error messages, --set overrides, and fuzzing."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mcgen.config.cards import CARD_NAMES, Card, load_card, parse_card
+from mcgen.config.cards import CARD_NAMES, PAPER_CARDS, Card, load_card, parse_card
 from mcgen.errors import InputError
 from mcgen.physics.constants import Electroweak
 
@@ -23,15 +23,19 @@ def raw(name: str) -> dict:
     return tomllib.loads((CARDS_DIR / f"{name}.toml").read_text())
 
 
-def test_the_cards_directory_holds_exactly_the_eight_cards():
+def test_the_cards_directory_holds_exactly_the_shipped_cards():
     assert sorted(p.stem for p in CARDS_DIR.glob("*.toml")) == sorted(CARD_NAMES)
+    assert PAPER_CARDS == ("lep1_opal", "lep2_delphi", "lep1_l3_zgamma", "lep1_zinv", "cepc_z", "cepc_ww", "cepc_h", "cepc_tt")
 
 
 @pytest.mark.parametrize("name", CARD_NAMES)
 def test_every_card_loads_with_the_physics_md_electroweak_defaults(name):
     card = load_card(CARDS_DIR / f"{name}.toml")
     assert isinstance(card, Card) and card.name == name
-    assert set(raw(name)["electroweak"]) == set(PHYSICS_EW)
+    # the paper's cards: exactly the six keys (one alpha everywhere); the new ones add the G_mu scheme
+    extra = set() if name in PAPER_CARDS else {"scheme", "G_F"}
+    assert set(raw(name)["electroweak"]) == set(PHYSICS_EW) | extra
+    assert card.electroweak.scheme == ("alpha0" if name in PAPER_CARDS else "gmu_alpha0")
     for key, value in PHYSICS_EW.items():
         assert getattr(card.electroweak, key) == pytest.approx(value, rel=1e-9)
     assert load_card(name) == card or load_card(name).raw == card.raw  # by name too
@@ -53,6 +57,20 @@ def test_lep_analyses_as_in_physics_md():
     assert (zinv.limit.criterion, zinv.limit.gamma_inv_95_GeV, zinv.limit.decay) == ("z_inv_width", 2.0e-3, "outside")
     for card in (opal, l3, zinv, delphi):
         assert card.detector.decay_volume == "sphere" and card.detector.decay_radius_m == 1.0
+
+
+@pytest.mark.parametrize(
+    ("name", "sqrt_s", "lumi_invab", "pt", "polarisation"),
+    [("fccee_z", 91.2, 205, 35, (0, 0)), ("fccee_ww", 160, 19.2, 65, (0, 0)), ("fccee_zh", 240, 10.8, 100, (0, 0)),
+     ("fccee_tt", 365, 2.7, 160, (0, 0)), ("ilc250_lr", 250, 0.9, 105, (-0.8, 0.3)), ("ilc250_rl", 250, 0.9, 105, (0.8, -0.3)),
+     ("ilc500_lr", 500, 1.6, 220, (-0.8, 0.3)), ("ilc500_rl", 500, 1.6, 220, (0.8, -0.3))],
+)
+def test_fccee_and_ilc_cards(name, sqrt_s, lumi_invab, pt, polarisation):
+    card = load_card(name)
+    assert card.sqrt_s == sqrt_s and card.beam.luminosity_invpb == pytest.approx(lumi_invab * 1e6)
+    assert card.selection.pt_min == pt and card.beam.polarisation == polarisation
+    assert card.limit.criterion == "s2b" and card.selection.abs_cos_max == 0.99
+    assert card.selection.z_return_veto_widths == (0.0 if name == "fccee_z" else 5.0)
 
 
 @pytest.mark.parametrize(

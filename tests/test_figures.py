@@ -1,4 +1,4 @@
-"""mcgen reproduce: the LEP figures are drawn with the JSON of their curves."""
+"""mcgen reproduce: the figures are drawn with the JSON of their curves."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ pytest.importorskip("mplhep")
 
 
 
-@pytest.mark.parametrize("figure", [1, 2, 3, 4, 5, 6, 7, 8])
+@pytest.mark.parametrize("figure", [1, 2, 3, 4, 5, 6, 7, 8, 10])
 def test_figures_are_written_with_their_curves(capsys, tmp_path, figure):
     code, out, err = run(capsys, ["reproduce", "--figure", str(figure), "-o", str(tmp_path), "--quick", "-n", "3000", "--json"])
     assert code == 0, err
@@ -32,6 +32,15 @@ def test_figures_are_written_with_their_curves(capsys, tmp_path, figure):
         assert abs(opal["a"][peak] - (-3.647)) < 0.5  # the singular point a = -2 cot(theta_w)
         cepc = curves["cepc_z"]
         assert cepc["background_pb"] > 0 and cepc["limit"] == pytest.approx(math.sqrt(2.71 * cepc["background_pb"] / 1e8))
+    if figure == 10:  # per collider the best of its cards, mass by mass
+        for collider, names in curves["colliders"].items():
+            for flavour in ("e", "mu"):
+                best = curves["best"][f"{collider} {flavour}"]
+                assert any(v is not None for v in best)
+                for i, mass in enumerate(curves["masses"]):
+                    values = [r["d_gamma_95"] for r in curves["rows"] if r["card"] in names and r["flavor"] == flavour
+                              and r["mass"] == mass and r["d_gamma_95"] is not None]
+                    assert best[i] == (min(values) if values else None)
     code, _, err = run(capsys, ["reproduce", "--figure", str(figure), "-o", str(tmp_path), "--quick", "-n", "3000"])
     assert code == 2 and "--force" in err
 
@@ -48,10 +57,10 @@ def test_unknown_figure_and_bad_directory(capsys, tmp_path):
 def test_reproduce_help_lists_every_figure(capsys):
     from mcgen.plots.figures import FIGURES, TITLES
 
-    assert sorted(TITLES) == sorted(FIGURES) == list(range(1, 10))
+    assert sorted(TITLES) == sorted(FIGURES) == list(range(1, 11))
     code, out, _ = run(capsys, ["reproduce", "--help"])
     text = " ".join(out.split())  # argparse wraps the description
-    assert code == 0 and "figure number (1, 2, 3, 4, 5, 6, 7, 8, 9)" in text
+    assert code == 0 and "figure number (1, 2, 3, 4, 5, 6, 7, 8, 9, 10)" in text
     for k, title in TITLES.items():
         assert f"{k}: {title}" in text
 

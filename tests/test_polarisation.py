@@ -162,3 +162,45 @@ def test_gmu_scheme_couplings():
     analytic = production_cross_sections(rs, m, Couplings(D_GAMMA, D_Z, D_W), "e", ew, charge_states=1).total
     assert analytic == pytest.approx(numeric, rel=1e-8)
     assert Electroweak(scheme="alpha0").alpha_eff == Electroweak().alpha
+
+
+# --- the background ----------------------------------------------------------------------------------
+
+
+def background(p_minus, p_plus, n=40_000, seed=4):
+    from mcgen.mc.background import background_cross_section
+
+    return background_cross_section(polarised_card(p_minus, p_plus), n, seed)
+
+
+def test_background_right_handed_electrons_see_no_w():
+    """For e-_R e+_L beams the nu_e background has no W diagrams: it equals nu_mu's point by point."""
+    by = background(1.0, -1.0)["by_flavour"]
+    assert by["e"]["sigma_pb"] == by["mu"]["sigma_pb"] == by["tau"]["sigma_pb"] > 0
+
+
+def test_background_polarised_rates_weight_the_helicity_rates():
+    """sigma(P-, P+) = [f_L sigma_LR + f_R sigma_RL] / 4 (independent runs: within their errors), and
+    unpolarised beams average the two (LL and RR vanish)."""
+    lr, rl = background(-1.0, 1.0, seed=11), background(1.0, -1.0, seed=12)
+    for polarisation, seed in (((-0.8, 0.3), 13), ((0.0, 0.0), 14)):
+        f_l, f_r = helicity_weights(*polarisation)
+        got = background(*polarisation, seed=seed)
+        expected = (f_l * lr["sigma_pb"] + f_r * rl["sigma_pb"]) / 4
+        error = math.hypot(got["sigma_err_pb"], math.hypot(f_l * lr["sigma_err_pb"], f_r * rl["sigma_err_pb"]) / 4)
+        assert got["sigma_pb"] == pytest.approx(expected, abs=4 * error)
+    assert lr["sigma_pb"] > 1.5 * rl["sigma_pb"]  # the W and g_L^2 > g_R^2: left-handed electrons dominate
+
+
+def test_background_photon_couples_with_alpha0_in_the_gmu_scheme():
+    """|M|^2 has one real-photon vertex (e(0)^2) and two weak ones (g^4 or g_Z^4): in gmu_alpha0 it
+    scales by (alpha_Gmu/alpha(0))^2 against alpha0 with the same inputs, for every flavour class."""
+    from mcgen.physics.nunugamma import msq_nunugamma_fast
+
+    p1, p2 = np.array([[120.0, 0, 0, 120]]), np.array([[120.0, 0, 0, -120]])
+    k, k1, k2 = np.array([[40.0, 40, 0, 0]]), np.array([[96.0, 0, 0, 96]]), np.array([[104.0, -40, 0, -96]])
+    gmu = Electroweak(scheme="gmu_alpha0")
+    for electron_flavour in (True, False):
+        ratio = msq_nunugamma_fast(p1, p2, k1, k2, k, gmu, electron_flavour) / msq_nunugamma_fast(
+            p1, p2, k1, k2, k, Electroweak(), electron_flavour)
+        assert ratio[0] == pytest.approx((gmu.alpha_eff / gmu.alpha) ** 2, rel=1e-12)

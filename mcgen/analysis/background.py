@@ -102,7 +102,7 @@ def background_sample(card: Card, n: int, seed: int, *, keep_events: bool = Fals
         raise InputError(f"card {card.name}: none of the {n} nu nubar gamma events passes the selection "
                          "(true or reconstructed photon); loosen the cuts")
     result.update(card={"name": card.name, "path": card.path}, sqrt_s=card.sqrt_s, seed=seed,
-                  electroweak=card.electroweak.as_dict(), version=__version__, note=NOTE)
+                  beam=dataclasses.asdict(card.beam), electroweak=card.electroweak.as_dict(), version=__version__, note=NOTE)
     if not keep_events:
         return result, None
     columns = result.pop("columns")

@@ -21,7 +21,8 @@ from mcgen.fields import choice, key_name, number, text
 from mcgen.physics.constants import CARD_KEYS as EW_CARD_KEYS
 from mcgen.physics.constants import Electroweak
 
-__all__ = ["Card", "CardInfo", "Beam", "Detector", "Selection", "Limit", "load_card", "parse_card", "parse_set", "CARD_NAMES"]
+__all__ = ["Card", "CardInfo", "Beam", "Detector", "Selection", "Limit", "load_card", "parse_card", "parse_set", "CARD_NAMES",
+           "PAPER_CARDS"]
 
 CARD_NAMES: tuple[str, ...] = (
     "lep1_opal",
@@ -32,7 +33,18 @@ CARD_NAMES: tuple[str, ...] = (
     "cepc_ww",
     "cepc_h",
     "cepc_tt",
+    "fccee_z",
+    "fccee_ww",
+    "fccee_zh",
+    "fccee_tt",
+    "ilc250_lr",
+    "ilc250_rl",
+    "ilc500_lr",
+    "ilc500_rl",
 )
+"""The shipped cards: the source paper's eight analyses (DESIGN.md), then FCC-ee and ILC (wave 2)."""
+PAPER_CARDS: tuple[str, ...] = CARD_NAMES[:8]
+"""The source paper's analyses (arXiv:2301.06050)."""
 
 _FRACTION: dict[str, Any] = {"lo": 0, "hi": 1, "lo_open": True}
 _LENGTH: dict[str, Any] = {"lo": 0, "hi": 1e4, "lo_open": True, "why": "a detector up to 10 km"}

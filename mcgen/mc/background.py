@@ -12,7 +12,8 @@ from mcgen.detector.toy import kernel_params as detector_params
 from mcgen.detector.toy import measure
 from mcgen.mc.phasespace import PhaseSpaceMap
 from mcgen.physics.constants import Electroweak
-from mcgen.physics.nunugamma import msq_nunugamma_fast
+from mcgen.physics.nunugamma import msq_nunugamma_fast, msq_nunugamma_helicities
+from mcgen.physics.polarisation import helicity_weights
 from mcgen.selection.cuts import kernel_params as selection_params
 from mcgen.selection.cuts import select, select_columns
 
@@ -40,7 +41,8 @@ def train_phase_space(card, rng: np.random.Generator, flavours=BACKGROUND_FLAVOU
     psmap = PhaseSpaceMap.for_card(card)
     for _ in range(iterations):
         pts = psmap.sample(n_per_iteration, rng)
-        w = pts.weight * sum(flavour_msq(card.electroweak, flavours, pts.p1, pts.p2, pts.k1, pts.k2, pts.k).values())
+        w = pts.weight * sum(flavour_msq(card.electroweak, flavours, pts.p1, pts.p2, pts.k1, pts.k2, pts.k,
+                                         card.beam.polarisation).values())
         reco = toy_detector(card, pts.k, rng)
         selected = photon_selection(card, pts.k) | photon_selection(card, reco)
         if not selected.any():
@@ -49,16 +51,27 @@ def train_phase_space(card, rng: np.random.Generator, flavours=BACKGROUND_FLAVOU
     return psmap
 
 
-def flavour_msq(ew: Electroweak, flavours, p1, p2, k1, k2, k) -> dict[str, np.ndarray]:
-    """|M|^2 per neutrino flavour (nu_mu and nu_tau share the Z-only amplitude: computed once)."""
+def flavour_msq(ew: Electroweak, flavours, p1, p2, k1, k2, k, polarisation: tuple[float, float] = (0.0, 0.0)
+                ) -> dict[str, np.ndarray]:
+    """|M|^2 per neutrino flavour (nu_mu and nu_tau share the Z-only amplitude: computed once), for
+    beams of longitudinal ``polarisation`` (P-, P+): the e-_L and e-_R helicity sums weighted by
+    (1 - P-)(1 + P+) and (1 + P-)(1 - P+) (mcgen.physics.polarisation)."""
+    hel_l, hel_r = helicity_weights(*polarisation)
+
+    def msq(electron_flavour: bool) -> np.ndarray:
+        if hel_l == hel_r == 1.0:  # unpolarised: the helicity sum in one pass
+            return msq_nunugamma_fast(p1, p2, k1, k2, k, ew, electron_flavour)
+        parts = msq_nunugamma_helicities(p1, p2, k1, k2, k, ew, electron_flavour)
+        return hel_l * parts[0].sum(axis=0) + hel_r * parts[1].sum(axis=0)
+
     out: dict[str, np.ndarray] = {}
     neutral_only = None
     for flavour in flavours:
         if flavour == "e":
-            out[flavour] = msq_nunugamma_fast(p1, p2, k1, k2, k, ew, True)
+            out[flavour] = msq(True)
         else:
             if neutral_only is None:
-                neutral_only = msq_nunugamma_fast(p1, p2, k1, k2, k, ew, False)
+                neutral_only = msq(False)
             out[flavour] = neutral_only
     return out
 
@@ -85,7 +98,7 @@ def background_cross_section(card, n: int, seed: int, flavours=BACKGROUND_FLAVOU
     measured = toy_detector(card, k, rng)
     reco = photon_selection(card, measured)
     flavour_weights = {}
-    for flavour, msq in flavour_msq(ew, flavours, p1, p2, k1, k2, k).items():
+    for flavour, msq in flavour_msq(ew, flavours, p1, p2, k1, k2, k, card.beam.polarisation).items():
         w = msq * phase_space / (2 * s) * GEV2_TO_PB
         flavour_weights[flavour] = w
         total_w += w

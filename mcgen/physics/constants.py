@@ -111,7 +111,8 @@ class Electroweak:
         """Z and W masses and widths from the ``particle`` package's PDG table."""
         z, w = Particle.from_pdgid(23), Particle.from_pdgid(24)
         assert z.width is not None and w.width is not None
-        values: dict[str, float | str] = {"m_Z": _pdg_mass_gev(23), "Gamma_Z": z.width * 1e-3, "m_W": _pdg_mass_gev(24), "Gamma_W": w.width * 1e-3}
+        values: dict[str, float | str] = {"m_Z": _pdg_mass_gev(23), "Gamma_Z": z.width * 1e-3, "m_W": _pdg_mass_gev(24),
+                                          "Gamma_W": w.width * 1e-3}
         return cls(**(values | overrides))  # type: ignore[arg-type]  # the fields check the types
 
     @cached_property

@@ -72,10 +72,13 @@ class _Couplings(NamedTuple):
 
 
 def _couplings(ew: Electroweak, electron_flavour: bool) -> _Couplings:
+    """The constants for the coupling scheme: the observed photon couples with e_photon (alpha(0)
+    in both schemes), the Z and the W with the scheme's g (mcgen.physics.constants.SCHEMES)."""
     gz2 = (ew.g / ew.c_w) ** 2
-    e_q = -ew.e  # e Q for the electron
+    e_q = -ew.e_photon  # e Q for the electron, at the real photon's vertex
     return _Couplings(z_l=e_q * gz2 * (-0.5 + ew.sin2_theta_w) * 0.5, z_r=e_q * gz2 * ew.sin2_theta_w * 0.5, m_z2=ew.m_Z**2,
-                      m_z_gamma=ew.m_Z * ew.Gamma_Z, w=ew.e * ew.g**2 / 2 if electron_flavour else 0.0, m_w2=ew.m_W**2)
+                      m_z_gamma=ew.m_Z * ew.Gamma_Z, w=ew.e_photon * ew.g**2 / 2 if electron_flavour else 0.0,
+                      m_w2=ew.m_W**2)
 
 
 # --- the closed forms, in numba block loops --------------------------------------------------------
