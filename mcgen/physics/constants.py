@@ -74,7 +74,7 @@ class Electroweak:
     >>> round(ew.s_w, 5), round(ew.c_w, 5)
     (0.48083, 0.87681)
     >>> round(1 / Electroweak(scheme="gmu_alpha0").alpha_eff, 2)  # alpha_Gmu
-    127.54
+    127.5
     """
 
     alpha: float = number("", "fine-structure constant (alpha(0) at real photons in the gmu_alpha0 scheme)",
