@@ -218,3 +218,33 @@ def test_the_reduction_does_not_depend_on_the_batches():
         for name in ("boundary_m", "coeff_all", "coeff_pass", "coeff_binned"):
             assert np.array_equal(getattr(split, name), getattr(whole, name)), (sizes, name)
     assert whole.boundary_m.size > 100 and whole.coeff_binned.shape == (6, whole.boundary_m.size, edges.size - 1)
+
+
+def test_the_compiled_reduction_against_numpy_bincounts():
+    """SampleReducer's one-pass sums (mcgen.analysis.reduce) against np.bincount and products
+    written here, on events with a few hundred distinct boundary distances."""
+    from mcgen.analysis.limits import SampleReducer
+    from mcgen.physics.model import COUPLING_COLUMNS
+
+    rng = np.random.default_rng(5)
+    n = 150_000
+    cols = {name: rng.normal(size=n) for name in COUPLING_COLUMNS}
+    cols["boundary_m"] = np.round(rng.choice(rng.uniform(0.5, 2.5, 300), n), 4)
+    cols["gamma_E"] = rng.uniform(0.0, 120.0, n)
+    passing = rng.random(n) < 0.4
+    factors = rng.random((3, n))
+    edges = np.linspace(0.0, 120.0, 7)
+    r = SampleReducer(edges, n_factors=3)
+    r.add(cols, passing, factors)
+    sample = r.sample(mcgen.load_card("cepc_h"), 30.0, "e", mcgen.PhysicsOptions())
+    keys, index = np.unique(cols["boundary_m"], return_inverse=True)
+    assert np.array_equal(sample.boundary_m, keys)
+    which = np.clip(np.searchsorted(edges, cols["gamma_E"], side="right") - 1, 0, 5)
+    for row, name in enumerate(COUPLING_COLUMNS):
+        w = cols[name]
+        assert np.allclose(sample.coeff_all[row] * n, np.bincount(index, w, keys.size), rtol=1e-12, atol=1e-9)
+        assert np.allclose(sample.coeff_pass[row] * n, np.bincount(index[passing], w[passing], keys.size), rtol=1e-12,
+                           atol=1e-9)
+        binned = np.bincount(index[passing] * 6 + which[passing], w[passing], keys.size * 6).reshape(keys.size, 6)
+        assert np.allclose(sample.coeff_binned[row] * n, binned, rtol=1e-12, atol=1e-9)
+        assert np.allclose(r.factor_sums[row], factors @ w, rtol=1e-12, atol=1e-9)

@@ -87,12 +87,14 @@ def _branches_for(cuts: list[Cut], available: list[str]) -> list[str]:
         for name in cut.names:
             if name in MOMENTA:
                 out.extend(b for b in MOMENTA[name] if b is not None and b in available)
-            elif name in available or name == "weight_event_pb":
+            elif name == "weight_event_pb":  # weight_pb / events, made by mcgen.read
+                out.append("weight_pb")
+            elif name in available:
                 out.append(name)
             else:
                 raise CutError(f"cut {cut.text!r}: unknown name {name!r} (the events have: {', '.join(available)}; "
                                f"records {', '.join(MOMENTA)})")
-    return [b for b in dict.fromkeys(out) if b != "weight_event_pb"]
+    return list(dict.fromkeys(out))
 
 
 @dataclasses.dataclass
@@ -132,32 +134,22 @@ class Remeasure:
 
     BRANCHES = ("vtx_x", "vtx_y", "vtx_z", "gamma_E", "gamma_px", "gamma_py", "gamma_pz", "inside")
 
-    def apply(self, chunk: Any, first: int) -> Any:
-        """The chunk (events first, first + 1, ... of the sample) with the new measurement."""
-        import awkward as ak
-
+    def apply(self, columns: dict[str, np.ndarray], first: int) -> dict[str, np.ndarray]:
+        """The columns of events first, first + 1, ... of the sample with the new measurement."""
         from mcgen.detector.toy import RECO_COLUMNS, measure
-        from mcgen.mc.events import events_array
         from mcgen.mc.rng import normal_pairs, uniforms
         from mcgen.selection.cuts import select_columns
 
-        n = len(chunk)
+        n = len(columns["inside"])
         u = uniforms(self.key, 3 * first, 3 * n).reshape(n, 3)
         g1, g2 = normal_pairs(np.ascontiguousarray(u[:, 0]), np.ascontiguousarray(u[:, 1]))
-        g = chunk.gamma
-        vertex = tuple(chunk[f"vtx_{c}"].to_numpy().astype(np.float64) for c in "xyz")
-        reco = measure(self.params, vertex, (g.E.to_numpy(), g.px.to_numpy(), g.py.to_numpy(), g.pz.to_numpy()), g1, g2,
+        vertex = (columns["vtx_x"], columns["vtx_y"], columns["vtx_z"])
+        reco = measure(self.params, vertex, tuple(columns[f"gamma_{c}"] for c in ("E", "px", "py", "pz")), g1, g2,
                        np.ascontiguousarray(u[:, 2]))
-        reco["reconstructed"] = reco["reconstructed"] & chunk["inside"].to_numpy()
+        reco["reconstructed"] = reco["reconstructed"] & columns["inside"]
         for name in RECO_COLUMNS:
             reco[name] = np.where(reco["reconstructed"], reco[name], 0.0)
-        flags = select_columns(self.selection, reco, "gamma_reco")
-        new = events_array(reco | flags)
-        out = chunk
-        for field in new.fields:
-            if field != "weight_event_pb":
-                out = ak.with_field(out, new[field], field)
-        return out
+        return columns | reco | select_columns(self.selection, reco, "gamma_reco")
 
     def describe(self) -> dict[str, Any]:
         return {"card": self.card.name, "seed": self.seed, "detector": dataclasses.asdict(self.card.detector),
@@ -175,7 +167,7 @@ def file_samples(paths: Any, cuts: list[Cut] | tuple[Cut, ...] = (), *, edges: n
     card's spectrum bins when its criterion is CLs). ``detector`` = (card, seed) measures the true
     photons again with that card's toy detector (:class:`Remeasure`)."""
     from mcgen.config.cards import parse_card
-    from mcgen.io.read import RUN_KEYS, event_paths, file_info, iterate_files
+    from mcgen.io.read import RUN_KEYS, event_paths, file_info, iterate_columns
     from mcgen.physics.model import COUPLING_COLUMNS
 
     infos = [file_info(p) for p in event_paths(paths)]
@@ -210,28 +202,42 @@ def file_samples(paths: Any, cuts: list[Cut] | tuple[Cut, ...] = (), *, edges: n
     out = FileSamples(card, options, flavour, first, [], [], [], [], remeasure.describe() if remeasure else None)
     for group in sorted(groups.values(), key=lambda g: g[0]["metadata"]["model"]["mass_GeV"]):
         mass = group[0]["metadata"]["model"]["mass_GeV"]
-        reducer = SampleReducer(edges)
-        sums = {k: np.zeros(6) for k in ("all", "inside", "selected_inside", "reco")}
-        done = 0
-        for chunk in iterate_files(group, branches=branches, step_size=step_size):
+        reducer = SampleReducer(edges, n_factors=len(SUMS))
+        n_total, done = sum(g["n_events"] for g in group), 0
+        for columns in iterate_columns(group, branches=branches, step_size=step_size):
             if remeasure is not None:
-                chunk = remeasure.apply(chunk, done)
-            done += len(chunk)
-            passing = chunk["truth_pass"].to_numpy() if not cuts else combine(list(cuts), chunk)
-            reducer.add(chunk, passing)
-            inside = chunk["inside"].to_numpy()
-            selected = passing & inside
-            reco = selected & chunk["pass_all"].to_numpy()
-            w = np.stack([chunk[name].to_numpy() for name in COUPLING_COLUMNS])  # (6, n)
-            sums["all"] += w.sum(axis=1)
-            sums["inside"] += w @ chunk["p_inside"].to_numpy()
-            sums["selected_inside"] += w @ selected
-            sums["reco"] += w @ reco
+                columns = remeasure.apply(columns, done)
+            done += len(columns["inside"])
+            passing = columns["truth_pass"] if not cuts else combine(list(cuts), _cut_view(columns, cuts, n_total))
+            reducer.add(columns, passing, _factors(columns, passing))
         out.masses.append(mass)
         out.files.append(group)
         out.samples.append(reducer.sample(card, mass, flavour, options, background_pb))
-        out.sums.append(sums)
+        out.sums.append(dict(zip(SUMS, reducer.factor_sums.T)))
     return out
+
+
+SUMS = ("all", "inside", "selected_inside", "reco")
+"""The coefficient sums of :class:`FileSamples` (all events, times P(inside), selected inside the
+volume, and also reconstructed passing the card's cuts), in the order of :func:`_factors`."""
+
+
+def _factors(columns: dict[str, np.ndarray], passing: np.ndarray) -> np.ndarray:
+    """The per-event factors of :data:`SUMS`, for the reducer to sum with the coefficients in its
+    one pass (in its fixed pieces: the sums do not depend on the chunks read)."""
+    selected = passing & columns["inside"]
+    return np.stack([np.ones(len(passing)), columns["p_inside"], selected, selected & columns["pass_all"]])
+
+
+def _cut_view(columns: dict[str, np.ndarray], cuts: list[Cut] | tuple[Cut, ...], n_total: int) -> Any:
+    """What the cuts are evaluated on: the columns themselves, or, when a cut names a four-momentum
+    record or ``weight_event_pb``, the awkward Array of mcgen.read (vector records cost more than
+    reading the file, so only then)."""
+    from mcgen.mc.events import MOMENTA, events_array
+
+    if any(name in MOMENTA or name == "weight_event_pb" for cut in cuts for name in cut.names):
+        return events_array(columns, None, n_total)
+    return columns
 
 
 def efficiency_from_files(paths: Any, cuts: list[str] | tuple[str, ...] = (), *, scenario: str | None = None,

@@ -79,82 +79,96 @@ class SampleReducer:
     """Reduces events, batch by batch, to a :class:`SignalSample`: the reweighting coefficients
     summed per boundary distance (rounded to 0.1 mm: exact for spheres, a few thousand values for
     cylinders), for all events and for those passing the selection, and per photon-energy bin of
-    the CLs fit. The events are summed in pieces of :data:`PIECE` at fixed places in the sample
-    (events 0 to PIECE - 1, PIECE to 2 PIECE - 1, ...), whatever the batches they come in, and the
-    piece sums are added in order: a sample read from a file in chunks reduces to the same numbers,
-    to the last bit, as the same events in memory at once. (numpy only: no compiled code to load.)"""
+    the CLs fit; and, for ``n_factors`` > 0, the coefficients times per-event factors summed over
+    all events (:attr:`factor_sums`: the event files' P(inside) and eps_det sums). The events are
+    summed in pieces of :data:`PIECE` at fixed places in the sample (events 0 to PIECE - 1, PIECE to
+    2 PIECE - 1, ...), whatever the batches they come in, each piece in order by one compiled pass
+    (mcgen.analysis.reduce), and the piece sums are added in order: a sample read from a file in
+    chunks reduces to the same numbers, to the last bit, as the same events in memory at once."""
 
     PIECE = 1 << 16
 
-    def __init__(self, edges: np.ndarray | None = None) -> None:
+    def __init__(self, edges: np.ndarray | None = None, n_factors: int = 0) -> None:
         self.edges = edges
         self.nb = 1 if edges is None else edges.size - 1
         self.n = 0
         self._lookup = np.full(1, -1, dtype=np.int64)  # bin of each 0.1 mm key, -1: none yet
         self._keys: list[int] = []  # key of each bin, in order of first appearance
         self._all, self._pass, self._binned = np.zeros((6, 0)), np.zeros((6, 0)), np.zeros((6, 0))
+        self._factors = np.zeros((6, n_factors))
         self._pending: list[dict[str, np.ndarray]] = []
         self._pending_n = 0
 
-    def add(self, cols: Any, passing: np.ndarray) -> None:
-        """A batch of events: columns (w_ij, boundary_m, gamma_E) and the selection flag per event."""
-        batch = {name: np.asarray(_array(cols[name]), dtype=np.float64) for name in COUPLING_COLUMNS}
-        batch["boundary_m"] = np.asarray(_array(cols["boundary_m"]), dtype=np.float64)
-        batch["passing"] = np.asarray(passing, dtype=np.bool_)
-        if self.edges is not None:
-            batch["gamma_E"] = np.asarray(_array(cols["gamma"].E if "gamma_E" not in _fields(cols) else cols["gamma_E"]),
-                                          dtype=np.float64)
+    def add(self, cols: Any, passing: np.ndarray, factors: np.ndarray | None = None) -> None:
+        """A batch of events: columns (w_ij, boundary_m, gamma_E), the selection flag per event and,
+        with ``n_factors``, the factors as an (n_factors, events) array."""
+        batch = {name: np.ascontiguousarray(_array(cols[name]), dtype=np.float64) for name in COUPLING_COLUMNS}
+        batch["boundary_m"] = np.ascontiguousarray(_array(cols["boundary_m"]), dtype=np.float64)
+        batch["passing"] = np.ascontiguousarray(passing, dtype=np.bool_)
         size = len(batch["passing"])
+        if self.edges is not None:
+            energy = _array(cols["gamma"].E if "gamma_E" not in _fields(cols) else cols["gamma_E"])
+            batch["which"] = np.clip(np.searchsorted(self.edges, np.asarray(energy, dtype=np.float64), side="right") - 1,
+                                     0, self.nb - 1)
+        batch["factors"] = np.ascontiguousarray(np.zeros((0, size)) if factors is None else factors, dtype=np.float64)
+        if batch["factors"].shape != (self._factors.shape[1], size):
+            raise ValueError(f"factors of shape {batch['factors'].shape}, expected {(self._factors.shape[1], size)}")
         start = 0
         if self._pending_n:  # complete the piece a previous batch began
             take = min(self.PIECE - self._pending_n, size)
-            self._pending.append({k: v[:take] for k, v in batch.items()})
+            self._pending.append({k: v[..., :take] for k, v in batch.items()})
             self._pending_n += take
             start = take
             if self._pending_n == self.PIECE:
                 self._reduce()
         while size - start >= self.PIECE:  # whole pieces straight from the batch (views, no copy)
-            self._piece({k: v[start:start + self.PIECE] for k, v in batch.items()})
+            self._piece({k: v[..., start:start + self.PIECE] for k, v in batch.items()})
             start += self.PIECE
         if start < size:
-            self._pending.append({k: v[start:] for k, v in batch.items()})
+            self._pending.append({k: v[..., start:] for k, v in batch.items()})
             self._pending_n += size - start
+
+    @property
+    def factor_sums(self) -> np.ndarray:
+        """(6, n_factors): sum over the events of w_ij times each factor (read once all are added)."""
+        self._reduce()
+        return self._factors
 
     def _reduce(self) -> None:
         """Sum what is pending as one piece (a complete one, or the last partial one at the end)."""
         if self._pending_n:
-            self._piece({k: np.concatenate([b[k] for b in self._pending]) for k in self._pending[0]})
+            self._piece({k: np.concatenate([b[k] for b in self._pending], axis=-1) for k in self._pending[0]})
         self._pending, self._pending_n = [], 0
 
     def _piece(self, piece: dict[str, np.ndarray]) -> None:
-        keys = np.rint(piece["boundary_m"] * 1e4).astype(np.int64)  # np.round(b, 4) = rint(b * 1e4) / 1e4
-        if keys.size == 0:
+        from mcgen.analysis.reduce import bin_index, sum_piece
+
+        boundary = np.ascontiguousarray(piece["boundary_m"])
+        if boundary.size == 0:
             return
+        index = np.empty(boundary.size, dtype=np.int64)
+        if bin_index(boundary, self._lookup, index):
+            self._add_keys(boundary)
+            bin_index(boundary, self._lookup, index)
+        w = tuple(np.ascontiguousarray(piece[name]) for name in COUPLING_COLUMNS)
+        which = np.ascontiguousarray(piece["which"]) if "which" in piece else np.zeros(0, dtype=np.int64)
+        sum_piece(index, w, np.ascontiguousarray(piece["passing"]), which, self.nb, piece["factors"],  # (k, n) view
+                  self._all, self._pass, self._binned, self._factors)
+        self.n += boundary.size
+
+    def _add_keys(self, boundary: np.ndarray) -> None:
+        """Bins for the 0.1 mm keys of a piece that have none yet (the distances checked first)."""
+        keys = np.rint(boundary * 1e4).astype(np.int64)  # np.round(b, 4) = rint(b * 1e4) / 1e4
         if keys.min() < 0 or keys.max() > 100_000_000:
             raise InputError("a distance to the decay-volume surface is negative or above 10 km: not an mcgen event file?")
         if keys.max() >= self._lookup.size:
             self._lookup = np.concatenate([self._lookup, np.full(int(keys.max()) + 1 - self._lookup.size, -1, dtype=np.int64)])
         new = np.unique(keys[self._lookup[keys] < 0])
-        if new.size:
-            self._lookup[new] = np.arange(len(self._keys), len(self._keys) + new.size)
-            self._keys.extend(new.tolist())
-            grow = np.zeros((6, new.size))
-            self._all, self._pass = np.concatenate([self._all, grow], axis=1), np.concatenate([self._pass, grow], axis=1)
-            self._binned = np.concatenate([self._binned, np.zeros((6, new.size * self.nb))], axis=1)
-        index = self._lookup[keys]
-        n_bins = len(self._keys)
-        passing = piece["passing"]
-        chosen = index[passing]
-        which = None
-        if self.edges is not None:
-            which = np.clip(np.searchsorted(self.edges, piece["gamma_E"][passing], side="right") - 1, 0, self.nb - 1)
-        for r, name in enumerate(COUPLING_COLUMNS):
-            w = piece[name]
-            self._all[r] += np.bincount(index, w, n_bins)
-            self._pass[r] += np.bincount(chosen, w[passing], n_bins)
-            if which is not None:
-                self._binned[r] += np.bincount(chosen * self.nb + which, w[passing], n_bins * self.nb)
-        self.n += keys.size
+        self._lookup[new] = np.arange(len(self._keys), len(self._keys) + new.size)
+        self._keys.extend(new.tolist())
+        grow = np.zeros((6, new.size))
+        self._all, self._pass = np.concatenate([self._all, grow], axis=1), np.concatenate([self._pass, grow], axis=1)
+        self._binned = np.concatenate([self._binned, np.zeros((6, new.size * self.nb))], axis=1)
 
     def sample(self, card: Card, mass: float, flavour: str, options: PhysicsOptions,
                background_pb: float | np.ndarray | None = None) -> SignalSample:

@@ -21,10 +21,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from mcgen.errors import InputError
 from mcgen.mc.events import events_array
 
-__all__ = ["read", "iterate", "iterate_files", "file_info", "event_paths", "RUN_KEYS"]
+__all__ = ["read", "iterate", "iterate_files", "iterate_columns", "file_info", "event_paths", "RUN_KEYS"]
 
 RUN_KEYS = ("process", "card", "card_content", "model", "couplings", "options", "electroweak", "weighted", "sqrt_s")
 """Metadata that must agree between files read together (the seeds and event counts may differ)."""
@@ -104,17 +106,25 @@ def iterate(paths, *, branches: list[str] | None = None, step_size: int | str = 
 def iterate_files(infos: list[dict[str, Any]], *, branches: list[str] | None = None, step_size: int | str = "100 MB",
                   concatenate: bool = False) -> Iterator[Any]:
     """:func:`iterate` over files whose :func:`file_info` the caller has already read."""
+    attrs = _attrs(infos)
+    for chunk in iterate_columns(infos, branches=branches, step_size=step_size, concatenate=concatenate):
+        yield events_array(chunk, attrs, attrs["n_events"])
+
+
+def iterate_columns(infos: list[dict[str, Any]], *, branches: list[str] | None = None, step_size: int | str = "100 MB",
+                    concatenate: bool = False) -> Iterator[dict[str, np.ndarray]]:
+    """:func:`iterate_files` with each chunk as uproot reads it, the numpy array of each branch: for
+    a caller that needs no vector records, whose construction (and import) would cost more than
+    the reading (mcgen efficiency --input)."""
     import uproot
 
     _check_compatible(infos, concatenate)
-    attrs = _attrs(infos)
     missing = sorted(set(branches or ()) - set(infos[0]["branches"]))
     if missing:
         raise InputError(f"{infos[0]['path']}: no branch {missing[0]} (it has: {', '.join(infos[0]['branches'])})")
     files = [{i["path"]: "events"} for i in infos]
     try:
-        for chunk in uproot.iterate(files, expressions=branches, step_size=step_size, library="np"):
-            yield events_array(chunk, attrs, attrs["n_events"])
+        yield from uproot.iterate(files, expressions=branches, step_size=step_size, library="np")
     except InputError:
         raise
     except Exception as exc:
