@@ -12,7 +12,7 @@ import dataclasses
 import math
 from typing import Any
 
-__all__ = ["number", "choice", "text", "describe", "check_value", "key_name", "REQUIRED"]
+__all__ = ["number", "choice", "text", "flag", "describe", "check_value", "key_name", "REQUIRED"]
 
 REQUIRED = dataclasses.MISSING
 
@@ -45,6 +45,11 @@ def text(doc: str, *, default: str | Any = REQUIRED) -> Any:
     return dataclasses.field(default=default, metadata={"kind": "text", "doc": doc, "unit": ""})
 
 
+def flag(doc: str, *, default: bool | Any = REQUIRED) -> Any:
+    """A switch: TOML true or false (not 0/1, not a string)."""
+    return dataclasses.field(default=default, metadata={"kind": "flag", "doc": doc, "unit": ""})
+
+
 def describe(f: dataclasses.Field) -> str:
     """What a field expects, in words: 'a number > 0 (GeV)'."""
     m = f.metadata
@@ -52,6 +57,8 @@ def describe(f: dataclasses.Field) -> str:
         return "one of " + ", ".join(repr(o) for o in m["options"])
     if m["kind"] == "text":
         return "a string"
+    if m["kind"] == "flag":
+        return "true or false"
     parts = []
     if m["lo"] is not None:
         parts.append(("> " if m["lo_open"] else ">= ") + f"{m['lo']:g}")
@@ -70,6 +77,8 @@ def check_value(f: dataclasses.Field, value: Any) -> Any:
         return value if isinstance(value, str) else None
     if m["kind"] == "choice":
         return value if isinstance(value, str) and value in m["options"] else None
+    if m["kind"] == "flag":
+        return value if isinstance(value, bool) else None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     try:

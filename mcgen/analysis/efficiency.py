@@ -195,6 +195,8 @@ def file_samples(paths: Any, cuts: list[Cut] | tuple[Cut, ...] = (), *, edges: n
     needed = list(COUPLING_COLUMNS) + ["boundary_m", "p_inside", "inside", "truth_pass", "pass_all"]
     if edges is not None:
         needed.append("gamma_E")
+    if "flight_scale" in infos[0]["branches"]:  # (files from before beam effects have none: all 1)
+        needed.append("flight_scale")
     remeasure = Remeasure(detector[0], card, detector[1]) if detector is not None else None
     if remeasure is not None:
         needed += list(Remeasure.BRANCHES)

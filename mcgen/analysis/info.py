@@ -6,13 +6,15 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from mcgen.config.cards import Card
 from mcgen.config.options import PhysicsOptions, check_kinematics, provenance
 from mcgen.physics.model import Model, ctau_m, decay_length_m, two_body_momentum, widths
 from mcgen.physics.polarisation import HELICITY_CONFIGURATIONS
-from mcgen.physics.xsec import production_cross_sections
+from mcgen.physics.xsec import cross_section_pieces, production_cross_sections
 
-__all__ = ["model_info", "finite_or_none"]
+__all__ = ["model_info", "sigma_with_isr", "finite_or_none"]
 
 
 def model_info(card: Card, model: Model, options: PhysicsOptions = PhysicsOptions()) -> dict[str, Any]:
@@ -36,10 +38,32 @@ def model_info(card: Card, model: Model, options: PhysicsOptions = PhysicsOption
         "sigma_pb": sigma(card.beam.polarisation),
         # fully polarised beams, named e- then e+ helicity: unpolarised beams average the four
         "sigma_pb_by_helicity": {name: sigma(pol) for name, pol in HELICITY_CONFIGURATIONS.items()},
+        "sigma_pb_isr": sigma_with_isr(card, model, options),
         "inputs": {"sqrt_s": card.sqrt_s, **ew.as_dict(), "polarisation_electron": card.beam.polarisation_electron,
                    "polarisation_positron": card.beam.polarisation_positron},
         **provenance(card, model, options),
     }
+
+
+def sigma_with_isr(card: Card, model: Model, options: PhysicsOptions = PhysicsOptions()) -> dict[str, float]:
+    """The pieces of ``sigma_pb`` folded with the electron structure functions (ISR on, whatever
+    the card says) and the card's beam energy spread (mcgen.mc.beams.folded_cross_section)."""
+    from mcgen.mc.beams import beam_cells, beam_params, folded_cross_section
+
+    ew, m = card.electroweak, model.mass
+
+    def pieces(r: np.ndarray) -> np.ndarray:
+        return cross_section_pieces(np.maximum(r, m), m, model.couplings, model.flavour, ew,
+                                    st_interference=options.st_interference, polarisation=card.beam.polarisation)
+
+    def total(r: np.ndarray) -> np.ndarray:
+        return np.clip(pieces(r).sum(axis=0), 0.0, None)
+
+    beams = beam_params(True, card.beam.energy_spread, card.sqrt_s)
+    cells = beam_cells(total, card.sqrt_s, m, beams, (ew.m_Z, ew.Gamma_Z), 1024, converge=True)
+    folded = folded_cross_section(pieces, card.sqrt_s, beams, cells)
+    names = ("gamma", "Z", "gammaZ", "W", "st_interference")
+    return {name: float(v) + 0.0 for name, v in zip(names, folded)} | {"total": float(folded.sum())}
 
 
 def finite_or_none(obj: Any) -> Any:

@@ -63,7 +63,7 @@ class SignalSample:
     flavour: str
     options: PhysicsOptions
     n_events: int
-    boundary_m: np.ndarray  # (n_b,)
+    boundary_m: np.ndarray  # (n_b,): distances to the decay-volume surface / flight_scale (beam effects)
     coeff_all: np.ndarray  # (6, n_b): sum of w_ij / N per boundary value
     coeff_pass: np.ndarray  # (6, n_b): the same for events passing the cuts
     background_pb: float | np.ndarray | None = None  # SM nu nubar gamma after the cuts (S^2/B), or per bin (CLs)
@@ -103,7 +103,10 @@ class SampleReducer:
         """A batch of events: columns (w_ij, boundary_m, gamma_E), the selection flag per event and,
         with ``n_factors``, the factors as an (n_factors, events) array."""
         batch = {name: np.ascontiguousarray(_array(cols[name]), dtype=np.float64) for name in COUPLING_COLUMNS}
-        batch["boundary_m"] = np.ascontiguousarray(_array(cols["boundary_m"]), dtype=np.float64)
+        boundary = np.asarray(_array(cols["boundary_m"]), dtype=np.float64)
+        if "flight_scale" in _fields(cols):  # beam effects: the distance in units of the nominal decay length
+            boundary = boundary / np.asarray(_array(cols["flight_scale"]), dtype=np.float64)
+        batch["boundary_m"] = np.ascontiguousarray(boundary)
         batch["passing"] = np.ascontiguousarray(passing, dtype=np.bool_)
         size = len(batch["passing"])
         if self.edges is not None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from mcgen.config.schema import parse_table
 from mcgen.errors import CardError, shown
-from mcgen.fields import choice, key_name, number, text
+from mcgen.fields import choice, flag, key_name, number, text
 from mcgen.physics.constants import CARD_KEYS as EW_CARD_KEYS
 from mcgen.physics.constants import Electroweak
 
@@ -70,6 +70,14 @@ class Beam:
                                           default=0.0, why="a polarisation lies in [-1, 1]")
     polarisation_positron: float = number("", "longitudinal polarisation P+ of the e+ beam (-1 = left-handed)", lo=-1, hi=1,
                                           default=0.0, why="a polarisation lies in [-1, 1]")
+    isr: bool = flag("initial-state radiation (electron structure functions, mcgen.physics.isr)", default=False)
+    energy_spread: float = number("", "relative Gaussian energy spread of each beam (0 = off)", lo=0, hi=0.05, default=0.0,
+                                  why="a spread of at most 5%")
+
+    @property
+    def beam_effects(self) -> bool:
+        """Whether events are made at their own sqrt(s_hat) (ISR or an energy spread), not at sqrt(s)."""
+        return self.isr or self.energy_spread > 0.0
 
     @property
     def polarisation(self) -> tuple[float, float]:

@@ -17,6 +17,16 @@ from mcgen.config.options import PhysicsOptions, check_kinematics, provenance
 from mcgen.detector.toy import DetectorParams
 from mcgen.detector.toy import kernel_params as detector_params
 from mcgen.errors import InputError, ModelError
+from mcgen.mc.beams import (
+    NO_BEAMS,
+    BeamCells,
+    BeamParams,
+    beam_cells,
+    beam_params,
+    cos_envelope,
+    folded_cross_section,
+    folded_sigma,
+)
 from mcgen.mc.events import Events
 from mcgen.mc.kernel import (
     CHUNK,
@@ -32,6 +42,7 @@ from mcgen.mc.production import ProductionParams, production_params
 from mcgen.physics.amplitudes import coupling_constants, dsigma_dcos_one
 from mcgen.physics.model import COUPLING_COLUMNS, Couplings, Model, reweight_couplings, widths
 from mcgen.physics.polarisation import helicity_weights
+from mcgen.physics.xsec import cross_section_pieces
 from mcgen.selection.cuts import SelectionParams
 from mcgen.selection.cuts import kernel_params as selection_params
 
@@ -71,6 +82,13 @@ class KernelInputs(NamedTuple):
     alias: tuple[np.ndarray, np.ndarray]
     envelope_integral: float
     consts: np.ndarray
+    beam: BeamParams = NO_BEAMS
+    cells: BeamCells | None = None  # the (u1, u2) cells with beam effects (mcgen.mc.beams)
+    sigma_one: float | None = None  # the cross section of one charge state folded with the beams (pb)
+
+
+_NO_CELLS = BeamCells(np.zeros((1, 4)), np.ones(1), (np.ones(1), np.zeros(1, dtype=np.int64)), 1.0)
+_ENVELOPE_POINTS = 64  # sqrt(s_hat) values whose normalised cos(theta) shapes the beams' envelope bounds
 
 
 def kernel_inputs(card: Card, model: Model, options: PhysicsOptions, *, weighted: bool) -> KernelInputs:
@@ -103,6 +121,8 @@ def kernel_inputs(card: Card, model: Model, options: PhysicsOptions, *, weighted
         env, total = _envelope(f)
         x, w = GAUSS_LEGENDRE_96
         acceptance = min(max(float(w @ f(x)) / total, 0.01), 1.0)  # sizes the candidate rounds
+    if card.beam.beam_effects:
+        return _beam_inputs(card, model, options, weighted, consts)
     return KernelInputs(
         production=production_params(card, model, options, weighted),
         detector=detector_params(card.detector),
@@ -111,13 +131,61 @@ def kernel_inputs(card: Card, model: Model, options: PhysicsOptions, *, weighted
     )
 
 
+def _beam_inputs(card: Card, model: Model, options: PhysicsOptions, weighted: bool, consts: np.ndarray) -> KernelInputs:
+    """:func:`kernel_inputs` with beam effects: the (u1, u2) cells and the cos(theta) envelope of
+    mcgen.mc.beams for the run's couplings (unweighted) or for a proposal that covers every
+    coupling structure (weighted: the photon, Z and W pieces, each normalised at sqrt(s))."""
+    rs, m, ew = card.sqrt_s, model.mass, card.electroweak
+    beams = beam_params(card.beam.isr, card.beam.energy_spread, rs)
+    t_channel, st = model.flavour == "e", options.st_interference
+    hel_l, hel_r = helicity_weights(*card.beam.polarisation)
+    if weighted:
+        structures = [Couplings(1.0, 0.0, 0.0), Couplings(0.0, 1.0, 0.0)] + ([Couplings(0.0, 0.0, 1.0)] if t_channel else [])
+    else:
+        structures = [model.couplings]
+
+    def rate(c: Couplings) -> Callable[[np.ndarray], np.ndarray]:
+        return lambda r: np.clip(cross_section_pieces(np.maximum(r, m), m, c, model.flavour, ew, st_interference=st, charge_states=1,
+                                                      polarisation=card.beam.polarisation).sum(axis=0), 0.0, None)
+
+    norms = [float(rate(c)(np.array([rs]))[0]) for c in structures] if weighted else [1.0]
+
+    def sigma_hat(r: np.ndarray) -> np.ndarray:
+        return np.sum([rate(c)(r) / nrm for c, nrm in zip(structures, norms)], axis=0)
+
+    def shape(x: np.ndarray, r: float) -> np.ndarray:
+        k = coupling_constants(r, m, ew)
+        return np.sum([dsigma_dcos_one(x, r, m, k, c.d_gamma, c.d_Z, c.d_W, t_channel, st, hel_l, hel_r) / nrm
+                       for c, nrm in zip(structures, norms)], axis=0)
+
+    features = (ew.m_Z, ew.Gamma_Z)
+    cells = beam_cells(sigma_hat, rs, m, beams, features=features, converge=not weighted)
+    widen = 1.0 + 6.0 * beams.spread
+    lo = m * (1.0 + 1e-6) if beams.isr else max(rs / widen, m * (1.0 + 1e-6))
+    points = np.unique(np.concatenate([np.geomspace(lo, rs * widen, _ENVELOPE_POINTS),
+                                       [ew.m_Z] if lo < ew.m_Z < rs * widen else []]))
+    env = cos_envelope(shape, points, bins=ENVELOPE_BINS)
+    env_total = float(env.sum() * 2.0 / env.size) * cells.total
+    sigma_one = float(folded_sigma(rate(model.couplings), rs, m, beams, features) if weighted
+                      else folded_cross_section(sigma_hat, rs, beams, cells))
+    return KernelInputs(
+        production=production_params(card, model, options, weighted),
+        detector=detector_params(card.detector),
+        selection=selection_params(card.selection, rs, card.electroweak),
+        acceptance=1.0 if weighted else min(max(sigma_one / env_total, 0.01), 1.0), envelope=env, alias=alias_table(env),
+        envelope_integral=env_total, consts=consts, beam=beams, cells=cells, sigma_one=sigma_one,
+    )
+
+
 def run_kernel(inputs: KernelInputs, stage: int, keys: np.ndarray, first: int, n: int, real: np.ndarray, flags: np.ndarray,
                tried: np.ndarray, overweight: np.ndarray, drawn: np.ndarray) -> None:
     """One call of the kernel: events first .. first + n - 1 of the keys' streams into (real, flags);
     stage 1 stops after the production kinematics, 2 runs the detector and the selection too."""
     prob, alias = inputs.alias
+    cells = inputs.cells or _NO_CELLS
     generate_chunks(inputs.production, inputs.detector, inputs.selection, stage > 1, inputs.acceptance, inputs.envelope,
-                    prob, alias, keys, first, n, real, flags, tried, overweight, drawn)
+                    prob, alias, keys, first, n, real, flags, tried, overweight, drawn, inputs.beam, cells.corners,
+                    cells.bound, *cells.alias)
 
 
 def _finish(real: np.ndarray, flags: np.ndarray, scale: float, model: Model, tally: _Tally) -> dict[str, np.ndarray]:
@@ -212,9 +280,9 @@ def generate(
     c = model.couplings
     x, w = GAUSS_LEGENDRE_96
     t_channel = model.flavour == "e"
-    sigma_one = float(w @ dsigma_dcos_one(x, card.sqrt_s, model.mass, inputs.consts, c.d_gamma, c.d_Z, c.d_W,
-                                          t_channel, options.st_interference, inputs.production.hel_l,
-                                          inputs.production.hel_r))
+    sigma_one = inputs.sigma_one if inputs.sigma_one is not None else float(
+        w @ dsigma_dcos_one(x, card.sqrt_s, model.mass, inputs.consts, c.d_gamma, c.d_Z, c.d_W, t_channel,
+                            options.st_interference, inputs.production.hel_l, inputs.production.hel_r))
     # weights: unweighted events carry the exact integral of their density; weighted ones f/q
     scale = 2.0 * (env_total if weighted else sigma_one)
     n_chunks = (n + CHUNK - 1) // CHUNK

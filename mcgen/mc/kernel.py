@@ -30,8 +30,9 @@ import numba as nb
 import numpy as np
 
 from mcgen.detector.toy import measure_photon
-from mcgen.mc.production import amplitudes_at, decay, decay_averaged, displacement, n_momentum, polarisation
-from mcgen.mc.rng import fill_uniform, normal_pair
+from mcgen.mc.beams import beam_fractions
+from mcgen.mc.production import amplitudes_at, decay, decay_averaged, displacement, hard_params, n_momentum, polarisation
+from mcgen.mc.rng import alias_table, fill_uniform, normal_pair
 from mcgen.physics.model import COUPLING_COLUMNS
 from mcgen.selection.cuts import photon_cuts
 from mcgen.simd import VEC, cos_sin_turns
@@ -55,6 +56,7 @@ REAL_COLUMNS = (
     "gamma_E", "gamma_px", "gamma_py", "gamma_pz", "gamma_cos_theta", "gamma_pt", "gamma_cos_star",
     "nu_decay_E", "nu_decay_px", "nu_decay_py", "nu_decay_pz",
     "gamma_reco_E", "gamma_reco_px", "gamma_reco_py", "gamma_reco_pz", "gamma_reco_cos_theta", "gamma_reco_pt",
+    "beam_x1", "beam_x2", "flight_scale",
 )  # fmt: skip
 FLAG_COLUMNS = (
     "anti", "inside", "reconstructed", "truth_pass",
@@ -98,9 +100,13 @@ _ROW_FLAGS = _N_REAL
 _ROW_DRAWS = _N_REAL + _N_FLAGS
 _ROW_COS = _ROW_DRAWS + len(DRAWS)
 _ROW_INV_ENV = _ROW_COS + 1
-_CAND = (_ROW_INV_ENV + 1) * B  # offset of the candidate rows
+_ROW_X1, _ROW_X2 = _ROW_INV_ENV + 1, _ROW_INV_ENV + 2  # the beams' energy fractions (1 without beam effects)
+_CAND = (_ROW_X2 + 1) * B  # offset of the candidate rows
 _C_U, _C_UACC, _C_COS, _C_INV_ENV, _C_ACC, _C_OVER = (_CAND + r * _NC for r in range(6))
-_SCRATCH = _CAND + 6 * _NC
+# with beam effects also: the cell and the point in it, the spread normals' uniforms, x1 and x2
+_C_UCELL, _C_U1, _C_U2, _C_N1, _C_N2, _C_X1, _C_X2 = (_CAND + r * _NC for r in range(6, 13))
+_BEAM_DRAWS = 5  # rows _C_UCELL .. _C_N2, filled together
+_SCRATCH = _CAND + 13 * _NC
 _OUT_STAGE1 = (R.NU_RECOIL_PZ + 1, F.ANTI + 1)  # the real and flag rows generation-only writes
 
 
@@ -143,6 +149,47 @@ def _candidates(scr, nc, prod, env, alias_p, alias_j):
         inv_env = scr[_C_INV_ENV + k]
         scr[_C_ACC + k] = 1.0 if prod.weighted | (scr[_C_UACC + k] < f * inv_env) else 0.0
         scr[_C_OVER + k] = 1.0 if f * inv_env > 1.0 else 0.0
+
+
+@nb.njit(cache=True, **VEC)  # not inlined: the parallel caller's array analysis rejects its tuples
+def _beam_candidates(scr, nc, prod, beam, env, alias_p, alias_j, cells, cell_bound, cell_p, cell_j):
+    """Candidates with beam effects (mcgen.mc.beams): a (u1, u2) cell by its alias table and a point
+    in it, the spread normals, x1 and x2; cos(theta) from ``env``; then their accept flags against
+    the product envelope cell bound x env (the weight W1 W2 of the structure functions included)."""
+    n_bins, n_cells = env.size, cell_bound.size
+    width = 2.0 / n_bins
+    for k in range(nc):  # table look-ups: a scalar loop
+        x = scr[_C_U + k] * n_bins
+        j = min(np.int64(x), n_bins - 1)
+        frac = x - j
+        b = j if frac < alias_p[j] else alias_j[j]
+        r = frac / alias_p[j] if frac < alias_p[j] else (frac - alias_p[j]) / max(1.0 - alias_p[j], 1e-300)
+        scr[_C_COS + k] = min(max(-1.0 + (b + r) * width, -1.0), 1.0)
+        y = scr[_C_UCELL + k] * n_cells
+        i = min(np.int64(y), n_cells - 1)
+        cell = i if y - i < cell_p[i] else cell_j[i]
+        u1 = cells[cell, 0] + scr[_C_U1 + k] * (cells[cell, 1] - cells[cell, 0])
+        u2 = cells[cell, 2] + scr[_C_U2 + k] * (cells[cell, 3] - cells[cell, 2])
+        g1, g2 = normal_pair(scr[_C_N1 + k], scr[_C_N2 + k])
+        x1, x2, w_isr = beam_fractions(beam, u1, u2, g1, g2)
+        scr[_C_X1 + k] = x1
+        scr[_C_X2 + k] = x2
+        scr[_C_INV_ENV + k] = w_isr / (cell_bound[cell] * env[b])
+    for k in range(nc):  # the amplitudes at each candidate's s_hat
+        q, above = hard_params(prod, scr[_C_X1 + k], scr[_C_X2 + k])
+        f = q.norm * amplitudes_at(q, scr[_C_COS + k])[-1] if above else 0.0
+        scr[_C_INV_ENV + k] = scr[_C_INV_ENV + k] if above else 0.0  # weighted: kept with weight 0
+        inv_env = scr[_C_INV_ENV + k]
+        scr[_C_ACC + k] = 1.0 if prod.weighted | (scr[_C_UACC + k] < f * inv_env) else 0.0
+        scr[_C_OVER + k] = 1.0 if f * inv_env > 1.0 else 0.0
+
+
+@nb.njit(inline="always")
+def _event_params(scr, k, prod):
+    """The production parameters of event k of the block: the run's, or at its own s_hat."""
+    if prod.beams:
+        return hard_params(prod, scr[_ROW_X1 * B + k], scr[_ROW_X2 * B + k])[0]
+    return prod
 
 
 @nb.njit(inline="always")
@@ -188,10 +235,11 @@ def _put_coefficients(scr, k, w):
 @nb.njit(cache=True, **VEC)  # not inlined: the parallel caller's array analysis rejects its tuples
 def _production_block(scr, prod):
     """Generation only (stage 1): N kinematics and the decay-averaged coefficients of a block."""
-    for k in range(B):
-        c, sin_t, cphi, sphi, sgn, nx, ny, nz, pol, amps = _produce_n(scr, k, prod)
+    for k in range(B):  # (with beam effects: N in the hard process's frame)
+        q = _event_params(scr, k, prod)
+        c, sin_t, cphi, sphi, sgn, nx, ny, nz, pol, amps = _produce_n(scr, k, q)
         bw, ll, rr, tt, lt, w0 = amps
-        _put_coefficients(scr, k, decay_averaged(prod, bw, ll, rr, tt, lt, w0, scr[_ROW_INV_ENV * B + k]))
+        _put_coefficients(scr, k, decay_averaged(q, bw, ll, rr, tt, lt, w0, scr[_ROW_INV_ENV * B + k]))
 
 
 @nb.njit(cache=True, **VEC)  # not inlined: the parallel caller's array analysis rejects its tuples
@@ -199,12 +247,33 @@ def _full_block(scr, prod, det, sel):
     """Production, decay, displacement, detector and selection of a block (PHYSICS.md 2-4)."""
     for k in range(B):
         # --- production stage: N, its decay photon and its vertex ------------------------
-        c, sin_t, cphi, sphi, sgn, nx, ny, nz, pol, amps = _produce_n(scr, k, prod)
+        q = _event_params(scr, k, prod)
+        c, sin_t, cphi, sphi, sgn, nx, ny, nz, pol, amps = _produce_n(scr, k, q)
         bw, ll, rr, tt, lt, w0 = amps
-        w, cos_star, ge, gx, gy, gz = decay(prod, c, sin_t, cphi, sphi, sgn, pol[0], pol[1], pol[2], bw, ll, rr, tt, lt, w0,
+        w, cos_star, ge, gx, gy, gz = decay(q, c, sin_t, cphi, sphi, sgn, pol[0], pol[1], pol[2], bw, ll, rr, tt, lt, w0,
                                             scr[_ROW_INV_ENV * B + k], _draw(scr, D.U_K_COS, k), _draw(scr, D.U_K_PHI, k),
                                             _draw(scr, D.U_FLIP, k))
         _put_coefficients(scr, k, w)
+        kmom = q.momentum
+        n_e, n_px, n_py, n_pz = q.energy, kmom * nx, kmom * ny, kmom * nz
+        decay_length, scale = prod.decay_length, 1.0
+        x1, x2 = scr[_ROW_X1 * B + k], scr[_ROW_X2 * B + k]
+        if prod.beams:  # from the hard process's frame to the lab: a boost along z
+            root = 2.0 * math.sqrt(x1 * x2)
+            gam, bgam = (x1 + x2) / root, (x1 - x2) / root
+            _put(scr, R.NU_RECOIL_PZ, k, -gam * n_pz + bgam * kmom)  # the recoil nu: (kmom, -p_N) before
+            n_e, n_pz = gam * n_e + bgam * n_pz, gam * n_pz + bgam * n_e
+            ge, gz = gam * ge + bgam * gz, gam * gz + bgam * ge
+            p_lab = math.sqrt(n_px * n_px + n_py * n_py + n_pz * n_pz)
+            nx, ny, nz = n_px / p_lab, n_py / p_lab, n_pz / p_lab
+            sin_t = math.sqrt(nx * nx + ny * ny)
+            decay_length, scale = p_lab * prod.length_per_momentum, p_lab / prod.momentum
+            _put(scr, R.N_E, k, n_e)
+            _put(scr, R.N_PZ, k, n_pz)
+            _put(scr, R.N_COS_THETA, k, nz)
+        _put(scr, R.BEAM_X1, k, x1)
+        _put(scr, R.BEAM_X2, k, x2)
+        _put(scr, R.FLIGHT_SCALE, k, scale)
         _put(scr, R.GAMMA_E, k, ge)
         _put(scr, R.GAMMA_PX, k, gx)
         _put(scr, R.GAMMA_PY, k, gy)
@@ -214,12 +283,12 @@ def _full_block(scr, prod, det, sel):
         _put(scr, R.GAMMA_COS_THETA, k, g_cos)
         _put(scr, R.GAMMA_PT, k, ge * g_sin)
         _put(scr, R.GAMMA_COS_STAR, k, cos_star)
-        kmom = prod.momentum
-        _put(scr, R.NU_DECAY_E, k, prod.energy - ge)
-        _put(scr, R.NU_DECAY_PX, k, kmom * nx - gx)
-        _put(scr, R.NU_DECAY_PY, k, kmom * ny - gy)
-        _put(scr, R.NU_DECAY_PZ, k, kmom * nz - gz)
-        vx, vy, vz, flight, boundary, p_inside, inside = displacement(prod, det, nx, ny, nz, sin_t, _draw(scr, D.U_FLIGHT, k))
+        _put(scr, R.NU_DECAY_E, k, n_e - ge)
+        _put(scr, R.NU_DECAY_PX, k, n_px - gx)
+        _put(scr, R.NU_DECAY_PY, k, n_py - gy)
+        _put(scr, R.NU_DECAY_PZ, k, n_pz - gz)
+        vx, vy, vz, flight, boundary, p_inside, inside = displacement(decay_length, det, nx, ny, nz, sin_t,
+                                                                      _draw(scr, D.U_FLIGHT, k))
         _put(scr, R.VTX_X, k, vx)
         _put(scr, R.VTX_Y, k, vy)
         _put(scr, R.VTX_Z, k, vz)
@@ -253,10 +322,12 @@ def _full_block(scr, prod, det, sel):
 
 @nb.njit(parallel=True, cache=True, **VEC)
 def generate_chunks(prod, det, sel, full, acceptance, env, alias_p, alias_j, keys, first, n, real, flags, tried, overweight,
-                    drawn):
+                    drawn, beam, cells, cell_bound, cell_p, cell_j):
     """Generate events first .. first + n - 1 (first a multiple of CHUNK) into real/flags: the
     production stage alone, or with ``full`` the detector and the selection too. ``prod``,
-    ``det``, ``sel``: the stages' named tuples; ``acceptance`` sizes the candidate rounds.
+    ``det``, ``sel``: the stages' named tuples; ``acceptance`` sizes the candidate rounds. With
+    beam effects (``prod.beams``), ``beam`` and the (u1, u2) cells of mcgen.mc.beams (their
+    corners, bounds and alias table) give each event its own s_hat.
 
     tried[j] and overweight[j] count, per chunk, the cos(theta) candidates and those above
     the envelope (which must stay 0); drawn[j] the 64-bit draws the chunk used.
@@ -268,6 +339,7 @@ def generate_chunks(prod, det, sel, full, acceptance, env, alias_p, alias_j, key
     for j in nb.prange(n_chunks):
         key = keys[(first // CHUNK) + j]
         scr = np.zeros(_SCRATCH)
+        scr[_ROW_X1 * B:(_ROW_X2 + 1) * B] = 1.0  # the nominal energies unless beam effects draw them
         counter = 0
         n_tried = 0
         n_over = 0
@@ -284,7 +356,12 @@ def generate_chunks(prod, det, sel, full, acceptance, env, alias_p, alias_j, key
                 if not weighted:
                     fill_uniform(key, counter, scr[_C_UACC:_C_UACC + nc])
                     counter += nc
-                _candidates(scr, nc, prod, env, alias_p, alias_j)
+                if prod.beams:
+                    fill_uniform(key, counter, scr[_C_UCELL:_C_UCELL + _BEAM_DRAWS * _NC])
+                    counter += _BEAM_DRAWS * _NC
+                    _beam_candidates(scr, nc, prod, beam, env, alias_p, alias_j, cells, cell_bound, cell_p, cell_j)
+                else:
+                    _candidates(scr, nc, prod, env, alias_p, alias_j)
                 for k in range(nc):  # keep the accepted ones, in order
                     if filled < B:
                         if filled < valid:  # the unused rest of a last block is not counted
@@ -292,6 +369,9 @@ def generate_chunks(prod, det, sel, full, acceptance, env, alias_p, alias_j, key
                             n_over += int(scr[_C_OVER + k])
                         scr[_ROW_COS * B + filled] = scr[_C_COS + k]
                         scr[_ROW_INV_ENV * B + filled] = scr[_C_INV_ENV + k]
+                        if prod.beams:
+                            scr[_ROW_X1 * B + filled] = scr[_C_X1 + k]
+                            scr[_ROW_X2 * B + filled] = scr[_C_X2 + k]
                         filled += int(scr[_C_ACC + k])
             fill_uniform(key, counter, scr[_ROW_DRAWS * B:(_ROW_DRAWS + n_draws) * B])
             counter += n_draws * B
@@ -340,20 +420,3 @@ def finish_batch(real, flags, scale, d_gamma, d_z, d_w, weight, sums):
             acc[4] += w if truth_inside else 0.0
             acc[5] += w if truth_inside and flags[F.PASS_ALL, i] else 0.0
         sums[j, :] = acc
-
-
-def alias_table(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Walker's alias table (Vose's construction) for bins with the given weights: bin j is kept
-    with probability prob[j], otherwise alias[j] is taken; every bin then has probability
-    weight / sum(weights)."""
-    n = weights.size
-    p = weights * (n / weights.sum())
-    prob, alias = np.ones(n), np.arange(n, dtype=np.int64)
-    small = [j for j in range(n) if p[j] < 1.0]
-    large = [j for j in range(n) if p[j] >= 1.0]
-    while small and large:
-        s, big = small.pop(), large.pop()
-        prob[s], alias[s] = p[s], big
-        p[big] -= 1.0 - p[s]
-        (small if p[big] < 1.0 else large).append(big)
-    return prob, alias  # leftovers keep probability 1 (rounding)

@@ -29,11 +29,12 @@ from mcgen.config.cards import Card
 from mcgen.config.options import PhysicsOptions
 from mcgen.detector.toy import distance_to_surface
 from mcgen.physics.amplitudes import A_GAMMA, AZL_IM, AZL_RE, AZR_IM, AZR_RE, G_W, M_W2, NORM, coupling_constants, spin_structures
+from mcgen.physics.constants import GEV2_TO_PB
 from mcgen.physics.model import Model, decay_length_m, two_body_momentum, widths
 from mcgen.physics.polarisation import helicity_weights
 from mcgen.simd import VEC, cos_sin_turns, log, one_minus_exp
 
-__all__ = ["ProductionParams", "production_params", "LAWS", "amplitudes_at", "polarisation", "n_momentum", "decay",
+__all__ = ["ProductionParams", "production_params", "hard_params", "LAWS", "amplitudes_at", "polarisation", "n_momentum", "decay",
            "decay_averaged", "displacement"]
 
 LAWS = {"exact": 0, "paper": 1, "isotropic": 2}
@@ -68,6 +69,16 @@ class ProductionParams(NamedTuple):
     azr_re: float
     hel_l: float  # weight of the e-_L e+_R rate (polarised beams; 1 when unpolarised)
     hel_r: float  # weight of the e-_R e+_L rate
+    # what :func:`hard_params` needs to redo the s-dependent fields at an event's own s_hat
+    beams: bool  # events at their own s_hat (ISR, energy spread; mcgen.mc.beams)
+    e_em: float  # e of the coupling scheme: a_gamma = -e/s
+    g_z: float  # g / c_w
+    x_w: float
+    m_z2: float
+    mz_gz: float  # M_Z Gamma_Z
+    d_gamma: float
+    d_z: float
+    length_per_momentum: float  # lab decay length / |p_N| (m/GeV)
 
 
 def production_params(card: Card, model: Model, options: PhysicsOptions, weighted: bool) -> ProductionParams:
@@ -76,6 +87,8 @@ def production_params(card: Card, model: Model, options: PhysicsOptions, weighte
     consts = coupling_constants(rs, m, card.electroweak)
     hel_l, hel_r = helicity_weights(card.beam.polarisation_electron, card.beam.polarisation_positron)
     k = float(two_body_momentum(rs, m))
+    ew = card.electroweak
+    length = float(decay_length_m(k, m, widths(model, ew, options.three_body).total))
     t_channel = 1.0 if model.flavour == "e" else 0.0
     law = LAWS[options.decay_law]
     ag, azl_re, azl_im, azr_re, azr_im = (float(consts[i]) for i in (A_GAMMA, AZL_RE, AZL_IM, AZR_RE, AZR_IM))
@@ -85,7 +98,7 @@ def production_params(card: Card, model: Model, options: PhysicsOptions, weighte
     ar_im = azr_im * c.d_Z
     return ProductionParams(
         sqrt_s=rs, mass=m, momentum=k, energy=math.hypot(k, m),
-        decay_length=float(decay_length_m(k, m, widths(model, card.electroweak, options.three_body).total)),
+        decay_length=length,
         norm=float(consts[NORM]), weighted=bool(weighted),
         exact=1.0 if law == 0 else 0.0, paper=1.0 if law == 1 else 0.0,
         t_channel=t_channel, g_w=float(consts[G_W]), m_w2=float(consts[M_W2]), d_w=c.d_W,
@@ -93,7 +106,39 @@ def production_params(card: Card, model: Model, options: PhysicsOptions, weighte
         st=float(options.st_interference) * t_channel,
         a_gamma=ag, azl2=azl_re * azl_re + azl_im * azl_im, azr2=azr_re * azr_re + azr_im * azr_im,
         azl_re=azl_re, azl_im=azl_im, azr_re=azr_re, hel_l=hel_l, hel_r=hel_r,
+        beams=card.beam.beam_effects, e_em=ew.e, g_z=ew.g / ew.c_w, x_w=ew.sin2_theta_w, m_z2=ew.m_Z**2,
+        mz_gz=ew.m_Z * ew.Gamma_Z, d_gamma=c.d_gamma, d_z=c.d_Z, length_per_momentum=length / k,
     )
+
+
+@nb.njit(inline="always")
+def hard_params(p, x1, x2):
+    """``p`` at the event's own sqrt(s_hat) = sqrt(x1 x2 s) (ISR, energy spread): the s-dependent
+    fields as :func:`production_params` and mcgen.physics.amplitudes.coupling_constants make them,
+    and whether s_hat lies above threshold (below it a safe s_hat just above, for a weight 0)."""
+    rs = p.sqrt_s * math.sqrt(x1 * x2)
+    above = rs > p.mass * (1.0 + 1e-6)
+    rs = rs if above else p.mass * (1.0 + 1e-6)
+    s = rs * rs
+    k = (s - p.mass * p.mass) / (2.0 * rs)
+    a_re = s - p.m_z2
+    den = a_re * a_re + p.mz_gz * p.mz_gz
+    z_re, z_im = -p.g_z * a_re / den, p.g_z * p.mz_gz / den  # -(g/c_w) / (s - M_Z^2 + i M_Z Gamma_Z)
+    ag = -p.e_em / s
+    azl_re, azl_im = z_re * (-0.5 + p.x_w), z_im * (-0.5 + p.x_w)
+    azr_re, azr_im = z_re * p.x_w, z_im * p.x_w
+    al_re = ag * p.d_gamma + azl_re * p.d_z
+    al_im = azl_im * p.d_z
+    ar_re = ag * p.d_gamma + azr_re * p.d_z
+    ar_im = azr_im * p.d_z
+    q = ProductionParams(
+        rs, p.mass, k, math.sqrt(k * k + p.mass * p.mass), k * p.length_per_momentum, k / (16.0 * math.pi * s * rs) / 4.0 * GEV2_TO_PB,
+        p.weighted, p.exact, p.paper, p.t_channel, p.g_w, p.m_w2, p.d_w,
+        p.hel_l * (al_re * al_re + al_im * al_im), p.hel_r * (ar_re * ar_re + ar_im * ar_im), al_re, al_im, p.st,
+        ag, azl_re * azl_re + azl_im * azl_im, azr_re * azr_re + azr_im * azr_im, azl_re, azl_im, azr_re, p.hel_l, p.hel_r,
+        p.beams, p.e_em, p.g_z, p.x_w, p.m_z2, p.mz_gz, p.d_gamma, p.d_z, p.length_per_momentum,
+    )
+    return q, above
 
 
 @nb.njit(inline="always")
@@ -196,10 +241,10 @@ def decay(p, c, sin_t, cphi, sphi, sgn, pol_x, pol_y, pol_z, bw, ll, rr, tt, lt,
 
 
 @nb.njit(inline="always", **VEC)
-def displacement(p, det, nx, ny, nz, sin_t, u_flight):
+def displacement(decay_length, det, nx, ny, nz, sin_t, u_flight):
     """(vx, vy, vz, flight, boundary, P(inside), inside): the decay vertex at an exponential flight
-    distance along the N direction, and the distance to the decay-volume surface (``det``: the
-    detector's :class:`~mcgen.detector.toy.DetectorParams`)."""
-    flight = -p.decay_length * log(u_flight)
+    distance (mean ``decay_length``, the lab one) along the lab N direction, and the distance to the
+    decay-volume surface (``det``: the detector's :class:`~mcgen.detector.toy.DetectorParams`)."""
+    flight = -decay_length * log(u_flight)
     boundary = distance_to_surface(det, sin_t, abs(nz))
-    return flight * nx, flight * ny, flight * nz, flight, boundary, one_minus_exp(boundary / p.decay_length), flight < boundary
+    return flight * nx, flight * ny, flight * nz, flight, boundary, one_minus_exp(boundary / decay_length), flight < boundary

@@ -14,7 +14,7 @@ import numpy as np
 
 from mcgen.simd import VEC, cos_sin_turns, log
 
-__all__ = ["mix", "fill_uniform", "normal_pair", "deviates", "uniforms", "normal_pairs"]
+__all__ = ["mix", "fill_uniform", "normal_pair", "deviates", "uniforms", "normal_pairs", "alias_table"]
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -79,3 +79,20 @@ def normal_pairs(u1, u2):
     for k in range(u1.size):
         g1[k], g2[k] = normal_pair(u1[k], u2[k])
     return g1, g2
+
+
+def alias_table(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Walker's alias table (Vose's construction) for bins with the given weights: bin j is kept
+    with probability prob[j], otherwise alias[j] is taken; every bin then has probability
+    weight / sum(weights)."""
+    n = weights.size
+    p = weights * (n / weights.sum())
+    prob, alias = np.ones(n), np.arange(n, dtype=np.int64)
+    small = [j for j in range(n) if p[j] < 1.0]
+    large = [j for j in range(n) if p[j] >= 1.0]
+    while small and large:
+        s, big = small.pop(), large.pop()
+        prob[s], alias[s] = p[s], big
+        p[big] -= 1.0 - p[s]
+        (small if p[big] < 1.0 else large).append(big)
+    return prob, alias  # leftovers keep probability 1 (rounding)

@@ -47,6 +47,7 @@ __all__ = [
     "sigma_w",
     "sigma_st_interference",
     "production_cross_sections",
+    "cross_section_pieces",
     "width_z_to_n_nubar",
 ]
 
@@ -61,20 +62,26 @@ def _series(x: np.ndarray, coefficient) -> np.ndarray:
     return total
 
 
+def _kernel(x: np.ndarray, direct: np.ndarray, coefficient) -> np.ndarray:
+    """``direct``, with the series where x < _SERIES_X (summed there only: scans over s are long)."""
+    small = x < _SERIES_X
+    if not small.any():
+        return direct
+    out = np.array(direct, dtype=float)
+    out[small] = _series(x[small], coefficient)
+    return out
+
+
 def _w_kernel(x: ArrayLike) -> np.ndarray:
     """f(x) = (x + 2) ln(1 + x) - 2 x = sum_{n>=3} (-1)^(n+1) (n-2) x^n / (n (n-1))."""
     x = np.asarray(x, dtype=float)
-    direct = (x + 2) * np.log1p(x) - 2 * x
-    series = _series(np.minimum(x, _SERIES_X), lambda n: (-1) ** (n + 1) * (n - 2) / (n * (n - 1)))
-    return np.where(x < _SERIES_X, series, direct)
+    return _kernel(x, (x + 2) * np.log1p(x) - 2 * x, lambda n: (-1) ** (n + 1) * (n - 2) / (n * (n - 1)))
 
 
 def _st_kernel(x: ArrayLike) -> np.ndarray:
     """g(x) = (1 + x) ln(1 + x) - x - x^2/2 = sum_{n>=3} (-1)^n x^n / (n (n-1))."""
     x = np.asarray(x, dtype=float)
-    direct = (1 + x) * np.log1p(x) - x - x**2 / 2
-    series = _series(np.minimum(x, _SERIES_X), lambda n: (-1) ** n / (n * (n - 1)))
-    return np.where(x < _SERIES_X, series, direct)
+    return _kernel(x, (1 + x) * np.log1p(x) - x - x**2 / 2, lambda n: (-1) ** n / (n * (n - 1)))
 
 
 def _open(s: np.ndarray, m: np.ndarray) -> np.ndarray:
@@ -188,17 +195,44 @@ def production_cross_sections(
     The W t-channel and the s-t interference exist for flavour e only; with
     ``st_interference=False`` the interference is dropped, as the source paper does.
     """
+    pieces = cross_section_pieces(sqrt_s, m, couplings, flavour, ew, st_interference=st_interference,
+                                  charge_states=charge_states, polarisation=polarisation)
+    return CrossSections(*(float(p) for p in pieces))
+
+
+def cross_section_pieces(
+    sqrt_s: ArrayLike,
+    m: float,
+    couplings: Couplings,
+    flavour: str,
+    ew: Electroweak,
+    *,
+    st_interference: bool = True,
+    charge_states: int = 2,
+    polarisation: tuple[float, float] = (0.0, 0.0),
+) -> np.ndarray:
+    """The pieces of :func:`production_cross_sections` (gamma, Z, gammaZ, W, st) in pb as an array
+    of shape (5,) + shape(sqrt_s): for a scan in sqrt(s), such as the ISR folding. 0 at and below
+    threshold.
+
+    >>> ew = Electroweak()
+    >>> c = Couplings(1e-5, 0.0, 0.0)
+    >>> cross_section_pieces([5.0, 50.0, 91.1876], 10.0, c, "mu", ew)[0].round(7).tolist()
+    [0.0, 0.0001885, 0.0001893]
+    """
     c = couplings
     t_channel = flavour == "e"
     hel = helicity_weights(*polarisation)
+    rs = np.asarray(sqrt_s, dtype=float)
+    zero = np.zeros(rs.shape)
     pieces = (
-        sigma_gamma(sqrt_s, m, c.d_gamma, ew, hel=hel),
-        sigma_z(sqrt_s, m, c.d_Z, ew, hel=hel),
-        sigma_gamma_z(sqrt_s, m, c.d_gamma, c.d_Z, ew, hel=hel),
-        sigma_w(sqrt_s, m, c.d_W, ew, hel=hel) if t_channel else 0.0,
-        sigma_st_interference(sqrt_s, m, c, ew, hel=hel) if t_channel and st_interference else 0.0,
+        sigma_gamma(rs, m, c.d_gamma, ew, hel=hel),
+        sigma_z(rs, m, c.d_Z, ew, hel=hel),
+        sigma_gamma_z(rs, m, c.d_gamma, c.d_Z, ew, hel=hel),
+        sigma_w(rs, m, c.d_W, ew, hel=hel) if t_channel else zero,
+        sigma_st_interference(rs, m, c, ew, hel=hel) if t_channel and st_interference else zero,
     )
-    return CrossSections(*(float(p) * GEV2_TO_PB * charge_states + 0.0 for p in pieces))  # + 0.0: no -0.0
+    return np.stack([np.broadcast_to(p, rs.shape) * GEV2_TO_PB * charge_states + 0.0 for p in pieces])  # + 0.0: no -0.0
 
 
 def width_z_to_n_nubar(m: ArrayLike, d_Z: float, ew: Electroweak) -> np.ndarray:

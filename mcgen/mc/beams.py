@@ -1,0 +1,279 @@
+"""Beams as they are in the signal kernel: initial-state radiation and the beam energy spread.
+
+Each beam keeps the energy fraction x_i = x_isr,i (1 + sigma_E g_i): x_isr from the electron
+structure function (mcgen.physics.isr: x = 1 - u^(2/beta) for u uniform, weight
+W(x) = D(x) / sampled density in [1/2, 1 + 3 beta/8]) and g_i a standard normal (truncated at
++-6: a 2e-9 tail, so that every envelope below is a bound). The hard process runs at
+s_hat = x1 x2 s in its rest frame, which moves along z with beta = (x1 - x2)/(x1 + x2).
+
+Sampling (u1, u2): the unit square of the two ISR uniforms is cut into rectangular cells, refined
+where the folded rate W1 W2 sigma_hat(s_hat) varies most (the threshold s_hat = m^2 and the
+radiative return to the Z, a thin band along x1 x2 = M_Z^2/s near u -> 1), each with an upper
+bound of W1 W2 sigma_hat over the cell: sigma_hat's maximum over the cell's s_hat range (s_hat
+grows with u1 and u2 falling, so the range is the corners'; its maximum comes from a dense table
+of sigma_hat with a sparse-table range maximum and a margin) times W's maximum at the cell's ends
+(W falls then rises in x). A cell is picked with probability bound x area (Walker's alias table) and
+the point in it uniformly; cos(theta) comes from a piecewise-constant envelope g(c) that bounds
+the normalised shape (dsigma_hat/dcos) / sigma_hat at every s_hat. Unweighted events are kept with
+probability W1 W2 (dsigma_hat/dcos) / (bound g); weighted ones carry that ratio times the
+envelope's integral. Candidates below threshold (s_hat <= m^2) are rejected (unweighted) or kept
+with weight 0 (weighted): the cross section comes out right either way.
+
+The folded cross section, which unweighted events carry as their weight, is the same integral
+done by Gauss-Legendre on the cells (8 x 8 points each; the cells are refined further until the
+8- and 4-point rules agree to 1e-6 summed over the cells) and Gauss-Hermite over the two spreads.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import NamedTuple
+
+import numba as nb
+import numpy as np
+
+from mcgen.mc.rng import alias_table
+from mcgen.physics.isr import isr_beta, isr_weight
+
+__all__ = ["BeamParams", "beam_params", "BeamCells", "beam_cells", "beam_fractions", "folded_cross_section", "folded_sigma",
+           "cos_envelope", "NO_BEAMS", "SPREAD_CUT"]
+
+SPREAD_CUT = 6.0
+"""The energy-spread normals are truncated at +-SPREAD_CUT standard deviations."""
+N_CELLS = 4096
+_MARGIN = 1.02  # sigma_hat's maximum between the table's points exceeds theirs by far less
+_GL_CELL = np.polynomial.legendre.leggauss(4)
+_GL_CHECK = np.polynomial.legendre.leggauss(8)  # the folded cross section; its difference to _GL_CELL refines
+_QUAD_TOL = 1e-6  # relative: the summed |8-point - 4-point| differences the refinement stops at
+_MAX_CELLS = 1 << 16
+_GH_SPREAD = np.polynomial.hermite_e.hermegauss(7)  # weight exp(-g^2/2): sum of weights sqrt(2 pi)
+
+
+class BeamParams(NamedTuple):
+    """The kernel's beam inputs: whether events have their own s_hat at all, ISR on/off with its
+    beta, and the relative energy spread per beam."""
+
+    on: bool
+    isr: bool
+    beta: float
+    two_over_beta: float
+    spread: float
+
+
+NO_BEAMS = BeamParams(False, False, 1.0, 2.0, 0.0)
+
+
+def beam_params(isr: bool, energy_spread: float, sqrt_s: float) -> BeamParams:
+    """The beam stage's inputs for a card's beam table."""
+    beta = isr_beta(sqrt_s**2)
+    return BeamParams(bool(isr or energy_spread > 0.0), bool(isr), beta, 2.0 / beta, float(energy_spread))
+
+
+@nb.njit(inline="always")
+def beam_fractions(b, u1, u2, g1, g2):
+    """(x1, x2, W1 W2): the energy fractions of the e- and e+ beams for the ISR uniforms u1, u2
+    and the spread normals g1, g2, and the structure functions' weight."""
+    x1 = 1.0 - u1**b.two_over_beta if b.isr else 1.0
+    x2 = 1.0 - u2**b.two_over_beta if b.isr else 1.0
+    w = 1.0
+    if b.isr:
+        w = ((1.0 + 0.375 * b.beta - 0.5 * (1.0 + x1) * (1.0 - x1) ** (1.0 - 0.5 * b.beta))
+             * (1.0 + 0.375 * b.beta - 0.5 * (1.0 + x2) * (1.0 - x2) ** (1.0 - 0.5 * b.beta)))
+    g1 = min(max(g1, -SPREAD_CUT), SPREAD_CUT)
+    g2 = min(max(g2, -SPREAD_CUT), SPREAD_CUT)
+    return x1 * (1.0 + b.spread * g1), x2 * (1.0 + b.spread * g2), w
+
+
+class BeamCells(NamedTuple):
+    """Cells of the (u1, u2) square: (n, 4) corners u1_lo, u1_hi, u2_lo, u2_hi, the bound of each,
+    its alias table (prob, alias), and sum(bound x area)."""
+
+    corners: np.ndarray
+    bound: np.ndarray
+    alias: tuple[np.ndarray, np.ndarray]
+    total: float
+
+
+def _x_of_u(u: np.ndarray, beta: float) -> np.ndarray:
+    return 1.0 - u ** (2.0 / beta)
+
+
+class _RangeMax:
+    """max of a sorted table's values over the points inside [lo, hi] (a sparse table: O(1) a query)."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray) -> None:
+        self.x = x
+        self.levels = [y]
+        while 2 ** len(self.levels) <= y.size:
+            prev, half = self.levels[-1], 2 ** (len(self.levels) - 1)
+            self.levels.append(np.maximum(prev[:-half], prev[half:]))
+
+    def __call__(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        a = np.searchsorted(self.x, lo, side="left")
+        b = np.searchsorted(self.x, hi, side="right")  # points a .. b - 1 lie inside
+        out = np.zeros(lo.shape)
+        some = b > a
+        k = np.zeros(lo.shape, dtype=np.int64)
+        k[some] = np.floor(np.log2(b[some] - a[some])).astype(np.int64)
+        for level in np.unique(k[some]):
+            sel = some & (k == level)
+            table = self.levels[level]
+            out[sel] = np.maximum(table[a[sel]], table[b[sel] - 2**level])
+        return out
+
+
+def _sigma_table(sigma_hat: Callable[[np.ndarray], np.ndarray], lo: float, hi: float, mass: float,
+                 features: tuple[float, ...]) -> _RangeMax:
+    """sigma_hat on a dense grid of sqrt(s_hat) in [lo, hi]: geometric, plus fine points about each
+    resonance (mass, width) in ``features`` (pairs flattened) and just above threshold."""
+    grid = [np.geomspace(max(lo, 1e-3), hi, 6000)]
+    for m0, g0 in zip(features[::2], features[1::2]):
+        grid.append(np.linspace(m0 - 30 * g0, m0 + 30 * g0, 6000))
+    grid.append(mass * (1.0 + np.geomspace(1e-9, 1.0, 800)))
+    x = np.unique(np.clip(np.concatenate(grid), lo, hi))
+    return _RangeMax(x, sigma_hat(x))
+
+
+def beam_cells(sigma_hat: Callable[[np.ndarray], np.ndarray], sqrt_s: float, mass: float, beams: BeamParams,
+               features: tuple[float, ...] = (), n_cells: int = N_CELLS, converge: bool = False) -> BeamCells:
+    """The (u1, u2) cells for a rate sigma_hat(sqrt(s_hat)) (pb, vectorised, 0 at and below
+    threshold): refined, four children at a time, where bound x area most exceeds the rate at the
+    cell's centre x area, until there are about ``n_cells``; with ``converge``, then where the 8- and
+    4-point Gauss-Legendre rules differ most, until their summed difference is below 1e-6 of the
+    integral (for :func:`folded_cross_section`). ``features`` = (M, Gamma, ...) resonances for the
+    table of sigma_hat."""
+    widen = 1.0 + SPREAD_CUT * beams.spread
+    lo_rs, hi_rs = mass * (1.0 + 1e-12), sqrt_s * widen
+    table = _sigma_table(sigma_hat, min(lo_rs, hi_rs), hi_rs, mass, features)
+    beta = beams.beta
+
+    def weight_bound(u_lo: np.ndarray, u_hi: np.ndarray) -> np.ndarray:
+        if not beams.isr:
+            return np.ones(u_lo.shape)
+        return np.maximum(isr_weight(_x_of_u(u_lo, beta), beta), isr_weight(_x_of_u(u_hi, beta), beta))
+
+    def bounds(c: np.ndarray) -> np.ndarray:
+        if beams.isr:  # x falls with u: the largest s_hat at the low corner
+            x1_hi, x1_lo = _x_of_u(c[:, 0], beta), _x_of_u(c[:, 1], beta)
+            x2_hi, x2_lo = _x_of_u(c[:, 2], beta), _x_of_u(c[:, 3], beta)
+        else:
+            x1_hi = x1_lo = x2_hi = x2_lo = np.ones(len(c))
+        rs_lo = np.maximum(sqrt_s * np.sqrt(np.clip(x1_lo * x2_lo, 0.0, None)) / widen, mass)  # (0 below threshold)
+        rs_hi = np.maximum(sqrt_s * np.sqrt(x1_hi * x2_hi) * widen, mass)
+        top = np.maximum(table(rs_lo, rs_hi), np.maximum(sigma_hat(rs_lo), sigma_hat(rs_hi)))
+        return _MARGIN * top * weight_bound(c[:, 0], c[:, 1]) * weight_bound(c[:, 2], c[:, 3])
+
+    def centre_rate(c: np.ndarray) -> np.ndarray:
+        u1, u2 = 0.5 * (c[:, 0] + c[:, 1]), 0.5 * (c[:, 2] + c[:, 3])
+        x1, x2 = _x_of_u(u1, beta), _x_of_u(u2, beta)
+        return isr_weight(x1, beta) * isr_weight(x2, beta) * sigma_hat(sqrt_s * np.sqrt(x1 * x2))
+
+    def excess(c: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return (b - centre_rate(c)) * _area(c)
+
+    def quadrature_error(c: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.abs(_cell_quadrature(sigma_hat, sqrt_s, beta, c, _GL_CELL) - _cell_quadrature(sigma_hat, sqrt_s, beta, c, _GL_CHECK))
+
+    corners = np.array([[0.0, 1.0, 0.0, 1.0]])
+    bound = bounds(corners)
+    if beams.isr:  # first for the envelope's efficiency, then (converge) until the quadrature has converged
+        phases: list[tuple[Callable[[np.ndarray, np.ndarray], np.ndarray], Callable[[np.ndarray, np.ndarray], bool]]]
+        phases = [(excess, lambda c, p: len(c) >= n_cells)]
+        if converge:
+            phases.append((quadrature_error, lambda c, p: bool(len(c) >= _MAX_CELLS or p.sum() < _QUAD_TOL * scale)))
+        for priority, done in phases:
+            scale = float(_cell_quadrature(sigma_hat, sqrt_s, beta, corners, _GL_CHECK).sum())
+            prio = priority(corners, bound)
+            while not done(corners, prio):
+                n_split = max(1, (n_cells - len(corners)) // 3 if len(corners) < n_cells else len(corners) // 8)
+                order = np.argsort(-prio, kind="stable")
+                split, keep = order[:n_split], np.sort(order[n_split:])
+                children = _quarters(corners[split])
+                child_bound = bounds(children)
+                corners = np.concatenate([corners[keep], children])
+                bound = np.concatenate([bound[keep], child_bound])
+                prio = np.concatenate([prio[keep], priority(children, child_bound)])
+    area = (corners[:, 1] - corners[:, 0]) * (corners[:, 3] - corners[:, 2])
+    mass_of = bound * area
+    if not np.all(np.isfinite(mass_of)) or mass_of.sum() <= 0.0:
+        raise ValueError("no phase space above threshold for the beams' energies")
+    return BeamCells(np.ascontiguousarray(corners), np.ascontiguousarray(bound), alias_table(mass_of), float(mass_of.sum()))
+
+
+def _area(c: np.ndarray) -> np.ndarray:
+    return (c[:, 1] - c[:, 0]) * (c[:, 3] - c[:, 2])
+
+
+def _quarters(c: np.ndarray) -> np.ndarray:
+    """The four children of each cell (halved along u1 and u2)."""
+    m1, m2 = 0.5 * (c[:, 0] + c[:, 1]), 0.5 * (c[:, 2] + c[:, 3])
+    return np.concatenate([
+        np.stack([c[:, 0], m1, c[:, 2], m2], axis=1), np.stack([m1, c[:, 1], c[:, 2], m2], axis=1),
+        np.stack([c[:, 0], m1, m2, c[:, 3]], axis=1), np.stack([m1, c[:, 1], m2, c[:, 3]], axis=1)])
+
+
+def _cell_points(beta: float, c: np.ndarray, rule: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """x1 x2 and the weights (area, W1 W2 included) of a Gauss-Legendre rule on each cell: (cells, points)."""
+    t, wt = rule
+    h1, h2 = 0.5 * (c[:, 1] - c[:, 0]), 0.5 * (c[:, 3] - c[:, 2])
+    u1 = (0.5 * (c[:, 0] + c[:, 1]))[:, None, None] + h1[:, None, None] * t[None, :, None]
+    u2 = (0.5 * (c[:, 2] + c[:, 3]))[:, None, None] + h2[:, None, None] * t[None, None, :]
+    x1, x2 = _x_of_u(u1, beta), _x_of_u(u2, beta)
+    weights = (h1 * h2)[:, None, None] * wt[None, :, None] * wt[None, None, :] * isr_weight(x1, beta) * isr_weight(x2, beta)
+    return (x1 * x2).reshape(len(c), -1), weights.reshape(len(c), -1)
+
+
+def _cell_quadrature(sigma_hat: Callable[[np.ndarray], np.ndarray], sqrt_s: float, beta: float, c: np.ndarray,
+                     rule: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """int W1 W2 sigma_hat du1 du2 over each cell (no spread), by the rule."""
+    tau, weights = _cell_points(beta, c, rule)
+    return (sigma_hat(sqrt_s * np.sqrt(tau.ravel())).reshape(tau.shape) * weights).sum(axis=1)
+
+
+def folded_cross_section(sigma_hat: Callable[[np.ndarray], np.ndarray], sqrt_s: float, beams: BeamParams,
+                         cells: BeamCells) -> np.ndarray:
+    """See :func:`folded_sigma`; on cells made with ``converge``."""
+    return _folded(sigma_hat, sqrt_s, beams, cells)
+
+
+def folded_sigma(sigma_hat: Callable[[np.ndarray], np.ndarray], sqrt_s: float, mass: float, beams: BeamParams,
+                 features: tuple[float, ...] = ()) -> np.ndarray:
+    """sigma(s) = int dx1 dx2 D(x1) D(x2) (spread) sigma_hat(x1 x2 s), on cells made for it."""
+    return _folded(sigma_hat, sqrt_s, beams, beam_cells(sigma_hat, sqrt_s, mass, beams, features, 1024, converge=True))
+
+
+def _folded(sigma_hat: Callable[[np.ndarray], np.ndarray], sqrt_s: float, beams: BeamParams,
+            cells: BeamCells) -> np.ndarray:
+    """int du1 du2 W1 W2 E_g1,g2[sigma_hat(sqrt(s x1 x2))]: Gauss-Legendre (8 x 8) on every cell and
+    Gauss-Hermite (7 x 7) over the two energy spreads; sigma_hat may return several rows (pieces)."""
+    if beams.isr:
+        tau, weights = (a.ravel() for a in _cell_points(beams.beta, cells.corners, _GL_CHECK))
+    else:
+        weights, tau = np.ones(1), np.ones(1)
+    if beams.spread > 0.0:
+        g, wg = _GH_SPREAD
+        keep = np.abs(g) <= SPREAD_CUT
+        g, wg = g[keep], wg[keep] / math.sqrt(2.0 * math.pi)
+        f = (1.0 + beams.spread * g[:, None]) * (1.0 + beams.spread * g[None, :])
+        wf = wg[:, None] * wg[None, :]
+        tau = (tau[:, None] * f.ravel()[None, :]).ravel()
+        weights = (weights[:, None] * wf.ravel()[None, :]).ravel()
+    values = np.asarray(sigma_hat(sqrt_s * np.sqrt(tau)))
+    return values @ weights
+
+
+def cos_envelope(shape: Callable[[np.ndarray, float], np.ndarray], rs_values: np.ndarray, bins: int = 1024,
+                 sub: int = 16) -> np.ndarray:
+    """Bin heights of a piecewise-constant g(c) on [-1, 1] that bounds shape(c, rs) / int shape dc for
+    every sqrt(s_hat) in ``rs_values`` (dense enough that the shape varies little between them)."""
+    edges = np.linspace(-1.0, 1.0, bins + 1)
+    pts = (edges[:-1, None] + (edges[1] - edges[0]) * np.linspace(0.0, 1.0, sub + 1)[None, :]).ravel()
+    x, w = np.polynomial.legendre.leggauss(96)
+    top = np.zeros(bins)
+    for rs in rs_values:
+        norm = float(w @ shape(x, rs))
+        if norm > 0.0:
+            values = (shape(pts, rs) / norm).reshape(bins, sub + 1)
+            top = np.maximum(top, values.max(axis=1) + 0.02 * (values.max(axis=1) - values.min(axis=1)))
+    return 1.05 * top + 1e-9 * top.max()
