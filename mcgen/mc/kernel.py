@@ -185,9 +185,10 @@ def _beam_candidates(scr, nc, prod, beam, env, alias_p, alias_j, cells, cell_bou
 
 
 @nb.njit(inline="always")
-def _event_params(scr, k, prod):
-    """The production parameters of event k of the block: the run's, or at its own s_hat."""
-    if prod.beams:
+def _event_params(scr, k, prod, beams):
+    """The production parameters of event k of the block: the run's, or (``beams``, a constant of
+    the caller, so the other path is compiled away) at its own s_hat."""
+    if beams:
         return hard_params(prod, scr[_ROW_X1 * B + k], scr[_ROW_X2 * B + k])[0]
     return prod
 
@@ -232,92 +233,120 @@ def _put_coefficients(scr, k, w):
         scr[r * B + k] = w[r]
 
 
+@nb.njit(inline="always")
+def _production_event(scr, k, prod, beams):
+    """Generation only (stage 1) for event k: N kinematics and the decay-averaged coefficients
+    (with beam effects: N in the hard process's frame)."""
+    q = _event_params(scr, k, prod, beams)
+    c, sin_t, cphi, sphi, sgn, nx, ny, nz, pol, amps = _produce_n(scr, k, q)
+    bw, ll, rr, tt, lt, w0 = amps
+    _put_coefficients(scr, k, decay_averaged(q, bw, ll, rr, tt, lt, w0, scr[_ROW_INV_ENV * B + k]))
+
+
 @nb.njit(cache=True, **VEC)  # not inlined: the parallel caller's array analysis rejects its tuples
 def _production_block(scr, prod):
-    """Generation only (stage 1): N kinematics and the decay-averaged coefficients of a block."""
-    for k in range(B):  # (with beam effects: N in the hard process's frame)
-        q = _event_params(scr, k, prod)
-        c, sin_t, cphi, sphi, sgn, nx, ny, nz, pol, amps = _produce_n(scr, k, q)
-        bw, ll, rr, tt, lt, w0 = amps
-        _put_coefficients(scr, k, decay_averaged(q, bw, ll, rr, tt, lt, w0, scr[_ROW_INV_ENV * B + k]))
+    """Stage 1 of a block at the nominal sqrt(s)."""
+    for k in range(B):
+        _production_event(scr, k, prod, False)
+
+
+@nb.njit(cache=True, **VEC)
+def _production_block_beams(scr, prod):
+    """Stage 1 of a block with beam effects."""
+    for k in range(B):
+        _production_event(scr, k, prod, True)
 
 
 @nb.njit(cache=True, **VEC)  # not inlined: the parallel caller's array analysis rejects its tuples
 def _full_block(scr, prod, det, sel):
-    """Production, decay, displacement, detector and selection of a block (PHYSICS.md 2-4)."""
+    """Production, decay, displacement, detector and selection of a block at the nominal sqrt(s)."""
     for k in range(B):
-        # --- production stage: N, its decay photon and its vertex ------------------------
-        q = _event_params(scr, k, prod)
-        c, sin_t, cphi, sphi, sgn, nx, ny, nz, pol, amps = _produce_n(scr, k, q)
-        bw, ll, rr, tt, lt, w0 = amps
-        w, cos_star, ge, gx, gy, gz = decay(q, c, sin_t, cphi, sphi, sgn, pol[0], pol[1], pol[2], bw, ll, rr, tt, lt, w0,
-                                            scr[_ROW_INV_ENV * B + k], _draw(scr, D.U_K_COS, k), _draw(scr, D.U_K_PHI, k),
-                                            _draw(scr, D.U_FLIP, k))
-        _put_coefficients(scr, k, w)
-        kmom = q.momentum
-        n_e, n_px, n_py, n_pz = q.energy, kmom * nx, kmom * ny, kmom * nz
-        decay_length, scale = prod.decay_length, 1.0
-        x1, x2 = scr[_ROW_X1 * B + k], scr[_ROW_X2 * B + k]
-        if prod.beams:  # from the hard process's frame to the lab: a boost along z
-            root = 2.0 * math.sqrt(x1 * x2)
-            gam, bgam = (x1 + x2) / root, (x1 - x2) / root
-            _put(scr, R.NU_RECOIL_PZ, k, -gam * n_pz + bgam * kmom)  # the recoil nu: (kmom, -p_N) before
-            n_e, n_pz = gam * n_e + bgam * n_pz, gam * n_pz + bgam * n_e
-            ge, gz = gam * ge + bgam * gz, gam * gz + bgam * ge
-            p_lab = math.sqrt(n_px * n_px + n_py * n_py + n_pz * n_pz)
-            nx, ny, nz = n_px / p_lab, n_py / p_lab, n_pz / p_lab
-            sin_t = math.sqrt(nx * nx + ny * ny)
-            decay_length, scale = p_lab * prod.length_per_momentum, p_lab / prod.momentum
-            _put(scr, R.N_E, k, n_e)
-            _put(scr, R.N_PZ, k, n_pz)
-            _put(scr, R.N_COS_THETA, k, nz)
-        _put(scr, R.BEAM_X1, k, x1)
-        _put(scr, R.BEAM_X2, k, x2)
-        _put(scr, R.FLIGHT_SCALE, k, scale)
-        _put(scr, R.GAMMA_E, k, ge)
-        _put(scr, R.GAMMA_PX, k, gx)
-        _put(scr, R.GAMMA_PY, k, gy)
-        _put(scr, R.GAMMA_PZ, k, gz)
-        g_cos = gz / ge
-        g_sin = math.sqrt(gx * gx + gy * gy) / ge
-        _put(scr, R.GAMMA_COS_THETA, k, g_cos)
-        _put(scr, R.GAMMA_PT, k, ge * g_sin)
-        _put(scr, R.GAMMA_COS_STAR, k, cos_star)
-        _put(scr, R.NU_DECAY_E, k, n_e - ge)
-        _put(scr, R.NU_DECAY_PX, k, n_px - gx)
-        _put(scr, R.NU_DECAY_PY, k, n_py - gy)
-        _put(scr, R.NU_DECAY_PZ, k, n_pz - gz)
-        vx, vy, vz, flight, boundary, p_inside, inside = displacement(decay_length, det, nx, ny, nz, sin_t,
-                                                                      _draw(scr, D.U_FLIGHT, k))
-        _put(scr, R.VTX_X, k, vx)
-        _put(scr, R.VTX_Y, k, vy)
-        _put(scr, R.VTX_Z, k, vz)
-        _put(scr, R.FLIGHT_M, k, flight)
-        _put(scr, R.BOUNDARY_M, k, boundary)
-        _put(scr, R.P_INSIDE, k, p_inside)
-        _put_flag(scr, F.INSIDE, k, inside)
-        # --- selection of the true photon -------------------------------------------------
-        e_ok, a_ok, p_ok, z_ok, b_ok = photon_cuts(sel, ge, g_cos, g_sin)
-        _put_flag(scr, F.TRUTH_PASS, k, e_ok & a_ok & p_ok & z_ok & b_ok)
-        # --- toy detector ---------------------------------------------------------------------
-        g1, g2 = normal_pair(_draw(scr, D.U_NORMAL_1, k), _draw(scr, D.U_NORMAL_2, k))
-        detected, e_r, sin_r, cos_r, cx, cy = measure_photon(det, vx, vy, vz, ge, gx, gy, gz, g1, g2, _draw(scr, D.U_EFF, k))
-        reco = inside & detected
-        _put(scr, R.GAMMA_RECO_E, k, e_r if reco else 0.0)
-        _put(scr, R.GAMMA_RECO_PX, k, e_r * sin_r * cx if reco else 0.0)
-        _put(scr, R.GAMMA_RECO_PY, k, e_r * sin_r * cy if reco else 0.0)
-        _put(scr, R.GAMMA_RECO_PZ, k, e_r * cos_r if reco else 0.0)
-        _put(scr, R.GAMMA_RECO_COS_THETA, k, cos_r if reco else 0.0)
-        _put(scr, R.GAMMA_RECO_PT, k, e_r * abs(sin_r) if reco else 0.0)
-        # --- selection of the reconstructed photon ------------------------------------------
-        e_ok, a_ok, p_ok, z_ok, b_ok = photon_cuts(sel, e_r, cos_r, abs(sin_r))
-        _put_flag(scr, F.RECONSTRUCTED, k, reco)
-        _put_flag(scr, F.PASS_ENERGY, k, reco & e_ok)
-        _put_flag(scr, F.PASS_ANGLE, k, reco & a_ok)
-        _put_flag(scr, F.PASS_PT, k, reco & p_ok)
-        _put_flag(scr, F.PASS_ZVETO, k, reco & z_ok)
-        _put_flag(scr, F.PASS_BHABHA, k, reco & b_ok)
-        _put_flag(scr, F.PASS_ALL, k, reco & e_ok & a_ok & p_ok & z_ok & b_ok)
+        _full_event(scr, k, prod, det, sel, False)
+
+
+@nb.njit(cache=True, **VEC)
+def _full_block_beams(scr, prod, det, sel):
+    """:func:`_full_block` with beam effects (each event at its own s_hat, boosted to the lab)."""
+    for k in range(B):
+        _full_event(scr, k, prod, det, sel, True)
+
+
+@nb.njit(inline="always")
+def _full_event(scr, k, prod, det, sel, beams):
+    """Production, decay, displacement, detector and selection of event k (PHYSICS.md 2-4);
+    ``beams`` is a constant of the caller (two compiled blocks, no branch in the hot loop)."""
+    # --- production stage: N, its decay photon and its vertex ------------------------
+    q = _event_params(scr, k, prod, beams)
+    c, sin_t, cphi, sphi, sgn, nx, ny, nz, pol, amps = _produce_n(scr, k, q)
+    bw, ll, rr, tt, lt, w0 = amps
+    w, cos_star, ge, gx, gy, gz = decay(q, c, sin_t, cphi, sphi, sgn, pol[0], pol[1], pol[2], bw, ll, rr, tt, lt, w0,
+                                        scr[_ROW_INV_ENV * B + k], _draw(scr, D.U_K_COS, k), _draw(scr, D.U_K_PHI, k),
+                                        _draw(scr, D.U_FLIP, k))
+    _put_coefficients(scr, k, w)
+    kmom = q.momentum
+    n_e, n_px, n_py, n_pz = q.energy, kmom * nx, kmom * ny, kmom * nz
+    decay_length, scale = prod.decay_length, 1.0
+    x1, x2 = scr[_ROW_X1 * B + k], scr[_ROW_X2 * B + k]
+    if beams:  # from the hard process's frame to the lab: a boost along z
+        root = 2.0 * math.sqrt(x1 * x2)
+        gam, bgam = (x1 + x2) / root, (x1 - x2) / root
+        _put(scr, R.NU_RECOIL_PZ, k, -gam * n_pz + bgam * kmom)  # the recoil nu: (kmom, -p_N) before
+        n_e, n_pz = gam * n_e + bgam * n_pz, gam * n_pz + bgam * n_e
+        ge, gz = gam * ge + bgam * gz, gam * gz + bgam * ge
+        p_lab = math.sqrt(n_px * n_px + n_py * n_py + n_pz * n_pz)
+        nx, ny, nz = n_px / p_lab, n_py / p_lab, n_pz / p_lab
+        sin_t = math.sqrt(nx * nx + ny * ny)
+        decay_length, scale = p_lab * prod.length_per_momentum, p_lab / prod.momentum
+        _put(scr, R.N_E, k, n_e)
+        _put(scr, R.N_PZ, k, n_pz)
+        _put(scr, R.N_COS_THETA, k, nz)
+    _put(scr, R.BEAM_X1, k, x1)
+    _put(scr, R.BEAM_X2, k, x2)
+    _put(scr, R.FLIGHT_SCALE, k, scale)
+    _put(scr, R.GAMMA_E, k, ge)
+    _put(scr, R.GAMMA_PX, k, gx)
+    _put(scr, R.GAMMA_PY, k, gy)
+    _put(scr, R.GAMMA_PZ, k, gz)
+    g_cos = gz / ge
+    g_sin = math.sqrt(gx * gx + gy * gy) / ge
+    _put(scr, R.GAMMA_COS_THETA, k, g_cos)
+    _put(scr, R.GAMMA_PT, k, ge * g_sin)
+    _put(scr, R.GAMMA_COS_STAR, k, cos_star)
+    _put(scr, R.NU_DECAY_E, k, n_e - ge)
+    _put(scr, R.NU_DECAY_PX, k, n_px - gx)
+    _put(scr, R.NU_DECAY_PY, k, n_py - gy)
+    _put(scr, R.NU_DECAY_PZ, k, n_pz - gz)
+    vx, vy, vz, flight, boundary, p_inside, inside = displacement(decay_length, det, nx, ny, nz, sin_t,
+                                                                  _draw(scr, D.U_FLIGHT, k))
+    _put(scr, R.VTX_X, k, vx)
+    _put(scr, R.VTX_Y, k, vy)
+    _put(scr, R.VTX_Z, k, vz)
+    _put(scr, R.FLIGHT_M, k, flight)
+    _put(scr, R.BOUNDARY_M, k, boundary)
+    _put(scr, R.P_INSIDE, k, p_inside)
+    _put_flag(scr, F.INSIDE, k, inside)
+    # --- selection of the true photon -------------------------------------------------
+    e_ok, a_ok, p_ok, z_ok, b_ok = photon_cuts(sel, ge, g_cos, g_sin)
+    _put_flag(scr, F.TRUTH_PASS, k, e_ok & a_ok & p_ok & z_ok & b_ok)
+    # --- toy detector ---------------------------------------------------------------------
+    g1, g2 = normal_pair(_draw(scr, D.U_NORMAL_1, k), _draw(scr, D.U_NORMAL_2, k))
+    detected, e_r, sin_r, cos_r, cx, cy = measure_photon(det, vx, vy, vz, ge, gx, gy, gz, g1, g2, _draw(scr, D.U_EFF, k))
+    reco = inside & detected
+    _put(scr, R.GAMMA_RECO_E, k, e_r if reco else 0.0)
+    _put(scr, R.GAMMA_RECO_PX, k, e_r * sin_r * cx if reco else 0.0)
+    _put(scr, R.GAMMA_RECO_PY, k, e_r * sin_r * cy if reco else 0.0)
+    _put(scr, R.GAMMA_RECO_PZ, k, e_r * cos_r if reco else 0.0)
+    _put(scr, R.GAMMA_RECO_COS_THETA, k, cos_r if reco else 0.0)
+    _put(scr, R.GAMMA_RECO_PT, k, e_r * abs(sin_r) if reco else 0.0)
+    # --- selection of the reconstructed photon ------------------------------------------
+    e_ok, a_ok, p_ok, z_ok, b_ok = photon_cuts(sel, e_r, cos_r, abs(sin_r))
+    _put_flag(scr, F.RECONSTRUCTED, k, reco)
+    _put_flag(scr, F.PASS_ENERGY, k, reco & e_ok)
+    _put_flag(scr, F.PASS_ANGLE, k, reco & a_ok)
+    _put_flag(scr, F.PASS_PT, k, reco & p_ok)
+    _put_flag(scr, F.PASS_ZVETO, k, reco & z_ok)
+    _put_flag(scr, F.PASS_BHABHA, k, reco & b_ok)
+    _put_flag(scr, F.PASS_ALL, k, reco & e_ok & a_ok & p_ok & z_ok & b_ok)
 
 
 @nb.njit(parallel=True, cache=True, **VEC)
@@ -375,8 +404,12 @@ def generate_chunks(prod, det, sel, full, acceptance, env, alias_p, alias_j, key
                         filled += int(scr[_C_ACC + k])
             fill_uniform(key, counter, scr[_ROW_DRAWS * B:(_ROW_DRAWS + n_draws) * B])
             counter += n_draws * B
-            if full:
+            if full and prod.beams:
+                _full_block_beams(scr, prod, det, sel)
+            elif full:
                 _full_block(scr, prod, det, sel)
+            elif prod.beams:
+                _production_block_beams(scr, prod)
             else:
                 _production_block(scr, prod)
             for r in range(n_real):
