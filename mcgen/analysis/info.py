@@ -47,8 +47,8 @@ def model_info(card: Card, model: Model, options: PhysicsOptions = PhysicsOption
 
 def sigma_with_isr(card: Card, model: Model, options: PhysicsOptions = PhysicsOptions()) -> dict[str, float]:
     """The pieces of ``sigma_pb`` folded with the electron structure functions (ISR on, whatever
-    the card says) and the card's beam energy spread (mcgen.mc.beams.folded_cross_section)."""
-    from mcgen.mc.beams import beam_cells, beam_params, folded_cross_section
+    the card says) and the card's beam energy spread (mcgen.mc.beams.folded_sigma)."""
+    from mcgen.mc.beams import beam_params, folded_sigma
 
     ew, m = card.electroweak, model.mass
 
@@ -60,8 +60,7 @@ def sigma_with_isr(card: Card, model: Model, options: PhysicsOptions = PhysicsOp
         return np.clip(pieces(r).sum(axis=0), 0.0, None)
 
     beams = beam_params(True, card.beam.energy_spread, card.sqrt_s)
-    cells = beam_cells(total, card.sqrt_s, m, beams, (ew.m_Z, ew.Gamma_Z), 1024, converge=True)
-    folded = folded_cross_section(pieces, card.sqrt_s, beams, cells)
+    folded = folded_sigma(total, card.sqrt_s, m, beams, (ew.m_Z, ew.Gamma_Z), pieces=pieces)
     names = ("gamma", "Z", "gammaZ", "W", "st_interference")
     return {name: float(v) + 0.0 for name, v in zip(names, folded)} | {"total": float(folded.sum())}
 

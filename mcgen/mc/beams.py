@@ -21,7 +21,8 @@ with weight 0 (weighted): the cross section comes out right either way.
 
 The folded cross section, which unweighted events carry as their weight, is the same integral
 done by Gauss-Legendre on the cells (8 x 8 points each; the cells are refined further until the
-8- and 4-point rules agree to 1e-6 summed over the cells) and Gauss-Hermite over the two spreads.
+8- and 4-point rules agree to 1e-5 summed over the cells; the 8-point sum is then good to a
+few 1e-7) and Gauss-Hermite over the two spreads.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ N_CELLS = 4096
 _MARGIN = 1.02  # sigma_hat's maximum between the table's points exceeds theirs by far less
 _GL_CELL = np.polynomial.legendre.leggauss(4)
 _GL_CHECK = np.polynomial.legendre.leggauss(8)  # the folded cross section; its difference to _GL_CELL refines
-_QUAD_TOL = 1e-6  # relative: the summed |8-point - 4-point| differences the refinement stops at
+_QUAD_TOL = 1e-5  # relative: the summed |8-point - 4-point| differences the refinement stops at
+_FOLD_CELLS = 256  # cells of the first phase when the cells serve the quadrature alone
 _MAX_CELLS = 1 << 16
 _GH_SPREAD = np.polynomial.hermite_e.hermegauss(7)  # weight exp(-g^2/2): sum of weights sqrt(2 pi)
 
@@ -140,7 +142,7 @@ def beam_cells(sigma_hat: Callable[[np.ndarray], np.ndarray], sqrt_s: float, mas
     """The (u1, u2) cells for a rate sigma_hat(sqrt(s_hat)) (pb, vectorised, 0 at and below
     threshold): refined, four children at a time, where bound x area most exceeds the rate at the
     cell's centre x area, until there are about ``n_cells``; with ``converge``, then where the 8- and
-    4-point Gauss-Legendre rules differ most, until their summed difference is below 1e-6 of the
+    4-point Gauss-Legendre rules differ most, until their summed difference is below 1e-5 of the
     integral (for :func:`folded_cross_section`). ``features`` = (M, Gamma, ...) resonances for the
     table of sigma_hat."""
     widen = 1.0 + SPREAD_CUT * beams.spread
@@ -238,9 +240,11 @@ def folded_cross_section(sigma_hat: Callable[[np.ndarray], np.ndarray], sqrt_s: 
 
 
 def folded_sigma(sigma_hat: Callable[[np.ndarray], np.ndarray], sqrt_s: float, mass: float, beams: BeamParams,
-                 features: tuple[float, ...] = ()) -> np.ndarray:
-    """sigma(s) = int dx1 dx2 D(x1) D(x2) (spread) sigma_hat(x1 x2 s), on cells made for it."""
-    return _folded(sigma_hat, sqrt_s, beams, beam_cells(sigma_hat, sqrt_s, mass, beams, features, 1024, converge=True))
+                 features: tuple[float, ...] = (), pieces: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
+    """sigma(s) = int dx1 dx2 D(x1) D(x2) (spread) sigma_hat(x1 x2 s), on cells made for it; with
+    ``pieces`` (rows that may change sign, such as interferences), those folded on sigma_hat's cells."""
+    cells = beam_cells(sigma_hat, sqrt_s, mass, beams, features, _FOLD_CELLS, converge=True)
+    return _folded(pieces or sigma_hat, sqrt_s, beams, cells)
 
 
 def _folded(sigma_hat: Callable[[np.ndarray], np.ndarray], sqrt_s: float, beams: BeamParams,

@@ -40,10 +40,12 @@ import math
 
 import numba as nb
 import numpy as np
+
 from llvmlite import ir
 from numba.core import types
 from numba.extending import intrinsic
 
+from mcgen.mc.rng import alias_table  # the staged kernel's (the same code)
 from mcgen.physics.amplitudes import A_GAMMA, AZL_IM, AZL_RE, AZR_IM, AZR_RE, G_W, M_W2, NORM, spin_structures
 
 __all__ = ["REAL_COLUMNS", "FLAG_COLUMNS", "PARAMS", "generate_chunks", "finish_batch", "column_buffers", "SUMS", "rng_ceiling", "output_bound", "mt19937_reference", "alias_table", "deviates", "math_check", "B", "CHUNK"]
@@ -612,23 +614,6 @@ def finish_batch(real, flags, scale, d_gamma, d_z, d_w, weight, sums):
             acc[4] += w if truth_inside else 0.0
             acc[5] += w if truth_inside and flags[F.PASS_ALL, i] else 0.0
         sums[j, :] = acc
-
-
-def alias_table(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Walker's alias table (Vose's construction) for bins with the given weights: bin j is kept
-    with probability prob[j], otherwise alias[j] is taken; every bin then has probability
-    weight / sum(weights)."""
-    n = weights.size
-    p = weights * (n / weights.sum())
-    prob, alias = np.ones(n), np.arange(n, dtype=np.int64)
-    small = [j for j in range(n) if p[j] < 1.0]
-    large = [j for j in range(n) if p[j] >= 1.0]
-    while small and large:
-        s, big = small.pop(), large.pop()
-        prob[s], alias[s] = p[s], big
-        p[big] -= 1.0 - p[s]
-        (small if p[big] < 1.0 else large).append(big)
-    return prob, alias  # leftovers keep probability 1 (rounding)
 
 
 @nb.njit(parallel=True, cache=True, fastmath=True)  # the checksum may be summed in any order

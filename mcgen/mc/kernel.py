@@ -135,20 +135,31 @@ def _candidates(scr, nc, prod, env, alias_p, alias_j):
     n_bins = env.size
     width = 2.0 / n_bins
     for k in range(nc):  # table look-ups: a scalar loop (indirect loads keep LLVM from vectorizing)
-        x = scr[_C_U + k] * n_bins
-        j = min(np.int64(x), n_bins - 1)
-        frac = x - j
-        p = alias_p[j]
-        first = frac < p
-        b = j if first else alias_j[j]
-        r = frac / p if first else (frac - p) / max(1.0 - p, 1e-300)
+        b, r = _alias_draw(scr[_C_U + k], alias_p, alias_j)
         scr[_C_COS + k] = min(max(-1.0 + (b + r) * width, -1.0), 1.0)
         scr[_C_INV_ENV + k] = 1.0 / env[b]
     for k in range(nc):  # the amplitudes: vectorized
-        f = prod.norm * amplitudes_at(prod, scr[_C_COS + k])[-1]
-        inv_env = scr[_C_INV_ENV + k]
-        scr[_C_ACC + k] = 1.0 if prod.weighted | (scr[_C_UACC + k] < f * inv_env) else 0.0
-        scr[_C_OVER + k] = 1.0 if f * inv_env > 1.0 else 0.0
+        _accept(scr, k, prod, prod.norm * amplitudes_at(prod, scr[_C_COS + k])[-1])
+
+
+@nb.njit(inline="always")
+def _alias_draw(u, alias_p, alias_j):
+    """(bin, position in it in [0, 1)) from one uniform by Walker's alias table (prob, alias)."""
+    x = u * alias_p.size
+    j = min(np.int64(x), alias_p.size - 1)
+    frac = x - j
+    p = alias_p[j]
+    first = frac < p
+    return (j if first else alias_j[j]), (frac / p if first else (frac - p) / max(1.0 - p, 1e-300))
+
+
+@nb.njit(inline="always")
+def _accept(scr, k, prod, f):
+    """Candidate k's accept flag (unweighted: its uniform below f / envelope) and whether f is above
+    the envelope (which must never happen)."""
+    inv_env = scr[_C_INV_ENV + k]
+    scr[_C_ACC + k] = 1.0 if prod.weighted | (scr[_C_UACC + k] < f * inv_env) else 0.0
+    scr[_C_OVER + k] = 1.0 if f * inv_env > 1.0 else 0.0
 
 
 @nb.njit(cache=True, **VEC)  # not inlined: the parallel caller's array analysis rejects its tuples
@@ -156,18 +167,11 @@ def _beam_candidates(scr, nc, prod, beam, env, alias_p, alias_j, cells, cell_bou
     """Candidates with beam effects (mcgen.mc.beams): a (u1, u2) cell by its alias table and a point
     in it, the spread normals, x1 and x2; cos(theta) from ``env``; then their accept flags against
     the product envelope cell bound x env (the weight W1 W2 of the structure functions included)."""
-    n_bins, n_cells = env.size, cell_bound.size
-    width = 2.0 / n_bins
+    width = 2.0 / env.size
     for k in range(nc):  # table look-ups: a scalar loop
-        x = scr[_C_U + k] * n_bins
-        j = min(np.int64(x), n_bins - 1)
-        frac = x - j
-        b = j if frac < alias_p[j] else alias_j[j]
-        r = frac / alias_p[j] if frac < alias_p[j] else (frac - alias_p[j]) / max(1.0 - alias_p[j], 1e-300)
+        b, r = _alias_draw(scr[_C_U + k], alias_p, alias_j)
         scr[_C_COS + k] = min(max(-1.0 + (b + r) * width, -1.0), 1.0)
-        y = scr[_C_UCELL + k] * n_cells
-        i = min(np.int64(y), n_cells - 1)
-        cell = i if y - i < cell_p[i] else cell_j[i]
+        cell = _alias_draw(scr[_C_UCELL + k], cell_p, cell_j)[0]
         u1 = cells[cell, 0] + scr[_C_U1 + k] * (cells[cell, 1] - cells[cell, 0])
         u2 = cells[cell, 2] + scr[_C_U2 + k] * (cells[cell, 3] - cells[cell, 2])
         g1, g2 = normal_pair(scr[_C_N1 + k], scr[_C_N2 + k])
@@ -177,11 +181,8 @@ def _beam_candidates(scr, nc, prod, beam, env, alias_p, alias_j, cells, cell_bou
         scr[_C_INV_ENV + k] = w_isr / (cell_bound[cell] * env[b])
     for k in range(nc):  # the amplitudes at each candidate's s_hat
         q, above = hard_params(prod, scr[_C_X1 + k], scr[_C_X2 + k])
-        f = q.norm * amplitudes_at(q, scr[_C_COS + k])[-1] if above else 0.0
         scr[_C_INV_ENV + k] = scr[_C_INV_ENV + k] if above else 0.0  # weighted: kept with weight 0
-        inv_env = scr[_C_INV_ENV + k]
-        scr[_C_ACC + k] = 1.0 if prod.weighted | (scr[_C_UACC + k] < f * inv_env) else 0.0
-        scr[_C_OVER + k] = 1.0 if f * inv_env > 1.0 else 0.0
+        _accept(scr, k, prod, q.norm * amplitudes_at(q, scr[_C_COS + k])[-1] if above else 0.0)
 
 
 @nb.njit(inline="always")
