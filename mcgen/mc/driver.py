@@ -19,11 +19,11 @@ from mcgen.detector.toy import kernel_params as detector_params
 from mcgen.errors import InputError, ModelError
 from mcgen.mc.beams import (
     NO_BEAMS,
-    BeamCells,
     BeamParams,
+    BeamTables,
     beam_cells,
     beam_params,
-    cos_envelope,
+    beam_tables,
     folded_cross_section,
     folded_sigma,
 )
@@ -83,12 +83,12 @@ class KernelInputs(NamedTuple):
     envelope_integral: float
     consts: np.ndarray
     beam: BeamParams = NO_BEAMS
-    cells: BeamCells | None = None  # the (u1, u2) cells with beam effects (mcgen.mc.beams)
+    tables: BeamTables | None = None  # the (u1, u2) cells and cos(theta) bands with beam effects (mcgen.mc.beams)
     sigma_one: float | None = None  # the cross section of one charge state folded with the beams (pb)
 
 
-_NO_CELLS = BeamCells(np.zeros((1, 4)), np.ones(1), (np.ones(1), np.zeros(1, dtype=np.int64)), 1.0)
-_ENVELOPE_POINTS = 64  # sqrt(s_hat) values whose normalised cos(theta) shapes the beams' envelope bounds
+_ONE, _ZERO = np.ones(1), np.zeros(1, dtype=np.int64)
+_NO_TABLES = BeamTables(np.zeros((1, 4)), _ONE, _ZERO, _ONE, _ZERO, np.ones((1, 1)), np.ones((1, 1)), np.zeros((1, 1), dtype=np.int64))
 
 
 def kernel_inputs(card: Card, model: Model, options: PhysicsOptions, *, weighted: bool) -> KernelInputs:
@@ -160,20 +160,16 @@ def _beam_inputs(card: Card, model: Model, options: PhysicsOptions, weighted: bo
 
     features = (ew.m_Z, ew.Gamma_Z)
     cells = beam_cells(sigma_hat, rs, m, beams, features=features, converge=not weighted)
-    widen = 1.0 + 6.0 * beams.spread
-    lo = m * (1.0 + 1e-6) if beams.isr else max(rs / widen, m * (1.0 + 1e-6))
-    points = np.unique(np.concatenate([np.geomspace(lo, rs * widen, _ENVELOPE_POINTS),
-                                       [ew.m_Z] if lo < ew.m_Z < rs * widen else []]))
-    env = cos_envelope(shape, points, bins=ENVELOPE_BINS)
-    env_total = float(env.sum() * 2.0 / env.size) * cells.total
+    tables, env_total = beam_tables(cells, shape, rs, m, beams, extra=(ew.m_Z,), bins=ENVELOPE_BINS)
     sigma_one = float(folded_sigma(rate(model.couplings), rs, m, beams, features) if weighted
                       else folded_cross_section(sigma_hat, rs, beams, cells))
+    env = tables.env[-1]
     return KernelInputs(
         production=production_params(card, model, options, weighted),
         detector=detector_params(card.detector),
         selection=selection_params(card.selection, rs, card.electroweak),
         acceptance=1.0 if weighted else min(max(sigma_one / env_total, 0.01), 1.0), envelope=env, alias=alias_table(env),
-        envelope_integral=env_total, consts=consts, beam=beams, cells=cells, sigma_one=sigma_one,
+        envelope_integral=env_total, consts=consts, beam=beams, tables=tables, sigma_one=sigma_one,
     )
 
 
@@ -182,10 +178,9 @@ def run_kernel(inputs: KernelInputs, stage: int, keys: np.ndarray, first: int, n
     """One call of the kernel: events first .. first + n - 1 of the keys' streams into (real, flags);
     stage 1 stops after the production kinematics, 2 runs the detector and the selection too."""
     prob, alias = inputs.alias
-    cells = inputs.cells or _NO_CELLS
     generate_chunks(inputs.production, inputs.detector, inputs.selection, stage > 1, inputs.acceptance, inputs.envelope,
-                    prob, alias, keys, first, n, real, flags, tried, overweight, drawn, inputs.beam, cells.corners,
-                    cells.bound, *cells.alias)
+                    prob, alias, keys, first, n, real, flags, tried, overweight, drawn, inputs.beam,
+                    inputs.tables or _NO_TABLES)
 
 
 def _finish(real: np.ndarray, flags: np.ndarray, scale: float, model: Model, tally: _Tally) -> dict[str, np.ndarray]:

@@ -163,22 +163,31 @@ def _accept(scr, k, prod, f):
 
 
 @nb.njit(cache=True, **VEC)  # not inlined: the parallel caller's array analysis rejects its tuples
-def _beam_candidates(scr, nc, prod, beam, env, alias_p, alias_j, cells, cell_bound, cell_p, cell_j):
-    """Candidates with beam effects (mcgen.mc.beams): a (u1, u2) cell by its alias table and a point
-    in it, the spread normals, x1 and x2; cos(theta) from ``env``; then their accept flags against
-    the product envelope cell bound x env (the weight W1 W2 of the structure functions included)."""
-    width = 2.0 / env.size
+def _beam_candidates(scr, nc, prod, beam, t):
+    """Candidates with beam effects (mcgen.mc.beams, ``t`` its BeamTables): a (u1, u2) cell by its
+    alias table and a point in it, cos(theta) from the cell's band envelope, the spread normals, x1
+    and x2; then their accept flags against the envelope cell bound x band envelope (the weight
+    W1 W2 of the structure functions included)."""
+    width = 2.0 / t.env.shape[1]
     for k in range(nc):  # table look-ups: a scalar loop
-        b, r = _alias_draw(scr[_C_U + k], alias_p, alias_j)
+        cell = _alias_draw(scr[_C_UCELL + k], t.cell_p, t.cell_j)[0]
+        band = t.band[cell]
+        b, r = _alias_draw(scr[_C_U + k], t.env_p[band], t.env_j[band])
         scr[_C_COS + k] = min(max(-1.0 + (b + r) * width, -1.0), 1.0)
-        cell = _alias_draw(scr[_C_UCELL + k], cell_p, cell_j)[0]
-        u1 = cells[cell, 0] + scr[_C_U1 + k] * (cells[cell, 1] - cells[cell, 0])
-        u2 = cells[cell, 2] + scr[_C_U2 + k] * (cells[cell, 3] - cells[cell, 2])
-        g1, g2 = normal_pair(scr[_C_N1 + k], scr[_C_N2 + k])
-        x1, x2, w_isr = beam_fractions(beam, u1, u2, g1, g2)
+        scr[_C_U1 + k] = t.corners[cell, 0] + scr[_C_U1 + k] * (t.corners[cell, 1] - t.corners[cell, 0])
+        scr[_C_U2 + k] = t.corners[cell, 2] + scr[_C_U2 + k] * (t.corners[cell, 3] - t.corners[cell, 2])
+        scr[_C_INV_ENV + k] = 1.0 / (t.bound[cell] * t.env[band, b])
+    if beam.spread > 0.0:  # the spread's normals, in place of their uniforms (else no spread: 0)
+        for k in range(nc):
+            scr[_C_N1 + k], scr[_C_N2 + k] = normal_pair(scr[_C_N1 + k], scr[_C_N2 + k])
+    else:
+        scr[_C_N1:_C_N1 + nc] = 0.0
+        scr[_C_N2:_C_N2 + nc] = 0.0
+    for k in range(nc):  # the beams' energy fractions: vectorized
+        x1, x2, w_isr = beam_fractions(beam, scr[_C_U1 + k], scr[_C_U2 + k], scr[_C_N1 + k], scr[_C_N2 + k])
         scr[_C_X1 + k] = x1
         scr[_C_X2 + k] = x2
-        scr[_C_INV_ENV + k] = w_isr / (cell_bound[cell] * env[b])
+        scr[_C_INV_ENV + k] *= w_isr
     for k in range(nc):  # the amplitudes at each candidate's s_hat
         q, above = hard_params(prod, scr[_C_X1 + k], scr[_C_X2 + k])
         scr[_C_INV_ENV + k] = scr[_C_INV_ENV + k] if above else 0.0  # weighted: kept with weight 0
@@ -352,12 +361,12 @@ def _full_event(scr, k, prod, det, sel, beams):
 
 @nb.njit(parallel=True, cache=True, **VEC)
 def generate_chunks(prod, det, sel, full, acceptance, env, alias_p, alias_j, keys, first, n, real, flags, tried, overweight,
-                    drawn, beam, cells, cell_bound, cell_p, cell_j):
+                    drawn, beam, tables):
     """Generate events first .. first + n - 1 (first a multiple of CHUNK) into real/flags: the
     production stage alone, or with ``full`` the detector and the selection too. ``prod``,
     ``det``, ``sel``: the stages' named tuples; ``acceptance`` sizes the candidate rounds. With
-    beam effects (``prod.beams``), ``beam`` and the (u1, u2) cells of mcgen.mc.beams (their
-    corners, bounds and alias table) give each event its own s_hat.
+    beam effects (``prod.beams``), ``beam`` and the BeamTables of mcgen.mc.beams (the (u1, u2)
+    cells and the cos(theta) envelopes of their bands) give each event its own s_hat.
 
     tried[j] and overweight[j] count, per chunk, the cos(theta) candidates and those above
     the envelope (which must stay 0); drawn[j] the 64-bit draws the chunk used.
@@ -389,7 +398,7 @@ def generate_chunks(prod, det, sel, full, acceptance, env, alias_p, alias_j, key
                 if prod.beams:
                     fill_uniform(key, counter, scr[_C_UCELL:_C_UCELL + _BEAM_DRAWS * _NC])
                     counter += _BEAM_DRAWS * _NC
-                    _beam_candidates(scr, nc, prod, beam, env, alias_p, alias_j, cells, cell_bound, cell_p, cell_j)
+                    _beam_candidates(scr, nc, prod, beam, tables)
                 else:
                     _candidates(scr, nc, prod, env, alias_p, alias_j)
                 for k in range(nc):  # keep the accepted ones, in order
