@@ -28,3 +28,13 @@ def test_progress_on_a_terminal_only(monkeypatch, json_flag, terminal, shown):
     assert ("/3" in text and "masses" in text) == shown, text
     if not shown:
         assert text == ""
+
+
+def test_background_reports_its_steps(monkeypatch):
+    """mcgen background: one bar through training, sampling and the three flavours."""
+    err, out = Terminal(), io.StringIO()
+    monkeypatch.setattr(sys, "stderr", err)
+    monkeypatch.setattr(sys, "stdout", out)
+    assert main(["background", "--card", "lep2_delphi", "-n", "20000"]) == 0
+    text = err.getvalue()
+    assert "background lep2_delphi" in text and "/5" in text, text

@@ -5,9 +5,11 @@ toy detector and selection (the signal's own numba stages), cross sections and u
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
+from mcgen import progress
 from mcgen.detector.toy import kernel_params as detector_params
 from mcgen.detector.toy import measure
 from mcgen.mc.phasespace import PhaseSpaceMap
@@ -51,11 +53,12 @@ def train_phase_space(card, rng: np.random.Generator, flavours=BACKGROUND_FLAVOU
     return psmap
 
 
-def flavour_msq(ew: Electroweak, flavours, p1, p2, k1, k2, k, polarisation: tuple[float, float] = (0.0, 0.0)
-                ) -> dict[str, np.ndarray]:
+def flavour_msq(ew: Electroweak, flavours, p1, p2, k1, k2, k, polarisation: tuple[float, float] = (0.0, 0.0),
+                on_flavour: Callable[[int], None] | None = None) -> dict[str, np.ndarray]:
     """|M|^2 per neutrino flavour (nu_mu and nu_tau share the Z-only amplitude: computed once), for
     beams of longitudinal ``polarisation`` (P-, P+): the e-_L and e-_R helicity sums weighted by
-    (1 - P-)(1 + P+) and (1 + P-)(1 - P+) (mcgen.physics.polarisation)."""
+    (1 - P-)(1 + P+) and (1 + P-)(1 - P+) (mcgen.physics.polarisation); ``on_flavour(1)`` after each
+    flavour (a progress step)."""
     hel_l, hel_r = helicity_weights(*polarisation)
 
     def msq(electron_flavour: bool) -> np.ndarray:
@@ -73,6 +76,8 @@ def flavour_msq(ew: Electroweak, flavours, p1, p2, k1, k2, k, polarisation: tupl
             if neutral_only is None:
                 neutral_only = msq(False)
             out[flavour] = neutral_only
+        if on_flavour is not None:
+            on_flavour(1)
     return out
 
 
@@ -92,18 +97,21 @@ def background_cross_section(card, n: int, seed: int, flavours=BACKGROUND_FLAVOU
     result: dict = {"by_flavour": {}}
     total_w = np.zeros(n)
     train_rng, rng = (np.random.default_rng(child) for child in np.random.SeedSequence(seed).spawn(2))
-    grid = train_phase_space(card, train_rng, flavours, n_per_iteration=min(max(n // 16, 5_000), 40_000))
-    p1, p2, k1, k2, k, phase_space = sample_phase_space(card, n, rng, grid)
-    truth = photon_selection(card, k)
-    measured = toy_detector(card, k, rng)
-    reco = photon_selection(card, measured)
-    flavour_weights = {}
-    for flavour, msq in flavour_msq(ew, flavours, p1, p2, k1, k2, k, card.beam.polarisation).items():
-        w = msq * phase_space / (2 * s) * GEV2_TO_PB
-        flavour_weights[flavour] = w
-        total_w += w
-        result["by_flavour"][flavour] = _estimate(w * truth)
-        result["by_flavour"][flavour]["sigma_reco_pb"] = _estimate(w * reco)["sigma_pb"]
+    with progress.task(2 + len(flavours), "steps", f"background {card.name}") as step:  # train, sample, flavours
+        grid = train_phase_space(card, train_rng, flavours, n_per_iteration=min(max(n // 16, 5_000), 40_000))
+        step(1)
+        p1, p2, k1, k2, k, phase_space = sample_phase_space(card, n, rng, grid)
+        truth = photon_selection(card, k)
+        measured = toy_detector(card, k, rng)
+        reco = photon_selection(card, measured)
+        step(1)
+        flavour_weights = {}
+        for flavour, msq in flavour_msq(ew, flavours, p1, p2, k1, k2, k, card.beam.polarisation, on_flavour=step).items():
+            w = msq * phase_space / (2 * s) * GEV2_TO_PB
+            flavour_weights[flavour] = w
+            total_w += w
+            result["by_flavour"][flavour] = _estimate(w * truth)
+            result["by_flavour"][flavour]["sigma_reco_pb"] = _estimate(w * reco)["sigma_pb"]
     total = _estimate(total_w * truth)
     result.update(total)
     reco_estimate = _estimate(total_w * reco)
