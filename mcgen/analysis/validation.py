@@ -58,7 +58,8 @@ TREATMENTS: dict[str, PhysicsOptions] = {
 }
 """The three columns: the paper's stated treatment, the same with an isotropic photon, mcgen's defaults."""
 ISR = False
-"""Initial-state radiation is not in mcgen's signal yet: every column is without it (recorded as ``isr``)."""
+"""Every column is without initial-state radiation (recorded as ``isr``): the shipped cards leave it
+off, since the SM background does not have it yet (the signal does: ``beam.isr``, mcgen.mc.beams)."""
 
 
 def treatment_record(options: PhysicsOptions) -> dict[str, Any]:
