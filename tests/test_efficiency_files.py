@@ -29,7 +29,15 @@ def _write(folder, card, flavour, masses, structure, seed):
 
 @pytest.mark.parametrize("card_name, flavour, masses", CASES)
 def test_files_give_the_in_memory_table_and_limits_to_the_last_digit(tmp_path, card_name, flavour, masses):
-    card = mcgen.load_card(card_name)
+    _files_equal_memory(tmp_path, mcgen.load_card(card_name), flavour, masses)
+
+
+def test_files_with_isr_give_the_in_memory_table_and_limits_to_the_last_digit(tmp_path):
+    """With beam effects each event's decay length scales with flight_scale, stored as double too."""
+    _files_equal_memory(tmp_path, mcgen.load_card("cepc_z", ("beam.isr=true", "beam.energy_spread=0.0008")), "e", (10.0,))
+
+
+def _files_equal_memory(tmp_path, card, flavour, masses):
     structure = structure_from_a(scenario_a("II", card.electroweak), card.electroweak)
     _write(tmp_path, card, flavour, masses, structure, seed=7)
     memory = efficiency_table(card, list(masses), structure, flavour, n=N, seed=7)

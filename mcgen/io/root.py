@@ -15,9 +15,11 @@ from mcgen.physics.model import COUPLING_COLUMNS
 
 __all__ = ["ROOT_COMPRESSIONS", "RootWriter", "write_events", "write_efficiency_root", "write_background_root"]
 
-_FLOAT64 = {"weight_pb", *COUPLING_COLUMNS, "boundary_m", "p_inside", "gamma_E", "vtx_x", "vtx_y", "vtx_z", "flight_m"}
+_FLOAT64 = {"weight_pb", *COUPLING_COLUMNS, "boundary_m", "p_inside", "gamma_E", "vtx_x", "vtx_y", "vtx_z", "flight_m",
+            "flight_scale", "beam_x1", "beam_x2"}
 """Weights, reweighting coefficients and what the limits reduce them with (the distance to the
-decay-volume surface, P(inside), the photon energy binned by the CLs fit) stay double, so that
+decay-volume surface and, with beam effects, the decay-length scale it is divided by, P(inside),
+the photon energy binned by the CLs fit; the beams' energy fractions with them) stay double, so that
 limits from a file equal those from memory; so do the decay vertex and the flight length, which
 span from microns to beyond the float32 range (an N of 10 keV with d_gamma = 1e-25 flies 1e40 m:
 stored as it is, finite, never capped). Kinematics are stored as float32 (writing is bound by
