@@ -82,8 +82,16 @@ def cached(card: Card, n: int, seed: int, what: str, compute: Callable[[], Any])
             tmp.write_text(json.dumps({"content": content, "result": result}), encoding="utf-8")
     return result, info | {"from": "computed"}
 
-NOTE = ("tree level, no ISR; weighted events; sigma after the card's cuts on the true photon, "
+NOTE = ("tree level; weighted events; sigma after the card's cuts on the true photon, "
         "sigma_reco after the toy detector and the same cuts")
+
+
+def note(card: Card) -> str:
+    """What the background's numbers include, for its outputs: ISR (leading-log structure
+    functions at the nominal s, collinear photons) and the energy spread when the card has them."""
+    beams = [what for what, on in (("ISR", card.beam.isr), (f"energy spread {card.beam.energy_spread:g}",
+                                                            card.beam.energy_spread > 0)) if on]
+    return NOTE.replace("tree level", "tree level, " + (" and ".join(beams) if beams else "no ISR"), 1)
 
 
 def background_sample(card: Card, n: int, seed: int, *, keep_events: bool = False,
@@ -102,7 +110,7 @@ def background_sample(card: Card, n: int, seed: int, *, keep_events: bool = Fals
         raise InputError(f"card {card.name}: none of the {n} nu nubar gamma events passes the selection "
                          "(true or reconstructed photon); loosen the cuts")
     result.update(card={"name": card.name, "path": card.path}, sqrt_s=card.sqrt_s, seed=seed,
-                  beam=dataclasses.asdict(card.beam), electroweak=card.electroweak.as_dict(), version=__version__, note=NOTE)
+                  beam=dataclasses.asdict(card.beam), electroweak=card.electroweak.as_dict(), version=__version__, note=note(card))
     if not keep_events:
         return result, None
     columns = result.pop("columns")

@@ -30,7 +30,8 @@ BACKGROUND_FLAVOURS = ("e", "mu", "tau")
 
 def sample_phase_space(card, n: int, rng: np.random.Generator, grid: PhaseSpaceMap | None = None):
     """Momenta p1, p2 (beams), k1, k2 (nu, nubar), k (photon) and phase-space weights (GeV^2) for
-    e+e- -> nu nubar gamma through ``grid`` (from :func:`train_phase_space`; untrained when None)."""
+    e+e- -> nu nubar gamma through ``grid`` (from :func:`train_phase_space`; untrained when None),
+    in the hard process's frame (the lab's without beam effects)."""
     points = (PhaseSpaceMap.for_card(card) if grid is None else grid).sample(n, rng)
     return points.p1, points.p2, points.k1, points.k2, points.k, points.weight
 
@@ -43,10 +44,10 @@ def train_phase_space(card, rng: np.random.Generator, flavours=BACKGROUND_FLAVOU
     psmap = PhaseSpaceMap.for_card(card)
     for _ in range(iterations):
         pts = psmap.sample(n_per_iteration, rng)
-        w = pts.weight * sum(flavour_msq(card.electroweak, flavours, pts.p1, pts.p2, pts.k1, pts.k2, pts.k,
-                                         card.beam.polarisation).values())
-        reco = toy_detector(card, pts.k, rng)
-        selected = photon_selection(card, pts.k) | photon_selection(card, reco)
+        w = pts.weight / pts.s_hat * sum(flavour_msq(card.electroweak, flavours, pts.p1, pts.p2, pts.k1, pts.k2, pts.k,
+                                                     card.beam.polarisation).values())
+        reco = toy_detector(card, pts.photon, rng)
+        selected = photon_selection(card, pts.photon) | photon_selection(card, reco)
         if not selected.any():
             break
         psmap.adapt(pts, w * selected)
@@ -93,21 +94,23 @@ def background_cross_section(card, n: int, seed: int, flavours=BACKGROUND_FLAVOU
     from mcgen.physics.constants import GEV2_TO_PB
 
     ew = card.electroweak
-    s = card.sqrt_s**2
     result: dict = {"by_flavour": {}}
     total_w = np.zeros(n)
     train_rng, rng = (np.random.default_rng(child) for child in np.random.SeedSequence(seed).spawn(2))
     with progress.task(2 + len(flavours), "steps", f"background {card.name}") as step:  # train, sample, flavours
         grid = train_phase_space(card, train_rng, flavours, n_per_iteration=min(max(n // 16, 5_000), 40_000))
         step(1)
-        p1, p2, k1, k2, k, phase_space = sample_phase_space(card, n, rng, grid)
+        pts = grid.sample(n, rng)
+        k = pts.photon  # in the lab
         truth = photon_selection(card, k)
         measured = toy_detector(card, k, rng)
         reco = photon_selection(card, measured)
         step(1)
         flavour_weights = {}
-        for flavour, msq in flavour_msq(ew, flavours, p1, p2, k1, k2, k, card.beam.polarisation, on_flavour=step).items():
-            w = msq * phase_space / (2 * s) * GEV2_TO_PB
+        to_pb = pts.weight / (2 * pts.s_hat) * GEV2_TO_PB  # the flux 1/(2 s_hat) of the hard process
+        for flavour, msq in flavour_msq(ew, flavours, pts.p1, pts.p2, pts.k1, pts.k2, pts.k, card.beam.polarisation,
+                                        on_flavour=step).items():
+            w = msq * to_pb
             flavour_weights[flavour] = w
             total_w += w
             result["by_flavour"][flavour] = _estimate(w * truth)
@@ -132,11 +135,14 @@ def background_cross_section(card, n: int, seed: int, flavours=BACKGROUND_FLAVOU
     result["n_events"] = n
     if keep_events:
         pt = np.hypot(k[:, 1], k[:, 2])
+        k1, k2 = pts.lab(pts.k1), pts.lab(pts.k2)
+        ones = np.ones(n)
         result["columns"] = {
             "weight_pb": total_w, **{f"weight_{f}": w for f, w in flavour_weights.items()},
             "gamma_E": k[:, 0], "gamma_px": k[:, 1], "gamma_py": k[:, 2], "gamma_pz": k[:, 3],
             "gamma_cos_theta": k[:, 3] / k[:, 0], "gamma_pt": pt,
             "nu_px": k1[:, 1], "nu_py": k1[:, 2], "nu_pz": k1[:, 3], "nubar_px": k2[:, 1], "nubar_py": k2[:, 2], "nubar_pz": k2[:, 3],
+            "beam_x1": ones if pts.x1 is None else pts.x1, "beam_x2": ones if pts.x2 is None else pts.x2,
             **measured, "truth_pass": truth, "pass_all": reco,
         }
     return result

@@ -18,18 +18,34 @@ eta_lim(E) dE dv and (pT/E) eta_max(pT) dpT dv convert between them), so each ch
 any part of the region. Training
 (:meth:`PhaseSpaceMap.adapt`) refines each channel's grid on its own points with the classic VEGAS
 rule and moves the channel weights by the Kleiss-Pittau rule alpha_i -> alpha_i sqrt(W_i),
-W_i = <w^2 q_i / q>; the estimates come only from a fresh sample with the frozen map.
+W_i = <w^2 q_i / q>; the estimates come only from a fresh sample with the frozen map. Sampling is
+one compiled loop over the events (:func:`_sample_points`) on the grids' nodes; the uniforms come
+from the caller's numpy Generator.
+
+Beam effects (ISR, energy spread; mcgen.mc.beams): each event first gets its beams' fractions x1,
+x2 (the two ISR uniforms through a fourth VEGAS grid, the spread normals), hence s_hat = x1 x2 s
+and a hard frame moving along z. The photon is still drawn in the lab's variables, inside the
+lab's cuts: d^3k/E is invariant, and so is the pair's two-body phase space, so the weight is the
+same expression; |M|^2 and the flux 1/(2 s_hat) are those of the hard frame, where the photon is
+boosted. A third channel follows the radiative return at the event's own s_hat (the
+pair mass from a Breit-Wigner, the lab eta flat), which the lab-energy grid cannot: its Z peak
+moves with s_hat. ISR photons are collinear with the beams (the structure functions' leading-log
+approximation) and never the observed one, which is the matrix element's photon at a finite angle
+(no double counting at the accuracy of the leading logarithm; see the README); beta is taken at
+the nominal s, as in the signal.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
+import numba as nb
 import numpy as np
 
 from mcgen.errors import InputError
+from mcgen.mc.beams import NO_BEAMS, SPREAD_CUT, BeamParams, beam_fractions, beam_params
 
 if TYPE_CHECKING:
     import vegas
@@ -104,6 +120,20 @@ class PhaseSpacePoints:
     y_photon: np.ndarray  # the unit-square point of the drawing channel
     y_decay: np.ndarray
     q_channels: np.ndarray  # (n, channels): each channel's density in (E, cos theta)
+    photon: np.ndarray  # the photon in the lab (= k without beam effects)
+    s_hat: np.ndarray | float  # the hard process's s (GeV^2): per event with beam effects
+    boost: np.ndarray | None = None  # beta_z of the hard frame in the lab, per event (beam effects)
+    x1: np.ndarray | None = None  # the e- and e+ energy fractions (beam effects)
+    x2: np.ndarray | None = None
+    y_beam: np.ndarray | None = None  # the unit-square point of the ISR map
+
+    def lab(self, p: np.ndarray) -> np.ndarray:
+        """Momenta (n, 4) of the hard frame (k1, k2) in the lab: boosted along z by ``boost``."""
+        if self.boost is None:
+            return p
+        b = self.boost
+        g = 1.0 / np.sqrt(1.0 - b * b)
+        return np.stack([g * (p[:, 0] + b * p[:, 3]), p[:, 1], p[:, 2], g * (p[:, 3] + b * p[:, 0])], 1)
 
 
 @dataclass
@@ -118,12 +148,19 @@ class PhaseSpaceMap:
     photon_maps: list[vegas.AdaptiveMap]
     decay_map: vegas.AdaptiveMap
     alpha: np.ndarray = field(default_factory=lambda: np.ones(1))
+    beam: BeamParams = NO_BEAMS
+    beam_map: vegas.AdaptiveMap | None = None  # (u1, u2) of the two ISR fractions (mcgen.mc.beams)
+    m_z: float = 91.1876  # the Z-return channel of beam effects
+    gamma_z: float = 2.4952
 
     @classmethod
     def for_card(cls, card, ninc: int = 400) -> PhaseSpaceMap:
         import vegas
 
         e_lo, e_hi = photon_energy_range(card)
+        beam = beam_params(card.beam.isr, card.beam.energy_spread, card.sqrt_s)
+        if beam.spread > 0 and e_hi >= card.sqrt_s / 2:  # a beam above its nominal energy
+            e_hi = card.sqrt_s / 2 * (1 + SPREAD_CUT * beam.spread)
         c_max = photon_cos_range(card)
         if not (e_hi > e_lo and c_max > 0):
             raise InputError(f"card {card.name}: the photon selection leaves no phase space for nu nubar gamma")
@@ -132,60 +169,47 @@ class PhaseSpaceMap:
             maps.append(vegas.AdaptiveMap([np.geomspace(e_lo, e_hi, ninc + 1), np.linspace(-1.0, 1.0, ninc + 1)]))
         decay = vegas.AdaptiveMap([np.linspace(-1.0, 1.0, ninc + 1), np.linspace(0.0, 2 * math.pi, ninc + 1)])
         pt_floor = e_lo if len(maps) > 1 else 0.0
-        return cls(card.sqrt_s, e_lo, e_hi, c_max, pt_floor, maps, decay, np.full(len(maps), 1.0 / len(maps)))
+        beam_map = vegas.AdaptiveMap([np.linspace(0.0, 1.0, ninc + 1)] * 2) if beam.isr else None
+        channels = len(maps) + beam.on  # with beam effects, the Z return at each event's s_hat
+        return cls(card.sqrt_s, e_lo, e_hi, c_max, pt_floor, maps, decay, np.full(channels, 1.0 / channels), beam,
+                   beam_map, card.electroweak.m_Z, card.electroweak.Gamma_Z)
 
-    def _eta_max(self, pt: np.ndarray) -> np.ndarray:
-        """The largest |eta| at this pT: E <= e_hi and |cos theta| <= c_max (kept above 0 for the
-        corner pT = e_hi, where the map's Jacobian vanishes)."""
-        return np.clip(np.arccosh(np.maximum(self.e_hi / pt, 1.0)), _TINY_ETA, math.atanh(self.c_max))
-
-    def _eta_lim(self, energy: np.ndarray) -> np.ndarray:
-        """The largest |eta| at this E: pT >= pt_floor and |cos theta| <= c_max."""
-        if self.pt_floor <= 0:
-            return np.full(len(energy), math.atanh(self.c_max))
-        return np.clip(np.arccosh(np.maximum(energy / self.pt_floor, 1.0)), _TINY_ETA, math.atanh(self.c_max))
-
-    def _densities(self, energy: np.ndarray, cos_t: np.ndarray) -> np.ndarray:
-        """Each channel's density at (E, cos theta), per unit E and cos theta (0 off its domain)."""
-        q = np.zeros((len(energy), len(self.photon_maps)))
-        for i, grid in enumerate(self.photon_maps):
-            if i == 0:  # dE dcos = (1 - cos^2) eta_lim(E) dE dv
-                eta_lim = self._eta_lim(energy)
-                x, convert = np.stack([energy, np.arctanh(cos_t) / eta_lim], 1), 1 / ((1 - cos_t**2) * eta_lim)
-                inside = energy * np.sqrt(1 - cos_t**2) >= self.pt_floor
-            else:
-                pt = energy * np.sqrt(1 - cos_t**2)
-                eta_max = self._eta_max(pt)
-                x, convert = np.stack([pt, np.arctanh(cos_t) / eta_max], 1), energy / (pt * eta_max)
-                inside = pt >= self.e_lo
-            y, jac = np.empty_like(x), np.empty(len(x))
-            grid.invmap(np.ascontiguousarray(x), y, jac)
-            q[:, i] = np.where(inside, convert / jac, 0.0)
-        return q
+    def grids(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The photon channels' VEGAS grids and increments, (channels, 2, ninc + 1) and (channels, 2,
+        ninc), and the decay grid's (2, ninc + 1), (2, ninc): the kernel's view of the maps."""
+        grid = np.stack([np.asarray(m.grid) for m in self.photon_maps])
+        inc = np.stack([np.asarray(m.inc) for m in self.photon_maps])
+        return grid, inc, np.asarray(self.decay_map.grid), np.asarray(self.decay_map.inc)
 
     def sample(self, n: int, rng: np.random.Generator) -> PhaseSpacePoints:
         """n points: a channel by its weight, the photon through its grid, phi uniform, the pair
-        decay angles through the decay grid."""
-        channel = rng.choice(len(self.alpha), size=n, p=self.alpha)
+        decay angles through the decay grid; with beam effects the two ISR uniforms through their
+        grid and the two spread normals (the compiled :func:`_sample_points`)."""
+        cdf = np.cumsum(self.alpha)
+        cdf /= cdf[-1]
+        u_channel = rng.random(n)  # as rng.choice(channels, p=alpha) draws them
         y_photon, y_decay = rng.random((n, 2)), rng.random((n, 2))
-        phi = 2 * math.pi * rng.random(n)
-        energy, cos_t = np.empty(n), np.empty(n)
-        for i, grid in enumerate(self.photon_maps):
-            sel = channel == i
-            x, jac = np.empty((sel.sum(), 2)), np.empty(sel.sum())
-            grid.map(np.ascontiguousarray(y_photon[sel]), x, jac)
-            if i == 0:
-                energy[sel], cos_t[sel] = x[:, 0], np.tanh(x[:, 1] * self._eta_lim(x[:, 0]))
-            else:
-                eta = x[:, 1] * self._eta_max(x[:, 0])
-                energy[sel], cos_t[sel] = x[:, 0] * np.cosh(eta), np.tanh(eta)
-        energy = np.minimum(energy, self.e_hi * (1 - 1e-12))  # rounding at the endpoint
-        q = self._densities(energy, cos_t)
-        decay, jac_decay = np.empty((n, 2)), np.empty(n)
-        self.decay_map.map(y_decay, decay, jac_decay)
-        weight = _PHASE_SPACE_CONSTANT * energy * jac_decay / (q @ self.alpha)
-        p1, p2, k1, k2, k = _momenta(self.sqrt_s, energy, cos_t, phi, decay[:, 0], decay[:, 1])
-        return PhaseSpacePoints(p1, p2, k1, k2, k, weight, channel, y_photon, y_decay, q)
+        u_phi = rng.random(n)
+        on = self.beam.on
+        y_beam = rng.random((n, 2)) if self.beam.isr else np.zeros((n if on else 0, 2))
+        g_spread = rng.standard_normal((n, 2)) if self.beam.spread > 0 else np.zeros((n if on else 0, 2))
+        if self.beam_map is not None:
+            beam_grid, beam_inc = np.asarray(self.beam_map.grid), np.asarray(self.beam_map.inc)
+        else:
+            beam_grid, beam_inc = np.tile(np.linspace(0.0, 1.0, 2), (2, 1)), np.ones((2, 1))
+        grid, inc, decay_grid, decay_inc = self.grids()
+        shape = _Shape(self.sqrt_s, self.e_lo, self.e_hi, self.c_max, self.pt_floor, math.atanh(self.c_max), self.m_z**2,
+                       self.m_z * self.gamma_z)
+        p1, p2, k1, k2, k = (np.empty((n, 4)) for _ in range(5))
+        weight, q = np.empty(n), np.empty((n, len(self.alpha)))
+        channel = np.empty(n, dtype=np.int64)
+        photon, beams = (np.empty((n, 4)), np.empty((n, 4))) if on else (k, np.empty((0, 4)))
+        _sample_points(shape, self.beam, cdf, self.alpha, grid, inc, decay_grid, decay_inc, beam_grid, beam_inc, u_channel,
+                       y_photon, y_decay, u_phi, y_beam, g_spread, p1, p2, k1, k2, k, photon, beams, weight, channel, q)
+        if not on:
+            return PhaseSpacePoints(p1, p2, k1, k2, k, weight, channel, y_photon, y_decay, q, photon, self.sqrt_s**2)
+        return PhaseSpacePoints(p1, p2, k1, k2, k, weight, channel, y_photon, y_decay, q, photon, beams[:, 0], beams[:, 1],
+                                beams[:, 2], beams[:, 3], y_beam if self.beam.isr else None)
 
     def adapt(self, points: PhaseSpacePoints, f: np.ndarray, alpha: float = 1.0) -> None:
         """One training step with f = (|M|^2 x selection) x weight at ``points``: each photon grid
@@ -200,6 +224,9 @@ class PhaseSpaceMap:
                 grid.adapt(alpha=alpha)
         self.decay_map.add_training_data(points.y_decay, f**2)
         self.decay_map.adapt(alpha=alpha)
+        if self.beam_map is not None and points.y_beam is not None:
+            self.beam_map.add_training_data(points.y_beam, f**2)
+            self.beam_map.adapt(alpha=alpha)
         if len(self.alpha) > 1:
             w_i = np.mean(f[:, None] ** 2 * points.q_channels / safe[:, None], axis=0)
             new = self.alpha * np.sqrt(w_i)
@@ -208,22 +235,192 @@ class PhaseSpaceMap:
                 self.alpha = new / new.sum()
 
 
-def _momenta(sqrt_s: float, energy, cos_t, phi, cos_star, phi_star):
-    """Beams, nu, nubar and photon four-momenta: the pair recoils against the photon and decays
-    with angles (cos_star, phi_star) in its rest frame (axes parallel to the lab's)."""
-    n = len(energy)
-    sin_t = np.sqrt(1 - cos_t**2)
-    k = np.stack([energy, energy * sin_t * np.cos(phi), energy * sin_t * np.sin(phi), energy * cos_t], 1)
-    p1 = np.tile([sqrt_s / 2, 0.0, 0.0, sqrt_s / 2], (n, 1))
-    p2 = np.tile([sqrt_s / 2, 0.0, 0.0, -sqrt_s / 2], (n, 1))
-    pair = p1 + p2 - k
-    half = np.sqrt(np.clip(pair[:, 0] ** 2 - (pair[:, 1:] ** 2).sum(1), 0.0, None)) / 2
-    s2 = np.sqrt(1 - cos_star**2)
-    rest = np.stack([half, half * s2 * np.cos(phi_star), half * s2 * np.sin(phi_star), half * cos_star], 1)
-    beta = pair[:, 1:] / pair[:, :1]
-    b2 = np.clip((beta**2).sum(1), 1e-300, None)
-    gam = 1 / np.sqrt(1 - (beta**2).sum(1))
-    bp = (beta * rest[:, 1:]).sum(1)
-    k1 = np.concatenate([(gam * (rest[:, 0] + bp))[:, None],
-                         rest[:, 1:] + ((gam - 1) * bp / b2 + gam * rest[:, 0])[:, None] * beta], 1)
-    return p1, p2, k1, pair - k1, k
+class _Shape(NamedTuple):
+    """The sampled region of a :class:`PhaseSpaceMap`, for the kernel."""
+
+    sqrt_s: float
+    e_lo: float
+    e_hi: float
+    c_max: float
+    pt_floor: float
+    eta_c: float  # atanh(c_max)
+    m_z2: float  # the Z-return channel (beam effects)
+    mz_gz: float
+
+
+@nb.njit(inline="always")
+def _map(grid, inc, y):
+    """A VEGAS map in one dimension (vegas.AdaptiveMap.map): x(y) piecewise linear between the
+    grid nodes, and its Jacobian dx/dy."""
+    ninc = inc.size
+    t = y * ninc
+    i = min(int(t), ninc - 1)
+    return grid[i] + inc[i] * (t - i), inc[i] * ninc
+
+
+@nb.njit(inline="always")
+def _invmap(grid, inc, x):
+    """The inverse of :func:`_map` (vegas.AdaptiveMap.invmap), and the Jacobian dx/dy there;
+    x beyond the grid takes its end increment."""
+    ninc = inc.size
+    i = min(max(np.searchsorted(grid, x, side="right") - 1, 0), ninc - 1)
+    return (i + (x - grid[i]) / inc[i]) / ninc, inc[i] * ninc
+
+
+@nb.njit(inline="always")
+def _eta_lim(r, energy):
+    """The largest |eta| at this E: pT >= pt_floor and |cos theta| <= c_max."""
+    if r.pt_floor <= 0.0:
+        return r.eta_c
+    return min(max(math.acosh(max(energy / r.pt_floor, 1.0)), _TINY_ETA), r.eta_c)
+
+
+@nb.njit(inline="always")
+def _eta_max(r, pt):
+    """The largest |eta| at this pT: E <= e_hi and |cos theta| <= c_max (kept above 0 for the
+    corner pT = e_hi, where the map's Jacobian vanishes)."""
+    return min(max(math.acosh(max(r.e_hi / pt, 1.0)), _TINY_ETA), r.eta_c)
+
+
+@nb.njit(inline="always")
+def _density(r, grid, inc, channel, energy, eta, sin2, pt):
+    """The channel's density at (E, cos theta = tanh eta) per unit E and cos theta (0 off its
+    domain), through the inverse of its grid: dE dcos = (1 - cos^2) eta_lim(E) dE dv (energy
+    channel) or (pT/E) eta_max(pT) dpT dv (transverse channel)."""
+    if channel == 0:
+        lim = _eta_lim(r, energy)
+        if not (r.e_lo <= energy <= r.e_hi and abs(eta) <= lim and pt >= r.pt_floor):
+            return 0.0
+        _, j0 = _invmap(grid[0, 0], inc[0, 0], energy)
+        _, j1 = _invmap(grid[0, 1], inc[0, 1], eta / lim)
+        return 1.0 / (sin2 * lim * j0 * j1)
+    lim = _eta_max(r, pt)
+    if not (r.e_lo <= pt <= r.e_hi and abs(eta) <= lim):
+        return 0.0
+    _, j0 = _invmap(grid[channel, 0], inc[channel, 0], pt)
+    _, j1 = _invmap(grid[channel, 1], inc[channel, 1], eta / lim)
+    return energy / (pt * lim * j0 * j1)
+
+
+@nb.njit(inline="always")
+def _put(out, i, e, x, y, z):
+    out[i, 0], out[i, 1], out[i, 2], out[i, 3] = e, x, y, z
+
+
+@nb.njit(inline="always")
+def _return_density(r, s_hat, rs_hat, e_star, e_star_lo):
+    """The Z-return channel's density in the hard-frame photon energy E*: s34 = s_hat - 2
+    sqrt(s_hat) E* from a Breit-Wigner over E* in [e_star_lo, sqrt(s_hat)/2]."""
+    s34_hi = s_hat - 2.0 * rs_hat * e_star_lo
+    if s34_hi <= 0.0 or not (e_star_lo <= e_star <= 0.5 * rs_hat):
+        return 0.0, s34_hi
+    span = math.atan((s34_hi - r.m_z2) / r.mz_gz) - math.atan(-r.m_z2 / r.mz_gz)
+    d = 2.0 * rs_hat * e_star - s_hat + r.m_z2  # -(s34 - M_Z^2)
+    return 2.0 * rs_hat * r.mz_gz / ((d * d + r.mz_gz * r.mz_gz) * span), s34_hi
+
+
+@nb.njit(cache=True, parallel=True)
+def _sample_points(r, b, cdf, alpha, grid, inc, decay_grid, decay_inc, beam_grid, beam_inc, u_channel, y_photon, y_decay,
+                   u_phi, y_beam, g_spread, p1, p2, k1, k2, k, photon, beams, weight, channel, q):
+    """The points of :meth:`PhaseSpaceMap.sample` from their uniforms, into the output arrays: the
+    channel, the photon (E, cos theta) through the channel's grid, every channel's density there,
+    the weight dPhi_3 / density, and the momenta (the pair recoils against the photon and decays
+    with the decay grid's (cos*, phi*) in its rest frame, axes parallel to the lab's).
+
+    With beam effects (``b.on``) the beams' fractions come first (the ISR grid, the spread
+    normals) and the photon so drawn is the lab's (``photon``): the measure d^3k / E is invariant,
+    so the weight stays that of the lab variables (times the ISR weight W1 W2 and the ISR grid's
+    Jacobian), while the pair, the beams and k (the inputs of |M|^2) are those of the hard frame,
+    moving with beta_z = (x1 - x2)/(x1 + x2); a photon beyond the hard frame's endpoint
+    E* = sqrt(s_hat)/2 gets weight 0 (and harmless momenta). One more channel then follows the
+    radiative return at the event's own s_hat: s34 from a Breit-Wigner, the lab eta flat within
+    the cos theta range. ``beams`` gets (s_hat, beta_z, x1, x2) per event."""
+    n_maps = grid.shape[0]
+    n_channels = alpha.size
+    for i in nb.prange(u_channel.size):
+        rs, w_beam, beta, gam, rapidity, xa, xb = r.sqrt_s, 1.0, 0.0, 1.0, 0.0, 1.0, 1.0
+        if b.on:
+            ua, ja = _map(beam_grid[0], beam_inc[0], y_beam[i, 0]) if b.isr else (0.5, 1.0)
+            ub, jb = _map(beam_grid[1], beam_inc[1], y_beam[i, 1]) if b.isr else (0.5, 1.0)
+            xa, xb, w_isr = beam_fractions(b, ua, ub, g_spread[i, 0], g_spread[i, 1])
+            w_beam = w_isr * ja * jb
+            rs = r.sqrt_s * math.sqrt(xa * xb)
+            beta = (xa - xb) / (xa + xb)
+            gam = 0.5 * (xa + xb) / rs * r.sqrt_s
+            rapidity = 0.5 * math.log(xa / xb)
+        s_hat = rs * rs
+        e_star_lo = r.e_lo * math.sqrt(min(xa, xb) / max(xa, xb))  # the least E* of a lab photon above e_lo
+        c = min(np.searchsorted(cdf, u_channel[i], side="right"), n_channels - 1)
+        if c == n_maps:  # the radiative return at this s_hat (hard frame), then the lab photon
+            s34_hi = s_hat - 2.0 * rs * e_star_lo
+            t_lo = math.atan(-r.m_z2 / r.mz_gz)
+            t_hi = math.atan((s34_hi - r.m_z2) / r.mz_gz) if s34_hi > 0.0 else t_lo
+            s34 = r.m_z2 + r.mz_gz * math.tan(t_lo + (t_hi - t_lo) * y_photon[i, 0])
+            e_star = 0.5 * (s_hat - s34) / rs
+            eta = r.eta_c * (2.0 * y_photon[i, 1] - 1.0)
+            energy = e_star / math.cosh(eta - rapidity) * math.cosh(eta)  # pT = E*/cosh(eta*) is the lab's
+            cos_t = math.tanh(eta)
+            sin2 = 1.0 - cos_t * cos_t
+            q_drawn = 0.0
+        else:
+            x0, j0 = _map(grid[c, 0], inc[c, 0], y_photon[i, 0])
+            x1, j1 = _map(grid[c, 1], inc[c, 1], y_photon[i, 1])
+            if c == 0:  # (E, v): the drawing channel's density from the forward map's Jacobian
+                lim = _eta_lim(r, x0)
+                energy, eta = x0, x1 * lim
+                cos_t = math.tanh(eta)
+                sin2 = 1.0 - cos_t * cos_t
+                q_drawn = 1.0 / (sin2 * lim * j0 * j1)
+            else:  # (pT, v)
+                lim = _eta_max(r, x0)
+                eta = x1 * lim
+                energy, cos_t = x0 * math.cosh(eta), math.tanh(eta)
+                sin2 = 1.0 - cos_t * cos_t
+                q_drawn = energy / (x0 * lim * j0 * j1)
+            energy = min(energy, r.e_hi * (1 - 1e-12))  # rounding at the endpoint
+        pt = energy * math.sqrt(sin2)
+        sin_t = math.sqrt(sin2)
+        phi = 2.0 * math.pi * u_phi[i]
+        kx, ky, kz = energy * sin_t * math.cos(phi), energy * sin_t * math.sin(phi), energy * cos_t
+        e_hard, kz_hard = energy, kz
+        if b.on:
+            e_hard, kz_hard = gam * (energy - beta * kz), gam * (kz - beta * energy)
+        mix = 0.0
+        for m in range(n_channels):
+            if m == c and c < n_maps:
+                q[i, m] = q_drawn
+            elif m < n_maps:
+                q[i, m] = _density(r, grid, inc, m, energy, eta, sin2, pt)
+            else:  # dE* deta = (E*/E) dE dcos / (1 - cos^2) at a fixed boost
+                q_e, _ = _return_density(r, s_hat, rs, e_hard, e_star_lo)
+                q[i, m] = q_e / (2.0 * r.eta_c) * (e_hard / energy) / sin2 if abs(eta) < r.eta_c else 0.0
+            mix += alpha[m] * q[i, m]
+        cos_star, jd0 = _map(decay_grid[0], decay_inc[0], y_decay[i, 0])
+        phi_star, jd1 = _map(decay_grid[1], decay_inc[1], y_decay[i, 1])
+        w = _PHASE_SPACE_CONSTANT * energy * (jd0 * jd1) / mix * w_beam if mix > 0.0 else 0.0
+        channel[i] = c
+        if b.on:  # the lab photon, and the hard frame's
+            _put(photon, i, energy, kx, ky, kz)
+            energy, kz = e_hard, kz_hard
+            if energy >= 0.5 * rs * (1 - 1e-12):  # beyond the endpoint: no weight
+                scale = 0.25 * rs / energy
+                energy, kx, ky, kz = energy * scale, kx * scale, ky * scale, kz * scale
+                w = 0.0
+            beams[i, 0], beams[i, 1], beams[i, 2], beams[i, 3] = s_hat, beta, xa, xb
+        weight[i] = w
+        half_s = 0.5 * rs
+        _put(k, i, energy, kx, ky, kz)
+        _put(p1, i, half_s, 0.0, 0.0, half_s)
+        _put(p2, i, half_s, 0.0, 0.0, -half_s)
+        pe, px, py, pz = rs - energy, -kx, -ky, -kz  # the pair
+        half = 0.5 * math.sqrt(max(pe * pe - (px * px + py * py + pz * pz), 0.0))
+        s2 = math.sqrt(1.0 - cos_star * cos_star)
+        re, rx, ry, rz = half, half * s2 * math.cos(phi_star), half * s2 * math.sin(phi_star), half * cos_star
+        bx, by, bz = px / pe, py / pe, pz / pe
+        b2 = max(bx * bx + by * by + bz * bz, 1e-300)
+        gp = 1.0 / math.sqrt(1.0 - (bx * bx + by * by + bz * bz))
+        bp = bx * rx + by * ry + bz * rz
+        f = (gp - 1.0) * bp / b2 + gp * re
+        e1, x1n, y1n, z1n = gp * (re + bp), rx + f * bx, ry + f * by, rz + f * bz
+        _put(k1, i, e1, x1n, y1n, z1n)
+        _put(k2, i, pe - e1, px - x1n, py - y1n, pz - z1n)
