@@ -14,4 +14,9 @@ def test_bench_keys():
     assert {"staged_over_fused", "full_over_output_only", "full_isr_over_full"} <= set(r["ratios"])
     assert set(r["background_ev_per_s"]) == {"weighted", "unweighted", "unweighting_efficiency"}
     assert 0 < r["background_ev_per_s"]["unweighting_efficiency"] <= 1
+    for key in ("background_ev_per_s_per_core", "background_isr_ev_per_s_per_core"):
+        assert set(r[key]) == {"weighted", "unweighted", "unweighting_efficiency", "training_s"}
+        assert 0 < r[key]["unweighting_efficiency"] <= 1 and r[key]["training_s"] > 0
+    assert {"background_unweighted_over_full", "background_isr_over_background_weighted",
+            "background_isr_over_background_unweighted"} <= set(r["ratios"])
     assert set(r["writers_ev_per_s"]) == {"lhe", "hepmc"} and min(r["writers_ev_per_s"].values()) > 0

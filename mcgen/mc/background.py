@@ -19,7 +19,7 @@ from mcgen.physics.polarisation import helicity_weights
 from mcgen.selection.cuts import kernel_params as selection_params
 from mcgen.selection.cuts import select, select_columns
 
-__all__ = ["flavour_msq", "sample_phase_space", "train_phase_space", "background_cross_section", "unweight",
+__all__ = ["flavour_msq", "sample_phase_space", "train_phase_space", "training_points", "background_cross_section", "unweight",
            "unweighting_threshold", "photon_selection", "toy_detector", "BACKGROUND_FLAVOURS"]
 
 
@@ -83,14 +83,15 @@ def flavour_msq(ew: Electroweak, flavours, p1, p2, k1, k2, k, polarisation: tupl
 
 
 def background_cross_section(card, n: int, seed: int, flavours=BACKGROUND_FLAVOURS, edges=None, pt_edges=None,
-                             keep_events: bool = False) -> dict:
+                             keep_events: bool = False, grid: PhaseSpaceMap | None = None) -> dict:
     """Weighted Monte Carlo of e+e- -> nu nubar gamma with the card's selection on the true photon
     and after the toy detector: cross sections (pb) with their errors, per flavour. The phase space
-    is first adapted (:func:`train_phase_space`, 5 passes of n/16 points, at least 5000 and at most 40000, their own
+    is first adapted (:func:`train_phase_space`, 5 passes of :func:`training_points`, their own
     random stream), then n fresh points are drawn with the frozen map. Optionally
     the true-photon energy (``edges``) and pT (``pt_edges``) spectra after the cuts, pb per bin,
     and with ``keep_events`` the weighted events themselves (result["columns"]; weight_pb averages
-    to the cross section of the sampled region, weight_<flavour> per flavour)."""
+    to the cross section of the sampled region, weight_<flavour> per flavour). A ``grid`` already
+    trained for this card (:func:`train_phase_space`) skips the training (benchmarks)."""
     from mcgen.physics.constants import GEV2_TO_PB
 
     ew = card.electroweak
@@ -98,7 +99,8 @@ def background_cross_section(card, n: int, seed: int, flavours=BACKGROUND_FLAVOU
     total_w = np.zeros(n)
     train_rng, rng = (np.random.default_rng(child) for child in np.random.SeedSequence(seed).spawn(2))
     with progress.task(2 + len(flavours), "steps", f"background {card.name}") as step:  # train, sample, flavours
-        grid = train_phase_space(card, train_rng, flavours, n_per_iteration=min(max(n // 16, 5_000), 40_000))
+        if grid is None:
+            grid = train_phase_space(card, train_rng, flavours, n_per_iteration=training_points(n))
         step(1)
         pts = grid.sample(n, rng)
         k = pts.photon  # in the lab
@@ -146,6 +148,11 @@ def background_cross_section(card, n: int, seed: int, flavours=BACKGROUND_FLAVOU
             **measured, "truth_pass": truth, "pass_all": reco,
         }
     return result
+
+
+def training_points(n: int) -> int:
+    """Points per training pass for a run of n events: n/16, at least 5000 and at most 40000."""
+    return min(max(n // 16, 5_000), 40_000)
 
 
 OVERWEIGHT_FRACTION = 0.01  # share of the cross section that events above the unweighting threshold may carry beyond it

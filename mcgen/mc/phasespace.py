@@ -145,6 +145,7 @@ class PhaseSpaceMap:
     e_hi: float
     c_max: float
     pt_floor: float  # photons with a smaller pT are not sampled (cards with a pT cut)
+    pt_cut: float  # the card's pT cut
     photon_maps: list[vegas.AdaptiveMap]
     decay_map: vegas.AdaptiveMap
     alpha: np.ndarray = field(default_factory=lambda: np.ones(1))
@@ -171,8 +172,8 @@ class PhaseSpaceMap:
         pt_floor = e_lo if len(maps) > 1 else 0.0
         beam_map = vegas.AdaptiveMap([np.linspace(0.0, 1.0, ninc + 1)] * 2) if beam.isr else None
         channels = len(maps) + beam.on  # with beam effects, the Z return at each event's s_hat
-        return cls(card.sqrt_s, e_lo, e_hi, c_max, pt_floor, maps, decay, np.full(channels, 1.0 / channels), beam,
-                   beam_map, card.electroweak.m_Z, card.electroweak.Gamma_Z)
+        return cls(card.sqrt_s, e_lo, e_hi, c_max, pt_floor, card.selection.pt_min or 0.0, maps, decay,
+                   np.full(channels, 1.0 / channels), beam, beam_map, card.electroweak.m_Z, card.electroweak.Gamma_Z)
 
     def grids(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The photon channels' VEGAS grids and increments, (channels, 2, ninc + 1) and (channels, 2,
@@ -199,7 +200,7 @@ class PhaseSpaceMap:
             beam_grid, beam_inc = np.tile(np.linspace(0.0, 1.0, 2), (2, 1)), np.ones((2, 1))
         grid, inc, decay_grid, decay_inc = self.grids()
         shape = _Shape(self.sqrt_s, self.e_lo, self.e_hi, self.c_max, self.pt_floor, math.atanh(self.c_max), self.m_z**2,
-                       self.m_z * self.gamma_z)
+                       self.m_z * self.gamma_z, max(self.pt_floor, self.pt_cut))
         p1, p2, k1, k2, k = (np.empty((n, 4)) for _ in range(5))
         weight, q = np.empty(n), np.empty((n, len(self.alpha)))
         channel = np.empty(n, dtype=np.int64)
@@ -246,6 +247,7 @@ class _Shape(NamedTuple):
     eta_c: float  # atanh(c_max)
     m_z2: float  # the Z-return channel (beam effects)
     mz_gz: float
+    pt_return: float  # its pT floor: the card's cut (the other channels cover the resolution's margin below)
 
 
 @nb.njit(inline="always")
@@ -319,6 +321,18 @@ def _return_density(r, s_hat, rs_hat, e_star, e_star_lo):
     return 2.0 * rs_hat * r.mz_gz / ((d * d + r.mz_gz * r.mz_gz) * span), s34_hi
 
 
+@nb.njit(inline="always")
+def _return_eta_range(r, e_star, rapidity):
+    """The Z-return channel's lab eta range at hard-frame energy E*: |eta| < eta_c and pT =
+    E*/cosh(eta - y) above the card's pT cut (an empty range: lo >= hi)."""
+    if r.pt_return <= 0.0:
+        return -r.eta_c, r.eta_c
+    if e_star <= r.pt_return:
+        return 0.0, 0.0
+    a = math.acosh(e_star / r.pt_return)
+    return max(-r.eta_c, rapidity - a), min(r.eta_c, rapidity + a)
+
+
 @nb.njit(cache=True, parallel=True)
 def _sample_points(r, b, cdf, alpha, grid, inc, decay_grid, decay_inc, beam_grid, beam_inc, u_channel, y_photon, y_decay,
                    u_phi, y_beam, g_spread, p1, p2, k1, k2, k, photon, beams, weight, channel, q):
@@ -334,7 +348,7 @@ def _sample_points(r, b, cdf, alpha, grid, inc, decay_grid, decay_inc, beam_grid
     moving with beta_z = (x1 - x2)/(x1 + x2); a photon beyond the hard frame's endpoint
     E* = sqrt(s_hat)/2 gets weight 0 (and harmless momenta). One more channel then follows the
     radiative return at the event's own s_hat: s34 from a Breit-Wigner, the lab eta flat within
-    the cos theta range. ``beams`` gets (s_hat, beta_z, x1, x2) per event."""
+    the cos theta range and the pT floor (a draw outside them has weight 0). ``beams`` gets (s_hat, beta_z, x1, x2) per event."""
     n_maps = grid.shape[0]
     n_channels = alpha.size
     for i in nb.prange(u_channel.size):
@@ -357,12 +371,15 @@ def _sample_points(r, b, cdf, alpha, grid, inc, decay_grid, decay_inc, beam_grid
             t_hi = math.atan((s34_hi - r.m_z2) / r.mz_gz) if s34_hi > 0.0 else t_lo
             s34 = r.m_z2 + r.mz_gz * math.tan(t_lo + (t_hi - t_lo) * y_photon[i, 0])
             e_star = 0.5 * (s_hat - s34) / rs
-            eta = r.eta_c * (2.0 * y_photon[i, 1] - 1.0)
+            eta_lo, eta_hi = _return_eta_range(r, e_star, rapidity)
+            failed = s34_hi <= 0.0 or eta_hi <= eta_lo  # outside the channel's domain: a draw of weight 0
+            eta = eta_lo + (eta_hi - eta_lo) * y_photon[i, 1] if eta_hi > eta_lo else 0.0
             energy = e_star / math.cosh(eta - rapidity) * math.cosh(eta)  # pT = E*/cosh(eta*) is the lab's
             cos_t = math.tanh(eta)
             sin2 = 1.0 - cos_t * cos_t
             q_drawn = 0.0
         else:
+            failed = False
             x0, j0 = _map(grid[c, 0], inc[c, 0], y_photon[i, 0])
             x1, j1 = _map(grid[c, 1], inc[c, 1], y_photon[i, 1])
             if c == 0:  # (E, v): the drawing channel's density from the forward map's Jacobian
@@ -393,11 +410,12 @@ def _sample_points(r, b, cdf, alpha, grid, inc, decay_grid, decay_inc, beam_grid
                 q[i, m] = _density(r, grid, inc, m, energy, eta, sin2, pt)
             else:  # dE* deta = (E*/E) dE dcos / (1 - cos^2) at a fixed boost
                 q_e, _ = _return_density(r, s_hat, rs, e_hard, e_star_lo)
-                q[i, m] = q_e / (2.0 * r.eta_c) * (e_hard / energy) / sin2 if abs(eta) < r.eta_c else 0.0
+                eta_lo, eta_hi = _return_eta_range(r, e_hard, rapidity)
+                q[i, m] = q_e / (eta_hi - eta_lo) * (e_hard / energy) / sin2 if eta_lo <= eta <= eta_hi and eta_hi > eta_lo else 0.0
             mix += alpha[m] * q[i, m]
         cos_star, jd0 = _map(decay_grid[0], decay_inc[0], y_decay[i, 0])
         phi_star, jd1 = _map(decay_grid[1], decay_inc[1], y_decay[i, 1])
-        w = _PHASE_SPACE_CONSTANT * energy * (jd0 * jd1) / mix * w_beam if mix > 0.0 else 0.0
+        w = _PHASE_SPACE_CONSTANT * energy * (jd0 * jd1) / mix * w_beam if mix > 0.0 and not failed else 0.0
         channel[i] = c
         if b.on:  # the lab photon, and the hard frame's
             _put(photon, i, energy, kx, ky, kz)
