@@ -41,8 +41,38 @@ def test_figures_are_written_with_their_curves(capsys, tmp_path, figure):
                     values = [r["d_gamma_95"] for r in curves["rows"] if r["card"] in names and r["flavor"] == flavour
                               and r["mass"] == mass and r["d_gamma_95"] is not None]
                     assert best[i] == (min(values) if values else None)
+    assert curves["beams"] == "cards" and curves["beam_overrides"] == []
     code, _, err = run(capsys, ["reproduce", "--figure", str(figure), "-o", str(tmp_path), "--quick", "-n", "3000"])
     assert code == 2 and "--force" in err
+
+
+def test_reproduce_draws_the_papers_beams_beside_the_cards(capsys, tmp_path, monkeypatch):
+    # --beams paper reads every card without ISR, spread or polarisation (the source paper's
+    # treatment) and records it; the cards' own beams are the default
+    from mcgen.config import cards
+    from mcgen.plots import figures
+
+    read: list[tuple[str, tuple[str, ...]]] = []
+    real = cards.load_card
+
+    def spy(name, overrides=()):
+        read.append((name, overrides))
+        return real(name, overrides)
+
+    monkeypatch.setattr(figures, "_load_card", spy)
+    code, out, err = run(capsys, ["reproduce", "--figure", "6", "-o", str(tmp_path), "--quick", "-n", "2000", "--beams", "paper",
+                                  "--json"])
+    assert code == 0, err
+    assert json.loads(out)["beams"] == "paper"
+    curves = json.loads((tmp_path / "figure6.json").read_text())
+    assert curves["beams"] == "paper" and "beam.isr=false" in curves["beam_overrides"]
+    assert read and all(o == figures.BEAM_TREATMENTS["paper"] for _, o in read)
+    card = figures.BEAM_TREATMENTS["paper"]
+    ilc = real("ilc250_lr", card)
+    assert ilc.beam.polarisation == (0.0, 0.0) and not ilc.beam.isr and ilc.beam.energy_spread == 0
+    assert figures._TREATMENT == [(), "cards"]  # restored after the figure
+    code, _, err = run(capsys, ["reproduce", "--figure", "6", "-o", str(tmp_path), "--beams", "best"])
+    assert code == 2 and "--beams" in err
 
 
 def test_unknown_figure_and_bad_directory(capsys, tmp_path):

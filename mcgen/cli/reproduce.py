@@ -24,6 +24,9 @@ def add_parser(subparsers: Any) -> None:
                    help=f"weighted events per Monte Carlo task (default 20000, at most {common.MAX_EVENTS_IN_MEMORY:.0e})")
     p.add_argument("--seed", type=common.SEED, default=1, help="random seed >= 0 (default 1)")
     p.add_argument("--quick", action="store_true", help="coarser grids (a preview in seconds)")
+    p.add_argument("--beams", choices=("cards", "paper"), default="cards",
+                   help="cards: each card's own ISR, energy spread and polarisation (default; the LEP and CEPC cards "
+                   "have none); paper: none of them on any card, the source paper's treatment")
     common.add_cache_option(p)
     common.add_physics_options(p)
     common.add_output_flags(p, "replace existing files")
@@ -38,8 +41,8 @@ def run(args: argparse.Namespace) -> int:
     options = common.options(args)
     with cache_dir(args.cache):
         paths = reproduce(args.figure, args.output, n=args.events, seed=args.seed, options=options,
-                          force=args.force, quick=args.quick)
-    result = {"figure": args.figure, "files": paths, "options": options.as_dict(), "n_events": args.events,
+                          force=args.force, quick=args.quick, beams=args.beams)
+    result = {"figure": args.figure, "files": paths, "options": options.as_dict(), "beams": args.beams, "n_events": args.events,
               "seed": args.seed, "version": __version__, "background_cache": args.cache}
     common.emit(args, result, lambda r: "wrote " + ", ".join(r["files"]))
     return 0

@@ -16,12 +16,25 @@ import numpy as np
 
 from mcgen.analysis.limits import parse_masses, signal_function, signal_sample
 from mcgen.analysis.scan import build_tasks, run_scan
-from mcgen.config.cards import load_card
+from mcgen.config.cards import Card
+from mcgen.config.cards import load_card as _load_card
 from mcgen.config.options import PhysicsOptions
 from mcgen.errors import InputError, OutputError
 from mcgen.io import atomic_output
 from mcgen.physics.model import SCENARIOS, scenario_a, singular_a, structure_from_a
 from mcgen.plots.limits import COLOURS, FLAVOUR_TEX, HATCHES, _bands, pyplot
+
+BEAM_TREATMENTS: dict[str, tuple[str, ...]] = {
+    "cards": (),  # each card's own [beam]: ISR, spread and polarisation as the card sets them
+    "paper": ("beam.isr=false", "beam.energy_spread=0", "beam.polarisation_electron=0", "beam.polarisation_positron=0"),
+}
+"""``mcgen reproduce --beams``: the source paper's beams (no ISR, no spread, unpolarised) or the cards'."""
+_TREATMENT: list[Any] = [(), "cards"]  # the overrides and the treatment's name
+
+
+def load_card(name: str) -> Card:
+    """A shipped card with the beam treatment of the figure being drawn (:func:`reproduce`)."""
+    return _load_card(name, _TREATMENT[0])
 
 __all__ = ["FIGURES", "reproduce"]
 
@@ -41,8 +54,9 @@ def _write(fig, out_dir: Path, name: str, curves: dict[str, Any], force: bool) -
         if path.exists() and not force:
             raise OutputError(f"output {path} exists: use --force to replace it")
         with atomic_output(path, force) as tmp:
-            if suffix == ".json":
-                tmp.write_text(json.dumps(curves, indent=1))
+            if suffix == ".json":  # with the beam treatment the cards were read with
+                beams = {"beams": _TREATMENT[1], "beam_overrides": list(_TREATMENT[0])}
+                tmp.write_text(json.dumps(curves | beams, indent=1))
             else:  # tight: nothing is cut at the edge, whatever the layout
                 fig.savefig(tmp, format=suffix[1:], dpi=150, bbox_inches="tight")
         paths.append(str(path))
@@ -507,8 +521,12 @@ TITLES = {  # what ``mcgen reproduce --help`` lists, one per figure
 
 
 def reproduce(figure: int, out_dir: str | Path, *, n: int = 20_000, seed: int = 1,
-              options: PhysicsOptions = PhysicsOptions(), force: bool = False, quick: bool = False) -> list[str]:
-    """Draw one of the paper's figures into out_dir; returns the written paths."""
+              options: PhysicsOptions = PhysicsOptions(), force: bool = False, quick: bool = False,
+              beams: str = "cards") -> list[str]:
+    """Draw one of the paper's figures into out_dir; returns the written paths. ``beams``: "cards"
+    (each card's own ISR, spread and polarisation) or "paper" (none of them, as the source paper)."""
+    if beams not in BEAM_TREATMENTS:
+        raise InputError(f"--beams must be one of {', '.join(BEAM_TREATMENTS)}, got {beams!r}")
     if figure not in FIGURES:
         available = ", ".join(str(k) for k in FIGURES)
         raise InputError(f"figure {figure} is not available (available: {available})")
@@ -521,4 +539,9 @@ def reproduce(figure: int, out_dir: str | Path, *, n: int = 20_000, seed: int = 
         raise OutputError(f"cannot create output directory {out}: {exc.strerror}") from None
     if not math.isfinite(n) or n <= 0:
         raise InputError(f"-n must be > 0, got {n}")
-    return FIGURES[figure](out, n, seed, options, force, quick)
+    before = list(_TREATMENT)
+    _TREATMENT[:] = [BEAM_TREATMENTS[beams], beams]
+    try:
+        return FIGURES[figure](out, n, seed, options, force, quick)
+    finally:
+        _TREATMENT[:] = before
