@@ -71,6 +71,7 @@ def test_fccee_and_ilc_cards(name, sqrt_s, lumi_invab, pt, polarisation):
     assert card.selection.pt_min == pt and card.beam.polarisation == polarisation
     assert card.limit.criterion == "s2b" and card.selection.abs_cos_max == 0.99
     assert card.selection.z_return_veto_widths == (0.0 if name == "fccee_z" else 5.0)
+    assert card.beam.isr and card.beam.energy_spread == 0  # ISR on for the new colliders (README: beams)
 
 
 @pytest.mark.parametrize(
@@ -83,6 +84,7 @@ def test_cepc_cards_as_in_physics_md(name, sqrt_s, lumi_invab, pt):
     sel = card.selection
     assert (sel.abs_cos_max, sel.e_min, sel.pt_min, sel.bhabha_cos_theta_b) == (0.99, 0.1, pt, 0.99)
     assert sel.z_return_veto_widths == (0.0 if name == "cepc_z" else 5.0)
+    assert not card.beam.isr and card.beam.energy_spread == 0  # the paper's beams
     assert (card.limit.criterion, card.limit.s2b_95) == ("s2b", 2.71)
     assert card.detector.energy_stochastic == 0.16 and card.detector.energy_constant == 0.01
 

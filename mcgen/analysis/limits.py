@@ -197,7 +197,7 @@ def signal_sample(card: Card, mass: float, flavour: str, options: PhysicsOptions
                   background_pb: float | np.ndarray | None = None) -> SignalSample:
     """Run the weighted generator once and reduce it to what the limits need."""
     model = Model(mass, _REFERENCE, flavour, a=0.0)
-    cols = generate(card, model, n, seed, options, weighted=True).columns
+    cols = generate(card, model, n, seed, options, weighted=True, quadrature=False).columns
     reducer = SampleReducer(spectrum_edges(card) if card.limit.criterion == "cls" else None)
     reducer.add(cols, cols["truth_pass"])
     return reducer.sample(card, mass, flavour, options, background_pb)

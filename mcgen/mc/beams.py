@@ -238,13 +238,15 @@ _BAND_POINTS = 6
 
 
 def beam_tables(cells: BeamCells, shape: Callable[[np.ndarray, float], np.ndarray], sqrt_s: float, mass: float,
-                beams: BeamParams, extra: tuple[float, ...] = (), bins: int = 1024) -> tuple[BeamTables, float]:
+                beams: BeamParams, extra: tuple[float, ...] = (), bins: int = 1024,
+                bands: int = N_BANDS) -> tuple[BeamTables, float]:
     """The kernel's tables for cells and an angular shape(c, sqrt(s_hat)), and the integral of the
-    envelope (pb). A cell whose sqrt(s_hat) range lies in one band takes that band's envelope, any
-    other the last row's; ``extra``: sqrt(s_hat) values every band containing them must include (M_Z)."""
+    envelope (pb). A cell whose sqrt(s_hat) range lies in one of the ``bands`` takes that band's
+    envelope, any other the last row's; ``extra``: sqrt(s_hat) values every band containing them
+    must include (M_Z)."""
     rs_lo, rs_hi = cell_rs_range(cells.corners, sqrt_s, mass, beams)
     lo, hi = max(float(rs_lo.min()), mass * (1.0 + 1e-6)), float(rs_hi.max())
-    edges = np.geomspace(lo, hi, N_BANDS + 1) if hi > lo * (1 + 1e-9) else np.array([lo, hi])
+    edges = np.geomspace(lo, hi, bands + 1) if hi > lo * (1 + 1e-9) else np.array([lo, hi])
     env = []
     for a, b in zip(edges[:-1], edges[1:]):
         points = np.concatenate([np.geomspace(a, b, _BAND_POINTS), [e for e in extra if a < e < b]])
