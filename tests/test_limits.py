@@ -322,3 +322,33 @@ def test_parse_masses_says_why_log_spacing_fails():
     with pytest.raises(ModelError, match="expected a comma list"):
         parse_masses("1:x:3")
     assert parse_masses("0.5:10:3") == [0.5, 5.25, 10.0]
+
+
+def test_first_crossing_against_brentq_on_decay_probability_signals():
+    # f(d) = d^2 sum_b v_b P_inside(d, b): the shape of every monotonic criterion, over lifetimes
+    # from prompt to far outside the volume; the crossing against scipy's brentq on f - threshold
+
+
+    from scipy.optimize import brentq
+
+    from mcgen.analysis.limits import D_GAMMA_RANGE, first_crossing
+
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        b = rng.random(int(rng.integers(1, 300))) * 3 + 0.1
+        v = rng.random(b.size)
+        lam = 10 ** rng.uniform(-8, 4)
+        thr = 10 ** rng.uniform(-20, 0)
+
+        def f(d, b=b, v=v, lam=lam):
+            d = np.asarray(d, dtype=float)
+            return d * d * (-np.expm1(-np.multiply.outer(d * d, b) / lam) @ v)
+
+        got = first_crossing(f, thr)
+        if f(np.array([D_GAMMA_RANGE[1]]))[0] <= thr:
+            assert got is None
+            continue
+        want = math.exp(brentq(lambda x, f=f, thr=thr: math.log(f(np.array([math.exp(x)]))[0] / thr), math.log(1e-12),
+                               math.log(D_GAMMA_RANGE[1]), xtol=1e-14, rtol=1e-15))
+        assert got == pytest.approx(want, rel=1e-12)
+        assert f(np.array([got * (1 + 1e-9)]))[0] > thr > f(np.array([got * (1 - 1e-9)]))[0]

@@ -341,22 +341,76 @@ grows with d_gamma: the excluded region is one interval from d_gamma_95 up."""
 
 def first_crossing(f, threshold: float, lo: float = 1e-12, hi: float = D_GAMMA_RANGE[1]) -> float | None:
     """The smallest d in [lo, hi] with f(d) > threshold for an f that grows with d (None if f(hi) is
-    not above it): bisection in log d to 1e-15, about 60 evaluations, where :func:`solve_excluded`
-    needs its whole grid to find crossings of any f."""
+    not above it). f is d^2 times a rate that rises to its prompt value c at large d (the decay
+    probability goes to 1), so the search starts at sqrt(threshold/c) with c = f(hi)/hi^2, steps by
+    factors of 4 to a bracket, and ends with the Illinois variant of regula falsi on log f against
+    log d (nearly a straight line: f goes as d^2 to d^4), to 1e-15 in log d: about ten calls of f,
+    each as costly as the sample's boundary distances are many."""
 
-    def above(d: float) -> bool:
-        return bool(f(np.array([d]))[0] > threshold)
+    def h(x: float) -> float:  # log(f / threshold) at d = e^x
+        v = float(np.asarray(f(np.array([math.exp(x)])), dtype=float)[0])
+        return math.log(v / threshold) if v > 0.0 else -math.inf
 
-    if not above(hi):
+    x_lo, x_hi = math.log(lo), math.log(hi)
+    h_hi = h(x_hi)
+    if not h_hi > 0.0:
         return None
-    if above(lo):
+    h_lo = h(x_lo)
+    if h_lo > 0.0:
         return lo
-    a, b = math.log(lo), math.log(hi)
+    x = min(max(x_hi - 0.5 * h_hi, x_lo), x_hi)  # log sqrt(threshold / c)
+    hx = h(x)
+    step = math.log(4.0)
+    if hx > 0.0:  # above: walk down to the first point below (or lo)
+        a, ha, b, hb = x_lo, h_lo, x, hx
+        while x - step > x_lo:
+            x -= step
+            hx = h(x)
+            if not hx > 0.0:
+                a, ha = x, hx
+                break
+            b, hb = x, hx
+    else:  # below: walk up to the first point above (or hi)
+        a, ha, b, hb = x, hx, x_hi, h_hi
+        while x + step < x_hi:
+            x += step
+            hx = h(x)
+            if hx > 0.0:
+                b, hb = x, hx
+                break
+            a, ha = x, hx
+    if not math.isfinite(ha):  # log f needs f > 0: then bisection alone
+        return _bisect_log(f, threshold, a, b)
+    side = 0
+    for _ in range(100):
+        if b - a <= 1e-15 * max(abs(a), 1.0):
+            break
+        x = (a * hb - b * ha) / (hb - ha)
+        if not a < x < b:
+            x = 0.5 * (a + b)
+        hx = h(x)
+        if abs(hx) < 1e-15:  # f(x) is the threshold to rounding
+            return math.exp(x)
+        if hx > 0.0:
+            b, hb = x, hx
+            if side == 1:
+                ha *= 0.5
+            side = 1
+        else:
+            a, ha = x, hx
+            if side == -1:
+                hb *= 0.5
+            side = -1
+    return math.exp(0.5 * (a + b))
+
+
+def _bisect_log(f, threshold: float, a: float, b: float) -> float:
+    """Bisection in log d between a (below) and b (above) to 1e-15."""
     while b - a > 1e-15 * max(abs(a), 1.0):
         mid = 0.5 * (a + b)
         if mid in (a, b):
             break
-        if above(math.exp(mid)):
+        if float(np.asarray(f(np.array([math.exp(mid)])))[0]) > threshold:
             b = mid
         else:
             a = mid

@@ -86,13 +86,35 @@ def alias_table(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     with probability prob[j], otherwise alias[j] is taken; every bin then has probability
     weight / sum(weights)."""
     n = weights.size
-    p = weights * (n / weights.sum())
+    p = weights * (n / weights.sum())  # numpy's sum (pairwise): the same table in every process
     prob, alias = np.ones(n), np.arange(n, dtype=np.int64)
-    small = [j for j in range(n) if p[j] < 1.0]
-    large = [j for j in range(n) if p[j] >= 1.0]
-    while small and large:
-        s, big = small.pop(), large.pop()
+    _vose(p, prob, alias)
+    return prob, alias  # leftovers keep probability 1 (rounding)
+
+
+@nb.njit(cache=True)
+def _vose(p, prob, alias):
+    """Vose's pairing on the scaled weights p (changed in place): the bins below 1 and those at or
+    above it as two stacks, each small bin topped up by the last large one."""
+    n = p.size
+    small, large = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    n_small = n_large = 0
+    for j in range(n):
+        if p[j] < 1.0:
+            small[n_small] = j
+            n_small += 1
+        else:
+            large[n_large] = j
+            n_large += 1
+    while n_small > 0 and n_large > 0:
+        n_small -= 1
+        n_large -= 1
+        s, big = small[n_small], large[n_large]
         prob[s], alias[s] = p[s], big
         p[big] -= 1.0 - p[s]
-        (small if p[big] < 1.0 else large).append(big)
-    return prob, alias  # leftovers keep probability 1 (rounding)
+        if p[big] < 1.0:
+            small[n_small] = big
+            n_small += 1
+        else:
+            large[n_large] = big
+            n_large += 1
