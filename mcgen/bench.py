@@ -1,6 +1,5 @@
 """Throughput measured in one run (``mcgen bench``): signal generation only, generation +
-decay + detector + selection (the staged kernel, the fused kernel it replaced, and the staged one
-with ISR), the same
+decay + detector + selection (the staged kernel, and with ISR), the same
 with ROOT writing, the output-only bound and the RNG ceiling; the SM background (with and
 without ISR) and the LHE and HepMC3 writers."""
 
@@ -17,7 +16,6 @@ import numpy as np
 from mcgen.config.cards import load_card
 from mcgen.config.options import PhysicsOptions
 from mcgen.io import RootWriter
-from mcgen.mc import fused_reference
 from mcgen.mc.ceilings import mt19937_reference, output_bound, rng_ceiling
 from mcgen.mc.driver import STREAM_CHUNKS_PER_THREAD, generate, kernel_inputs, run_kernel
 from mcgen.mc.kernel import CHUNK, column_buffers
@@ -92,15 +90,12 @@ def run_benchmarks(quick: bool = False, events: int = 1 << 21) -> dict[str, Any]
 
     isr_inputs = kernel_inputs(load_card("lep2_delphi", ("beam.isr=true",)), model, options, weighted=False)
 
-    def kernel_rate(stage, size, rounds, fused=False, isr=False):
+    def kernel_rate(stage, size, rounds, isr=False):
         out = (real[:, :size], flags[:, :size])
         tail = (keys, 0, size, *out, *counts[:, : (size + CHUNK - 1) // CHUNK])
-        if fused:  # the kernel as it was before the stage split (a benchmark-only copy)
-            par, consts, env, alias, _ = fused_reference.kernel_inputs(card, model, options, weighted=False, stage=stage)
-            run = lambda: fused_reference.generate_chunks(par, consts, env, *alias, *tail)  # noqa: E731
-        else:  # with isr: each event at its own s_hat (mcgen.mc.beams), the same card otherwise
-            inputs = isr_inputs if isr else kernel_inputs(card, model, options, weighted=False)
-            run = lambda: run_kernel(inputs, stage, *tail)  # noqa: E731
+        # with isr: each event at its own s_hat (mcgen.mc.beams), the same card otherwise
+        inputs = isr_inputs if isr else kernel_inputs(card, model, options, weighted=False)
+        run = lambda: run_kernel(inputs, stage, *tail)  # noqa: E731
         run()  # compile / warm up
 
         def batches():
@@ -113,14 +108,12 @@ def run_benchmarks(quick: bool = False, events: int = 1 << 21) -> dict[str, Any]
     stream = min(n, STREAM_CHUNKS_PER_THREAD * CHUNK * threads)
     rates["generate"] = kernel_rate(1, stream, rounds * max(1, n // stream))
     stream_rounds = rounds * max(1, n // stream)
-    rates["full"], rates["full_fused"], rates["full_isr"] = 0.0, 0.0, 0.0
-    pairs, isr_pairs = [], []  # interleaved: the machine's load drifts, so ratios are medians of adjacent pairs
+    rates["full"], rates["full_isr"] = 0.0, 0.0
+    isr_pairs = []  # interleaved: the machine's load drifts, so the ratio is the median of adjacent pairs
     for _ in range(2 if quick else 5):
-        staged, fused = kernel_rate(2, stream, stream_rounds), kernel_rate(2, stream, stream_rounds, fused=True)
+        staged = kernel_rate(2, stream, stream_rounds)
         isr = kernel_rate(2, stream, stream_rounds, isr=True)
-        rates["full"], rates["full_fused"] = max(rates["full"], staged), max(rates["full_fused"], fused)
-        rates["full_isr"] = max(rates["full_isr"], isr)
-        pairs.append(staged / fused)
+        rates["full"], rates["full_isr"] = max(rates["full"], staged), max(rates["full_isr"], isr)
         isr_pairs.append(isr / staged)
     # the batch it uses when the columns are kept: the output goes to memory
     rates["full_into_memory"] = kernel_rate(2, n, rounds)  # last: counts now hold every chunk's draws
@@ -153,7 +146,7 @@ def run_benchmarks(quick: bool = False, events: int = 1 << 21) -> dict[str, Any]
         "signal_ev_per_s_per_core": {k: rates[k] for k in ("generate", "full", "full_root")},
         # beyond the contract's three: the chain through mcgen.generate, and ROOT without compression
         "signal_more_ev_per_s_per_core": {
-            k: rates[k] for k in ("full_into_memory", "full_api", "full_root_uncompressed", "output_only", "full_fused",
+            k: rates[k] for k in ("full_into_memory", "full_api", "full_root_uncompressed", "output_only",
                                   "full_isr")
         },
         "rng_ceiling_ev_per_s_per_core": ceiling,
@@ -162,7 +155,6 @@ def run_benchmarks(quick: bool = False, events: int = 1 << 21) -> dict[str, Any]
         "ratios": {
             "full_over_rng_ceiling": rates["full"] / ceiling,
             "full_over_output_only": rates["full"] / rates["output_only"],
-            "staged_over_fused": float(np.median(pairs)),
             "full_isr_over_full": float(np.median(isr_pairs)),  # ISR on (unweighted), the same card
             "output_only_over_rng_ceiling": rates["output_only"] / ceiling,
             "full_over_generate": rates["full"] / rates["generate"],
