@@ -235,7 +235,8 @@ def visible_background_pb(card: Card, n: int, seed: int) -> float | np.ndarray:
 
 def background_from_files(card: Card, paths: Any, cuts: Sequence[Any] = ()) -> float | np.ndarray:
     """The visible SM background of :func:`visible_background_pb` from background event files
-    (``mcgen background -o``): sum(weight_pb x selection) / N times the photon efficiency, with the
+    (``mcgen background -o``): sum(weight x selection) / N times the photon efficiency (weight:
+    ``weight_photon_pb`` of weighted files, else ``weight_pb``), with the
     card's cuts on the true photon (``truth_pass``) or the same ``cuts`` as the signal (parsed
     :class:`~mcgen.selection.expressions.Cut`); per spectrum bin for CLs cards."""
     from mcgen.io.read import read
@@ -247,7 +248,9 @@ def background_from_files(card: Card, paths: Any, cuts: Sequence[Any] = ()) -> f
     if len(events) == 0:
         raise InputError("the background files hold no events")
     passing = events["truth_pass"].to_numpy() if not cuts else combine(list(cuts), events)
-    passed = events["weight_pb"].to_numpy() * passing
+    # weighted files: the weights the in-memory background is made of (nu nubar directions integrated)
+    weight = "weight_photon_pb" if "weight_photon_pb" in events.fields else "weight_pb"
+    passed = events[weight].to_numpy() * passing
     eff = card.detector.photon_efficiency
     if card.limit.criterion == "cls":
         spectrum = np.histogram(events.gamma.E.to_numpy(), bins=spectrum_edges(card), weights=passed)[0] / len(events)

@@ -14,13 +14,14 @@ from mcgen.detector.toy import kernel_params as detector_params
 from mcgen.detector.toy import measure
 from mcgen.mc.phasespace import PhaseSpaceMap
 from mcgen.physics.constants import Electroweak
-from mcgen.physics.nunugamma import msq_nunugamma_fast, msq_nunugamma_helicities
+from mcgen.physics.nunugamma import msq_nunugamma_fast, msq_nunugamma_helicities, z_only_photon_density
 from mcgen.physics.polarisation import helicity_weights
 from mcgen.selection.cuts import kernel_params as selection_params
 from mcgen.selection.cuts import select, select_columns
 
-__all__ = ["flavour_msq", "sample_phase_space", "train_phase_space", "training_points", "background_cross_section", "unweight",
-           "unweighting_threshold", "photon_selection", "toy_detector", "BACKGROUND_FLAVOURS"]
+__all__ = ["flavour_msq", "sample_phase_space", "train_phase_space", "training_points", "z_only_weights",
+           "background_cross_section", "unweight", "unweighting_threshold", "photon_selection", "toy_detector",
+           "BACKGROUND_FLAVOURS"]
 
 
 # --- phase space and cross sections ------------------------------------------------------------
@@ -90,8 +91,11 @@ def background_cross_section(card, n: int, seed: int, flavours=BACKGROUND_FLAVOU
     random stream), then n fresh points are drawn with the frozen map. Optionally
     the true-photon energy (``edges``) and pT (``pt_edges``) spectra after the cuts, pb per bin,
     and with ``keep_events`` the weighted events themselves (result["columns"]; weight_pb averages
-    to the cross section of the sampled region, weight_<flavour> per flavour). A ``grid`` already
-    trained for this card (:func:`train_phase_space`) skips the training (benchmarks)."""
+    to the cross section of the sampled region, weight_<flavour> per flavour, both from each event's
+    full |M|^2; weight_photon_pb the weights the cross sections here are made of). The rates of nu_mu
+    and nu_tau integrate the nu nubar directions in closed form (:func:`z_only_weights`): the same
+    expectation, without their variance. A ``grid`` already trained for this card
+    (:func:`train_phase_space`) skips the training (benchmarks)."""
     from mcgen.physics.constants import GEV2_TO_PB
 
     ew = card.electroweak
@@ -108,12 +112,22 @@ def background_cross_section(card, n: int, seed: int, flavours=BACKGROUND_FLAVOU
         measured = toy_detector(card, k, rng)
         reco = photon_selection(card, measured)
         step(1)
-        flavour_weights = {}
+        # the rates: nu_e from the full |M|^2; nu_mu, nu_tau with the pair's directions integrated out
+        # in closed form (no variance from them); the events written keep the full |M|^2 of theirs
         to_pb = pts.weight / (2 * pts.s_hat) * GEV2_TO_PB  # the flux 1/(2 s_hat) of the hard process
-        for flavour, msq in flavour_msq(ew, flavours, pts.p1, pts.p2, pts.k1, pts.k2, pts.k, card.beam.polarisation,
-                                        on_flavour=step).items():
-            w = msq * to_pb
-            flavour_weights[flavour] = w
+        needs_msq = [f for f in flavours if keep_events or f == "e"]
+        full = flavour_msq(ew, needs_msq, pts.p1, pts.p2, pts.k1, pts.k2, pts.k, card.beam.polarisation, on_flavour=step)
+        event_weights = {f: msq * to_pb for f, msq in full.items()}
+        integrated = None
+        for flavour in flavours:
+            if flavour == "e":
+                w = event_weights["e"]
+            else:
+                if integrated is None:
+                    integrated = z_only_weights(card, pts)
+                w = integrated
+                if not keep_events:
+                    step(1)
             total_w += w
             result["by_flavour"][flavour] = _estimate(w * truth)
             result["by_flavour"][flavour]["sigma_reco_pb"] = _estimate(w * reco)["sigma_pb"]
@@ -140,7 +154,8 @@ def background_cross_section(card, n: int, seed: int, flavours=BACKGROUND_FLAVOU
         k1, k2 = pts.lab(pts.k1), pts.lab(pts.k2)
         ones = np.ones(n)
         result["columns"] = {
-            "weight_pb": total_w, **{f"weight_{f}": w for f, w in flavour_weights.items()},
+            "weight_pb": sum(event_weights.values()), **{f"weight_{f}": w for f, w in event_weights.items()},
+            "weight_photon_pb": total_w,
             "gamma_E": k[:, 0], "gamma_px": k[:, 1], "gamma_py": k[:, 2], "gamma_pz": k[:, 3],
             "gamma_cos_theta": k[:, 3] / k[:, 0], "gamma_pt": pt,
             "nu_px": k1[:, 1], "nu_py": k1[:, 2], "nu_pz": k1[:, 3], "nubar_px": k2[:, 1], "nubar_py": k2[:, 2], "nubar_pz": k2[:, 3],
@@ -148,6 +163,19 @@ def background_cross_section(card, n: int, seed: int, flavours=BACKGROUND_FLAVOU
             **measured, "truth_pass": truth, "pass_all": reco,
         }
     return result
+
+
+def z_only_weights(card, pts) -> np.ndarray:
+    """The weight (pb) of each point for one neutrino flavour without the W (nu_mu or nu_tau) with
+    the nu nubar directions integrated out: the closed form d sigma / dE* dcos* of the hard frame
+    (mcgen.physics.nunugamma.z_only_photon_density) times dE* dcos* / dE dcos = E / E* over the
+    photon's sampling density in the lab's variables (``pts.photon_weight``)."""
+    from mcgen.physics.constants import GEV2_TO_PB
+
+    hard = pts.k
+    density = z_only_photon_density(np.sqrt(pts.s_hat), hard[:, 0], hard[:, 3] / hard[:, 0], card.electroweak,
+                                    card.beam.polarisation)
+    return density * (pts.photon[:, 0] / hard[:, 0]) * pts.photon_weight * GEV2_TO_PB
 
 
 def training_points(n: int) -> int:
@@ -183,7 +211,7 @@ def unweight(columns: dict[str, np.ndarray], rng: np.random.Generator) -> dict[s
     keep = (truth & (rng.random(len(w)) * w_max < w)) | reco_only
     kept = np.where(truth[keep], np.maximum(w[keep], w_max), w[keep])
     scale = kept * ((w * (truth | reco_only)).mean() * keep.sum() / kept.sum()) / w[keep]
-    out = {k: v[keep] for k, v in columns.items()}
+    out = {k: v[keep] for k, v in columns.items() if k != "weight_photon_pb"}  # an estimator of the weighted sample only
     for k in out:
         if k.startswith("weight_"):
             out[k] = columns[k][keep] * scale

@@ -121,6 +121,7 @@ class PhaseSpacePoints:
     y_decay: np.ndarray
     q_channels: np.ndarray  # (n, channels): each channel's density in (E, cos theta)
     photon: np.ndarray  # the photon in the lab (= k without beam effects)
+    photon_weight: np.ndarray  # 1 / the photon's sampling density in the lab's (E, cos theta), times the beams' weight
     s_hat: np.ndarray | float  # the hard process's s (GeV^2): per event with beam effects
     boost: np.ndarray | None = None  # beta_z of the hard frame in the lab, per event (beam effects)
     x1: np.ndarray | None = None  # the e- and e+ energy fractions (beam effects)
@@ -202,15 +203,17 @@ class PhaseSpaceMap:
         shape = _Shape(self.sqrt_s, self.e_lo, self.e_hi, self.c_max, self.pt_floor, math.atanh(self.c_max), self.m_z**2,
                        self.m_z * self.gamma_z, max(self.pt_floor, self.pt_cut))
         p1, p2, k1, k2, k = (np.empty((n, 4)) for _ in range(5))
-        weight, q = np.empty(n), np.empty((n, len(self.alpha)))
+        weight, photon_weight, q = np.empty(n), np.empty(n), np.empty((n, len(self.alpha)))
         channel = np.empty(n, dtype=np.int64)
         photon, beams = (np.empty((n, 4)), np.empty((n, 4))) if on else (k, np.empty((0, 4)))
         _sample_points(shape, self.beam, cdf, self.alpha, grid, inc, decay_grid, decay_inc, beam_grid, beam_inc, u_channel,
-                       y_photon, y_decay, u_phi, y_beam, g_spread, p1, p2, k1, k2, k, photon, beams, weight, channel, q)
+                       y_photon, y_decay, u_phi, y_beam, g_spread, p1, p2, k1, k2, k, photon, beams, weight, photon_weight,
+                       channel, q)
         if not on:
-            return PhaseSpacePoints(p1, p2, k1, k2, k, weight, channel, y_photon, y_decay, q, photon, self.sqrt_s**2)
-        return PhaseSpacePoints(p1, p2, k1, k2, k, weight, channel, y_photon, y_decay, q, photon, beams[:, 0], beams[:, 1],
-                                beams[:, 2], beams[:, 3], y_beam if self.beam.isr else None)
+            return PhaseSpacePoints(p1, p2, k1, k2, k, weight, channel, y_photon, y_decay, q, photon, photon_weight,
+                                    self.sqrt_s**2)
+        return PhaseSpacePoints(p1, p2, k1, k2, k, weight, channel, y_photon, y_decay, q, photon, photon_weight, beams[:, 0],
+                                beams[:, 1], beams[:, 2], beams[:, 3], y_beam if self.beam.isr else None)
 
     def adapt(self, points: PhaseSpacePoints, f: np.ndarray, alpha: float = 1.0) -> None:
         """One training step with f = (|M|^2 x selection) x weight at ``points``: each photon grid
@@ -335,7 +338,7 @@ def _return_eta_range(r, e_star, rapidity):
 
 @nb.njit(cache=True, parallel=True)
 def _sample_points(r, b, cdf, alpha, grid, inc, decay_grid, decay_inc, beam_grid, beam_inc, u_channel, y_photon, y_decay,
-                   u_phi, y_beam, g_spread, p1, p2, k1, k2, k, photon, beams, weight, channel, q):
+                   u_phi, y_beam, g_spread, p1, p2, k1, k2, k, photon, beams, weight, photon_weight, channel, q):
     """The points of :meth:`PhaseSpaceMap.sample` from their uniforms, into the output arrays: the
     channel, the photon (E, cos theta) through the channel's grid, every channel's density there,
     the weight dPhi_3 / density, and the momenta (the pair recoils against the photon and decays
@@ -346,7 +349,9 @@ def _sample_points(r, b, cdf, alpha, grid, inc, decay_grid, decay_inc, beam_grid
     so the weight stays that of the lab variables (times the ISR weight W1 W2 and the ISR grid's
     Jacobian), while the pair, the beams and k (the inputs of |M|^2) are those of the hard frame,
     moving with beta_z = (x1 - x2)/(x1 + x2); a photon beyond the hard frame's endpoint
-    E* = sqrt(s_hat)/2 gets weight 0 (and harmless momenta). One more channel then follows the
+    E* = sqrt(s_hat)/2 gets weight 0 (and harmless momenta). ``photon_weight`` = the weight without the
+    phase-space factor and the decay grid: 1 / (the photon's density in the lab's (E, cos theta)), times
+    the beams' weight (for rates integrated over the nu nubar directions in closed form). One more channel then follows the
     radiative return at the event's own s_hat: s34 from a Breit-Wigner, the lab eta flat within
     the cos theta range and the pT floor (a draw outside them has weight 0). ``beams`` gets (s_hat, beta_z, x1, x2) per event."""
     n_maps = grid.shape[0]
@@ -415,7 +420,8 @@ def _sample_points(r, b, cdf, alpha, grid, inc, decay_grid, decay_inc, beam_grid
             mix += alpha[m] * q[i, m]
         cos_star, jd0 = _map(decay_grid[0], decay_inc[0], y_decay[i, 0])
         phi_star, jd1 = _map(decay_grid[1], decay_inc[1], y_decay[i, 1])
-        w = _PHASE_SPACE_CONSTANT * energy * (jd0 * jd1) / mix * w_beam if mix > 0.0 and not failed else 0.0
+        w_photon = w_beam / mix if mix > 0.0 and not failed else 0.0
+        w = _PHASE_SPACE_CONSTANT * energy * (jd0 * jd1) * w_photon
         channel[i] = c
         if b.on:  # the lab photon, and the hard frame's
             _put(photon, i, energy, kx, ky, kz)
@@ -423,9 +429,10 @@ def _sample_points(r, b, cdf, alpha, grid, inc, decay_grid, decay_inc, beam_grid
             if energy >= 0.5 * rs * (1 - 1e-12):  # beyond the endpoint: no weight
                 scale = 0.25 * rs / energy
                 energy, kx, ky, kz = energy * scale, kx * scale, ky * scale, kz * scale
-                w = 0.0
+                w, w_photon = 0.0, 0.0
             beams[i, 0], beams[i, 1], beams[i, 2], beams[i, 3] = s_hat, beta, xa, xb
         weight[i] = w
+        photon_weight[i] = w_photon
         half_s = 0.5 * rs
         _put(k, i, energy, kx, ky, kz)
         _put(p1, i, half_s, 0.0, 0.0, half_s)

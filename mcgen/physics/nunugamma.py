@@ -52,7 +52,7 @@ import numpy as np
 from mcgen.physics.constants import Electroweak
 from mcgen.simd import VEC
 
-__all__ = ["msq_nunugamma_fast", "msq_nunugamma_helicities"]
+__all__ = ["msq_nunugamma_fast", "msq_nunugamma_helicities", "z_only_photon_density"]
 
 _B = 64
 """Events per block: the loop over a block's events vectorises."""
@@ -276,3 +276,29 @@ def msq_nunugamma_fast(p1, p2, k1, k2, k, ew: Electroweak, electron_flavour: boo
     if eps_override is not None:
         return msq_nunugamma_helicities(p1, p2, k1, k2, k, ew, electron_flavour, eps_override).sum(axis=(0, 1))
     return _run(_couplings(ew, electron_flavour), p1, p2, k1, k2, k, 1)[0]
+
+
+def z_only_photon_density(sqrt_s, energy, cos_theta, ew: Electroweak, polarisation: tuple[float, float] = (0.0, 0.0)):
+    """d sigma / dE dcos(theta) (GeV^-3) of e+e- -> nu nubar gamma for one neutrino flavour without
+    the W (nu_mu or nu_tau), integrated over the nu nubar directions in closed form: the photon is
+    radiated off the beams only, so the pair's current integrates to q^mu q^nu - q^2 g^mu nu and
+    the rate factorises exactly into the radiator times the Born e+e- -> Z* -> nu nubar at
+    s' = s (1 - x), x = 2E/sqrt(s):
+        d sigma / dx dcos = (2 alpha(0) / (pi x sin^2 theta)) [(1 - x/2)^2 + x^2 cos^2 theta / 4] sigma_0(s'),
+        sigma_0(s') = 12 pi Gamma_ee Gamma_nunu s' / (M_Z^2 ((s' - M_Z^2)^2 + M_Z^2 Gamma_Z^2)),
+    with the widths of the scheme's Z couplings and Gamma_ee's g_L^2 + g_R^2 weighted by the beams'
+    helicities (mcgen.physics.polarisation). In the frame of the colliding e+e- (GeV, arrays)."""
+    from mcgen.physics.polarisation import helicity_weights
+
+    rs = np.asarray(sqrt_s, dtype=float)
+    x = 2.0 * np.asarray(energy, dtype=float) / rs
+    c = np.asarray(cos_theta, dtype=float)
+    hel_l, hel_r = helicity_weights(*polarisation)
+    unit = (ew.g / ew.c_w) ** 2 * ew.m_Z / (24 * math.pi)  # Gamma(Z -> f fbar) / (g_L^2 + g_R^2)
+    g_l, g_r = -0.5 + ew.sin2_theta_w, ew.sin2_theta_w
+    gamma_ee, gamma_nunu = unit * (hel_l * g_l**2 + hel_r * g_r**2), unit * 0.25
+    s_prime = rs * rs * (1.0 - x)
+    sigma_0 = 12 * math.pi * gamma_ee * gamma_nunu * s_prime / (ew.m_Z**2 * ((s_prime - ew.m_Z**2) ** 2 + (ew.m_Z * ew.Gamma_Z) ** 2))
+    alpha_photon = ew.e_photon**2 / (4 * math.pi)
+    radiator = 2 * alpha_photon / (math.pi * x * (1.0 - c * c)) * ((1.0 - x / 2) ** 2 + x * x * c * c / 4)
+    return 2.0 / rs * radiator * sigma_0
