@@ -39,3 +39,6 @@ def test_background_agrees_with_the_dirac_amplitude_reference():
             assert after["columns"][name]["sum"] == pytest.approx(fp["sum"], rel=1e-10), (before["card"], name)
         assert after["sigma_pb"] == pytest.approx(before["sigma_pb"], rel=1e-10)
         assert after["sigma_reco_pb"] == pytest.approx(before["sigma_reco_pb"], rel=1e-10)
+        # nu_mu, nu_tau with the nu nubar directions integrated in closed form: the same rate
+        integrated = after["integrated"]
+        assert integrated["sigma_pb"] == pytest.approx(before["sigma_pb"], abs=4 * integrated["sigma_err_pb"])
