@@ -34,6 +34,7 @@ def test_info_json_has_the_contract_keys(capsys):
     for key in ("br_nu_gamma", "ctau_m", "decay_length_m", "version", "card", "model", "options"):
         assert key in r
     assert r["inputs"]["sqrt_s"] == 205.4 and r["model"]["scenario"] == "II" and r["model"]["a"] is None
+    assert r["inputs"]["isr"] is False and r["inputs"]["energy_spread"] == 0  # the card's beams
     assert r["options"] == {"decay_law": "exact", "st_interference": True, "three_body": True}
 
 

@@ -39,8 +39,10 @@ def model_info(card: Card, model: Model, options: PhysicsOptions = PhysicsOption
         # fully polarised beams, named e- then e+ helicity: unpolarised beams average the four
         "sigma_pb_by_helicity": {name: sigma(pol) for name, pol in HELICITY_CONFIGURATIONS.items()},
         "sigma_pb_isr": sigma_with_isr(card, model, options),
+        # the card's beams, as generate uses them (sigma_pb is the Born one; sigma_pb_isr has ISR on)
         "inputs": {"sqrt_s": card.sqrt_s, **ew.as_dict(), "polarisation_electron": card.beam.polarisation_electron,
-                   "polarisation_positron": card.beam.polarisation_positron},
+                   "polarisation_positron": card.beam.polarisation_positron, "isr": card.beam.isr,
+                   "energy_spread": card.beam.energy_spread},
         **provenance(card, model, options),
     }
 

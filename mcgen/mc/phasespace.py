@@ -193,8 +193,8 @@ class PhaseSpaceMap:
         y_photon, y_decay = rng.random((n, 2)), rng.random((n, 2))
         u_phi = rng.random(n)
         on = self.beam.on
-        y_beam = rng.random((n, 2)) if self.beam.isr else np.zeros((n if on else 0, 2))
-        g_spread = rng.standard_normal((n, 2)) if self.beam.spread > 0 else np.zeros((n if on else 0, 2))
+        y_beam = rng.random((n, 2)) if self.beam.isr else np.zeros((0, 2))  # read only where they are drawn
+        g_spread = rng.standard_normal((n, 2)) if self.beam.spread > 0 else np.zeros((0, 2))
         if self.beam_map is not None:
             beam_grid, beam_inc = np.asarray(self.beam_map.grid), np.asarray(self.beam_map.inc)
         else:
@@ -361,7 +361,8 @@ def _sample_points(r, b, cdf, alpha, grid, inc, decay_grid, decay_inc, beam_grid
         if b.on:
             ua, ja = _map(beam_grid[0], beam_inc[0], y_beam[i, 0]) if b.isr else (0.5, 1.0)
             ub, jb = _map(beam_grid[1], beam_inc[1], y_beam[i, 1]) if b.isr else (0.5, 1.0)
-            xa, xb, w_isr = beam_fractions(b, ua, ub, g_spread[i, 0], g_spread[i, 1])
+            ga, gb = (g_spread[i, 0], g_spread[i, 1]) if b.spread > 0.0 else (0.0, 0.0)
+            xa, xb, w_isr = beam_fractions(b, ua, ub, ga, gb)
             w_beam = w_isr * ja * jb
             rs = r.sqrt_s * math.sqrt(xa * xb)
             beta = (xa - xb) / (xa + xb)
