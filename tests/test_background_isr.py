@@ -87,3 +87,17 @@ def test_the_spread_alone_smears_the_z_pole_background_as_a_gaussian_fold():
             sigma += wi * wj * b["sigma_pb"]
             var += wi * wj * b["sigma_err_pb"] ** 2  # the nodes' errors (bounded by their largest)
     assert abs(smeared["sigma_pb"] - sigma) < 3 * math.hypot(smeared["sigma_err_pb"], math.sqrt(var))
+
+
+def test_unweighted_background_with_isr_has_finite_weights_and_the_selected_rate():
+    # with ISR some points lie beyond the hard frame's endpoint and weigh 0; unweighting must not
+    # keep them among the smeared-in events (their weight would be 0/0)
+    from mcgen.mc.background import unweight
+
+    card = mcgen.load_card("cepc_h", ("beam.isr=true",))
+    cols = background_cross_section(card, 20_000, 5, keep_events=True)["columns"]
+    assert np.any((cols["weight_pb"] == 0) & cols["pass_all"] & ~cols["truth_pass"])  # the case, present
+    out = unweight(cols, np.random.default_rng(1))
+    assert np.all(np.isfinite(out["weight_pb"])) and np.all(out["weight_pb"] > 0) and "weight_photon_pb" not in out
+    selected = (cols["weight_pb"] * (cols["truth_pass"] | cols["pass_all"])).mean()
+    assert out["weight_pb"].mean() == pytest.approx(selected, rel=1e-9)  # scaled to the selected rate

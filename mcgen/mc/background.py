@@ -206,7 +206,7 @@ def unweight(columns: dict[str, np.ndarray], rng: np.random.Generator) -> dict[s
     throw nearly every event away. The weights are scaled to average to the selected cross section."""
     w = columns["weight_pb"]
     truth = columns["truth_pass"]
-    reco_only = columns["pass_all"] & ~truth
+    reco_only = columns["pass_all"] & ~truth & (w > 0)  # events of weight 0 (beyond the endpoint, with ISR) are not kept
     w_max = unweighting_threshold(w * truth)
     keep = (truth & (rng.random(len(w)) * w_max < w)) | reco_only
     kept = np.where(truth[keep], np.maximum(w[keep], w_max), w[keep])
