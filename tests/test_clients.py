@@ -33,8 +33,15 @@ def _pythia_messages(out: str) -> list[str]:
     return [m.strip() for m in re.findall(r"\|\s+\d+\s+((?:Error|Warning|Abort)[^|]*)", out)]
 
 
-@pytest.mark.parametrize("extra", [[], ["--weighted"]], ids=["unweighted", "weighted"])
-def test_pythia_showers_the_lhe_file_without_errors(capfd, tmp_path, extra):
+# with ISR the incoming leptons carry x1, x2 of the beams: Pythia's lepton PDF gives the rest to a
+# remnant photon along each beam; its own QED shower off the leptons must be off (mcgen's structure
+# functions did the ISR already; left on, it radiates a second time, at finite angles)
+ISR = ["SpaceShower:QEDshowerByL = off"]
+
+
+@pytest.mark.parametrize(("extra", "settings"), [([], []), (["--weighted"], []), (["--set", "beam.isr=true"], ISR)],
+                         ids=["unweighted", "weighted", "isr"])
+def test_pythia_showers_the_lhe_file_without_errors(capfd, tmp_path, extra, settings):
     pythia8 = pytest.importorskip("pythia8mc")
     lhe = tmp_path / "ev.lhe"
     code, out, err = run(capfd, ["generate", *MODEL, "-n", "1000", "-o", str(lhe), "--json", *extra])
@@ -42,14 +49,20 @@ def test_pythia_showers_the_lhe_file_without_errors(capfd, tmp_path, extra):
     sigma_pb = json.loads(out)["sigma_pb"]
 
     pythia = pythia8.Pythia("", False)
-    for setting in [*PYTHIA_SETTINGS, f"Beams:LHEF = {lhe}", "Print:quiet = on", "SLHA:verbose = 0"]:
+    for setting in [*PYTHIA_SETTINGS, *settings, f"Beams:LHEF = {lhe}", "Print:quiet = on", "SLHA:verbose = 0"]:
         assert pythia.readString(setting)
     assert pythia.init()
     for _ in range(1000):
         assert pythia.next()
         event = pythia.event
         photons = [i for i in range(event.size()) if event[i].isFinal() and event[i].id() == 22]
-        assert len(photons) == 1
+        from_n = [i for i in photons if abs(event[event[i].mother1()].id()) == N_PDG_ID]
+        remnants = [i for i in photons if i not in from_n]  # ISR: along the beams, none otherwise
+        assert len(from_n) == 1 and (settings or not remnants)
+        assert all(event[i].pT() == 0.0 for i in remnants) and len(remnants) <= 2
+        remnant_e = sum(event[i].e() for i in remnants)
+        assert remnant_e + event[3].e() + event[4].e() == pytest.approx(240.0, rel=1e-9)  # the beams' energy
+        photons = from_n
         n = event[event[photons[0]].mother1()]
         assert abs(n.id()) == N_PDG_ID and n.m() == pytest.approx(10.0)
         # the photon starts where the N decays: its proper time (VTIMUP) times p / m

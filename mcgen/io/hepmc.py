@@ -69,15 +69,15 @@ def _events(cols: dict[str, np.ndarray], sl: slice, mass: float, flavour: str, x
         return [choose(p.pid[:, k] > 0, f"P {k + 1} {vertex} {pid} ".encode(), f"P {k + 1} {vertex} {-pid} ".encode(), PAD),
                 num(p.px[:, k]), b" ", num(p.py[:, k]), b" ", num(p.pz[:, k]), b" ", num(p.e[:, k]), tail(k, status)]
 
-    e_beam = num(p.e[:, 0])
-    pz_beam2 = e_beam.copy()
+    e_beam, e_beam2 = num(p.e[:, 0]), num(p.e[:, 1])  # unequal with beam effects (ISR, spread)
+    pz_beam2 = e_beam2.copy()
     pz_beam2[:, 0] = ord("-")
     zeros = f"{0.0:.{_DIGITS}e} {0.0:.{_DIGITS}e} ".encode()
 
     # exactly one space between fields: HepMC3's reader steps from space to space
     return squeeze(join([
         b"E ", fmt_int(np.arange(sl.start, sl.stop), number_width, PAD), b" 2 6\nU GEV MM\nW ", num(cols["weight_pb"][sl]), b"\n", xsec,
-        b"P 1 0 11 ", zeros, e_beam, b" ", e_beam, tail(0, 4), b"P 2 0 -11 ", zeros, pz_beam2, b" ", e_beam, tail(1, 4),
+        b"P 1 0 11 ", zeros, e_beam, b" ", e_beam, tail(0, 4), b"P 2 0 -11 ", zeros, pz_beam2, b" ", e_beam2, tail(1, 4),
         b"V -1 0 [1,2]\n", *particle(2, -1, 2), *particle(3, -1, 1),
         b"V -2 0 [3] @ ", num(1e3 * cols["vtx_x"][sl]), b" ", num(1e3 * cols["vtx_y"][sl]), b" ", num(1e3 * cols["vtx_z"][sl]),
         b" ", num(t_mm), b"\n", *particle(4, -2, 1), *particle(5, -2, 1),

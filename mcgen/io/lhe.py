@@ -89,8 +89,8 @@ def _events(cols: dict[str, np.ndarray], sl: slice, mass: float, flavour: str, e
     rows = len(p.e)
     p_n = np.sqrt(p.px[:, 2] ** 2 + p.py[:, 2] ** 2 + p.pz[:, 2] ** 2)
     ctau_mm = 1e3 * cols["flight_m"][sl] * mass / p_n  # proper c*tau = flight * m / |p|
-    e_beam = fmt_float(p.e[:, 0], 10)
-    pz_beam2 = e_beam.copy()
+    e_beam, e_beam2 = fmt_float(p.e[:, 0], 10), fmt_float(p.e[:, 1], 10)  # unequal with beam effects (ISR, spread)
+    pz_beam2 = e_beam2.copy()
     pz_beam2[:, 0] = ord("-")
 
     def head(k: int, pid: int) -> bytes:  # IDUP ISTUP MOTHUP(2) ICOLUP(2)
@@ -102,7 +102,7 @@ def _events(cols: dict[str, np.ndarray], sl: slice, mass: float, flavour: str, e
     pieces: list[bytes | np.ndarray] = [b"<event>\n", f"{N_PARTICLES:3d}      1 ".encode(), fmt_float(cols["weight_pb"][sl], 10),
                                         event_tail]
     pieces += [head(0, 11), b" 0.0000000000e+00  0.0000000000e+00 ", e_beam, b" ", e_beam, tail(0)]
-    pieces += [head(1, -11), b" 0.0000000000e+00  0.0000000000e+00 ", pz_beam2, b" ", e_beam, tail(1)]
+    pieces += [head(1, -11), b" 0.0000000000e+00  0.0000000000e+00 ", pz_beam2, b" ", e_beam2, tail(1)]
     for k in range(2, N_PARTICLES):
         pid = int(abs(p.pid[0, k])) if rows else 0
         pieces += [choose(p.pid[:, k] > 0, head(k, pid), head(k, -pid)), fmt_float(p.px[:, k], 10), b" ",

@@ -37,8 +37,8 @@ class Particles:
 
 
 def particles(cols: dict[str, np.ndarray], mass_n: float, flavour: str, sl: slice = slice(None)) -> Particles:
-    """The particles of events ``sl`` of the columns; the beams carry sqrt(s)/2 as the N and the recoil nu
-    do (mcgen's beams are massless)."""
+    """The particles of events ``sl`` of the columns; the (massless) beams carry the energy and
+    momentum of the N and the recoil nu: sqrt(s)/2 each, or x1 and x2 of it with beam effects."""
     c = {k: cols[k][sl] for k in ("anti", "N_px", "N_py", "N_pz", "N_E", "nu_recoil_px", "nu_recoil_py", "nu_recoil_pz",
                                   "gamma_px", "gamma_py", "gamma_pz", "gamma_E", "nu_decay_px", "nu_decay_py",
                                   "nu_decay_pz", "nu_decay_E")}
@@ -46,13 +46,16 @@ def particles(cols: dict[str, np.ndarray], mass_n: float, flavour: str, sl: slic
     sign = np.where(c["anti"], -1, 1)
     nu = NU_PDG_ID[flavour]
     e_recoil = np.sqrt(c["nu_recoil_px"] ** 2 + c["nu_recoil_py"] ** 2 + c["nu_recoil_pz"] ** 2)
-    e_beam = 0.5 * (c["N_E"] + e_recoil)
+    # massless beams along +-z carrying the final state's energy and pz: sqrt(s)/2 each at the nominal
+    # energy, x1 and x2 of it with ISR or the spread (whose final state moves along z)
+    e_total, pz_total = c["N_E"] + e_recoil, c["N_pz"] + c["nu_recoil_pz"]
+    e_minus, e_plus = 0.5 * (e_total + pz_total), 0.5 * (e_total - pz_total)
     zero = np.zeros(n)
     pid = np.column_stack([np.full(n, 11), np.full(n, -11), sign * N_PDG_ID, -sign * nu, np.full(n, 22), sign * nu])
     px = np.column_stack([zero, zero, c["N_px"], c["nu_recoil_px"], c["gamma_px"], c["nu_decay_px"]])
     py = np.column_stack([zero, zero, c["N_py"], c["nu_recoil_py"], c["gamma_py"], c["nu_decay_py"]])
-    pz = np.column_stack([e_beam, -e_beam, c["N_pz"], c["nu_recoil_pz"], c["gamma_pz"], c["nu_decay_pz"]])
-    e = np.column_stack([e_beam, e_beam, c["N_E"], e_recoil, c["gamma_E"], c["nu_decay_E"]])
+    pz = np.column_stack([e_minus, -e_plus, c["N_pz"], c["nu_recoil_pz"], c["gamma_pz"], c["nu_decay_pz"]])
+    e = np.column_stack([e_minus, e_plus, c["N_E"], e_recoil, c["gamma_E"], c["nu_decay_E"]])
     mass = np.array([0.0, 0.0, mass_n, 0.0, 0.0, 0.0])
     return Particles(pid, px, py, pz, e, mass)
 
