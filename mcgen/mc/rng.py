@@ -92,6 +92,16 @@ def alias_table(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return prob, alias  # leftovers keep probability 1 (rounding)
 
 
+@nb.njit(inline="always")
+def _push(p, j, small, n_small, large, n_large):
+    """Bin j onto the stack of the bins below 1 or onto that of those at or above it: the new sizes."""
+    if p[j] < 1.0:
+        small[n_small] = j
+        return n_small + 1, n_large
+    large[n_large] = j
+    return n_small, n_large + 1
+
+
 @nb.njit(cache=True)
 def _vose(p, prob, alias):
     """Vose's pairing on the scaled weights p (changed in place): the bins below 1 and those at or
@@ -100,21 +110,11 @@ def _vose(p, prob, alias):
     small, large = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
     n_small = n_large = 0
     for j in range(n):
-        if p[j] < 1.0:
-            small[n_small] = j
-            n_small += 1
-        else:
-            large[n_large] = j
-            n_large += 1
+        n_small, n_large = _push(p, j, small, n_small, large, n_large)
     while n_small > 0 and n_large > 0:
         n_small -= 1
         n_large -= 1
         s, big = small[n_small], large[n_large]
         prob[s], alias[s] = p[s], big
         p[big] -= 1.0 - p[s]
-        if p[big] < 1.0:
-            small[n_small] = big
-            n_small += 1
-        else:
-            large[n_large] = big
-            n_large += 1
+        n_small, n_large = _push(p, big, small, n_small, large, n_large)
