@@ -313,15 +313,23 @@ def _put(out, i, e, x, y, z):
 
 
 @nb.njit(inline="always")
-def _return_density(r, s_hat, rs_hat, e_star, e_star_lo):
-    """The Z-return channel's density in the hard-frame photon energy E*: s34 = s_hat - 2
-    sqrt(s_hat) E* from a Breit-Wigner over E* in [e_star_lo, sqrt(s_hat)/2]."""
+def _return_range(r, s_hat, rs_hat, e_star_lo):
+    """The Z-return channel's Breit-Wigner in s34 = s_hat - 2 sqrt(s_hat) E*, for E* in
+    [e_star_lo, sqrt(s_hat)/2]: the arctangent range (t_lo, t_hi) of s34 in [0, s34_hi], empty
+    (t_hi = t_lo) when s34_hi <= 0."""
     s34_hi = s_hat - 2.0 * rs_hat * e_star_lo
-    if s34_hi <= 0.0 or not (e_star_lo <= e_star <= 0.5 * rs_hat):
-        return 0.0, s34_hi
-    span = math.atan((s34_hi - r.m_z2) / r.mz_gz) - math.atan(-r.m_z2 / r.mz_gz)
+    t_lo = math.atan(-r.m_z2 / r.mz_gz)
+    return t_lo, math.atan((s34_hi - r.m_z2) / r.mz_gz) if s34_hi > 0.0 else t_lo
+
+
+@nb.njit(inline="always")
+def _return_density(r, s_hat, rs_hat, e_star, e_star_lo):
+    """The Z-return channel's density in the hard-frame photon energy E* (:func:`_return_range`)."""
+    t_lo, t_hi = _return_range(r, s_hat, rs_hat, e_star_lo)
+    if t_hi <= t_lo or not (e_star_lo <= e_star <= 0.5 * rs_hat):
+        return 0.0
     d = 2.0 * rs_hat * e_star - s_hat + r.m_z2  # -(s34 - M_Z^2)
-    return 2.0 * rs_hat * r.mz_gz / ((d * d + r.mz_gz * r.mz_gz) * span), s34_hi
+    return 2.0 * rs_hat * r.mz_gz / ((d * d + r.mz_gz * r.mz_gz) * (t_hi - t_lo))
 
 
 @nb.njit(inline="always")
@@ -349,11 +357,14 @@ def _sample_points(r, b, cdf, alpha, grid, inc, decay_grid, decay_inc, beam_grid
     so the weight stays that of the lab variables (times the ISR weight W1 W2 and the ISR grid's
     Jacobian), while the pair, the beams and k (the inputs of |M|^2) are those of the hard frame,
     moving with beta_z = (x1 - x2)/(x1 + x2); a photon beyond the hard frame's endpoint
-    E* = sqrt(s_hat)/2 gets weight 0 (and harmless momenta). ``photon_weight`` = the weight without the
-    phase-space factor and the decay grid: 1 / (the photon's density in the lab's (E, cos theta)), times
-    the beams' weight (for rates integrated over the nu nubar directions in closed form). One more channel then follows the
+    E* = sqrt(s_hat)/2 gets weight 0 (and harmless momenta). One more channel then follows the
     radiative return at the event's own s_hat: s34 from a Breit-Wigner, the lab eta flat within
-    the cos theta range and the pT floor (a draw outside them has weight 0). ``beams`` gets (s_hat, beta_z, x1, x2) per event."""
+    the cos theta range and the pT cut (a draw outside them has weight 0). ``beams`` gets (s_hat,
+    beta_z, x1, x2) per event.
+
+    ``photon_weight`` is the weight without the phase-space factor and the decay grid: 1 / (the
+    photon's density in the lab's (E, cos theta)), times the beams' weight (for the rates that
+    integrate the nu nubar directions in closed form)."""
     n_maps = grid.shape[0]
     n_channels = alpha.size
     for i in nb.prange(u_channel.size):
@@ -372,13 +383,11 @@ def _sample_points(r, b, cdf, alpha, grid, inc, decay_grid, decay_inc, beam_grid
         e_star_lo = r.e_lo * math.sqrt(min(xa, xb) / max(xa, xb))  # the least E* of a lab photon above e_lo
         c = min(np.searchsorted(cdf, u_channel[i], side="right"), n_channels - 1)
         if c == n_maps:  # the radiative return at this s_hat (hard frame), then the lab photon
-            s34_hi = s_hat - 2.0 * rs * e_star_lo
-            t_lo = math.atan(-r.m_z2 / r.mz_gz)
-            t_hi = math.atan((s34_hi - r.m_z2) / r.mz_gz) if s34_hi > 0.0 else t_lo
+            t_lo, t_hi = _return_range(r, s_hat, rs, e_star_lo)
             s34 = r.m_z2 + r.mz_gz * math.tan(t_lo + (t_hi - t_lo) * y_photon[i, 0])
             e_star = 0.5 * (s_hat - s34) / rs
             eta_lo, eta_hi = _return_eta_range(r, e_star, rapidity)
-            failed = s34_hi <= 0.0 or eta_hi <= eta_lo  # outside the channel's domain: a draw of weight 0
+            failed = t_hi <= t_lo or eta_hi <= eta_lo  # outside the channel's domain: a draw of weight 0
             eta = eta_lo + (eta_hi - eta_lo) * y_photon[i, 1] if eta_hi > eta_lo else 0.0
             energy = e_star / math.cosh(eta - rapidity) * math.cosh(eta)  # pT = E*/cosh(eta*) is the lab's
             cos_t = math.tanh(eta)
@@ -401,8 +410,8 @@ def _sample_points(r, b, cdf, alpha, grid, inc, decay_grid, decay_inc, beam_grid
                 sin2 = 1.0 - cos_t * cos_t
                 q_drawn = energy / (x0 * lim * j0 * j1)
             energy = min(energy, r.e_hi * (1 - 1e-12))  # rounding at the endpoint
-        pt = energy * math.sqrt(sin2)
         sin_t = math.sqrt(sin2)
+        pt = energy * sin_t
         phi = 2.0 * math.pi * u_phi[i]
         kx, ky, kz = energy * sin_t * math.cos(phi), energy * sin_t * math.sin(phi), energy * cos_t
         e_hard, kz_hard = energy, kz
@@ -415,7 +424,7 @@ def _sample_points(r, b, cdf, alpha, grid, inc, decay_grid, decay_inc, beam_grid
             elif m < n_maps:
                 q[i, m] = _density(r, grid, inc, m, energy, eta, sin2, pt)
             else:  # dE* deta = (E*/E) dE dcos / (1 - cos^2) at a fixed boost
-                q_e, _ = _return_density(r, s_hat, rs, e_hard, e_star_lo)
+                q_e = _return_density(r, s_hat, rs, e_hard, e_star_lo)
                 eta_lo, eta_hi = _return_eta_range(r, e_hard, rapidity)
                 q[i, m] = q_e / (eta_hi - eta_lo) * (e_hard / energy) / sin2 if eta_lo <= eta <= eta_hi and eta_hi > eta_lo else 0.0
             mix += alpha[m] * q[i, m]
