@@ -33,6 +33,34 @@ def test_scan_is_identical_serially_in_a_pool_and_on_dask(capsys):
     assert other_seed != serial["rows"]
 
 
+def test_mu_and_tau_share_one_monte_carlo_whose_events_are_the_same():
+    """The sharing rests on this: for one seed, mu and tau give the same reduced sample (the flavour
+    enters the limits only through the N widths); a tau-only task then equals the shared one's tau rows."""
+    import dataclasses
+
+    import numpy as np
+
+    import mcgen
+    from mcgen.analysis.limits import signal_sample
+    from mcgen.analysis.scan import build_tasks, run_task
+    from mcgen.config.options import PhysicsOptions
+    from mcgen.physics.model import scenario_a, structure_from_a
+
+    card = mcgen.load_card("cepc_h")
+    for c in (card, mcgen.load_card("lep1_opal")):
+        mu, tau = (signal_sample(c, 30.0, f, PhysicsOptions(), 4000, 3, 1.0) for f in ("mu", "tau"))
+        for field in ("boundary_m", "coeff_all", "coeff_pass"):
+            assert np.array_equal(getattr(mu, field), getattr(tau, field))
+    ew = card.electroweak
+    structures = {s: structure_from_a(scenario_a(s, ew), ew) for s in ("I", "II")}  # II: d_W, the tau mass matters
+    tasks = build_tasks([card], [30.0, 150.0], ["e", "mu", "tau"], structures, PhysicsOptions(), 4000, 3, 2000)
+    assert [(t.flavour, t.shared) for t in tasks] == [("e", ()), ("mu", ("tau",))] * 2
+    shared = run_task(tasks[3])
+    alone = run_task(dataclasses.replace(tasks[3], flavour="tau", shared=()))
+    assert [r["flavor"] for r in shared] == ["mu", "mu", "tau", "tau"]
+    assert shared[2:] == alone and shared[3]["d_gamma_95"] != shared[1]["d_gamma_95"]
+
+
 @pytest.mark.parametrize(("extra", "fragment"), [
     (["--scheduler", "tcp://127.0.0.1:1", "--timeout", "1"], "cannot reach the Dask scheduler"),
     (["--workers", "0"], "--workers"),

@@ -4,6 +4,8 @@ Executor: in-process, a local process pool, or a Dask cluster (optional extra ``
 A task is one (card, mass, flavour): one weighted Monte Carlo run, reweighted to every
 coupling structure of the scan. Its seed comes from SeedSequence([seed, card, mass, flavour
 indices]), so a task gives the same numbers on any worker, and a scan equals the serial run.
+mu and tau make the same events (no W t-channel; the flavour enters only through the N widths,
+which the limits apply): a scan over both runs one task for the two, with the first one's seed.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from mcgen.physics.model import FLAVOURS, SCENARIOS, Couplings, scenario_a, stru
 MAX_WORKERS = 1024
 MAX_TIMEOUT_S = 3600.0
 
-__all__ = ["ScanTask", "run_task", "build_tasks", "run_scan", "executor", "scan_structures", "scan_table"]
+__all__ = ["ScanTask", "run_task", "build_tasks", "run_scan", "executor", "scan_structures", "scan_table", "SAME_EVENTS"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,6 +45,11 @@ class ScanTask:
     n_events: int
     seed: int
     background_pb: float | np.ndarray | None = None
+    shared: tuple[str, ...] = ()  # further flavours with the same events (tau beside mu), limits from the same sample
+
+    @property
+    def flavours(self) -> tuple[str, ...]:
+        return (self.flavour, *self.shared)
 
 
 def task_seed(seed: int, *indices: int) -> int:
@@ -50,20 +57,29 @@ def task_seed(seed: int, *indices: int) -> int:
     return int(np.random.SeedSequence([seed, *indices]).generate_state(1, dtype=np.uint32)[0])
 
 
+SAME_EVENTS = {"mu": "mu,tau", "tau": "mu,tau"}
+"""Flavours whose events are the same for a seed (tests/test_scan.py checks it)."""
+
+
 def build_tasks(cards: list[Card], masses: list[float], flavours: list[str], structures: dict[str, Couplings],
                 options: PhysicsOptions, n: int, seed: int, background_events: int = 20_000) -> list[ScanTask]:
-    """One task per (card, mass, flavour); the SM background of S^2/B cards is computed here, once per card."""
+    """One task per (card, mass, flavour), mu and tau in one (:data:`SAME_EVENTS`); the SM background
+    of S^2/B cards is computed here, once per card."""
     backgrounds = {}
     for ci, card in enumerate(cards):
         if card.limit.criterion not in SUPPORTED:
             raise InputError(f"card {card.name}: limit criterion {card.limit.criterion!r} is not supported yet")
         if card.limit.criterion in ("s2b", "cls"):
             backgrounds[ci] = visible_background_pb(card, background_events, task_seed(seed, ci))
+    groups: dict[str, list[tuple[int, str]]] = {}  # flavours with the same events, in the order given
+    for fi, flavour in enumerate(flavours):
+        groups.setdefault(SAME_EVENTS.get(flavour, flavour), []).append((fi, flavour))
     return [
-        ScanTask(card, mass, flavour, tuple(structures.items()), options, n, task_seed(seed, ci, mi, fi), backgrounds.get(ci))
+        ScanTask(card, mass, group[0][1], tuple(structures.items()), options, n, task_seed(seed, ci, mi, group[0][0]),
+                 backgrounds.get(ci), tuple(f for _, f in group[1:]))
         for ci, card in enumerate(cards)
         for mi, mass in enumerate(masses)
-        for fi, flavour in enumerate(flavours)
+        for group in groups.values()
     ]
 
 
@@ -74,7 +90,7 @@ def _above_threshold(task: ScanTask) -> bool:
 
 
 def run_task(task: ScanTask, threads: int | None = None) -> list[dict[str, Any]]:
-    """Limits for every structure of one (card, mass, flavour); null above threshold."""
+    """Limits for every structure of one (card, mass) and its flavours; null above threshold."""
     if threads is not None:
         import numba
 
@@ -82,14 +98,17 @@ def run_task(task: ScanTask, threads: int | None = None) -> list[dict[str, Any]]
     rows = []
     sample = None if _above_threshold(task) else signal_sample(task.card, task.mass, task.flavour, task.options,
                                                                 task.n_events, task.seed, task.background_pb)
-    for name, structure in task.structures:
-        row = {"card": task.card.name, "mass": task.mass, "flavor": task.flavour, "structure": name}
-        if sample is None:
-            row.update(d_gamma_95=None, excluded=[], eps_cuts=None)
-        else:
-            result = limit_for(sample, structure)
-            row.update(d_gamma_95=result.d_gamma_95, excluded=result.excluded, eps_cuts=eps_cuts(sample, structure)[0])
-        rows.append(row)
+    for flavour in task.flavours:
+        if sample is not None:
+            sample = dataclasses.replace(sample, flavour=flavour)  # the same events, this flavour's widths
+        for name, structure in task.structures:
+            row = {"card": task.card.name, "mass": task.mass, "flavor": flavour, "structure": name}
+            if sample is None:
+                row.update(d_gamma_95=None, excluded=[], eps_cuts=None)
+            else:
+                result = limit_for(sample, structure)
+                row.update(d_gamma_95=result.d_gamma_95, excluded=result.excluded, eps_cuts=eps_cuts(sample, structure)[0])
+            rows.append(row)
     return rows
 
 

@@ -377,9 +377,12 @@ class _Runner:
                         sample = (None if task.mass >= mass_threshold(task.card) else
                                   signal_sample(task.card, task.mass, task.flavour, task.options, task.n_events, task.seed,
                                                 task.background_pb))
-                        for name, structure in task.structures:
-                            d95 = None if sample is None else first_excluded(sample, structure)
-                            table.setdefault((task.card.name, task.flavour, name), []).append(d95)
+                        for flavour in task.flavours:  # mu and tau: the same events (scan.SAME_EVENTS)
+                            if sample is not None:
+                                sample = dataclasses.replace(sample, flavour=flavour)
+                            for name, structure in task.structures:
+                                d95 = None if sample is None else first_excluded(sample, structure)
+                                table.setdefault((task.card.name, flavour, name), []).append(d95)
                         step(1)
             self._scans[group] = table
         return self._scans[group]
