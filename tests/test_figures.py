@@ -42,8 +42,46 @@ def test_figures_are_written_with_their_curves(capsys, tmp_path, figure):
                               and r["mass"] == mass and r["d_gamma_95"] is not None]
                     assert best[i] == (min(values) if values else None)
     assert curves["beams"] == "cards" and curves["beam_overrides"] == []
+    from PIL import Image
+
+    with Image.open(tmp_path / f"figure{figure}.png") as png:  # the pixels of the one layout, at 150 dpi
+        assert png.format == "PNG" and round(png.info["dpi"][0]) == 150 and min(png.size) > 500
     code, _, err = run(capsys, ["reproduce", "--figure", str(figure), "-o", str(tmp_path), "--quick", "-n", "3000"])
     assert code == 2 and "--force" in err
+
+
+def test_figure_8_draws_the_limits_of_figures_3_and_7_computed_once(capsys, tmp_path, monkeypatch):
+    """Figure 8's CEPC reach is, mass by mass, the best of figure 7's four running modes and its
+    LEP region the union of figure 3's cards; in one process the scans run once (figures._SCANS)."""
+    from mcgen.analysis import scan
+    from mcgen.analysis.limits import union_intervals
+    from mcgen.plots import figures
+
+    figures._SCANS.clear()
+    for figure in (3, 7):
+        assert run(capsys, ["reproduce", "--figure", str(figure), "-o", str(tmp_path), "--quick", "-n", "2000"])[0] == 0
+    ran = []
+    monkeypatch.setattr(figures, "run_scan", lambda *a: ran.append(a) or scan.run_scan(*a))
+    assert run(capsys, ["reproduce", "--figure", "8", "-o", str(tmp_path), "--quick", "-n", "2000"])[0] == 0
+    assert ran == []  # both scans came from memory
+    fig3, fig7, fig8 = (json.loads((tmp_path / f"figure{k}.json").read_text()) for k in (3, 7, 8))
+    assert fig8["cepc_masses"] == fig7["masses"] and fig8["masses"] == fig3["masses"]
+    for flavour in ("e", "mu", "tau"):
+        for scenario in ("I", "III"):
+            reach = fig8["cepc_reach"][f"{flavour} {scenario}"]
+            for i, mass in enumerate(fig7["masses"]):
+                values = [r["d_gamma_95"] for r in fig7["rows"] if r["flavor"] == flavour and r["structure"] == scenario
+                          and r["mass"] == mass and r["d_gamma_95"] is not None]
+                assert reach[i] == (min(values) if values else None)
+            for i, mass in enumerate(fig3["masses"]):
+                union = union_intervals([iv for r in fig3["rows"] if r["flavor"] == flavour and r["structure"] == scenario
+                                         and r["mass"] == mass for iv in r["excluded"]])
+                assert fig8["lep"][f"{flavour} {scenario}"][i] == union
+    assert any(v is not None for v in fig8["cepc_reach"]["tau I"])
+    assert run(capsys, ["reproduce", "--figure", "7", "-o", str(tmp_path), "--quick", "-n", "2000", "--force",
+                        "--beams", "paper"])[0] == 0
+    assert len(ran) == 1 and len(figures._SCANS) == 3  # another beam treatment is another scan
+    figures._SCANS.clear()
 
 
 def test_reproduce_draws_the_papers_beams_beside_the_cards(capsys, tmp_path, monkeypatch):

@@ -47,8 +47,16 @@ LABELS = {
 }
 
 
+DPI = 150
+
+
 def _write(fig, out_dir: Path, name: str, curves: dict[str, Any], force: bool) -> list[str]:
+    from PIL import Image  # matplotlib's own PNG writer
+
     paths = []
+    fig.set_dpi(DPI)
+    fig.canvas.draw()  # once: the constrained layout, kept for the PDF, and the PNG's pixels
+    fig.set_layout_engine("none")
     for suffix in (".png", ".pdf", ".json"):
         path = out_dir / f"{name}{suffix}"
         if path.exists() and not force:
@@ -57,10 +65,33 @@ def _write(fig, out_dir: Path, name: str, curves: dict[str, Any], force: bool) -
             if suffix == ".json":  # with the beam treatment the cards were read with
                 beams = {"beams": _TREATMENT[1], "beam_overrides": list(_TREATMENT[0])}
                 tmp.write_text(json.dumps(curves | beams, indent=1))
-            else:  # tight: nothing is cut at the edge, whatever the layout
-                fig.savefig(tmp, format=suffix[1:], dpi=150, bbox_inches="tight")
+            elif suffix == ".png":  # the pixels drawn above (savefig would draw them again)
+                Image.frombuffer("RGBA", fig.canvas.get_width_height(), fig.canvas.buffer_rgba(), "raw", "RGBA", 0,
+                                 1).save(tmp, format="png", dpi=(DPI, DPI))
+            else:  # every figure has the constrained layout: titles, labels and legends lie inside it
+                fig.savefig(tmp, format="pdf", dpi=DPI)
         paths.append(str(path))
     return paths
+
+
+_SCANS: dict[str, tuple[list[dict[str, Any]], dict[str, Any]]] = {}
+
+
+def _scenario_scan(names: tuple[str, ...], masses: list[float], options: PhysicsOptions, n: int, seed: int,
+                   background_events: int = 20_000) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The limit rows of figures 3, 7 and 8 (flavours e, mu, tau; the four scenarios) and each card's
+    background, computed once per process for the same cards, beams, grid, options, statistics and
+    seed: figure 8 draws the rows of figures 3 (LEP) and 7 (CEPC)."""
+    key = json.dumps([list(_TREATMENT[0]), names, masses, options.as_dict(), n, seed, background_events])
+    if key not in _SCANS:
+        cards = [load_card(c) for c in names]
+        ew = cards[0].electroweak
+        structures = {s: structure_from_a(scenario_a(s, ew), ew) for s in SCENARIOS}
+        tasks = build_tasks(cards, masses, ["e", "mu", "tau"], structures, options, n, seed, background_events)
+        if len(_SCANS) >= 8:  # a few figure sets' worth
+            _SCANS.clear()
+        _SCANS[key] = run_scan(tasks, None), {t.card.name: t.background_pb for t in tasks}
+    return _SCANS[key]
 
 
 def _scenario_grid(plt, rows: list[dict[str, Any]], masses: list[float], cards: tuple[str, ...],
@@ -94,11 +125,9 @@ def _scenario_grid(plt, rows: list[dict[str, Any]], masses: list[float], cards: 
 
 def figure3(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bool, quick: bool) -> list[str]:
     """LEP 95% CL limits on d_gamma vs m_N in the four scenarios; d_e solid, d_mu,tau dotted."""
-    cards = [load_card(c) for c in LEP_CARDS]
-    ew = cards[0].electroweak
+    ew = load_card(LEP_CARDS[0]).electroweak
     masses = parse_masses("0.001:90:12" if quick else "0.001:90:60", log=True)
-    structures = {s: structure_from_a(scenario_a(s, ew), ew) for s in SCENARIOS}
-    rows = run_scan(build_tasks(cards, masses, ["e", "mu"], structures, options, n, seed), None)
+    rows = _scenario_scan(LEP_CARDS, masses, options, n, seed)[0]
     plt = pyplot()
     fig = _scenario_grid(plt, rows, masses, LEP_CARDS, LABELS, fill=True, ncol=2)
     fig.suptitle("LEP: 95% CL excluded", fontsize=16)
@@ -192,16 +221,12 @@ def figure8(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
     from mcgen.analysis.constraints import load_constraints
     from mcgen.analysis.limits import union_intervals
 
-    cards = [load_card(c) for c in LEP_CARDS]
-    ew = cards[0].electroweak
+    ew = load_card(LEP_CARDS[0]).electroweak
     masses = parse_masses("0.001:90:12" if quick else "0.001:90:60", log=True)
-    cepc_masses = parse_masses("0.001:350:12" if quick else "0.001:350:60", log=True)
-    structures = {s: structure_from_a(scenario_a(s, ew), ew) for s in SCENARIOS}
+    cepc_masses = _cepc_masses(quick)
     flavours = ("e", "mu", "tau")
-    rows = run_scan(build_tasks(cards, masses, list(flavours), structures, options, n, seed), None)
-    cepc_cards = [load_card(c) for c in CEPC_CARDS]
-    cepc_rows = run_scan(build_tasks(cepc_cards, cepc_masses, list(flavours), structures, options, n, seed + 1,
-                                     5_000 if quick else 50_000), None)
+    rows = _scenario_scan(LEP_CARDS, masses, options, n, seed)[0]  # figure 3's
+    cepc_rows = _scenario_scan(CEPC_CARDS, cepc_masses, options, n, seed, 5_000 if quick else 50_000)[0]  # figure 7's
     plt = pyplot()
     fig, axes = plt.subplots(3, 4, figsize=(20, 14), sharex=True, sharey=True, layout="constrained")
     top = 1.0
@@ -254,6 +279,11 @@ def figure8(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
 CEPC_CARDS = ("cepc_z", "cepc_ww", "cepc_h", "cepc_tt")
 
 
+def _cepc_masses(quick: bool) -> list[float]:
+    """The m_N grid of the CEPC limits (figures 7 and 8)."""
+    return parse_masses("0.001:350:10" if quick else "0.001:350:50", log=True)
+
+
 def _pt_spectrum(card, n: int, seed: int, edges: np.ndarray) -> list[float]:
     from mcgen.mc.background import background_cross_section
 
@@ -304,16 +334,12 @@ def figure6(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
 def figure7(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bool, quick: bool) -> list[str]:
     """CEPC expected 95% CL limits (S^2/B = 2.71, the cards' default) vs m_N in the four scenarios
     and four running modes; d_e solid, d_mu,tau dotted."""
-    cards = [load_card(c) for c in CEPC_CARDS]
-    ew = cards[0].electroweak
-    masses = parse_masses("0.001:350:10" if quick else "0.001:350:50", log=True)
-    structures = {s: structure_from_a(scenario_a(s, ew), ew) for s in SCENARIOS}
-    tasks = build_tasks(cards, masses, ["e", "mu"], structures, options, n, seed, 5_000 if quick else 50_000)
-    rows = run_scan(tasks, None)
+    ew = load_card(CEPC_CARDS[0]).electroweak
+    masses = _cepc_masses(quick)
+    rows, backgrounds = _scenario_scan(CEPC_CARDS, masses, options, n, seed, 5_000 if quick else 50_000)
     plt = pyplot()
     fig = _scenario_grid(plt, rows, masses, CEPC_CARDS, {c: c for c in CEPC_CARDS}, fill=False, ncol=4)
     fig.suptitle(r"CEPC: expected 95% CL sensitivity ($S^2/B$ = 2.71)", fontsize=16)
-    backgrounds = {t.card.name: t.background_pb for t in tasks}
     curves = {"figure": 7, "masses": masses, "rows": rows, "background_pb": backgrounds, "options": options.as_dict(),
               "n_events_per_task": n, "seed": seed, "electroweak": ew.as_dict()}
     paths = _write(fig, out_dir, "figure7", curves, force)
