@@ -298,15 +298,16 @@ def _full_event(scr, k, prod, det, sel, beams):
     decay_length, scale = prod.decay_length, 1.0
     x1, x2 = scr[_ROW_X1 * B + k], scr[_ROW_X2 * B + k]
     if beams:  # from the hard process's frame to the lab: a boost along z
-        root = 2.0 * math.sqrt(x1 * x2)
-        gam, bgam = (x1 + x2) / root, (x1 - x2) / root
+        inv_root = 0.5 / math.sqrt(x1 * x2)
+        gam, bgam = (x1 + x2) * inv_root, (x1 - x2) * inv_root
         _put(scr, R.NU_RECOIL_PZ, k, -gam * n_pz + bgam * kmom)  # the recoil nu: (kmom, -p_N) before
         n_e, n_pz = gam * n_e + bgam * n_pz, gam * n_pz + bgam * n_e
         ge, gz = gam * ge + bgam * gz, gam * gz + bgam * ge
         p_lab = math.sqrt(n_px * n_px + n_py * n_py + n_pz * n_pz)
-        nx, ny, nz = n_px / p_lab, n_py / p_lab, n_pz / p_lab
+        inv_p = 1.0 / p_lab  # one division for the direction (a division costs ten products)
+        nx, ny, nz = n_px * inv_p, n_py * inv_p, n_pz * inv_p
         sin_t = math.sqrt(nx * nx + ny * ny)
-        decay_length, scale = p_lab * prod.length_per_momentum, p_lab / prod.momentum
+        decay_length, scale = p_lab * prod.length_per_momentum, p_lab * (1.0 / prod.momentum)  # a constant of the run
         _put(scr, R.N_E, k, n_e)
         _put(scr, R.N_PZ, k, n_pz)
         _put(scr, R.N_COS_THETA, k, nz)
@@ -395,9 +396,10 @@ def generate_chunks(prod, det, sel, full, acceptance, env, alias_p, alias_j, key
                 if not weighted:
                     fill_uniform(key, counter, scr[_C_UACC:_C_UACC + nc])
                     counter += nc
-                if prod.beams:
-                    fill_uniform(key, counter, scr[_C_UCELL:_C_UCELL + _BEAM_DRAWS * _NC])
-                    counter += _BEAM_DRAWS * _NC
+                if prod.beams:  # the nc candidates' beam draws, row by row
+                    for r in range(_BEAM_DRAWS):
+                        fill_uniform(key, counter, scr[_C_UCELL + r * _NC:_C_UCELL + r * _NC + nc])
+                        counter += nc
                     _beam_candidates(scr, nc, prod, beam, tables)
                 else:
                     _candidates(scr, nc, prod, env, alias_p, alias_j)

@@ -111,6 +111,9 @@ def production_params(card: Card, model: Model, options: PhysicsOptions, weighte
     )
 
 
+_NORM_CONSTANT = GEV2_TO_PB / (64.0 * math.pi)  # norm = k / (64 pi s sqrt(s)) in pb
+
+
 @nb.njit(inline="always")
 def hard_params(p, x1, x2):
     """``p`` at the event's own sqrt(s_hat) = sqrt(x1 x2 s) (ISR, energy spread): the s-dependent
@@ -120,11 +123,12 @@ def hard_params(p, x1, x2):
     above = rs > p.mass * (1.0 + 1e-6)
     rs = rs if above else p.mass * (1.0 + 1e-6)
     s = rs * rs
-    k = (s - p.mass * p.mass) / (2.0 * rs)
+    inv_rs = 1.0 / rs  # two divisions for the whole event: each costs as much as ten products
+    k = (s - p.mass * p.mass) * (0.5 * inv_rs)
     a_re = s - p.m_z2
-    den = a_re * a_re + p.mz_gz * p.mz_gz
-    z_re, z_im = -p.g_z * a_re / den, p.g_z * p.mz_gz / den  # -(g/c_w) / (s - M_Z^2 + i M_Z Gamma_Z)
-    ag = -p.e_em / s
+    inv_den = 1.0 / (a_re * a_re + p.mz_gz * p.mz_gz)
+    z_re, z_im = -p.g_z * a_re * inv_den, p.g_z * p.mz_gz * inv_den  # -(g/c_w) / (s - M_Z^2 + i M_Z Gamma_Z)
+    ag = -p.e_em * (inv_rs * inv_rs)
     azl_re, azl_im = z_re * (-0.5 + p.x_w), z_im * (-0.5 + p.x_w)
     azr_re, azr_im = z_re * p.x_w, z_im * p.x_w
     al_re = ag * p.d_gamma + azl_re * p.d_z
@@ -132,7 +136,7 @@ def hard_params(p, x1, x2):
     ar_re = ag * p.d_gamma + azr_re * p.d_z
     ar_im = azr_im * p.d_z
     q = ProductionParams(
-        rs, p.mass, k, math.sqrt(k * k + p.mass * p.mass), k * p.length_per_momentum, k / (16.0 * math.pi * s * rs) / 4.0 * GEV2_TO_PB,
+        rs, p.mass, k, math.sqrt(k * k + p.mass * p.mass), k * p.length_per_momentum, k * (inv_rs * inv_rs * inv_rs) * _NORM_CONSTANT,
         p.weighted, p.exact, p.paper, p.t_channel, p.g_w, p.m_w2, p.d_w,
         p.hel_l * (al_re * al_re + al_im * al_im), p.hel_r * (ar_re * ar_re + ar_im * ar_im), al_re, al_im, p.st,
         ag, azl_re * azl_re + azl_im * azl_im, azr_re * azr_re + azr_im * azr_im, azl_re, azl_im, azr_re, p.hel_l, p.hel_r,
