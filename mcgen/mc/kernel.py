@@ -105,7 +105,7 @@ _CAND = (_ROW_X2 + 1) * B  # offset of the candidate rows
 _C_U, _C_UACC, _C_COS, _C_INV_ENV, _C_ACC, _C_OVER = (_CAND + r * _NC for r in range(6))
 # with beam effects also: the cell and the point in it, the spread normals' uniforms, x1 and x2
 _C_UCELL, _C_U1, _C_U2, _C_N1, _C_N2, _C_X1, _C_X2 = (_CAND + r * _NC for r in range(6, 13))
-_BEAM_DRAWS = 5  # rows _C_UCELL .. _C_N2, filled together
+_BEAM_DRAWS = 5  # rows _C_UCELL .. _C_N2; the last two (the spread's normals) only with a spread
 _SCRATCH = _CAND + 13 * _NC
 _OUT_STAGE1 = (R.NU_RECOIL_PZ + 1, F.ANTI + 1)  # the real and flag rows generation-only writes
 
@@ -397,7 +397,7 @@ def generate_chunks(prod, det, sel, full, acceptance, env, alias_p, alias_j, key
                     fill_uniform(key, counter, scr[_C_UACC:_C_UACC + nc])
                     counter += nc
                 if prod.beams:  # the nc candidates' beam draws, row by row
-                    for r in range(_BEAM_DRAWS):
+                    for r in range(_BEAM_DRAWS if beam.spread > 0.0 else _BEAM_DRAWS - 2):
                         fill_uniform(key, counter, scr[_C_UCELL + r * _NC:_C_UCELL + r * _NC + nc])
                         counter += nc
                     _beam_candidates(scr, nc, prod, beam, tables)
