@@ -62,6 +62,9 @@ def test_branch_free_functions_against_numpy():
     assert np.max(np.abs(math_check(x, 0) - np.log(x)) / np.maximum(np.abs(np.log(x)), 1.0)) < 4e-16
     y = np.concatenate([10.0 ** rng.uniform(-20, 3, 100_000), [0.0, 0.4999, 0.5, 700.0, 1e4]])
     assert np.max(np.abs(math_check(y, 1) + np.expm1(-y)) / -np.expm1(-np.maximum(y, 1e-300))) < 1e-15
+    z = np.concatenate([10.0 ** rng.uniform(-20, 2.8, 100_000), [0.0, 0.5, 700.0]])
+    assert np.max(np.abs(math_check(z, 4) - np.exp(-z)) / np.exp(-z)) < 4e-16
+    assert np.all(math_check(np.array([700.5, 1e4, np.inf]), 4) == 0.0)
     u = np.concatenate([rng.uniform(-3, 3, 100_000), np.arange(-8, 9) / 8])
     tolerance = 1e-15 + 2 * np.pi * np.abs(u) * 2.2e-16  # the reference's argument 2 pi u is rounded
     assert np.all(np.abs(math_check(u, 2) - np.cos(2 * np.pi * u)) < tolerance)

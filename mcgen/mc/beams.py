@@ -37,7 +37,7 @@ import numpy as np
 
 from mcgen.mc.rng import alias_table
 from mcgen.physics.isr import isr_beta, isr_weight
-from mcgen.simd import VEC, log, one_minus_exp
+from mcgen.simd import VEC, exp_neg, log
 
 __all__ = ["BeamParams", "beam_params", "BeamCells", "beam_cells", "BeamTables", "beam_tables", "cell_rs_range",
            "beam_fractions", "folded_cross_section", "folded_sigma", "cos_envelope", "NO_BEAMS", "SPREAD_CUT"]
@@ -76,12 +76,13 @@ def beam_params(isr: bool, energy_spread: float, sqrt_s: float) -> BeamParams:
 
 @nb.njit(inline="always", **VEC)
 def _isr_fraction(b, u):
-    """(x, W(x)) for the ISR uniform u: x = 1 - u^(2/beta) = 1 - exp(-y), y = -(2/beta) ln u, and
+    """(x, W(x)) for the ISR uniform u: 1 - x = u^(2/beta) = exp(-y), y = -(2/beta) ln u, and
     W = 1 + 3 beta/8 - (1/2)(1 + x)(1 - x)^(1 - beta/2), where (1 - x)^(1 - beta/2) = (1 - x)/u
-    (branch-free: it vectorizes)."""
+    (branch-free: it vectorizes). 1 - x, what the x -> 1 peak needs, has full relative precision,
+    x an absolute one (1e-16; x -> 0 lies far below any threshold, s_hat = x1 x2 s)."""
     u = max(u, 1e-300)
-    x = one_minus_exp(-b.two_over_beta * log(u))
-    return x, 1.0 + 0.375 * b.beta - 0.5 * (1.0 + x) * (1.0 - x) / u
+    lost = exp_neg(-b.two_over_beta * log(u))  # 1 - x
+    return 1.0 - lost, 1.0 + 0.375 * b.beta - 0.5 * (2.0 - lost) * lost / u
 
 
 @nb.njit(inline="always", **VEC)
