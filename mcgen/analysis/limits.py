@@ -26,6 +26,7 @@ eps_det is the card's photon efficiency (as in the paper); eps_cuts the truth-le
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -73,6 +74,12 @@ class SignalSample:
         """sigma contributions (pb) per boundary value for couplings c."""
         table = dict(zip(COUPLING_COLUMNS, self.coeff_pass if passing else self.coeff_all))
         return reweight(table, c.d_gamma, c.d_Z, c.d_W)
+
+    @functools.cached_property
+    def coeff_totals(self) -> tuple[np.ndarray, np.ndarray]:
+        """The six coefficients summed over the boundary values (in order, :func:`_ordered_sums`),
+        for all events and for those passing: sigma and sigma x eps_cuts are linear in them."""
+        return _ordered_sums(self.coeff_all), _ordered_sums(self.coeff_pass)
 
 
 class SampleReducer:
@@ -492,15 +499,16 @@ def parse_masses(text: str, log: bool = False) -> list[float]:
 def eps_cuts(sample: SignalSample, structure: Couplings) -> tuple[float, float]:
     """Truth-level selection efficiency for a coupling structure, and its Monte Carlo error
     (from the per-boundary sums; exact for spheres, where all events share one boundary)."""
-    total, passing = _ordered_sum(sample.weights(structure, passing=False)), _ordered_sum(sample.weights(structure, passing=True))
+    c = structure
+    total, passing = (float(reweight(dict(zip(COUPLING_COLUMNS, sums)), c.d_gamma, c.d_Z, c.d_W)) for sums in sample.coeff_totals)
     eps = passing / total
     return eps, math.sqrt(max(eps * (1 - eps), 0.0) / sample.n_events)
 
 
-def _ordered_sum(values: np.ndarray) -> float:
-    """The sum in index order: unlike np.sum, whose blocking can follow an array's memory
-    alignment, it is the same to the last bit in a serial scan and in a process pool."""
-    return float(np.cumsum(values)[-1]) if values.size else 0.0
+def _ordered_sums(rows: np.ndarray) -> np.ndarray:
+    """The sum of each row of a 2-d array in index order: unlike np.sum, whose blocking can follow
+    an array's memory alignment, it is the same to the last bit in a serial scan and in a process pool."""
+    return np.cumsum(rows, axis=1)[:, -1] if rows.shape[1] else np.zeros(rows.shape[0])
 
 
 def scan_limits(card: Card, masses: list[float], structure: Couplings, flavour: str, options: PhysicsOptions,
