@@ -117,3 +117,26 @@ def test_background_files_have_the_signal_layout(tmp_path, capsys):
     # the invisible pair and the photon balance the beams
     total = events.nu + events.nubar + events.gamma
     assert np.allclose(total.E.to_numpy(), 240.0, rtol=1e-5) and np.allclose(total.pz.to_numpy(), 0.0, atol=1e-3)
+
+
+def test_prefetched_keeps_the_order_raises_where_reading_failed_and_stops_its_thread():
+    import threading
+
+    from mcgen.io.read import prefetched
+
+    assert list(prefetched(iter(range(50)))) == list(range(50))
+    assert list(prefetched(iter([]))) == []
+
+    def failing():
+        yield from (0, 1, 2)
+        raise ValueError("truncated basket")
+
+    got = []
+    with pytest.raises(ValueError, match="truncated basket"):
+        for item in prefetched(failing()):
+            got.append(item)
+    assert got == [0, 1, 2]
+    reader = prefetched(iter(range(1000)))
+    assert next(reader) == 0
+    reader.close()  # the consumer stops early: the reading thread ends too
+    assert not any(t.name == "mcgen-prefetch" and t.is_alive() for t in threading.enumerate())

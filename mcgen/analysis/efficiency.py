@@ -167,7 +167,7 @@ def file_samples(paths: Any, cuts: list[Cut] | tuple[Cut, ...] = (), *, edges: n
     card's spectrum bins when its criterion is CLs). ``detector`` = (card, seed) measures the true
     photons again with that card's toy detector (:class:`Remeasure`)."""
     from mcgen.config.cards import parse_card
-    from mcgen.io.read import RUN_KEYS, event_paths, file_info, iterate_columns
+    from mcgen.io.read import RUN_KEYS, event_paths, file_info, iterate_columns, prefetched
     from mcgen.physics.model import COUPLING_COLUMNS
 
     infos = [file_info(p) for p in event_paths(paths)]
@@ -206,7 +206,7 @@ def file_samples(paths: Any, cuts: list[Cut] | tuple[Cut, ...] = (), *, edges: n
         mass = group[0]["metadata"]["model"]["mass_GeV"]
         reducer = SampleReducer(edges, n_factors=len(SUMS))
         n_total, done = sum(g["n_events"] for g in group), 0
-        for columns in iterate_columns(group, branches=branches, step_size=step_size):
+        for columns in prefetched(iterate_columns(group, branches=branches, step_size=step_size)):
             if remeasure is not None:
                 columns = remeasure.apply(columns, done)
             done += len(columns["inside"])

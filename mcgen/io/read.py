@@ -26,7 +26,7 @@ import numpy as np
 from mcgen.errors import InputError
 from mcgen.mc.events import events_array
 
-__all__ = ["read", "iterate", "iterate_files", "iterate_columns", "file_info", "event_paths", "RUN_KEYS"]
+__all__ = ["read", "iterate", "iterate_files", "iterate_columns", "prefetched", "file_info", "event_paths", "RUN_KEYS"]
 
 RUN_KEYS = ("process", "card", "card_content", "model", "couplings", "options", "electroweak", "weighted", "sqrt_s")
 """Metadata that must agree between files read together (the seeds and event counts may differ)."""
@@ -129,6 +129,53 @@ def iterate_columns(infos: list[dict[str, Any]], *, branches: list[str] | None =
         raise
     except Exception as exc:
         raise InputError(f"cannot read the events ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})") from None
+
+
+def prefetched(chunks: Iterator[Any]) -> Iterator[Any]:
+    """The items of ``chunks`` in order, the next one read by a thread while the caller works on
+    this one (uproot's decompression and the compiled reductions release the GIL: reading and
+    reducing overlap on two cores); at most two chunks are held. An exception of the reading is
+    raised here, at the item it stopped at."""
+    import queue
+    import threading
+
+    items: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+    done = object()
+
+    def produce() -> None:
+        try:
+            for item in chunks:
+                while not stop.is_set():
+                    try:
+                        items.put((item, None), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+        except BaseException as exc:  # handed to the consumer, which raises it
+            items.put((done, exc))
+            return
+        items.put((done, None))
+
+    thread = threading.Thread(target=produce, name="mcgen-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item, exc = items.get()
+            if exc is not None:
+                raise exc
+            if item is done:
+                return
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock a producer waiting to put, then let it end
+            try:
+                items.get_nowait()
+            except queue.Empty:
+                thread.join(0.05)
 
 
 def read(paths, *, branches: list[str] | None = None, concatenate: bool = False):
