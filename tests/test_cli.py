@@ -147,3 +147,26 @@ def test_info_reports_three_body_channels(capsys):
 def test_a_single_valued_option_given_twice_is_an_error(capsys, argv):
     code, out, err = run(capsys, argv)
     assert code == 2 and "given twice" in err and err.count("\n") == 1 and not out
+
+
+def test_the_console_script_skips_numba_extensions_and_callers_keep_them(tmp_path, monkeypatch):
+    """The mcgen process runs its own kernels only: numba's extension entry points (vector's and
+    awkward's registrations) are not loaded there; a caller's main(argv) leaves them alone."""
+    import mcgen.cli
+
+    path = tmp_path / "ev.root"
+    script = (
+        "import sys, json, mcgen.cli\n"
+        f"sys.argv = ['mcgen', 'generate', '--card', 'cepc_z', '--mass', '10', '--dgamma', '1e-7', '--scenario', 'I',"
+        f" '--flavor', 'mu', '-n', '2000', '-o', {str(path)!r}, '--json']\n"
+        "code = mcgen.cli.main()\n"
+        "from numba import njit\n"
+        "print(json.dumps([code, 'awkward._connect.numba.arrayview' in sys.modules, 'vector' in sys.modules,"
+        " njit(lambda x: x + 1)(1)]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert json.loads(out.splitlines()[-1]) == [0, False, False, 2]  # and numba still compiles
+    called = []
+    monkeypatch.setattr(mcgen.cli, "_without_numba_extensions", lambda: called.append(1))
+    argv = ["efficiency", "--input", str(path), "--cut", "gamma_reco.pt > 30", "--json"]  # vector records, in this process
+    assert mcgen.cli.main(argv) == 0 and called == []

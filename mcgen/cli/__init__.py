@@ -58,8 +58,20 @@ def _cli_signals_and_warnings() -> Iterator[None]:
             signal.signal(signal.SIGTERM, previous)
 
 
+def _without_numba_extensions() -> None:
+    """The CLI runs mcgen's own kernels only: numba's extension entry points (awkward's and vector's
+    numba registrations, which import vector, and with it sympy where that is installed) are not
+    needed in its process, and cost 0.4-1.3 s at the first kernel. (A private flag of numba's: if it
+    is renamed, this does nothing.)"""
+    from numba.core import entrypoints
+
+    entrypoints._already_initialized = True
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mcgen`` console script; returns the exit status."""
+    if argv is None:  # the console script's own process (not a caller's, which may use awkward in numba)
+        _without_numba_extensions()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
