@@ -70,8 +70,8 @@ def log(x):
 
 @nb.njit(inline="always", **VEC)
 def exp_neg(x):
-    """exp(-x) for x >= 0 (0 beyond 700, where it is below 1e-304), branch-free; relative error ~1e-16: exp(-x) = 2^-q exp(r),
-    |r| <= ln2 / 2 (the large-x half of :func:`one_minus_exp`, for where 1 - exp(-x) needs no series)."""
+    """exp(-x) for x >= 0 (0 beyond 700, where it is below 1e-304), branch-free; relative error ~1e-16:
+    exp(-x) = 2^-q exp(r), |r| <= ln2 / 2 (also the large-x half of :func:`one_minus_exp`)."""
     y = min(x, 700.0)
     q = math.floor(y * 1.4426950408889634 + 0.5)
     r = q * 0.6931471803691238 - y + q * 1.9082149292705877e-10
@@ -88,14 +88,7 @@ def one_minus_exp(x):
         1.0 - x * (1 / 6) * (1.0 - x * (1 / 7) * (1.0 - x * (1 / 8) * (1.0 - x * (1 / 9) * (
         1.0 - x * (1 / 10) * (1.0 - x * (1 / 11) * (1.0 - x * (1 / 12) * (1.0 - x * (1 / 13) * (1.0 - x * (1 / 14) * (
         1.0 - x * (1 / 15) * (1.0 - x * (1 / 16) * (1.0 - x * (1 / 17)))))))))))))))))
-    y = min(x, 700.0)
-    q = math.floor(y * 1.4426950408889634 + 0.5)  # exp(-y) = 2^-q exp(r), |r| <= ln2 / 2
-    r = q * 0.6931471803691238 - y + q * 1.9082149292705877e-10
-    er = 1.0 + r * (1.0 + r * (1 / 2) * (1.0 + r * (1 / 3) * (1.0 + r * (1 / 4) * (1.0 + r * (1 / 5) * (
-        1.0 + r * (1 / 6) * (1.0 + r * (1 / 7) * (1.0 + r * (1 / 8) * (1.0 + r * (1 / 9) * (
-        1.0 + r * (1 / 10) * (1.0 + r * (1 / 11) * (1.0 + r * (1 / 12) * (1.0 + r * (1 / 13)))))))))))))
-    large = 1.0 - er * _bits_float((1023 - np.int64(q)) << 52)
-    return small if x < 0.5 else large
+    return small if x < 0.5 else 1.0 - exp_neg(x)  # (beyond 700: 1 - 0, as 1 - 1e-304 rounds)
 
 
 @nb.njit(inline="always", **VEC)
