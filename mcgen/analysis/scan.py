@@ -23,7 +23,7 @@ import numpy as np
 
 from mcgen import progress
 from mcgen._version import __version__
-from mcgen.analysis.limits import SUPPORTED, card_inputs, eps_cuts, limit_for, signal_sample, visible_background_pb
+from mcgen.analysis.limits import SUPPORTED, SignalSample, card_inputs, eps_cuts, limit_for, signal_sample, visible_background_pb
 from mcgen.config.cards import Card
 from mcgen.config.options import PhysicsOptions
 from mcgen.errors import CardError, InputError, MissingExtraError, ModelError, shown
@@ -32,7 +32,7 @@ from mcgen.physics.model import FLAVOURS, SCENARIOS, Couplings, scenario_a, stru
 MAX_WORKERS = 1024
 MAX_TIMEOUT_S = 3600.0
 
-__all__ = ["ScanTask", "run_task", "build_tasks", "run_scan", "executor", "scan_structures", "scan_table", "SAME_EVENTS"]
+__all__ = ["ScanTask", "run_task", "build_tasks", "run_scan", "executor", "scan_structures", "scan_table", "SAME_EVENTS", "flavour_samples"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,6 +50,13 @@ class ScanTask:
     @property
     def flavours(self) -> tuple[str, ...]:
         return (self.flavour, *self.shared)
+
+
+def flavour_samples(task: ScanTask, sample: SignalSample | None) -> Iterator[tuple[str, SignalSample | None]]:
+    """(flavour, the task's sample with that flavour's widths) for each of the task's flavours: the
+    events are the same (:data:`SAME_EVENTS`), the limits take the flavour from the sample."""
+    for flavour in task.flavours:
+        yield flavour, None if sample is None else dataclasses.replace(sample, flavour=flavour)
 
 
 def task_seed(seed: int, *indices: int) -> int:
@@ -98,16 +105,15 @@ def run_task(task: ScanTask, threads: int | None = None) -> list[dict[str, Any]]
     rows = []
     sample = None if _above_threshold(task) else signal_sample(task.card, task.mass, task.flavour, task.options,
                                                                 task.n_events, task.seed, task.background_pb)
-    for flavour in task.flavours:
-        if sample is not None:
-            sample = dataclasses.replace(sample, flavour=flavour)  # the same events, this flavour's widths
+    for flavour, flavour_sample in flavour_samples(task, sample):
         for name, structure in task.structures:
             row = {"card": task.card.name, "mass": task.mass, "flavor": flavour, "structure": name}
-            if sample is None:
+            if flavour_sample is None:
                 row.update(d_gamma_95=None, excluded=[], eps_cuts=None)
             else:
-                result = limit_for(sample, structure)
-                row.update(d_gamma_95=result.d_gamma_95, excluded=result.excluded, eps_cuts=eps_cuts(sample, structure)[0])
+                result = limit_for(flavour_sample, structure)
+                row.update(d_gamma_95=result.d_gamma_95, excluded=result.excluded,
+                           eps_cuts=eps_cuts(flavour_sample, structure)[0])
             rows.append(row)
     return rows
 

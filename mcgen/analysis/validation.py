@@ -38,7 +38,7 @@ import numpy as np
 from mcgen import progress
 from mcgen._version import __version__
 from mcgen.analysis.limits import card_inputs, limit_for, mass_threshold, signal_sample, visible_background
-from mcgen.analysis.scan import build_tasks, task_seed
+from mcgen.analysis.scan import build_tasks, flavour_samples, task_seed
 from mcgen.config.cards import Card, load_card
 from mcgen.config.options import PhysicsOptions
 from mcgen.errors import InputError, MissingExtraError, ModelError
@@ -377,11 +377,9 @@ class _Runner:
                         sample = (None if task.mass >= mass_threshold(task.card) else
                                   signal_sample(task.card, task.mass, task.flavour, task.options, task.n_events, task.seed,
                                                 task.background_pb))
-                        for flavour in task.flavours:  # mu and tau: the same events (scan.SAME_EVENTS)
-                            if sample is not None:
-                                sample = dataclasses.replace(sample, flavour=flavour)
+                        for flavour, flavour_sample in flavour_samples(task, sample):  # mu and tau: the same events
                             for name, structure in task.structures:
-                                d95 = None if sample is None else first_excluded(sample, structure)
+                                d95 = None if flavour_sample is None else first_excluded(flavour_sample, structure)
                                 table.setdefault((task.card.name, flavour, name), []).append(d95)
                         step(1)
             self._scans[group] = table
