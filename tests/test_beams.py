@@ -42,7 +42,7 @@ def _piece_weights(ev, model, piece: str) -> np.ndarray:
 
 @pytest.mark.parametrize(("name", "sqrt_s"), [("cepc_z", 91.19), ("cepc_ww", 160.0), ("cepc_h", 240.0), ("cepc_tt", 365.0)])
 def test_isr_cross_section_per_piece_against_an_independent_folding(name, sqrt_s):
-    card = mcgen.load_card(name, (f"beam.sqrt_s={sqrt_s}", "beam.isr=true"))
+    card = mcgen.load_card(name, (f"beam.sqrt_s={sqrt_s}", "beam.isr=true", "beam.energy_spread=0"))  # ISR alone
     model = mcgen.make_model(MASS, "e", card.electroweak, d_gamma=1e-6, scenario="II")
     n = 200_000
     ev = mcgen.generate(card, model, n, seed=11, weighted=True)

@@ -33,14 +33,17 @@ def _pythia_messages(out: str) -> list[str]:
     return [m.strip() for m in re.findall(r"\|\s+\d+\s+((?:Error|Warning|Abort)[^|]*)", out)]
 
 
-# with ISR the incoming leptons carry x1, x2 of the beams: Pythia's lepton PDF gives the rest to a
-# remnant photon along each beam; its own QED shower off the leptons must be off (mcgen's structure
-# functions did the ISR already; left on, it radiates a second time, at finite angles)
+# with beam effects the incoming leptons carry x1, x2 of the beams (the init block's energies: with a
+# spread, the largest a beam reaches): Pythia's lepton PDF gives the rest to a remnant photon along
+# each beam; its own QED shower off the leptons must be off (mcgen's structure functions did the ISR
+# already; left on, it radiates a second time, at finite angles)
 ISR = ["SpaceShower:QEDshowerByL = off"]
+NOMINAL = ["--set", "beam.energy_spread=0"]  # cepc_h without its CDR spread: the beams at sqrt(s)/2
 
 
-@pytest.mark.parametrize(("extra", "settings"), [([], []), (["--weighted"], []), (["--set", "beam.isr=true"], ISR)],
-                         ids=["unweighted", "weighted", "isr"])
+@pytest.mark.parametrize(("extra", "settings"), [(NOMINAL, []), (["--weighted", *NOMINAL], []), ([], ISR),
+                                                 (["--weighted"], ISR), (["--set", "beam.isr=true"], ISR)],
+                         ids=["unweighted", "weighted", "spread", "spread-weighted", "isr-spread"])
 def test_pythia_showers_the_lhe_file_without_errors(capfd, tmp_path, extra, settings):
     pythia8 = pytest.importorskip("pythia8mc")
     lhe = tmp_path / "ev.lhe"
@@ -52,6 +55,9 @@ def test_pythia_showers_the_lhe_file_without_errors(capfd, tmp_path, extra, sett
     for setting in [*PYTHIA_SETTINGS, *settings, f"Beams:LHEF = {lhe}", "Print:quiet = on", "SLHA:verbose = 0"]:
         assert pythia.readString(setting)
     assert pythia.init()
+    info = pythia.infoPython()
+    spread = 0.0 if NOMINAL[1] in extra else mcgen.load_card("cepc_h").beam.energy_spread
+    assert info.eA() == info.eB() == pytest.approx(120.0 * (1 + 6 * spread), rel=1e-10)
     for _ in range(1000):
         assert pythia.next()
         event = pythia.event
@@ -61,7 +67,9 @@ def test_pythia_showers_the_lhe_file_without_errors(capfd, tmp_path, extra, sett
         assert len(from_n) == 1 and (settings or not remnants)
         assert all(event[i].pT() == 0.0 for i in remnants) and len(remnants) <= 2
         remnant_e = sum(event[i].e() for i in remnants)
-        assert remnant_e + event[3].e() + event[4].e() == pytest.approx(240.0, rel=1e-9)  # the beams' energy
+        assert remnant_e + event[3].e() + event[4].e() == pytest.approx(info.eA() + info.eB(), rel=1e-9)  # the beams'
+        assert event[3].e() + event[4].e() == pytest.approx(240.0, rel=13 * spread + 1e-9) or settings == ISR and (
+            "beam.isr=true" in extra)  # the hard process: at sqrt(s) up to the spread, lower with ISR
         photons = from_n
         n = event[event[photons[0]].mother1()]
         assert abs(n.id()) == N_PDG_ID and n.m() == pytest.approx(10.0)
@@ -70,7 +78,7 @@ def test_pythia_showers_the_lhe_file_without_errors(capfd, tmp_path, extra, sett
         flight = np.array([n.px(), n.py(), n.pz()]) * n.tau() / n.m()
         vertex = event[photons[0]].vProd()
         assert np.allclose([vertex.px(), vertex.py(), vertex.pz()], flight, rtol=1e-8, atol=0)
-    info = pythia.infoPython()
+    info = pythia.infoPython()  # a snapshot: taken again after the run
     assert info.nAccepted() == 1000
     assert info.sigmaGen() * 1e9 == pytest.approx(sigma_pb, rel=1e-6)  # mb -> pb
     pythia.stat()
@@ -81,7 +89,7 @@ def test_lhe_with_set_overrides_reads_back(capsys, tmp_path):
     import pylhe
 
     lhe = tmp_path / "ev.lhe"
-    code, _, err = run(capsys, ["generate", *MODEL, "-n", "50", "--set", "beam.sqrt_s=250", "-o", str(lhe)])
+    code, _, err = run(capsys, ["generate", *MODEL, "-n", "50", "--set", "beam.sqrt_s=250", *NOMINAL, "-o", str(lhe)])
     assert code == 0, err
     lhef = pylhe.LHEFile.fromfile(lhe)
     events = list(lhef.events)

@@ -40,7 +40,7 @@ def analytic_total(card, model, st=True):
     ("flavour", "mediator"), [(f, m) for f in ("e", "mu") for m in MEDIATORS if f == "e" or m != "W"]
 )  # the W t-channel exists for flavour e only
 def test_unweighted_cross_section_matches_analytic_totals(card_name, flavour, mediator):
-    card = mcgen.load_card(card_name)
+    card = mcgen.load_card(card_name, ("beam.energy_spread=0",))  # the Born cross section at the nominal s
     model = Model(0.45 * card.sqrt_s, MEDIATORS[mediator], flavour, a=0.0)
     ev = generate(card, model, 200_000, seed=11, stage=1, keep=False)
     s = ev.summary
@@ -164,7 +164,7 @@ def test_flight_distance_is_exponential_and_p_inside_matches(card_name):
 
 
 def test_kinematics_conserve_four_momentum_and_masses():
-    card = mcgen.load_card("cepc_ww")
+    card = mcgen.load_card("cepc_ww", ("beam.energy_spread=0",))  # the beams at sqrt(s)/2 each
     model = mcgen.make_model(70.0, "e", card.electroweak, d_gamma=1e-5, a=2.0)
     c = generate(card, model, 5000, seed=2).columns
     n = np.stack([c["N_E"], c["N_px"], c["N_py"], c["N_pz"]])

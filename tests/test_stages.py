@@ -51,7 +51,7 @@ def test_signal_and_background_detector_make_identical_photons(card_name, mass, 
     fed through the background's toy detector with the kernel's own normals and uniforms, come out
     bit for bit as the kernel measured them."""
     n = CHUNK // 4
-    card = mcgen.load_card(card_name)
+    card = mcgen.load_card(card_name, ("beam.energy_spread=0",))  # the detector at the nominal energies
     model = mcgen.make_model(mass, "e", card.electroweak, d_gamma=d_gamma, scenario="I")
     cols = mcgen.generate(card, model, n, seed=11, weighted=True).columns
     draws = _kernel_draws(11, n)

@@ -15,6 +15,7 @@ import numpy as np
 
 from mcgen.io.output import jsonable
 from mcgen.io.particles import N_PARTICLES, N_PDG_ID, NU_PDG_ID, choose, fmt_float, join, n_width_gev, particles
+from mcgen.mc.beams import SPREAD_CUT
 
 __all__ = ["write_lhe", "xml_safe_json"]
 
@@ -58,6 +59,9 @@ def write_lhe(path: Path, cols: dict[str, np.ndarray], summary: dict[str, Any], 
     VTIMUP. Unweighted events have IDWTUP 3, weighted ones 4 (weights in pb averaging to sigma)."""
     weighted = bool(metadata["weighted"])
     sqrt_s = float(metadata["sqrt_s"])
+    # EBMUP: each beam's largest energy, so that no event's x exceeds 1 (with the spread a beam may gain
+    # up to SPREAD_CUT widths; readers such as Pythia refuse x > 1 and book 1 - x as a photon along the beam)
+    e_beam = sqrt_s / 2 * (1.0 + SPREAD_CUT * float(metadata["beam"]["energy_spread"]))
     mass = float(metadata["model"]["mass_GeV"])
     weights = np.asarray(cols["weight_pb"], dtype=float)
     xmax = float(weights.max(initial=0.0)) if weighted else summary["sigma_pb"]
@@ -68,7 +72,7 @@ def write_lhe(path: Path, cols: dict[str, np.ndarray], summary: dict[str, Any], 
         f'<mcgen version="{version}">{xml_safe_json(metadata)}</mcgen>\n'
         f"<slha>\n{_slha(mass, n_width_gev(metadata, summary), summary['br_nu_gamma'], flavour)}</slha>\n"
         "</header>\n<init>\n"
-        f"    11    -11  {sqrt_s / 2:.10e}  {sqrt_s / 2:.10e}  0  0  0  0  {idwtup}  1\n"
+        f"    11    -11  {e_beam:.10e}  {e_beam:.10e}  0  0  0  0  {idwtup}  1\n"
         f"  {summary['sigma_pb']:.10e}  {summary['sigma_err_pb']:.10e}  {xmax:.10e}  1\n"
         f'<generator name="mcgen" version="{version}">HNL dipole portal</generator>\n'
         "</init>\n"

@@ -51,7 +51,10 @@ _GL_CHECK = np.polynomial.legendre.leggauss(8)  # the folded cross section; its 
 _QUAD_TOL = 1e-5  # relative: the summed |8-point - 4-point| differences the refinement stops at
 _FOLD_CELLS = 256  # cells of the first phase when the cells serve the quadrature alone
 _MAX_CELLS = 1 << 16
+_FOLD_BLOCK = 1 << 18  # points of sigma_hat per call in _folded
+_SPREAD_1D = 0.003  # the largest spread _folded takes in one Gauss-Hermite sum under ISR (every collider's is below)
 _GH_SPREAD = np.polynomial.hermite_e.hermegauss(7)  # weight exp(-g^2/2): sum of weights sqrt(2 pi)
+_GL_NORM = np.polynomial.legendre.leggauss(96)  # cos_envelope's normalisations (leggauss costs 1.5 ms a call)
 
 
 class BeamParams(NamedTuple):
@@ -134,13 +137,13 @@ class _RangeMax:
 
 
 def _sigma_table(sigma_hat: Callable[[np.ndarray], np.ndarray], lo: float, hi: float, mass: float,
-                 features: tuple[float, ...]) -> _RangeMax:
+                 features: tuple[float, ...], points: int = 6000) -> _RangeMax:
     """sigma_hat on a dense grid of sqrt(s_hat) in [lo, hi]: geometric, plus fine points about each
     resonance (mass, width) in ``features`` (pairs flattened) and just above threshold."""
-    grid = [np.geomspace(max(lo, 1e-3), hi, 6000)]
+    grid = [np.geomspace(max(lo, 1e-3), hi, points)]
     for m0, g0 in zip(features[::2], features[1::2]):
-        grid.append(np.linspace(m0 - 30 * g0, m0 + 30 * g0, 6000))
-    grid.append(mass * (1.0 + np.geomspace(1e-9, 1.0, 800)))
+        grid.append(np.linspace(m0 - 30 * g0, m0 + 30 * g0, points))
+    grid.append(mass * (1.0 + np.geomspace(1e-9, 1.0, points // 8)))
     x = np.unique(np.clip(np.concatenate(grid), lo, hi))
     return _RangeMax(x, sigma_hat(x))
 
@@ -153,8 +156,12 @@ def beam_cells(sigma_hat: Callable[[np.ndarray], np.ndarray], sqrt_s: float, mas
     4-point Gauss-Legendre rules differ most, until their summed difference is below 1e-5 of the
     integral (for :func:`folded_cross_section`). ``features`` = (M, Gamma, ...) resonances for the
     table of sigma_hat."""
-    lo_rs, hi_rs = mass * (1.0 + 1e-12), sqrt_s * (1.0 + SPREAD_CUT * beams.spread)
-    table = _sigma_table(sigma_hat, min(lo_rs, hi_rs), hi_rs, mass, features)
+    hi_rs = sqrt_s * (1.0 + SPREAD_CUT * beams.spread)
+    if beams.isr:
+        lo_rs, points = mass * (1.0 + 1e-12), 6000
+    else:  # the spread alone: sqrt(s_hat) within sqrt(s) (1 +- 6 spreads); 400 points, <= 4e-5 apart at 0.134%
+        lo_rs, points = max(sqrt_s / (1.0 + SPREAD_CUT * beams.spread), mass * (1.0 + 1e-12)), 400
+    table = _sigma_table(sigma_hat, min(lo_rs, hi_rs), hi_rs, mass, features, points)
     beta = beams.beta
 
     def weight_bound(u_lo: np.ndarray, u_hi: np.ndarray) -> np.ndarray:
@@ -315,22 +322,32 @@ def folded_sigma(sigma_hat: Callable[[np.ndarray], np.ndarray], sqrt_s: float, m
 
 def _folded(sigma_hat: Callable[[np.ndarray], np.ndarray], sqrt_s: float, beams: BeamParams,
             cells: BeamCells) -> np.ndarray:
-    """int du1 du2 W1 W2 E_g1,g2[sigma_hat(sqrt(s x1 x2))]: Gauss-Legendre (8 x 8) on every cell and
-    Gauss-Hermite (7 x 7) over the two energy spreads; sigma_hat may return several rows (pieces)."""
+    """int du1 du2 W1 W2 E_g1,g2[sigma_hat(sqrt(s x1 x2 f))], f = (1 + sigma g1)(1 + sigma g2):
+    Gauss-Legendre (8 x 8) on every cell and 7-point Gauss-Hermite over the spreads; sigma_hat may
+    return several rows (pieces).
+
+    With ISR and a spread of at most _SPREAD_1D the spreads take one sum, not 7 x 7: with
+    g+- = (g1 +- g2)/sqrt(2) (independent normals), f = 1 + sqrt(2) sigma g+ + sigma^2 (g+^2 - g-^2)/2
+    depends on g- through g-^2 alone, whose mean is 1, and setting g-^2 = 1 errs by
+    O(sigma^4 sigma_hat''). Against the 9 x 9 product rule: 2e-10 at 0.08% on the Z pole, 1e-12 at
+    0.134% at 240 GeV, 2e-6 at 0.5% on the Z pole."""
     if beams.isr:
         tau, weights = (a.ravel() for a in _cell_points(beams.beta, cells.corners, _GL_CHECK))
     else:
         weights, tau = np.ones(1), np.ones(1)
     if beams.spread > 0.0:
         g, wg = _GH_SPREAD
-        keep = np.abs(g) <= SPREAD_CUT
-        g, wg = g[keep], wg[keep] / math.sqrt(2.0 * math.pi)
-        f = (1.0 + beams.spread * g[:, None]) * (1.0 + beams.spread * g[None, :])
-        wf = wg[:, None] * wg[None, :]
-        tau = (tau[:, None] * f.ravel()[None, :]).ravel()
-        weights = (weights[:, None] * wf.ravel()[None, :]).ravel()
-    values = np.asarray(sigma_hat(sqrt_s * np.sqrt(tau)))
-    return values @ weights
+        g, wg, sig = g[np.abs(g) <= SPREAD_CUT], wg[np.abs(g) <= SPREAD_CUT] / math.sqrt(2.0 * math.pi), beams.spread
+        if beams.isr and sig <= _SPREAD_1D:
+            f, wf = 1.0 + math.sqrt(2.0) * sig * g + 0.5 * sig * sig * (g * g - 1.0), wg
+        else:
+            f, wf = ((1.0 + sig * g[:, None]) * (1.0 + sig * g[None, :])).ravel(), (wg[:, None] * wg[None, :]).ravel()
+        tau = (tau[:, None] * f[None, :]).ravel()
+        weights = (weights[:, None] * wf[None, :]).ravel()
+    rs = sqrt_s * np.sqrt(tau)
+    # in blocks: sigma_hat's temporaries for millions of points at once cost more in page faults than in arithmetic
+    return sum((np.asarray(sigma_hat(rs[i:i + _FOLD_BLOCK])) @ weights[i:i + _FOLD_BLOCK]
+                for i in range(0, len(rs), _FOLD_BLOCK)), np.zeros(()))
 
 
 def cos_envelope(shape: Callable[[np.ndarray, float], np.ndarray], rs_values: np.ndarray, bins: int = 1024,
@@ -339,7 +356,7 @@ def cos_envelope(shape: Callable[[np.ndarray, float], np.ndarray], rs_values: np
     every sqrt(s_hat) in ``rs_values`` (dense enough that the shape varies little between them)."""
     edges = np.linspace(-1.0, 1.0, bins + 1)
     pts = (edges[:-1, None] + (edges[1] - edges[0]) * np.linspace(0.0, 1.0, sub + 1)[None, :]).ravel()
-    x, w = np.polynomial.legendre.leggauss(96)
+    x, w = _GL_NORM
     top = np.zeros(bins)
     for rs in rs_values:
         norm = float(w @ shape(x, rs))

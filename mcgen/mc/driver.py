@@ -167,6 +167,8 @@ def _beam_inputs(card: Card, model: Model, options: PhysicsOptions, weighted: bo
     cells = beam_cells(sigma_hat, rs, m, beams, features=features, converge=not weighted)
     # weighted events carry f/q: their envelope is a proposal only, and a coarser one is faster to build
     bins, bands = (ENVELOPE_BINS // 4, 4) if weighted else (ENVELOPE_BINS, N_BANDS)
+    if not beams.isr:  # the spread alone: one cell, which takes the envelope over all bands anyway
+        bands = 1
     tables, env_total = beam_tables(cells, shape, rs, m, beams, extra=(ew.m_Z,), bins=bins, bands=bands)
     if weighted:  # NaN: not computed (the summary then gives None)
         sigma_one = float(folded_sigma(rate(model.couplings), rs, m, beams, features)) if quadrature else math.nan
