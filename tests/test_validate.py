@@ -35,8 +35,10 @@ def _finite_or_reason(value) -> bool:
 def test_one_row_per_quoted_case_with_numbers_or_reasons(quick):
     assert [r["id"] for r in quick["rows"]] == [c.id for c in CASES] and len(CASES) == 22
     assert quick["treatments"] == {name: treatment_record(o) for name, o in TREATMENTS.items()}
-    assert quick["treatments"]["paper"] == {"decay_law": "paper", "st_interference": False, "three_body": False, "isr": False}
-    assert quick["treatments"]["best"] == {"decay_law": "exact", "st_interference": True, "three_body": True, "isr": False}
+    assert quick["treatments"]["paper"] == {"decay_law": "paper", "st_interference": False, "three_body": False, "isr": False,
+                                          "energy_spread": 0.0}
+    assert quick["treatments"]["best"] == {"decay_law": "exact", "st_interference": True, "three_body": True, "isr": False,
+                                         "energy_spread": 0.0}
     assert quick["n_events"] == 3000 and quick["seed"] == 3 and quick["quick"] and quick["version"]
     for row, case in zip(quick["rows"], CASES):
         assert row["paper"] == list(case.paper) and len(row["labels"]) == len(case.paper)

@@ -25,8 +25,9 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--seed", type=common.SEED, default=1, help="random seed >= 0 (default 1)")
     p.add_argument("--quick", action="store_true", help="coarser grids (a preview in seconds)")
     p.add_argument("--beams", choices=("cards", "paper"), default="cards",
-                   help="cards: each card's own ISR, energy spread and polarisation (default; the LEP and CEPC cards "
-                   "have none); paper: none of them on any card, the source paper's treatment")
+                   help="cards: each card's own ISR, energy spread and polarisation (default; the LEP cards have none, "
+                   "the CEPC cards the CDR's energy spread); paper: none of them on any card, the source paper's "
+                   "treatment")
     common.add_cache_option(p)
     common.add_physics_options(p)
     common.add_output_flags(p, "replace existing files")
