@@ -357,7 +357,8 @@ def _sample_points(r, b, cdf, alpha, grid, inc, decay_grid, decay_inc, beam_grid
     so the weight stays that of the lab variables (times the ISR weight W1 W2 and the ISR grid's
     Jacobian), while the pair, the beams and k (the inputs of |M|^2) are those of the hard frame,
     moving with beta_z = (x1 - x2)/(x1 + x2); a photon beyond the hard frame's endpoint
-    E* = sqrt(s_hat)/2 gets weight 0 (and harmless momenta). One more channel then follows the
+    E* = sqrt(s_hat)/2 gets weight 0 and is scaled to E*/2 (the lab photon with it: the event's
+    momenta add up to the beams' even so). One more channel then follows the
     radiative return at the event's own s_hat: s34 from a Breit-Wigner, the lab eta flat within
     the cos theta range and the pT cut (a draw outside them has weight 0). ``beams`` gets (s_hat,
     beta_z, x1, x2) per event.
@@ -440,6 +441,8 @@ def _sample_points(r, b, cdf, alpha, grid, inc, decay_grid, decay_inc, beam_grid
                 scale = 0.25 * rs / energy
                 energy, kx, ky, kz = energy * scale, kx * scale, ky * scale, kz * scale
                 w, w_photon = 0.0, 0.0
+                # and the lab photon that one boosted back, so that the event's momenta still add up to the beams'
+                _put(photon, i, gam * (energy + beta * kz), kx, ky, gam * (kz + beta * energy))
             beams[i, 0], beams[i, 1], beams[i, 2], beams[i, 3] = s_hat, beta, xa, xb
         weight[i] = w
         photon_weight[i] = w_photon
