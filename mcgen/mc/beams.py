@@ -337,7 +337,8 @@ def _folded(sigma_hat: Callable[[np.ndarray], np.ndarray], sqrt_s: float, beams:
         weights, tau = np.ones(1), np.ones(1)
     if beams.spread > 0.0:
         g, wg = _GH_SPREAD
-        g, wg, sig = g[np.abs(g) <= SPREAD_CUT], wg[np.abs(g) <= SPREAD_CUT] / math.sqrt(2.0 * math.pi), beams.spread
+        keep, sig = np.abs(g) <= SPREAD_CUT, beams.spread
+        g, wg = g[keep], wg[keep] / math.sqrt(2.0 * math.pi)
         if beams.isr and sig <= _SPREAD_1D:
             f, wf = 1.0 + math.sqrt(2.0) * sig * g + 0.5 * sig * sig * (g * g - 1.0), wg
         else:
