@@ -19,7 +19,7 @@ from pathlib import Path
 __all__ = ["KERNEL_SOURCES", "kernel_sources_stamp", "register"]
 
 PACKAGE = Path(__file__).resolve().parent
-KERNEL_SOURCES = ("simd.py", "physics", "mc", "detector", "selection")
+KERNEL_SOURCES = ("simd.py", "fpmath.py", "physics", "mc", "detector", "selection")
 """Files and folders (relative to the package) whose functions the numba kernels inline."""
 
 

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from mcgen import progress
+from mcgen import fpmath, progress
 from mcgen._version import __version__
 from mcgen.config.cards import Card
 from mcgen.config.options import PhysicsOptions
@@ -277,7 +277,7 @@ def background_from_files(card: Card, paths: Any, cuts: Sequence[Any] = ()) -> f
 
 def _p_inside(boundary: np.ndarray, d: np.ndarray, lambda_1: float) -> np.ndarray:
     """P(decay before the boundary) for every (d, boundary): shape (len(d), len(boundary))."""
-    return -np.expm1(-np.multiply.outer(d * d, boundary) / lambda_1)
+    return -fpmath.expm1(-np.multiply.outer(d * d, boundary) / lambda_1)
 
 
 def signal_function(sample: SignalSample, structure: Couplings):
@@ -293,7 +293,7 @@ def signal_function(sample: SignalSample, structure: Couplings):
 
         def f(d):
             d = np.asarray(d, dtype=float)
-            return d * d * (_p_inside(b, d, lambda_1) @ visible)
+            return d * d * fpmath.dot(_p_inside(b, d, lambda_1), visible)
 
         if lim.criterion == "sigma_upper":
             return f, lim.value("sigma_95_pb")
@@ -310,7 +310,7 @@ def signal_function(sample: SignalSample, structure: Couplings):
 
         def f(d):
             d = np.asarray(d, dtype=float)
-            return d * d * gamma_z1 * br * (_p_inside(b, d, lambda_1) @ passing) / ew.Gamma_Z
+            return d * d * gamma_z1 * br * fpmath.dot(_p_inside(b, d, lambda_1), passing) / ew.Gamma_Z
 
         return f, lim.value("br_95")
     if lim.criterion == "z_inv_width":
@@ -319,7 +319,7 @@ def signal_function(sample: SignalSample, structure: Couplings):
 
         def f(d):
             d = np.asarray(d, dtype=float)
-            return d * d * gamma_z1 * (np.exp(-np.multiply.outer(d * d, b) / lambda_1) @ share)
+            return d * d * gamma_z1 * fpmath.dot(fpmath.exp(-np.multiply.outer(d * d, b) / lambda_1), share)
 
         return f, lim.value("gamma_inv_95_GeV")
     raise InputError(f"card {card.name}: limit criterion {lim.criterion!r} has no signal function (the CLs limit is cls_limit)")
@@ -328,7 +328,7 @@ def signal_function(sample: SignalSample, structure: Couplings):
 def solve_excluded(f, threshold: float, lo: float = 1e-12, hi: float = D_GAMMA_RANGE[1]) -> list[list[float | None]]:
     """Intervals of d in [lo, hi] where f(d) > threshold: a log grid plus bisection at each crossing.
     f takes an array of d. An interval still open at hi has None as its upper end."""
-    grid = np.logspace(math.log10(lo), math.log10(hi), int(GRID_PER_DECADE * math.log10(hi / lo)) + 1)
+    grid = fpmath.geomspace(lo, hi, int(GRID_PER_DECADE * math.log10(hi / lo)) + 1)
     above = np.asarray(f(grid)) > threshold
 
     def crossing(a: float, b: float) -> float:
@@ -368,10 +368,10 @@ def first_crossing(f, threshold: float, lo: float = 1e-12, hi: float = D_GAMMA_R
     each as costly as the sample's boundary distances are many."""
 
     def h(x: float) -> float:  # log(f / threshold) at d = e^x
-        v = float(np.asarray(f(np.array([math.exp(x)])), dtype=float)[0])
-        return math.log(v / threshold) if v > 0.0 else -math.inf
+        v = float(np.asarray(f(np.array([fpmath.exp(x)])), dtype=float)[0])
+        return fpmath.log(v / threshold) if v > 0.0 else -math.inf
 
-    x_lo, x_hi = math.log(lo), math.log(hi)
+    x_lo, x_hi = fpmath.log(lo), fpmath.log(hi)
     h_hi = h(x_hi)
     if not h_hi > 0.0:
         return None
@@ -380,7 +380,7 @@ def first_crossing(f, threshold: float, lo: float = 1e-12, hi: float = D_GAMMA_R
         return lo
     x = min(max(x_hi - 0.5 * h_hi, x_lo), x_hi)  # log sqrt(threshold / c)
     hx = h(x)
-    step = math.log(4.0)
+    step = fpmath.log(4.0)
     if hx > 0.0:  # above: walk down to the first point below (or lo)
         a, ha, b, hb = x_lo, h_lo, x, hx
         while x - step > x_lo:
@@ -410,7 +410,7 @@ def first_crossing(f, threshold: float, lo: float = 1e-12, hi: float = D_GAMMA_R
             x = 0.5 * (a + b)
         hx = h(x)
         if abs(hx) < 1e-15:  # f(x) is the threshold to rounding
-            return math.exp(x)
+            return fpmath.exp(x)
         if hx > 0.0:
             b, hb = x, hx
             if side == 1:
@@ -421,7 +421,7 @@ def first_crossing(f, threshold: float, lo: float = 1e-12, hi: float = D_GAMMA_R
             if side == -1:
                 hb *= 0.5
             side = -1
-    return math.exp(0.5 * (a + b))
+    return fpmath.exp(0.5 * (a + b))
 
 
 def _bisect_log(f, threshold: float, a: float, b: float) -> float:
@@ -430,11 +430,11 @@ def _bisect_log(f, threshold: float, a: float, b: float) -> float:
         mid = 0.5 * (a + b)
         if mid in (a, b):
             break
-        if float(np.asarray(f(np.array([math.exp(mid)])))[0]) > threshold:
+        if float(np.asarray(f(np.array([fpmath.exp(mid)])))[0]) > threshold:
             b = mid
         else:
             a = mid
-    return math.exp(0.5 * (a + b))
+    return fpmath.exp(0.5 * (a + b))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -483,7 +483,7 @@ def parse_masses(text: str, log: bool = False) -> list[float]:
             raise ModelError(f"--masses {shown(text)}: at most {MAX_MASSES} masses, got {n}")
         if log and (a <= 0 or b <= 0):
             raise ModelError(f"--masses {shown(text)}: log spacing needs positive ends")
-        masses = [float(x) for x in (np.geomspace(a, b, n) if log else np.linspace(a, b, n))]
+        masses = [float(x) for x in (fpmath.geomspace(a, b, n) if log else np.linspace(a, b, n))]
     if not masses:
         raise ModelError("--masses is empty")
     if len(masses) > MAX_MASSES:
@@ -687,10 +687,10 @@ def _intervals_above(z: Any, t_grid: list[float], z_grid: list[float], threshold
     from scipy.optimize import brentq
 
     def root(a: float, b: float) -> float:
-        return math.exp(brentq(lambda t: z(t) - threshold, a, b, xtol=1e-6, rtol=1e-10))
+        return fpmath.exp(brentq(lambda t: z(t) - threshold, a, b, xtol=1e-6, rtol=1e-10))
 
     intervals: list[list[float | None]] = []
-    start: float | None = math.exp(t_grid[0]) if z_grid[0] > threshold else None
+    start: float | None = fpmath.exp(t_grid[0]) if z_grid[0] > threshold else None
     for i in range(1, len(t_grid)):
         before, now = z_grid[i - 1] > threshold, z_grid[i] > threshold
         if now and not before:
@@ -734,7 +734,7 @@ def cls_limit(sample: SignalSample, structure: Couplings) -> LimitResult:
     base = {"criterion": "cls", "background_rel_syst": delta, "bins": int(keep.sum())}
 
     def signal(d: float) -> np.ndarray:
-        return scale * d * d * (_p_inside(sample.boundary_m, np.array([d]), lambda_1)[0] @ per_bin)[keep]
+        return scale * d * d * fpmath.dot(per_bin.T, _p_inside(sample.boundary_m, np.array([d]), lambda_1)[0])[keep]
 
     # S(d) <= d^2 s_max bin by bin (P_inside <= 1), and q~ <= q without the nuisance <= sum S^2/B: below d_lo
     # even the -2 sigma threshold is out of reach, so the scan starts there
@@ -744,19 +744,19 @@ def cls_limit(sample: SignalSample, structure: Couplings) -> LimitResult:
         return LimitResult(sample.mass, None, [], {**base, "note": "no signal after the cuts"})
     thresholds = _cls_thresholds()
     test = _AsimovTest(pyhf, b, delta)
-    t_lo, t_hi = 0.5 * math.log(thresholds[0] / reach), math.log(D_GAMMA_RANGE[1])
+    t_lo, t_hi = 0.5 * fpmath.log(thresholds[0] / reach), fpmath.log(D_GAMMA_RANGE[1])
     cache: dict[float, float] = {}
 
     def z(t: float) -> float:
         if t not in cache:
-            cache[t] = test(signal(math.exp(t)))
+            cache[t] = test(signal(fpmath.exp(t)))
         return cache[t]
 
     try:
         t_grid, z_grid = [t_lo], [z(t_lo)]
         # S(d) grows with d in every bin (d^2 P_inside(d)): once the +2 sigma threshold is passed it stays passed
         while z_grid[-1] <= thresholds[-1] and t_grid[-1] < t_hi:
-            t_grid.append(min(t_grid[-1] + math.log(_GRID_STEP), t_hi))
+            t_grid.append(min(t_grid[-1] + fpmath.log(_GRID_STEP), t_hi))
             z_grid.append(z(t_grid[-1]))
         bands = [_intervals_above(z, t_grid, z_grid, x) for x in thresholds]
         excluded = bands[2]

@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from mcgen import progress
+from mcgen import fpmath, progress
 from mcgen._version import __version__
 from mcgen.analysis.limits import card_inputs, limit_for, mass_threshold, signal_sample, visible_background
 from mcgen.analysis.scan import build_tasks, flavour_samples, task_seed
@@ -153,7 +153,7 @@ class Grids:
 
 def _log_grid(lo: float, hi: float, per_decade: float) -> tuple[float, ...]:
     count = max(2, int(round(math.log10(hi / lo) * per_decade)) + 1)
-    return tuple(float(x) for x in np.geomspace(lo, hi, count))
+    return tuple(float(x) for x in fpmath.geomspace(lo, hi, count))
 
 
 def grids(quick: bool = False, background_events: int | None = None) -> Grids:
@@ -177,7 +177,7 @@ def a_grid(domain: str, ew: Electroweak, points: int) -> list[float]:
     ``|a| <= 10`` (uniform, with points approaching the singular a0 from both sides, a0 itself left out)."""
     if domain == "a > 0":
         phi = np.linspace(0.0, math.pi / 2, points)
-        values = [math.tan(p) for p in phi[:-1]] + [math.inf, scenario_a("III", ew)]
+        values = [fpmath.tan(p) for p in phi[:-1]] + [math.inf, scenario_a("III", ew)]
     elif domain == "|a| <= 10":
         a0 = singular_a(ew)
         uniform = [float(a) for a in np.linspace(-10.0, 10.0, points) if abs(a - a0) > 1e-3]
@@ -188,12 +188,12 @@ def a_grid(domain: str, ew: Electroweak, points: int) -> list[float]:
 
 
 def _to_t(a: float, domain: str) -> float:
-    return math.atan(a) if domain == "a > 0" else a
+    return fpmath.atan(a) if domain == "a > 0" else a
 
 
 def _from_t(t: float, domain: str) -> float:
     if domain == "a > 0":
-        return math.inf if t >= math.pi / 2 else math.tan(max(t, 0.0))
+        return math.inf if t >= math.pi / 2 else fpmath.tan(max(t, 0.0))
     return t
 
 
@@ -259,12 +259,12 @@ def _refine(limit: Callable[[float], float | None], grid: list[float], k: int, s
 
     def objective(t: float) -> float:
         d = limit(_from_t(t, domain))
-        return math.inf if d is None else sign * math.log(d)
+        return math.inf if d is None else sign * fpmath.log(d)
 
     res = minimize_scalar(objective, bounds=(lo_t, hi_t), method="bounded", options={"xatol": 1e-6 * max(1.0, abs(t_k))})
-    if math.isfinite(res.fun) and sign * math.log(best_d) > res.fun:
+    if math.isfinite(res.fun) and sign * fpmath.log(best_d) > res.fun:
         a = _from_t(float(res.x), domain)
-        return a, math.exp(sign * float(res.fun))
+        return a, fpmath.exp(sign * float(res.fun))
     return best_a, best_d
 
 
@@ -273,9 +273,9 @@ def _refine(limit: Callable[[float], float | None], grid: list[float], k: int, s
 def loglog(masses: Sequence[float], values: Sequence[float | None], at: np.ndarray) -> np.ndarray:
     """A curve known at ``masses`` (None: no limit) at the masses ``at``, linear in log-log between
     neighbours that both have a value; inf where it has none (outside, or next to a None)."""
-    m = np.log(np.asarray(masses, dtype=float))
-    v = np.array([math.log(x) if x is not None and x > 0 else np.nan for x in values])
-    x = np.log(np.asarray(at, dtype=float))
+    m = fpmath.log(np.asarray(masses, dtype=float))
+    v = np.array([fpmath.log(x) if x is not None and x > 0 else np.nan for x in values])
+    x = fpmath.log(np.asarray(at, dtype=float))
     out = np.full(x.shape, np.inf)
     k = np.searchsorted(m, x, side="right") - 1
     exact = (k >= 0) & (k < m.size) & np.isclose(x, m[np.clip(k, 0, m.size - 1)], rtol=0, atol=1e-12)
@@ -285,10 +285,10 @@ def loglog(masses: Sequence[float], values: Sequence[float | None], at: np.ndarr
         w = (x - m[kk]) / (m[kk + 1] - m[kk])
         y = v[kk] * (1 - w) + v[kk + 1] * w
         ok = inside & np.isfinite(y)
-        out[ok] = np.exp(y[ok])
+        out[ok] = fpmath.exp(y[ok])
     kx = np.clip(k, 0, m.size - 1)
     hit = exact & np.isfinite(v[kx])
-    out[hit] = np.exp(v[kx][hit])
+    out[hit] = fpmath.exp(v[kx][hit])
     return out
 
 
@@ -296,11 +296,11 @@ def envelope(curves: Sequence[tuple[np.ndarray, np.ndarray]], at: np.ndarray) ->
     """The lowest of several (mass, d) curves at the masses ``at``: each interpolated in log-log within its own
     mass range (points sorted by mass), inf where none is defined."""
     out = np.full(np.shape(at), np.inf)
-    x = np.log(np.asarray(at, dtype=float))
+    x = fpmath.log(np.asarray(at, dtype=float))
     for mass, d in curves:
-        lm, ld = np.log(np.asarray(mass, dtype=float)), np.log(np.asarray(d, dtype=float))
+        lm, ld = fpmath.log(np.asarray(mass, dtype=float)), fpmath.log(np.asarray(d, dtype=float))
         inside = (x >= lm[0]) & (x <= lm[-1])
-        out[inside] = np.minimum(out[inside], np.exp(np.interp(x[inside], lm, ld)))
+        out[inside] = np.minimum(out[inside], fpmath.exp(np.interp(x[inside], lm, ld)))
     return out
 
 
@@ -315,7 +315,7 @@ def handover_mass(masses: Sequence[float], values: Sequence[float | None], compa
     lo, hi = window if window is not None else (masses[0], masses[-1])
     lo, hi = max(lo, masses[0]), min(hi, masses[-1])
     ends = np.array([float(m[i]) for m, _ in compared for i in (0, -1) if lo < m[i] < hi])
-    fine = np.unique(np.concatenate([np.geomspace(lo, hi, points), ends, ends * (1 + 1e-9)]))  # both sides of each end
+    fine = np.unique(np.concatenate([fpmath.geomspace(lo, hi, points), ends, ends * (1 + 1e-9)]))  # both sides of each end
     fine = fine[(fine >= lo) & (fine <= hi)]
     curve = loglog(masses, values, fine)
     env = envelope(compared, fine)
@@ -344,12 +344,12 @@ def handover_mass(masses: Sequence[float], values: Sequence[float | None], compa
 def _crossing(fine: np.ndarray, curve: np.ndarray, env: np.ndarray, i: int) -> float:
     """Where curve - envelope changes sign between fine[i - 1] and fine[i] (log-linear where both are finite)."""
     a, b = fine[i - 1], fine[i]
-    ga = math.log(curve[i - 1] / env[i - 1]) if np.isfinite(curve[i - 1]) and np.isfinite(env[i - 1]) else None
-    gb = math.log(curve[i] / env[i]) if np.isfinite(curve[i]) and np.isfinite(env[i]) else None
+    ga = fpmath.log(curve[i - 1] / env[i - 1]) if np.isfinite(curve[i - 1]) and np.isfinite(env[i - 1]) else None
+    gb = fpmath.log(curve[i] / env[i]) if np.isfinite(curve[i]) and np.isfinite(env[i]) else None
     if ga is None or gb is None or ga == gb:  # a compared curve ends at a (its end point is on the fine grid), or a gap
         return float(a) if np.isfinite(env[i - 1]) and not np.isfinite(env[i]) else float(math.sqrt(a * b))
     w = ga / (ga - gb)
-    return float(math.exp(math.log(a) + w * (math.log(b) - math.log(a))))
+    return float(fpmath.exp(fpmath.log(a) + w * (fpmath.log(b) - fpmath.log(a))))
 
 
 # --- running the cases -----------------------------------------------------------------------------------------
@@ -459,7 +459,7 @@ def _case_min_over_mass(case: Case, run: _Runner) -> tuple[list[Any], dict[str, 
         return [f"nothing excluded on the mass grid {masses[0]:.3g}-{masses[-1]:.3g} GeV"], details
     k, d = min(finite, key=lambda x: x[1])
     details["grid_min"] = {"mass_GeV": masses[k], "d_gamma_95": d}
-    extra = [float(m) for m in np.geomspace(masses[max(k - 1, 0)], masses[min(k + 1, len(masses) - 1)], 7)[1:-1]]
+    extra = [float(m) for m in fpmath.geomspace(masses[max(k - 1, 0)], masses[min(k + 1, len(masses) - 1)], 7)[1:-1]]
     refined = run.extra(case.cards, extra, case.flavour, case.scenario)
     details["refined"] = {"masses_GeV": extra, "curve": refined}
     best = min([(masses[k], d)] + [(m, x) for m, x in zip(extra, refined) if x is not None], key=lambda x: x[1])

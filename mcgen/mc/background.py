@@ -146,11 +146,11 @@ def background_cross_section(card, n: int, seed: int, flavours=BACKGROUND_FLAVOU
         result["spectrum_pb"] = (np.histogram(k[:, 0], bins=edges, weights=passed)[0] / n).tolist()
         result["spectrum_edges_GeV"] = list(map(float, edges))
     if pt_edges is not None:
-        pt = np.hypot(k[:, 1], k[:, 2])
+        pt = np.sqrt(k[:, 1] * k[:, 1] + k[:, 2] * k[:, 2])
         result["pt_spectrum_pb"] = (np.histogram(pt, bins=pt_edges, weights=passed)[0] / n).tolist()
     result["n_events"] = n
     if keep_events:
-        pt = np.hypot(k[:, 1], k[:, 2])
+        pt = np.sqrt(k[:, 1] * k[:, 1] + k[:, 2] * k[:, 2])
         k1, k2 = pts.lab(pts.k1), pts.lab(pts.k2)
         ones = np.ones(n)
         result["columns"] = {

@@ -35,6 +35,7 @@ from typing import NamedTuple
 import numba as nb
 import numpy as np
 
+from mcgen import fpmath
 from mcgen.mc.rng import alias_table
 from mcgen.physics.isr import isr_beta, isr_weight
 from mcgen.simd import VEC, exp_neg, log
@@ -46,15 +47,15 @@ SPREAD_CUT = 6.0
 """The energy-spread normals are truncated at +-SPREAD_CUT standard deviations."""
 N_CELLS = 4096
 _MARGIN = 1.02  # sigma_hat's maximum between the table's points exceeds theirs by far less
-_GL_CELL = np.polynomial.legendre.leggauss(4)
-_GL_CHECK = np.polynomial.legendre.leggauss(8)  # the folded cross section; its difference to _GL_CELL refines
+_GL_CELL = fpmath.gauss_legendre(4)
+_GL_CHECK = fpmath.gauss_legendre(8)  # the folded cross section; its difference to _GL_CELL refines
 _QUAD_TOL = 1e-5  # relative: the summed |8-point - 4-point| differences the refinement stops at
 _FOLD_CELLS = 256  # cells of the first phase when the cells serve the quadrature alone
 _MAX_CELLS = 1 << 16
 _FOLD_BLOCK = 1 << 18  # points of sigma_hat per call in _folded
 _SPREAD_1D = 0.003  # the largest spread _folded takes in one Gauss-Hermite sum under ISR (every collider's is below)
-_GH_SPREAD = np.polynomial.hermite_e.hermegauss(7)  # weight exp(-g^2/2): sum of weights sqrt(2 pi)
-_GL_NORM = np.polynomial.legendre.leggauss(96)  # cos_envelope's normalisations (leggauss costs 1.5 ms a call)
+_GH_SPREAD = fpmath.gauss_hermite_e(7)  # weight exp(-g^2/2): sum of weights sqrt(2 pi)
+_GL_NORM = fpmath.gauss_legendre(96)  # cos_envelope's normalisations
 
 
 class BeamParams(NamedTuple):
@@ -109,7 +110,7 @@ class BeamCells(NamedTuple):
 
 
 def _x_of_u(u: np.ndarray, beta: float) -> np.ndarray:
-    return 1.0 - u ** (2.0 / beta)
+    return 1.0 - fpmath.power(u, 2.0 / beta)
 
 
 class _RangeMax:
@@ -128,7 +129,7 @@ class _RangeMax:
         out = np.zeros(lo.shape)
         some = b > a
         k = np.zeros(lo.shape, dtype=np.int64)
-        k[some] = np.floor(np.log2(b[some] - a[some])).astype(np.int64)
+        k[some] = np.frexp((b[some] - a[some]).astype(float))[1] - 1  # floor(log2 n), exactly
         for level in np.unique(k[some]):
             sel = some & (k == level)
             table = self.levels[level]
@@ -140,10 +141,10 @@ def _sigma_table(sigma_hat: Callable[[np.ndarray], np.ndarray], lo: float, hi: f
                  features: tuple[float, ...], points: int = 6000) -> _RangeMax:
     """sigma_hat on a dense grid of sqrt(s_hat) in [lo, hi]: geometric, plus fine points about each
     resonance (mass, width) in ``features`` (pairs flattened) and just above threshold."""
-    grid = [np.geomspace(max(lo, 1e-3), hi, points)]
+    grid = [fpmath.geomspace(max(lo, 1e-3), hi, points)]
     for m0, g0 in zip(features[::2], features[1::2]):
         grid.append(np.linspace(m0 - 30 * g0, m0 + 30 * g0, points))
-    grid.append(mass * (1.0 + np.geomspace(1e-9, 1.0, points // 8)))
+    grid.append(mass * (1.0 + fpmath.geomspace(1e-9, 1.0, points // 8)))
     x = np.unique(np.clip(np.concatenate(grid), lo, hi))
     return _RangeMax(x, sigma_hat(x))
 
@@ -254,10 +255,10 @@ def beam_tables(cells: BeamCells, shape: Callable[[np.ndarray, float], np.ndarra
     must include (M_Z)."""
     rs_lo, rs_hi = cell_rs_range(cells.corners, sqrt_s, mass, beams)
     lo, hi = max(float(rs_lo.min()), mass * (1.0 + 1e-6)), float(rs_hi.max())
-    edges = np.geomspace(lo, hi, bands + 1) if hi > lo * (1 + 1e-9) else np.array([lo, hi])
+    edges = fpmath.geomspace(lo, hi, bands + 1) if hi > lo * (1 + 1e-9) else np.array([lo, hi])
     env = []
     for a, b in zip(edges[:-1], edges[1:]):
-        points = np.concatenate([np.geomspace(a, b, _BAND_POINTS), [e for e in extra if a < e < b]])
+        points = np.concatenate([fpmath.geomspace(a, b, _BAND_POINTS), [e for e in extra if a < e < b]])
         env.append(cos_envelope(shape, points, bins=bins))
     env.append(np.max(env, axis=0))
     table = np.array(env)
@@ -347,7 +348,7 @@ def _folded(sigma_hat: Callable[[np.ndarray], np.ndarray], sqrt_s: float, beams:
         weights = (weights[:, None] * wf[None, :]).ravel()
     rs = sqrt_s * np.sqrt(tau)
     # in blocks: sigma_hat's temporaries for millions of points at once cost more in page faults than in arithmetic
-    return sum((np.asarray(sigma_hat(rs[i:i + _FOLD_BLOCK])) @ weights[i:i + _FOLD_BLOCK]
+    return sum((fpmath.dot(np.asarray(sigma_hat(rs[i:i + _FOLD_BLOCK])), weights[i:i + _FOLD_BLOCK])
                 for i in range(0, len(rs), _FOLD_BLOCK)), np.zeros(()))
 
 
@@ -360,7 +361,7 @@ def cos_envelope(shape: Callable[[np.ndarray, float], np.ndarray], rs_values: np
     x, w = _GL_NORM
     top = np.zeros(bins)
     for rs in rs_values:
-        norm = float(w @ shape(x, rs))
+        norm = float(fpmath.dot(w, shape(x, rs)))
         if norm > 0.0:
             values = (shape(pts, rs) / norm).reshape(bins, sub + 1)
             top = np.maximum(top, values.max(axis=1) + 0.02 * (values.max(axis=1) - values.min(axis=1)))

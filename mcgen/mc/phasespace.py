@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numba as nb
 import numpy as np
 
+from mcgen import fpmath
 from mcgen.errors import InputError
 from mcgen.mc.beams import NO_BEAMS, SPREAD_CUT, BeamParams, beam_fractions, beam_params
 
@@ -80,9 +81,9 @@ def photon_cos_range(card) -> float:
     sel = card.selection
     c = min(sel.abs_cos_max or 1.0, card.detector.abs_cos_coverage, 0.9999)
     if sel.theta_min_deg is not None:
-        c = min(c, math.cos(math.radians(sel.theta_min_deg)))
+        c = min(c, fpmath.cos(math.radians(sel.theta_min_deg)))
     if sel.theta_max_deg is not None:
-        c = min(c, -math.cos(math.radians(sel.theta_max_deg)))
+        c = min(c, -fpmath.cos(math.radians(sel.theta_max_deg)))
     return c
 
 
@@ -91,15 +92,15 @@ def _energy_nodes(card, e_lo: float, e_hi: float, ninc: int) -> np.ndarray:
     a Breit-Wigner in the recoil mass s' = s - 2 sqrt(s) E (the Z return)."""
     ew, rs = card.electroweak, card.sqrt_s
     s, mz, gz = rs * rs, ew.m_Z, ew.Gamma_Z
-    dense = np.geomspace(e_lo, e_hi, 20_001)
-    cdf = np.log(dense / e_lo) / math.log(e_hi / e_lo)
+    dense = fpmath.geomspace(e_lo, e_hi, 20_001)
+    cdf = fpmath.log(dense / e_lo) / fpmath.log(e_hi / e_lo)
     sp_lo, sp_hi = s - 2 * rs * e_hi, s - 2 * rs * e_lo
     if sp_lo < mz * mz < sp_hi:
-        u_lo, u_hi = math.atan((sp_lo - mz * mz) / (mz * gz)), math.atan((sp_hi - mz * mz) / (mz * gz))
-        peak = (s - mz * mz - mz * gz * np.tan(np.linspace(u_lo, u_hi, 20_001)[1:-1])) / (2 * rs)
+        u_lo, u_hi = fpmath.atan((sp_lo - mz * mz) / (mz * gz)), fpmath.atan((sp_hi - mz * mz) / (mz * gz))
+        peak = (s - mz * mz - mz * gz * fpmath.tan(np.linspace(u_lo, u_hi, 20_001)[1:-1])) / (2 * rs)
         dense = np.unique(np.concatenate([dense, peak]))
-        u = np.arctan((s - 2 * rs * dense - mz * mz) / (mz * gz))
-        cdf = 0.5 * np.log(dense / e_lo) / math.log(e_hi / e_lo) + 0.5 * (u_hi - u) / (u_hi - u_lo)
+        u = fpmath.atan((s - 2 * rs * dense - mz * mz) / (mz * gz))
+        cdf = 0.5 * fpmath.log(dense / e_lo) / fpmath.log(e_hi / e_lo) + 0.5 * (u_hi - u) / (u_hi - u_lo)
     nodes = np.interp(np.linspace(0.0, 1.0, ninc + 1), cdf, dense)
     nodes[0], nodes[-1] = e_lo, e_hi
     return nodes
@@ -168,7 +169,7 @@ class PhaseSpaceMap:
             raise InputError(f"card {card.name}: the photon selection leaves no phase space for nu nubar gamma")
         maps = [vegas.AdaptiveMap([_energy_nodes(card, e_lo, e_hi, ninc), np.linspace(-1.0, 1.0, ninc + 1)])]
         if (card.selection.pt_min or 0.0) > 0:
-            maps.append(vegas.AdaptiveMap([np.geomspace(e_lo, e_hi, ninc + 1), np.linspace(-1.0, 1.0, ninc + 1)]))
+            maps.append(vegas.AdaptiveMap([fpmath.geomspace(e_lo, e_hi, ninc + 1), np.linspace(-1.0, 1.0, ninc + 1)]))
         decay = vegas.AdaptiveMap([np.linspace(-1.0, 1.0, ninc + 1), np.linspace(0.0, 2 * math.pi, ninc + 1)])
         pt_floor = e_lo if len(maps) > 1 else 0.0
         beam_map = vegas.AdaptiveMap([np.linspace(0.0, 1.0, ninc + 1)] * 2) if beam.isr else None
@@ -200,7 +201,7 @@ class PhaseSpaceMap:
         else:
             beam_grid, beam_inc = np.tile(np.linspace(0.0, 1.0, 2), (2, 1)), np.ones((2, 1))
         grid, inc, decay_grid, decay_inc = self.grids()
-        shape = _Shape(self.sqrt_s, self.e_lo, self.e_hi, self.c_max, self.pt_floor, math.atanh(self.c_max), self.m_z**2,
+        shape = _Shape(self.sqrt_s, self.e_lo, self.e_hi, self.c_max, self.pt_floor, fpmath.atanh(self.c_max), self.m_z**2,
                        self.m_z * self.gamma_z, max(self.pt_floor, self.pt_cut))
         p1, p2, k1, k2, k = (np.empty((n, 4)) for _ in range(5))
         weight, photon_weight, q = np.empty(n), np.empty(n), np.empty((n, len(self.alpha)))
@@ -219,7 +220,7 @@ class PhaseSpaceMap:
         """One training step with f = (|M|^2 x selection) x weight at ``points``: each photon grid
         learns from its own points (the share alpha_i f/q of the integrand it carries), the
         decay grid from all points, and the channel weights move by Kleiss-Pittau."""
-        q_mix = points.q_channels @ self.alpha
+        q_mix = fpmath.dot(points.q_channels, self.alpha)
         safe = np.where(q_mix > 0, q_mix, 1.0)
         for i, grid in enumerate(self.photon_maps):
             sel = points.channel == i
@@ -277,14 +278,14 @@ def _eta_lim(r, energy):
     """The largest |eta| at this E: pT >= pt_floor and |cos theta| <= c_max."""
     if r.pt_floor <= 0.0:
         return r.eta_c
-    return min(max(math.acosh(max(energy / r.pt_floor, 1.0)), _TINY_ETA), r.eta_c)
+    return min(max(fpmath.acosh(max(energy / r.pt_floor, 1.0)), _TINY_ETA), r.eta_c)
 
 
 @nb.njit(inline="always")
 def _eta_max(r, pt):
     """The largest |eta| at this pT: E <= e_hi and |cos theta| <= c_max (kept above 0 for the
     corner pT = e_hi, where the map's Jacobian vanishes)."""
-    return min(max(math.acosh(max(r.e_hi / pt, 1.0)), _TINY_ETA), r.eta_c)
+    return min(max(fpmath.acosh(max(r.e_hi / pt, 1.0)), _TINY_ETA), r.eta_c)
 
 
 @nb.njit(inline="always")
@@ -318,8 +319,8 @@ def _return_range(r, s_hat, rs_hat, e_star_lo):
     [e_star_lo, sqrt(s_hat)/2]: the arctangent range (t_lo, t_hi) of s34 in [0, s34_hi], empty
     (t_hi = t_lo) when s34_hi <= 0."""
     s34_hi = s_hat - 2.0 * rs_hat * e_star_lo
-    t_lo = math.atan(-r.m_z2 / r.mz_gz)
-    return t_lo, math.atan((s34_hi - r.m_z2) / r.mz_gz) if s34_hi > 0.0 else t_lo
+    t_lo = fpmath.atan(-r.m_z2 / r.mz_gz)
+    return t_lo, fpmath.atan((s34_hi - r.m_z2) / r.mz_gz) if s34_hi > 0.0 else t_lo
 
 
 @nb.njit(inline="always")
@@ -340,7 +341,7 @@ def _return_eta_range(r, e_star, rapidity):
         return -r.eta_c, r.eta_c
     if e_star <= r.pt_return:
         return 0.0, 0.0
-    a = math.acosh(e_star / r.pt_return)
+    a = fpmath.acosh(e_star / r.pt_return)
     return max(-r.eta_c, rapidity - a), min(r.eta_c, rapidity + a)
 
 
@@ -379,19 +380,19 @@ def _sample_points(r, b, cdf, alpha, grid, inc, decay_grid, decay_inc, beam_grid
             rs = r.sqrt_s * math.sqrt(xa * xb)
             beta = (xa - xb) / (xa + xb)
             gam = 0.5 * (xa + xb) / rs * r.sqrt_s
-            rapidity = 0.5 * math.log(xa / xb)
+            rapidity = 0.5 * fpmath.log(xa / xb)
         s_hat = rs * rs
         e_star_lo = r.e_lo * math.sqrt(min(xa, xb) / max(xa, xb))  # the least E* of a lab photon above e_lo
         c = min(np.searchsorted(cdf, u_channel[i], side="right"), n_channels - 1)
         if c == n_maps:  # the radiative return at this s_hat (hard frame), then the lab photon
             t_lo, t_hi = _return_range(r, s_hat, rs, e_star_lo)
-            s34 = r.m_z2 + r.mz_gz * math.tan(t_lo + (t_hi - t_lo) * y_photon[i, 0])
+            s34 = r.m_z2 + r.mz_gz * fpmath.tan(t_lo + (t_hi - t_lo) * y_photon[i, 0])
             e_star = 0.5 * (s_hat - s34) / rs
             eta_lo, eta_hi = _return_eta_range(r, e_star, rapidity)
             failed = t_hi <= t_lo or eta_hi <= eta_lo  # outside the channel's domain: a draw of weight 0
             eta = eta_lo + (eta_hi - eta_lo) * y_photon[i, 1] if eta_hi > eta_lo else 0.0
-            energy = e_star / math.cosh(eta - rapidity) * math.cosh(eta)  # pT = E*/cosh(eta*) is the lab's
-            cos_t = math.tanh(eta)
+            energy = e_star / fpmath.cosh(eta - rapidity) * fpmath.cosh(eta)  # pT = E*/cosh(eta*) is the lab's
+            cos_t = fpmath.tanh(eta)
             sin2 = 1.0 - cos_t * cos_t
             q_drawn = 0.0
         else:
@@ -401,20 +402,20 @@ def _sample_points(r, b, cdf, alpha, grid, inc, decay_grid, decay_inc, beam_grid
             if c == 0:  # (E, v): the drawing channel's density from the forward map's Jacobian
                 lim = _eta_lim(r, x0)
                 energy, eta = x0, x1 * lim
-                cos_t = math.tanh(eta)
+                cos_t = fpmath.tanh(eta)
                 sin2 = 1.0 - cos_t * cos_t
                 q_drawn = 1.0 / (sin2 * lim * j0 * j1)
             else:  # (pT, v)
                 lim = _eta_max(r, x0)
                 eta = x1 * lim
-                energy, cos_t = x0 * math.cosh(eta), math.tanh(eta)
+                energy, cos_t = x0 * fpmath.cosh(eta), fpmath.tanh(eta)
                 sin2 = 1.0 - cos_t * cos_t
                 q_drawn = energy / (x0 * lim * j0 * j1)
             energy = min(energy, r.e_hi * (1 - 1e-12))  # rounding at the endpoint
         sin_t = math.sqrt(sin2)
         pt = energy * sin_t
         phi = 2.0 * math.pi * u_phi[i]
-        kx, ky, kz = energy * sin_t * math.cos(phi), energy * sin_t * math.sin(phi), energy * cos_t
+        kx, ky, kz = energy * sin_t * fpmath.cos(phi), energy * sin_t * fpmath.sin(phi), energy * cos_t
         e_hard, kz_hard = energy, kz
         if b.on:
             e_hard, kz_hard = gam * (energy - beta * kz), gam * (kz - beta * energy)
@@ -453,7 +454,7 @@ def _sample_points(r, b, cdf, alpha, grid, inc, decay_grid, decay_inc, beam_grid
         pe, px, py, pz = rs - energy, -kx, -ky, -kz  # the pair
         half = 0.5 * math.sqrt(max(pe * pe - (px * px + py * py + pz * pz), 0.0))
         s2 = math.sqrt(1.0 - cos_star * cos_star)
-        re, rx, ry, rz = half, half * s2 * math.cos(phi_star), half * s2 * math.sin(phi_star), half * cos_star
+        re, rx, ry, rz = half, half * s2 * fpmath.cos(phi_star), half * s2 * fpmath.sin(phi_star), half * cos_star
         bx, by, bz = px / pe, py / pe, pz / pe
         b2 = max(bx * bx + by * by + bz * bz, 1e-300)
         gp = 1.0 / math.sqrt(1.0 - (bx * bx + by * by + bz * bz))

@@ -39,7 +39,7 @@ HBARC_GEV_M: float = hbarc / (GeV * metre)
 G_FERMI: float = 1.1663788e-5
 """Fermi constant in GeV^-2 (PDG 2024); fixes v for the Wilson-coefficient inputs."""
 
-V_HIGGS: float = (math.sqrt(2.0) * G_FERMI) ** -0.5
+V_HIGGS: float = 1.0 / math.sqrt(math.sqrt(2.0) * G_FERMI)
 """Higgs vacuum expectation value v = (sqrt 2 G_F)^(-1/2) = 246.22 GeV."""
 
 def _pdg_mass_gev(pdgid: int) -> float:

@@ -21,6 +21,7 @@ import math
 
 import numpy as np
 
+from mcgen import fpmath
 from mcgen.physics.constants import LEPTON_MASS
 
 __all__ = ["ALPHA_0", "isr_beta", "structure_function", "x_from_uniform", "isr_weight", "isr_weight_max"]
@@ -35,24 +36,24 @@ def isr_beta(s: float, alpha0: float = ALPHA_0) -> float:
     >>> round(isr_beta(91.1876**2), 4), round(isr_beta(240.0**2), 4)
     (0.1077, 0.1167)
     """
-    return 2.0 * alpha0 / math.pi * (math.log(s / LEPTON_MASS["e"] ** 2) - 1.0)
+    return 2.0 * alpha0 / math.pi * (float(fpmath.log(s / LEPTON_MASS["e"] ** 2)) - 1.0)
 
 
 def structure_function(x: np.ndarray | float, beta: float) -> np.ndarray:
     """D(x) for energy fractions 0 <= x < 1 (it diverges, integrably, at x -> 1)."""
     x = np.asarray(x, dtype=float)
-    return 0.5 * beta * (1.0 - x) ** (0.5 * beta - 1.0) * (1.0 + 0.375 * beta) - 0.25 * beta * (1.0 + x)
+    return 0.5 * beta * fpmath.power(1.0 - x, 0.5 * beta - 1.0) * (1.0 + 0.375 * beta) - 0.25 * beta * (1.0 + x)
 
 
 def x_from_uniform(u: np.ndarray | float, beta: float) -> np.ndarray:
     """x = 1 - u^(2/beta): distributed as (beta/2)(1 - x)^(beta/2 - 1) for u uniform in (0, 1]."""
-    return 1.0 - np.asarray(u, dtype=float) ** (2.0 / beta)
+    return 1.0 - fpmath.power(np.asarray(u, dtype=float), 2.0 / beta)
 
 
 def isr_weight(x: np.ndarray | float, beta: float) -> np.ndarray:
     """D(x) over the sampled density of :func:`x_from_uniform`: in [1/2, 1 + 3 beta/8], mean 1."""
     x = np.asarray(x, dtype=float)
-    return 1.0 + 0.375 * beta - 0.5 * (1.0 + x) * (1.0 - x) ** (1.0 - 0.5 * beta)
+    return 1.0 + 0.375 * beta - 0.5 * (1.0 + x) * fpmath.power(1.0 - x, 1.0 - 0.5 * beta)
 
 
 def isr_weight_max(beta: float) -> float:

@@ -19,6 +19,7 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike
 
+from mcgen import fpmath
 from mcgen.errors import ModelError, shown
 from mcgen.physics.constants import HBARC_GEV_M, LEPTON_MASS, V_HIGGS, Electroweak
 from mcgen.physics.threebody import channel_widths
@@ -321,7 +322,7 @@ def prob_decay_between(l1: ArrayLike, l2: ArrayLike, length: ArrayLike) -> np.nd
     9.999999995e-10
     """
     l1, l2, length = (np.asarray(x, dtype=float) for x in (l1, l2, length))
-    return -np.exp(-l1 / length) * np.expm1(-(l2 - l1) / length)
+    return -fpmath.exp(-l1 / length) * fpmath.expm1(-(l2 - l1) / length)
 
 
 def prob_decay_inside(l_D: ArrayLike, length: ArrayLike) -> np.ndarray:
@@ -331,4 +332,4 @@ def prob_decay_inside(l_D: ArrayLike, length: ArrayLike) -> np.ndarray:
 
 def prob_decay_outside(l_D: ArrayLike, length: ArrayLike) -> np.ndarray:
     """P(the decay happens beyond flight distance l_D) = exp(-l_D/L)."""
-    return np.exp(-np.asarray(l_D, dtype=float) / np.asarray(length, dtype=float))
+    return fpmath.exp(-np.asarray(l_D, dtype=float) / np.asarray(length, dtype=float))

@@ -32,6 +32,7 @@ import math
 import numpy as np
 from particle import Particle
 
+from mcgen import fpmath
 from mcgen.physics.constants import Electroweak
 from mcgen.physics.twobody import width_lepton_w
 
@@ -67,7 +68,7 @@ def _fermions() -> tuple[tuple[Fermion, ...], tuple[tuple[Fermion, Fermion], ...
 
 FERMIONS, DOUBLETS = _fermions()
 _NODES = 256
-_GL_X, _GL_W = np.polynomial.legendre.leggauss(_NODES)
+_GL_X, _GL_W = fpmath.gauss_legendre(_NODES)
 
 
 def _beta(q2: np.ndarray, m1: float, m2: float) -> np.ndarray:
@@ -115,23 +116,23 @@ def boson_k_factors(ew: Electroweak) -> tuple[float, float]:
 
 def _log_nodes(lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
     """Gauss-Legendre nodes and weights in q2, uniform in log q2 over [lo, hi]."""
-    t = 0.5 * (math.log(hi) - math.log(lo)) * _GL_X + 0.5 * (math.log(hi) + math.log(lo))
-    q2 = np.exp(t)
-    return q2, 0.5 * (math.log(hi) - math.log(lo)) * _GL_W * q2
+    log_hi, log_lo = float(fpmath.log(hi)), float(fpmath.log(lo))
+    q2 = fpmath.exp(0.5 * (log_hi - log_lo) * _GL_X + 0.5 * (log_hi + log_lo))
+    return q2, 0.5 * (log_hi - log_lo) * _GL_W * q2
 
 
 def _bw_nodes(lo: float, hi: float, mass: float, width: float) -> tuple[np.ndarray, np.ndarray]:
     """Nodes uniform in arctan((q2 - M^2)/(M Gamma)): the resonance is flat in that variable."""
     mg = mass * width
-    u_lo, u_hi = math.atan((lo - mass**2) / mg), math.atan((hi - mass**2) / mg)
+    u_lo, u_hi = float(fpmath.atan((lo - mass**2) / mg)), float(fpmath.atan((hi - mass**2) / mg))
     u = 0.5 * (u_hi - u_lo) * _GL_X + 0.5 * (u_hi + u_lo)
-    q2 = mass**2 + mg * np.tan(u)
-    return q2, 0.5 * (u_hi - u_lo) * _GL_W * mg / np.cos(u) ** 2
+    q2 = mass**2 + mg * fpmath.tan(u)
+    return q2, 0.5 * (u_hi - u_lo) * _GL_W * mg / fpmath.cos(u) ** 2
 
 
 def _n_to_nu_v(m: float, q2: np.ndarray) -> np.ndarray:
     """Gamma(N -> nu V) per unit dipole coupling at M_V^2 = q2 (PHYSICS.md section 2)."""
-    return (m * m - q2) ** 2 * (2 * m * m + q2) / (8 * math.pi * m**3)
+    return (m * m - q2) ** 2 * (2 * m * m + q2) / (8 * math.pi * m * m * m)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -153,13 +154,13 @@ def channel_coefficients(m: float, m_lepton: float, ew: Electroweak) -> dict[str
         _, zz, gz = _spectral_neutral(q2_z, f, ew)
         c = {
             "gg": 0.0,
-            "ZZ": kappa_z * float(w_z @ (f_z * zz / dz)),
-            "gZ": math.sqrt(kappa_z) * float(w_z @ (f_z * gz * 2 * (q2_z - ew.m_Z**2) / (q2_z * dz))),
+            "ZZ": kappa_z * float(fpmath.dot(w_z, f_z * zz / dz)),
+            "gZ": math.sqrt(kappa_z) * float(fpmath.dot(w_z, f_z * gz * 2 * (q2_z - ew.m_Z**2) / (q2_z * dz))),
         }
         if f.charge != 0.0:  # the photon* needs a charged pair: integrate its 1/q2 in log q2
             q2, w = _log_nodes(threshold, hi)
             gg, _, _ = _spectral_neutral(q2, f, ew)
-            c["gg"] = float(w @ (_n_to_nu_v(m, q2) * gg / q2**2))
+            c["gg"] = float(fpmath.dot(w, _n_to_nu_v(m, q2) * gg / q2**2))
         out[f"nu {f.name} {f.anti}"] = c
     hi_w = (m - m_lepton) ** 2
     for up, down in DOUBLETS:
@@ -169,7 +170,7 @@ def channel_coefficients(m: float, m_lepton: float, ew: Electroweak) -> dict[str
         q2, w = _bw_nodes(max(threshold, 1e-12 * hi), hi_w, ew.m_W, ew.Gamma_W)
         dw = (q2 - ew.m_W**2) ** 2 + (ew.m_W * ew.Gamma_W) ** 2
         f_w = width_lepton_w(m, 1.0, np.sqrt(q2), m_lepton)
-        out[f"l {up.name} {down.anti}"] = {"WW": kappa_w * float(w @ (f_w * _spectral_charged(q2, up, down, ew) / dw))}
+        out[f"l {up.name} {down.anti}"] = {"WW": kappa_w * float(fpmath.dot(w, f_w * _spectral_charged(q2, up, down, ew) / dw))}
     return out
 
 

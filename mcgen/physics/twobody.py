@@ -17,7 +17,7 @@ def width_nu_gamma(m: ArrayLike, d_gamma: float) -> np.ndarray:
     1e-06
     """
     m = np.asarray(m, dtype=float)
-    return d_gamma**2 * m**3 / (4 * np.pi)
+    return d_gamma**2 * (m * m * m) / (4 * np.pi)
 
 
 def width_nu_z(m: ArrayLike, d_Z: float, m_Z: float) -> np.ndarray:
@@ -25,7 +25,7 @@ def width_nu_z(m: ArrayLike, d_Z: float, m_Z: float) -> np.ndarray:
     m = np.asarray(m, dtype=float)
     open_ = m > m_Z
     mm = np.where(open_, m, 2 * m_Z)  # keeps the closed branch finite
-    w = d_Z**2 * (mm**2 - m_Z**2) ** 2 * (2 * mm**2 + m_Z**2) / (8 * np.pi * mm**3)
+    w = d_Z**2 * (mm**2 - m_Z**2) ** 2 * (2 * mm**2 + m_Z**2) / (8 * np.pi * (mm * mm * mm))
     return np.where(open_, w, 0.0)
 
 
@@ -47,7 +47,7 @@ def width_lepton_w(m: ArrayLike, d_W: float, m_W: float, m_l: float) -> np.ndarr
     mm = np.where(open_, m, 2 * (m_W + m_l))
     m2, w2, l2 = mm**2, m_W**2, m_l**2
     bracket = (m2 - w2) * (2 * m2 + w2) + l2 * (2 * l2 - 4 * m2 - w2)
-    width = d_W**2 / (8 * np.pi * mm**3) * np.sqrt(np.maximum(kallen(m2, w2, l2), 0.0)) * bracket
+    width = d_W**2 / (8 * np.pi * (mm * mm * mm)) * np.sqrt(np.maximum(kallen(m2, w2, l2), 0.0)) * bracket
     return np.where(open_, width, 0.0)
 
 

@@ -32,6 +32,7 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike
 
+from mcgen import fpmath
 from mcgen.physics.constants import GEV2_TO_PB, Electroweak
 from mcgen.physics.model import Couplings
 from mcgen.physics.polarisation import helicity_weights
@@ -56,9 +57,12 @@ _SERIES_TERMS = 24
 
 
 def _series(x: np.ndarray, coefficient) -> np.ndarray:
+    powers = [x * x * x]  # x^3 ... x^(TERMS+2) by products (numpy's power rounds by the CPU)
+    for _ in range(_SERIES_TERMS - 1):
+        powers.append(powers[-1] * x)
     total = np.zeros_like(x)
     for n in range(_SERIES_TERMS + 2, 2, -1):  # n = TERMS+2 ... 3, smallest terms first
-        total = total + coefficient(n) * x**n
+        total = total + coefficient(n) * powers[n - 3]
     return total
 
 
@@ -75,13 +79,13 @@ def _kernel(x: np.ndarray, direct: np.ndarray, coefficient) -> np.ndarray:
 def _w_kernel(x: ArrayLike) -> np.ndarray:
     """f(x) = (x + 2) ln(1 + x) - 2 x = sum_{n>=3} (-1)^(n+1) (n-2) x^n / (n (n-1))."""
     x = np.asarray(x, dtype=float)
-    return _kernel(x, (x + 2) * np.log1p(x) - 2 * x, lambda n: (-1) ** (n + 1) * (n - 2) / (n * (n - 1)))
+    return _kernel(x, (x + 2) * fpmath.log1p(x) - 2 * x, lambda n: (-1) ** (n + 1) * (n - 2) / (n * (n - 1)))
 
 
 def _st_kernel(x: ArrayLike) -> np.ndarray:
     """g(x) = (1 + x) ln(1 + x) - x - x^2/2 = sum_{n>=3} (-1)^n x^n / (n (n-1))."""
     x = np.asarray(x, dtype=float)
-    return _kernel(x, (1 + x) * np.log1p(x) - x - x**2 / 2, lambda n: (-1) ** n / (n * (n - 1)))
+    return _kernel(x, (1 + x) * fpmath.log1p(x) - x - x**2 / 2, lambda n: (-1) ** n / (n * (n - 1)))
 
 
 def _open(s: np.ndarray, m: np.ndarray) -> np.ndarray:
@@ -106,7 +110,7 @@ def sigma_gamma(sqrt_s: ArrayLike, m: ArrayLike, d_gamma: float, ew: Electroweak
     9.471e-05 pb
     """
     s, m = np.asarray(sqrt_s, dtype=float) ** 2, np.asarray(m, dtype=float)
-    return ew.alpha_eff * d_gamma**2 * _s_channel_shape(s, m) * (0.5 * (hel[0] + hel[1])) / (3 * s**3)
+    return ew.alpha_eff * d_gamma**2 * _s_channel_shape(s, m) * (0.5 * (hel[0] + hel[1])) / (3 * s * s * s)
 
 
 def sigma_z(sqrt_s: ArrayLike, m: ArrayLike, d_Z: float, ew: Electroweak, *, hel: Helicity = UNPOLARISED) -> np.ndarray:

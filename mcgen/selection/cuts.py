@@ -16,6 +16,7 @@ from typing import NamedTuple
 import numba as nb
 import numpy as np
 
+from mcgen import fpmath
 from mcgen.config.cards import Selection
 from mcgen.physics.constants import Electroweak
 from mcgen.simd import VEC
@@ -59,8 +60,8 @@ def kernel_params(sel: Selection, sqrt_s: float, ew: Electroweak) -> SelectionPa
         x_min=-_NO_CUT if sel.x_min is None else sel.x_min,
         x_max=_NO_CUT if sel.x_max is None else sel.x_max,
         abs_cos_max=2.0 if sel.abs_cos_max is None else sel.abs_cos_max,
-        cos_lo=-2.0 if sel.theta_max_deg is None else math.cos(math.radians(sel.theta_max_deg)),
-        cos_hi=2.0 if sel.theta_min_deg is None else math.cos(math.radians(sel.theta_min_deg)),
+        cos_lo=-2.0 if sel.theta_max_deg is None else fpmath.cos(math.radians(sel.theta_max_deg)),
+        cos_hi=2.0 if sel.theta_min_deg is None else fpmath.cos(math.radians(sel.theta_min_deg)),
         pt_min=-_NO_CUT if sel.pt_min is None else sel.pt_min,
         e_z=z_return_energy(sqrt_s, ew.m_Z),
         z_half_width=sel.z_return_veto_widths * ew.m_Z * ew.Gamma_Z / sqrt_s,
