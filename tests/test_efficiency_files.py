@@ -162,15 +162,16 @@ def test_limits_from_tables_of_files_equal_the_in_memory_limits(tmp_path, capsys
     assert any(files["excluded"])
 
 
-def test_limits_refuse_tables_cut_on_the_measured_photon(tmp_path, capsys):
+@pytest.mark.parametrize("cut", ["gamma_reco.E > 5", "flight_m < boundary_m", "p_inside > 0.5", "vtx_x**2 + vtx_y**2 < 1",
+                                 "inside and gamma_E > 5"])
+def test_limits_refuse_tables_cut_on_the_measured_photon_or_the_decay(tmp_path, capsys, cut):
     card = mcgen.load_card("lep1_opal")
     _write(tmp_path, card, "mu", (10.0,), structure_from_a(0.0, card.electroweak), seed=2)
     table = tmp_path / "t.root"
-    code, _, err = run_cli(capsys, ["efficiency", "--input", str(tmp_path / "lep1_opal_0.root"), "--cut", "gamma_reco.E > 5",
-                                    "-o", str(table)])
+    code, _, err = run_cli(capsys, ["efficiency", "--input", str(tmp_path / "lep1_opal_0.root"), "--cut", cut, "-o", str(table)])
     assert code == 0, err
     code, out, err = run_cli(capsys, ["limits", "--efficiency", str(table)])
-    assert code == 2 and "measured photon" in err and err.count("\n") == 1 and not out
+    assert code == 2 and "decay probability the limits apply themselves" in err and err.count("\n") == 1 and not out
 
 
 def test_detector_rerun_agrees_statistically_and_follows_another_card(tmp_path, capsys):

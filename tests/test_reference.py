@@ -45,7 +45,8 @@ def test_the_comparison_sees_a_changed_bit():
     changed = json.loads(json.dumps(REFERENCE))
     column = changed["signal"][0]["columns"]["gamma_E"]
     column["sum"] = float(np.nextafter(column["sum"], np.inf))
-    assert differences(REFERENCE, changed) == [f"/signal[0]/columns/gamma_E/sum: {column['sum']!r} != {REFERENCE['signal'][0]['columns']['gamma_E']['sum']!r}"]
+    before = REFERENCE["signal"][0]["columns"]["gamma_E"]["sum"]
+    assert differences(REFERENCE, changed) == [f"/signal[0]/columns/gamma_E/sum: {column['sum']!r} != {before!r}"]
     limits = changed["limits"][2]["result"]["by_card"]["cepc_z"]["details"][0]
     limits["cls_expected_at_limit"] *= 1 + 0.1 * make_reference.HOST_TOLERANCE  # within the documented tolerance
     assert len(differences(REFERENCE, changed)) == 1

@@ -245,10 +245,10 @@ def _cut_view(columns: dict[str, np.ndarray], cuts: list[Cut] | tuple[Cut, ...],
     """What the cuts are evaluated on: the columns themselves, or, when a cut names a four-momentum
     record or ``weight_event_pb``, the awkward Array of mcgen.read (vector records cost more than
     reading the file, so only then)."""
-    from mcgen.mc.events import MOMENTA, events_array
+    from mcgen.mc.events import MOMENTA, cut_fields, events_array
 
     if any(name in MOMENTA or name == "weight_event_pb" for cut in cuts for name in cut.names):
-        return events_array(columns, None, n_total)
+        return cut_fields(events_array(columns, None, n_total))
     return columns
 
 

@@ -257,6 +257,7 @@ def background_from_files(card: Card, paths: Any, cuts: Sequence[Any] = ()) -> f
     card's cuts on the true photon (``truth_pass``) or the same ``cuts`` as the signal (parsed
     :class:`~mcgen.selection.expressions.Cut`); per spectrum bin for CLs cards."""
     from mcgen.io.read import read
+    from mcgen.mc.events import cut_fields
     from mcgen.selection.expressions import combine
 
     events = read(paths)  # at once: the mean is then the in-memory one's, to the last digit
@@ -264,7 +265,7 @@ def background_from_files(card: Card, paths: Any, cuts: Sequence[Any] = ()) -> f
         raise InputError("--background takes SM background files (mcgen background -o), not signal events")
     if len(events) == 0:
         raise InputError("the background files hold no events")
-    passing = events["truth_pass"].to_numpy() if not cuts else combine(list(cuts), events)
+    passing = events["truth_pass"].to_numpy() if not cuts else combine(list(cuts), cut_fields(events))
     # weighted files: the weights the in-memory background is made of (nu nubar directions integrated)
     weight = "weight_photon_pb" if "weight_photon_pb" in events.fields else "weight_pb"
     passed = events[weight].to_numpy() * passing

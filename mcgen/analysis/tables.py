@@ -28,9 +28,11 @@ from mcgen.physics.model import Couplings, scenario_a, structure_from_a
 
 __all__ = ["read_table", "table_samples", "limits_from_tables", "MEASURED"]
 
-MEASURED = ("reconstructed", "pass_all", "pass_energy", "pass_angle", "pass_pt", "pass_zveto", "pass_bhabha", "inside")
-"""Flags of the measured photon (and the decay inside the volume): the limits apply their
-probabilities analytically, so a table cut on them would count them twice."""
+MEASURED = ("reconstructed", "pass_all", "pass_energy", "pass_angle", "pass_pt", "pass_zveto", "pass_bhabha", "inside",
+            "flight_m", "boundary_m", "p_inside", "vtx_x", "vtx_y", "vtx_z")
+"""Flags of the measured photon and where N decayed: the limits apply the detection efficiency and
+the decay probability (for every coupling, through the lifetime) themselves, so a table cut on
+them would count them twice, or fix the lifetime of the generated coupling."""
 
 
 def read_table(path: str | Path) -> dict[str, Any]:
@@ -102,8 +104,8 @@ def limits_from_tables(paths: list[str], *, scenario: str | None = None, a: floa
         cuts = [Cut.parse(c) for c in table.get("cuts", [])]
         measured = [n for c in cuts for n in c.names if n.startswith("gamma_reco") or n in MEASURED]
         if measured:
-            raise InputError(f"{path}: its cuts use the measured photon ({measured[0]}), whose detection efficiency and "
-                             "decay inside the volume the limit applies already: cut on the true photon (gamma) for limits")
+            raise InputError(f"{path}: its cuts use {measured[0]} (the measured photon or where N decayed), whose detection "
+                             "efficiency and decay probability the limits apply themselves: cut on the true photon (gamma) for limits")
         bkg = None
         if card.limit.criterion in ("s2b", "cls"):
             bkg = background_from_files(card, background, cuts) if background else visible_background_pb(card, background_events, seed)

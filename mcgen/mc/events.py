@@ -49,6 +49,18 @@ class Events:
         return events_array(self.columns, {"metadata": self.metadata, "summary": self.summary, "n_events": len(self)})
 
 
+def cut_fields(events: Any) -> dict[str, Any]:
+    """What a cut may name on an awkward Array of :func:`events_array` (or mcgen.read): its fields,
+    and the branches folded into its four-momentum records (``gamma_E`` is ``gamma.E``)."""
+    out = {name: events[name] for name in events.fields}
+    for name, branches in MOMENTA.items():
+        if name in out:
+            for branch, component in zip(branches, ("E", "px", "py", "pz")):
+                if branch is not None:
+                    out.setdefault(branch, out[name][component])
+    return out
+
+
 def events_array(columns: dict[str, Any], attrs: dict[str, Any] | None = None, n_total: int | None = None):
     """Flat columns (numpy or awkward) as an awkward Array: the four-momenta of :data:`MOMENTA` as
     vector ``Momentum4D`` records (their E/px/py/pz columns folded in), the rest as fields, and
