@@ -28,7 +28,7 @@ def _one_line_error(code: int, out: str, err: str) -> str:
     ([*L3, "--masses", "1,1e400"], "finite number"),
     (["background", "--card", "cepc_h", "-n", "99999999999999999999"], "whole number in [1, 100,000,000]"),
     (["generate", "--card", "lep1_opal", *MODEL, "-n", "-5", "-o", "x.root"], "whole number in [1, "),
-    (["generate", "--card", "lep1_opal", *MODEL, "-n", "1e3", "-o", "x.root"], "expected a whole number, got 1e3"),
+    (["generate", "--card", "lep1_opal", *MODEL, "-n", "1.5e0", "-o", "x.root"], "expected a whole number, got 1.5e0"),
     (["reproduce", "--figure", "3", "--seed=-1", "-o", "figs"], "--seed: expected a whole number in [0, "),
     (["limits", "--card", "lep1_l3_zgamma", "--masses", "10", "--scenario", "", "--flavor", "mu"], "unknown scenario ''"),
     (["limits", "--card", "lep1_l3_zgamma", "--masses", "10", "--scenario", "I", "--flavor", "m\nu"], "unknown flavour 'm\\nu'"),
@@ -91,3 +91,59 @@ def test_limits_json_has_no_null_number_for_tiny_masses(capsys):
     assert code == 0, err
     r = json.loads(out)
     assert r["masses"] == [1e-6, 1e-3]
+
+
+@pytest.mark.parametrize("text, events", [("1e4", 10_000), ("2.5E3", 2_500), ("1e+3", 1_000), ("3000", 3_000)])
+def test_counts_in_exponent_form_as_help_prints_them(capsys, text, events):
+    code, out, err = run(capsys, ["limits", "--card", "lep1_opal", "--masses", "5", "--scenario", "I", "--flavor", "mu",
+                                  "-n", text, "--json"])
+    assert code == 0, err
+    assert json.loads(out)["n_events_per_mass"] == events
+
+
+@pytest.mark.parametrize("text", ["1.5e0", "1e-3", "1e400", "inf"])
+def test_counts_that_are_not_whole_are_one_line(capsys, text):
+    _one_line_error(*run(capsys, ["limits", "--card", "lep1_opal", "--masses", "5", "--scenario", "I", "--flavor", "mu", "-n", text]))
+
+
+def test_negative_numbers_reach_the_checks(capsys):
+    err = _one_line_error(*run(capsys, ["info", "--card", "lep1_opal", "--mass", "10", "--dgamma", "-1e-5", "--scenario", "I",
+                                        "--flavor", "mu"]))
+    assert "d_gamma must be a finite number > 0" in err
+    code, out, err = run(capsys, ["info", "--card", "lep1_opal", "--mass", "10", "--dgamma", "1e-5", "--a", "-2.5e-1",
+                                  "--flavor", "mu", "--json"])
+    assert code == 0, err
+    assert json.loads(out)["model"]["a"] == -0.25
+
+
+def test_limits_text_names_the_criterion_and_the_structure(capsys):
+    code, out, err = run(capsys, ["limits", "--card", "lep1_opal", "--card", "cepc_z", "--masses", "5", *STRUCTURE])
+    assert code == 0, err
+    assert "lep1_opal: criterion sigma_upper" in out and "cepc_z: criterion s2b: expected S^2/B = 2.71" in out
+    assert "scenario I (d_Z/d_gamma = " in out and "{" not in out
+
+
+def test_fully_polarised_beams_answer_with_numbers(capsys, tmp_path):
+    """Helicities that make no N nubar (P- = P+ = +1), or no W piece (right-handed electrons): zeros
+    or events with finite weights, never a traceback or NaN."""
+    pol = ["--set", "beam.polarisation_electron=1", "--set", "beam.polarisation_positron=1"]
+    code, out, err = run(capsys, ["info", "--card", "ilc250_lr", *pol, "--mass", "100", "--dgamma", "1e-5", "--scenario", "II",
+                                  "--flavor", "e", "--json"])
+    assert code == 0, err
+    info = json.loads(out)
+    assert info["sigma_pb"]["total"] == 0.0 and set(info["sigma_pb_isr"].values()) == {0.0}
+    code, out, err = run(capsys, ["limits", "--card", "cepc_h", "--set", "beam.polarisation_electron=1", "--masses", "10",
+                                  "--scenario", "II", "--flavor", "e", "-n", "2000", "--json"])
+    assert code == 0, err
+    assert json.loads(out)["d_gamma_95"][0] > 0
+    path = tmp_path / "p.root"
+    code, out, err = run(capsys, ["generate", "--card", "lep2_delphi", "--set", "beam.polarisation_electron=1", "--set",
+                                  "beam.polarisation_positron=-1", "--mass", "100", "--dgamma", "1e-5", "--scenario", "II",
+                                  "--flavor", "e", "-n", "2000", "--weighted", "-o", str(path), "--json"])
+    assert code == 0, err
+    assert "NaN" not in out and json.loads(out)["sigma_pb"] > 0
+    with uproot.open(path) as f:
+        columns = f["events"].arrays(["weight_pb", "w_gg", "w_zz", "w_ww"], library="np")
+    assert all(np.isfinite(v).all() for v in columns.values()) and not columns["w_ww"].any()
+    _one_line_error(*run(capsys, ["generate", "--card", "lep2_delphi", *pol, "--mass", "100", "--dgamma", "1e-5", "--scenario",
+                                  "II", "--flavor", "e", "-n", "100", "--weighted", "-o", str(tmp_path / "q.root")]))

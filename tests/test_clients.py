@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import math
 import re
+import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -49,7 +51,8 @@ def test_pythia_showers_the_lhe_file_without_errors(capfd, tmp_path, extra, sett
     lhe = tmp_path / "ev.lhe"
     code, out, err = run(capfd, ["generate", *MODEL, "-n", "1000", "-o", str(lhe), "--json", *extra])
     assert code == 0, err
-    sigma_pb = json.loads(out)["sigma_pb"]
+    result = json.loads(out)  # the init block's cross section is what the weights average to (unweighted: the quadrature's)
+    sigma_pb = result["sigma_pb"] if "--weighted" in extra else result["sigma_quadrature_pb"]
 
     pythia = pythia8.Pythia("", False)
     for setting in [*PYTHIA_SETTINGS, *settings, f"Beams:LHEF = {lhe}", "Print:quiet = on", "SLHA:verbose = 0"]:
@@ -95,6 +98,7 @@ def test_lhe_with_set_overrides_reads_back(capsys, tmp_path):
     events = list(lhef.events)
     assert len(events) == 50
     assert lhef.init.initInfo.energyA == lhef.init.initInfo.energyB == 125.0
+    assert lhef.init.procInfo[0].xSection == events[0].eventinfo.weight  # one cross section: the events' (the quadrature's)
     (mcgen_block,) = [e for e in lhef.header.extra_elements if e.tag == "mcgen"]
     metadata = json.loads(mcgen_block.text)
     assert metadata["sqrt_s"] == 250.0 and "--set beam.sqrt_s=250" in metadata["card"]["path"]
@@ -179,3 +183,29 @@ def test_vectorised_formatting_matches_python():
         fmt_float(np.array([np.nan]), 10)
     with pytest.raises(ValueError):
         fmt_int(np.array([-1000]), 4)
+
+
+def _readme_pythia_snippet() -> str:
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    (block,) = [b for b in re.findall(r"```python\n(.*?)```", text, flags=re.S) if "import pythia8mc" in b]
+    return textwrap.dedent(block)
+
+
+@pytest.mark.parametrize("extra", [[], ["--set", "beam.isr=true"]], ids=["cepc_h-spread", "cepc_h-isr-spread"])
+def test_the_readme_pythia_snippet_as_written_finds_the_n_photon(capfd, tmp_path, monkeypatch, extra):
+    """The README's snippet, run as written on a cepc_h file with its spread (and with ISR): the
+    photon it picks is the N's, whatever the beams' remnant photons."""
+    pytest.importorskip("pythia8mc")
+    code, _, err = run(capfd, ["generate", *MODEL, "-n", "300", "-o", str(tmp_path / "ev.lhe"), *extra])
+    assert code == 0, err
+    monkeypatch.chdir(tmp_path)
+    snippet = _readme_pythia_snippet()
+    line = next(x for x in snippet.splitlines() if x.lstrip().startswith("photon = "))
+    indent = line[: len(line) - len(line.lstrip())]
+    # the snippet as written, and one line after its pick that records what it picked (the event is
+    # cleared when the file ends): the mother's id and the photon's pT, per event
+    observed = snippet.replace(line, f"{line}\n{indent}seen.append((abs(event[photon.mother1()].id()), photon.pT()))")
+    namespace: dict = {"seen": []}
+    exec(compile(observed, "README.md", "exec"), namespace)
+    assert namespace["pythia"].infoPython().nAccepted() == 300 and len(namespace["seen"]) == 300
+    assert all(mother == N_PDG_ID and pt > 0.0 for mother, pt in namespace["seen"])

@@ -43,7 +43,8 @@ def efficiency_table(card: Card, masses: list[float], structure: Couplings, flav
     per_mass: list[dict[str, Any] | None] = []
     with progress.task(len(masses), "masses", card.name) as step:
         for i, mass in enumerate(masses):
-            sample = None if mass >= card.sqrt_s else signal_sample(card, mass, flavour, options, n, seed + i)
+            sample = None if mass >= card.sqrt_s else signal_sample(card, mass, flavour, options, n, seed + i,
+                                                                    binned=card.limit.criterion in ("s2b", "cls"))
             eps, err = (None, None) if sample is None else eps_cuts(sample, structure)
             values.append(eps)
             errors.append(err)
@@ -177,10 +178,11 @@ def file_samples(paths: Any, cuts: list[Cut] | tuple[Cut, ...] = (), *, edges: n
     card's spectrum bins when its criterion is CLs). ``detector`` = (card, seed) measures the true
     photons again with that card's toy detector (:class:`Remeasure`)."""
     from mcgen.config.cards import parse_card
-    from mcgen.io.read import RUN_KEYS, event_paths, file_info, iterate_columns, prefetched
+    from mcgen.io.read import RUN_KEYS, check_not_copies, event_paths, file_info, iterate_columns, prefetched
     from mcgen.physics.model import COUPLING_COLUMNS
 
     infos = [file_info(p) for p in event_paths(paths)]
+    check_not_copies(infos)
     groups: dict[str, list[dict[str, Any]]] = {}
     for info in infos:
         if "N_E" not in info["branches"]:
@@ -200,7 +202,7 @@ def file_samples(paths: Any, cuts: list[Cut] | tuple[Cut, ...] = (), *, edges: n
     card = parse_card(first["card_content"], infos[0]["path"])
     options = PhysicsOptions(**first["options"])
     flavour = first["model"]["flavor"]
-    if edges is None and card.limit.criterion == "cls":
+    if edges is None and card.limit.criterion in ("s2b", "cls"):  # binned for either: the criterion is chosen at limit time
         edges = spectrum_edges(card)
     needed = list(COUPLING_COLUMNS) + ["boundary_m", "p_inside", "inside", "truth_pass", "pass_all"]
     if edges is not None:

@@ -61,9 +61,11 @@ def sigma_with_isr(card: Card, model: Model, options: PhysicsOptions = PhysicsOp
     def total(r: np.ndarray) -> np.ndarray:
         return np.clip(pieces(r).sum(axis=0), 0.0, None)
 
+    names = ("gamma", "Z", "gammaZ", "W", "st_interference")
+    if not np.any(pieces(np.array([card.sqrt_s]))):  # beams of helicities that make no N nubar (P- = P+ = +-1)
+        return {name: 0.0 for name in names} | {"total": 0.0}
     beams = beam_params(True, card.beam.energy_spread, card.sqrt_s)
     folded = folded_sigma(total, card.sqrt_s, m, beams, (ew.m_Z, ew.Gamma_Z), pieces=pieces)
-    names = ("gamma", "Z", "gammaZ", "W", "st_interference")
     return {name: float(v) + 0.0 for name, v in zip(names, folded)} | {"total": float(folded.sum())}
 
 

@@ -211,11 +211,13 @@ def _array(values: Any) -> np.ndarray:
 
 
 def signal_sample(card: Card, mass: float, flavour: str, options: PhysicsOptions, n: int, seed: int,
-                  background_pb: float | np.ndarray | None = None) -> SignalSample:
-    """Run the weighted generator once and reduce it to what the limits need."""
+                  background_pb: float | np.ndarray | None = None, binned: bool | None = None) -> SignalSample:
+    """Run the weighted generator once and reduce it to what the limits need (with the photon-energy
+    spectrum when ``binned``; by default for the CLs criterion)."""
     model = Model(mass, _REFERENCE, flavour, a=0.0)
     cols = generate(card, model, n, seed, options, weighted=True, quadrature=False).columns
-    reducer = SampleReducer(spectrum_edges(card) if card.limit.criterion == "cls" else None)
+    binned = card.limit.criterion == "cls" if binned is None else binned
+    reducer = SampleReducer(spectrum_edges(card) if binned else None)
     reducer.add(cols, cols["truth_pass"])
     return reducer.sample(card, mass, flavour, options, background_pb)
 

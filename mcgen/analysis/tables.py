@@ -5,6 +5,7 @@ the same code as the in-memory path (mcgen.analysis.limits.limits_for_samples)."
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -21,12 +22,12 @@ from mcgen.analysis.limits import (
     mass_threshold,
     visible_background_pb,
 )
-from mcgen.config.cards import Card, parse_card
+from mcgen.config.cards import Card, parse_card, parse_set
 from mcgen.config.options import PhysicsOptions
 from mcgen.errors import InputError, ModelError
 from mcgen.physics.model import Couplings, scenario_a, structure_from_a
 
-__all__ = ["read_table", "table_samples", "limits_from_tables", "MEASURED"]
+__all__ = ["read_table", "table_samples", "table_card", "background_mismatch", "limits_from_tables", "MEASURED", "BACKGROUND_CRITERIA"]
 
 MEASURED = ("reconstructed", "pass_all", "pass_energy", "pass_angle", "pass_pt", "pass_zveto", "pass_bhabha", "inside",
             "flight_m", "boundary_m", "p_inside", "vtx_x", "vtx_y", "vtx_z")
@@ -55,10 +56,11 @@ def read_table(path: str | Path) -> dict[str, Any]:
     return table
 
 
-def table_samples(table: dict[str, Any], where: str, background: float | np.ndarray | None = None
-                  ) -> tuple[Card, list[float], list[SignalSample | None]]:
-    """The card, the masses and the reduced sample per mass of a table (None above threshold)."""
-    card = parse_card(table["card_content"], where)
+def table_samples(table: dict[str, Any], where: str, background: float | np.ndarray | None = None,
+                  card: Card | None = None) -> tuple[Card, list[float], list[SignalSample | None]]:
+    """The card (the table's, or ``card``: the table's with other limit settings), the masses and
+    the reduced sample per mass of a table (None above threshold)."""
+    card = parse_card(table["card_content"], where) if card is None else card
     options = PhysicsOptions(**table["options"])
     samples: list[SignalSample | None] = []
     for mass, row in zip(table["masses"], table["per_mass"]):
@@ -67,6 +69,12 @@ def table_samples(table: dict[str, Any], where: str, background: float | np.ndar
             continue
         s = row["sample"]
         binned = np.asarray(s["coeff_binned"]) if "coeff_binned" in s else None
+        if card.limit.criterion == "cls":
+            bins = int(card.limit.value("spectrum_bins"))
+            if binned is None or binned.shape[-1] != bins:
+                have = "no photon-energy spectrum" if binned is None else f"a spectrum of {binned.shape[-1]} bins"
+                raise InputError(f"{where}: the table has {have}, the CLs limit needs {bins} bins (limit.spectrum_bins): "
+                                 "make the table again with this mcgen (and the same --set limit.spectrum_bins)")
         samples.append(SignalSample(card, float(mass), table["flavor"], options, int(s["n_events"]),
                                     np.asarray(s["boundary_m"], dtype=np.float64), np.asarray(s["coeff_all"]),
                                     np.asarray(s["coeff_pass"]), background, binned))
@@ -84,21 +92,89 @@ def _structure(table: dict[str, Any], card: Card, scenario: str | None, a: float
     return c, {"scenario": scenario, "a": value, "d_Z_over_d_gamma": c.d_Z, "d_W_over_d_gamma": c.d_W}
 
 
+BACKGROUND_CRITERIA = ("s2b", "cls")
+"""The criteria that need the SM background."""
+_SAME_BEAMS = ("sqrt_s", "isr", "energy_spread", "polarisation_electron", "polarisation_positron")
+
+
+def table_card(table: dict[str, Any], where: str, criterion: str | None = None, overrides: tuple[str, ...] = ()) -> Card:
+    """The table's card with the limit settings of this call: ``criterion`` (s2b or cls, for cards
+    with a background) and ``overrides`` (``limit.*`` keys only: the events and cuts are the table's)."""
+    for assignment in overrides:
+        section, key, _ = parse_set(assignment)
+        if section != "limit":
+            raise InputError(f"--set {assignment}: with --efficiency only limit.* keys apply (the events, the card and the cuts "
+                             f"are the table's; make the table again to change {section}.{key})")
+    card = parse_card(table["card_content"], where, tuple(overrides))
+    if criterion is None:
+        return card
+    if card.limit.criterion not in BACKGROUND_CRITERIA:
+        raise InputError(f"--criterion applies to cards with a background (S^2/B or CLs); {card.name} uses {card.limit.criterion!r}")
+    return parse_card(table["card_content"], where, (*overrides, f"limit.criterion='{criterion}'"))
+
+
+def background_mismatch(card: Card, other: Card, with_selection: bool) -> str | None:
+    """Where a background made with ``other`` differs from ``card`` in what its rate depends on
+    (beams, electroweak inputs, detector and, when the table uses the card's cuts, the selection),
+    as 'section.key = theirs (the table's card: ours)'; None when they agree."""
+    sections = ("beam", "electroweak", "detector") + (("selection",) if with_selection else ())
+    for section in sections:
+        ours, theirs = dataclasses.asdict(getattr(card, section)), dataclasses.asdict(getattr(other, section))
+        keys = _SAME_BEAMS if section == "beam" else sorted(set(ours) | set(theirs))
+        for key in keys:
+            if ours.get(key) != theirs.get(key):
+                return f"{section}.{key} = {theirs.get(key)!r} (the table's card: {ours.get(key)!r})"
+    return None
+
+
+def _background_cards(paths: list[Any]) -> list[tuple[str, Card]]:
+    """Each background file with the card it was made for (its metadata's)."""
+    from mcgen.io.read import event_paths, file_info
+
+    out = []
+    for path in event_paths(paths):
+        info = file_info(path)
+        if "N_E" in info["branches"]:
+            raise InputError(f"{path}: --background takes SM background files (mcgen background -o), not signal events")
+        content = info["metadata"].get("card_content") if isinstance(info["metadata"], dict) else None
+        if not isinstance(content, dict):
+            raise InputError(f"{path}: its metadata has no card_content: not a background file of mcgen background -o")
+        out.append((str(path), parse_card(content, str(path))))
+    return out
+
+
+def _matching_backgrounds(table_path: str, card: Card, files: list[tuple[str, Card]], with_selection: bool) -> list[str]:
+    """The background files made for the table's card (one line naming the difference if none is)."""
+    matching = [path for path, other in files if background_mismatch(card, other, with_selection) is None]
+    if not matching:
+        path, other = files[0]
+        why = background_mismatch(card, other, with_selection)
+        near = f": {path} has {why}" if len(files) == 1 else f" (e.g. {path} has {why})"
+        raise InputError(f"{table_path}: no --background file was made for its card {card.name}{near}")
+    return matching
+
+
 def limits_from_tables(paths: list[str], *, scenario: str | None = None, a: float | None = None,
-                       background: list[str] | None = None, background_events: int = 20_000, seed: int = 1) -> dict[str, Any]:
+                       background: list[str] | None = None, background_events: int = 20_000, seed: int = 1,
+                       criterion: str | None = None, overrides: tuple[str, ...] = ()) -> dict[str, Any]:
     """95% CL limits from efficiency tables, one card per table, in the format of ``mcgen limits``.
-    The structure is the tables' unless a ``scenario`` or ``a`` reweights it. Cards with a
-    background (S^2/B, CLs) take it from ``background`` event files (read with the table's cuts)
-    or compute it as ``mcgen limits`` does."""
+    The structure is the tables' unless a ``scenario`` or ``a`` reweights it; the criterion and the
+    limit.* settings are the tables' cards' unless ``criterion`` or ``overrides`` change them. Cards
+    with a background (S^2/B, CLs) take it from the ``background`` event files made for the same
+    beams, electroweak inputs, detector (and selection, unless the table has its own cuts), each
+    table its own (matched by the files' metadata; a file that matches no table is refused), read
+    with the table's cuts; without files it is computed as ``mcgen limits`` does."""
     from mcgen.selection.expressions import Cut
 
     by_card: dict[str, Any] = {}
     masses: list[float] | None = None
     cards: list[Card] = []
     structure_info: dict[str, Any] = {}
+    files = _background_cards(background) if background else []
+    used: set[str] = set()
     for path in paths:
         table = read_table(path)
-        card = parse_card(table["card_content"], str(path))
+        card = table_card(table, str(path), criterion, tuple(overrides))
         structure, structure_info = _structure(table, card, scenario, a)
         structure_info = structure_info | {"flavor": table["flavor"]}
         cuts = [Cut.parse(c) for c in table.get("cuts", [])]
@@ -107,11 +183,16 @@ def limits_from_tables(paths: list[str], *, scenario: str | None = None, a: floa
             raise InputError(f"{path}: its cuts use {measured[0]} (the measured photon or where N decayed), whose detection "
                              "efficiency and decay probability the limits apply themselves: cut on the true photon (gamma) for limits")
         bkg = None
-        if card.limit.criterion in ("s2b", "cls"):
-            bkg = background_from_files(card, background, cuts) if background else visible_background_pb(card, background_events, seed)
+        if card.limit.criterion in BACKGROUND_CRITERIA:
+            if files:
+                mine = _matching_backgrounds(str(path), card, files, with_selection=not cuts)
+                used.update(mine)
+                bkg = background_from_files(card, mine, cuts)
+            else:
+                bkg = visible_background_pb(card, background_events, seed)
             if not np.sum(bkg) > 0:
                 raise InputError(f"card {card.name}: no background event passes the selection; the S^2/B or CLs limit is undefined")
-        card, table_masses, samples = table_samples(table, str(path), bkg)
+        card, table_masses, samples = table_samples(table, str(path), bkg, card)
         if masses is not None and table_masses != masses:
             raise InputError(f"{path}: other masses than the first table ({table_masses} vs {masses})")
         if card.name in by_card:
@@ -120,6 +201,10 @@ def limits_from_tables(paths: list[str], *, scenario: str | None = None, a: floa
         cards.append(card)
         result = limits_for_samples(card, samples, structure, bkg)
         by_card[card.name] = result | {"table": str(path), "cuts": table.get("cuts", []), "source": table.get("source")}
+    unused = [p for p, _ in files if p not in used]
+    if unused:
+        names = ", ".join(c.name for c in cards)
+        raise InputError(f"{unused[0]}: a --background file made for none of the tables' cards ({names})")
     assert masses is not None
     return {"masses": masses, **combine_cards(len(masses), by_card), "by_card": by_card, "structure": structure_info,
             "cards": [c.name for c in cards], "tables": list(map(str, paths)), "background_files": background or [],

@@ -4,8 +4,10 @@ way), the parser with one-line errors, and the step from parsed options to libra
 from __future__ import annotations
 
 import argparse
+import decimal
 import json
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -34,15 +36,25 @@ def bounded_int(lo: int, hi: int) -> Callable[[str], int]:
 
     def parse(text: str) -> int:
         try:
-            value = int(text)
+            value: int | None = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {shown(text)}") from None
+            value = _whole_in_exponent_form(text)
+        if value is None:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {shown(text)}")
         if not lo <= value <= hi:
             raise argparse.ArgumentTypeError(f"expected a whole number in [{lo:,}, {hi:,}], got {shown(text)}")
         return value
 
     parse.__name__ = "whole number"
     return parse
+
+
+def _whole_in_exponent_form(text: str) -> int | None:
+    """1e4, 2.5E6: the whole number they write (None if ``text`` is not one: 1.5e0, 1e-3, inf)."""
+    if not re.fullmatch(r"\s*\d+(\.\d*)?[eE]\+?\d{1,2}\s*", text):
+        return None
+    value = decimal.Decimal(text.strip())
+    return int(value) if value == value.to_integral_value() else None
 
 
 def finite_float(text: str) -> float:
@@ -80,6 +92,8 @@ class Parser(argparse.ArgumentParser):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # a value such as -1e-5 or -inf is a (negative) number, not an option: argparse knows only -1 and -1.5
+        self._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-inf(inity)?$", re.IGNORECASE)
         self.register("action", None, _Once)
         self.register("action", "store", _Once)
 
@@ -179,12 +193,13 @@ def require_run_options(args: argparse.Namespace, source: str, files: str) -> No
             raise InputError(f"{option} is required (or give {files} with {source})")
 
 
-def refuse_run_options(args: argparse.Namespace, source: str, extra: tuple[tuple[str, Any], ...] = ()) -> None:
+def refuse_run_options(args: argparse.Namespace, source: str, extra: tuple[tuple[str, Any], ...] = (),
+                       allow_set: bool = False) -> None:
     """With ``source`` (--input, --efficiency) the card, its --set values, the masses, the flavour and
     the physics options are those the files were made with: giving them again would be silently
-    ignored, so it is an error."""
+    ignored, so it is an error (``allow_set``: the caller checks --set itself)."""
     given = [name for name, value in (*_run_options(args), *extra) if value is not None]
-    given += [name for name, value in (("--set", args.overrides), ("--decay-law", args.decay_law != "exact"),
+    given += [name for name, value in (("--set", args.overrides and not allow_set), ("--decay-law", args.decay_law != "exact"),
                                        ("--no-st-interference", args.no_st_interference), ("--two-body", args.two_body))
               if value]
     if given:

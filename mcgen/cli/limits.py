@@ -26,7 +26,8 @@ def add_parser(subparsers: Any) -> None:
     t.add_argument("--efficiency", nargs="+", metavar="TABLE",
                    help="efficiency tables of mcgen efficiency -o (one per card; from its Monte Carlo or from event files)")
     t.add_argument("--background", nargs="+", metavar="FILE",
-                   help="SM background event files of mcgen background -o for the S^2/B and CLs cards (read with the tables' cuts)")
+                   help="SM background event files of mcgen background -o for the S^2/B and CLs cards, each table "
+                   "matched to the files made for its card (read with the table's cuts)")
     p.add_argument("--criterion", choices=("s2b", "cls"),
                    help="for cards with a background: S^2/B = 2.71 or the pyhf CLs limit, both expected (the card sets the default)")
     p.add_argument("--plot", metavar="FILE", help="also draw the limits (PNG or PDF, mplhep) and their JSON")
@@ -67,9 +68,10 @@ def _from_tables(args: argparse.Namespace) -> dict[str, Any]:
     """Limits from efficiency tables: card, masses, flavour and options are the tables' own."""
     from mcgen.analysis.tables import limits_from_tables
 
-    common.refuse_run_options(args, "--efficiency", (("--criterion", args.criterion),))
+    common.refuse_run_options(args, "--efficiency", allow_set=True)  # --set: limit.* keys only (limits_from_tables)
     return limits_from_tables(args.efficiency, scenario=args.scenario, a=args.a, background=args.background,
-                              background_events=args.background_events, seed=args.seed)
+                              background_events=args.background_events, seed=args.seed, criterion=args.criterion,
+                              overrides=tuple(args.overrides))
 
 
 def _load_with_criterion(name: str, criterion: str | None, overrides: list[str]):
@@ -82,8 +84,29 @@ def _load_with_criterion(name: str, criterion: str | None, overrides: list[str])
     return load_card(name, (*overrides, f"limit.criterion='{criterion}'"))
 
 
+CRITERION_TEXT = {
+    "sigma_upper": "sigma x Br x eps x P(decay) < the measured 95% CL cross section",
+    "chi2": "chi^2 of the measured cross section = chi2_95",
+    "z_br_upper": "Br(Z -> gamma + invisible) < the measured 95% CL limit",
+    "z_inv_width": "Gamma(Z -> invisible) beyond the SM < the measured 95% CL limit",
+    "s2b": "expected S^2/B = 2.71",
+    "cls": "expected CLs = 0.05 (pyhf)",
+}
+"""How the text output names each card's limit criterion (the JSON gives its key, ``criterion``)."""
+
+
+def structure_text(info: dict[str, Any]) -> str:
+    """The coupling structure as a line: scenario or a, and d_Z/d_gamma, d_W/d_gamma."""
+    head = f"scenario {info['scenario']}" if info.get("scenario") else f"a = {info.get('a')}"
+    ratios = f"d_Z/d_gamma = {info['d_Z_over_d_gamma']:.4g}, d_W/d_gamma = {info['d_W_over_d_gamma']:.4g}"
+    flavour = f", flavour {info['flavor']}" if info.get("flavor") else ""
+    return f"{head} ({ratios}){flavour}"
+
+
 def _text(r: dict[str, Any]) -> str:
-    lines = [f"95% CL limits on d_gamma [GeV^-1], cards {', '.join(r['cards'])}, structure {r['structure']}"]
+    lines = [f"95% CL limits on d_gamma [GeV^-1], cards {', '.join(r['cards'])}, {structure_text(r['structure'])}"]
+    for name, res in r["by_card"].items():
+        lines.append(f"{name}: criterion {res['criterion']}: {CRITERION_TEXT.get(res['criterion'], res['criterion'])}")
     for i, m in enumerate(r["masses"]):
         cells = []
         for name, res in r["by_card"].items():

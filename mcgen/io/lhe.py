@@ -64,7 +64,10 @@ def write_lhe(path: Path, cols: dict[str, np.ndarray], summary: dict[str, Any], 
     e_beam = sqrt_s / 2 * (1.0 + SPREAD_CUT * float(metadata["beam"]["energy_spread"]))
     mass = float(metadata["model"]["mass_GeV"])
     weights = np.asarray(cols["weight_pb"], dtype=float)
-    xmax = float(weights.max(initial=0.0)) if weighted else summary["sigma_pb"]
+    # XSECUP: the cross section the events' weights average to (unweighted events all carry the
+    # quadrature's; the summary's sigma_pb is then the hit-or-miss estimate that checks it)
+    xsec = (float(weights.mean()) if weighted else float(weights[0])) if weights.size else float(summary["sigma_pb"])
+    xmax = float(weights.max(initial=0.0)) if weighted else xsec
     idwtup = (-4 if (weights < 0).any() else 4) if weighted else 3
     version = str(metadata["version"])
     head = (
@@ -73,7 +76,7 @@ def write_lhe(path: Path, cols: dict[str, np.ndarray], summary: dict[str, Any], 
         f"<slha>\n{_slha(mass, n_width_gev(metadata, summary), summary['br_nu_gamma'], flavour)}</slha>\n"
         "</header>\n<init>\n"
         f"    11    -11  {e_beam:.10e}  {e_beam:.10e}  0  0  0  0  {idwtup}  1\n"
-        f"  {summary['sigma_pb']:.10e}  {summary['sigma_err_pb']:.10e}  {xmax:.10e}  1\n"
+        f"  {xsec:.10e}  {summary['sigma_err_pb']:.10e}  {xmax:.10e}  1\n"
         f'<generator name="mcgen" version="{version}">HNL dipole portal</generator>\n'
         "</init>\n"
     )

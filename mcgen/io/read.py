@@ -26,7 +26,8 @@ import numpy as np
 from mcgen.errors import InputError
 from mcgen.mc.events import events_array
 
-__all__ = ["read", "iterate", "iterate_files", "iterate_columns", "prefetched", "file_info", "event_paths", "RUN_KEYS"]
+__all__ = ["read", "iterate", "iterate_files", "iterate_columns", "prefetched", "file_info", "event_paths", "check_not_copies",
+           "RUN_KEYS"]
 
 RUN_KEYS = ("process", "card", "card_content", "model", "couplings", "options", "electroweak", "weighted", "sqrt_s")
 """Metadata that must agree between files read together (the seeds and event counts may differ)."""
@@ -44,6 +45,15 @@ def event_paths(paths: str | os.PathLike | list[str | os.PathLike]) -> list[Path
         out.extend(Path(m) for m in matches)
     if not out:
         raise InputError("no event file given")
+    seen: dict[tuple[int, int], Path] = {}
+    for path in out:
+        try:
+            st = path.stat()
+        except OSError:
+            continue  # reported by whoever opens it
+        if (st.st_dev, st.st_ino) in seen:  # the same file twice (also through a link) would count its events twice
+            raise InputError(f"{path} is given twice (also as {seen[st.st_dev, st.st_ino]}): its events would count twice")
+        seen[st.st_dev, st.st_ino] = path
     return out
 
 
@@ -73,14 +83,30 @@ def _run_setting(metadata: dict[str, Any]) -> dict[str, Any]:
     return {k: metadata.get(k) for k in RUN_KEYS}
 
 
+def check_not_copies(infos: list[dict[str, Any]]) -> None:
+    """Refuse two files of one run setting and one seed: the same events twice (a copy; or, with
+    different event counts, the first events of the smaller one twice)."""
+    seen: dict[str, str] = {}
+    for info in infos:
+        meta = info["metadata"]
+        if meta.get("seed") is None:
+            continue
+        key = json.dumps([_run_setting(meta), meta["seed"]], sort_keys=True, default=str)
+        if key in seen:
+            raise InputError(f"{info['path']} holds the events of {seen[key]} (the same run setting and seed {meta.get('seed')}): "
+                             "they would count twice")
+        seen[key] = info["path"]
+
+
 def _check_compatible(infos: list[dict[str, Any]], concatenate: bool) -> None:
+    check_not_copies(infos)
     first = _run_setting(infos[0]["metadata"])
     for info in infos[1:]:
         other = _run_setting(info["metadata"])
         if other != first and not concatenate:
             differ = ", ".join(k for k in RUN_KEYS if other[k] != first[k])
             raise InputError(f"{info['path']} was made with another {differ} than {infos[0]['path']}: "
-                             "read them separately, or pass concatenate=True (--concatenate) to join them anyway")
+                             "read them separately (in Python, mcgen.read(paths, concatenate=True) joins them anyway)")
         if set(info["branches"]) != set(infos[0]["branches"]):
             raise InputError(f"{info['path']} has other branches than {infos[0]['path']}")
 

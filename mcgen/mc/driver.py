@@ -112,9 +112,9 @@ def kernel_inputs(card: Card, model: Model, options: PhysicsOptions, *, weighted
 
     acceptance = 1.0
     if weighted:  # a proposal that covers every coupling structure: s-channel and t-channel shapes
-        parts = [shape(1.0, 0.0, 0.0)] + ([shape(0.0, 0.0, 1.0)] if t_channel else [])
         x, w = GAUSS_LEGENDRE_96
-        norms = [float(fpmath.dot(w, p(x))) for p in parts]
+        parts, norms = _produced([shape(1.0, 0.0, 0.0)] + ([shape(0.0, 0.0, 1.0)] if t_channel else []),
+                                 lambda p: float(fpmath.dot(w, p(x))), card)
 
         def proposal(x: np.ndarray) -> np.ndarray:
             return np.sum([p(x) / nrm for p, nrm in zip(parts, norms)], axis=0)
@@ -135,6 +135,16 @@ def kernel_inputs(card: Card, model: Model, options: PhysicsOptions, *, weighted
     )
 
 
+def _produced(parts: list[Any], norm: Callable[[Any], float], card: Card) -> tuple[list[Any], list[float]]:
+    """The proposal's parts that these beams produce, with their normalisations: a part that the
+    beams' helicities cannot make (the W with right-handed electrons) has norm 0 and is left out, as
+    its events would be. None left: one line."""
+    kept = [(part, n) for part, n in ((part, norm(part)) for part in parts) if n > 0.0]
+    if not kept:
+        raise ModelError(f"beams of polarisation (P-, P+) = {card.beam.polarisation} make no N nubar here: the cross section is 0")
+    return [part for part, _ in kept], [n for _, n in kept]
+
+
 def _beam_inputs(card: Card, model: Model, options: PhysicsOptions, weighted: bool, consts: np.ndarray,
                  quadrature: bool = True) -> KernelInputs:
     """:func:`kernel_inputs` with beam effects: the (u1, u2) cells and the cos(theta) envelope of
@@ -153,7 +163,10 @@ def _beam_inputs(card: Card, model: Model, options: PhysicsOptions, weighted: bo
         return lambda r: np.clip(cross_section_pieces(np.maximum(r, m), m, c, model.flavour, ew, st_interference=st, charge_states=1,
                                                       polarisation=card.beam.polarisation).sum(axis=0), 0.0, None)
 
-    norms = [float(rate(c)(np.array([rs]))[0]) for c in structures] if weighted else [1.0]
+    if weighted:
+        structures, norms = _produced(structures, lambda c: float(rate(c)(np.array([rs]))[0]), card)
+    else:
+        norms = [1.0]
 
     def sigma_hat(r: np.ndarray) -> np.ndarray:
         return np.sum([rate(c)(r) / nrm for c, nrm in zip(structures, norms)], axis=0)
