@@ -7,7 +7,7 @@ output path.
 
 from __future__ import annotations
 
-__all__ = ["InputError", "CardError", "ModelError", "MissingExtraError", "OutputError", "shown"]
+__all__ = ["InputError", "CardError", "ModelError", "NoPhaseSpaceError", "MissingExtraError", "OutputError", "shown"]
 
 _SHOWN_MAX = 120
 
@@ -44,6 +44,11 @@ class CardError(InputError):
 class ModelError(InputError):
     """A bad HNL model: mass, coupling, scenario, flavour, ``a`` at the singular point, or a
     physics option; also a mass the card's collider cannot produce."""
+
+
+class NoPhaseSpaceError(ModelError):
+    """A mass so near the threshold that the beams (ISR, spread) almost never reach above it: no
+    event, or no event of non-zero weight, in bounded time. A limit scan gives such a mass null."""
 
 
 class MissingExtraError(InputError):

@@ -147,3 +147,20 @@ def test_fully_polarised_beams_answer_with_numbers(capsys, tmp_path):
     assert all(np.isfinite(v).all() for v in columns.values()) and not columns["w_ww"].any()
     _one_line_error(*run(capsys, ["generate", "--card", "lep2_delphi", *pol, "--mass", "100", "--dgamma", "1e-5", "--scenario",
                                   "II", "--flavor", "e", "-n", "100", "--weighted", "-o", str(tmp_path / "q.root")]))
+
+
+@pytest.mark.parametrize("card, mass, extra", [("ilc500_lr", "499.9999", []), ("lep2_delphi", "205.399999", ["--set", "beam.isr=true"])])
+def test_masses_at_the_beams_reach_answer_in_bounded_time(capsys, tmp_path, card, mass, extra):
+    """Where ISR and the spread almost never reach above threshold: one line for events (unweighted
+    or weighted), null for a limit; before, a ZeroDivisionError or a run of over ten minutes."""
+    model = ["--card", card, *extra, "--mass", mass, "--dgamma", "1e-5", "--scenario", "II", "--flavor", "e"]
+    for weighted in ([], ["--weighted"]):
+        code, out, err = run(capsys, ["generate", *model, "-n", "3000", "-o", str(tmp_path / "t.root"), *weighted])
+        if code == 0:  # (fccee_zh: a few events do reach above threshold)
+            continue
+        assert "above threshold" in _one_line_error(code, out, err) and not (tmp_path / "t.root").exists()
+    code, out, err = run(capsys, ["limits", "--card", card, *extra, "--masses", mass, "--scenario", "II", "--flavor", "e",
+                                  "-n", "2000", "--json"])
+    assert code == 0, err
+    (limit,) = json.loads(out)["d_gamma_95"]
+    assert limit is None or limit > 0

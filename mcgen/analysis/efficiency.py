@@ -15,7 +15,7 @@ import numpy as np
 
 from mcgen import progress
 from mcgen._version import __version__
-from mcgen.analysis.limits import SampleReducer, eps_cuts, signal_sample, spectrum_edges
+from mcgen.analysis.limits import SampleReducer, eps_cuts, reachable_sample, spectrum_edges
 from mcgen.config.cards import Card
 from mcgen.config.options import PhysicsOptions
 from mcgen.errors import InputError, ModelError
@@ -43,8 +43,7 @@ def efficiency_table(card: Card, masses: list[float], structure: Couplings, flav
     per_mass: list[dict[str, Any] | None] = []
     with progress.task(len(masses), "masses", card.name) as step:
         for i, mass in enumerate(masses):
-            sample = None if mass >= card.sqrt_s else signal_sample(card, mass, flavour, options, n, seed + i,
-                                                                    binned=card.limit.criterion in ("s2b", "cls"))
+            sample = reachable_sample(card, mass, flavour, options, n, seed + i, binned=card.limit.criterion in ("s2b", "cls"))
             eps, err = (None, None) if sample is None else eps_cuts(sample, structure)
             values.append(eps)
             errors.append(err)

@@ -37,12 +37,12 @@ from mcgen import fpmath, progress
 from mcgen._version import __version__
 from mcgen.config.cards import Card
 from mcgen.config.options import PhysicsOptions
-from mcgen.errors import InputError, MissingExtraError, ModelError, shown
+from mcgen.errors import InputError, MissingExtraError, ModelError, NoPhaseSpaceError, shown
 from mcgen.mc.driver import generate, reweight
 from mcgen.physics.model import COUPLING_COLUMNS, D_GAMMA_RANGE, MASS_RANGE_GEV, Couplings, Model, decay_length_m, two_body_momentum, widths
 from mcgen.physics.xsec import width_z_to_n_nubar
 
-__all__ = ["SignalSample", "signal_sample", "LimitResult", "solve_excluded", "first_crossing", "MONOTONIC",
+__all__ = ["SignalSample", "signal_sample", "reachable_sample", "LimitResult", "solve_excluded", "first_crossing", "MONOTONIC",
            "limit_for", "parse_masses", "eps_cuts",
            "scan_limits", "limits_table", "limits_for_samples", "mass_threshold", "background_from_files", "card_inputs",
            "union_intervals", "visible_background_pb", "visible_background", "SUPPORTED", "SampleReducer", "combine_cards"]
@@ -527,10 +527,21 @@ def scan_limits(card: Card, masses: list[float], structure: Couplings, flavour: 
     if background is not None and not np.sum(background) > 0:
         raise InputError(f"card {card.name}: no SM nu nubar gamma event of {background_events} passes the selection, "
                          "so the background-based limit is undefined; loosen the cuts or raise --background-events")
-    samples = (None if mass >= mass_threshold(card) else signal_sample(card, mass, flavour, options, n, seed + i, background)
-               for i, mass in enumerate(masses))
+    samples = (reachable_sample(card, mass, flavour, options, n, seed + i, background) for i, mass in enumerate(masses))
     result = limits_for_samples(card, samples, structure, background, n_masses=len(masses))
     return result | ({"background_source": source} if source else {})
+
+
+def reachable_sample(card: Card, mass: float, flavour: str, options: PhysicsOptions, n: int, seed: int,
+                     background_pb: float | np.ndarray | None = None, binned: bool | None = None) -> SignalSample | None:
+    """:func:`signal_sample`, or None (no limit) at or above threshold and where the beams almost
+    never reach above it (mcgen.errors.NoPhaseSpaceError)."""
+    if mass >= mass_threshold(card):
+        return None
+    try:
+        return signal_sample(card, mass, flavour, options, n, seed, background_pb, binned)
+    except NoPhaseSpaceError:
+        return None
 
 
 def mass_threshold(card: Card) -> float:

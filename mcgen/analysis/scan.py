@@ -23,7 +23,7 @@ import numpy as np
 
 from mcgen import progress
 from mcgen._version import __version__
-from mcgen.analysis.limits import SUPPORTED, SignalSample, card_inputs, eps_cuts, limit_for, signal_sample, visible_background_pb
+from mcgen.analysis.limits import SUPPORTED, SignalSample, card_inputs, eps_cuts, limit_for, reachable_sample, visible_background_pb
 from mcgen.config.cards import Card
 from mcgen.config.options import PhysicsOptions
 from mcgen.errors import CardError, InputError, MissingExtraError, ModelError, shown
@@ -90,12 +90,6 @@ def build_tasks(cards: list[Card], masses: list[float], flavours: list[str], str
     ]
 
 
-def _above_threshold(task: ScanTask) -> bool:
-    card = task.card
-    limit = card.electroweak.m_Z if card.limit.criterion in ("z_br_upper", "z_inv_width") else card.sqrt_s
-    return task.mass >= min(limit, card.sqrt_s)
-
-
 def run_task(task: ScanTask, threads: int | None = None) -> list[dict[str, Any]]:
     """Limits for every structure of one (card, mass) and its flavours; null above threshold."""
     if threads is not None:
@@ -103,8 +97,7 @@ def run_task(task: ScanTask, threads: int | None = None) -> list[dict[str, Any]]
 
         numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
     rows = []
-    sample = None if _above_threshold(task) else signal_sample(task.card, task.mass, task.flavour, task.options,
-                                                                task.n_events, task.seed, task.background_pb)
+    sample = reachable_sample(task.card, task.mass, task.flavour, task.options, task.n_events, task.seed, task.background_pb)
     for flavour, flavour_sample in flavour_samples(task, sample):
         for name, structure in task.structures:
             row = {"card": task.card.name, "mass": task.mass, "flavor": flavour, "structure": name}

@@ -113,5 +113,5 @@ def _text(r: dict[str, Any]) -> str:
             ivs = res["excluded"][i]
             text = "none" if not ivs else " U ".join(f"[{lo:.3g}, {'inf' if hi is None else f'{hi:.3g}'}]" for lo, hi in ivs)
             cells.append(f"{name}: {text}")
-        lines.append(f"m_N = {m:g} GeV: " + "; ".join(cells))
+        lines.append(f"m_N = {m:.10g} GeV: " + "; ".join(cells))
     return "\n".join(lines)

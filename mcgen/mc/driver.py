@@ -16,7 +16,7 @@ from mcgen.config.cards import Card
 from mcgen.config.options import PhysicsOptions, check_kinematics, provenance
 from mcgen.detector.toy import DetectorParams
 from mcgen.detector.toy import kernel_params as detector_params
-from mcgen.errors import InputError, ModelError
+from mcgen.errors import InputError, ModelError, NoPhaseSpaceError
 from mcgen.mc.beams import (
     N_BANDS,
     NO_BEAMS,
@@ -32,8 +32,10 @@ from mcgen.mc.events import Events
 from mcgen.mc.kernel import (
     CHUNK,
     FLAG_COLUMNS,
+    MAX_CANDIDATES_PER_BLOCK,
     REAL_COLUMNS,
     SUMS,
+    B,
     alias_table,
     column_buffers,
     finish_batch,
@@ -346,6 +348,9 @@ def generate(
             t0 = time.perf_counter()
             run_kernel(inputs, stage, keys, first, size, real, flags, tried[c0:c1], overweight[c0:c1], drawn[c0:c1])
             kernel_seconds += time.perf_counter() - t0
+            if (tried[c0:c1] < 0).any():
+                raise NoPhaseSpaceError(f"m_N = {model.mass:.10g} GeV: fewer than 1 in {MAX_CANDIDATES_PER_BLOCK // B:,} candidates is "
+                                        "an event (the beams' s_hat is almost never above threshold): use --weighted, or a lower mass")
             cols = _finish(real, flags, scale, model, tally)
             if on_batch is not None:
                 on_batch(cols)
@@ -382,6 +387,9 @@ def generate(
 
 def _summary(card, model, options, tally, tried, overweight, weighted, env_total, sigma_one) -> dict[str, Any]:
     s, n = tally.sums, tally.n
+    if not s["w"] > 0.0:
+        raise NoPhaseSpaceError(f"m_N = {model.mass:.10g} GeV: none of the {n:,} events has a weight above 0 (the beams' s_hat is "
+                                "almost never above threshold): raise the number of events, or a lower mass")
     if weighted:
         sigma = s["w"] / n
         sigma_err = math.sqrt(max(s["w2"] / n - sigma * sigma, 0.0) / n)

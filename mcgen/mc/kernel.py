@@ -90,6 +90,9 @@ B = 64
 code; their working rows live in one flat scratch array at constant offsets (so the compiler
 sees that they do not overlap) and are copied to the output columns at the end."""
 _NC = 4 * B  # the most cos(theta) candidates one round of the accept-reject step tries
+MAX_CANDIDATES_PER_BLOCK = 1 << 22
+"""A block of B events that needs more candidates than this (an acceptance below 1.5e-5: near a
+threshold, where almost every s_hat of the beams is below it) stops its chunk, marked tried = -1."""
 _N_REAL, _N_FLAGS = len(REAL_COLUMNS), len(FLAG_COLUMNS)
 DRAWS = ("u_phi", "u_k_cos", "u_k_phi", "u_flip", "u_flight", "u_normal_1", "u_normal_2", "u_eff")
 """The uniforms each event draws after its cos(theta), by name (one scratch row each)."""
@@ -370,7 +373,8 @@ def generate_chunks(prod, det, sel, full, acceptance, env, alias_p, alias_j, key
     cells and the cos(theta) envelopes of their bands) give each event its own s_hat.
 
     tried[j] and overweight[j] count, per chunk, the cos(theta) candidates and those above
-    the envelope (which must stay 0); drawn[j] the 64-bit draws the chunk used.
+    the envelope (which must stay 0); drawn[j] the 64-bit draws the chunk used. tried[j] = -1:
+    the chunk stopped, its acceptance below 1 / MAX_CANDIDATES_PER_BLOCK per event.
     """
     n_chunks = (n + CHUNK - 1) // CHUNK
     weighted = prod.weighted
@@ -385,12 +389,18 @@ def generate_chunks(prod, det, sel, full, acceptance, env, alias_p, alias_j, key
         n_over = 0
         lo = j * CHUNK
         hi = min(lo + CHUNK, n)
+        stopped = False
         for i0 in range(lo, hi, B):
             valid = min(B, hi - i0)
             # --- production angle: accept-reject rounds until the block has B events -------
             filled = 0
+            candidates = 0
             while filled < B:
                 nc = min(_NC, int((B - filled) / acceptance) + 8)
+                candidates += nc
+                if candidates > MAX_CANDIDATES_PER_BLOCK:
+                    stopped = True
+                    break
                 fill_uniform(key, counter, scr[_C_U:_C_U + nc])
                 counter += nc
                 if not weighted:
@@ -414,6 +424,8 @@ def generate_chunks(prod, det, sel, full, acceptance, env, alias_p, alias_j, key
                             scr[_ROW_X1 * B + filled] = scr[_C_X1 + k]
                             scr[_ROW_X2 * B + filled] = scr[_C_X2 + k]
                         filled += int(scr[_C_ACC + k])
+            if stopped:
+                break
             fill_uniform(key, counter, scr[_ROW_DRAWS * B:(_ROW_DRAWS + n_draws) * B])
             counter += n_draws * B
             if full and prod.beams:
@@ -432,7 +444,7 @@ def generate_chunks(prod, det, sel, full, acceptance, env, alias_p, alias_j, key
                 dst_flags = flags[r, i0:i0 + valid]
                 for k in range(valid):
                     dst_flags[k] = scr[(_ROW_FLAGS + r) * B + k] != 0.0
-        tried[j] = n_tried
+        tried[j] = -1 if stopped else n_tried
         overweight[j] = n_over
         drawn[j] = counter
     return None
