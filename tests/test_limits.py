@@ -352,3 +352,31 @@ def test_first_crossing_against_brentq_on_decay_probability_signals():
                                math.log(D_GAMMA_RANGE[1]), xtol=1e-14, rtol=1e-15))
         assert got == pytest.approx(want, rel=1e-12)
         assert f(np.array([got * (1 + 1e-9)]))[0] > thr > f(np.array([got * (1 - 1e-9)]))[0]
+
+
+def test_events_of_weight_zero_never_look_like_a_foreign_file():
+    """An event of weight 0 for every coupling (beyond the ISR endpoint) with a wild distance to the
+    surface adds nothing and is accepted; a weighted event that far away is refused."""
+    from mcgen.analysis.limits import SampleReducer
+    from mcgen.errors import InputError
+    from mcgen.physics.model import COUPLING_COLUMNS
+
+    rng = np.random.default_rng(1)
+    cols = {name: rng.random(100) for name in COUPLING_COLUMNS} | {"boundary_m": rng.random(100) * 2}
+    passing = rng.random(100) < 0.5
+    card, options = mcgen.load_card("lep1_opal"), mcgen.PhysicsOptions()
+    wild = {k: v.copy() for k, v in cols.items()}
+    for name in COUPLING_COLUMNS:
+        wild[name][7] = 0.0
+    wild["boundary_m"][7] = 14393.0
+    reducer = SampleReducer()
+    reducer.add(wild, passing)
+    sample = reducer.sample(card, 10.0, "mu", options)
+    assert sample.n_events == 100 and sample.boundary_m.max() < 2.0
+    assert np.allclose(sample.coeff_all.sum(axis=1) * 100, [np.delete(cols[n], 7).sum() for n in COUPLING_COLUMNS])
+    far = {k: v.copy() for k, v in cols.items()}
+    far["boundary_m"][7] = 14393.0
+    reducer = SampleReducer()
+    reducer.add(far, passing)
+    with pytest.raises(InputError, match="above 10 km"):
+        reducer.sample(card, 10.0, "mu", options)

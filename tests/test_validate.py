@@ -62,6 +62,22 @@ def test_one_row_per_quoted_case_with_numbers_or_reasons(quick):
     assert 3.0 < rows["fig8_mu_lep_vs_nomad_I"]["mcgen"]["paper"][0] < 8.0
 
 
+def test_text_table_labels_its_columns_and_sums_up(quick):
+    from mcgen.analysis.validation import agreement, text_table
+
+    text = text_table(quick)
+    opal = text.split("fig4_opal_a_range")[1].splitlines()
+    assert "min over a" in opal[1] and "max over a" in opal[1] and "ratio to quoted" in opal[1]
+    assert opal[2].split()[0] == "quoted" and opal[3].split()[:2] == ["mcgen", "paper"]
+    # 'quoted' is the paper's number, 'mcgen paper' mcgen in the paper's treatment: no row is labelled 'paper:' alone
+    assert not any(x.strip().startswith("paper:") for x in text.splitlines())
+    for name in TREATMENTS:
+        counts = agreement(quick, name)
+        assert sum(counts) == sum(len(c.paper) for c in CASES)
+        line = next(x for x in text.splitlines() if x.startswith(f"summary, mcgen {name}:"))
+        assert f"{counts[0]} within 5%, {counts[1]} more within 20%, {counts[2]} beyond" in line
+
+
 def test_the_singular_point_is_approached_never_hit(quick):
     for cid in ("fig5_delphi_e_a_range", "fig5_delphi_mu_a_range"):
         for name in TREATMENTS:

@@ -113,6 +113,11 @@ class SampleReducer:
         boundary = np.asarray(_array(cols["boundary_m"]), dtype=np.float64)
         if "flight_scale" in _fields(cols):  # beam effects: the distance in units of the nominal decay length
             boundary = boundary / np.asarray(_array(cols["flight_scale"]), dtype=np.float64)
+        # an event of weight 0 for every coupling (beyond the endpoint with ISR) adds nothing to any
+        # bin: it goes to distance 0, whatever its kinematics, and is not taken for a foreign file's
+        nothing = np.logical_and.reduce([batch[name] == 0.0 for name in COUPLING_COLUMNS])
+        if nothing.any():
+            boundary = np.where(nothing, 0.0, boundary)
         batch["boundary_m"] = np.ascontiguousarray(boundary)
         batch["passing"] = np.ascontiguousarray(passing, dtype=np.bool_)
         size = len(batch["passing"])

@@ -620,16 +620,47 @@ def markdown_table(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+AGREEMENT = (0.05, 0.20)
+"""The bands of the summary line: |mcgen / paper - 1| within 5%, within 20%, beyond."""
+
+
+def agreement(result: dict[str, Any], treatment: str) -> tuple[int, int, int, int]:
+    """Of the numbers the paper quotes, how many mcgen's ``treatment`` meets within 5%, within 20%
+    (and not 5%), beyond 20%, and how many it could not compute."""
+    counts = [0, 0, 0, 0]
+    for row in result["rows"]:
+        for r in row["ratio"][treatment]:
+            if r is None:
+                counts[3] += 1
+            else:
+                off = abs(r - 1.0)
+                counts[0 if off <= AGREEMENT[0] else 1 if off <= AGREEMENT[1] else 2] += 1
+    return counts[0], counts[1], counts[2], counts[3]
+
+
 def text_table(result: dict[str, Any]) -> str:
-    """The rows as plain text, one block per case."""
+    """The rows as plain text, one block per case: a header naming the values (min and max over a,
+    or the quantity), the paper's quoted numbers, mcgen's in each treatment with the ratios to the
+    paper, and a summary line per treatment."""
     names = list(result["treatments"])
     lines = [f"arXiv:2301.06050 quoted limits vs mcgen ({result['n_events']} events per Monte Carlo, seed {result['seed']}"
-             f"{', quick grids' if result['quick'] else ''}); treatments: "
+             f"{', quick grids' if result['quick'] else ''})",
+             "rows: 'quoted' = the number printed in the paper; 'mcgen <treatment>' = mcgen's value, then its ratio to "
+             "the quoted one; treatments: "
              + "; ".join(f"{n} = {', '.join(f'{k}={v}' for k, v in t.items())}" for n, t in result["treatments"].items())]
+    label = max(len("quoted"), *(len(f"mcgen {n}") for n in names))
     for row in result["rows"]:
         lines.append(f"{row['id']} (Fig. {row['figure']}): {row['description']} [{row['unit']}]")
-        lines.append(f"    paper: {', '.join(_fmt(v, row['unit']) for v in row['paper'])}")
+        width = max([12, *(len(x) + 2 for x in row["labels"])])
+        lines.append(f"    {'':{label}}  " + "".join(f"{x:>{width}}" for x in row["labels"]) + "   ratio to quoted")
+        lines.append(f"    {'quoted':{label}}  " + "".join(f"{_fmt(v, row['unit']):>{width}}" for v in row["paper"]))
         for n in names:
-            lines.append(f"    {n}: {_cells(row, n)}  (ratio {_ratios(row, n)})")
+            cells = "".join(f"{_fmt(v, row['unit']):>{width}}" for v in row["mcgen"][n])
+            lines.append(f"    {'mcgen ' + n:{label}}  {cells}   {_ratios(row, n)}")
+    for n in names:
+        good, fair, off, missing = agreement(result, n)
+        total = good + fair + off + missing
+        lines.append(f"summary, mcgen {n}: of {total} quoted numbers {good} within {AGREEMENT[0]:.0%}, {fair} more within "
+                     f"{AGREEMENT[1]:.0%}, {off} beyond" + (f", {missing} not computed" if missing else ""))
     lines.append(f"{len(result['rows'])} cases in {result['seconds']:.1f} s")
     return "\n".join(lines)
