@@ -215,9 +215,14 @@ def file_samples(paths: Any, cuts: list[Cut] | tuple[Cut, ...] = (), *, edges: n
     out = FileSamples(card, options, flavour, first, [], [], [], [], remeasure.describe() if remeasure else None)
     for group in sorted(groups.values(), key=lambda g: g[0]["metadata"]["model"]["mass_GeV"]):
         mass = group[0]["metadata"]["model"]["mass_GeV"]
+        if not mass < card.sqrt_s:
+            raise InputError(f"{group[0]['path']}: m_N = {mass} GeV at or above the card's sqrt(s) = {card.sqrt_s} GeV")
         reducer = SampleReducer(edges, n_factors=len(SUMS))
         n_total, done = sum(g["n_events"] for g in group), 0
+        if n_total == 0:
+            raise InputError(f"{group[0]['path']}: no events (m_N = {mass} GeV)")
         for columns in prefetched(iterate_columns(group, branches=branches, step_size=step_size)):
+            _check_values(columns, group)
             if remeasure is not None:
                 columns = remeasure.apply(columns, done)
             done += len(columns["inside"])
@@ -228,6 +233,20 @@ def file_samples(paths: Any, cuts: list[Cut] | tuple[Cut, ...] = (), *, edges: n
         out.samples.append(reducer.sample(card, mass, flavour, options, background_pb))
         out.sums.append(dict(zip(SUMS, reducer.factor_sums.T)))
     return out
+
+
+def _check_values(columns: dict[str, np.ndarray], group: list[dict[str, Any]]) -> None:
+    """What a signal file can hold: finite reweighting coefficients, P(inside) in [0, 1]."""
+    from mcgen.physics.model import COUPLING_COLUMNS
+
+    mass = group[0]["metadata"]["model"]["mass_GeV"]
+    where = group[0]["path"] if len(group) == 1 else f"{group[0]['path']} (or another file of m_N = {mass} GeV)"
+    for name in COUPLING_COLUMNS:  # (the weight itself is not read: the limits reweight these)
+        if not np.isfinite(columns[name]).all():
+            raise InputError(f"{where}: a non-finite {name}: a damaged event file")
+    p = columns["p_inside"]
+    if not ((p >= 0.0) & (p <= 1.0)).all():
+        raise InputError(f"{where}: a p_inside outside [0, 1]: a damaged event file")
 
 
 SUMS = ("all", "inside", "selected_inside", "reco")

@@ -56,6 +56,28 @@ def read_table(path: str | Path) -> dict[str, Any]:
     return table
 
 
+def _checked_sample(row: Any, mass: float, where: str) -> dict[str, Any]:
+    """A table row's reduced sample, its arrays of consistent shapes and finite values."""
+    s = row.get("sample") if isinstance(row, dict) else None
+    if not isinstance(s, dict):
+        raise InputError(f"{where}: the row of m_N = {mass} GeV has no sample: a damaged table")
+    try:
+        n = int(s["n_events"])
+        boundary = np.asarray(s["boundary_m"], dtype=np.float64)
+        shapes = {k: np.asarray(s[k], dtype=np.float64).shape for k in ("coeff_all", "coeff_pass")}
+        binned = np.asarray(s["coeff_binned"], dtype=np.float64) if "coeff_binned" in s else None
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"{where}: the sample of m_N = {mass} GeV lacks or garbles {exc}: a damaged table") from None
+    nb = boundary.shape[0] if boundary.ndim == 1 else -1
+    ok = n > 0 and nb > 0 and all(shape == (6, nb) for shape in shapes.values())
+    ok = ok and (binned is None or (binned.ndim == 3 and binned.shape[:2] == (6, nb)))
+    ok = ok and bool(np.isfinite(boundary).all()) and all(np.isfinite(np.asarray(s[k], dtype=np.float64)).all()
+                                                           for k in ("coeff_all", "coeff_pass"))
+    if not ok:
+        raise InputError(f"{where}: the sample of m_N = {mass} GeV has inconsistent or non-finite arrays: a damaged table")
+    return s
+
+
 def table_samples(table: dict[str, Any], where: str, background: float | np.ndarray | None = None,
                   card: Card | None = None) -> tuple[Card, list[float], list[SignalSample | None]]:
     """The card (the table's, or ``card``: the table's with other limit settings), the masses and
@@ -64,10 +86,12 @@ def table_samples(table: dict[str, Any], where: str, background: float | np.ndar
     options = PhysicsOptions(**table["options"])
     samples: list[SignalSample | None] = []
     for mass, row in zip(table["masses"], table["per_mass"]):
+        if row is not None and not 0 < mass < card.sqrt_s:
+            raise InputError(f"{where}: a sample at m_N = {mass} GeV, not in (0, sqrt(s) = {card.sqrt_s} GeV): a damaged table")
         if row is None or mass >= mass_threshold(card):
             samples.append(None)
             continue
-        s = row["sample"]
+        s = _checked_sample(row, mass, where)
         binned = np.asarray(s["coeff_binned"]) if "coeff_binned" in s else None
         if card.limit.criterion == "cls":
             bins = int(card.limit.value("spectrum_bins"))

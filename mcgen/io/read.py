@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import glob
 import json
+import math
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from mcgen.errors import InputError
+from mcgen.errors import InputError, shown
 from mcgen.mc.events import events_array
 
 __all__ = ["read", "iterate", "iterate_files", "iterate_columns", "prefetched", "file_info", "event_paths", "check_not_copies",
@@ -57,6 +58,54 @@ def event_paths(paths: str | os.PathLike | list[str | os.PathLike]) -> list[Path
     return out
 
 
+SIGNAL_BRANCHES = ("weight_pb", "w_gg", "w_zz", "w_gz", "w_ww", "w_gw", "w_zw", "boundary_m", "p_inside", "inside",
+                   "truth_pass", "pass_all", "N_E", "gamma_E", "gamma_px", "gamma_py", "gamma_pz")
+"""Branches every signal event file has (mcgen generate), which the readers rely on."""
+BACKGROUND_BRANCHES = ("weight_pb", "truth_pass", "pass_all", "gamma_E", "gamma_px", "gamma_py", "gamma_pz")
+"""Branches every background event file has (mcgen background)."""
+
+
+def _positive(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+_METADATA_RULES: dict[str, Any] = {  # key path -> (test, what it must be); for signal files, and (*) for both
+    "card_content": (lambda v: isinstance(v, dict), "a table (the card)"),
+    "weighted": (lambda v: isinstance(v, bool), "true or false"),
+    "options": (lambda v: isinstance(v, dict), "a table (the physics options)"),
+    "model": (lambda v: isinstance(v, dict), "a table (the model)"),
+    "model.mass_GeV": (_positive, "a number > 0"),
+    "model.flavor": (lambda v: v in ("e", "mu", "tau"), "e, mu or tau"),
+    "couplings": (lambda v: isinstance(v, dict), "a table (the couplings)"),
+    "couplings.d_gamma": (_positive, "a number > 0"),
+    "couplings.d_Z": (_finite, "a finite number"),
+    "couplings.d_W": (_finite, "a finite number"),
+    "sqrt_s": (_positive, "a number > 0"),
+}
+_BACKGROUND_KEYS = ("card_content", "weighted")
+
+
+def check_metadata(path: Path | str, metadata: Any, signal: bool) -> None:
+    """The metadata of a signal (or background) event file against what the readers use: one line
+    naming the file and the key when something is missing or of the wrong kind."""
+    if not isinstance(metadata, dict):
+        raise InputError(f"{path}: its metadata is not a JSON object: not an mcgen event file (or a damaged one)")
+    for key, (test, what) in _METADATA_RULES.items():
+        if not signal and key not in _BACKGROUND_KEYS:
+            continue
+        value: Any = metadata
+        for part in key.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if value is None:
+            raise InputError(f"{path}: its metadata has no {key}: not an mcgen event file (or a damaged one)")
+        if not test(value):
+            raise InputError(f"{path}: metadata {key} must be {what}, got {shown(repr(value))}")
+
+
 def file_info(path: Path) -> dict[str, Any]:
     """The metadata, summary and number of events of an mcgen event file (one clear line if it is not one)."""
     import uproot
@@ -71,8 +120,14 @@ def file_info(path: Path) -> dict[str, Any]:
             metadata = json.loads(f["metadata"])
             summary = json.loads(f["summary"]) if "summary" in keys else None
             tree = f["events"]
+            branches = list(tree.keys())
+            signal = "N_E" in branches
+            check_metadata(path, metadata, signal)
+            missing = [b for b in (SIGNAL_BRANCHES if signal else BACKGROUND_BRANCHES) if b not in branches]
+            if missing:
+                raise InputError(f"{path}: no branch {missing[0]} in its events: not a complete mcgen event file")
             return {"path": str(path), "metadata": metadata, "summary": summary, "n_events": int(tree.num_entries),
-                    "branches": list(tree.keys())}
+                    "branches": branches}
     except InputError:
         raise
     except Exception as exc:  # uproot raises many kinds for a damaged file
