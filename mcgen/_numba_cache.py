@@ -14,7 +14,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import sys
+import tempfile
 from pathlib import Path
+from typing import Any
 
 __all__ = ["KERNEL_SOURCES", "kernel_sources_stamp", "register"]
 
@@ -49,11 +52,38 @@ def kernel_sources_stamp(files: list[Path] | None = None) -> str:
     return _hash(tuple(stats))
 
 
+_warned = False
+
+
+def _temporary_locator(caching: Any) -> type:
+    """The last resort: a cache folder of this user in the system's temporary folder, for an install
+    that cannot write beside the package and a HOME that cannot be written (one warning line)."""
+
+    class TemporaryCacheLocator(caching.UserWideCacheLocator):
+        def __init__(self, py_func, py_file):
+            super().__init__(py_func, py_file)
+            folder = os.path.join(tempfile.gettempdir(), f"mcgen-numba-cache-{os.getuid() if hasattr(os, 'getuid') else 0}")
+            self._cache_path = os.path.join(folder, self.get_suitable_cache_subpath(py_file))
+
+        @classmethod
+        def from_function(cls, py_func, py_file):
+            global _warned
+            found = super().from_function(py_func, py_file)
+            if found is not None and not _warned:
+                _warned = True
+                print(f"mcgen: warning: neither the install nor HOME is writable: numba's cache is in "
+                      f"{os.path.dirname(found.get_cache_path())}", file=sys.stderr)
+            return found
+
+    return TemporaryCacheLocator
+
+
 def register() -> bool:
     """Put mcgen's locators first in numba's list; False if this numba has no such hook."""
     try:
         from numba.core import caching
-        bases = (caching.UserProvidedCacheLocator, caching.InTreeCacheLocator, caching.UserWideCacheLocator)
+        bases = (caching.UserProvidedCacheLocator, caching.InTreeCacheLocator, caching.UserWideCacheLocator,
+                 _temporary_locator(caching))
         impl = getattr(caching, "CacheImpl", None) or getattr(caching, "_CacheImpl", None)  # the name varies between releases
     except (ImportError, AttributeError):
         return False

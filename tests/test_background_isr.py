@@ -18,6 +18,7 @@ from mcgen.mc.background import background_cross_section
 PT_ONLY = ("selection.z_return_veto_widths=0", "selection.bhabha_cos_theta_b=0", "selection.pt_min=10")
 
 
+@pytest.mark.slow
 def test_background_with_isr_against_an_independent_folding():
     # sigma_hat(sqrt(s_hat)) from ISR-free runs of the background at 24 energies (denser towards
     # sqrt(s), where the luminosity L(tau) peaks), interpolated in log sigma, folded with L(tau) by

@@ -4,6 +4,10 @@ two-line error are one line and exit 2; in-range inputs that gave non-finite val
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -164,3 +168,23 @@ def test_masses_at_the_beams_reach_answer_in_bounded_time(capsys, tmp_path, card
     assert code == 0, err
     (limit,) = json.loads(out)["d_gamma_95"]
     assert limit is None or limit > 0
+
+
+def test_a_fifo_is_refused_not_read_for_ever(capsys, tmp_path):
+    fifo = tmp_path / "events.root"
+    os.mkfifo(fifo)
+    err = _one_line_error(*run(capsys, ["efficiency", "--input", str(fifo)]))
+    assert "not a regular file" in err
+
+
+INFO = [sys.executable, "-m", "mcgen", "info", "--card", "lep1_opal", *MODEL, "--json"]
+
+
+def test_stdout_closed_or_full_is_no_traceback():
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(INFO, stdout=full, stderr=subprocess.PIPE, text=True, timeout=300)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "No space left" in done.stderr, done.stderr
+    with subprocess.Popen(INFO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as child:
+        child.stdout.close()  # the reader goes away before the result is written (as `| head -c 10` may)
+        err = child.stderr.read()
+        assert child.wait(timeout=300) == 128 + signal.SIGPIPE and err == "", err

@@ -91,6 +91,7 @@ def test_unweighted_events_with_the_radiative_return_stay_under_the_envelope():
     assert 0.05 < p and abs(near_z.mean() - p) < 3 * math.sqrt(p * (1 - p) / near_z.size)
 
 
+@pytest.mark.slow
 def test_lab_kinematics_of_events_with_beam_effects():
     card = mcgen.load_card("cepc_ww", ("beam.isr=true", "beam.energy_spread=0.01"))
     model = mcgen.make_model(MASS, "e", card.electroweak, d_gamma=1e-6, scenario="II")

@@ -3,6 +3,7 @@ caller can tell a bad card from a bad model, a missing extra or an unwritable ou
 
 from __future__ import annotations
 
+import os
 import sys
 import tomllib
 from pathlib import Path
@@ -129,3 +130,31 @@ def test_lhe_and_hepmc_are_written_without_the_reading_packages(monkeypatch, tmp
                                         "--flavor", "mu", "-n", "50", "-o", str(tmp_path / name)])
         assert code == 0, err
         assert (tmp_path / name).stat().st_size > 1000
+
+
+def test_an_install_and_home_that_cannot_be_written_still_run(tmp_path):
+    """numba's cache falls back to the temporary folder with one warning line (it raised
+    'no locator available' in every command). Simulated as root can: the package's __pycache__
+    folders and HOME are regular files, so nothing can be created under them."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import mcgen
+
+    copy = tmp_path / "site" / "mcgen"
+    shutil.copytree(Path(mcgen.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    for folder in [copy, *[p for p in copy.rglob("*") if p.is_dir()]]:
+        (folder / "__pycache__").write_text("not a folder")
+    home = tmp_path / "home"
+    home.write_text("not a folder")
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"} | {
+        "HOME": str(home), "XDG_CACHE_HOME": str(home / "cache"), "PYTHONPATH": str(copy.parent), "TMPDIR": str(tmp_path / "tmp")}
+    (tmp_path / "tmp").mkdir()
+    run = subprocess.run([sys.executable, "-c", "import sys, mcgen.cli; sys.exit(mcgen.cli.main(sys.argv[1:]))", "info", "--card",
+                          str(CARDS / "lep1_opal.toml"), "--mass", "10", "--dgamma", "1e-6", "--scenario", "I", "--flavor", "mu", "--json"],
+                         env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600)  # (not the checkout's mcgen)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stderr.count("numba's cache is in") == 1 and run.stderr.count("\n") == 1, run.stderr
+    assert any((tmp_path / "tmp").rglob("*.nbi"))  # the cache is there

@@ -13,6 +13,7 @@ pytest.importorskip("mplhep")
 
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("figure", [1, 2, 3, 4, 5, 6, 7, 8, 10])
 def test_figures_are_written_with_their_curves(capsys, tmp_path, figure):
     code, out, err = run(capsys, ["reproduce", "--figure", str(figure), "-o", str(tmp_path), "--quick", "-n", "3000", "--json"])
@@ -50,6 +51,7 @@ def test_figures_are_written_with_their_curves(capsys, tmp_path, figure):
     assert code == 2 and "--force" in err
 
 
+@pytest.mark.slow
 def test_figure_8_draws_the_limits_of_figures_3_and_7_computed_once(capsys, tmp_path, monkeypatch):
     """Figure 8's CEPC reach is, mass by mass, the best of figure 7's four running modes and its
     LEP region the union of figure 3's cards; in one process the scans run once (figures._SCANS)."""
@@ -154,3 +156,21 @@ def test_existing_constraints_are_converted_to_gev_and_95_percent():
     mu_bohr = math.sqrt(4 * math.pi / 137.036) / (2 * 0.000510999)
     assert np.allclose(sn.mass_GeV, raw[:, 0] / 1000) and np.allclose(sn.d_gamma_95, raw[:, 1] * mu_bohr / 2, rtol=1e-5)
     assert "mu/2" in sn.conversion and "MeV" in sn.conversion
+
+
+def test_figure_8_colours_and_confidence_levels_are_one_per_constraint():
+    """Each constraint keeps one colour in every panel (the palette is keyed by label, not by the
+    flavour's list) and its legend states the confidence level it is drawn at."""
+    pytest.importorskip("HNLimits")
+    from mcgen.analysis.constraints import constraint_labels, load_constraints
+    from mcgen.plots.figures import CONSTRAINT_COLOURS
+    from mcgen.plots.limits import COLOURS
+
+    labels = constraint_labels()
+    assert len(set(CONSTRAINT_COLOURS[:len(labels)])) == len(labels) and COLOURS[0] not in CONSTRAINT_COLOURS
+    for flavour in ("e", "mu", "tau"):
+        for c in load_constraints(flavour):
+            assert c.label in labels
+            expected = "90% CL, as published" if c.label == "SN1987A" else ("95% CL", "95% CL, from 90%")
+            assert c.confidence == expected if isinstance(expected, str) else c.confidence in expected
+            assert c.legend == f"{c.label} ({c.confidence})"

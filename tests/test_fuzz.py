@@ -105,6 +105,7 @@ EXTREMES = st.sampled_from(["0", "-1", "1e-300", "1e300", "1e308", "-1e308", "5e
                             "99999999999999999999999", "true", '"x"', "[1]", "nan", "inf"])
 
 
+@pytest.mark.slow
 @settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(target=st.sampled_from(_card_numbers()), value=EXTREMES, mass=st.sampled_from(["1e-5", "0.5", "30", "100"]))
 def test_mutated_cards_give_finite_answers_or_one_line(target, value, mass, tmp_path_factory, capsys):

@@ -139,6 +139,7 @@ def test_paper_law_photon_energy_spectrum():
     assert np.all(np.abs(pulls) < 4.5) and np.sum(pulls**2) < 20 + 5 * math.sqrt(40)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("card_name", ["lep1_opal", "cepc_h"])
 def test_flight_distance_is_exponential_and_p_inside_matches(card_name):
     card = mcgen.load_card(card_name)
@@ -227,6 +228,7 @@ print(hashlib.sha1(b"".join(np.ascontiguousarray(columns[k]).tobytes() for k in 
 """
 
 
+@pytest.mark.slow
 def test_compiled_and_cache_loaded_kernels_make_the_same_events(tmp_path):
     """A process that compiles the kernel and one that loads it from numba's cache (as pool and
     Dask workers do) make identical events: no floating-point flag lets the compiler round

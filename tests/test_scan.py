@@ -19,6 +19,7 @@ def rows(capsys, extra, grid=GRID):
     return json.loads(out)
 
 
+@pytest.mark.slow
 def test_scan_is_identical_serially_in_a_pool_and_on_dask(capsys):
     pytest.importorskip("distributed")
     serial = rows(capsys, [])

@@ -51,6 +51,12 @@ class Constraint:
     d_gamma_95: np.ndarray
     source: str
     conversion: str
+    confidence: str = "95% CL"  # as drawn: "95% CL", "95% CL (from 90%)" or, as published, "90% CL"
+
+    @property
+    def legend(self) -> str:
+        """The label with its confidence level, as a figure's legend shows it."""
+        return f"{self.label} ({self.confidence})"
 
 
 def _data_dir() -> Path:
@@ -60,7 +66,7 @@ def _data_dir() -> Path:
     return Path(spec.submodule_search_locations[0]) / "include" / "data" / "dipole"
 
 
-def _read(path: Path, counting: bool) -> tuple[np.ndarray, np.ndarray, str, str]:
+def _read(path: Path, counting: bool) -> tuple[np.ndarray, np.ndarray, str, str, str]:
     header = path.read_text(encoding="utf-8").splitlines()[0]
     data = np.loadtxt(path, comments="#", ndmin=2)
     mass, value = data[:, 0], data[:, 1]
@@ -76,22 +82,31 @@ def _read(path: Path, counting: bool) -> tuple[np.ndarray, np.ndarray, str, str]
     cl = re.search(r"(\d+)\s*%\s*CL", header)
     if cl is None:
         raise InputError(f"{path.name}: no confidence level in its header")
+    confidence = "95% CL"
     if cl.group(1) == "90" and counting:
         value = value * CL_90_TO_95
         notes.append("90% -> 95% CL (x sqrt(3.00/2.30))")
+        confidence = "95% CL, from 90%"
     elif cl.group(1) != "95":
         notes.append(f"{cl.group(1)}% CL as published")
+        confidence = f"{cl.group(1)}% CL, as published"
     source = re.search(r"Source arXiv:\s*(\S+)", header)
     order = np.argsort(mass) if counting else np.arange(mass.size)
-    return mass[order], value[order], source.group(1) if source else "", "; ".join(notes) or "none"
+    return mass[order], value[order], source.group(1) if source else "", "; ".join(notes) or "none", confidence
+
+
+def constraint_labels() -> list[str]:
+    """Every constraint's label, in one fixed order (a figure gives each its own colour in every panel)."""
+    return list(dict.fromkeys(label for _, label, _, _ in SOURCES))
 
 
 def load_constraints(flavour: str) -> list[Constraint]:
-    """The existing d_gamma bounds that apply to a flavour (e, mu or tau), at 95% CL."""
+    """The existing d_gamma bounds that apply to a flavour (e, mu or tau): at 95% CL, but for the
+    SN1987A cooling bound, which is not a counting limit (its published 90% CL; ``confidence``)."""
     folder = _data_dir()
     out = []
     for name, label, flavours, counting in SOURCES:
         if flavour in flavours:
-            mass, value, source, conversion = _read(folder / name, counting)
-            out.append(Constraint(label, flavours, mass, value, source, conversion))
+            mass, value, source, conversion, confidence = _read(folder / name, counting)
+            out.append(Constraint(label, flavours, mass, value, source, conversion, confidence))
     return out

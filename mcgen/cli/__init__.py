@@ -80,6 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as exc:
         print(f"mcgen {args.command}: error: {exc}", file=sys.stderr)
         return common.EXIT_BAD_INPUT
+    except common.StdoutClosed:
+        return 128 + signal.SIGPIPE
     except Terminated:
         print("mcgen: terminated", file=sys.stderr)
         return 128 + signal.SIGTERM

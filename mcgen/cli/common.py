@@ -7,7 +7,9 @@ import argparse
 import decimal
 import json
 import math
+import os
 import re
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -15,7 +17,7 @@ from mcgen.analysis.info import finite_or_none
 from mcgen.analysis.limits import MAX_MASSES
 from mcgen.config.cards import Card
 from mcgen.config.options import DECAY_LAWS, PhysicsOptions
-from mcgen.errors import InputError, ModelError, shown
+from mcgen.errors import InputError, ModelError, OutputError, shown
 from mcgen.physics.model import Couplings, Model, make_model
 
 __all__ = ["EXIT_BAD_INPUT", "Parser", "add_card_options", "add_model_options", "add_physics_options",
@@ -219,9 +221,19 @@ def model(args: argparse.Namespace, card: Card) -> Model:
     )
 
 
+class StdoutClosed(Exception):
+    """The reader of stdout went away (``mcgen ... --json | head -c 10``): stop without a word."""
+
+
 def emit(args: argparse.Namespace, result: dict[str, Any], text: Callable[[dict[str, Any]], str]) -> None:
-    """One JSON object (non-finite numbers as null) with --json, else the command's text."""
-    if args.json:
-        print(json.dumps(finite_or_none(result), allow_nan=False, indent=2))
-    else:
-        print(text(result))
+    """One JSON object (non-finite numbers as null) with --json, else the command's text; written
+    and flushed here, so that a closed pipe or a full disk is one line, not a traceback at exit."""
+    body = json.dumps(finite_or_none(result), allow_nan=False, indent=2) if args.json else text(result)
+    try:
+        sys.stdout.write(body + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python flushes stdout again at exit
+        raise StdoutClosed from None
+    except OSError as exc:
+        raise OutputError(f"cannot write the result to stdout: {exc.strerror or exc}") from None

@@ -18,6 +18,7 @@ import glob
 import json
 import math
 import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,8 @@ def event_paths(paths: str | os.PathLike | list[str | os.PathLike]) -> list[Path
             st = path.stat()
         except OSError:
             continue  # reported by whoever opens it
+        if not stat.S_ISREG(st.st_mode):  # a FIFO or a device would block the readers (and the content hash) for ever
+            raise InputError(f"{path}: not a regular file (an event file is read from disk)")
         if (st.st_dev, st.st_ino) in seen:  # the same file twice (also through a link) would count its events twice
             raise InputError(f"{path} is given twice (also as {seen[st.st_dev, st.st_ino]}): its events would count twice")
         seen[st.st_dev, st.st_ino] = path

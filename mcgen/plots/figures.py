@@ -48,6 +48,10 @@ LABELS = {
 
 
 DPI = 150
+CONSTRAINT_COLOURS = ("#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+                      "#1a1a80")
+"""Figure 8's existing constraints, one each in the order of mcgen.analysis.constraints (none is
+the LEP band's blue or the CEPC reach's black)."""
 
 
 def _write(fig, out_dir: Path, name: str, curves: dict[str, Any], force: bool) -> list[str]:
@@ -101,6 +105,9 @@ def _scenario_grid(plt, rows: list[dict[str, Any]], masses: list[float], cards: 
     fig, axes = plt.subplots(2, 2, figsize=(14, 11), sharex=True, sharey=True, layout="constrained")
     values = [x for r in rows for iv in r["excluded"] for x in iv if x]
     top = 1.0
+    # the y range follows the curves: a decade above the highest edge drawn (1, where a region is open-ended)
+    highest = max([x for r in rows for iv in r["excluded"] for x in iv[:1] if x]
+                  + [iv[1] for r in rows for iv in r["excluded"] if iv[1] is not None], default=top)
     for ax, scenario in zip(axes.flat, SCENARIOS):
         for colour, hatch, card in zip(COLOURS, HATCHES, cards):
             for flavour, style, flabel in (("e", "-", "e"), ("mu", ":", r"\mu,\tau")):
@@ -114,12 +121,14 @@ def _scenario_grid(plt, rows: list[dict[str, Any]], masses: list[float], cards: 
         ax.set(xscale="log", yscale="log")
         ax.set_title(f"scenario {scenario}", fontsize=16)
         if values:
-            ax.set_ylim(min(values) / 3, top)
+            ax.set_ylim(min(values) / 3, min(top, 10 * highest))
     for ax in axes[1]:
         ax.set_xlabel(r"$m_N$ [GeV]")
     for ax in axes[:, 0]:
         ax.set_ylabel(r"$d_\gamma$ [GeV$^{-1}$]")
-    fig.legend(loc="outside lower center", ncol=ncol, fontsize=11, frameon=False)
+    fig.legend(loc="outside lower center", ncol=ncol, fontsize=15, frameon=False,
+               title=r"solid: $d_e$; dotted: $d_{\mu,\tau}$, under the solid line where the two coincide",
+               title_fontsize=15)
     return fig
 
 
@@ -218,7 +227,7 @@ def figure8(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
     """Summary per flavour (rows) and scenario (columns): the union of the LEP exclusions, the CEPC
     expected reach (the lowest of the four running modes, S^2/B = 2.71) and the existing
     constraints of the HNLimits data (95% CL; conversions in mcgen.analysis.constraints)."""
-    from mcgen.analysis.constraints import load_constraints
+    from mcgen.analysis.constraints import constraint_labels, load_constraints
     from mcgen.analysis.limits import union_intervals
 
     ew = load_card(LEP_CARDS[0]).electroweak
@@ -233,11 +242,13 @@ def figure8(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
     curves: dict[str, Any] = {"figure": 8, "masses": masses, "lep": {}, "cepc_masses": cepc_masses, "cepc_reach": {},
                               "existing": {}, "options": options.as_dict(), "n_events_per_task": n, "seed": seed,
                               "electroweak": ew.as_dict()}
+    colour_of = dict(zip(constraint_labels(), CONSTRAINT_COLOURS))  # one colour per constraint in every panel
+    legend: dict[str, Any] = {}
     for r, flavour in enumerate(flavours):
         existing = load_constraints(flavour)
         curves["existing"][flavour] = [
-            {"label": c.label, "source": c.source, "conversion": c.conversion, "mass_GeV": c.mass_GeV.tolist(),
-             "d_gamma_95": c.d_gamma_95.tolist()} for c in existing
+            {"label": c.label, "source": c.source, "conversion": c.conversion, "confidence": c.confidence,
+             "mass_GeV": c.mass_GeV.tolist(), "d_gamma_95": c.d_gamma_95.tolist()} for c in existing
         ]
         for col, scenario in enumerate(SCENARIOS):
             ax = axes[r, col]
@@ -248,29 +259,26 @@ def figure8(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
                 union.append(union_intervals(ivs))
             curves["lep"][f"{flavour} {scenario}"] = union
             for lo, hi in _bands(masses, union, top):
-                ax.fill_between(masses, lo, hi, color=COLOURS[0], alpha=0.35, lw=0,
-                                label="LEP (this work)" if (r, col) == (0, 0) else None)
+                legend.setdefault("LEP, excluded at 95% CL (mcgen)", ax.fill_between(masses, lo, hi, color=COLOURS[0], alpha=0.35, lw=0))
             reach = []
             for m in cepc_masses:
                 edges = [row["d_gamma_95"] for row in cepc_rows if row["flavor"] == flavour
                          and row["structure"] == scenario and row["mass"] == m and row["d_gamma_95"] is not None]
                 reach.append(min(edges) if edges else None)
             curves["cepc_reach"][f"{flavour} {scenario}"] = reach
-            ax.plot(cepc_masses, [np.nan if x is None else x for x in reach], color="black", ls="--", lw=2,
-                    label="CEPC reach (expected)" if (r, col) == (0, 0) else None)
-            labels = list(dict.fromkeys(c.label for c in existing))
+            (line,) = ax.plot(cepc_masses, [np.nan if x is None else x for x in reach], color="black", ls="--", lw=2)
+            legend.setdefault("CEPC, expected 95% CL reach (mcgen)", line)
             for c in existing:
-                first = c is next(x for x in existing if x.label == c.label)
-                colour = COLOURS[1 + labels.index(c.label) % (len(COLOURS) - 1)]
-                ax.plot(c.mass_GeV, c.d_gamma_95, color=colour, lw=1.5, label=c.label if first and col == 0 else None)
-            ax.set(xscale="log", yscale="log", xlim=(1e-3, 400), ylim=(1e-10, top))
-            ax.set_title(f"$d_{{{FLAVOUR_TEX[flavour]}}}$, scenario {scenario}", fontsize=14)
-        axes[r, 0].legend(fontsize=9, loc="lower left")
+                (line,) = ax.plot(c.mass_GeV, c.d_gamma_95, color=colour_of[c.label], lw=1.8)
+                legend.setdefault(c.legend, line)
+            ax.set(xscale="log", yscale="log", xlim=(1e-3, 2e3), ylim=(1e-10, top))
+            ax.set_title(f"$d_{{{FLAVOUR_TEX[flavour]}}}$, scenario {scenario}", fontsize=16)
         axes[r, 0].set_ylabel(r"$d_\gamma$ [GeV$^{-1}$]")
     for ax in axes[2]:
         ax.set_xlabel(r"$m_N$ [GeV]")
-    fig.suptitle("95% CL: LEP (mcgen), CEPC expected reach, and existing constraints (HNLimits data, at 95% CL)",
-                 fontsize=16)
+    fig.legend(list(legend.values()), list(legend), loc="outside lower center", ncol=4, fontsize=15, frameon=True)
+    fig.suptitle("LEP limits and CEPC reach (mcgen) over the existing constraints (HNLimits data; each at the "
+                 "confidence level in the legend)", fontsize=18)
     paths = _write(fig, out_dir, "figure8", curves, force)
     plt.close(fig)
     return paths
