@@ -8,8 +8,9 @@ bit operations, which every x86-64 CPU rounds the same way (numba emits no fused
 without fastmath's ``contract``), so they give the same bits everywhere. Accuracy: a few units
 in the last place (tests/test_fpmath.py compares them with the correctly rounded values of mpmath).
 
-Each is a numpy ufunc made by numba (``@vectorize``): it takes scalars or arrays from Python and
-is called, and inlined, from numba kernels.
+Each public function takes numbers or arrays from Python (through one compiled map over the
+array for all of them: one load from numba's cache, a few microseconds a call) and is inlined as
+its scalar kernel where a numba kernel calls it (``numba.extending.overload``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 
 import numba as nb
 import numpy as np
+from numba.extending import overload
 
 from mcgen.simd import _bits_float
 from mcgen.simd import log as _log_normal
@@ -39,7 +41,7 @@ _TAN_PI_8 = 0.41421356237309503
 _ATAN_COEFFICIENTS = tuple(1.0 / (2 * k + 1) for k in range(22, -1, -1))  # 1/45, 1/43, ..., 1 (Horner's order)
 
 
-@nb.njit(inline="always", **_FLAGS)
+@nb.njit(**_FLAGS)
 def _scale2(x, k):
     """x 2^k for an integer k in [-1100, 1100] (two steps where 2^k itself is not a normal float)."""
     if k > 1000:
@@ -49,7 +51,7 @@ def _scale2(x, k):
     return x * _bits_float(np.int64(1023 + k) << 52)
 
 
-@nb.njit(inline="always", **_FLAGS)
+@nb.njit(**_FLAGS)
 def _exp_reduced(r):
     """exp(r) for |r| <= ln2 / 2 (Taylor to degree 13: the remainder is below 1e-17)."""
     return 1.0 + r * (1.0 + r * (1 / 2) * (1.0 + r * (1 / 3) * (1.0 + r * (1 / 4) * (1.0 + r * (1 / 5) * (
@@ -57,8 +59,8 @@ def _exp_reduced(r):
             1.0 + r * (1 / 10) * (1.0 + r * (1 / 11) * (1.0 + r * (1 / 12) * (1.0 + r * (1 / 13)))))))))))))
 
 
-@nb.vectorize(cache=True)
-def exp(x):
+@nb.njit(**_FLAGS)
+def _exp(x):
     """e^x: x = k ln2 + r, |r| <= ln2 / 2, e^x = 2^k e^r."""
     if x != x:
         return x
@@ -71,8 +73,8 @@ def exp(x):
     return _scale2(_exp_reduced(r), np.int64(k))
 
 
-@nb.vectorize(cache=True)
-def log(x):
+@nb.njit(**_FLAGS)
+def _log(x):
     """Natural logarithm (mcgen.simd.log on normal numbers; 0, subnormal, negative and infinite inputs here)."""
     if x != x or x == math.inf:
         return x
@@ -85,18 +87,18 @@ def log(x):
     return _log_normal(x)
 
 
-@nb.vectorize(cache=True)
-def log1p(x):
+@nb.njit(**_FLAGS)
+def _log1p(x):
     """log(1 + x) to full relative precision near 0: log(u) x / (u - 1), u = 1 + x (Goldberg's correction)."""
     if x != x or x == math.inf:
         return x
     u = 1.0 + x
     if u == 1.0:
         return x
-    return log(u) * (x / (u - 1.0))
+    return _log(u) * (x / (u - 1.0))
 
 
-@nb.njit(inline="always", **_FLAGS)
+@nb.njit(**_FLAGS)
 def _expm1_series(x):
     """e^x - 1 for |x| <= 0.35 (Taylor to degree 17: the remainder is below 2e-18 relative)."""
     return x * (1.0 + x * (1 / 2) * (1.0 + x * (1 / 3) * (1.0 + x * (1 / 4) * (1.0 + x * (1 / 5) * (
@@ -105,21 +107,21 @@ def _expm1_series(x):
                 1.0 + x * (1 / 14) * (1.0 + x * (1 / 15) * (1.0 + x * (1 / 16) * (1.0 + x * (1 / 17)))))))))))))))))
 
 
-@nb.vectorize(cache=True)
-def expm1(x):
+@nb.njit(**_FLAGS)
+def _expm1(x):
     """e^x - 1 to full relative precision near 0."""
     if abs(x) <= 0.35:
         return _expm1_series(x)
-    return exp(x) - 1.0
+    return _exp(x) - 1.0
 
 
 _POWERS_OF_TEN = tuple(float(10**k) for k in range(23))  # exact in float64
 
 
-@nb.vectorize(cache=True)
-def log10(x):
+@nb.njit(**_FLAGS)
+def _log10(x):
     """Decimal logarithm, log(x) / ln 10, and exactly n at x = 10^n (|n| <= 22)."""
-    r = log(x) * 0.4342944819032518
+    r = _log(x) * 0.4342944819032518
     n = math.floor(r + 0.5)
     if abs(n) <= 22.0:
         p = _POWERS_OF_TEN[np.int64(abs(n))]
@@ -128,7 +130,7 @@ def log10(x):
     return r
 
 
-@nb.njit(inline="always", **_FLAGS)
+@nb.njit(**_FLAGS)
 def _sin_cos_reduced(a):
     """(sin a, cos a) for |a| <= pi/4 (Taylor to degrees 15 and 16: remainders below 5e-17)."""
     a2 = a * a
@@ -139,7 +141,7 @@ def _sin_cos_reduced(a):
     return sn, cs
 
 
-@nb.njit(inline="always", **_FLAGS)
+@nb.njit(**_FLAGS)
 def _sin_cos(x):
     """(sin x, cos x): x = q pi/2 + a with pi/2 in three parts (Cody and Waite; exact products for
     |q| < 2^20, i.e. |x| below about 1.6e6, where the error stays a few units in the last place)."""
@@ -158,26 +160,26 @@ def _sin_cos(x):
     return -cs, sn
 
 
-@nb.vectorize(cache=True)
-def sin(x):
+@nb.njit(**_FLAGS)
+def _sin(x):
     """Sine of x (radians)."""
     return _sin_cos(x)[0]
 
 
-@nb.vectorize(cache=True)
-def cos(x):
+@nb.njit(**_FLAGS)
+def _cos(x):
     """Cosine of x (radians)."""
     return _sin_cos(x)[1]
 
 
-@nb.vectorize(cache=True)
-def tan(x):
+@nb.njit(**_FLAGS)
+def _tan(x):
     """Tangent of x (radians), sin / cos of one reduction."""
     sn, cs = _sin_cos(x)
     return sn / cs
 
 
-@nb.njit(inline="always", **_FLAGS)
+@nb.njit(**_FLAGS)
 def _atan_series(y):
     """atan(y) for |y| <= tan(pi/8) (Taylor to degree 45: the remainder is below 1e-19)."""
     y2 = y * y
@@ -187,8 +189,8 @@ def _atan_series(y):
     return y * s
 
 
-@nb.vectorize(cache=True)
-def atan(x):
+@nb.njit(**_FLAGS)
+def _atan(x):
     """Arc tangent: |x| > 1 through pi/2 - atan(1/|x|), |x| > tan(pi/8) through pi/4 + atan((x - 1)/(x + 1))."""
     if x != x:
         return x
@@ -196,7 +198,7 @@ def atan(x):
     if ax > 1.0:
         t = 1.0 / ax
         if t > _TAN_PI_8:
-            r = (_PIO4_HI + _atan_series((1.0 - t) / (1.0 + t))) + _PIO4_LO  # pi/2 - (pi/4 + atan((t - 1)/(t + 1)))
+            r = (_PIO4_HI + _atan_series((1.0 - t) / (1.0 + t))) + _PIO4_LO  # pi/2 - (pi/4 + _atan((t - 1)/(t + 1)))
         else:
             r = (_PIO2_HI - _atan_series(t)) + _PIO2_LO
     elif ax > _TAN_PI_8:
@@ -206,98 +208,98 @@ def atan(x):
     return r if x >= 0.0 else -r
 
 
-@nb.vectorize(cache=True)
-def atan2(y, x):
+@nb.njit(**_FLAGS)
+def _atan2(y, x):
     """The angle of (x, y) in (-pi, pi]."""
     if x != x or y != y:
         return math.nan
     if x == 0.0 and y == 0.0:
         return math.pi if math.copysign(1.0, x) < 0.0 else 0.0
     if abs(y) > abs(x):
-        r = _PIO2_HI - atan(x / abs(y)) + _PIO2_LO
+        r = _PIO2_HI - _atan(x / abs(y)) + _PIO2_LO
         return r if y > 0.0 else -r
-    r = atan(y / x) if x != 0.0 else 0.0
+    r = _atan(y / x) if x != 0.0 else 0.0
     if x > 0.0:
         return r
     return (r + math.pi) if y >= 0.0 else (r - math.pi)
 
 
-@nb.vectorize(cache=True)
-def asin(x):
+@nb.njit(**_FLAGS)
+def _asin(x):
     """Arc sine, atan2(x, sqrt((1 - x)(1 + x))) (NaN outside [-1, 1])."""
     if not abs(x) <= 1.0:
         return math.nan
-    return atan2(x, math.sqrt((1.0 - x) * (1.0 + x)))
+    return _atan2(x, math.sqrt((1.0 - x) * (1.0 + x)))
 
 
-@nb.vectorize(cache=True)
-def acos(x):
+@nb.njit(**_FLAGS)
+def _acos(x):
     """Arc cosine, atan2(sqrt((1 - x)(1 + x)), x) (NaN outside [-1, 1])."""
     if not abs(x) <= 1.0:
         return math.nan
-    return atan2(math.sqrt((1.0 - x) * (1.0 + x)), x)
+    return _atan2(math.sqrt((1.0 - x) * (1.0 + x)), x)
 
 
-@nb.vectorize(cache=True)
-def tanh(x):
+@nb.njit(**_FLAGS)
+def _tanh(x):
     """Hyperbolic tangent, expm1(2|x|) / (expm1(2|x|) + 2) (1 beyond |x| = 20)."""
     ax = abs(x)
     if ax > 20.0:
         r = 1.0
     else:
-        t = expm1(2.0 * ax)
+        t = _expm1(2.0 * ax)
         r = t / (t + 2.0)
     return r if x >= 0.0 else -r
 
 
-@nb.vectorize(cache=True)
-def cosh(x):
+@nb.njit(**_FLAGS)
+def _cosh(x):
     """Hyperbolic cosine, (e^|x| + e^-|x|)/2 (e^(|x| - ln2) where e^|x| overflows)."""
     ax = abs(x)
     if ax > 709.0:
-        return exp(ax - 0.6931471805599453)
-    e = exp(ax)
+        return _exp(ax - 0.6931471805599453)
+    e = _exp(ax)
     return 0.5 * e + 0.5 / e
 
 
-@nb.vectorize(cache=True)
-def sinh(x):
+@nb.njit(**_FLAGS)
+def _sinh(x):
     """Hyperbolic sine: (t + t/(t + 1))/2 with t = expm1(|x|) below 1, else (e^|x| - e^-|x|)/2."""
     ax = abs(x)
     if ax < 1.0:
-        t = expm1(ax)
+        t = _expm1(ax)
         r = 0.5 * (t + t / (t + 1.0))
     elif ax > 709.0:
-        r = exp(ax - 0.6931471805599453)
+        r = _exp(ax - 0.6931471805599453)
     else:
-        e = exp(ax)
+        e = _exp(ax)
         r = 0.5 * e - 0.5 / e
     return r if x >= 0.0 else -r
 
 
-@nb.vectorize(cache=True)
-def acosh(x):
+@nb.njit(**_FLAGS)
+def _acosh(x):
     """Inverse hyperbolic cosine, log1p(t + sqrt(2t + t^2)) with t = x - 1 (NaN below 1)."""
     if x < 1.0 or x != x:
         return math.nan
     if x > 1e8:
-        return log(x) + 0.6931471805599453
+        return _log(x) + 0.6931471805599453
     t = x - 1.0
-    return log1p(t + math.sqrt(2.0 * t + t * t))
+    return _log1p(t + math.sqrt(2.0 * t + t * t))
 
 
-@nb.vectorize(cache=True)
-def atanh(x):
+@nb.njit(**_FLAGS)
+def _atanh(x):
     """Inverse hyperbolic tangent, log1p(2x / (1 - x)) / 2."""
     ax = abs(x)
     if ax > 1.0 or x != x:
         return math.nan
-    r = 0.5 * log1p(2.0 * ax / (1.0 - ax)) if ax < 1.0 else math.inf
+    r = 0.5 * _log1p(2.0 * ax / (1.0 - ax)) if ax < 1.0 else math.inf
     return r if x >= 0.0 else -r
 
 
-@nb.vectorize(cache=True)
-def power(x, y):
+@nb.njit(**_FLAGS)
+def _power(x, y):
     """x^y: by repeated squaring for whole y up to 64 (exact where the result is, as 10^k), else
     exp(y log x) for x > 0 (relative error about |y log x| units in the last place); NaN for x < 0
     and y not whole."""
@@ -313,7 +315,134 @@ def power(x, y):
         return 1.0 / r if y < 0.0 else r
     if x < 0.0:
         return math.nan
-    return exp(y * log(x))
+    return _exp(y * _log(x))
+
+
+# --- the public functions: numpy-style for Python (scalars and arrays), inlined in numba kernels -------
+
+@nb.njit(cache=True, **_FLAGS)
+def _map_unary(code, x, out):
+    """out[i] = the function number ``code`` of :data:`UNARY` at x[i] (one compiled function for all:
+    one load from numba's cache, not one per function)."""
+    if code == 0:
+        for i in range(x.size):
+            out[i] = _exp(x[i])
+    elif code == 1:
+        for i in range(x.size):
+            out[i] = _log(x[i])
+    elif code == 2:
+        for i in range(x.size):
+            out[i] = _log1p(x[i])
+    elif code == 3:
+        for i in range(x.size):
+            out[i] = _expm1(x[i])
+    elif code == 4:
+        for i in range(x.size):
+            out[i] = _log10(x[i])
+    elif code == 5:
+        for i in range(x.size):
+            out[i] = _sin(x[i])
+    elif code == 6:
+        for i in range(x.size):
+            out[i] = _cos(x[i])
+    elif code == 7:
+        for i in range(x.size):
+            out[i] = _tan(x[i])
+    elif code == 8:
+        for i in range(x.size):
+            out[i] = _atan(x[i])
+    elif code == 9:
+        for i in range(x.size):
+            out[i] = _asin(x[i])
+    elif code == 10:
+        for i in range(x.size):
+            out[i] = _acos(x[i])
+    elif code == 11:
+        for i in range(x.size):
+            out[i] = _tanh(x[i])
+    elif code == 12:
+        for i in range(x.size):
+            out[i] = _cosh(x[i])
+    elif code == 13:
+        for i in range(x.size):
+            out[i] = _sinh(x[i])
+    elif code == 14:
+        for i in range(x.size):
+            out[i] = _acosh(x[i])
+    elif code == 15:
+        for i in range(x.size):
+            out[i] = _atanh(x[i])
+
+
+@nb.njit(cache=True, **_FLAGS)
+def _map_binary(code, x, y, out):
+    """out[i] = the function number ``code`` of :data:`BINARY` at (x[i], y[i])."""
+    if code == 0:
+        for i in range(x.size):
+            out[i] = _atan2(x[i], y[i])
+    elif code == 1:
+        for i in range(x.size):
+            out[i] = _power(x[i], y[i])
+
+
+def _apply(code: int, binary: bool, *args: Any) -> Any:
+    """A function of :data:`UNARY` or :data:`BINARY` on numbers or arrays (broadcast), as numpy's
+    ufuncs are called: a float for scalars, an array otherwise."""
+    if all(isinstance(a, (float, int)) and not isinstance(a, bool) for a in args):  # one number: the common call
+        buf = np.array(args, dtype=np.float64)
+        if binary:
+            _map_binary(code, buf[:1], buf[1:], buf[:1])
+        else:
+            _map_unary(code, buf, buf)
+        return float(buf[0])
+    arrays = np.broadcast_arrays(*(np.asarray(a, dtype=np.float64) for a in args)) if binary else [np.asarray(args[0], dtype=np.float64)]
+    flat = [np.ascontiguousarray(a).ravel() for a in arrays]
+    out = np.empty(flat[0].size)
+    if binary:
+        _map_binary(code, flat[0], flat[1], out)
+    else:
+        _map_unary(code, flat[0], out)
+    return float(out[0]) if arrays[0].ndim == 0 else out.reshape(arrays[0].shape)
+
+
+def _public(name: str, code: int, kernel: Any, binary: bool) -> Any:
+    """The public function ``name``: the array map from Python, the scalar kernel inside numba."""
+    if binary:
+        def function(x: Any, y: Any) -> Any:
+            return _apply(code, True, x, y)
+
+        overload(function)(lambda x, y: (lambda x, y: kernel(x, y)))
+    else:
+        def function(x: Any) -> Any:  # type: ignore[misc]
+            return _apply(code, False, x)
+
+        overload(function)(lambda x: (lambda x: kernel(x)))
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = kernel.__doc__
+    function.__module__ = __name__
+    return function
+
+
+UNARY = ('exp', 'log', 'log1p', 'expm1', 'log10', 'sin', 'cos', 'tan', 'atan', 'asin', 'acos', 'tanh', 'cosh', 'sinh', 'acosh', 'atanh')
+BINARY = ('atan2', 'power')
+exp = _public('exp', 0, _exp, False)
+log = _public('log', 1, _log, False)
+log1p = _public('log1p', 2, _log1p, False)
+expm1 = _public('expm1', 3, _expm1, False)
+log10 = _public('log10', 4, _log10, False)
+sin = _public('sin', 5, _sin, False)
+cos = _public('cos', 6, _cos, False)
+tan = _public('tan', 7, _tan, False)
+atan = _public('atan', 8, _atan, False)
+asin = _public('asin', 9, _asin, False)
+acos = _public('acos', 10, _acos, False)
+tanh = _public('tanh', 11, _tanh, False)
+cosh = _public('cosh', 12, _cosh, False)
+sinh = _public('sinh', 13, _sinh, False)
+acosh = _public('acosh', 14, _acosh, False)
+atanh = _public('atanh', 15, _atanh, False)
+atan2 = _public('atan2', 0, _atan2, True)
+power = _public('power', 1, _power, True)
 
 
 def geomspace(start: float, stop: float, num: int) -> np.ndarray:

@@ -85,5 +85,5 @@ def _lines(total: int, unit: str, description: str) -> Iterator[Callable[[int], 
         yield step
     finally:
         timer.cancel()
-        if said.is_set():
-            print(f"{description}: {done[0]:,} of {total:,} {unit} done in {time.monotonic() - start:.1f} s", file=sys.stderr, flush=True)
+    if said.is_set():  # (not when the task ends by an exception: the error says why)
+        print(f"{description}: {done[0]:,} of {total:,} {unit} done in {time.monotonic() - start:.1f} s", file=sys.stderr, flush=True)

@@ -72,6 +72,7 @@ def test_background_events_with_isr_and_spread_conserve_the_beams_momentum():
     assert np.all(plain["beam_x1"] == 1) and np.all(plain["beam_x2"] == 1)
 
 
+@pytest.mark.slow
 def test_the_spread_alone_smears_the_z_pole_background_as_a_gaussian_fold():
     # a 1% spread per beam at 91.2 GeV (exaggerated: CEPC's is 0.08%) against sigma_hat at the
     # Gauss-Hermite points of the two normals: sqrt(s_hat) = sqrt(s (1 + s g1)(1 + s g2))

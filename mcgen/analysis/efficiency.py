@@ -15,7 +15,7 @@ import numpy as np
 
 from mcgen import progress
 from mcgen._version import __version__
-from mcgen.analysis.limits import SampleReducer, eps_cuts, reachable_sample, spectrum_edges
+from mcgen.analysis.limits import BACKGROUND_CRITERIA, SampleReducer, eps_cuts, reachable_sample, spectrum_edges
 from mcgen.config.cards import Card
 from mcgen.config.options import PhysicsOptions
 from mcgen.errors import InputError, ModelError
@@ -43,7 +43,7 @@ def efficiency_table(card: Card, masses: list[float], structure: Couplings, flav
     per_mass: list[dict[str, Any] | None] = []
     with progress.task(len(masses), "masses", card.name) as step:
         for i, mass in enumerate(masses):
-            sample = reachable_sample(card, mass, flavour, options, n, seed + i, binned=card.limit.criterion in ("s2b", "cls"))
+            sample = reachable_sample(card, mass, flavour, options, n, seed + i, binned=card.limit.criterion in BACKGROUND_CRITERIA)
             eps, err = (None, None) if sample is None else eps_cuts(sample, structure)
             values.append(eps)
             errors.append(err)
@@ -201,7 +201,7 @@ def file_samples(paths: Any, cuts: list[Cut] | tuple[Cut, ...] = (), *, edges: n
     card = parse_card(first["card_content"], infos[0]["path"])
     options = PhysicsOptions(**first["options"])
     flavour = first["model"]["flavor"]
-    if edges is None and card.limit.criterion in ("s2b", "cls"):  # binned for either: the criterion is chosen at limit time
+    if edges is None and card.limit.criterion in BACKGROUND_CRITERIA:  # binned for either: the criterion is chosen at limit time
         edges = spectrum_edges(card)
     needed = list(COUPLING_COLUMNS) + ["boundary_m", "p_inside", "inside", "truth_pass", "pass_all"]
     if edges is not None:

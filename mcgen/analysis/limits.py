@@ -42,8 +42,8 @@ from mcgen.mc.driver import generate, reweight
 from mcgen.physics.model import COUPLING_COLUMNS, D_GAMMA_RANGE, MASS_RANGE_GEV, Couplings, Model, decay_length_m, two_body_momentum, widths
 from mcgen.physics.xsec import width_z_to_n_nubar
 
-__all__ = ["SignalSample", "signal_sample", "reachable_sample", "LimitResult", "solve_excluded", "first_crossing", "MONOTONIC",
-           "limit_for", "parse_masses", "eps_cuts",
+__all__ = ["BACKGROUND_CRITERIA", "SignalSample", "signal_sample", "reachable_sample", "LimitResult", "solve_excluded",
+           "first_crossing", "MONOTONIC", "limit_for", "parse_masses", "eps_cuts",
            "scan_limits", "limits_table", "limits_for_samples", "mass_threshold", "background_from_files", "card_inputs",
            "union_intervals", "visible_background_pb", "visible_background", "SUPPORTED", "SampleReducer", "combine_cards"]
 
@@ -213,6 +213,10 @@ def _fields(cols: Any) -> set[str]:
 
 def _array(values: Any) -> np.ndarray:
     return values.to_numpy() if hasattr(values, "to_numpy") else np.asarray(values)
+
+
+BACKGROUND_CRITERIA = ("s2b", "cls")
+"""The criteria that need the SM background (and whose tables carry the photon-energy spectrum)."""
 
 
 def signal_sample(card: Card, mass: float, flavour: str, options: PhysicsOptions, n: int, seed: int,
@@ -527,7 +531,7 @@ def scan_limits(card: Card, masses: list[float], structure: Couplings, flavour: 
             f"card {card.name}: limit criterion {card.limit.criterion!r} is not supported yet (supported: "
             + ", ".join(SUPPORTED) + ")"
         )
-    needs_background = card.limit.criterion in ("s2b", "cls")
+    needs_background = card.limit.criterion in BACKGROUND_CRITERIA
     background, source = visible_background(card, background_events, seed) if needs_background else (None, None)
     if background is not None and not np.sum(background) > 0:
         raise InputError(f"card {card.name}: no SM nu nubar gamma event of {background_events} passes the selection, "

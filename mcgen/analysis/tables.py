@@ -14,6 +14,7 @@ import numpy as np
 
 from mcgen._version import __version__
 from mcgen.analysis.limits import (
+    BACKGROUND_CRITERIA,
     SignalSample,
     background_from_files,
     card_inputs,
@@ -27,7 +28,7 @@ from mcgen.config.options import PhysicsOptions
 from mcgen.errors import InputError, ModelError
 from mcgen.physics.model import Couplings, scenario_a, structure_from_a
 
-__all__ = ["read_table", "table_samples", "table_card", "background_mismatch", "limits_from_tables", "MEASURED", "BACKGROUND_CRITERIA"]
+__all__ = ["read_table", "table_samples", "table_card", "background_mismatch", "limits_from_tables", "MEASURED"]
 
 MEASURED = ("reconstructed", "pass_all", "pass_energy", "pass_angle", "pass_pt", "pass_zveto", "pass_bhabha", "inside",
             "flight_m", "boundary_m", "p_inside", "vtx_x", "vtx_y", "vtx_z")
@@ -116,8 +117,6 @@ def _structure(table: dict[str, Any], card: Card, scenario: str | None, a: float
     return c, {"scenario": scenario, "a": value, "d_Z_over_d_gamma": c.d_Z, "d_W_over_d_gamma": c.d_W}
 
 
-BACKGROUND_CRITERIA = ("s2b", "cls")
-"""The criteria that need the SM background."""
 _SAME_BEAMS = ("sqrt_s", "isr", "energy_spread", "polarisation_electron", "polarisation_positron")
 
 
@@ -160,10 +159,7 @@ def _background_cards(paths: list[Any]) -> list[tuple[str, Card]]:
         info = file_info(path)
         if "N_E" in info["branches"]:
             raise InputError(f"{path}: --background takes SM background files (mcgen background -o), not signal events")
-        content = info["metadata"].get("card_content") if isinstance(info["metadata"], dict) else None
-        if not isinstance(content, dict):
-            raise InputError(f"{path}: its metadata has no card_content: not a background file of mcgen background -o")
-        out.append((str(path), parse_card(content, str(path))))
+        out.append((str(path), parse_card(info["metadata"]["card_content"], str(path))))  # (file_info checked it)
     return out
 
 
