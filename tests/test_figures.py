@@ -174,3 +174,38 @@ def test_figure_8_colours_and_confidence_levels_are_one_per_constraint():
             expected = "90% CL, as published" if c.label == "SN1987A" else ("95% CL", "95% CL, from 90%")
             assert c.confidence == expected if isinstance(expected, str) else c.confidence in expected
             assert c.legend == f"{c.label} ({c.confidence})"
+
+
+def test_a_figure_is_written_as_one_set_or_not_at_all(capsys, tmp_path, monkeypatch):
+    """A failure while the PDF is written (a full disk here) leaves no PNG without its PDF and JSON;
+    a rerun then writes the set (it found a lone PNG and refused before)."""
+    import matplotlib.figure
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(matplotlib.figure.Figure, "savefig", full_disk)
+        code, out, err = run(capsys, ["reproduce", "--figure", "2", "-o", str(tmp_path), "--quick"])
+    assert code == 2 and "No space left on device" in err and err.count("\n") == 1, err
+    assert list(tmp_path.iterdir()) == []
+    code, out, err = run(capsys, ["reproduce", "--figure", "2", "-o", str(tmp_path), "--quick"])
+    assert code == 0, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["figure2.json", "figure2.pdf", "figure2.png"]
+
+
+def test_a_limits_plot_and_its_json_are_one_set(capsys, tmp_path, monkeypatch):
+    """The disk full while the plot's JSON is written: neither the PNG nor the JSON is left."""
+    import types
+
+    import mcgen.plots.limits
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(mcgen.plots.limits, "json", types.SimpleNamespace(dumps=full_disk))
+    plot = tmp_path / "l.png"
+    code, out, err = run(capsys, ["limits", "--card", "lep1_opal", "--masses", "5,20", "--scenario", "I", "--flavor", "mu",
+                                  "-n", "2000", "--plot", str(plot)])
+    assert code == 2 and "No space left on device" in err and err.count("\n") == 1, err
+    assert list(tmp_path.iterdir()) == []

@@ -7,6 +7,7 @@ are mcgen's own.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 from pathlib import Path
@@ -57,25 +58,24 @@ the LEP band's blue or the CEPC reach's black)."""
 def _write(fig, out_dir: Path, name: str, curves: dict[str, Any], force: bool) -> list[str]:
     from PIL import Image  # matplotlib's own PNG writer
 
-    paths = []
+    paths = [out_dir / f"{name}{suffix}" for suffix in (".png", ".pdf", ".json")]
+    existing = [p for p in paths if p.exists()]
+    if existing and not force:
+        raise OutputError(f"output {existing[0]} exists: use --force to replace it")
     fig.set_dpi(DPI)
     fig.canvas.draw()  # once: the constrained layout, kept for the PDF, and the PNG's pixels
     fig.set_layout_engine("none")
-    for suffix in (".png", ".pdf", ".json"):
-        path = out_dir / f"{name}{suffix}"
-        if path.exists() and not force:
-            raise OutputError(f"output {path} exists: use --force to replace it")
-        with atomic_output(path, force) as tmp:
-            if suffix == ".json":  # with the beam treatment the cards were read with
-                beams = {"beams": _TREATMENT[1], "beam_overrides": list(_TREATMENT[0])}
-                tmp.write_text(json.dumps(curves | beams, indent=1))
-            elif suffix == ".png":  # the pixels drawn above (savefig would draw them again)
-                Image.frombuffer("RGBA", fig.canvas.get_width_height(), fig.canvas.buffer_rgba(), "raw", "RGBA", 0,
-                                 1).save(tmp, format="png", dpi=(DPI, DPI))
-            else:  # every figure has the constrained layout: titles, labels and legends lie inside it
-                fig.savefig(tmp, format="pdf", dpi=DPI)
-        paths.append(str(path))
-    return paths
+    # one set: the three files are written unnamed and linked into place together at the end, so a
+    # killed run leaves none of them (not a PNG without its JSON)
+    with contextlib.ExitStack() as stack:
+        png, pdf, data = (stack.enter_context(atomic_output(p, force)) for p in paths)
+        # the pixels drawn above (savefig would draw them again)
+        Image.frombuffer("RGBA", fig.canvas.get_width_height(), fig.canvas.buffer_rgba(), "raw", "RGBA", 0,
+                         1).save(png, format="png", dpi=(DPI, DPI))
+        fig.savefig(pdf, format="pdf", dpi=DPI)  # every figure has the constrained layout: all lies inside it
+        beams = {"beams": _TREATMENT[1], "beam_overrides": list(_TREATMENT[0])}  # the treatment the cards were read with
+        data.write_text(json.dumps(curves | beams, indent=1))
+    return [str(p) for p in paths]
 
 
 _SCANS: dict[str, tuple[list[dict[str, Any]], dict[str, Any]]] = {}

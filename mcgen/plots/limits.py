@@ -70,10 +70,9 @@ def _save(fig, path: str | Path, force: bool, curves: dict[str, Any]) -> None:
     if out.suffix not in SUFFIXES:
         raise OutputError(f"plot {out}: expected a .png or .pdf file name")
     json_out = check_output_path(out.with_suffix(".json"), force)
-    with atomic_output(out, force) as tmp:  # tight: no label is cut at the edge
-        fig.savefig(tmp, format=out.suffix[1:], dpi=150, bbox_inches="tight")
-    with atomic_output(json_out, force) as tmp:
-        tmp.write_text(json.dumps(curves, indent=1, default=lambda x: None if isinstance(x, float) and not math.isfinite(x) else x))
+    with atomic_output(out, force) as picture, atomic_output(json_out, force) as data:  # one set: both or neither
+        fig.savefig(picture, format=out.suffix[1:], dpi=150, bbox_inches="tight")  # tight: no label is cut at the edge
+        data.write_text(json.dumps(curves, indent=1, default=lambda x: None if isinstance(x, float) and not math.isfinite(x) else x))
 
 
 def _band_edges(details: list[dict[str, Any] | None], key: str) -> tuple[np.ndarray, np.ndarray] | None:
