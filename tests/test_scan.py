@@ -96,3 +96,32 @@ def test_scan_structures_check_the_grid():
         scan_structures([opal], ["nu"], ["I"])
     with pytest.raises(mcgen.ModelError, match="at least one coupling structure"):
         scan_structures([opal], ["e"])
+
+
+@pytest.mark.slow
+def test_pool_workers_end_with_a_killed_parent():
+    """SIGKILL to `mcgen scan --workers 2` (no chance to clean up): its workers end with it (they ran
+    on, with the resource tracker, for minutes)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    psutil = pytest.importorskip("psutil")
+    long_grid = ["scan", "--card", "cepc_h", "--masses", "1:100:60", "--scenario", "I", "--flavor", "e", "-n", "400000",
+                 "--workers", "2", "--json"]
+    parent = subprocess.Popen([sys.executable, "-m", "mcgen", *long_grid], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        workers: list = []
+        while time.monotonic() < deadline and len(workers) < 2:
+            time.sleep(0.5)
+            workers = [p for p in psutil.Process(parent.pid).children(recursive=True) if "resource_tracker" not in " ".join(p.cmdline())]
+        assert len(workers) >= 2, "the pool did not start"
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(timeout=30)
+        gone, alive = psutil.wait_procs(workers, timeout=20)
+        assert not alive, [p.pid for p in alive]
+    finally:
+        if parent.poll() is None:
+            parent.kill()

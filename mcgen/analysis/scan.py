@@ -15,6 +15,8 @@ import contextlib
 import dataclasses
 import math
 import multiprocessing
+import os
+import sys
 import time
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -90,6 +92,23 @@ def build_tasks(cards: list[Card], masses: list[float], flavours: list[str], str
     ]
 
 
+def end_with_parent() -> None:
+    """In a worker: end when the parent process does (Linux's PR_SET_PDEATHSIG), so that a scan
+    killed with SIGKILL leaves no worker behind; elsewhere nothing (the pool ends them normally)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent ended before the call: end now
+        os._exit(1)
+
+
 def run_task(task: ScanTask, threads: int | None = None) -> list[dict[str, Any]]:
     """Limits for every structure of one (card, mass) and its flavours; null above threshold."""
     if threads is not None:
@@ -129,7 +148,8 @@ def executor(workers: int = 1, scheduler: str | None = None, dask_local: int | N
         else:
             # spawn, not fork: a process whose numba kernels already ran holds an OpenMP runtime
             context = multiprocessing.get_context("spawn")
-            with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                                        initializer=end_with_parent) as pool:
                 yield pool
         return
     try:
