@@ -27,6 +27,7 @@ import numpy as np
 
 from mcgen.errors import InputError, shown
 from mcgen.mc.events import events_array
+from mcgen.physics.model import COUPLING_COLUMNS
 
 __all__ = ["read", "iterate", "iterate_files", "iterate_columns", "prefetched", "file_info", "event_paths", "check_not_copies",
            "RUN_KEYS"]
@@ -61,8 +62,8 @@ def event_paths(paths: str | os.PathLike | list[str | os.PathLike]) -> list[Path
     return out
 
 
-SIGNAL_BRANCHES = ("weight_pb", "w_gg", "w_zz", "w_gz", "w_ww", "w_gw", "w_zw", "boundary_m", "p_inside", "inside",
-                   "truth_pass", "pass_all", "N_E", "gamma_E", "gamma_px", "gamma_py", "gamma_pz")
+SIGNAL_BRANCHES = ("weight_pb", *COUPLING_COLUMNS, "boundary_m", "p_inside", "inside", "truth_pass", "pass_all", "N_E",
+                   "gamma_E", "gamma_px", "gamma_py", "gamma_pz")
 """Branches every signal event file has (mcgen generate), which the readers rely on."""
 BACKGROUND_BRANCHES = ("weight_pb", "truth_pass", "pass_all", "gamma_E", "gamma_px", "gamma_py", "gamma_pz")
 """Branches every background event file has (mcgen background)."""
@@ -76,7 +77,7 @@ def _finite(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-_METADATA_RULES: dict[str, Any] = {  # key path -> (test, what it must be); for signal files, and (*) for both
+_METADATA_RULES: dict[str, Any] = {  # key path -> (test, what it must be): signal files; background files _BACKGROUND_KEYS
     "card_content": (lambda v: isinstance(v, dict), "a table (the card)"),
     "weighted": (lambda v: isinstance(v, bool), "true or false"),
     "options": (lambda v: isinstance(v, dict), "a table (the physics options)"),
