@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import pytest
 from helpers import run_cli as run
@@ -209,3 +210,42 @@ def test_a_limits_plot_and_its_json_are_one_set(capsys, tmp_path, monkeypatch):
                                   "-n", "2000", "--plot", str(plot)])
     assert code == 2 and "No space left on device" in err and err.count("\n") == 1, err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_output_folder_that_cannot_be_written_is_one_line(capsys, tmp_path, monkeypatch):
+    """A read-only DIR (or parent of DIR) is refused before any figure is computed, and a folder
+    that refuses the files themselves (as a read-only mount does, even for root) is one line too."""
+    import os
+
+    from mcgen.io import output
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(output.os, "access", lambda p, mode: False if Path(p) == locked else real_access(p, mode))
+    for target in (locked, locked / "figs"):
+        code, _, err = run(capsys, ["reproduce", "--figure", "2", "-o", str(target), "--quick"])
+        assert code == 2 and "is not writable" in err and err.count("\n") == 1 and "Traceback" not in err, err
+    assert list(locked.iterdir()) == []
+    monkeypatch.undo()
+
+    def read_only(*args, **kwargs):
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(output, "_unnamed_file", lambda folder: None)
+    monkeypatch.setattr(Path, "touch", read_only)
+    code, _, err = run(capsys, ["reproduce", "--figure", "2", "-o", str(tmp_path / "ro"), "--quick"])
+    assert code == 2 and "Read-only file system" in err and err.count("\n") == 1, err
+
+
+def test_a_run_stopped_while_it_computes_leaves_no_empty_folder(capsys, tmp_path, monkeypatch):
+    """The folder is made when the first figure file is written, so Ctrl-C (or SIGTERM) during the
+    computation leaves nothing for the rerun to trip over."""
+    from mcgen.plots import figures
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setitem(figures.FIGURES, 2, stopped)
+    code, _, err = run(capsys, ["reproduce", "--figure", "2", "-o", str(tmp_path / "figs"), "--quick"])
+    assert code == 130 and list(tmp_path.iterdir()) == []

@@ -109,3 +109,28 @@ def test_long_or_odd_output_names_are_one_line(capsys, tmp_path, name):
     assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert len(err) < 400
     assert _leftovers(tmp_path) == []
+
+
+def test_a_sigterm_whose_exception_is_dropped_still_ends_the_command(tmp_path):
+    """SIGTERM that lands while Python runs a finaliser (a file object's ``__del__``): the exception
+    is printed and dropped, but the command publishes nothing and exits as terminated."""
+    out = tmp_path / "eff.root"
+    script = """
+import gc, os, signal, sys
+from mcgen.cli import main
+from mcgen.io import output
+class Finaliser:
+    def __del__(self):
+        os.kill(os.getpid(), signal.SIGTERM)  # the handler raises here, and Python drops it
+original = output._publish
+def publish(*args, **kwargs):
+    Finaliser(); gc.collect()
+    return original(*args, **kwargs)
+output._publish = publish
+sys.exit(main(sys.argv[1:]))
+"""
+    argv = ["efficiency", "--card", "lep1_opal", "--masses", "10", "--scenario", "I", "--flavor", "mu", "-n", "500", "-o", str(out)]
+    proc = subprocess.run([sys.executable, "-c", script, *argv], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 128 + signal.SIGTERM, proc.stderr
+    assert "Exception ignored" in proc.stderr and proc.stderr.strip().endswith("mcgen: terminated")
+    assert _leftovers(tmp_path) == []

@@ -126,6 +126,28 @@ def test_another_cards_background_or_one_for_two_tables_is_refused(cepc, capsys)
     assert code == 2 and not out and "made for none of the tables' cards" in err and err.count("\n") == 1
 
 
+def test_a_background_from_a_version_whose_results_differ_is_refused(cepc, capsys, tmp_path, monkeypatch):
+    """Another mcgen version with the same results revisions may be combined; one whose background
+    (or signal) results differ, or that recorded no revision, is refused, naming which differ."""
+    from mcgen.analysis import background
+
+    card, table = cepc["cepc_h"]["card"], str(cepc["cepc_h"]["table"])
+    plain = _limits(capsys, "--efficiency", table, "--background", str(cepc["cepc_h"]["background"]))
+    made = {"same": {"signal": 1, "background": 1}, "other": {"signal": 1, "background": 2}, "none": None}
+    for name, revision in made.items():
+        monkeypatch.setattr(background, "__version__", "9.9.9")
+        monkeypatch.setattr(background, "RESULTS_REVISION", revision)
+        path = _background_file(tmp_path / f"{name}.root", card, 4)
+        monkeypatch.undo()
+        code, out, err = run_cli(capsys, ["limits", "--efficiency", table, "--background", str(path), "--json"])
+        if name == "same":
+            assert code == 0 and json.loads(out)["d_gamma_95"] == plain["d_gamma_95"], err
+            continue
+        assert code == 2 and not out and err.count("\n") == 1, err
+        assert f"(mcgen {mcgen.__version__})" in err and "(mcgen 9.9.9) cannot be combined" in err
+        assert ("background results differ (revision 2 vs 1)" if name == "other" else "recorded no results revision") in err
+
+
 def test_a_file_given_twice_or_copied_counts_once_or_is_refused(cepc, capsys, tmp_path):
     background = cepc["cepc_h"]["background"]
     link = tmp_path / "link.root"

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import xxhash
 
-from mcgen._version import __version__
+from mcgen._version import RESULTS_REVISION, __version__
 from mcgen.config.cards import Card
 from mcgen.errors import InputError, OutputError, shown
 
@@ -110,7 +110,8 @@ def background_sample(card: Card, n: int, seed: int, *, keep_events: bool = Fals
         raise InputError(f"card {card.name}: none of the {n} nu nubar gamma events passes the selection "
                          "(true or reconstructed photon); loosen the cuts")
     result.update(card={"name": card.name, "path": card.path}, sqrt_s=card.sqrt_s, seed=seed,
-                  beam=dataclasses.asdict(card.beam), electroweak=card.electroweak.as_dict(), version=__version__, note=note(card))
+                  beam=dataclasses.asdict(card.beam), electroweak=card.electroweak.as_dict(), version=__version__,
+                  results_revision=RESULTS_REVISION, note=note(card))
     if not keep_events:
         return result, None
     columns = result.pop("columns")

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from mcgen import progress
-from mcgen._version import __version__
+from mcgen._version import RESULTS_REVISION, __version__
 from mcgen.analysis.limits import BACKGROUND_CRITERIA, SampleReducer, eps_cuts, reachable_sample, spectrum_edges
 from mcgen.config.cards import Card
 from mcgen.config.options import PhysicsOptions
@@ -53,7 +53,7 @@ def efficiency_table(card: Card, masses: list[float], structure: Couplings, flav
         "masses": masses, "eps_cuts": values, "eps_cuts_err": errors, "card": card.name, "sqrt_s": card.sqrt_s,
         "structure": structure.as_dict() if structure_info is None else structure_info, "options": options.as_dict(),
         "n_events_per_mass": n, "seed": seed, "electroweak": card.electroweak.as_dict(),
-        "selection": dataclasses.asdict(card.selection), "version": __version__, "flavor": flavour,
+        "selection": dataclasses.asdict(card.selection), "version": __version__, "results_revision": RESULTS_REVISION, "flavor": flavour,
         "card_content": card.raw, "source": "Monte Carlo in memory", "cuts": [], "per_mass": per_mass,
     }
 
@@ -333,6 +333,7 @@ def efficiency_from_files(paths: Any, cuts: list[str] | tuple[str, ...] = (), *,
         "structure": structure_info, "flavor": read.flavour, "options": read.options.as_dict(),
         "electroweak": card.electroweak.as_dict(), "selection": dataclasses.asdict(card.selection) if not parsed else None,
         "cuts": [c.text for c in parsed], "source": "event files", "per_mass": rows, "version": __version__,
+        "results_revision": RESULTS_REVISION,
         "card_content": card.raw, "detector_rerun": read.detector,
     }
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from mcgen._version import __version__
+from mcgen._version import RESULTS_REVISION, __version__, results_conflict
 from mcgen.analysis.limits import (
     BACKGROUND_CRITERIA,
     SignalSample,
@@ -150,8 +150,8 @@ def background_mismatch(card: Card, other: Card, with_selection: bool) -> str | 
     return None
 
 
-def _background_cards(paths: list[Any]) -> list[tuple[str, Card]]:
-    """Each background file with the card it was made for (its metadata's)."""
+def _background_cards(paths: list[Any]) -> list[tuple[str, Card, dict[str, Any]]]:
+    """Each background file with the card it was made for and its metadata."""
     from mcgen.io.read import event_paths, file_info
 
     out = []
@@ -159,15 +159,25 @@ def _background_cards(paths: list[Any]) -> list[tuple[str, Card]]:
         info = file_info(path)
         if "N_E" in info["branches"]:
             raise InputError(f"{path}: --background takes SM background files (mcgen background -o), not signal events")
-        out.append((str(path), parse_card(info["metadata"]["card_content"], str(path))))  # (file_info checked it)
+        meta = info["metadata"]
+        out.append((str(path), parse_card(meta["card_content"], str(path)), meta))  # (file_info checked it)
     return out
 
 
-def _matching_backgrounds(table_path: str, card: Card, files: list[tuple[str, Card]], with_selection: bool) -> list[str]:
+def _check_same_results(table_path: str, table: dict[str, Any], other: str, other_meta: dict[str, Any]) -> None:
+    """A table and a background made by mcgen versions whose results differ are not combined."""
+    why = results_conflict(other_meta, table)
+    if why is not None:
+        raise InputError(f"{table_path} (mcgen {table.get('version')}) and {other} (mcgen {other_meta.get('version')}) "
+                         f"cannot be combined: {why}; remake one of them with the other's mcgen")
+
+
+def _matching_backgrounds(table_path: str, card: Card, files: list[tuple[str, Card, dict[str, Any]]],
+                          with_selection: bool) -> list[str]:
     """The background files made for the table's card (one line naming the difference if none is)."""
-    matching = [path for path, other in files if background_mismatch(card, other, with_selection) is None]
+    matching = [path for path, other, _ in files if background_mismatch(card, other, with_selection) is None]
     if not matching:
-        path, other = files[0]
+        path, other, _ = files[0]
         why = background_mismatch(card, other, with_selection)
         near = f": {path} has {why}" if len(files) == 1 else f" (e.g. {path} has {why})"
         raise InputError(f"{table_path}: no --background file was made for its card {card.name}{near}")
@@ -206,9 +216,14 @@ def limits_from_tables(paths: list[str], *, scenario: str | None = None, a: floa
         if card.limit.criterion in BACKGROUND_CRITERIA:
             if files:
                 mine = _matching_backgrounds(str(path), card, files, with_selection=not cuts)
+                for other, _, meta in files:
+                    if other in mine:
+                        _check_same_results(str(path), table, other, meta)
                 used.update(mine)
                 bkg = background_from_files(card, mine, cuts)
             else:
+                _check_same_results(str(path), table, "the background computed here",
+                                    {"version": __version__, "results_revision": RESULTS_REVISION})
                 bkg = visible_background_pb(card, background_events, seed)
             if not np.sum(bkg) > 0:
                 raise InputError(f"card {card.name}: no background event passes the selection; the S^2/B or CLs limit is undefined")
@@ -221,7 +236,7 @@ def limits_from_tables(paths: list[str], *, scenario: str | None = None, a: floa
         cards.append(card)
         result = limits_for_samples(card, samples, structure, bkg)
         by_card[card.name] = result | {"table": str(path), "cuts": table.get("cuts", []), "source": table.get("source")}
-    unused = [p for p, _ in files if p not in used]
+    unused = [p for p, _, _ in files if p not in used]
     if unused:
         names = ", ".join(c.name for c in cards)
         raise InputError(f"{unused[0]}: a --background file made for none of the tables' cards ({names})")

@@ -10,12 +10,13 @@ import threading
 import warnings
 from collections.abc import Iterator, Sequence
 
-from mcgen import progress
+from mcgen import progress, termination
 from mcgen._version import __version__
 from mcgen.cli import background, bench, common, efficiency, generate, info, limits, reproduce, scan, validate
 from mcgen.errors import InputError
+from mcgen.termination import Terminated
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "Terminated"]
 
 COMMANDS = (info, generate, efficiency, limits, scan, background, reproduce, validate, bench)  # in the order of --help
 
@@ -30,11 +31,8 @@ def build_parser() -> common.Parser:
     return parser
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised like Ctrl-C so that every ``finally`` (temporary files, open writers) runs."""
-
-
 def _raise_terminated(signum: int, frame: object) -> None:
+    termination.request()  # kept even where the exception is dropped (raised inside a finaliser)
     raise Terminated()
 
 
@@ -75,8 +73,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        termination.reset()
         with _cli_signals_and_warnings(), progress.enabled(not getattr(args, "json", False)):
-            return args.handler(args)
+            status = args.handler(args)
+        termination.check()
+        return status
     except InputError as exc:
         print(f"mcgen {args.command}: error: {exc}", file=sys.stderr)
         return common.EXIT_BAD_INPUT

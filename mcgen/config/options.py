@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from mcgen._version import __version__
+from mcgen._version import RESULTS_REVISION, __version__
 from mcgen.config.cards import Card
 from mcgen.errors import ModelError
 from mcgen.physics.model import Model
@@ -49,6 +49,7 @@ def provenance(card: Card, model: Model | None, options: PhysicsOptions) -> dict
     physics options."""
     return {
         "version": __version__,
+        "results_revision": RESULTS_REVISION,
         "card": {"name": card.name, "path": card.path},
         "beam": dataclasses.asdict(card.beam),
         "model": model.describe() if model is not None else None,

@@ -15,9 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from mcgen import termination
 from mcgen.errors import OutputError, shown
 
-__all__ = ["FORMATS", "check_output_path", "atomic_output", "jsonable"]
+__all__ = ["FORMATS", "check_output_path", "check_output_folder", "make_output_folder", "atomic_output", "jsonable"]
 
 FORMATS: tuple[str, ...] = ("root", "lhe", "hepmc")
 
@@ -44,6 +45,32 @@ def check_output_path(path: str | os.PathLike, force: bool) -> Path:
     return out
 
 
+def check_output_folder(path: str | os.PathLike) -> Path:
+    """An output folder that exists and is writable, or that can be made (its nearest existing
+    parent is a writable folder). Nothing is created: a run made before its first file is written
+    leaves no empty folder when it is stopped."""
+    out = Path(path)
+    try:
+        if out.exists() and not out.is_dir():
+            raise OutputError(f"output {shown(out)} is not a directory")
+        existing = next(p for p in (out, *out.absolute().parents) if p.exists())
+        if not existing.is_dir():
+            raise OutputError(f"cannot create output directory {shown(out)}: {shown(existing)} is not a directory")
+    except OSError as exc:
+        raise OutputError(f"cannot use output directory {shown(out)}: {exc.strerror or exc}") from None
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write into {shown(out)}: folder {shown(existing)} is not writable")
+    return out
+
+
+def make_output_folder(path: Path) -> None:
+    """Create an output folder (and its parents) if needed; an error is one line."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create output directory {shown(path)}: {exc.strerror or exc}") from None
+
+
 @contextlib.contextmanager
 def atomic_output(path: Path, force: bool = False) -> Iterator[Path]:
     """Yield a path to write ``path``'s content to; it appears at ``path`` only when complete.
@@ -61,7 +88,10 @@ def atomic_output(path: Path, force: bool = False) -> Iterator[Path]:
     else:
         _remove_stale_parts(folder, path.name)
         tmp = _part_name(folder, path.name)
-        tmp.touch(mode=0o666)
+        try:
+            tmp.touch(mode=0o666)
+        except OSError as exc:  # a folder that cannot be written (read-only, no permission)
+            raise OutputError(f"cannot write {shown(path)}: {exc.strerror or exc}") from None
         target, link, cleanup = tmp, functools.partial(os.link, tmp), functools.partial(tmp.unlink, missing_ok=True)
     try:
         try:
@@ -75,7 +105,9 @@ def atomic_output(path: Path, force: bool = False) -> Iterator[Path]:
 
 def _publish(link: Callable[[Path], None], folder: Path, path: Path, force: bool) -> None:
     """Give the finished content the name ``path``: a link, which fails if the name exists (no
-    clobbering), or with ``force`` a link under a private name and a rename over the target."""
+    clobbering), or with ``force`` a link under a private name and a rename over the target.
+    Nothing is published after a termination request, even one whose exception was lost."""
+    termination.check()
     if not force:
         try:
             link(path)

@@ -20,8 +20,9 @@ from mcgen.analysis.scan import build_tasks, run_scan
 from mcgen.config.cards import Card
 from mcgen.config.cards import load_card as _load_card
 from mcgen.config.options import PhysicsOptions
-from mcgen.errors import InputError, OutputError
+from mcgen.errors import InputError
 from mcgen.io import atomic_output
+from mcgen.io.output import check_output_folder, check_output_path, make_output_folder
 from mcgen.physics.model import SCENARIOS, scenario_a, singular_a, structure_from_a
 from mcgen.plots.limits import COLOURS, FLAVOUR_TEX, HATCHES, _bands, pyplot
 
@@ -58,10 +59,8 @@ the LEP band's blue or the CEPC reach's black)."""
 def _write(fig, out_dir: Path, name: str, curves: dict[str, Any], force: bool) -> list[str]:
     from PIL import Image  # matplotlib's own PNG writer
 
-    paths = [out_dir / f"{name}{suffix}" for suffix in (".png", ".pdf", ".json")]
-    existing = [p for p in paths if p.exists()]
-    if existing and not force:
-        raise OutputError(f"output {existing[0]} exists: use --force to replace it")
+    make_output_folder(out_dir)  # only now: a run stopped while it computes leaves no empty folder
+    paths = [check_output_path(out_dir / f"{name}{suffix}", force) for suffix in (".png", ".pdf", ".json")]
     fig.set_dpi(DPI)
     fig.canvas.draw()  # once: the constrained layout, kept for the PDF, and the PNG's pixels
     fig.set_layout_engine("none")
@@ -564,13 +563,7 @@ def reproduce(figure: int, out_dir: str | Path, *, n: int = 20_000, seed: int = 
     if figure not in FIGURES:
         available = ", ".join(str(k) for k in FIGURES)
         raise InputError(f"figure {figure} is not available (available: {available})")
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"output {out} is not a directory")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"cannot create output directory {out}: {exc.strerror}") from None
+    out = check_output_folder(out_dir)
     if not math.isfinite(n) or n <= 0:
         raise InputError(f"-n must be > 0, got {n}")
     before = list(_TREATMENT)
