@@ -11,7 +11,8 @@ import mcgen
 
 PACKAGE = Path(mcgen.__file__).parent
 LAYERS = (  # lowest first; a module may import its own subpackage and the layers below it
-    ("mcgen.errors", "mcgen.fields", "mcgen._version", "mcgen._numba_cache", "mcgen.simd", "mcgen.fpmath", "mcgen.progress", "mcgen.termination"),
+    ("mcgen.errors", "mcgen.fields", "mcgen._version", "mcgen._numba_cache", "mcgen.simd", "mcgen.fpmath", "mcgen.progress",
+     "mcgen.termination"),
     ("mcgen.physics",),
     ("mcgen.config",),
     ("mcgen.detector", "mcgen.selection"),
