@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from mcgen.errors import InputError, shown
+from mcgen.io.checksums import Verifier
 from mcgen.mc.events import events_array
 from mcgen.physics.model import COUPLING_COLUMNS
 
@@ -208,8 +209,11 @@ def iterate_columns(infos: list[dict[str, Any]], *, branches: list[str] | None =
     if missing:
         raise InputError(f"{infos[0]['path']}: no branch {missing[0]} (it has: {', '.join(infos[0]['branches'])})")
     files = [{i["path"]: "events"} for i in infos]
+    verifiers = {i["path"]: Verifier(i["path"], i["metadata"], i["n_events"]) for i in infos}
     try:
-        yield from uproot.iterate(files, expressions=branches, step_size=step_size, library="np")
+        for chunk, report in uproot.iterate(files, expressions=branches, step_size=step_size, library="np", report=True):
+            verifiers[report.file_path].update(chunk, report.tree_entry_start, report.tree_entry_stop)
+            yield chunk
     except InputError:
         raise
     except Exception as exc:

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from mcgen.io import checksums
 from mcgen.io.histograms import book_histograms, fill_histograms
 from mcgen.io.output import atomic_output, check_output_path, jsonable
 from mcgen.physics.model import COUPLING_COLUMNS
@@ -66,6 +67,7 @@ class RootWriter:
         self._capacity = max(1, min(flush_events, n_total))
         self._filled = 0
         self._buffers: dict[str, np.ndarray] = {}
+        self._checksums = checksums.BranchChecksums()
         self.histograms = book_histograms(sqrt_s, decay_radius_m)
 
     def _buffer(self, name: str, values: np.ndarray) -> np.ndarray:
@@ -98,13 +100,15 @@ class RootWriter:
                 "events", {k: v.dtype for k, v in data.items()}, title="mcgen e+e- -> N nubar (+ h.c.), N -> nu gamma"
             )
         self._tree.extend(data)
+        self._checksums.update(data)
         self._filled = 0
 
     def close(self, summary: dict[str, Any], metadata: dict[str, Any]) -> None:
         self._flush()
         for name, h in self.histograms.items():
             self._file[name] = h
-        self._file["metadata"] = json.dumps(metadata | {"root_compression": self._compression}, default=jsonable)
+        recorded = {"root_compression": self._compression, checksums.METADATA_KEY: self._checksums.hexdigests()}
+        self._file["metadata"] = json.dumps(metadata | recorded, default=jsonable)
         self._file["summary"] = json.dumps(summary, default=jsonable)
         self._file.close()
 
@@ -168,5 +172,7 @@ def write_background_root(path: Path, columns: dict[str, np.ndarray], metadata: 
         f["events"].extend(data)
         f["h_gamma_E"] = h_e
         f["h_gamma_pt"] = h_pt
-        f["metadata"] = json.dumps(metadata, default=jsonable)
+        sums = checksums.BranchChecksums()
+        sums.update(data)
+        f["metadata"] = json.dumps(metadata | {checksums.METADATA_KEY: sums.hexdigests()}, default=jsonable)
         f["summary"] = json.dumps(summary if summary is not None else {}, default=jsonable)
