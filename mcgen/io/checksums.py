@@ -42,7 +42,7 @@ class BranchChecksums:
             hasher = self._hashers.get(name)
             if hasher is None:
                 hasher = self._hashers[name] = xxhash.xxh3_64()
-            hasher.update(memoryview(_stored_bytes(values)))
+            hasher.update(_stored_bytes(values).data)
 
     def hexdigests(self) -> dict[str, str]:
         return {name: h.hexdigest() for name, h in self._hashers.items()}
