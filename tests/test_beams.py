@@ -174,3 +174,21 @@ def test_the_limits_lifetime_reweighting_holds_with_isr():
     assert 0.05 < direct < 0.95  # the decay length is of the detector's size
     assert reweighted == pytest.approx(direct, rel=1e-3)
     assert cols["flight_scale"].std() > 0.05
+
+
+def test_the_fold_at_the_beams_reach_stops_at_the_rounding_of_sigma_hat(monkeypatch):
+    """m_N = sqrt(s)(1 - 1e-12) with ISR and the spread: the quadrature stops where sigma_hat's
+    rounding near threshold leaves nothing to resolve, far below the cell cap (it split to the cap
+    before: 18 s and 1 GB for mcgen info), and the cross section is finite and tiny."""
+    from mcgen.mc import beams
+
+    card = mcgen.load_card("cepc_h", ("beam.isr=true",))
+    mass = card.sqrt_s * (1 - 1e-12)
+    model = mcgen.make_model(mass, "e", card.electroweak, d_gamma=1e-5, scenario="II")
+    made = []
+    real = beams.beam_cells
+    monkeypatch.setattr(beams, "beam_cells", lambda *a, **k: made.append(real(*a, **k)) or made[-1])
+    info = mcgen.model_info(card, model)
+    assert made and all(len(cells.corners) < beams._MAX_CELLS // 4 for cells in made)
+    total = info["sigma_pb"]["total"]
+    assert math.isfinite(total) and 0 < total < 1e-20

@@ -192,7 +192,12 @@ def beam_cells(sigma_hat: Callable[[np.ndarray], np.ndarray], sqrt_s: float, mas
         phases: list[tuple[Callable[[np.ndarray, np.ndarray], np.ndarray], Callable[[np.ndarray, np.ndarray], bool]]]
         phases = [(excess, lambda c, p: len(c) >= n_cells)]
         if converge:
-            phases.append((quadrature_error, lambda c, p: bool(len(c) >= _MAX_CELLS or p.sum() < _QUAD_TOL * scale)))
+            tolerance = max(_QUAD_TOL, _rounding_tolerance(sqrt_s, mass))
+
+            def converged(c: np.ndarray, p: np.ndarray) -> bool:
+                return bool(len(c) >= _MAX_CELLS or p.sum() < tolerance * scale)
+
+            phases.append((quadrature_error, converged))
         for priority, done in phases:
             scale = float(_cell_quadrature(sigma_hat, sqrt_s, beta, corners, _GL_CHECK).sum())
             prio = priority(corners, bound)
@@ -209,6 +214,19 @@ def beam_cells(sigma_hat: Callable[[np.ndarray], np.ndarray], sqrt_s: float, mas
     if not np.all(np.isfinite(mass_of)) or mass_of.sum() <= 0.0:
         raise ValueError("no phase space above threshold for the beams' energies")
     return BeamCells(np.ascontiguousarray(corners), np.ascontiguousarray(bound))
+
+
+def _rounding_tolerance(sqrt_s: float, mass: float) -> float:
+    """The relative accuracy sigma_hat's rounding allows the quadrature at threshold: sigma_hat goes
+    as (s_hat - m^2)^n there, and s_hat - m^2 carries the rounding of s_hat (a few units in the last
+    place) relative to s - m^2. It exceeds _QUAD_TOL only within ~1e-10 of the beams' reach, where
+    the refinement would otherwise split cells to the cap chasing the noise (seconds, a gigabyte).
+
+    >>> bool(_rounding_tolerance(240.0, 120.0) < 1e-13), bool(1e-5 < _rounding_tolerance(240.0, 240.0 * (1 - 1e-12)) < 1e-2)
+    (True, True)
+    """
+    headroom = 1.0 - (mass / sqrt_s) ** 2
+    return 16.0 * np.finfo(float).eps / headroom if headroom > 0.0 else math.inf
 
 
 def cell_rs_range(c: np.ndarray, sqrt_s: float, mass: float, beams: BeamParams) -> tuple[np.ndarray, np.ndarray]:
