@@ -1,7 +1,7 @@
 """Independent reference: tree amplitudes from explicit Dirac matrices (numpy).
 
 Nothing here imports mcgen. The Feynman rules are written out from the Lagrangian
-of PHYSICS.md section 1 with FeynRules/MadGraph Standard-Model conventions
+of docs/physics/model.md with FeynRules/MadGraph Standard-Model conventions
 (D = d - i e Q A - i g/c_w (T3 P_L - Q s_w^2) Z - i g/sqrt2 (W+ T+ + W- T-)):
 
 - photon-electron vertex  i e Q gamma^mu            (Q = -1)
@@ -96,7 +96,7 @@ def two_body_momenta(sqrt_s, m1, m2, cos_theta, phi=0.0):
 
 
 class EW:
-    """Electroweak inputs (the PHYSICS.md defaults unless given)."""
+    """Electroweak inputs (mcgen's defaults unless given)."""
 
     def __init__(self, alpha=1 / 137.036, sin2w=0.2312, mz=91.1876, gz=2.4952, mw=80.379, gw=2.085):
         self.alpha, self.sin2w, self.mz, self.gz, self.mw, self.gw = alpha, sin2w, mz, gz, mw, gw

@@ -6,7 +6,7 @@ over, and the photon polarisations as 4-vectors. Diagrams, for e-(p1) e+(p2) -> 
 gamma(k):
 - every flavour: Z s-channel with the photon from the e- (Z1) or the e+ (Z2);
 - nu_e also: W t-channel with the photon from the e- (W1), the e+ (W2) or the W (W3).
-Feynman rules with the FeynRules signs of PHYSICS.md (photon-electron i e Q gamma, Q = -1;
+Feynman rules with the FeynRules signs of docs/physics/model.md (photon-electron i e Q gamma, Q = -1;
 Z-fermion i g/c_w gamma (g_L P_L + g_R P_R); W-fermion i g/sqrt2 gamma P_L; unitary-gauge W
 propagators), the relative minus sign between the (e+ e-)(nu nubar) and (nu e-)(e+ nubar)
 pairings, and the gamma W W term e [g^{mu nu}(k_g - q_-)^rho + g^{nu rho}(q_- - q_+)^mu +

@@ -34,7 +34,7 @@ from mcgen.physics.twobody import width_lepton_w, width_nu_gamma, width_nu_z
 EW = Electroweak()
 TW = math.asin(math.sqrt(EW.sin2_theta_w))  # theta_w, to write Table I in its own words
 
-TABLE_I = {  # d_Z / d_gamma, d_W / d_gamma (PHYSICS.md Table I)
+TABLE_I = {  # d_Z / d_gamma, d_W / d_gamma (the scenarios' table, docs/physics/model.md)
     "I": (-math.tan(TW), 0.0),
     "II": (1 / math.tan(TW), math.sqrt(2) / math.sin(TW)),
     "III": (0.0, math.sqrt(2) * math.sin(TW)),
@@ -177,7 +177,7 @@ def test_branching_ratio_limits():
     assert 0.9 < widths(light, EW).br_nu_gamma < 1.0  # photon* -> f fbar and the off-shell Z*, W*
     heavy = make_model(3e4, "e", EW, d_gamma=1e-6, scenario="II")
     c = heavy.couplings
-    expected = c.d_gamma**2 / (c.d_gamma**2 + c.d_Z**2 + c.d_W**2)  # PHYSICS.md: m_N >> M_Z
+    expected = c.d_gamma**2 / (c.d_gamma**2 + c.d_Z**2 + c.d_W**2)  # docs/physics/decays.md: m_N >> M_Z
     assert widths(heavy, EW, three_body=False).br_nu_gamma == pytest.approx(expected, rel=1e-4)
     # three-body: photon* -> f fbar and the far off-shell Z*, W* (not suppressed for a dipole)
     # grow like log(m^2), lowering Br by 7% at 30 TeV

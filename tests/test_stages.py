@@ -87,7 +87,7 @@ def test_selection_on_columns_gives_the_kernel_flags(card_name):
 
 
 def test_selection_cuts_by_hand():
-    """Each cut against its definition (PHYSICS.md section 4), on photons placed around the edges."""
+    """Each cut against its definition (docs/physics/selections.md), on photons placed around the edges."""
     card = mcgen.load_card("cepc_h", overrides=("selection.bhabha_cos_theta_b=0.99",))
     sel, rs, ew = card.selection, card.sqrt_s, card.electroweak
     rng = np.random.default_rng(3)

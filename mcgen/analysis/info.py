@@ -18,7 +18,7 @@ __all__ = ["model_info", "sigma_with_isr", "finite_or_none"]
 
 
 def model_info(card: Card, model: Model, options: PhysicsOptions = PhysicsOptions()) -> dict[str, Any]:
-    """Everything ``mcgen info --json`` prints (keys fixed by DESIGN.md's CLI contract)."""
+    """Everything ``mcgen info --json`` prints (keys fixed: other tools read them; docs/reference/cli.md)."""
     check_kinematics(card, model)
     ew = card.electroweak
     w = widths(model, ew, options.three_body)

@@ -1,4 +1,4 @@
-"""95% CL limits on d_gamma for the LEP analyses of PHYSICS.md section 4.
+"""95% CL limits on d_gamma for the analyses of docs/physics/limits.md.
 
 One weighted Monte Carlo run per (card, mass, flavour) serves every coupling structure:
 the event weights are a quadratic form in (d_gamma, d_Z, d_W) (mcgen.mc.driver.reweight),

@@ -1,4 +1,4 @@
-"""The toy detector (PHYSICS.md section 4), one numba implementation for the signal kernel, the SM
+"""The toy detector (docs/physics/detector.md), one numba implementation for the signal kernel, the SM
 background and photons read back from a file.
 
 A photon from a vertex inside the decay volume is measured where it reaches the volume's

@@ -1,4 +1,4 @@
-"""The Standard Model background e+e- -> nu nubar gamma (PHYSICS.md section 5): adaptive phase
+"""The Standard Model background e+e- -> nu nubar gamma (docs/physics/background.md): adaptive phase
 space (:mod:`mcgen.mc.phasespace`), the amplitude of :mod:`mcgen.physics.nunugamma`, the card's
 toy detector and selection (the signal's own numba stages), cross sections and unweighting."""
 

@@ -286,7 +286,7 @@ def _full_block_beams(scr, prod, det, sel):
 
 @nb.njit(inline="always")
 def _full_event(scr, k, prod, det, sel, beams):
-    """Production, decay, displacement, detector and selection of event k (PHYSICS.md 2-4);
+    """Production, decay, displacement, detector and selection of event k (docs/physics/);
     ``beams`` is a constant of the caller (two compiled blocks, no branch in the hot loop)."""
     # --- production stage: N, its decay photon and its vertex ------------------------
     q = _event_params(scr, k, prod, beams)

@@ -1,4 +1,4 @@
-"""The production stage of the signal kernel (PHYSICS.md sections 2-3): e+e- -> N nubar at a given
+"""The production stage of the signal kernel (docs/physics/production.md, decays.md): e+e- -> N nubar at a given
 cos(theta_N), the N spin density matrix, the decay N -> nu gamma and the displacement.
 
 Each function is inlined into the kernel's block loops (mcgen.mc.kernel) and takes the named

@@ -2,7 +2,7 @@
 
 Conversion factors come from ``hepunits``; lepton masses from ``particle`` (PDG).
 The electroweak inputs are configuration (every card has an ``[electroweak]`` table);
-their defaults are those of PHYSICS.md, which the source paper's numbers assume.
+their defaults are those the source paper's numbers assume (docs/physics/model.md).
 """
 
 from __future__ import annotations
@@ -62,13 +62,13 @@ from G_mu, alpha_Gmu = sqrt2 G_F M_W^2 s_w^2 / pi, and the card's alpha = alpha(
 vertices of real (observed) photons."""
 
 CARD_KEYS: tuple[str, ...] = ("alpha", "sin2_theta_w", "m_Z", "Gamma_Z", "m_W", "Gamma_W")
-"""The keys every card's ``[electroweak]`` table must give (DESIGN.md); ``scheme`` and ``G_F`` may
+"""The keys every card's ``[electroweak]`` table must give (docs/reference/cards.md); ``scheme`` and ``G_F`` may
 be left out (default: ``alpha0``, the PDG G_F)."""
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Electroweak:
-    """Electroweak inputs (GeV). Defaults: PHYSICS.md (alpha(0), on-shell-like sin^2 theta_w).
+    """Electroweak inputs (GeV). Defaults: alpha(0) and an on-shell-like sin^2 theta_w (docs/physics/model.md).
 
     >>> ew = Electroweak()
     >>> round(ew.s_w, 5), round(ew.c_w, 5)

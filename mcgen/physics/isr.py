@@ -1,4 +1,4 @@
-"""Initial-state radiation: the electron structure function and its sampling (PHYSICS.md section 8).
+"""Initial-state radiation: the electron structure function and its sampling (docs/physics/beams.md).
 
 Each beam keeps the energy fraction x with the O(alpha)-exponentiated leading-log density
 

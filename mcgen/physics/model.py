@@ -2,7 +2,7 @@
 
 Couplings are in GeV^-1. ``d_gamma`` is the overall scale (always > 0); the coupling
 structure is a = d_W/d_B in the unbroken phase, or one of the four benchmark scenarios
-(PHYSICS.md Table I)::
+(the scenarios' table, docs/physics/model.md)::
 
     d_Z = d_gamma (a c_w - 2 s_w) / (2 c_w + a s_w)
     d_W = sqrt(2) a d_gamma / (2 c_w + a s_w)        (charged-current dipole)
@@ -285,7 +285,7 @@ def widths(model: Model, ew: Electroweak, three_body: bool = True) -> Widths:
     """Widths of N (a Dirac N decays to l- W+ only; Nbar to l+ W-: same width).
 
     ``three_body`` adds N -> nu f fbar and N -> l f fbar' through off-shell bosons (the default);
-    False gives the two-body widths of PHYSICS.md section 2 alone.
+    False gives the two-body widths alone (docs/physics/decays.md).
     """
     c = model.couplings
     return Widths(

@@ -1,4 +1,4 @@
-"""Longitudinally polarised beams (PHYSICS.md section 8).
+"""Longitudinally polarised beams (docs/physics/beams.md).
 
 For massless beams only the opposite-helicity pairs annihilate through the vector and axial
 currents: e-_L e+_R and e-_R e+_L. With P- and P+ the longitudinal polarisations of the e- and

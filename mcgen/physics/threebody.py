@@ -7,7 +7,7 @@ exactly into the two-body width with the boson mass set to sqrt(q^2) times a spe
 
     dGamma/dq^2 = sum_ij D_i D_j F_N(q^2) (1/pi) sqrt(q^2) Gamma_ij(q^2) Re[P_i P_j*]
 
-with D = (d_gamma, -d_Z) (the vertex signs of PHYSICS.md) or d_W, F_N(q^2) the N -> nu V
+with D = (d_gamma, -d_Z) (the vertex signs of docs/physics/model.md) or d_W, F_N(q^2) the N -> nu V
 (or l W) width per unit coupling at M_V^2 = q^2, P_i the boson propagators (Breit-Wigner for Z
 and W, 1/q^2 for the photon) and Gamma_ij(q^2) = N_c sqrt(q^2)/(12 pi) beta [v_i v_j (1 + 2x) +
 a_i a_j beta^2] the width of a vector of mass sqrt(q^2) into f fbar (x = m_f^2/q^2) for couplings
@@ -131,7 +131,7 @@ def _bw_nodes(lo: float, hi: float, mass: float, width: float) -> tuple[np.ndarr
 
 
 def _n_to_nu_v(m: float, q2: np.ndarray) -> np.ndarray:
-    """Gamma(N -> nu V) per unit dipole coupling at M_V^2 = q2 (PHYSICS.md section 2)."""
+    """Gamma(N -> nu V) per unit dipole coupling at M_V^2 = q2 (docs/physics/decays.md)."""
     return (m * m - q2) ** 2 * (2 * m * m + q2) / (8 * math.pi * m * m * m)
 
 

@@ -1,4 +1,4 @@
-"""Two-body widths of N (PHYSICS.md section 2), vectorised in the mass: pure functions."""
+"""Two-body widths of N (docs/physics/decays.md), vectorised in the mass: pure functions."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def width_lepton_w(m: ArrayLike, d_W: float, m_W: float, m_l: float) -> np.ndarr
     d_W^2 / (8 pi m^3) * lambda^(1/2)(m^2, M_W^2, m_l^2)
         * [(m^2 - M_W^2)(2 m^2 + M_W^2) + m_l^2 (2 m_l^2 - 4 m^2 - M_W^2)]
 
-    (PHYSICS.md prints 2 m_l^2 before the last bracket and (m^2 + (M_W - m_l)^2) inside
+    (the source paper prints 2 m_l^2 before the last bracket and (m^2 + (M_W - m_l)^2) inside
     the square root; the explicit spin sum in tests/ gives the form above.)
     """
     m = np.asarray(m, dtype=float)

@@ -5,7 +5,7 @@ All sigma_* functions are for ONE charge state (e+e- -> N nubar) in GeV^-2;
 Nbar nu (equal by CP). "alpha" below is ``ew.alpha_eff``, the alpha of the coupling scheme
 (mcgen.physics.constants.SCHEMES: no real photon enters production). Polarised beams weight the
 e-_L and e-_R parts by f_L, f_R (``hel``, mcgen.physics.polarisation). Conventions and the corrections to the source paper are in
-PHYSICS.md section 3; every formula here is checked in tests/test_xsec.py against an
+docs/physics/production.md; every formula here is checked in tests/test_xsec.py against an
 explicit Dirac-matrix evaluation of the amplitudes (tests/dirac_reference.py).
 
 The s-t interference (flavour e only) is derived here, not taken from the paper. With
@@ -135,7 +135,7 @@ def sigma_gamma_z(sqrt_s: ArrayLike, m: ArrayLike, d_gamma: float, d_Z: float, e
 
 
 def sigma_w(sqrt_s: ArrayLike, m: ArrayLike, d_W: float, ew: Electroweak, *, hel: Helicity = UNPOLARISED) -> np.ndarray:
-    """W t-channel (flavour e), the corrected closed form of PHYSICS.md section 3:
+    """W t-channel (flavour e), the corrected closed form (docs/corrections.md):
 
     alpha d_W^2 / (2 x_w s) (s - m^2)/s [-2 (s - m^2) + (s - m^2 + 2 M_W^2) ln(1 + (s - m^2)/M_W^2)]
 

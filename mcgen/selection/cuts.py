@@ -1,4 +1,4 @@
-"""The card's photon selection (PHYSICS.md section 4), one numba implementation for everything:
+"""The card's photon selection (docs/physics/selections.md), one numba implementation for everything:
 the signal kernel (true and reconstructed photon), the SM background, and columns read back
 from a file.
 
