@@ -44,7 +44,7 @@ def test_spin_summed_msq_and_polarisation_match_dirac_matrices(rs, m, couplings)
         assert pol == pytest.approx(ref.n_polarisation(REF_EW, rs, m, c, *couplings), abs=1e-10)
 
 
-def test_polarisation_values_quoted_in_physics_md():
+def test_polarisation_values_quoted_in_the_physics_docs():
     # sqrt(s) = 91.19 GeV, m_N = 60 GeV: longitudinal P about +0.40 at cos = 0, about -0.33 at |cos| = 0.8
     for c, expected in ((0.0, 0.40), (0.8, -0.33), (-0.8, -0.33)):
         rho = density_matrix(91.19, 60.0, c, 1e-5, 0, 0)

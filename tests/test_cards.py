@@ -29,7 +29,7 @@ def test_the_cards_directory_holds_exactly_the_shipped_cards():
 
 
 @pytest.mark.parametrize("name", CARD_NAMES)
-def test_every_card_loads_with_the_physics_md_electroweak_defaults(name):
+def test_every_card_loads_with_the_default_electroweak_inputs(name):
     card = load_card(CARDS_DIR / f"{name}.toml")
     assert isinstance(card, Card) and card.name == name
     # the paper's cards: exactly the six keys (one alpha everywhere); the new ones add the G_mu scheme
@@ -41,7 +41,7 @@ def test_every_card_loads_with_the_physics_md_electroweak_defaults(name):
     assert load_card(name) == card or load_card(name).raw == card.raw  # by name too
 
 
-def test_lep_analyses_as_in_physics_md():
+def test_lep_analyses_as_the_source_paper_states_them():
     opal = load_card("lep1_opal")
     assert (opal.selection.e_min, opal.selection.abs_cos_max, opal.detector.photon_efficiency) == (23.0, 0.7, 0.657)
     assert (opal.limit.criterion, opal.limit.sigma_95_pb, opal.limit.decay) == ("sigma_upper", 0.15, "inside")
@@ -71,14 +71,14 @@ def test_fccee_and_ilc_cards(name, sqrt_s, lumi_invab, pt, polarisation):
     assert card.selection.pt_min == pt and card.beam.polarisation == polarisation
     assert card.limit.criterion == "s2b" and card.selection.abs_cos_max == 0.99
     assert card.selection.z_return_veto_widths == (0.0 if name == "fccee_z" else 5.0)
-    assert card.beam.isr and card.beam.energy_spread == 0  # ISR on for the new colliders (README: beams)
+    assert card.beam.isr and card.beam.energy_spread == 0  # ISR on for the new colliders (docs/physics/beams.md)
 
 
 @pytest.mark.parametrize(
     ("name", "sqrt_s", "lumi_invab", "pt"),
     [("cepc_z", 91.2, 100, 35), ("cepc_ww", 160, 6, 65), ("cepc_h", 240, 20, 100), ("cepc_tt", 360, 1, 160)],
 )
-def test_cepc_cards_as_in_physics_md(name, sqrt_s, lumi_invab, pt):
+def test_cepc_cards_as_the_source_paper_states_them(name, sqrt_s, lumi_invab, pt):
     card = load_card(name)
     assert card.sqrt_s == sqrt_s and card.beam.luminosity_invpb == pytest.approx(lumi_invab * 1e6)
     sel = card.selection

@@ -18,7 +18,7 @@ from mcgen.io.particles import fmt_float, fmt_int
 from mcgen.mc.driver import generate
 
 MODEL = ["--card", "cepc_h", "--mass", "10", "--dgamma", "1e-5", "--scenario", "I", "--flavor", "mu"]
-# what a user sets to shower mcgen's LHE files (README): the photon is on shell, so Pythia must not
+# what a user sets to shower mcgen's LHE files (docs/tutorials/pythia.md): the photon is on shell, so Pythia must not
 # split it (N -> nu f fbar through a virtual photon is a three-body channel of its own)
 PYTHIA_SETTINGS = ["Beams:frameType = 4", "TimeShower:QEDshowerByGamma = off"]
 HOSTILE = 'a<b && c --> d ]]> <!-- "q" \\ \n \u00e9 --set x=1'
@@ -185,27 +185,31 @@ def test_vectorised_formatting_matches_python():
         fmt_int(np.array([-1000]), 4)
 
 
-def _readme_pythia_snippet() -> str:
-    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    (block,) = [b for b in re.findall(r"```python\n(.*?)```", text, flags=re.S) if "import pythia8mc" in b]
+PYTHIA_TUTORIAL = Path(__file__).resolve().parents[1] / "docs" / "tutorials" / "pythia.md"
+
+
+def _tutorial_pythia_cell() -> str:
+    """The Pythia 8 cell of the docs' Pythia tutorial, as a user copies it."""
+    text = PYTHIA_TUTORIAL.read_text(encoding="utf-8")
+    (block,) = [b for b in re.findall(r"```\{code-cell\} ipython3\n(.*?)```", text, flags=re.S) if "import pythia8mc" in b]
     return textwrap.dedent(block)
 
 
 @pytest.mark.parametrize("extra", [[], ["--set", "beam.isr=true"]], ids=["cepc_h-spread", "cepc_h-isr-spread"])
-def test_the_readme_pythia_snippet_as_written_finds_the_n_photon(capfd, tmp_path, monkeypatch, extra):
-    """The README's snippet, run as written on a cepc_h file with its spread (and with ISR): the
-    photon it picks is the N's, whatever the beams' remnant photons."""
+def test_the_tutorial_pythia_cell_as_written_finds_the_n_photon(capfd, tmp_path, monkeypatch, extra):
+    """The Pythia tutorial's cell, run as written on a cepc_h file with its spread (and with ISR):
+    the photon it picks is the N's, whatever the beams' remnant photons."""
     pytest.importorskip("pythia8mc")
-    code, _, err = run(capfd, ["generate", *MODEL, "-n", "300", "-o", str(tmp_path / "ev.lhe"), *extra])
+    code, _, err = run(capfd, ["generate", *MODEL, "-n", "300", "-o", str(tmp_path / "events.lhe"), *extra])
     assert code == 0, err
     monkeypatch.chdir(tmp_path)
-    snippet = _readme_pythia_snippet()
+    snippet = _tutorial_pythia_cell()
     line = next(x for x in snippet.splitlines() if x.lstrip().startswith("photon = "))
     indent = line[: len(line) - len(line.lstrip())]
     # the snippet as written, and one line after its pick that records what it picked (the event is
     # cleared when the file ends): the mother's id and the photon's pT, per event
     observed = snippet.replace(line, f"{line}\n{indent}seen.append((abs(event[photon.mother1()].id()), photon.pT()))")
     namespace: dict = {"seen": []}
-    exec(compile(observed, "README.md", "exec"), namespace)
+    exec(compile(observed, str(PYTHIA_TUTORIAL), "exec"), namespace)
     assert namespace["pythia"].infoPython().nAccepted() == 300 and len(namespace["seen"]) == 300
     assert all(mother == N_PDG_ID and pt > 0.0 for mother, pt in namespace["seen"])

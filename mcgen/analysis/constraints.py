@@ -2,6 +2,7 @@
 folder ``include/data/dipole``), converted to GeV, GeV^-1 and 95% CL.
 
 Conversions, stated with every curve:
+
 - masses in MeV become GeV (the unit is read from each file's header);
 - magnetic moments mu in Bohr magnetons become d_gamma = mu/2 (the convention
   L = (mu/2) nubar sigma^{mu nu} N F_{mu nu} of the SN1987A analysis), mu_B = e/(2 m_e);

@@ -8,18 +8,20 @@ d_gamma = 1 (lambda scales as 1/d^2 at fixed structure). The signal is therefore
 d^2 law: each criterion is solved on a logarithmic grid in d_gamma, with bisection at every
 crossing, and the excluded intervals are reported.
 
-Criteria (the card's [limit] table):
-- sigma_upper (OPAL):  sigma Br eps_cuts eps_det P(inside) > sigma_95
-- chi2 (DELPHI):       ((sigma_SM + sigma_N - sigma_exp)/delta)^2 > chi2_95, with sigma_N the same
-                       visible signal; chi2_95 = 3.84 is the absolute chi^2 for one parameter (the
-                       paper's choice), i.e. sigma_N > sigma_exp - sigma_SM + delta sqrt(chi2_95)
-- z_br_upper (L3):     2 Gamma(Z -> N nu) Br eps_cuts P(inside) / Gamma_Z > br_95, with eps_cuts and
-                       P(inside) of the Z-mediated events
-- z_inv_width:         2 Gamma(Z -> N nu) P(outside) > gamma_inv_95
-- s2b (CEPC):          S^2/B > 2.71 with S = L sigma Br eps_cuts eps_det P(inside) and B = L sigma_SM(nu
-                       nubar gamma) eps_det after the same cuts (mcgen.mc.background)
-- cls (CEPC):          expected 95% CL CLs limit (pyhf) from the binned true-photon energy spectrum with
-                       a background-normalisation uncertainty (:func:`cls_limit`)
+Criteria (the card's [limit] table)::
+
+    - sigma_upper (OPAL):  sigma Br eps_cuts eps_det P(inside) > sigma_95
+    - chi2 (DELPHI):       ((sigma_SM + sigma_N - sigma_exp)/delta)^2 > chi2_95, with sigma_N the same
+                           visible signal; chi2_95 = 3.84 is the absolute chi^2 for one parameter (the
+                           paper's choice), i.e. sigma_N > sigma_exp - sigma_SM + delta sqrt(chi2_95)
+    - z_br_upper (L3):     2 Gamma(Z -> N nu) Br eps_cuts P(inside) / Gamma_Z > br_95, with eps_cuts and
+                           P(inside) of the Z-mediated events
+    - z_inv_width:         2 Gamma(Z -> N nu) P(outside) > gamma_inv_95
+    - s2b (CEPC):          S^2/B > 2.71 with S = L sigma Br eps_cuts eps_det P(inside) and B = L sigma_SM(nu
+                           nubar gamma) eps_det after the same cuts (mcgen.mc.background)
+    - cls (CEPC):          expected 95% CL CLs limit (pyhf) from the binned true-photon energy spectrum with
+                           a background-normalisation uncertainty (cls_limit)
+
 eps_det is the card's photon efficiency (as in the paper); eps_cuts the truth-level selection.
 """
 

@@ -31,7 +31,7 @@ boosted. A third channel follows the radiative return at the event's own s_hat (
 pair mass from a Breit-Wigner, the lab eta flat), which the lab-energy grid cannot: its Z peak
 moves with s_hat. ISR photons are collinear with the beams (the structure functions' leading-log
 approximation) and never the observed one, which is the matrix element's photon at a finite angle
-(no double counting at the accuracy of the leading logarithm; see the README); beta is taken at
+(no double counting at the accuracy of the leading logarithm; docs/physics/background.md); beta is taken at
 the nominal s, as in the signal.
 """
 

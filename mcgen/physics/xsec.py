@@ -10,13 +10,13 @@ explicit Dirac-matrix evaluation of the amplitudes (tests/dirac_reference.py).
 
 The s-t interference (flavour e only) is derived here, not taken from the paper. With
 the FeynRules sign conventions and the relative minus sign between the (e+ e-)(N nubar)
-and (N e-)(e+ nubar) fermion-line pairings, the spin-averaged interference is
+and (N e-)(e+ nubar) fermion-line pairings, the spin-averaged interference is::
 
     |M|^2_st = 8 s (g/sqrt 2) d_W Re[C_L] t u / (t - M_W^2),
     C_L = e d_gamma / s + (g/c_w) g_L d_Z / (s - M_Z^2 + i M_Z Gamma_Z),   g_L = -1/2 + x_w,
 
 only the left-handed electron current interfering, as the W couples to it alone.
-Integrated over t in [m^2 - s, 0] with dsigma/dt = |M|^2 / (16 pi s^2):
+Integrated over t in [m^2 - s, 0] with dsigma/dt = ``|M|^2 / (16 pi s^2)``::
 
     sigma_st = sqrt(2) alpha d_W M_W^4 g(x) / (s_w s) * [d_gamma / s + g_L d_Z (s - M_Z^2) / (s_w c_w |D_Z|^2)]
     g(x) = (1 + x) ln(1 + x) - x - x^2/2 = sum_{n>=3} (-1)^n x^n / (n (n-1)) < 0,   x = (s - m^2) / M_W^2.
