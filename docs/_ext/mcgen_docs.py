@@ -30,6 +30,7 @@ import contextlib
 import dataclasses
 import io
 import json
+import re
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -103,8 +104,8 @@ def _anchor(directive: SphinxDirective, label: str, title: str, content: list[no
     """Inline content with an id, registered as a {ref} target with a title."""
     node = nodes.inline("", "", *content, ids=[label])
     std: Any = directive.env.get_domain("std")
-    std.anonlabels[label] = (directive.env.docname, label)
-    std.labels[label] = (directive.env.docname, label, title)
+    std.anonlabels[label.lower()] = (directive.env.docname, label)  # {ref} looks labels up in lower case
+    std.labels[label.lower()] = (directive.env.docname, label, title)
     return node
 
 
@@ -1078,8 +1079,10 @@ class ApiModule(SphinxDirective):
                 obj = getattr(module, n)
                 if isinstance(obj, dict) and any(callable(v) for v in obj.values()):
                     value = "{" + ", ".join(f"{k!r}: ..." for k in obj) + "}"
+                elif obj is dataclasses.MISSING:
+                    value = "dataclasses.MISSING"
                 else:
-                    value = repr(obj)
+                    value = re.sub(r" at 0x[0-9a-fA-F]+", "", repr(obj))  # no memory addresses
                 value = value if len(value) <= 90 else value[:80] + " ..."
                 lines += [f"- ``{n} = {value}``"]
             lines += [""]
@@ -1112,33 +1115,38 @@ def _table_classes() -> dict[str, tuple[str, type]]:
     return out
 
 
+def _rst_text(text: str) -> str:
+    """Plain text made safe for reST: no substitution references (``|cos theta|``), emphasis or targets."""
+    return re.sub(r"([|*`_\\])", r"\\\1", text)
+
+
 def describe_card_fields(app: Any, what: str, name: str, obj: Any, options: Any, lines: list[str]) -> None:
-    """autodoc-process-docstring: a card table class and its fields get the text of their typed field
-    metadata (meaning, unit, range, default) and a link to the card reference, which the dataclasses
-    carry only as metadata (the same source as the card-keys tables)."""
+    """autodoc-process-docstring: a card table class gets the list of its keys from their typed field
+    metadata (meaning, unit, range), with links to the card reference; the dataclasses carry that text
+    only as metadata, and autodoc fires no event for fields without a docstring."""
     classes = _table_classes()
-    if what == "class" and name in classes and not lines:
-        table, _ = classes[name]
-        lines[:] = [f"The ``[{table}]`` table of a card: one attribute per key (see :ref:`card-table-{table}`).", ""]
+    if what != "class" or name not in classes:
         return
-    owner, _, field_name = name.rpartition(".")
-    if what != "attribute" or owner not in classes:
-        return
-    table, cls = classes[owner]
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    if field_name not in fields or "kind" not in fields[field_name].metadata:
-        return
-    f = fields[field_name]
-    m = f.metadata
-    text = m["doc"]
-    if m.get("unit"):
-        text += f" ({m['unit']})"
-    if m["kind"] == "number":
-        text += f"; allowed in a card: ``{_interval(m)}``"
-    elif m["kind"] == "choice":
-        text += "; one of " + ", ".join(f'``"{o}"``' for o in m["options"])
-    text += f". Card key :ref:`[{table}] {f.name} <card-{table}-{f.name}>`."
-    lines[:0] = [text, ""]
+    table, cls = classes[name]
+    if not lines:
+        lines += [f"The ``[{table}]`` table of a card.", ""]
+    elif lines[-1]:
+        lines.append("")
+    lines += [f"Its keys (the fields below; every key with its default and the reason for its range: "
+              f":ref:`card-table-{table}`):", ""]
+    for f in dataclasses.fields(cls):
+        m = f.metadata
+        if "kind" not in m:
+            continue
+        text = f"- :ref:`{f.name} <card-{table}-{f.name}>`: {_rst_text(m['doc'])}"
+        if m.get("unit"):
+            text += f" ({_rst_text(m['unit'])})"
+        if m["kind"] == "number":
+            text += f", in ``{_interval(m)}``"
+        elif m["kind"] == "choice":
+            text += ": " + ", ".join(f'``"{o}"``' for o in m["options"])
+        lines.append(text)
+    lines.append("")
 
 
 NO_SMARTQUOTES = {"reference/cli"}

@@ -175,7 +175,7 @@ def file_samples(paths: Any, cuts: list[Cut] | tuple[Cut, ...] = (), *, edges: n
     (:class:`~mcgen.analysis.limits.SampleReducer`), so the same events and cuts give the same
     numbers to the last digit; ``edges`` bins the photon energy for the CLs fit (by default the
     card's spectrum bins when its criterion is CLs). ``detector`` = (card, seed) measures the true
-    photons again with that card's toy detector (:class:`Remeasure`)."""
+    photons again with that card's toy detector (``Remeasure``)."""
     from mcgen.config.cards import parse_card
     from mcgen.io.read import RUN_KEYS, check_not_copies, event_paths, file_info, iterate_columns, prefetched
     from mcgen.physics.model import COUPLING_COLUMNS

@@ -79,7 +79,7 @@ class SignalSample:
 
     @functools.cached_property
     def coeff_totals(self) -> tuple[np.ndarray, np.ndarray]:
-        """The six coefficients summed over the boundary values (in order, :func:`_ordered_sums`),
+        """The six coefficients summed over the boundary values (in order, ``_ordered_sums``),
         for all events and for those passing: sigma and sigma x eps_cuts are linear in them."""
         return _ordered_sums(self.coeff_all), _ordered_sums(self.coeff_pass)
 
@@ -89,7 +89,7 @@ class SampleReducer:
     summed per boundary distance (rounded to 0.1 mm: exact for spheres, a few thousand values for
     cylinders), for all events and for those passing the selection, and per photon-energy bin of
     the CLs fit; and, for ``n_factors`` > 0, the coefficients times per-event factors summed over
-    all events (:attr:`factor_sums`: the event files' P(inside) and eps_det sums). The events are
+    all events (:attr:`~SampleReducer.factor_sums`: the event files' P(inside) and eps_det sums). The events are
     summed in pieces of :data:`PIECE` at fixed places in the sample (events 0 to PIECE - 1, PIECE to
     2 PIECE - 1, ...), whatever the batches they come in, each piece in order by one compiled pass
     (mcgen.analysis.reduce), and the piece sums are added in order: a sample read from a file in

@@ -4,7 +4,7 @@ background and photons read back from a file.
 A photon from a vertex inside the decay volume is measured where it reaches the volume's
 surface (the ECAL): its direction is that point seen from the origin, smeared in the polar
 angle by ``angle_resolution_rad``; its energy is smeared by a/sqrt(E) (+) b; it is detected with
-the photon efficiency inside the coverage |cos theta| < c, and only with a positive energy.
+the photon efficiency inside the coverage ``|cos theta| < c``, and only with a positive energy.
 
 :func:`kernel_params` turns the card's :class:`~mcgen.config.cards.Detector` into the named
 tuple :class:`DetectorParams`; :func:`measure_photon` measures one photon (inlined into the
@@ -61,7 +61,7 @@ def kernel_params(det: Detector) -> DetectorParams:
 @nb.njit(inline="always")
 def distance_to_surface(p, sin_t, abs_nz):
     """Distance from the origin to the volume's surface along a direction with polar sine sin_t
-    and |cos| abs_nz (the flight distance an N may have and still decay inside)."""
+    and ``|cos|`` abs_nz (the flight distance an N may have and still decay inside)."""
     return min(p.radius / max(sin_t, 1e-300), p.half_length / max(abs_nz, 1e-300)) if p.cylinder else p.radius
 
 

@@ -305,13 +305,13 @@ def ctau_m(total_width: ArrayLike) -> np.ndarray:
 
 
 def two_body_momentum(sqrt_s: ArrayLike, m: ArrayLike) -> np.ndarray:
-    """|p_N| in e+e- -> N nubar at rest: (s - m^2) / (2 sqrt s), GeV."""
+    """``|p_N|`` in e+e- -> N nubar at rest: (s - m^2) / (2 sqrt s), GeV."""
     sqrt_s = np.asarray(sqrt_s, dtype=float)
     return (sqrt_s**2 - np.asarray(m, dtype=float) ** 2) / (2 * sqrt_s)
 
 
 def decay_length_m(p: ArrayLike, m: ArrayLike, total_width: ArrayLike) -> np.ndarray:
-    """Lab decay length beta gamma c tau = |p| / (m Gamma) * hbar c, metres."""
+    """Lab decay length beta gamma c tau = ``|p| / (m Gamma) * hbar c``, metres."""
     return np.asarray(p, dtype=float) / np.asarray(m, dtype=float) * ctau_m(total_width)
 
 

@@ -2,7 +2,7 @@
 
 An expression combines branch names (``gamma_reco_pt``, ``truth_pass``), four-momentum records
 with their vector properties (``gamma_reco.pt``, ``gamma.eta``, ``N.E``; ``cos_theta`` is an alias
-of vector's ``costheta``), numbers, arithmetic (``+ - * / **``), comparisons (chains too), ``and``,
+of vector's ``costheta``), numbers, arithmetic (``+ - * / ** %``), comparisons (chains too), ``and``,
 ``or``, ``not`` and the functions abs, sqrt, exp, log, cos, sin, tan, arccos, arcsin, arctan,
 minimum, maximum:
 
@@ -35,7 +35,7 @@ import numpy as np
 from mcgen import fpmath
 from mcgen.errors import InputError
 
-__all__ = ["Cut", "CutError", "FUNCTIONS", "ALIASES", "PROPERTIES", "combine"]
+__all__ = ["Cut", "CutError", "FUNCTIONS", "ALIASES", "PROPERTIES", "MAX_LENGTH", "MAX_NODES", "MAX_DEPTH", "combine"]
 
 
 class CutError(InputError):
