@@ -333,3 +333,24 @@ def test_the_integrated_nu_mu_rate_agrees_with_the_full_matrix_element_of_the_ev
     assert abs(full.mean() - integrated["sigma_pb"]) < 3 * math.hypot(full_err, integrated["sigma_err_pb"])
     assert integrated["sigma_err_pb"] <= full_err  # no variance from the nu nubar directions
     assert np.mean(cols["weight_photon_pb"] * cols["truth_pass"]) == pytest.approx(r["sigma_pb"], rel=1e-12)
+
+
+def test_an_asymmetric_polar_window_is_generated_whole():
+    """theta in [20, 135] deg reaches |cos| = cos(20 deg) forward: its rate equals that of a wider
+    window [20, 160] deg cut to [20, 135] on the events (it was the rate of [45, 135] before:
+    the generated |cos| range took the smaller end)."""
+    import math
+
+    import mcgen
+    from mcgen.analysis.background import background_sample
+
+    window = ("selection.theta_min_deg=20", "selection.theta_max_deg=135")
+    narrow, _ = background_sample(mcgen.load_card("lep2_delphi", window), 20_000, 3)
+    wide_card = mcgen.load_card("lep2_delphi", ("selection.theta_min_deg=20", "selection.theta_max_deg=160"))
+    _, columns = background_sample(wide_card, 20_000, 4, keep_events=True)
+    cos = columns["gamma_cos_theta"]
+    w = columns["weight_pb"] * columns["truth_pass"] * (cos > math.cos(math.radians(135)))
+    cut, cut_err = w.mean(), w.std() / math.sqrt(len(w))
+    assert abs(narrow["sigma_pb"] - cut) < 4 * math.hypot(narrow["sigma_err_pb"], cut_err), (narrow["sigma_pb"], cut)
+    symmetric, _ = background_sample(mcgen.load_card("lep2_delphi"), 20_000, 3)
+    assert narrow["sigma_pb"] > 1.5 * symmetric["sigma_pb"]

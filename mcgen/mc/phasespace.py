@@ -77,14 +77,14 @@ def photon_energy_range(card, resolutions: float = 5.0) -> tuple[float, float]:
 
 
 def photon_cos_range(card) -> float:
-    """The largest |cos theta| of the photon that the card's cuts and coverage can accept."""
+    """The largest |cos theta| of the photon that the card's cuts and coverage can accept. A polar
+    window theta_min < theta < theta_max is cos(theta_max) < cos < cos(theta_min): its largest
+    |cos| is the larger of the two ends (an open end reaches |cos| = 1), not the smaller."""
     sel = card.selection
     c = min(sel.abs_cos_max or 1.0, card.detector.abs_cos_coverage, 0.9999)
-    if sel.theta_min_deg is not None:
-        c = min(c, fpmath.cos(math.radians(sel.theta_min_deg)))
-    if sel.theta_max_deg is not None:
-        c = min(c, -fpmath.cos(math.radians(sel.theta_max_deg)))
-    return c
+    forward = 1.0 if sel.theta_min_deg is None else fpmath.cos(math.radians(sel.theta_min_deg))
+    backward = 1.0 if sel.theta_max_deg is None else -fpmath.cos(math.radians(sel.theta_max_deg))
+    return min(c, max(forward, backward))
 
 
 def _energy_nodes(card, e_lo: float, e_hi: float, ninc: int) -> np.ndarray:
