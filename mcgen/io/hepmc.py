@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from mcgen.io.output import jsonable
-from mcgen.io.particles import PAD, choose, fmt_float, fmt_int, join, particles, squeeze
+from mcgen.io.particles import PAD, choose, events_cross_section, fmt_float, fmt_int, join, particles, squeeze
 
 __all__ = ["write_hepmc"]
 
@@ -32,7 +32,7 @@ def write_hepmc(path: Path, cols: dict[str, np.ndarray], metadata: dict[str, Any
     """HepMC3 ASCII events (GeV, mm): e- e+ (status 4) -> N (2) + nu (1) at the origin, N -> gamma nu (1)
     at the sampled decay vertex, whose time is c*t_lab. Generated masses are exact (0 for the massless
     beams, neutrinos and photon, m_N for the N). With ``summary`` every event carries the cross section
-    (sigma_pb and its error); the run info names the tool, the weight (weight_pb) and holds the
+    the weights average to (as LHE's XSECUP) and its error; the run info names the tool, the weight (weight_pb) and holds the
     metadata JSON as the attribute ``mcgen_metadata``."""
     mass = float(metadata["model"]["mass_GeV"])
     version = str(metadata["version"])
@@ -42,7 +42,8 @@ def write_hepmc(path: Path, cols: dict[str, np.ndarray], metadata: dict[str, Any
     n = len(cols["weight_pb"])
     xsec = b""
     if summary is not None:
-        xsec = f"A 0 GenCrossSection {float(summary['sigma_pb'])!r} {float(summary['sigma_err_pb'])!r} {n} {n}\n".encode()
+        sigma, sigma_err = events_cross_section(np.asarray(cols["weight_pb"], dtype=float), bool(metadata["weighted"]), summary)
+        xsec = f"A 0 GenCrossSection {sigma!r} {sigma_err!r} {n} {n}\n".encode()
     with open(path, "wb") as out:
         out.write(head.encode())
         for start in range(0, n, _CHUNK):

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from mcgen.io.output import jsonable
-from mcgen.io.particles import N_PARTICLES, N_PDG_ID, NU_PDG_ID, choose, fmt_float, join, n_width_gev, particles
+from mcgen.io.particles import N_PARTICLES, N_PDG_ID, NU_PDG_ID, choose, events_cross_section, fmt_float, join, n_width_gev, particles
 from mcgen.mc.beams import SPREAD_CUT
 
 __all__ = ["write_lhe", "xml_safe_json"]
@@ -64,9 +64,7 @@ def write_lhe(path: Path, cols: dict[str, np.ndarray], summary: dict[str, Any], 
     e_beam = sqrt_s / 2 * (1.0 + SPREAD_CUT * float(metadata["beam"]["energy_spread"]))
     mass = float(metadata["model"]["mass_GeV"])
     weights = np.asarray(cols["weight_pb"], dtype=float)
-    # XSECUP: the cross section the events' weights average to (unweighted events all carry the
-    # quadrature's; the summary's sigma_pb is then the hit-or-miss estimate that checks it)
-    xsec = (float(weights.mean()) if weighted else float(weights[0])) if weights.size else float(summary["sigma_pb"])
+    xsec, xsec_err = events_cross_section(weights, weighted, summary)
     xmax = float(weights.max(initial=0.0)) if weighted else xsec
     idwtup = (-4 if (weights < 0).any() else 4) if weighted else 3
     version = str(metadata["version"])
@@ -76,7 +74,7 @@ def write_lhe(path: Path, cols: dict[str, np.ndarray], summary: dict[str, Any], 
         f"<slha>\n{_slha(mass, n_width_gev(metadata, summary), summary['br_nu_gamma'], flavour)}</slha>\n"
         "</header>\n<init>\n"
         f"    11    -11  {e_beam:.10e}  {e_beam:.10e}  0  0  0  0  {idwtup}  1\n"
-        f"  {xsec:.10e}  {summary['sigma_err_pb']:.10e}  {xmax:.10e}  1\n"
+        f"  {xsec:.10e}  {xsec_err:.10e}  {xmax:.10e}  1\n"
         f'<generator name="mcgen" version="{version}">HNL dipole portal</generator>\n'
         "</init>\n"
     )

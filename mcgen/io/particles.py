@@ -11,7 +11,8 @@ import numpy as np
 
 from mcgen.physics.twobody import width_nu_gamma
 
-__all__ = ["N_PDG_ID", "NU_PDG_ID", "N_PARTICLES", "Particles", "particles", "n_width_gev", "PAD", "fmt_float", "fmt_int", "choose",
+__all__ = ["N_PDG_ID", "NU_PDG_ID", "N_PARTICLES", "Particles", "particles", "n_width_gev", "events_cross_section",
+           "PAD", "fmt_float", "fmt_int", "choose",
            "join", "squeeze"]
 
 N_PDG_ID = 9900018
@@ -21,6 +22,20 @@ code it knows, so mcgen uses the next free code of that family and declares it i
 NU_PDG_ID = {"e": 12, "mu": 14, "tau": 16}
 N_PARTICLES = 6
 """Particles per event, in this order: e-, e+, N (or Nbar), recoil nubar (nu), photon, decay nu (nubar)."""
+
+
+def events_cross_section(weights: np.ndarray, weighted: bool, summary: dict[str, Any]) -> tuple[float, float]:
+    """The cross section (pb) that the events' weights average to, and its statistical error, as
+    both LHE (XSECUP) and HepMC3 (GenCrossSection) carry it: unweighted events all weigh the
+    quadrature's cross section (the summary's sigma_pb is then the hit-or-miss estimate that checks
+    it, with the error given); weighted ones average to their mean.
+
+    >>> events_cross_section(np.array([2.0, 2.0]), False, {"sigma_pb": 1.9, "sigma_err_pb": 0.1})
+    (2.0, 0.1)
+    """
+    if not weights.size:
+        return float(summary["sigma_pb"]), float(summary["sigma_err_pb"])
+    return (float(weights.mean()) if weighted else float(weights[0])), float(summary["sigma_err_pb"])
 
 
 @dataclasses.dataclass(frozen=True)
