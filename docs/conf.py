@@ -22,6 +22,7 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    "sphinx-mathjax-offline",  # MathJax 3 served with the site: the equations render without a network
     "sphinx.ext.doctest",
     "sphinxarg.ext",
     "mcgen_docs",

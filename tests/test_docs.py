@@ -105,10 +105,10 @@ def test_every_local_link_and_image_of_the_site_resolves(site):
 
 
 @pytest.mark.docs
-@pytest.mark.parametrize("page", ["index.html", "tutorials/events.html"])
+@pytest.mark.parametrize("page", ["index.html", "tutorials/events.html", "physics/production.html"])
 def test_a_real_browser_renders_the_page(site, tmp_path, page):
-    """Chromium draws the page (headless): the screenshot is not blank and the page's content is in
-    the DOM the browser built."""
+    """Chromium draws the page (headless): the screenshot is not blank, the page's content is in
+    the DOM the browser built, and a physics page's equations are typeset."""
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         pytest.skip("Chromium is not installed (apt-get install chromium)")
@@ -124,3 +124,5 @@ def test_a_real_browser_renders_the_page(site, tmp_path, page):
     dom = subprocess.run([chromium, *flags, "--virtual-time-budget=5000", "--dump-dom", url], capture_output=True, text=True,
                          timeout=120, check=True).stdout
     assert "<h1" in dom and "mcgen" in dom  # the page's content, as the browser built it (its images: the link test)
+    if page.startswith("physics/"):  # the equations typeset by the MathJax served with the site (no network)
+        assert dom.count("<mjx-container") > 10 and "\\frac" not in dom.split("<mjx-container", 1)[1][:2000]
