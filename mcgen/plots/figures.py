@@ -50,6 +50,12 @@ LABELS = {
 
 
 DPI = 150
+LEGEND_SIZE = 18
+TITLE_SIZE = 20
+"""Font sizes (pt) of legends and titles: the figures are read at about a third of their pixel width
+(a docs page, a slide), beside mplhep's ROOT-style axis labels of about 26 pt."""
+LINE_STYLES = ("-", "--", "-.", ":", (0, (5, 1, 1, 1)))
+"""Curves that may lie on top of each other (figure 1's masses at Br = 1) differ in dash as well as colour."""
 CONSTRAINT_COLOURS = ("#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
                       "#1a1a80")
 """Figure 8's existing constraints, one each in the order of mcgen.analysis.constraints (none is
@@ -118,16 +124,16 @@ def _scenario_grid(plt, rows: list[dict[str, Any]], masses: list[float], cards: 
                     ax.plot(masses, lo, color=colour, ls=style, label=label)
                     ax.plot(masses, np.where(hi < top, hi, np.nan), color=colour, ls=style)
         ax.set(xscale="log", yscale="log")
-        ax.set_title(f"scenario {scenario}", fontsize=16)
+        ax.set_title(f"scenario {scenario}", fontsize=TITLE_SIZE)
         if values:
             ax.set_ylim(min(values) / 3, min(top, 10 * highest))
     for ax in axes[1]:
         ax.set_xlabel(r"$m_N$ [GeV]")
     for ax in axes[:, 0]:
         ax.set_ylabel(r"$d_\gamma$ [GeV$^{-1}$]")
-    fig.legend(loc="outside lower center", ncol=ncol, fontsize=15, frameon=False,
+    fig.legend(loc="outside lower center", ncol=ncol, fontsize=LEGEND_SIZE, frameon=False,
                title=r"solid: $d_e$; dotted: $d_{\mu,\tau}$, under the solid line where the two coincide",
-               title_fontsize=15)
+               title_fontsize=LEGEND_SIZE)
     return fig
 
 
@@ -138,7 +144,7 @@ def figure3(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
     rows = _scenario_scan(LEP_CARDS, masses, options, n, seed)[0]
     plt = pyplot()
     fig = _scenario_grid(plt, rows, masses, LEP_CARDS, LABELS, fill=True, ncol=2)
-    fig.suptitle("LEP: 95% CL excluded", fontsize=16)
+    fig.suptitle("LEP: 95% CL excluded", fontsize=TITLE_SIZE)
     curves = {"figure": 3, "masses": masses, "rows": rows, "options": options.as_dict(), "n_events_per_task": n,
               "seed": seed, "electroweak": ew.as_dict()}
     paths = _write(fig, out_dir, "figure3", curves, force)
@@ -183,7 +189,8 @@ def _panel(ax, data: dict[str, Any], ylabel: str, limit_label: str, extra_lines=
     for value, label in extra_lines:
         ax.axhline(value, color=COLOURS[3], ls=":", label=label)
     ax.set(yscale="log", xlabel=r"$a = d_W / d_B$", ylabel=ylabel)
-    ax.legend(fontsize=12)
+    # below the panel: the curves span the whole width, and their resonance reaches the top
+    ax.legend(fontsize=LEGEND_SIZE, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
 
 
 def figure4(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bool, quick: bool) -> list[str]:
@@ -193,11 +200,11 @@ def figure4(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
     cepc = _rates_vs_a("cepc_z", 10.0, 1e-7, ("e", "mu"), n, seed + 20, options, quick)
     l3 = _rates_vs_a("lep1_l3_zgamma", 10.0, 1e-7, ("mu",), n, seed + 10, options, quick)
     plt = pyplot()
-    fig, (left, middle, right) = plt.subplots(1, 3, figsize=(22, 6.5), layout="constrained")
+    fig, (left, middle, right) = plt.subplots(1, 3, figsize=(22, 8), layout="constrained")
     _panel(left, opal, r"$\sigma\,Br\,\epsilon\,P_{dec}$ [pb], OPAL cuts", "OPAL 95% CL")
     _panel(middle, cepc, r"$\sigma\,Br\,\epsilon\,P_{dec}$ [pb], CEPC Z cuts", r"CEPC Z expected, 100 ab$^{-1}$, $S^2/B$ = 2.71")
     _panel(right, l3, r"$Br(Z\to\gamma$ + inv.)", "L3 95% CL", [(1e-7, r"future $10^{-7}$")])
-    fig.suptitle(r"√s = $M_Z$, $m_N$ = 10 GeV, $d_\gamma = 10^{-7}$ GeV$^{-1}$", fontsize=14)
+    fig.suptitle(r"√s = $M_Z$, $m_N$ = 10 GeV, $d_\gamma = 10^{-7}$ GeV$^{-1}$", fontsize=TITLE_SIZE)
     paths = _write(fig, out_dir, "figure4", {"figure": 4, "opal": opal, "cepc_z": cepc, "l3": l3,
                                               "options": options.as_dict(), "n_events": n, "seed": seed}, force)
     plt.close(fig)
@@ -210,12 +217,12 @@ def figure5(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
     delphi = _rates_vs_a("lep2_delphi", 100.0, 1e-5, ("e", "mu"), n, seed, options, quick)
     cepc = _rates_vs_a("cepc_h", 100.0, 1e-5, ("e", "mu"), n, seed + 20, options, quick)
     plt = pyplot()
-    fig, (left, right) = plt.subplots(1, 2, figsize=(16, 6.5), layout="constrained")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(16, 8), layout="constrained")
     _panel(left, delphi, r"$\sigma\,Br\,\epsilon\,P_{dec}$ [pb]", "DELPHI 95% CL")
-    left.set_title("LEP2 205.4 GeV (DELPHI cuts)", fontsize=14)
+    left.set_title("LEP2 205.4 GeV (DELPHI cuts)", fontsize=TITLE_SIZE)
     _panel(right, cepc, r"$\sigma\,Br\,\epsilon\,P_{dec}$ [pb]", r"CEPC H expected, 20 ab$^{-1}$, $S^2/B$ = 2.71")
-    right.set_title("CEPC H mode 240 GeV", fontsize=14)
-    fig.suptitle(r"$m_N$ = 100 GeV, $d_\gamma = 10^{-5}$ GeV$^{-1}$", fontsize=14)
+    right.set_title("CEPC H mode 240 GeV", fontsize=TITLE_SIZE)
+    fig.suptitle(r"$m_N$ = 100 GeV, $d_\gamma = 10^{-5}$ GeV$^{-1}$", fontsize=TITLE_SIZE)
     paths = _write(fig, out_dir, "figure5", {"figure": 5, "delphi": delphi, "cepc_h": cepc, "options": options.as_dict(),
                                               "n_events": n, "seed": seed}, force)
     plt.close(fig)
@@ -271,11 +278,11 @@ def figure8(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
                 (line,) = ax.plot(c.mass_GeV, c.d_gamma_95, color=colour_of[c.label], lw=1.8)
                 legend.setdefault(c.legend, line)
             ax.set(xscale="log", yscale="log", xlim=(1e-3, 2e3), ylim=(1e-10, top))
-            ax.set_title(f"$d_{{{FLAVOUR_TEX[flavour]}}}$, scenario {scenario}", fontsize=16)
+            ax.set_title(f"$d_{{{FLAVOUR_TEX[flavour]}}}$, scenario {scenario}", fontsize=TITLE_SIZE)
         axes[r, 0].set_ylabel(r"$d_\gamma$ [GeV$^{-1}$]")
     for ax in axes[2]:
         ax.set_xlabel(r"$m_N$ [GeV]")
-    fig.legend(list(legend.values()), list(legend), loc="outside lower center", ncol=4, fontsize=15, frameon=True)
+    fig.legend(list(legend.values()), list(legend), loc="outside lower center", ncol=4, fontsize=LEGEND_SIZE, frameon=True)
     fig.suptitle("LEP limits and CEPC reach (mcgen) over the existing constraints (HNLimits data; each at the "
                  "confidence level in the legend)", fontsize=18)
     paths = _write(fig, out_dir, "figure8", curves, force)
@@ -327,11 +334,12 @@ def figure6(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
             hist, _ = np.histogram(cols["gamma_pt"][sel], bins=edges)
             shape = hist / max(hist.sum(), 1)
             panel[f"signal_m{mass:g}"] = shape.tolist()
-            ax.step(centres, shape, where="mid", color=colour, label=f"$m_N$ = {mass:g} GeV (scenario I)")
+            ax.step(centres, shape, where="mid", color=colour, label=f"$m_N$ = {mass:g} GeV (scenario I, $\\nu_e$)")
         ax.axvline(full.selection.pt_min, color="grey", ls=":", lw=1)
-        ax.set(xlabel=r"photon $p_T$ [GeV]", ylabel="normalised", yscale="log")
-        ax.set_title(f"{card_name} ({card.sqrt_s:g} GeV), basic cuts", fontsize=15)
-        ax.legend(fontsize=11)
+        # two decades below the spectra hold the legend, crossed only by the histograms' edges
+        ax.set(xlabel=r"photon $p_T$ [GeV]", ylabel="normalised", yscale="log", ylim=(1e-6, 1))
+        ax.set_title(f"{card_name} ({card.sqrt_s:g} GeV), basic cuts", fontsize=TITLE_SIZE)
+        ax.legend(fontsize=LEGEND_SIZE, loc="lower center")
         curves[card_name] = panel
     paths = _write(fig, out_dir, "figure6", curves, force)
     plt.close(fig)
@@ -346,7 +354,7 @@ def figure7(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
     rows, backgrounds = _scenario_scan(CEPC_CARDS, masses, options, n, seed, 5_000 if quick else 50_000)
     plt = pyplot()
     fig = _scenario_grid(plt, rows, masses, CEPC_CARDS, {c: c for c in CEPC_CARDS}, fill=False, ncol=4)
-    fig.suptitle(r"CEPC: expected 95% CL sensitivity ($S^2/B$ = 2.71)", fontsize=16)
+    fig.suptitle(r"CEPC: expected 95% CL sensitivity ($S^2/B$ = 2.71)", fontsize=TITLE_SIZE)
     curves = {"figure": 7, "masses": masses, "rows": rows, "background_pb": backgrounds, "options": options.as_dict(),
               "n_events_per_task": n, "seed": seed, "electroweak": ew.as_dict()}
     paths = _write(fig, out_dir, "figure7", curves, force)
@@ -375,16 +383,17 @@ def figure1(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
     vs_m = {s: [br(float(m), scenario_a(s, ew)) for m in masses] for s in SCENARIOS}
     plt = pyplot()
     fig, (left, right) = plt.subplots(1, 2, figsize=(16, 6.5), layout="constrained")
-    for colour, m in zip(COLOURS, masses_a):
-        left.plot(a_grid, vs_a[str(m)], color=colour, label=f"$m_N$ = {m:g} GeV")
+    for colour, line, m in zip(COLOURS, LINE_STYLES, masses_a):
+        left.plot(a_grid, vs_a[str(m)], color=colour, ls=line, lw=2.5, label=f"$m_N$ = {m:g} GeV")
     left.axvline(a0, color="grey", ls=":", lw=1)
     left.set(yscale="log", xlabel=r"$a = d_W / d_B$", ylabel=r"Br($N\to\nu\gamma$)", ylim=(1e-6, 2))
-    left.legend(fontsize=12, loc="lower right")
+    left.legend(fontsize=LEGEND_SIZE, loc="lower right")
     for colour, s_name in zip(COLOURS, SCENARIOS):
         right.plot(masses, vs_m[s_name], color=colour, label=f"scenario {s_name}")
-    right.set(xscale="log", yscale="log", xlabel=r"$m_N$ [GeV]", ylabel=r"Br($N\to\nu\gamma$)", ylim=(1e-3, 2))
-    right.legend(fontsize=12, loc="lower left")
-    fig.suptitle("two-body and three-body decays" if options.three_body else "two-body decays only", fontsize=14)
+    lowest = min(min(v) for v in vs_m.values())
+    right.set(xscale="log", yscale="log", xlabel=r"$m_N$ [GeV]", ylabel=r"Br($N\to\nu\gamma$)", ylim=(0.5 * lowest, 2))
+    right.legend(fontsize=LEGEND_SIZE, loc="lower left")
+    fig.suptitle("two-body and three-body decays" if options.three_body else "two-body decays only", fontsize=TITLE_SIZE)
     curves = {"figure": 1, "a": a_grid.tolist(), "br_vs_a": vs_a, "masses": masses.tolist(), "br_vs_mass": vs_m,
               "singular_a": a0, "flavor": "e", "options": options.as_dict(), "electroweak": ew.as_dict()}
     paths = _write(fig, out_dir, "figure1", curves, force)
@@ -425,7 +434,7 @@ def figure2(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
         ax.xaxis.set_minor_formatter(plt.NullFormatter())
     axes[0].set_ylabel(r"$\sigma(e^+e^-\to N\bar\nu_e)$ [pb]")
     axes[0].set_ylim(1e-9, 1e-1)
-    axes[1].legend(fontsize=12)
+    axes[1].legend(fontsize=LEGEND_SIZE)
     paths = _write(fig, out_dir, "figure2", curves, force)
     plt.close(fig)
     return paths
@@ -477,9 +486,9 @@ def figure9(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
     middle.set(xscale="log", xlabel=r"$m_N$ [GeV]", ylabel="limit / limit with the paper law")
     right.set(xscale="log", yscale="log", xlabel=r"$m_N$ [GeV]", ylabel=r"$\epsilon_{cuts}$")
     for ax in (left, middle, right):
-        ax.legend(fontsize=10, loc="best")
+        ax.legend(fontsize=LEGEND_SIZE, loc="best")
     fig.suptitle(r"CEPC Z (100 ab$^{-1}$) and H (20 ab$^{-1}$) modes, scenario I, $d_\mu$: photon decay law "
-                 "(exact spin correlation, paper 1 - cos, isotropic)", fontsize=14)
+                 "(exact spin correlation, paper 1 - cos, isotropic)", fontsize=TITLE_SIZE)
     curves = {"figure": 9, "masses": masses, "cards": [c.name for c in cards], "structure": info, "laws": laws,
               "ratio_to_paper_law": ratios, "background_pb": backgrounds, "background_events": background_events,
               "options": options.as_dict(), "decay_laws": list(DECAY_LAWS), "n_events_per_mass": n, "seed": seed,
@@ -528,10 +537,10 @@ def figure10(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: b
             ax.plot(masses, [np.nan if v is None else v for v in best], color=colour, lw=2.2, label=f"{collider} (expected)")
         ax.set(xscale="log", yscale="log", xlabel=r"$m_N$ [GeV]")
         tex = "e" if flavour == "e" else r"\mu,\tau"
-        ax.set_title(f"$d_{{{tex}}}$, scenario {scenario}", fontsize=15)
-        ax.legend(fontsize=11, loc="upper left")
+        ax.set_title(f"$d_{{{tex}}}$, scenario {scenario}", fontsize=TITLE_SIZE)
+        ax.legend(fontsize=LEGEND_SIZE, loc="upper left")
     axes[0].set_ylabel(r"$d_\gamma$ [GeV$^{-1}$]")
-    fig.suptitle(r"Expected 95% CL reach ($S^2/B$ = 2.71): CEPC, FCC-ee, ILC; thin: each running mode", fontsize=16)
+    fig.suptitle(r"Expected 95% CL reach ($S^2/B$ = 2.71): CEPC, FCC-ee, ILC; thin: each running mode", fontsize=TITLE_SIZE)
     paths = _write(fig, out_dir, "figure10", curves, force)
     plt.close(fig)
     return paths
