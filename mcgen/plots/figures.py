@@ -431,6 +431,10 @@ def figure2(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
         for colour, p in zip(COLOURS, pieces):
             ax.plot(energies, table[p], color=colour, label=labels[p], ls="--" if p == "st_interference" else "-")
         ax.set(xscale="log", yscale="log", xlabel="√s [GeV]", title=f"$m_N$ = {mass:g} GeV")
+        # a log axis over 20-500 GeV has one decade label: label the energies one reads off instead
+        lo_x, hi_x = ax.get_xlim()
+        ticks = [t for t in ((20, 50, 91.2, 200, 500) if lo_x < 50 else (120, 150, 200, 300, 500)) if lo_x <= t <= hi_x]
+        ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
         ax.xaxis.set_minor_formatter(plt.NullFormatter())
     axes[0].set_ylabel(r"$\sigma(e^+e^-\to N\bar\nu_e)$ [pb]")
     axes[0].set_ylim(1e-9, 1e-1)
