@@ -119,7 +119,8 @@ def _scenario_grid(plt, rows: list[dict[str, Any]], masses: list[float], cards: 
                 sel = [r for r in rows if r["card"] == card and r["flavor"] == flavour and r["structure"] == scenario]
                 for k, (lo, hi) in enumerate(_bands(masses, [r["excluded"] for r in sel], top)):
                     if fill and flavour == "e":
-                        ax.fill_between(masses, lo, hi, facecolor="none", edgecolor=colour, hatch=hatch, lw=0)
+                        ax.fill_between(masses, lo, hi, facecolor="none", edgecolor=colour, hatch=hatch, lw=0,
+                                        alpha=0.4)  # light: the limit curves stay in front
                     label = f"{labels[card]}, $d_{{{flabel}}}$" if k == 0 and scenario == "I" else None
                     ax.plot(masses, lo, color=colour, ls=style, label=label)
                     ax.plot(masses, np.where(hi < top, hi, np.nan), color=colour, ls=style)
