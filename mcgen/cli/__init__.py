@@ -22,6 +22,7 @@ COMMANDS = (info, generate, efficiency, limits, scan, background, reproduce, val
 
 
 def build_parser() -> common.Parser:
+    """The ``mcgen`` argument parser with every sub-command (the CLI reference is generated from it)."""
     parser = common.Parser(prog="mcgen",
                            description="Monte Carlo for heavy neutral leptons with a dipole portal at e+e- colliders.")
     parser.add_argument("--version", action="version", version=f"mcgen {__version__}")

@@ -56,6 +56,8 @@ _XSEC: dict[str, Any] = {"lo": 0, "hi": 1e9, "why": "a cross section up to 1 mb"
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class CardInfo:
+    """What the card is: its name, a description and where its numbers come from."""
+
     name: str = text("short name of the card (the file stem)")
     description: str = text("what the card describes")
     reference: str = text("where the numbers come from", default="")
@@ -63,6 +65,8 @@ class CardInfo:
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Beam:
+    """The beams: energy, luminosity, polarisations, ISR and energy spread (units per key)."""
+
     sqrt_s: float = number("GeV", "centre-of-mass energy", lo=1, hi=1e5, why="e+e- colliders from 1 GeV to 100 TeV")
     luminosity_invpb: float = number("pb^-1", "integrated luminosity", lo=0, hi=1e10, lo_open=True,
                                      why="up to 10^4 ab^-1")
@@ -87,6 +91,9 @@ class Beam:
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Detector:
+    """The toy detector: the decay volume N must decay in (or outside of), the photon energy and
+    angle resolutions, the photon efficiency and the calorimeter coverage."""
+
     decay_volume: str = choice(("sphere", "cylinder"), "shape of the volume N must decay in (or outside of)")
     decay_radius_m: float = number("m", "radius l_D of the decay volume", **_LENGTH)
     decay_half_length_m: float | None = number("m", "half-length of a cylindrical decay volume", **_LENGTH, default=None)
@@ -204,10 +211,12 @@ class Card:
 
     @property
     def name(self) -> str:
+        """The card's name (its file stem)."""
         return self.info.name
 
     @property
     def sqrt_s(self) -> float:
+        """The nominal centre-of-mass energy (GeV)."""
         return self.beam.sqrt_s
 
 

@@ -135,10 +135,12 @@ class Electroweak:
 
     @cached_property
     def s_w(self) -> float:
+        """sin(theta_w)."""
         return math.sqrt(self.sin2_theta_w)
 
     @cached_property
     def c_w(self) -> float:
+        """cos(theta_w)."""
         return math.sqrt(1.0 - self.sin2_theta_w)
 
     @cached_property

@@ -1,1 +1,1 @@
-"""."""
+"""Limit plots and the source paper's figures (matplotlib, mplhep; the ``plot`` extra)."""
