@@ -82,3 +82,13 @@ def test_flat_branches_and_records_together():
     vector.register_awkward()
     record = ak.zip({"px": [3.0], "py": [4.0], "pz": [0.0], "E": [5.0]}, with_name="Momentum4D")
     assert Cut.parse("gamma.pt == 5").evaluate({"gamma": record}).tolist() == [True]
+
+
+def test_a_python_cut_names_a_records_branches_on_the_awkward_array():
+    """On mcgen.read's awkward Array (no cut_fields by the caller), ``gamma_E`` is ``gamma.E``, as in
+    ``mcgen efficiency --input --cut``; a name that is no branch stays unknown."""
+    events = events_array(_columns())
+    assert Cut.parse("gamma_E > 10").evaluate(events).tolist() == Cut.parse("gamma.E > 10").evaluate(events).tolist()
+    assert Cut.parse("gamma_E > 10 and gamma.pt < 50").evaluate(events).tolist() == [False, True, False]
+    with pytest.raises(CutError, match="unknown name 'gamma_mass'"):
+        Cut.parse("gamma_mass > 0").evaluate(events)

@@ -145,7 +145,9 @@ class Cut:
     def evaluate(self, events: Mapping[str, Any] | Any) -> np.ndarray:
         """The pass flag per event: ``events`` maps names to arrays (an awkward Array of
         mcgen.read, or a dict of numpy columns). The columns are read, never written."""
-        fields = set(events.fields) if hasattr(events, "fields") else set(events)
+        if hasattr(events, "fields"):  # an awkward Array of mcgen.read: its records' branches too
+            events = _with_record_branches(events, self.names)
+        fields = set(events)
         unknown = [n for n in self.names if n not in fields]
         if unknown:
             raise CutError(f"cut {shown(self.text)}: unknown name {unknown[0]!r} (the events have: {', '.join(sorted(fields))})")
@@ -154,6 +156,21 @@ class Cut:
             raise CutError(f"cut {shown(self.text)}: is a number, not a condition (compare it, e.g. ... > 0)")
         with np.errstate(all="ignore"):
             return np.asarray(evaluator.value(self.tree.body), dtype=bool)
+
+
+_COMPONENTS = ("E", "px", "py", "pz")
+
+
+def _with_record_branches(events: Any, names: tuple[str, ...] | list[str]) -> dict[str, Any]:
+    """The fields of an awkward Array, and the names that are a four-momentum record's component
+    branch in an event file (``gamma_E`` is ``gamma.E``, ``gamma_reco_px`` is ``gamma_reco.px``):
+    a cut reads the same on a file's columns and on mcgen.read's records."""
+    out = {name: events[name] for name in events.fields}
+    for name in names:
+        record, _, component = name.rpartition("_")
+        if name not in out and component in _COMPONENTS and record in out and component in getattr(out[record], "fields", ()):
+            out[name] = out[record][component]
+    return out
 
 
 class _Evaluator:
