@@ -189,14 +189,21 @@ def scan_structures(cards: Sequence[Card], flavours: Sequence[str], scenarios: S
                     a_values: Sequence[float] = ()) -> dict[str, Couplings]:
     """The named coupling structures of a scan (at d_gamma = 1), after checking its grid: the cards
     must share their [electroweak] inputs (a structure is then one set of couplings for all of
-    them) and the flavours must be known. ``scenarios`` may be ``["ALL"]``."""
+    them) and the flavours must be known. ``scenarios`` (any case) may be ``["all"]``.
+
+    >>> import mcgen
+    >>> sorted(scan_structures([mcgen.load_card("cepc_h")], ["e"], ["all"])) == sorted(scan_structures(
+    ...     [mcgen.load_card("cepc_h")], ["e"], ["I", "ii", "III", "iv"]))
+    True
+    """
     ew = cards[0].electroweak
     if any(c.electroweak != ew for c in cards):
         raise CardError("the cards of one scan must share their [electroweak] inputs")
     for f in flavours:
         if f not in FLAVOURS:
             raise ModelError(f"unknown flavour {shown(repr(f))}: expected one of e, mu, tau")
-    names = list(SCENARIOS) if list(scenarios) == ["ALL"] else scenarios
+    upper = [str(sc).upper() for sc in scenarios]  # as the CLI takes them: "all", "ii"
+    names = list(SCENARIOS) if upper == ["ALL"] else upper
     structures = {f"scenario {sc}": structure_from_a(scenario_a(sc, ew), ew) for sc in names}
     structures.update({f"a = {a:g}": structure_from_a(a, ew) for a in a_values})
     if not structures:
