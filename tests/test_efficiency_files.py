@@ -97,6 +97,7 @@ def test_cuts_equal_to_the_card_and_harder_ones_against_the_raw_branches(tmp_pat
 @pytest.mark.parametrize("extra, message", [
     (["--cut", "gamma.pt >"], "not a valid expression"),
     (["--cut", "gamma_foo > 3"], "unknown name 'gamma_foo'"),
+    (["--cut", "nu.pt > 1"], "these events have no 'nu' (their records: N, gamma, gamma_reco, nu_recoil, nu_decay)"),
     (["--cut", "__import__('os').getcwd() == 0"], "unknown function"),
     (["--cut", "1 > 0"], "names no column"),
     (["--card", "lep2_delphi"], "does not go with --input"),

@@ -93,9 +93,12 @@ def _branches_for(cuts: list[Cut], available: list[str]) -> list[str]:
     from mcgen.mc.events import MOMENTA
 
     out: list[str] = []
+    records = [r for r, branches in MOMENTA.items() if branches[1] in available]
     for cut in cuts:
         for name in cut.names:
             if name in MOMENTA:
+                if name not in records:  # a record of the other kind of file (nu, nubar: the background's)
+                    raise CutError(f"cut {cut.text!r}: these events have no {name!r} (their records: {', '.join(records)})")
                 out.extend(b for b in MOMENTA[name] if b is not None and b in available)
             elif name == "weight_event_pb":  # weight_pb / events, made by mcgen.read
                 out.append("weight_pb")
@@ -103,7 +106,7 @@ def _branches_for(cuts: list[Cut], available: list[str]) -> list[str]:
                 out.append(name)
             else:
                 raise CutError(f"cut {cut.text!r}: unknown name {name!r} (the events have: {', '.join(available)}; "
-                               f"records {', '.join(MOMENTA)})")
+                               f"records {', '.join(records)})")
     return list(dict.fromkeys(out))
 
 
