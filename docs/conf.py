@@ -58,10 +58,39 @@ nitpicky = True
 # Names that autodoc meets in signatures and cannot resolve without the other projects' inventories
 # (the build has no network): numpy/awkward/uproot types, and typing internals.
 nitpick_ignore_regex = [
-    (r"py:.*", r"(numpy|np|awkward|ak|uproot|hist|vector|numba|pyhf|matplotlib|dask|distributed|pylhe|pyhepmc)(\..*)?"),
+    (r"py:.*", r"(numpy|np|awkward|ak|uproot|hist|vector|numba|pyhf|matplotlib|dask|distributed|pylhe|pyhepmc|vegas|xxhash)(\..*)?"),
     (r"py:.*", r"(collections\.abc|typing|os|pathlib|dataclasses|enum|io)\..*"),
     (r"py:class", r"(NDArray|ArrayLike|Path|PathLike|Any|Sequence|Mapping|Iterable|Iterator|Callable)"),
     (r"py:.*", r"(ast|concurrent)\..*"),
     # names the docstrings mention that are internal (not in any __all__, so not on the API pages)
     (r"py:.*", r"(mcgen\.[\w.]*\.)?(Remeasure|factor_sums|cls_limit|_ordered_sums|Parser|MAX_LENGTH|MAX_NODES|MAX_DEPTH)"),
 ]
+
+# The internals' docstrings are plain text with ASCII formulas (|M|^2, a*b, indented equations):
+# their first paragraph is kept as prose (escaped), the rest shown as written, preformatted.
+INTERNAL_MODULES = ("mcgen.mc.driver", "mcgen.mc.kernel", "mcgen.mc.production", "mcgen.mc.beams", "mcgen.mc.rng",
+                    "mcgen.mc.background", "mcgen.mc.phasespace", "mcgen.mc.ceilings", "mcgen.physics.amplitudes",
+                    "mcgen.physics.nunugamma", "mcgen.analysis.reduce", "mcgen.analysis.validation", "mcgen.io.particles",
+                    "mcgen.io.histograms", "mcgen.io.checksums", "mcgen.fpmath", "mcgen.simd", "mcgen.termination",
+                    "mcgen.progress", "mcgen.bench")
+
+
+def _escaped(line: str) -> str:
+    import re
+
+    parts = re.split(r"(``.*?``)", line)
+    return "".join(p if p.startswith("``") else re.sub(r"([|*`_\\])", r"\\\1", p) for p in parts)
+
+
+def _plain_text_docstring(app, what, name, obj, options, lines) -> None:
+    if not any(name == m or name.startswith(m + ".") for m in INTERNAL_MODULES) or not lines:
+        return
+    end = next((i for i, line in enumerate(lines) if not line.strip()), len(lines))
+    first, rest = [" ".join(x.strip() for x in lines[:end])], lines[end:]
+    while rest and not rest[0].strip():
+        rest = rest[1:]
+    lines[:] = [_escaped(first[0])] + (["", "::", ""] + ["    " + x for x in rest] if rest else [])
+
+
+def setup(app) -> None:
+    app.connect("autodoc-process-docstring", _plain_text_docstring)

@@ -126,3 +126,21 @@ def test_a_real_browser_renders_the_page(site, tmp_path, page):
     assert "<h1" in dom and "mcgen" in dom  # the page's content, as the browser built it (its images: the link test)
     if page.startswith("physics/"):  # the equations typeset by the MathJax served with the site (no network)
         assert dom.count("<mjx-container") > 10 and "\\frac" not in dom.split("<mjx-container", 1)[1][:2000]
+
+
+def test_the_api_page_documents_every_module_with_public_names():
+    """Every module with an ``__all__`` (but the CLI's sub-command modules, documented by the CLI
+    page, and private ones) has its section on the API page."""
+    import importlib
+    import pkgutil
+
+    import mcgen
+
+    listed = set(re.findall(r"mcgen-api:: (\S+)", (ROOT / "docs" / "reference" / "api.md").read_text(encoding="utf-8")))
+    public = []
+    for module in pkgutil.walk_packages(mcgen.__path__, "mcgen."):
+        if module.name.startswith("mcgen.cli.") or any(part.startswith("_") for part in module.name.split(".")):
+            continue
+        if getattr(importlib.import_module(module.name), "__all__", None):
+            public.append(module.name)
+    assert sorted(set(public) - listed) == []
