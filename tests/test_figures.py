@@ -249,3 +249,31 @@ def test_a_run_stopped_while_it_computes_leaves_no_empty_folder(capsys, tmp_path
     monkeypatch.setitem(figures.FIGURES, 2, stopped)
     code, _, err = run(capsys, ["reproduce", "--figure", "2", "-o", str(tmp_path / "figs"), "--quick"])
     assert code == 130 and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_reproduce_all_makes_every_figure_the_validation_and_an_index_the_same_bytes_twice(capsys, tmp_path):
+    """``--all``: every figure, the validation table and the index page in one process; a second run
+    gives the same bytes in every file (the PDFs carry no date) but the index's run times."""
+    import json
+
+    from mcgen.plots.figures import FIGURES
+
+    runs = []
+    for name in ("a", "b"):
+        code, out, err = run(capsys, ["reproduce", "--all", "--quick", "-n", "1500", "-o", str(tmp_path / name), "--json"])
+        assert code == 0, err
+        runs.append(json.loads(out))
+    first, second = (tmp_path / "a"), (tmp_path / "b")
+    names = sorted(p.name for p in first.iterdir())
+    assert names == sorted(p.name for p in second.iterdir())
+    assert names == sorted([f"figure{k}{s}" for k in FIGURES for s in (".png", ".pdf", ".json")]
+                           + ["index.md", "validation.json", "validation.txt"])
+    differ = [n for n in names if (first / n).read_bytes() != (second / n).read_bytes()]
+    assert differ == ["index.md"]
+    index = [(d / "index.md").read_text().split("## Run time")[0] for d in (first, second)]
+    assert index[0] == index[1] and all(f"](figure{k}.png)" in index[0] for k in FIGURES)
+    assert set(runs[0]["seconds"]) == {f"figure{k}" for k in FIGURES} | {"validation"}
+    assert "Fig. 4" in (first / "validation.txt").read_text() and json.loads((first / "validation.json").read_text())["rows"]
+    code, _, err = run(capsys, ["reproduce", "--all", "--quick", "-o", str(first)])
+    assert code == 2 and "exists" in err and err.count("\n") == 1

@@ -662,5 +662,5 @@ def text_table(result: dict[str, Any]) -> str:
         total = good + fair + off + missing
         lines.append(f"summary, mcgen {n}: of {total} quoted numbers {good} within {AGREEMENT[0]:.0%}, {fair} more within "
                      f"{AGREEMENT[1]:.0%}, {off} beyond" + (f", {missing} not computed" if missing else ""))
-    lines.append(f"{len(result['rows'])} cases in {result['seconds']:.1f} s")
+    lines.append(f"{len(result['rows'])} cases" + (f" in {result['seconds']:.1f} s" if "seconds" in result else ""))
     return "\n".join(lines)

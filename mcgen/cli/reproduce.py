@@ -1,4 +1,5 @@
-"""``mcgen reproduce``: one of the source paper's figures from scratch (mcgen.plots.figures)."""
+"""``mcgen reproduce``: one of the source paper's figures from scratch (mcgen.plots.figures), or with
+``--all`` every figure, the validation table and an index page (mcgen.plots.paper)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,11 @@ def add_parser(subparsers: Any) -> None:
     p = subparsers.add_parser("reproduce", help="the source paper's figures from scratch",
                               description=f"Draw a figure of arXiv:2301.06050 ({listed}) as PNG and PDF, with the "
                               "JSON of its curves.")
-    p.add_argument("--figure", type=int, required=True, metavar="N",
-                   help=f"figure number ({', '.join(str(k) for k in FIGURES)})")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--figure", type=int, metavar="N", help=f"figure number ({', '.join(str(k) for k in FIGURES)})")
+    which.add_argument("--all", action="store_true",
+                       help="every figure, the validation table (validation.txt, .json) and an index page (index.md) in "
+                       "one process, sharing the scans and backgrounds the figures have in common")
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="output directory (created if needed)")
     p.add_argument("-n", "--events", type=common.EVENTS_IN_MEMORY, default=20_000, metavar="N",
                    help=f"weighted events per Monte Carlo task (default 20000, at most {common.MAX_EVENTS_IN_MEMORY:.0e})")
@@ -40,6 +44,17 @@ def run(args: argparse.Namespace) -> int:
     from mcgen.plots.figures import reproduce
 
     options = common.options(args)
+    if args.all:
+        from mcgen.plots.paper import reproduce_all
+
+        with cache_dir(args.cache):
+            done = reproduce_all(args.output, n=args.events, seed=args.seed, options=options, force=args.force,
+                                 quick=args.quick, beams=args.beams)
+        everything = {"figures": {str(k): v for k, v in done["figures"].items()}, "validation": done["validation"],
+                      "index": done["index"], "seconds": done["seconds"], **done["inputs"], "background_cache": args.cache}
+        common.emit(args, everything, lambda r: f"wrote {len(r['figures'])} figures, the validation table and {r['index']} "
+                    f"in {sum(r['seconds'].values()):.1f} s")
+        return 0
     with cache_dir(args.cache):
         paths = reproduce(args.figure, args.output, n=args.events, seed=args.seed, options=options,
                           force=args.force, quick=args.quick, beams=args.beams)

@@ -77,7 +77,8 @@ def _write(fig, out_dir: Path, name: str, curves: dict[str, Any], force: bool) -
         # the pixels drawn above (savefig would draw them again)
         Image.frombuffer("RGBA", fig.canvas.get_width_height(), fig.canvas.buffer_rgba(), "raw", "RGBA", 0,
                          1).save(png, format="png", dpi=(DPI, DPI))
-        fig.savefig(pdf, format="pdf", dpi=DPI)  # every figure has the constrained layout: all lies inside it
+        # every figure has the constrained layout: all lies inside it; no creation date: the same bytes every run
+        fig.savefig(pdf, format="pdf", dpi=DPI, metadata={"CreationDate": None})
         beams = {"beams": _TREATMENT[1], "beam_overrides": list(_TREATMENT[0])}  # the treatment the cards were read with
         data.write_text(json.dumps(curves | beams, indent=1))
     return [str(p) for p in paths]
