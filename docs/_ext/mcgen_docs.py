@@ -166,18 +166,7 @@ CARD_TABLE_INTROS: dict[str, str] = {
 }
 """One paragraph per card table (the keys' own text comes from the fields' metadata)."""
 
-LIMIT_CRITERIA: dict[str, str] = {
-    "sigma_upper": "sigma Br eps_cuts eps_det P(inside) > `sigma_95_pb` (OPAL-like upper limit on a visible cross section)",
-    "chi2": "((sigma_SM + sigma_N - sigma_exp)/delta)^2 > `chi2_95`, sigma_N the visible signal as for `sigma_upper` "
-            "(DELPHI-like measured cross section)",
-    "z_br_upper": "2 Gamma(Z -> N nu) Br eps_cuts P(inside) / Gamma_Z > `br_95` (L3-like Z -> gamma + invisible)",
-    "z_inv_width": "2 Gamma(Z -> N nu) P(outside) > `gamma_inv_95_GeV` (a new invisible Z width: N decays outside)",
-    "s2b": "S^2/B > `s2b_95` with S = L sigma Br eps_cuts eps_det P(inside) and B the SM nu nubar gamma background "
-           "after the same cuts times eps_det (expected sensitivity)",
-    "cls": "expected 95% CL CLs limit from pyhf on the true-photon energy spectrum in `spectrum_bins` bins, "
-           "background-normalisation uncertainty `background_rel_syst` (needs the `limits` extra)",
-}
-"""What each ``[limit] criterion`` excludes (d_gamma is excluded where the inequality holds)."""
+
 
 
 def _card_tables() -> dict[str, type]:
@@ -270,22 +259,19 @@ class CardKeys(SphinxDirective):
 
 
 class LimitCriteria(SphinxDirective):
-    """The [limit] criteria: what each excludes and the keys it needs (Limit._NEEDS)."""
+    """The [limit] criteria: what each excludes and the keys it needs (the registry, mcgen.config.criteria)."""
 
     def run(self) -> list[nodes.Node]:
-        from mcgen.config.cards import CRITERIA, Limit
+        from mcgen.config.criteria import CRITERIA
 
-        _check_described("limit criteria", list(CRITERIA), LIMIT_CRITERIA, "LIMIT_CRITERIA")
-        needs: dict[str, tuple[str, ...]] = Limit._NEEDS
         rows = []
-        for criterion in CRITERIA:
+        for name, criterion in CRITERIA.items():
             keys = nodes.paragraph("")
-            for i, k in enumerate(needs.get(criterion, ())):
+            for i, k in enumerate(criterion.needs):
                 if i:
                     keys += nodes.Text(", ")
                 keys += nodes.literal(k, k)
-            rows.append([nodes.paragraph("", "", nodes.literal(f'"{criterion}"', f'"{criterion}"')),
-                         LIMIT_CRITERIA[criterion], keys])
+            rows.append([nodes.paragraph("", "", nodes.literal(f'"{name}"', f'"{name}"')), criterion.excludes, keys])
         return [_table(["criterion", "excluded where", "keys the card must give"], rows, [14, 60, 26])]
 
 

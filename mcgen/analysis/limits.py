@@ -38,6 +38,7 @@ import numpy as np
 from mcgen import fpmath, progress
 from mcgen._version import __version__
 from mcgen.config.cards import Card
+from mcgen.config.criteria import BACKGROUND_CRITERIA, CRITERIA, criterion
 from mcgen.config.options import PhysicsOptions
 from mcgen.errors import InputError, MissingExtraError, ModelError, NoPhaseSpaceError, shown
 from mcgen.mc.driver import generate, reweight
@@ -49,7 +50,7 @@ __all__ = ["BACKGROUND_CRITERIA", "SignalSample", "signal_sample", "reachable_sa
            "scan_limits", "limits_table", "limits_for_samples", "mass_threshold", "background_from_files", "card_inputs",
            "union_intervals", "visible_background_pb", "visible_background", "SUPPORTED", "SampleReducer", "combine_cards"]
 
-SUPPORTED = ("sigma_upper", "chi2", "z_br_upper", "z_inv_width", "s2b", "cls")
+SUPPORTED = tuple(CRITERIA)  # every criterion of the registry has its signal here (CLs: cls_limit)
 GRID_PER_DECADE = 20
 MAX_MASSES = 10_000
 """The most masses one --masses may list (each is a Monte Carlo run)."""
@@ -217,7 +218,6 @@ def _array(values: Any) -> np.ndarray:
     return values.to_numpy() if hasattr(values, "to_numpy") else np.asarray(values)
 
 
-BACKGROUND_CRITERIA = ("s2b", "cls")
 """The criteria that need the SM background (and whose tables carry the photon-energy spectrum)."""
 
 
@@ -368,7 +368,7 @@ def solve_excluded(f, threshold: float, lo: float = 1e-12, hi: float = D_GAMMA_R
     return intervals
 
 
-MONOTONIC = ("sigma_upper", "chi2", "z_br_upper", "s2b")
+MONOTONIC = tuple(name for name, c in CRITERIA.items() if c.monotonic)
 """Criteria whose signal (d^2 times the probability to decay inside the volume, which grows with d)
 grows with d_gamma: the excluded region is one interval from d_gamma_95 up."""
 
@@ -464,7 +464,7 @@ def limit_for(sample: SignalSample, structure: Couplings) -> LimitResult:
     if sample.card.limit.criterion == "cls":
         return cls_limit(sample, structure)
     f, threshold = signal_function(sample, structure)
-    if sample.card.limit.criterion in MONOTONIC:
+    if criterion(sample.card.limit.criterion).monotonic:
         d95 = first_crossing(f, threshold)
         excluded: list[list[float | None]] = [[d95, None]] if d95 is not None else []
     else:  # the Z-invisible width: an island, closed from below by the lifetime
@@ -557,7 +557,7 @@ def reachable_sample(card: Card, mass: float, flavour: str, options: PhysicsOpti
 
 def mass_threshold(card: Card) -> float:
     """Masses at or above this give no limit: sqrt(s), or M_Z for the Z-decay analyses."""
-    return min(card.electroweak.m_Z if card.limit.criterion in ("z_br_upper", "z_inv_width") else card.sqrt_s, card.sqrt_s)
+    return min(card.electroweak.m_Z if criterion(card.limit.criterion).z_decays else card.sqrt_s, card.sqrt_s)
 
 
 def limits_for_samples(card: Card, samples: Any, structure: Couplings,

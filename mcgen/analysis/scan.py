@@ -27,6 +27,7 @@ from mcgen import progress
 from mcgen._version import __version__
 from mcgen.analysis.limits import SUPPORTED, SignalSample, card_inputs, eps_cuts, limit_for, reachable_sample, visible_background_pb
 from mcgen.config.cards import Card
+from mcgen.config.criteria import BACKGROUND_CRITERIA
 from mcgen.config.options import PhysicsOptions
 from mcgen.errors import CardError, InputError, MissingExtraError, ModelError, shown
 from mcgen.physics.model import FLAVOURS, SCENARIOS, Couplings, scenario_a, structure_from_a
@@ -78,7 +79,7 @@ def build_tasks(cards: list[Card], masses: list[float], flavours: list[str], str
     for ci, card in enumerate(cards):
         if card.limit.criterion not in SUPPORTED:
             raise InputError(f"card {card.name}: limit criterion {card.limit.criterion!r} is not supported yet")
-        if card.limit.criterion in ("s2b", "cls"):
+        if card.limit.criterion in BACKGROUND_CRITERIA:
             backgrounds[ci] = visible_background_pb(card, background_events, task_seed(seed, ci))
     groups: dict[str, list[tuple[int, str]]] = {}  # flavours with the same events, in the order given
     for fi, flavour in enumerate(flavours):

@@ -40,6 +40,7 @@ from mcgen._version import __version__
 from mcgen.analysis.limits import card_inputs, limit_for, mass_threshold, signal_sample, visible_background
 from mcgen.analysis.scan import build_tasks, flavour_samples, task_seed
 from mcgen.config.cards import Card, load_card
+from mcgen.config.criteria import BACKGROUND_CRITERIA
 from mcgen.config.options import PhysicsOptions
 from mcgen.errors import InputError, MissingExtraError, ModelError
 from mcgen.physics.constants import Electroweak
@@ -430,7 +431,7 @@ def _case_a_range(case: Case, run: _Runner, index: int) -> tuple[list[Any], dict
     card = run.load(case.cards[0])
     assert case.mass is not None and case.a_domain is not None
     background = None
-    if card.limit.criterion in ("s2b", "cls"):  # the background of the CEPC scan's (the same seed): computed once
+    if card.limit.criterion in BACKGROUND_CRITERIA:  # the background of the CEPC scan's (the same seed): computed once
         seed = task_seed(run.seed + 2, CEPC_CARDS.index(card.name)) if card.name in CEPC_CARDS else run.seed + 100
         background = visible_background(card, run.grids.background_events, seed)[0]
     sample = signal_sample(card, case.mass, case.flavour, run.options, run.n, run.seed + 10 + index, background)

@@ -7,6 +7,7 @@ from typing import Any
 
 from mcgen.cli import common
 from mcgen.config.cards import load_card
+from mcgen.config.criteria import BACKGROUND_CRITERIA, CRITERIA
 from mcgen.errors import InputError
 
 __all__ = ["add_parser", "run"]
@@ -28,7 +29,7 @@ def add_parser(subparsers: Any) -> None:
     t.add_argument("--background", nargs="+", metavar="FILE",
                    help="SM background event files of mcgen background -o for the S^2/B and CLs cards, each table "
                    "matched to the files made for its card (read with the table's cuts)")
-    p.add_argument("--criterion", choices=("s2b", "cls"),
+    p.add_argument("--criterion", choices=BACKGROUND_CRITERIA,
                    help="for cards with a background: S^2/B = 2.71 or the pyhf CLs limit, both expected (the card sets the default)")
     p.add_argument("--plot", metavar="FILE", help="also draw the limits (PNG or PDF, mplhep) and their JSON")
     common.add_cache_option(p)
@@ -79,19 +80,12 @@ def _load_with_criterion(name: str, criterion: str | None, overrides: list[str])
     card = load_card(name, tuple(overrides))
     if criterion is None:
         return card
-    if card.limit.criterion not in ("s2b", "cls"):
+    if card.limit.criterion not in BACKGROUND_CRITERIA:
         raise InputError(f"--criterion applies to cards with a background (S^2/B or CLs); {card.name} uses {card.limit.criterion!r}")
     return load_card(name, (*overrides, f"limit.criterion='{criterion}'"))
 
 
-CRITERION_TEXT = {
-    "sigma_upper": "sigma x Br x eps x P(decay) < the measured 95% CL cross section",
-    "chi2": "chi^2 of the measured cross section = chi2_95",
-    "z_br_upper": "Br(Z -> gamma + invisible) < the measured 95% CL limit",
-    "z_inv_width": "Gamma(Z -> invisible) beyond the SM < the measured 95% CL limit",
-    "s2b": "expected S^2/B = 2.71",
-    "cls": "expected CLs = 0.05 (pyhf)",
-}
+CRITERION_TEXT = {name: c.text for name, c in CRITERIA.items()}
 """How the text output names each card's limit criterion (the JSON gives its key, ``criterion``)."""
 
 

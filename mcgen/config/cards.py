@@ -15,6 +15,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from mcgen.config.criteria import CRITERIA
 from mcgen.config.schema import parse_table
 from mcgen.errors import CardError, shown
 from mcgen.fields import choice, flag, key_name, number, text
@@ -133,9 +134,6 @@ class Selection:
                 raise CardError(f"{lo} = {a:g} must be below {hi} = {b:g}")
 
 
-CRITERIA: tuple[str, ...] = ("sigma_upper", "chi2", "z_br_upper", "z_inv_width", "s2b", "cls")
-
-
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Limit:
     """The limit criterion and its inputs; which keys are needed depends on the criterion.
@@ -147,7 +145,7 @@ class Limit:
     - s2b / cls: S^2/B = s2b_95, or a pyhf CLs limit with a background systematic
     """
 
-    criterion: str = choice(CRITERIA, "the limit criterion")
+    criterion: str = choice(tuple(CRITERIA), "the limit criterion (mcgen.config.criteria)")
     decay: str = choice(("inside", "outside"), "where N must decay for the signal")
     sigma_95_pb: float | None = number("pb", "95% CL upper limit on the signal cross section", **_XSEC, lo_open=True, default=None)
     sigma_sm_pb: float | None = number("pb", "Standard-Model expectation", **_XSEC, default=None)
@@ -162,15 +160,6 @@ class Limit:
                                                default=None)
     spectrum_bins: float | None = number("", "bins of the photon spectrum (CLs)", lo=1, hi=1000, default=None)
 
-    _NEEDS = {
-        "sigma_upper": ("sigma_95_pb",),
-        "chi2": ("sigma_sm_pb", "sigma_exp_pb", "delta_pb", "chi2_95"),
-        "z_br_upper": ("br_95",),
-        "z_inv_width": ("gamma_inv_95_GeV",),
-        "s2b": ("s2b_95", "background_rel_syst", "spectrum_bins"),
-        "cls": ("s2b_95", "background_rel_syst", "spectrum_bins"),
-    }
-
     def value(self, key: str) -> float:
         """An input of the criterion, which the card must give (checked when the card is read)."""
         value = getattr(self, key)
@@ -179,7 +168,7 @@ class Limit:
         return float(value)
 
     def __post_init__(self) -> None:
-        for key in self._NEEDS[self.criterion]:
+        for key in CRITERIA[self.criterion].needs:
             if getattr(self, key) is None:
                 raise CardError(f"{key}: needed by criterion = {self.criterion!r}")
         if self.spectrum_bins is not None and self.spectrum_bins != math.floor(self.spectrum_bins):

@@ -19,6 +19,7 @@ from mcgen.analysis.limits import parse_masses, signal_function, signal_sample
 from mcgen.analysis.scan import build_tasks, run_scan
 from mcgen.config.cards import Card
 from mcgen.config.cards import load_card as _load_card
+from mcgen.config.criteria import criterion
 from mcgen.config.options import PhysicsOptions
 from mcgen.errors import InputError
 from mcgen.io import atomic_output
@@ -166,7 +167,7 @@ def _rates_vs_a(card_name: str, mass: float, d_gamma: float, flavours: tuple[str
     grid = _a_grid(ew, quick)
     out: dict[str, Any] = {"a": grid.tolist(), "card": card_name, "mass": mass, "d_gamma": d_gamma}
     background = None
-    if card.limit.criterion == "s2b":  # the CEPC threshold sqrt(2.71 B / L) needs the SM background
+    if criterion(card.limit.criterion).background:  # the CEPC threshold sqrt(2.71 B / L) needs the SM background
         from mcgen.analysis.limits import visible_background_pb
 
         background = visible_background_pb(card, 5_000 if quick else 50_000, seed)

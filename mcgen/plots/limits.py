@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from mcgen.config.criteria import CRITERIA
 from mcgen.errors import MissingExtraError, OutputError
 from mcgen.io import atomic_output, check_output_path
 
@@ -22,7 +23,7 @@ COLOURS = ("#3f90da", "#ffa90e", "#bd1f01", "#94a4a2", "#832db6", "#a96b59", "#e
 SUFFIXES = (".png", ".pdf")
 HATCHES = ("/", "\\", "|", "-", "x", ".", "+", "o")  # overlapping hatches stay readable, unlike translucent fills
 FLAVOUR_TEX = {"e": "e", "mu": r"\mu", "tau": r"\tau"}
-EXPECTED_CRITERIA = ("s2b", "cls")  # sensitivities on background-only expectations, not limits from data
+EXPECTED_CRITERIA = tuple(name for name, c in CRITERIA.items() if c.expected)  # sensitivities, not limits from data
 BAND_COLOURS = {1: "#00cc00", 2: "#ffcc00"}  # the usual green and yellow of expected bands
 
 

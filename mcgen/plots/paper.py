@@ -28,7 +28,7 @@ VALIDATION = ("validation.txt", "validation.json")
 def reproduce_all(out_dir: str | Path, *, n: int = 20_000, seed: int = 1, options: PhysicsOptions = PhysicsOptions(),
                   force: bool = False, quick: bool = False, beams: str = "cards",
                   validation_events: int | None = None) -> dict[str, Any]:
-    """Every figure of :data:`mcgen.plots.figures.FIGURES`, the validation table and the index page
+    """Every figure of ``mcgen.plots.figures.FIGURES``, the validation table and the index page
     into ``out_dir``; returns the files per figure, the validation and index paths and the run time
     of each part (s). ``validation_events``: events per validation Monte Carlo (default ``n``)."""
     from mcgen._version import __version__
