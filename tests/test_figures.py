@@ -111,7 +111,8 @@ def test_reproduce_draws_the_papers_beams_beside_the_cards(capsys, tmp_path, mon
     card = figures.BEAM_TREATMENTS["paper"]
     ilc = real("ilc250_lr", card)
     assert ilc.beam.polarisation == (0.0, 0.0) and not ilc.beam.isr and ilc.beam.energy_spread == 0
-    assert figures._TREATMENT == [(), "cards"]  # restored after the figure
+    code, out, err = run(capsys, ["reproduce", "--figure", "6", "-o", str(tmp_path / "cards"), "--quick", "-n", "2000", "--json"])
+    assert code == 0 and json.loads((tmp_path / "cards" / "figure6.json").read_text())["beam_overrides"] == []
     code, _, err = run(capsys, ["reproduce", "--figure", "6", "-o", str(tmp_path), "--beams", "best"])
     assert code == 2 and "--beams" in err
 

@@ -96,5 +96,5 @@ def test_reproduced_figures_keep_their_labels_inside(monkeypatch, tmp_path, numb
         return []
 
     monkeypatch.setattr(figures, "_write", check)
-    figures.FIGURES[number](tmp_path, 2000, 1, PhysicsOptions(), False, True)
+    figures.FIGURES[number](figures.FigureRun(tmp_path, 2000, 1, PhysicsOptions(), quick=True))
     assert checked == [f"figure{number}"]

@@ -8,8 +8,10 @@ are mcgen's own.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,14 +34,47 @@ BEAM_TREATMENTS: dict[str, tuple[str, ...]] = {
     "paper": ("beam.isr=false", "beam.energy_spread=0", "beam.polarisation_electron=0", "beam.polarisation_positron=0"),
 }
 """``mcgen reproduce --beams``: the source paper's beams (no ISR, no spread, unpolarised) or the cards'."""
-_TREATMENT: list[Any] = [(), "cards"]  # the overrides and the treatment's name
 
 
-def load_card(name: str) -> Card:
-    """A shipped card with the beam treatment of the figure being drawn (:func:`reproduce`)."""
-    return _load_card(name, _TREATMENT[0])
+@dataclasses.dataclass(frozen=True)
+class FigureRun:
+    """What a figure is drawn with: the output folder, the Monte Carlo statistics and seed, the
+    physics options, whether existing files are replaced, coarse grids (``quick``) and the beam
+    treatment (a key of :data:`BEAM_TREATMENTS`) every card is read with."""
 
-__all__ = ["FIGURES", "reproduce"]
+    out_dir: Path
+    n: int
+    seed: int
+    options: PhysicsOptions
+    force: bool = False
+    quick: bool = False
+    beams: str = "cards"
+
+    def card(self, name: str) -> Card:
+        """A shipped card with the run's beam treatment."""
+        return _load_card(name, BEAM_TREATMENTS[self.beams])
+
+    def write(self, fig, name: str, curves: dict[str, Any]) -> list[str]:
+        """The figure as NAME.png and .pdf with its curves (and the beam treatment) as NAME.json."""
+        treatment = {"beams": self.beams, "beam_overrides": list(BEAM_TREATMENTS[self.beams])}
+        return _write(fig, self.out_dir, name, curves | treatment, self.force)
+
+
+FIGURES: dict[int, Callable[[FigureRun], list[str]]] = {}
+"""The figures by number (:func:`figure` registers them)."""
+TITLES: dict[int, str] = {}
+"""What ``mcgen reproduce --help`` lists, one line per figure."""
+
+
+def figure(number: int, title: str) -> Callable[[Callable[[FigureRun], list[str]]], Callable[[FigureRun], list[str]]]:
+    """Register a figure function under its number and title."""
+    def register(draw: Callable[[FigureRun], list[str]]) -> Callable[[FigureRun], list[str]]:
+        FIGURES[number], TITLES[number] = draw, title
+        return draw
+
+    return register
+
+__all__ = ["FIGURES", "TITLES", "FigureRun", "figure", "reproduce", "BEAM_TREATMENTS"]
 
 LEP_CARDS = ("lep1_opal", "lep2_delphi", "lep1_l3_zgamma", "lep1_zinv")
 LABELS = {
@@ -80,22 +115,22 @@ def _write(fig, out_dir: Path, name: str, curves: dict[str, Any], force: bool) -
                          1).save(png, format="png", dpi=(DPI, DPI))
         # every figure has the constrained layout: all lies inside it; no creation date: the same bytes every run
         fig.savefig(pdf, format="pdf", dpi=DPI, metadata={"CreationDate": None})
-        beams = {"beams": _TREATMENT[1], "beam_overrides": list(_TREATMENT[0])}  # the treatment the cards were read with
-        data.write_text(json.dumps(curves | beams, indent=1))
+        data.write_text(json.dumps(curves, indent=1))
     return [str(p) for p in paths]
 
 
 _SCANS: dict[str, tuple[list[dict[str, Any]], dict[str, Any]]] = {}
 
 
-def _scenario_scan(names: tuple[str, ...], masses: list[float], options: PhysicsOptions, n: int, seed: int,
+def _scenario_scan(run: FigureRun, names: tuple[str, ...], masses: list[float],
                    background_events: int = 20_000) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The limit rows of figures 3, 7 and 8 (flavours e, mu, tau; the four scenarios) and each card's
     background, computed once per process for the same cards, beams, grid, options, statistics and
     seed: figure 8 draws the rows of figures 3 (LEP) and 7 (CEPC)."""
-    key = json.dumps([list(_TREATMENT[0]), names, masses, options.as_dict(), n, seed, background_events])
+    options, n, seed = run.options, run.n, run.seed
+    key = json.dumps([run.beams, names, masses, options.as_dict(), n, seed, background_events])
     if key not in _SCANS:
-        cards = [load_card(c) for c in names]
+        cards = [run.card(c) for c in names]
         ew = cards[0].electroweak
         structures = {s: structure_from_a(scenario_a(s, ew), ew) for s in SCENARIOS}
         tasks = build_tasks(cards, masses, ["e", "mu", "tau"], structures, options, n, seed, background_events)
@@ -140,17 +175,19 @@ def _scenario_grid(plt, rows: list[dict[str, Any]], masses: list[float], cards: 
     return fig
 
 
-def figure3(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bool, quick: bool) -> list[str]:
+@figure(3, "LEP limits")
+def figure3(run: FigureRun) -> list[str]:
     """LEP 95% CL limits on d_gamma vs m_N in the four scenarios; d_e solid, d_mu,tau dotted."""
-    ew = load_card(LEP_CARDS[0]).electroweak
+    n, seed, options, quick = run.n, run.seed, run.options, run.quick
+    ew = run.card(LEP_CARDS[0]).electroweak
     masses = parse_masses("0.001:90:12" if quick else "0.001:90:60", log=True)
-    rows = _scenario_scan(LEP_CARDS, masses, options, n, seed)[0]
+    rows = _scenario_scan(run, LEP_CARDS, masses)[0]
     plt = pyplot()
     fig = _scenario_grid(plt, rows, masses, LEP_CARDS, LABELS, fill=True, ncol=2)
     fig.suptitle("LEP: 95% CL excluded", fontsize=TITLE_SIZE)
     curves = {"figure": 3, "masses": masses, "rows": rows, "options": options.as_dict(), "n_events_per_task": n,
               "seed": seed, "electroweak": ew.as_dict()}
-    paths = _write(fig, out_dir, "figure3", curves, force)
+    paths = run.write(fig, "figure3", curves)
     plt.close(fig)
     return paths
 
@@ -160,9 +197,10 @@ def _a_grid(ew, quick: bool) -> np.ndarray:
     return a[np.abs(a - singular_a(ew)) > 1e-3]
 
 
-def _rates_vs_a(card_name: str, mass: float, d_gamma: float, flavours: tuple[str, ...], n: int, seed: int,
-                options: PhysicsOptions, quick: bool) -> dict[str, Any]:
-    card = load_card(card_name)
+def _rates_vs_a(run: FigureRun, card_name: str, mass: float, d_gamma: float, flavours: tuple[str, ...],
+                seed: int) -> dict[str, Any]:
+    n, options, quick = run.n, run.options, run.quick
+    card = run.card(card_name)
     ew = card.electroweak
     grid = _a_grid(ew, quick)
     out: dict[str, Any] = {"a": grid.tolist(), "card": card_name, "mass": mass, "d_gamma": d_gamma}
@@ -196,29 +234,33 @@ def _panel(ax, data: dict[str, Any], ylabel: str, limit_label: str, extra_lines=
     ax.legend(fontsize=LEGEND_SIZE, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
 
 
-def figure4(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bool, quick: bool) -> list[str]:
+@figure(4, "rates vs a at the Z pole with the OPAL, L3 and CEPC Z limits")
+def figure4(run: FigureRun) -> list[str]:
     """sqrt(s) = M_Z, m_N = 10 GeV, d_gamma = 1e-7: the visible rate vs a with the OPAL and the CEPC
     Z-mode limits, and Br(Z -> gamma + inv) vs a with the L3 limit."""
-    opal = _rates_vs_a("lep1_opal", 10.0, 1e-7, ("e", "mu"), n, seed, options, quick)
-    cepc = _rates_vs_a("cepc_z", 10.0, 1e-7, ("e", "mu"), n, seed + 20, options, quick)
-    l3 = _rates_vs_a("lep1_l3_zgamma", 10.0, 1e-7, ("mu",), n, seed + 10, options, quick)
+    n, seed, options = run.n, run.seed, run.options
+    opal = _rates_vs_a(run, "lep1_opal", 10.0, 1e-7, ("e", "mu"), seed)
+    cepc = _rates_vs_a(run, "cepc_z", 10.0, 1e-7, ("e", "mu"), seed + 20)
+    l3 = _rates_vs_a(run, "lep1_l3_zgamma", 10.0, 1e-7, ("mu",), seed + 10)
     plt = pyplot()
     fig, (left, middle, right) = plt.subplots(1, 3, figsize=(22, 8), layout="constrained")
     _panel(left, opal, r"$\sigma\,Br\,\epsilon\,P_{dec}$ [pb], OPAL cuts", "OPAL 95% CL")
     _panel(middle, cepc, r"$\sigma\,Br\,\epsilon\,P_{dec}$ [pb], CEPC Z cuts", r"CEPC Z expected, 100 ab$^{-1}$, $S^2/B$ = 2.71")
     _panel(right, l3, r"$Br(Z\to\gamma$ + inv.)", "L3 95% CL", [(1e-7, r"future $10^{-7}$")])
     fig.suptitle(r"√s = $M_Z$, $m_N$ = 10 GeV, $d_\gamma = 10^{-7}$ GeV$^{-1}$", fontsize=TITLE_SIZE)
-    paths = _write(fig, out_dir, "figure4", {"figure": 4, "opal": opal, "cepc_z": cepc, "l3": l3,
-                                              "options": options.as_dict(), "n_events": n, "seed": seed}, force)
+    paths = run.write(fig, "figure4", {"figure": 4, "opal": opal, "cepc_z": cepc, "l3": l3,
+                                       "options": options.as_dict(), "n_events": n, "seed": seed})
     plt.close(fig)
     return paths
 
 
-def figure5(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bool, quick: bool) -> list[str]:
+@figure(5, "monophoton rates vs a at LEP2 and CEPC H")
+def figure5(run: FigureRun) -> list[str]:
     """m_N = 100 GeV, d_gamma = 1e-5: the monophoton rate vs a for nu_e and nu_mu,tau with the
     limit, at LEP2 (DELPHI, 205.4 GeV) and in the CEPC H mode (240 GeV, 20 ab^-1)."""
-    delphi = _rates_vs_a("lep2_delphi", 100.0, 1e-5, ("e", "mu"), n, seed, options, quick)
-    cepc = _rates_vs_a("cepc_h", 100.0, 1e-5, ("e", "mu"), n, seed + 20, options, quick)
+    n, seed, options = run.n, run.seed, run.options
+    delphi = _rates_vs_a(run, "lep2_delphi", 100.0, 1e-5, ("e", "mu"), seed)
+    cepc = _rates_vs_a(run, "cepc_h", 100.0, 1e-5, ("e", "mu"), seed + 20)
     plt = pyplot()
     fig, (left, right) = plt.subplots(1, 2, figsize=(16, 8), layout="constrained")
     _panel(left, delphi, r"$\sigma\,Br\,\epsilon\,P_{dec}$ [pb]", "DELPHI 95% CL")
@@ -226,25 +268,27 @@ def figure5(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
     _panel(right, cepc, r"$\sigma\,Br\,\epsilon\,P_{dec}$ [pb]", r"CEPC H expected, 20 ab$^{-1}$, $S^2/B$ = 2.71")
     right.set_title("CEPC H mode 240 GeV", fontsize=TITLE_SIZE)
     fig.suptitle(r"$m_N$ = 100 GeV, $d_\gamma = 10^{-5}$ GeV$^{-1}$", fontsize=TITLE_SIZE)
-    paths = _write(fig, out_dir, "figure5", {"figure": 5, "delphi": delphi, "cepc_h": cepc, "options": options.as_dict(),
-                                              "n_events": n, "seed": seed}, force)
+    paths = run.write(fig, "figure5", {"figure": 5, "delphi": delphi, "cepc_h": cepc, "options": options.as_dict(),
+                                       "n_events": n, "seed": seed})
     plt.close(fig)
     return paths
 
 
-def figure8(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bool, quick: bool) -> list[str]:
+@figure(8, "summary over the existing constraints")
+def figure8(run: FigureRun) -> list[str]:
     """Summary per flavour (rows) and scenario (columns): the union of the LEP exclusions, the CEPC
     expected reach (the lowest of the four running modes, S^2/B = 2.71) and the existing
     constraints of the HNLimits data (95% CL; conversions in mcgen.analysis.constraints)."""
+    n, seed, options, quick = run.n, run.seed, run.options, run.quick
     from mcgen.analysis.constraints import constraint_labels, load_constraints
     from mcgen.analysis.limits import union_intervals
 
-    ew = load_card(LEP_CARDS[0]).electroweak
+    ew = run.card(LEP_CARDS[0]).electroweak
     masses = parse_masses("0.001:90:12" if quick else "0.001:90:60", log=True)
     cepc_masses = _cepc_masses(quick)
     flavours = ("e", "mu", "tau")
-    rows = _scenario_scan(LEP_CARDS, masses, options, n, seed)[0]  # figure 3's
-    cepc_rows = _scenario_scan(CEPC_CARDS, cepc_masses, options, n, seed, 5_000 if quick else 50_000)[0]  # figure 7's
+    rows = _scenario_scan(run, LEP_CARDS, masses)[0]  # figure 3's
+    cepc_rows = _scenario_scan(run, CEPC_CARDS, cepc_masses, 5_000 if quick else 50_000)[0]  # figure 7's
     plt = pyplot()
     fig, axes = plt.subplots(3, 4, figsize=(20, 14), sharex=True, sharey=True, layout="constrained")
     top = 1.0
@@ -288,7 +332,7 @@ def figure8(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
     fig.legend(list(legend.values()), list(legend), loc="outside lower center", ncol=4, fontsize=LEGEND_SIZE, frameon=True)
     fig.suptitle("LEP limits and CEPC reach (mcgen) over the existing constraints (HNLimits data; each at the "
                  "confidence level in the legend)", fontsize=18)
-    paths = _write(fig, out_dir, "figure8", curves, force)
+    paths = run.write(fig, "figure8", curves)
     plt.close(fig)
     return paths
 
@@ -307,9 +351,11 @@ def _pt_spectrum(card, n: int, seed: int, edges: np.ndarray) -> list[float]:
     return background_cross_section(card, n, seed, pt_edges=edges)["pt_spectrum_pb"]
 
 
-def figure6(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bool, quick: bool) -> list[str]:
+@figure(6, "photon pT, SM background vs signal")
+def figure6(run: FigureRun) -> list[str]:
     """Normalised photon pT after the basic cuts (the card's selection without its pT cut):
     SM background and signal, m_N = 1 and 90 GeV in the Z mode, 1 and 230 GeV in the H mode."""
+    n, seed, options, quick = run.n, run.seed, run.options, run.quick
     import dataclasses
     import functools
 
@@ -321,7 +367,7 @@ def figure6(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
     fig, axes = plt.subplots(1, 2, figsize=(16, 6.5), layout="constrained")
     curves: dict[str, Any] = {"figure": 6, "options": options.as_dict(), "n_events": n, "seed": seed}
     for ax, (card_name, masses) in zip(axes, (("cepc_z", (1.0, 90.0)), ("cepc_h", (1.0, 230.0)))):
-        full = load_card(card_name)
+        full = run.card(card_name)
         card = dataclasses.replace(full, selection=dataclasses.replace(full.selection, pt_min=None))
         edges = np.linspace(0.0, card.sqrt_s / 2, 41)
         centres = 0.5 * (edges[1:] + edges[:-1])
@@ -344,33 +390,37 @@ def figure6(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
         ax.set_title(f"{card_name} ({card.sqrt_s:g} GeV), basic cuts", fontsize=TITLE_SIZE)
         ax.legend(fontsize=LEGEND_SIZE, loc="lower center")
         curves[card_name] = panel
-    paths = _write(fig, out_dir, "figure6", curves, force)
+    paths = run.write(fig, "figure6", curves)
     plt.close(fig)
     return paths
 
 
-def figure7(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bool, quick: bool) -> list[str]:
+@figure(7, "CEPC expected limits")
+def figure7(run: FigureRun) -> list[str]:
     """CEPC expected 95% CL limits (S^2/B = 2.71, the cards' default) vs m_N in the four scenarios
     and four running modes; d_e solid, d_mu,tau dotted."""
-    ew = load_card(CEPC_CARDS[0]).electroweak
+    n, seed, options, quick = run.n, run.seed, run.options, run.quick
+    ew = run.card(CEPC_CARDS[0]).electroweak
     masses = _cepc_masses(quick)
-    rows, backgrounds = _scenario_scan(CEPC_CARDS, masses, options, n, seed, 5_000 if quick else 50_000)
+    rows, backgrounds = _scenario_scan(run, CEPC_CARDS, masses, 5_000 if quick else 50_000)
     plt = pyplot()
     fig = _scenario_grid(plt, rows, masses, CEPC_CARDS, {c: c for c in CEPC_CARDS}, fill=False, ncol=4)
     fig.suptitle(r"CEPC: expected 95% CL sensitivity ($S^2/B$ = 2.71)", fontsize=TITLE_SIZE)
     curves = {"figure": 7, "masses": masses, "rows": rows, "background_pb": backgrounds, "options": options.as_dict(),
               "n_events_per_task": n, "seed": seed, "electroweak": ew.as_dict()}
-    paths = _write(fig, out_dir, "figure7", curves, force)
+    paths = run.write(fig, "figure7", curves)
     plt.close(fig)
     return paths
 
 
-def figure1(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bool, quick: bool) -> list[str]:
+@figure(1, "Br(N -> nu gamma) vs a and vs m_N")
+def figure1(run: FigureRun) -> list[str]:
     """Br(N -> nu gamma) vs a at fixed masses (the valley at a = -2 cot(theta_w), where the
     three-body decays take over) and vs m_N for the four scenarios. Flavour e."""
+    options, quick = run.options, run.quick
     from mcgen.physics.model import Model, widths
 
-    ew = load_card("lep1_opal").electroweak
+    ew = run.card("lep1_opal").electroweak
     a0 = singular_a(ew)
     near = np.geomspace(1e-6, 1.0, 40)  # resolve the valley on both sides of the singular point
     a_grid = np.unique(np.concatenate([np.linspace(-10, 10, 201 if quick else 2001), a0 - near, a0 + near]))
@@ -399,18 +449,20 @@ def figure1(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
     fig.suptitle("two-body and three-body decays" if options.three_body else "two-body decays only", fontsize=TITLE_SIZE)
     curves = {"figure": 1, "a": a_grid.tolist(), "br_vs_a": vs_a, "masses": masses.tolist(), "br_vs_mass": vs_m,
               "singular_a": a0, "flavor": "e", "options": options.as_dict(), "electroweak": ew.as_dict()}
-    paths = _write(fig, out_dir, "figure1", curves, force)
+    paths = run.write(fig, "figure1", curves)
     plt.close(fig)
     return paths
 
 
-def figure2(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bool, quick: bool) -> list[str]:
+@figure(2, "production cross-section pieces vs sqrt(s)")
+def figure2(run: FigureRun) -> list[str]:
     """sigma(e+e- -> N nubar_e) vs sqrt(s), 20-500 GeV, per piece (photon, Z, |photon-Z|, W and
     |s-t interference|) for m_N = 0.1 and 100 GeV with d_gamma = d_Z = d_W = 1e-5 GeV^-1 (one charge state)."""
+    options, quick = run.options, run.quick
     from mcgen.physics.model import Couplings
     from mcgen.physics.xsec import production_cross_sections
 
-    ew = load_card("lep1_opal").electroweak
+    ew = run.card("lep1_opal").electroweak
     couplings = Couplings(1e-5, 1e-5, 1e-5)
     energies = np.geomspace(20.0, 500.0, 120 if quick else 600)
     pieces = ("gamma", "Z", "gammaZ", "W", "st_interference")
@@ -442,22 +494,24 @@ def figure2(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
     axes[0].set_ylabel(r"$\sigma(e^+e^-\to N\bar\nu_e)$ [pb]")
     axes[0].set_ylim(1e-9, 1e-1)
     axes[1].legend(fontsize=LEGEND_SIZE)
-    paths = _write(fig, out_dir, "figure2", curves, force)
+    paths = run.write(fig, "figure2", curves)
     plt.close(fig)
     return paths
 
 
-def figure9(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bool, quick: bool) -> list[str]:
+@figure(9, "CEPC Z and H limits and eps_cuts with the three photon decay laws")
+def figure9(run: FigureRun) -> list[str]:
     """The photon decay law and the CEPC reach: expected 95% CL limits (S^2/B = 2.71) of the Z and H modes vs
     m_N in scenario I, flavour mu, with the exact spin correlation, the paper's 1 - cos law and an isotropic
     photon; their ratio to the paper law's, and eps_cuts vs m_N. Each law's curves are ``mcgen limits --card
     cepc_z --card cepc_h --scenario I --flavor mu --decay-law LAW`` for the same masses, -n and seed."""
+    n, seed, options, quick = run.n, run.seed, run.options, run.quick
     import dataclasses
 
     from mcgen.analysis.limits import limits_table
     from mcgen.config.options import DECAY_LAWS
 
-    cards = [load_card(c) for c in ("cepc_z", "cepc_h")]
+    cards = [run.card(c) for c in ("cepc_z", "cepc_h")]
     ew = cards[0].electroweak
     masses = parse_masses("1:80:4" if quick else "0.01:230:30", log=True)
     structure = structure_from_a(scenario_a("I", ew), ew)
@@ -500,7 +554,7 @@ def figure9(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bo
               "ratio_to_paper_law": ratios, "background_pb": backgrounds, "background_events": background_events,
               "options": options.as_dict(), "decay_laws": list(DECAY_LAWS), "n_events_per_mass": n, "seed": seed,
               "electroweak": ew.as_dict()}
-    paths = _write(fig, out_dir, "figure9", curves, force)
+    paths = run.write(fig, "figure9", curves)
     plt.close(fig)
     return paths
 
@@ -512,15 +566,16 @@ COLLIDERS: dict[str, tuple[str, ...]] = {
 }
 
 
-def figure10(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: bool, quick: bool,
-             scenario: str = "II") -> list[str]:
+@figure(10, "CEPC, FCC-ee and ILC expected reach side by side (scenario II)")
+def figure10(run: FigureRun, scenario: str = "II") -> list[str]:
     """CEPC, FCC-ee and ILC side by side: the expected 95% CL reach (S^2/B = 2.71, each card's
     own cuts, luminosity, beams and coupling scheme) in one scenario, d_e and d_mu,tau; per collider
     the best of its running modes (the ILC beam-helicity runs taken one at a time, not combined),
     and each card thin beneath."""
-    cards = [load_card(c) for cards in COLLIDERS.values() for c in cards]
+    n, seed, options, quick = run.n, run.seed, run.options, run.quick
+    cards = [run.card(c) for cards in COLLIDERS.values() for c in cards]
     masses = parse_masses("0.001:490:10" if quick else "0.001:490:40", log=True)
-    ew = load_card("cepc_h").electroweak
+    ew = run.card("cepc_h").electroweak
     structures = {scenario: structure_from_a(scenario_a(scenario, ew), ew)}
     tasks = build_tasks(cards, masses, ["e", "mu"], structures, options, n, seed, 5_000 if quick else 50_000)
     rows = run_scan(tasks, None)
@@ -548,25 +603,17 @@ def figure10(out_dir: Path, n: int, seed: int, options: PhysicsOptions, force: b
         ax.legend(fontsize=LEGEND_SIZE, loc="upper left")
     axes[0].set_ylabel(r"$d_\gamma$ [GeV$^{-1}$]")
     fig.suptitle(r"Expected 95% CL reach ($S^2/B$ = 2.71): CEPC, FCC-ee, ILC; thin: each running mode", fontsize=TITLE_SIZE)
-    paths = _write(fig, out_dir, "figure10", curves, force)
+    paths = run.write(fig, "figure10", curves)
     plt.close(fig)
     return paths
 
 
-FIGURES = {1: figure1, 2: figure2, 3: figure3, 4: figure4, 5: figure5, 6: figure6, 7: figure7, 8: figure8, 9: figure9,
-           10: figure10}
-TITLES = {  # what ``mcgen reproduce --help`` lists, one per figure
-    1: "Br(N -> nu gamma) vs a and vs m_N",
-    2: "production cross-section pieces vs sqrt(s)",
-    3: "LEP limits",
-    4: "rates vs a at the Z pole with the OPAL, L3 and CEPC Z limits",
-    5: "monophoton rates vs a at LEP2 and CEPC H",
-    6: "photon pT, SM background vs signal",
-    7: "CEPC expected limits",
-    8: "summary over the existing constraints",
-    9: "CEPC Z and H limits and eps_cuts with the three photon decay laws",
-    10: "CEPC, FCC-ee and ILC expected reach side by side (scenario II)",
-}
+# in the order of their numbers, whatever the order the functions are defined in
+_by_number = sorted(FIGURES), dict(FIGURES), dict(TITLES)
+FIGURES.clear()
+TITLES.clear()
+FIGURES.update((k, _by_number[1][k]) for k in _by_number[0])
+TITLES.update((k, _by_number[2][k]) for k in _by_number[0])
 
 
 def reproduce(figure: int, out_dir: str | Path, *, n: int = 20_000, seed: int = 1,
@@ -582,9 +629,4 @@ def reproduce(figure: int, out_dir: str | Path, *, n: int = 20_000, seed: int = 
     out = check_output_folder(out_dir)
     if not math.isfinite(n) or n <= 0:
         raise InputError(f"-n must be > 0, got {n}")
-    before = list(_TREATMENT)
-    _TREATMENT[:] = [BEAM_TREATMENTS[beams], beams]
-    try:
-        return FIGURES[figure](out, n, seed, options, force, quick)
-    finally:
-        _TREATMENT[:] = before
+    return FIGURES[figure](FigureRun(out, n, seed, options, force, quick, beams))
