@@ -38,7 +38,7 @@ SPREAD = 0.00134
 
 BACKGROUND_CUTS = ("selection.z_return_veto_widths=0", "selection.bhabha_cos_theta_b=0", "beam.energy_spread=0")
 """The background's benchmark: cepc_h (240 GeV, |cos| < 0.99, pT > 100 GeV) without the Z-return veto
-and the Bhabha cut, the set Sherpa and MadGraph were timed on (issue 14), at the nominal beams (the
+and the Bhabha cut, the set Sherpa and MadGraph were timed on, at the nominal beams (the
 card's CDR spread off: the rate without beam effects, against which ISR is timed)."""
 
 
@@ -164,7 +164,7 @@ def run_benchmarks(quick: bool = False, events: int = 1 << 21) -> dict[str, Any]
     background, background_isr, isr_ratio = _background_rates(n_background, threads, repeats=2 if quick else 3)
     return {
         "signal_ev_per_s_per_core": {k: rates[k] for k in ("generate", "full", "full_root")},
-        # beyond the contract's three: the chain through mcgen.generate, and ROOT without compression
+        # beyond the three fixed keys: the chain through mcgen.generate, and ROOT without compression
         "signal_more_ev_per_s_per_core": {
             k: rates[k] for k in ("full_into_memory", "full_api", "full_root_uncompressed", "output_only",
                                   "full_isr", "full_isr_spread")
@@ -185,7 +185,7 @@ def run_benchmarks(quick: bool = False, events: int = 1 << 21) -> dict[str, Any]
             "background_isr_over_background_weighted": isr_ratio,  # the median of interleaved pairs
             "background_isr_over_background_unweighted": background_isr["unweighted"] / background["unweighted"],
         },
-        # the contract's key: all threads together; then per core, with ISR, and the ratios
+        # the fixed key: all threads together; then per core, with ISR, and the ratios
         "background_ev_per_s": {k: background[k] * (threads if k != "unweighting_efficiency" else 1)
                                 for k in ("weighted", "unweighted", "unweighting_efficiency")},
         "background_ev_per_s_per_core": background,

@@ -1,4 +1,4 @@
-"""The explicit-Dirac-matrix reference for e+e- -> nu nubar gamma (issue 14: it stays in the tests).
+"""The explicit-Dirac-matrix reference for e+e- -> nu nubar gamma (it stays in the tests: the package computes with helicity amplitudes).
 
 The amplitude of mcgen.physics.nunugamma written the plain way, vectorised over events with numpy:
 4x4 Dirac-representation gamma matrices, massless spinors u and v in a fixed spin basis summed

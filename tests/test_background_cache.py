@@ -1,5 +1,5 @@
 """One SM background run per card content, selection, statistics and seed: reused in memory
-within a process and, with --cache DIR, across runs (issue 14)."""
+within a process and, with --cache DIR, across runs."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 15 items 4 and 6: CLI inputs that gave a traceback, a huge allocation, a hang or a
+"""CLI inputs that gave a traceback, a huge allocation, a hang or a
 two-line error are one line and exit 2; in-range inputs that gave non-finite values do not."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""mcgen bench reports the contract's keys (speed itself is not asserted: machines are shared)."""
+"""mcgen bench reports its fixed keys (speed itself is not asserted: machines are shared)."""
 
 from mcgen.bench import run_benchmarks
 

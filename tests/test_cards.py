@@ -225,7 +225,7 @@ def test_fuzzed_set_values_keep_messages_on_one_line(section, key, value):
     ("beam.luminosity_invpb=99999999999999999999999999999999999999999999999999" + "9" * 400, "<= 1e+10"),
 ])
 def test_card_numbers_far_outside_physics_are_one_line_naming_the_range(capsys, assignment, range_text):
-    """Issue 15 item 3: each of these gave a traceback, a non-finite ROOT branch or a JSON null."""
+    """Each of these gave a traceback, a non-finite ROOT branch or a JSON null."""
     from helpers import run_cli
 
     code, out, err = run_cli(capsys, ["info", "--card", "cepc_h", "--set", assignment, "--mass", "1e-3", "--dgamma", "1e-6",

@@ -1,4 +1,4 @@
-"""The ``mcgen`` command: the info contract and one-line errors with exit status 2."""
+"""The ``mcgen`` command: the keys of mcgen info --json (fixed: other tools read them) and one-line errors with exit status 2."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def _repo_root(monkeypatch, request):
     monkeypatch.chdir(request.config.rootpath)
 
 
-def test_info_json_has_the_contract_keys(capsys):
+def test_info_json_has_the_fixed_keys(capsys):
     code, out, err = run(capsys, DONE)
     assert code == 0 and err == ""
     r = json.loads(out)

@@ -1,7 +1,7 @@
 """Fuzzing the CLI and the cards (hypothesis, derandomised: the same examples every run).
 
 Whatever the input: exit 0 or 2, an error is one line on stderr with no traceback, and every
-number in a JSON answer or a ROOT file is finite (issue 15)."""
+number in a JSON answer or a ROOT file is finite."""
 
 from __future__ import annotations
 

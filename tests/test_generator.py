@@ -202,7 +202,7 @@ def test_same_seed_same_events_whatever_the_thread_count():
 
 def test_the_summary_is_the_same_to_the_last_bit_whatever_the_thread_count():
     """Streamed batches hold one chunk per thread, so the batches differ between 1 and 2
-    threads; the summary's sums must not (issue 15 item 7)."""
+    threads; the summary's sums must not."""
     card = mcgen.load_card("cepc_h")
     model = mcgen.make_model(50.0, "e", card.electroweak, d_gamma=1e-6, scenario="II")
     if numba.config.NUMBA_NUM_THREADS < 2:

@@ -1,4 +1,4 @@
-"""The ISR structure function and its sampling, against closed forms and a quadrature (issue 13)."""
+"""The ISR structure function and its sampling, against closed forms and a quadrature."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""mcgen validate: the source paper's quoted numbers beside mcgen's (issue 16), and figure 9 (the photon
+"""mcgen validate: the source paper's quoted numbers beside mcgen's, and figure 9 (the photon
 decay law at CEPC), whose exact-law curves are those of mcgen limits."""
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ CARD_NAMES: tuple[str, ...] = (
     "ilc500_lr",
     "ilc500_rl",
 )
-"""The shipped cards: the source paper's eight analyses, then FCC-ee and ILC (wave 2)."""
+"""The shipped cards: the source paper's eight analyses, then FCC-ee and ILC."""
 PAPER_CARDS: tuple[str, ...] = CARD_NAMES[:8]
 """The source paper's analyses (arXiv:2301.06050)."""
 
