@@ -71,7 +71,7 @@ def treatment_record(options: PhysicsOptions) -> dict[str, Any]:
     return {**options.as_dict(), "isr": ISR, "energy_spread": 0.0}
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class Case:
     """One number (or range) the paper quotes, and how mcgen computes its counterpart."""
 
@@ -98,36 +98,39 @@ class Case:
 
 def _handover(cid: str, description: str, cards: tuple[str, ...], flavour: str, scenario: str, compare: tuple[str, ...],
               paper: float, what: str, window: tuple[float, float] | None = None) -> Case:
-    return Case(cid, "8", description, "handover", cards, flavour, f"m_N above which {what}", "GeV", (paper,),
-                ("hand-over mass",), scenario=scenario, compare=compare, window=window)
+    return Case(id=cid, figure="8", description=description, kind="handover", cards=cards, flavour=flavour,
+                quantity=f"m_N above which {what}", unit="GeV", paper=(paper,), labels=("hand-over mass",), scenario=scenario,
+                compare=compare, window=window)
 
 
 CASES: tuple[Case, ...] = (
-    Case("fig4_opal_a_range", "4", "LEP1 OPAL monophoton, m_N = 10 GeV, a > 0", "a_range", ("lep1_opal",), "mu",
-         "95% CL limit on d_gamma, min and max over a", "GeV^-1", (2.0e-5, 4.5e-4), ("min over a", "max over a"),
-         mass=10.0, a_domain="a > 0"),
-    Case("fig4_cepc_z_a_range", "4", "CEPC Z mode (100 ab^-1, S^2/B = 2.71), m_N = 10 GeV, a > 0", "a_range", ("cepc_z",),
-         "mu", "expected 95% CL limit on d_gamma, min and max over a", "GeV^-1", (1.5e-7, 3.3e-6),
-         ("min over a", "max over a"), mass=10.0, a_domain="a > 0"),
-    Case("fig5_delphi_e_a_range", "5", "LEP2 DELPHI monophoton, d_e, m_N = 100 GeV, |a| <= 10", "a_range", ("lep2_delphi",),
-         "e", "95% CL limit on d_gamma, min and max over a", "GeV^-1", (7.1e-5, 3.5e-4), ("min over a", "max over a"),
-         mass=100.0, a_domain="|a| <= 10"),
-    Case("fig5_delphi_mu_a_range", "5", "LEP2 DELPHI monophoton, d_mu,tau, m_N = 100 GeV, |a| <= 10", "a_range",
-         ("lep2_delphi",), "mu", "95% CL limit on d_gamma, min and max over a", "GeV^-1", (2.5e-4, 4.1e-4),
-         ("min over a", "max over a"), mass=100.0, a_domain="|a| <= 10"),
-    Case("fig8_lep_e_III_min", "8", "scenario III, d_e: the weakest LEP limit reaches down to", "min_over_mass", LEP_CARDS,
-         "e", "strongest LEP 95% CL limit on d_gamma over m_N", "GeV^-1", (3.3e-4,), ("min over m_N",), scenario="III"),
-    Case("fig8_l3_II_min", "8", "scenario II: L3 Z -> gamma + invisible reaches", "min_over_mass", ("lep1_l3_zgamma",), "mu",
-         "strongest L3 95% CL limit on d_gamma over m_N", "GeV^-1", (1.3e-5,), ("min over m_N",), scenario="II"),
+    Case(id="fig4_opal_a_range", figure="4", description="LEP1 OPAL monophoton, m_N = 10 GeV, a > 0", kind="a_range",
+         cards=("lep1_opal",), flavour="mu", quantity="95% CL limit on d_gamma, min and max over a", unit="GeV^-1",
+         paper=(2.0e-5, 4.5e-4), labels=("min over a", "max over a"), mass=10.0, a_domain="a > 0"),
+    Case(id="fig4_cepc_z_a_range", figure="4", description="CEPC Z mode (100 ab^-1, S^2/B = 2.71), m_N = 10 GeV, a > 0", kind="a_range",
+         cards=("cepc_z",), flavour="mu", quantity="expected 95% CL limit on d_gamma, min and max over a", unit="GeV^-1",
+         paper=(1.5e-7, 3.3e-6), labels=("min over a", "max over a"), mass=10.0, a_domain="a > 0"),
+    Case(id="fig5_delphi_e_a_range", figure="5", description="LEP2 DELPHI monophoton, d_e, m_N = 100 GeV, |a| <= 10", kind="a_range",
+         cards=("lep2_delphi",), flavour="e", quantity="95% CL limit on d_gamma, min and max over a", unit="GeV^-1",
+         paper=(7.1e-5, 3.5e-4), labels=("min over a", "max over a"), mass=100.0, a_domain="|a| <= 10"),
+    Case(id="fig5_delphi_mu_a_range", figure="5", description="LEP2 DELPHI monophoton, d_mu,tau, m_N = 100 GeV, |a| <= 10",
+         kind="a_range", cards=("lep2_delphi",), flavour="mu", quantity="95% CL limit on d_gamma, min and max over a", unit="GeV^-1",
+         paper=(2.5e-4, 4.1e-4), labels=("min over a", "max over a"), mass=100.0, a_domain="|a| <= 10"),
+    Case(id="fig8_lep_e_III_min", figure="8", description="scenario III, d_e: the weakest LEP limit reaches down to",
+         kind="min_over_mass", cards=LEP_CARDS, flavour="e", quantity="strongest LEP 95% CL limit on d_gamma over m_N", unit="GeV^-1",
+         paper=(3.3e-4,), labels=("min over m_N",), scenario="III"),
+    Case(id="fig8_l3_II_min", figure="8", description="scenario II: L3 Z -> gamma + invisible reaches", kind="min_over_mass",
+         cards=("lep1_l3_zgamma",), flavour="mu", quantity="strongest L3 95% CL limit on d_gamma over m_N", unit="GeV^-1",
+         paper=(1.3e-5,), labels=("min over m_N",), scenario="II"),
     *(_handover(f"fig8_mu_lep_vs_nomad_{s}", f"d_mu, scenario {s}: LEP ahead of NOMAD", LEP_CARDS, "mu", s, ("NOMAD",), p,
                 "the LEP limit is below NOMAD's (95% CL)", (0.005, 50.0))
       for s, p in (("I", 5.0), ("II", 3.6), ("IV", 3.9))),
     *(_handover(f"fig8_mu_cepc_{s}", f"d_mu, scenario {s}: CEPC reach beyond the current limits", CEPC_CARDS, "mu", s,
                 ("existing", "lep"), p, "the CEPC reach is below every existing and LEP limit")
       for s, p in (("I", 0.4), ("II", 0.4), ("III", 3.5), ("IV", 0.4))),
-    Case("fig8_tau_donut", "8", "d_tau: DONUT's 90% CL limit for m_N < 0.3 GeV", "constraint", (), "tau",
-         "DONUT's limit on d_gamma below 0.3 GeV (plateau, as published at 90% CL)", "GeV^-1", (5.8e-5,),
-         ("90% CL plateau",)),
+    Case(id="fig8_tau_donut", figure="8", description="d_tau: DONUT's 90% CL limit for m_N < 0.3 GeV", kind="constraint", cards=(),
+         flavour="tau", quantity="DONUT's limit on d_gamma below 0.3 GeV (plateau, as published at 90% CL)", unit="GeV^-1",
+         paper=(5.8e-5,), labels=("90% CL plateau",)),
     _handover("fig8_tau_lep2_vs_donut_III", "d_tau, scenario III: LEP2 complements DONUT above", ("lep2_delphi",), "tau",
               "III", ("DONUT",), 0.3, "the DELPHI limit is the stronger of DELPHI and DONUT", (0.005, 50.0)),
     *(_handover(f"fig8_tau_l3_{s}", f"d_tau, scenario {s}: Z -> gamma + invisible (L3) leads", ("lep1_l3_zgamma",), "tau", s,
