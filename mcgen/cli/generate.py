@@ -8,11 +8,9 @@ from typing import Any
 
 from mcgen.cli import common
 from mcgen.config.cards import load_card
-from mcgen.errors import InputError
 
 __all__ = ["add_parser", "run"]
 
-_SUFFIX_FORMATS = {".lhe": "lhe", ".hepmc": "hepmc", ".hepmc3": "hepmc"}
 
 
 def add_parser(subparsers: Any) -> None:
@@ -27,7 +25,7 @@ def add_parser(subparsers: Any) -> None:
     common.add_card_options(p)
     common.add_model_options(p)
     p.add_argument("-n", "--events", type=common.EVENTS, required=True, metavar="N",
-                   help=f"number of events (at most {common.MAX_EVENTS:.0e}; {common.MAX_EVENTS_IN_MEMORY:.0e} for LHE and HepMC3)")
+                   help=f"number of events (at most {common.MAX_EVENTS:.0e}; every format is written batch by batch)")
     p.add_argument("--seed", type=common.SEED, default=1, help="random seed >= 0 (default 1); same seed, same events")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="output file")
     p.add_argument("--format", choices=FORMATS, help="root (default), lhe or hepmc (else from the suffix)")
@@ -47,9 +45,7 @@ def run(args: argparse.Namespace) -> int:
     model = common.model(args, card)
     options = common.options(args)
     check_kinematics(card, model)
-    fmt = args.format or _SUFFIX_FORMATS.get(Path(args.output).suffix, "root")
-    if fmt in ("lhe", "hepmc") and args.events > common.MAX_EVENTS_IN_MEMORY:
-        raise InputError(f"-n {args.events}: {fmt} events are made in memory, at most {common.MAX_EVENTS_IN_MEMORY:.0e}")
+    fmt = io.format_for(args.output, args.format)
     out = io.check_output_path(args.output, args.force)
     with io.atomic_output(out, args.force) as tmp:
         events = _write(tmp, fmt, args, card, model, options)
@@ -60,25 +56,20 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _write(tmp: Path, fmt: str, args: argparse.Namespace, card, model, options):
-    """Generate into the temporary file: ROOT batch by batch as they come, LHE and HepMC3 from memory."""
+    """Generate into the temporary file, batch by batch as they come, in any format (bounded memory)."""
     from mcgen import io
     from mcgen.mc.driver import generate
 
-    if fmt == "root":
-        writer = io.RootWriter(tmp, args.events, card.sqrt_s, card.detector.decay_radius_m, args.compression)
-        try:
-            events = generate(card, model, args.events, args.seed, options, weighted=args.weighted,
-                              on_batch=writer.write, keep=False)
-        except BaseException:
-            writer.abort()
-            raise
-        writer.close(events.summary, events.metadata)
-        return events
-    events = generate(card, model, args.events, args.seed, options, weighted=args.weighted)
-    if fmt == "lhe":
-        io.write_lhe(tmp, events.columns, events.summary, events.metadata, model.flavour)
-    else:
-        io.write_hepmc(tmp, events.columns, events.metadata, model.flavour, summary=events.summary)
+    stream = io.EventStream(n_events=args.events, sqrt_s=card.sqrt_s, alpha=card.electroweak.alpha,
+                            decay_radius_m=card.detector.decay_radius_m, mass=model.mass, flavour=model.flavour,
+                            compression=args.compression, spool_dir=Path(args.output).parent)
+    writer = io.WRITERS[fmt].open(tmp, stream)
+    try:
+        events = generate(card, model, args.events, args.seed, options, weighted=args.weighted, on_batch=writer.write, keep=False)
+    except BaseException:
+        writer.abort()
+        raise
+    writer.close(events.summary, events.metadata)
     return events
 
 

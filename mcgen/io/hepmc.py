@@ -8,17 +8,21 @@ event attribute ``GenCrossSection``, and the P/V lines of the production and the
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from mcgen.io.output import jsonable
-from mcgen.io.particles import PAD, choose, events_cross_section, fmt_float, fmt_int, join, particles, squeeze
+from mcgen.io.particles import PAD, WeightTally, choose, fmt_float, fmt_int, join, particles, squeeze
 
-__all__ = ["write_hepmc"]
+__all__ = ["HepmcWriter", "write_hepmc"]
 
 _CHUNK = 20_000  # events formatted at a time
+_COPY_BYTES = 1 << 24  # the spooled events are copied after the run info 16 MB at a time
+_NUMBER_WIDTH = 20  # digits of an event number before the padding is squeezed out (int64 has 19)
+_XSEC_PLACEHOLDER = b"\x01mcgen-cross-section\x01"  # in each spooled event, replaced when the run's sigma is known
 _DIGITS = 15  # 16 significant digits, as HepMC3's own writer (momenta round-trip to ~1e-16)
 
 
@@ -27,33 +31,78 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("\n", "\\|")
 
 
-def write_hepmc(path: Path, cols: dict[str, np.ndarray], metadata: dict[str, Any], flavour: str,
-                summary: dict[str, Any] | None = None) -> None:
-    """HepMC3 ASCII events (GeV, mm): e- e+ (status 4) -> N (2) + nu (1) at the origin, N -> gamma nu (1)
-    at the sampled decay vertex, whose time is c*t_lab. Generated masses are exact (0 for the massless
-    beams, neutrinos and photon, m_N for the N). With ``summary`` every event carries the cross section
-    the weights average to (as LHE's XSECUP) and its error; the run info names the tool, the weight (weight_pb) and holds the
-    metadata JSON as the attribute ``mcgen_metadata``."""
-    mass = float(metadata["model"]["mass_GeV"])
-    version = str(metadata["version"])
-    head = ("HepMC::Version 3.02.05\nHepMC::Asciiv3-START_EVENT_LISTING\nW weight_pb\n"
-            f"T mcgen\\|{_escape(version)}\\|HNL dipole portal\n"
-            f"A mcgen_metadata {_escape(json.dumps(metadata, default=jsonable))}\n")
-    n = len(cols["weight_pb"])
-    xsec = b""
-    if summary is not None:
-        sigma, sigma_err = events_cross_section(np.asarray(cols["weight_pb"], dtype=float), bool(metadata["weighted"]), summary)
-        xsec = f"A 0 GenCrossSection {sigma!r} {sigma_err!r} {n} {n}\n".encode()
-    with open(path, "wb") as out:
-        out.write(head.encode())
+class HepmcWriter:
+    """Streams events into a HepMC3 ASCII file batch by batch, in bounded memory: the events are
+    formatted as they come into a spool file (unnamed, in ``spool_dir``), and ``close`` writes the
+    run info, whose metadata is known only then, and copies the events after it, with every event's
+    cross section (known only then too) in place of a placeholder. e- e+ (status 4) -> N (2) + nu (1)
+    at the origin, N -> gamma nu (1) at the sampled decay vertex, whose time is c*t_lab; generated
+    masses are exact (0 for the massless beams, neutrinos and photon, m_N for the N). With
+    ``cross_section`` every event carries the cross section the weights average to (as LHE's XSECUP)
+    and its error; the run info names the tool, the weight (weight_pb) and holds the metadata JSON as
+    the attribute ``mcgen_metadata``."""
+
+    def __init__(self, path: Path, *, mass: float, flavour: str, cross_section: bool = True,
+                 spool_dir: str | Path | None = None) -> None:
+        self._path, self._mass, self._flavour = path, mass, flavour
+        self._xsec = b"A 0 GenCrossSection " + _XSEC_PLACEHOLDER + b"\n" if cross_section else b""
+        self._body = tempfile.TemporaryFile(dir=spool_dir)
+        self.tally = WeightTally()
+
+    def write(self, cols: dict[str, np.ndarray]) -> None:
+        n = len(cols["weight_pb"])
         for start in range(0, n, _CHUNK):
             sl = slice(start, min(start + _CHUNK, n))
-            out.write(_events(cols, sl, mass, flavour, xsec, len(str(n))))
-        out.write(b"HepMC::Asciiv3-END_EVENT_LISTING\n")
+            self._body.write(_events(cols, sl, self._mass, self._flavour, self._xsec, self.tally.n))
+        self.tally.add(cols["weight_pb"])
+
+    def close(self, summary: dict[str, Any] | None, metadata: dict[str, Any]) -> None:
+        version = str(metadata["version"])
+        head = ("HepMC::Version 3.02.05\nHepMC::Asciiv3-START_EVENT_LISTING\nW weight_pb\n"
+                f"T mcgen\\|{_escape(version)}\\|HNL dipole portal\n"
+                f"A mcgen_metadata {_escape(json.dumps(metadata, default=jsonable))}\n")
+        value = b""
+        if self._xsec:
+            if summary is None:
+                raise ValueError("a HepMC3 file with cross sections needs the run's summary")
+            sigma, sigma_err = self.tally.cross_section(bool(metadata["weighted"]), summary)
+            value = f"{sigma!r} {sigma_err!r} {self.tally.n} {self.tally.n}".encode()
+        try:
+            with open(self._path, "wb") as out:
+                out.write(head.encode())
+                self._body.seek(0)
+                rest = b""
+                while block := self._body.read(_COPY_BYTES):
+                    block = rest + block
+                    cut = block.rfind(b"\n") + 1  # whole lines only: no placeholder is split between two blocks
+                    out.write(block[:cut].replace(_XSEC_PLACEHOLDER, value))
+                    rest = block[cut:]
+                out.write(rest)
+                out.write(b"HepMC::Asciiv3-END_EVENT_LISTING\n")
+        finally:
+            self._body.close()
+
+    def abort(self) -> None:
+        self._body.close()
 
 
-def _events(cols: dict[str, np.ndarray], sl: slice, mass: float, flavour: str, xsec: bytes, number_width: int) -> bytes:
-    """The events ``sl`` as text; what is the same in every event is formatted once."""
+def write_hepmc(path: Path, cols: dict[str, np.ndarray], metadata: dict[str, Any], flavour: str,
+                summary: dict[str, Any] | None = None) -> None:
+    """Events in memory as a HepMC3 file (``HepmcWriter`` in one batch); with ``summary`` every
+    event carries the cross section."""
+    writer = HepmcWriter(path, mass=float(metadata["model"]["mass_GeV"]), flavour=flavour, cross_section=summary is not None,
+                         spool_dir=Path(path).parent)
+    try:
+        writer.write(cols)
+    except BaseException:
+        writer.abort()
+        raise
+    writer.close(summary, metadata)
+
+
+def _events(cols: dict[str, np.ndarray], sl: slice, mass: float, flavour: str, xsec: bytes, first: int) -> bytes:
+    """The events ``sl`` as text, numbered from ``first`` + sl.start; what is the same in every event
+    is formatted once."""
     p = particles(cols, mass, flavour, sl)
     rows = len(p.e)
     p_n = np.sqrt(p.px[:, 2] ** 2 + p.py[:, 2] ** 2 + p.pz[:, 2] ** 2)
@@ -77,7 +126,8 @@ def _events(cols: dict[str, np.ndarray], sl: slice, mass: float, flavour: str, x
 
     # exactly one space between fields: HepMC3's reader steps from space to space
     return squeeze(join([
-        b"E ", fmt_int(np.arange(sl.start, sl.stop), number_width, PAD), b" 2 6\nU GEV MM\nW ", num(cols["weight_pb"][sl]), b"\n", xsec,
+        b"E ", fmt_int(np.arange(first + sl.start, first + sl.stop), _NUMBER_WIDTH, PAD), b" 2 6\nU GEV MM\nW ",
+        num(cols["weight_pb"][sl]), b"\n", xsec,
         b"P 1 0 11 ", zeros, e_beam, b" ", e_beam, tail(0, 4), b"P 2 0 -11 ", zeros, pz_beam2, b" ", e_beam2, tail(1, 4),
         b"V -1 0 [1,2]\n", *particle(2, -1, 2), *particle(3, -1, 1),
         b"V -2 0 [3] @ ", num(1e3 * cols["vtx_x"][sl]), b" ", num(1e3 * cols["vtx_y"][sl]), b" ", num(1e3 * cols["vtx_z"][sl]),

@@ -8,16 +8,17 @@ etc., so no card value can break the XML (and JSON readers see the same text).
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from mcgen.io.output import jsonable
-from mcgen.io.particles import N_PARTICLES, N_PDG_ID, NU_PDG_ID, choose, events_cross_section, fmt_float, join, n_width_gev, particles
+from mcgen.io.output import copy_file, jsonable
+from mcgen.io.particles import N_PARTICLES, N_PDG_ID, NU_PDG_ID, WeightTally, choose, fmt_float, join, n_width_gev, particles
 from mcgen.mc.beams import SPREAD_CUT
 
-__all__ = ["write_lhe", "xml_safe_json"]
+__all__ = ["LheWriter", "write_lhe", "xml_safe_json"]
 
 _CHUNK = 20_000  # events formatted at a time: ~20 MB of text, cache- and memory-friendly
 _PYTHIA_MIN_WIDTH = 1e-20  # GeV, Pythia's default ResonanceWidths:minWidth
@@ -53,22 +54,69 @@ def _slha(mass: float, width: float, br: float, flavour: str) -> str:
             f"     {br:.10e}   2   {nu}   22   # BR(N -> nu gamma); the rest are three-body channels mcgen does not write\n")
 
 
+class LheWriter:
+    """Streams events into a Les Houches file batch by batch, in bounded memory: the events are
+    formatted as they come into a spool file (unnamed, in ``spool_dir``), and ``close`` writes the
+    header, whose cross section, largest weight and metadata are known only then, and copies the events
+    after it. Beams e- e+ (status -1), N and the recoil nu from both (mothers 1 2), the photon and the
+    decay nu from the N (3 3); the N carries its proper decay length c*tau in mm in VTIMUP. Unweighted
+    events have IDWTUP 3, weighted ones 4 (weights in pb averaging to sigma)."""
+
+    def __init__(self, path: Path, *, mass: float, flavour: str, sqrt_s: float, alpha: float,
+                 spool_dir: str | Path | None = None) -> None:
+        self._path, self._mass, self._flavour = path, mass, flavour
+        # the event line's constant tail: SCALUP = sqrt(s), AQEDUP, AQCDUP = 0
+        self._tail = f" {sqrt_s:.10e} {alpha:.10e} {0.0:.10e}\n".encode()
+        self._body = tempfile.TemporaryFile(dir=spool_dir)
+        self.tally = WeightTally()
+
+    def write(self, cols: dict[str, np.ndarray]) -> None:
+        n = len(cols["weight_pb"])
+        for start in range(0, n, _CHUNK):
+            sl = slice(start, min(start + _CHUNK, n))
+            self._body.write(_events(cols, sl, self._mass, self._flavour, self._tail).data)  # no copy
+        self.tally.add(cols["weight_pb"])
+
+    def close(self, summary: dict[str, Any], metadata: dict[str, Any]) -> None:
+        try:
+            with open(self._path, "wb") as out:
+                out.write(_header(self.tally, summary, metadata, self._flavour).encode())
+                out.flush()
+                copy_file(self._body, out)
+                out.write(b"</LesHouchesEvents>\n")
+        finally:
+            self._body.close()
+
+    def abort(self) -> None:
+        self._body.close()
+
+
 def write_lhe(path: Path, cols: dict[str, np.ndarray], summary: dict[str, Any], metadata: dict[str, Any], flavour: str) -> None:
-    """Les Houches events. Beams e- e+ (status -1), N and the recoil nu from both (mothers 1 2), the
-    photon and the decay nu from the N (3 3); the N carries its proper decay length c*tau in mm in
-    VTIMUP. Unweighted events have IDWTUP 3, weighted ones 4 (weights in pb averaging to sigma)."""
+    """Events in memory as a Les Houches file (``LheWriter`` in one batch)."""
+    writer = LheWriter(path, mass=float(metadata["model"]["mass_GeV"]), flavour=flavour, sqrt_s=float(metadata["sqrt_s"]),
+                       alpha=float(metadata["electroweak"]["alpha"]), spool_dir=Path(path).parent)
+    try:
+        writer.write(cols)
+    except BaseException:
+        writer.abort()
+        raise
+    writer.close(summary, metadata)
+
+
+def _header(tally: WeightTally, summary: dict[str, Any], metadata: dict[str, Any], flavour: str) -> str:
+    """The header and the init block: the run metadata, the N for Pythia (SLHA), the beams and the
+    cross section the events' weights average to."""
     weighted = bool(metadata["weighted"])
     sqrt_s = float(metadata["sqrt_s"])
     # EBMUP: each beam's largest energy, so that no event's x exceeds 1 (with the spread a beam may gain
     # up to SPREAD_CUT widths; readers such as Pythia refuse x > 1 and book 1 - x as a photon along the beam)
     e_beam = sqrt_s / 2 * (1.0 + SPREAD_CUT * float(metadata["beam"]["energy_spread"]))
     mass = float(metadata["model"]["mass_GeV"])
-    weights = np.asarray(cols["weight_pb"], dtype=float)
-    xsec, xsec_err = events_cross_section(weights, weighted, summary)
-    xmax = float(weights.max(initial=0.0)) if weighted else xsec
-    idwtup = (-4 if (weights < 0).any() else 4) if weighted else 3
+    xsec, xsec_err = tally.cross_section(weighted, summary)
+    xmax = tally.largest if weighted else xsec
+    idwtup = (-4 if tally.negative else 4) if weighted else 3
     version = str(metadata["version"])
-    head = (
+    return (
         '<LesHouchesEvents version="3.0">\n<header>\n'
         f'<mcgen version="{version}">{xml_safe_json(metadata)}</mcgen>\n'
         f"<slha>\n{_slha(mass, n_width_gev(metadata, summary), summary['br_nu_gamma'], flavour)}</slha>\n"
@@ -78,14 +126,6 @@ def write_lhe(path: Path, cols: dict[str, np.ndarray], summary: dict[str, Any], 
         f'<generator name="mcgen" version="{version}">HNL dipole portal</generator>\n'
         "</init>\n"
     )
-    # the event line's constant tail: SCALUP = sqrt(s), AQEDUP, AQCDUP = 0
-    event_tail = f" {sqrt_s:.10e} {metadata['electroweak']['alpha']:.10e} {0.0:.10e}\n".encode()
-    with open(path, "wb") as out:
-        out.write(head.encode())
-        for start in range(0, len(weights), _CHUNK):
-            sl = slice(start, min(start + _CHUNK, len(weights)))
-            out.write(_events(cols, sl, mass, flavour, event_tail).data)  # no copy
-        out.write(b"</LesHouchesEvents>\n")
 
 
 def _events(cols: dict[str, np.ndarray], sl: slice, mass: float, flavour: str, event_tail: bytes) -> np.ndarray:

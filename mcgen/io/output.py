@@ -9,6 +9,7 @@ import glob
 import math
 import os
 import secrets
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,10 +19,7 @@ import numpy as np
 from mcgen import termination
 from mcgen.errors import OutputError, shown
 
-__all__ = ["FORMATS", "check_output_path", "check_output_folder", "make_output_folder", "atomic_output", "jsonable"]
-
-FORMATS: tuple[str, ...] = ("root", "lhe", "hepmc")
-
+__all__ = ["copy_file", "check_output_path", "check_output_folder", "make_output_folder", "atomic_output", "jsonable"]
 
 def check_output_path(path: str | os.PathLike, force: bool) -> Path:
     """The output path, if it can be written: its name fits the file system, its folder exists
@@ -43,6 +41,22 @@ def check_output_path(path: str | os.PathLike, force: bool) -> Path:
     if not os.access(folder, os.W_OK | os.X_OK):
         raise OutputError(f"cannot write {shown(out)}: folder {shown(folder)} is not writable")
     return out
+
+
+def copy_file(source: Any, target: Any) -> None:
+    """Append all of the file object ``source`` (from its start) to ``target`` (flushed): in the kernel
+    (copy_file_range) where the system has it, else through a buffer."""
+    source.seek(0)
+    target.flush()
+    size, done = os.fstat(source.fileno()).st_size, 0
+    copy_range = getattr(os, "copy_file_range", None)
+    if copy_range is not None:
+        with contextlib.suppress(OSError):  # a file system or kernel without it: the rest through a buffer
+            while done < size and (step := copy_range(source.fileno(), target.fileno(), size - done, done)) > 0:
+                done += step
+    if done < size:
+        source.seek(done)
+        shutil.copyfileobj(source, target, 1 << 24)
 
 
 def check_output_folder(path: str | os.PathLike) -> Path:

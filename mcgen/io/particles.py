@@ -11,7 +11,7 @@ import numpy as np
 
 from mcgen.physics.twobody import width_nu_gamma
 
-__all__ = ["N_PDG_ID", "NU_PDG_ID", "N_PARTICLES", "Particles", "particles", "n_width_gev", "events_cross_section",
+__all__ = ["N_PDG_ID", "NU_PDG_ID", "N_PARTICLES", "Particles", "particles", "n_width_gev", "WeightTally",
            "PAD", "fmt_float", "fmt_int", "choose",
            "join", "squeeze"]
 
@@ -24,18 +24,43 @@ N_PARTICLES = 6
 """Particles per event, in this order: e-, e+, N (or Nbar), recoil nubar (nu), photon, decay nu (nubar)."""
 
 
-def events_cross_section(weights: np.ndarray, weighted: bool, summary: dict[str, Any]) -> tuple[float, float]:
-    """The cross section (pb) that the events' weights average to, and its statistical error, as
-    both LHE (XSECUP) and HepMC3 (GenCrossSection) carry it: unweighted events all weigh the
-    quadrature's cross section (the summary's sigma_pb is then the hit-or-miss estimate that checks
-    it, with the error given); weighted ones average to their mean.
+@dataclasses.dataclass
+class WeightTally:
+    """The events' weights as a streaming writer sees them, batch by batch: their number, sum (each
+    batch summed by numpy, the batch sums added in order: the same for the same batches), largest
+    value, whether any is negative, and the first one (every unweighted event carries it)."""
 
-    >>> events_cross_section(np.array([2.0, 2.0]), False, {"sigma_pb": 1.9, "sigma_err_pb": 0.1})
-    (2.0, 0.1)
-    """
-    if not weights.size:
-        return float(summary["sigma_pb"]), float(summary["sigma_err_pb"])
-    return (float(weights.mean()) if weighted else float(weights[0])), float(summary["sigma_err_pb"])
+    n: int = 0
+    total: float = 0.0
+    largest: float = 0.0
+    negative: bool = False
+    first: float | None = None
+
+    def add(self, weights: np.ndarray) -> None:
+        w = np.asarray(weights, dtype=float)
+        if not w.size:
+            return
+        if self.first is None:
+            self.first = float(w[0])
+        self.n += int(w.size)
+        self.total += float(w.sum())
+        self.largest = max(self.largest, float(w.max()))
+        self.negative = self.negative or bool((w < 0).any())
+
+    def cross_section(self, weighted: bool, summary: dict[str, Any]) -> tuple[float, float]:
+        """The cross section (pb) the events' weights average to, and its statistical error, as both
+        LHE (XSECUP) and HepMC3 (GenCrossSection) carry it: unweighted events all weigh the
+        quadrature's cross section (the summary's sigma_pb is then the hit-or-miss estimate that
+        checks it, with the error given); weighted ones average to their mean.
+
+        >>> tally = WeightTally()
+        >>> tally.add(np.array([2.0, 2.0]))
+        >>> tally.cross_section(False, {"sigma_pb": 1.9, "sigma_err_pb": 0.1})
+        (2.0, 0.1)
+        """
+        if self.first is None:
+            return float(summary["sigma_pb"]), float(summary["sigma_err_pb"])
+        return (self.total / self.n if weighted else self.first), float(summary["sigma_err_pb"])
 
 
 @dataclasses.dataclass(frozen=True)
