@@ -178,7 +178,7 @@ class _Evaluator:
     read-only views of the columns; a part without names is computed once and must be finite."""
 
     def __init__(self, events: Any, text: str, tree: ast.Expression) -> None:
-        self.events, self.where = events, f"cut {shown(text)}"
+        self.events, self.where, self.source = events, f"cut {shown(text)}", text.strip()  # (what the tree was parsed from)
         self.columns: dict[str, Any] = {}
         self.named: set[int] = set()  # the nodes with a name below them (the rest are constants)
         self._mark(tree)
@@ -293,10 +293,14 @@ class _Evaluator:
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             value = np.float64(FUNCTIONS[node.func.id][0](*(self._constant(a) for a in node.args)))
         else:  # a comparison or 'and'/'or'/'not' of numbers alone
-            raise CutError(f"{self.where}: {shown(ast.unparse(node), 30)} names no column, so it is the same for every event")
+            raise CutError(f"{self.where}: {shown(self._written(node), 30)} names no column, so it is the same for every event")
         if not np.isfinite(value):
-            raise CutError(f"{self.where}: {shown(ast.unparse(node), 30)} is not a finite number")
+            raise CutError(f"{self.where}: {shown(self._written(node), 30)} is not a finite number")
         return value
+
+    def _written(self, node: ast.AST) -> str:
+        """A part of the cut as the user wrote it (ast.unparse would show 1e400 as 1e309)."""
+        return ast.get_source_segment(self.source, node) or ast.unparse(node)
 
 
 def combine(cuts: list[Cut], events: Any) -> np.ndarray:
