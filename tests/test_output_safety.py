@@ -134,3 +134,15 @@ sys.exit(main(sys.argv[1:]))
     assert proc.returncode == 128 + signal.SIGTERM, proc.stderr
     assert "Exception ignored" in proc.stderr and proc.stderr.strip().endswith("mcgen: terminated")
     assert _leftovers(tmp_path) == []
+
+
+def test_an_output_that_is_where_stdout_goes_is_refused(tmp_path):
+    """``limits --plot lim.png --json --force > lim.json``: the plot's JSON would replace what the
+    command prints (the redirect's file); refused in one line, the file left as the shell made it."""
+    target = tmp_path / "lim.json"
+    argv = [sys.executable, "-m", "mcgen", "limits", "--card", "lep1_opal", "--masses", "10", "--scenario", "I", "--flavor", "mu",
+            "-n", "500", "--plot", str(tmp_path / "lim.png"), "--json", "--force"]
+    with open(target, "w") as stdout:
+        done = subprocess.run(argv, stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=300)
+    assert done.returncode == 2 and "is where standard output goes" in done.stderr and done.stderr.count("\n") == 1, done.stderr
+    assert target.read_text() == "" and not (tmp_path / "lim.png").exists()

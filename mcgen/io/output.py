@@ -36,6 +36,8 @@ def check_output_path(path: str | os.PathLike, force: bool) -> Path:
             raise OutputError(f"cannot write {shown(out)}: the file name is longer than the {name_max} bytes the system allows")
         if out.exists() and not force:
             raise OutputError(f"output {shown(out)} exists: use --force to replace it")
+        if out.exists() and _is_stdout(out):
+            raise OutputError(f"output {shown(out)} is where standard output goes: write the output to another file")
     except OSError as exc:  # a path too long as a whole, a loop of links, ...
         raise OutputError(f"cannot write {shown(out)}: {exc.strerror or exc}") from None
     if not os.access(folder, os.W_OK | os.X_OK):
@@ -57,6 +59,15 @@ def copy_file(source: Any, target: Any) -> None:
     if done < size:
         source.seek(done)
         shutil.copyfileobj(source, target, 1 << 24)
+
+
+def _is_stdout(path: Path) -> bool:
+    """Whether ``path`` is the file standard output is redirected to (``--json > x.json`` with an
+    output x.json would have the one overwrite the other)."""
+    try:
+        return os.path.samestat(os.fstat(1), os.stat(path))
+    except OSError:
+        return False
 
 
 def check_output_folder(path: str | os.PathLike) -> Path:
