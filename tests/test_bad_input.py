@@ -180,6 +180,7 @@ def test_a_fifo_is_refused_not_read_for_ever(capsys, tmp_path):
 INFO = [sys.executable, "-m", "mcgen", "info", "--card", "lep1_opal", *MODEL, "--json"]
 
 
+@pytest.mark.slow
 def test_stdout_closed_or_full_is_no_traceback():
     with open("/dev/full", "w") as full:
         done = subprocess.run(INFO, stdout=full, stderr=subprocess.PIPE, text=True, timeout=300)

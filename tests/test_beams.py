@@ -40,6 +40,7 @@ def _piece_weights(ev, model, piece: str) -> np.ndarray:
     return sum(d[name] * ev.columns[name] for name in PIECES[piece])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "sqrt_s"), [("cepc_z", 91.19), ("cepc_ww", 160.0), ("cepc_h", 240.0), ("cepc_tt", 365.0)])
 def test_isr_cross_section_per_piece_against_an_independent_folding(name, sqrt_s):
     card = mcgen.load_card(name, (f"beam.sqrt_s={sqrt_s}", "beam.isr=true", "beam.energy_spread=0"))  # ISR alone
@@ -65,6 +66,7 @@ def test_isr_lowers_the_z_pole_rate_by_about_a_quarter():
     assert info["sigma_pb_isr"]["total"] == pytest.approx(_reference(card, model, None), rel=2e-5)
 
 
+@pytest.mark.slow
 def test_unweighted_events_with_the_radiative_return_stay_under_the_envelope():
     card = mcgen.load_card("cepc_h", ("beam.isr=true",))
     model = mcgen.make_model(MASS, "mu", card.electroweak, d_gamma=1e-6, scenario="I")
@@ -150,6 +152,7 @@ def test_outputs_record_the_beam_settings():
     assert ev.metadata["beam"]["isr"] is True and ev.metadata["beam"]["energy_spread"] == 0.0008
 
 
+@pytest.mark.slow
 def test_the_limits_lifetime_reweighting_holds_with_isr():
     """SampleReducer keys the events on boundary_m / flight_scale, so P(decay inside) reweighted to
     the generated coupling from the nominal decay length equals the events' own P(inside)."""

@@ -1,8 +1,11 @@
 """mcgen bench reports its fixed keys (speed itself is not asserted: machines are shared)."""
 
+import pytest
+
 from mcgen.bench import run_benchmarks
 
 
+@pytest.mark.slow
 def test_bench_keys():
     r = run_benchmarks(quick=True, events=1 << 15)
     assert set(r["signal_ev_per_s_per_core"]) == {"generate", "full", "full_root"}

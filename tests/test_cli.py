@@ -120,6 +120,7 @@ def test_bad_card_file_names_file_and_key(capsys, tmp_path):
     assert code == 2 and "mine.toml" in err and "[beam] sqrt_s" in err and err.count("\n") == 1
 
 
+@pytest.mark.slow
 def test_console_script_end_to_end():
     ok = subprocess.run([sys.executable, "-m", "mcgen", *DONE], capture_output=True, text=True, check=False)
     assert ok.returncode == 0 and json.loads(ok.stdout)["sigma_pb"]["total"] > 0
@@ -149,6 +150,7 @@ def test_a_single_valued_option_given_twice_is_an_error(capsys, argv):
     assert code == 2 and "given twice" in err and err.count("\n") == 1 and not out
 
 
+@pytest.mark.slow
 def test_the_console_script_skips_numba_extensions_and_callers_keep_them(tmp_path, monkeypatch):
     """The mcgen process runs its own kernels only: numba's extension entry points (vector's and
     awkward's registrations) are not loaded there; a caller's main(argv) leaves them alone."""

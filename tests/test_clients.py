@@ -46,6 +46,7 @@ NOMINAL = ["--set", "beam.energy_spread=0"]  # cepc_h without its CDR spread: th
 @pytest.mark.parametrize(("extra", "settings"), [(NOMINAL, []), (["--weighted", *NOMINAL], []), ([], ISR),
                                                  (["--weighted"], ISR), (["--set", "beam.isr=true"], ISR)],
                          ids=["unweighted", "weighted", "spread", "spread-weighted", "isr-spread"])
+@pytest.mark.slow
 def test_pythia_showers_the_lhe_file_without_errors(capfd, tmp_path, extra, settings):
     pythia8 = pytest.importorskip("pythia8mc")
     lhe = tmp_path / "ev.lhe"
@@ -195,6 +196,7 @@ def _tutorial_pythia_cell() -> str:
     return textwrap.dedent(block)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("extra", [[], ["--set", "beam.isr=true"]], ids=["cepc_h-spread", "cepc_h-isr-spread"])
 def test_the_tutorial_pythia_cell_as_written_finds_the_n_photon(capfd, tmp_path, monkeypatch, extra):
     """The Pythia tutorial's cell, run as written on a cepc_h file with its spread (and with ISR):
@@ -215,6 +217,7 @@ def test_the_tutorial_pythia_cell_as_written_finds_the_n_photon(capfd, tmp_path,
     assert all(mother == N_PDG_ID and pt > 0.0 for mother, pt in namespace["seen"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", [".lhe", ".hepmc"])
 def test_streamed_text_files_equal_the_ones_written_from_memory(capfd, tmp_path, suffix):
     """``mcgen generate -o x.lhe`` (or .hepmc) writes batch by batch (the header, and HepMC3's cross

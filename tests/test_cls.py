@@ -33,6 +33,7 @@ def test_thresholds_give_pyhf_expected_cls_of_five_percent():
         assert float(cls) == pytest.approx(0.05, rel=1e-9)
 
 
+@pytest.mark.slow
 def test_scan_that_used_to_abort_gives_a_limit_at_every_mass(capsys):
     code, out, err = run(capsys, SCAN)
     assert code == 0, err

@@ -175,6 +175,7 @@ def test_limits_refuse_tables_cut_on_the_measured_photon_or_the_decay(tmp_path, 
     assert code == 2 and "decay probability the limits apply themselves" in err and err.count("\n") == 1 and not out
 
 
+@pytest.mark.slow
 def test_detector_rerun_agrees_statistically_and_follows_another_card(tmp_path, capsys):
     """--detector with the file's own card measures the true photons again with new streams: the
     same eps_det within its binomial error (not the same events: the kernel's draws depend on its

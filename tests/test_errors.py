@@ -132,6 +132,7 @@ def test_lhe_and_hepmc_are_written_without_the_reading_packages(monkeypatch, tmp
         assert (tmp_path / name).stat().st_size > 1000
 
 
+@pytest.mark.slow
 def test_an_install_and_home_that_cannot_be_written_still_run(tmp_path):
     """numba's cache falls back to the temporary folder with one warning line (it raised
     'no locator available' in every command). Simulated as root can: the package's __pycache__

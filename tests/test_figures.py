@@ -87,6 +87,7 @@ def test_figure_8_draws_the_limits_of_figures_3_and_7_computed_once(capsys, tmp_
     figures._SCANS.clear()
 
 
+@pytest.mark.slow
 def test_reproduce_draws_the_papers_beams_beside_the_cards(capsys, tmp_path, monkeypatch):
     # --beams paper reads every card without ISR, spread or polarisation (the source paper's
     # treatment) and records it; the cards' own beams are the default

@@ -75,6 +75,7 @@ def _cheap(argv: list[str]) -> bool:
     return not (argv[0] in ("background", "limits") and any(card in argv for card in ("cepc_z", "cepc_h", "lep2_delphi")))
 
 
+@pytest.mark.slow
 @settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(argv=st.sampled_from(["info", "generate", "limits", "efficiency", "background"]).flatmap(_argv))
 def test_fuzzed_command_lines(argv, tmp_path_factory, capsys):

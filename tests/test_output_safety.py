@@ -111,6 +111,7 @@ def test_long_or_odd_output_names_are_one_line(capsys, tmp_path, name):
     assert _leftovers(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_a_sigterm_whose_exception_is_dropped_still_ends_the_command(tmp_path):
     """SIGTERM that lands while Python runs a finaliser (a file object's ``__del__``): the exception
     is printed and dropped, but the command publishes nothing and exits as terminated."""
@@ -136,6 +137,7 @@ sys.exit(main(sys.argv[1:]))
     assert _leftovers(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_an_output_that_is_where_stdout_goes_is_refused(tmp_path):
     """``limits --plot lim.png --json --force > lim.json``: the plot's JSON would replace what the
     command prints (the redirect's file); refused in one line, the file left as the shell made it."""

@@ -52,6 +52,7 @@ def test_the_comparison_sees_a_changed_bit():
     assert len(differences(REFERENCE, changed)) == 1
 
 
+@pytest.mark.slow
 def test_this_process_makes_the_reference():
     found = differences(REFERENCE, make_reference.everything())
     assert not found, f"{len(found)} differences: " + "; ".join(found[:20])
