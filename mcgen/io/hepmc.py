@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from mcgen.io.output import jsonable
+from mcgen.io.output import jsonable, write_all
 from mcgen.io.particles import PAD, WeightTally, choose, fmt_float, fmt_int, join, particles, squeeze
 
 __all__ = ["HepmcWriter", "write_hepmc"]
@@ -92,12 +92,7 @@ def write_hepmc(path: Path, cols: dict[str, np.ndarray], metadata: dict[str, Any
     event carries the cross section."""
     writer = HepmcWriter(path, mass=float(metadata["model"]["mass_GeV"]), flavour=flavour, cross_section=summary is not None,
                          spool_dir=Path(path).parent)
-    try:
-        writer.write(cols)
-    except BaseException:
-        writer.abort()
-        raise
-    writer.close(summary, metadata)
+    write_all(writer, cols, summary, metadata)
 
 
 def _events(cols: dict[str, np.ndarray], sl: slice, mass: float, flavour: str, xsec: bytes, first: int) -> bytes:

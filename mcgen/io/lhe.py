@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from mcgen.io.output import copy_file, jsonable
+from mcgen.io.output import copy_file, jsonable, write_all
 from mcgen.io.particles import N_PARTICLES, N_PDG_ID, NU_PDG_ID, WeightTally, choose, fmt_float, join, n_width_gev, particles
 from mcgen.mc.beams import SPREAD_CUT
 
@@ -95,12 +95,7 @@ def write_lhe(path: Path, cols: dict[str, np.ndarray], summary: dict[str, Any], 
     """Events in memory as a Les Houches file (``LheWriter`` in one batch)."""
     writer = LheWriter(path, mass=float(metadata["model"]["mass_GeV"]), flavour=flavour, sqrt_s=float(metadata["sqrt_s"]),
                        alpha=float(metadata["electroweak"]["alpha"]), spool_dir=Path(path).parent)
-    try:
-        writer.write(cols)
-    except BaseException:
-        writer.abort()
-        raise
-    writer.close(summary, metadata)
+    write_all(writer, cols, summary, metadata)
 
 
 def _header(tally: WeightTally, summary: dict[str, Any], metadata: dict[str, Any], flavour: str) -> str:

@@ -19,7 +19,7 @@ import numpy as np
 from mcgen import termination
 from mcgen.errors import OutputError, shown
 
-__all__ = ["copy_file", "check_output_path", "check_output_folder", "make_output_folder", "atomic_output", "jsonable"]
+__all__ = ["write_all", "copy_file", "check_output_path", "check_output_folder", "make_output_folder", "atomic_output", "jsonable"]
 
 def check_output_path(path: str | os.PathLike, force: bool) -> Path:
     """The output path, if it can be written: its name fits the file system, its folder exists
@@ -43,6 +43,17 @@ def check_output_path(path: str | os.PathLike, force: bool) -> Path:
     if not os.access(folder, os.W_OK | os.X_OK):
         raise OutputError(f"cannot write {shown(out)}: folder {shown(folder)} is not writable")
     return out
+
+
+def write_all(writer: Any, cols: dict[str, np.ndarray], summary: Any, metadata: dict[str, Any]) -> None:
+    """Events kept in memory through a streaming writer (mcgen.io.writers.EventWriter), in one batch;
+    nothing is left if it fails."""
+    try:
+        writer.write(cols)
+    except BaseException:
+        writer.abort()
+        raise
+    writer.close(summary, metadata)
 
 
 def copy_file(source: Any, target: Any) -> None:

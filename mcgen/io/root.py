@@ -11,7 +11,7 @@ import numpy as np
 
 from mcgen.io import checksums
 from mcgen.io.histograms import book_histograms, fill_histograms
-from mcgen.io.output import atomic_output, check_output_path, jsonable
+from mcgen.io.output import atomic_output, check_output_path, jsonable, write_all
 from mcgen.physics.model import COUPLING_COLUMNS
 
 __all__ = ["ROOT_COMPRESSIONS", "RootWriter", "write_events", "write_efficiency_root", "write_background_root"]
@@ -123,8 +123,7 @@ def write_events(events, path: str | Path, compression: str = "lz4", force: bool
     detector = events.metadata["card_content"]["detector"]
     with atomic_output(out, force) as tmp:
         writer = RootWriter(tmp, len(events), events.metadata["sqrt_s"], detector["decay_radius_m"], compression)
-        writer.write(events.columns)
-        writer.close(events.summary, events.metadata)
+        write_all(writer, events.columns, events.summary, events.metadata)
     return out
 
 
