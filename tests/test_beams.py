@@ -156,7 +156,8 @@ def test_outputs_record_the_beam_settings():
 def test_the_limits_lifetime_reweighting_holds_with_isr():
     """SampleReducer keys the events on boundary_m / flight_scale, so P(decay inside) reweighted to
     the generated coupling from the nominal decay length equals the events' own P(inside)."""
-    from mcgen.analysis.limits import SampleReducer, _p_inside
+    from mcgen.analysis.limits import SampleReducer
+    from mcgen.analysis.limits.signal import _p_inside
     from mcgen.physics.model import Couplings, Model, decay_length_m, two_body_momentum, widths
 
     card = mcgen.load_card("cepc_h", ("beam.isr=true",))

@@ -1,4 +1,4 @@
-"""The CLs limit (mcgen.analysis.limits.cls_limit) never aborts a scan: the masses where pyhf's own
+"""The CLs limit (mcgen.analysis.limits.cls.cls_limit) never aborts a scan: the masses where pyhf's own
 upper_limit failed (POI bounds at m_N <= 0.1 GeV, toms748 brackets at 1, 5.6 and 11.3 GeV) give finite
 limits that pyhf's hypotest confirms, and a pyhf failure is a null with its reason."""
 
@@ -26,7 +26,7 @@ def _strict_json(text: str):
 def test_thresholds_give_pyhf_expected_cls_of_five_percent():
     from pyhf.infer.calculators import AsymptoticTestStatDistribution
 
-    from mcgen.analysis.limits import _EXPECTED_SET, _cls_thresholds
+    from mcgen.analysis.limits.cls import _EXPECTED_SET, _cls_thresholds
 
     for n, z in zip(_EXPECTED_SET, _cls_thresholds()):  # pyhf's expected_pvalues at sqrt(q_mu,A) = z
         cls = AsymptoticTestStatDistribution(-z).pvalue(n) / AsymptoticTestStatDistribution(0.0).pvalue(n)

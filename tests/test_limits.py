@@ -331,7 +331,8 @@ def test_first_crossing_against_brentq_on_decay_probability_signals():
 
     from scipy.optimize import brentq
 
-    from mcgen.analysis.limits import D_GAMMA_RANGE, first_crossing
+    from mcgen.analysis.limits import first_crossing
+    from mcgen.physics.model import D_GAMMA_RANGE
 
     rng = np.random.default_rng(7)
     for _ in range(200):

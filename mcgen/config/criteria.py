@@ -1,6 +1,6 @@
 """The limit criteria, in one registry: what each needs from the card and how the rest of mcgen
 treats it. The card schema, the limits, the scans, the CLI and the plots read this table; a new
-criterion is a record here and its signal in ``mcgen.analysis.limits.signal_function`` (or a
+criterion is a record here and its signal in ``mcgen.analysis.limits.signal.signal_function`` (or a
 solver of its own, as CLs has).
 """
 

@@ -1,0 +1,290 @@
+"""The reduced Monte Carlo a limit is solved on: per (card, mass, flavour) the six reweighting
+coefficients summed per boundary distance (and per photon-energy bin), the selection efficiency,
+the masses a card can reach, and the SM background the signal is compared with."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from mcgen.config.cards import Card
+from mcgen.config.criteria import criterion
+from mcgen.config.options import PhysicsOptions
+from mcgen.errors import InputError, NoPhaseSpaceError
+from mcgen.mc.driver import generate, reweight
+from mcgen.physics.model import COUPLING_COLUMNS, Couplings, Model
+
+__all__ = ["SignalSample", "SampleReducer", "signal_sample", "spectrum_edges", "visible_background", "visible_background_pb",
+           "background_from_files", "eps_cuts", "reachable_sample", "mass_threshold"]
+
+
+_REFERENCE = Couplings(1e-6, 1e-6, 1e-6)  # any structure: the weighted proposal does not depend on it
+
+
+@dataclasses.dataclass(frozen=True)
+class SignalSample:
+    """The reduced Monte Carlo of one (card, mass, flavour): reweighting coefficients summed
+    per distinct boundary distance, for all events and for events passing the true-photon cuts."""
+
+    card: Card
+    mass: float
+    flavour: str
+    options: PhysicsOptions
+    n_events: int
+    boundary_m: np.ndarray  # (n_b,): distances to the decay-volume surface / flight_scale (beam effects)
+    coeff_all: np.ndarray  # (6, n_b): sum of w_ij / N per boundary value
+    coeff_pass: np.ndarray  # (6, n_b): the same for events passing the cuts
+    background_pb: float | np.ndarray | None = None  # SM nu nubar gamma after the cuts (S^2/B), or per bin (CLs)
+    coeff_binned: np.ndarray | None = None  # (6, n_b, n_bins): passing events per photon-energy bin (CLs)
+
+    def weights(self, c: Couplings, passing: bool) -> np.ndarray:
+        """sigma contributions (pb) per boundary value for couplings c."""
+        table = dict(zip(COUPLING_COLUMNS, self.coeff_pass if passing else self.coeff_all))
+        return reweight(table, c.d_gamma, c.d_Z, c.d_W)
+
+    @functools.cached_property
+    def coeff_totals(self) -> tuple[np.ndarray, np.ndarray]:
+        """The six coefficients summed over the boundary values (in order, ``_ordered_sums``),
+        for all events and for those passing: sigma and sigma x eps_cuts are linear in them."""
+        return _ordered_sums(self.coeff_all), _ordered_sums(self.coeff_pass)
+
+
+class SampleReducer:
+    """Reduces events, batch by batch, to a :class:`SignalSample`: the reweighting coefficients
+    summed per boundary distance (rounded to 0.1 mm: exact for spheres, a few thousand values for
+    cylinders), for all events and for those passing the selection, and per photon-energy bin of
+    the CLs fit; and, for ``n_factors`` > 0, the coefficients times per-event factors summed over
+    all events (:attr:`~SampleReducer.factor_sums`: the event files' P(inside) and eps_det sums). The events are
+    summed in pieces of :data:`PIECE` at fixed places in the sample (events 0 to PIECE - 1, PIECE to
+    2 PIECE - 1, ...), whatever the batches they come in, each piece in order by one compiled pass
+    (mcgen.analysis.reduce), and the piece sums are added in order: a sample read from a file in
+    chunks reduces to the same numbers, to the last bit, as the same events in memory at once."""
+
+    PIECE = 1 << 16
+
+    def __init__(self, edges: np.ndarray | None = None, n_factors: int = 0) -> None:
+        self.edges = edges
+        self.nb = 1 if edges is None else edges.size - 1
+        self.n = 0
+        self._lookup = np.full(1, -1, dtype=np.int64)  # bin of each 0.1 mm key, -1: none yet
+        self._keys: list[int] = []  # key of each bin, in order of first appearance
+        self._all, self._pass, self._binned = np.zeros((6, 0)), np.zeros((6, 0)), np.zeros((6, 0))
+        self._factors = np.zeros((6, n_factors))
+        self._pending: list[dict[str, np.ndarray]] = []
+        self._pending_n = 0
+
+    def add(self, cols: Any, passing: np.ndarray, factors: np.ndarray | None = None) -> None:
+        """A batch of events: columns (w_ij, boundary_m, gamma_E), the selection flag per event and,
+        with ``n_factors``, the factors as an (n_factors, events) array."""
+        batch = {name: np.ascontiguousarray(_array(cols[name]), dtype=np.float64) for name in COUPLING_COLUMNS}
+        boundary = np.asarray(_array(cols["boundary_m"]), dtype=np.float64)
+        if "flight_scale" in _fields(cols):  # beam effects: the distance in units of the nominal decay length
+            boundary = boundary / np.asarray(_array(cols["flight_scale"]), dtype=np.float64)
+        # an event of weight 0 for every coupling (beyond the endpoint with ISR) adds nothing to any
+        # bin: it goes to distance 0, whatever its kinematics, and is not taken for a foreign file's
+        nothing = np.logical_and.reduce([batch[name] == 0.0 for name in COUPLING_COLUMNS])
+        if nothing.any():
+            boundary = np.where(nothing, 0.0, boundary)
+        batch["boundary_m"] = np.ascontiguousarray(boundary)
+        batch["passing"] = np.ascontiguousarray(passing, dtype=np.bool_)
+        size = len(batch["passing"])
+        if self.edges is not None:
+            energy = _array(cols["gamma"].E if "gamma_E" not in _fields(cols) else cols["gamma_E"])
+            batch["which"] = np.clip(np.searchsorted(self.edges, np.asarray(energy, dtype=np.float64), side="right") - 1,
+                                     0, self.nb - 1)
+        batch["factors"] = np.ascontiguousarray(np.zeros((0, size)) if factors is None else factors, dtype=np.float64)
+        if batch["factors"].shape != (self._factors.shape[1], size):
+            raise ValueError(f"factors of shape {batch['factors'].shape}, expected {(self._factors.shape[1], size)}")
+        start = 0
+        if self._pending_n:  # complete the piece a previous batch began
+            take = min(self.PIECE - self._pending_n, size)
+            self._pending.append({k: v[..., :take] for k, v in batch.items()})
+            self._pending_n += take
+            start = take
+            if self._pending_n == self.PIECE:
+                self._reduce()
+        while size - start >= self.PIECE:  # whole pieces straight from the batch (views, no copy)
+            self._piece({k: v[..., start:start + self.PIECE] for k, v in batch.items()})
+            start += self.PIECE
+        if start < size:
+            self._pending.append({k: v[..., start:] for k, v in batch.items()})
+            self._pending_n += size - start
+
+    @property
+    def factor_sums(self) -> np.ndarray:
+        """(6, n_factors): sum over the events of w_ij times each factor (read once all are added)."""
+        self._reduce()
+        return self._factors
+
+    def _reduce(self) -> None:
+        """Sum what is pending as one piece (a complete one, or the last partial one at the end)."""
+        if self._pending_n:
+            self._piece({k: np.concatenate([b[k] for b in self._pending], axis=-1) for k in self._pending[0]})
+        self._pending, self._pending_n = [], 0
+
+    def _piece(self, piece: dict[str, np.ndarray]) -> None:
+        from mcgen.analysis.reduce import bin_index, sum_piece
+
+        boundary = np.ascontiguousarray(piece["boundary_m"])
+        if boundary.size == 0:
+            return
+        index = np.empty(boundary.size, dtype=np.int64)
+        if bin_index(boundary, self._lookup, index):
+            self._add_keys(boundary)
+            bin_index(boundary, self._lookup, index)
+        w = tuple(np.ascontiguousarray(piece[name]) for name in COUPLING_COLUMNS)
+        which = np.ascontiguousarray(piece["which"]) if "which" in piece else np.zeros(0, dtype=np.int64)
+        sum_piece(index, w, np.ascontiguousarray(piece["passing"]), which, self.nb, piece["factors"],  # (k, n) view
+                  self._all, self._pass, self._binned, self._factors)
+        self.n += boundary.size
+
+    def _add_keys(self, boundary: np.ndarray) -> None:
+        """Bins for the 0.1 mm keys of a piece that have none yet (the distances checked first)."""
+        keys = np.rint(boundary * 1e4).astype(np.int64)  # np.round(b, 4) = rint(b * 1e4) / 1e4
+        if keys.min() < 0 or keys.max() > 100_000_000:
+            raise InputError("a distance to the decay-volume surface is negative or above 10 km: not an mcgen event file?")
+        if keys.max() >= self._lookup.size:
+            self._lookup = np.concatenate([self._lookup, np.full(int(keys.max()) + 1 - self._lookup.size, -1, dtype=np.int64)])
+        new = _unique(keys[self._lookup[keys] < 0])
+        self._lookup[new] = np.arange(len(self._keys), len(self._keys) + new.size)
+        self._keys.extend(new.tolist())
+        grow = np.zeros((6, new.size))
+        self._all, self._pass = np.concatenate([self._all, grow], axis=1), np.concatenate([self._pass, grow], axis=1)
+        self._binned = np.concatenate([self._binned, np.zeros((6, new.size * self.nb))], axis=1)
+
+    def sample(self, card: Card, mass: float, flavour: str, options: PhysicsOptions,
+               background_pb: float | np.ndarray | None = None) -> SignalSample:
+        self._reduce()
+        keys = np.array(self._keys, dtype=np.int64)
+        order = np.argsort(keys, kind="stable")
+        boundary = keys[order] / 1e4  # = np.round(b, 4), as numpy rounds: rint(b * 1e4) / 1e4
+        n = self.n
+        binned = self._binned.reshape(6, -1, self.nb)[:, order] / n if self.edges is not None else None
+        return SignalSample(card, mass, flavour, options, n, boundary, self._all[:, order] / n, self._pass[:, order] / n,
+                            background_pb, binned)
+
+
+def _unique(keys: np.ndarray) -> np.ndarray:
+    """np.unique of small non-negative integers through a bitmap over their range (20x faster)."""
+    if keys.size == 0:
+        return keys
+    lo = int(keys.min())
+    seen = np.zeros(int(keys.max()) - lo + 1, dtype=np.bool_)
+    seen[keys - lo] = True
+    return np.flatnonzero(seen) + lo
+
+
+def _fields(cols: Any) -> set[str]:
+    return set(cols.fields) if hasattr(cols, "fields") else set(cols)
+
+
+def _array(values: Any) -> np.ndarray:
+    return values.to_numpy() if hasattr(values, "to_numpy") else np.asarray(values)
+
+
+"""The criteria that need the SM background (and whose tables carry the photon-energy spectrum)."""
+
+
+def signal_sample(card: Card, mass: float, flavour: str, options: PhysicsOptions, n: int, seed: int,
+                  background_pb: float | np.ndarray | None = None, binned: bool | None = None) -> SignalSample:
+    """Run the weighted generator once and reduce it to what the limits need (with the photon-energy
+    spectrum when ``binned``; by default for the CLs criterion)."""
+    model = Model(mass, _REFERENCE, flavour, a=0.0)
+    cols = generate(card, model, n, seed, options, weighted=True, quadrature=False).columns
+    binned = card.limit.criterion == "cls" if binned is None else binned
+    reducer = SampleReducer(spectrum_edges(card) if binned else None)
+    reducer.add(cols, cols["truth_pass"])
+    return reducer.sample(card, mass, flavour, options, background_pb)
+
+
+def spectrum_edges(card: Card) -> np.ndarray:
+    """Photon-energy bins of the CLs fit: [limit] spectrum_bins equal bins over the selected range."""
+    from mcgen.mc.phasespace import photon_energy_range
+
+    lo, hi = photon_energy_range(card, resolutions=0.0)
+    return np.linspace(lo, hi, int(card.limit.value("spectrum_bins")) + 1)
+
+
+def visible_background(card: Card, n: int, seed: int) -> tuple[float | np.ndarray, dict[str, Any]]:
+    """The SM e+e- -> nu nubar gamma cross section after the card's cuts on the true photon,
+    times the photon efficiency (mcgen.mc.background): a number for S^2/B, per spectrum bin for
+    CLs; computed once per card content, statistics and seed (mcgen.analysis.background.cached),
+    with where it came from."""
+    from mcgen.analysis.background import cached
+    from mcgen.mc.background import background_cross_section
+
+    if card.limit.criterion == "cls":
+        edges = spectrum_edges(card)
+        spectrum, info = cached(card, n, seed, f"spectrum {edges.tolist()}",
+                                lambda: background_cross_section(card, n, seed, edges=edges)["spectrum_pb"])
+        return np.asarray(spectrum) * card.detector.photon_efficiency, info
+    sigma, info = cached(card, n, seed, "sigma", lambda: background_cross_section(card, n, seed)["sigma_pb"])
+    return sigma * card.detector.photon_efficiency, info
+
+
+def visible_background_pb(card: Card, n: int, seed: int) -> float | np.ndarray:
+    """:func:`visible_background` without its provenance."""
+    return visible_background(card, n, seed)[0]
+
+
+def background_from_files(card: Card, paths: Any, cuts: Sequence[Any] = ()) -> float | np.ndarray:
+    """The visible SM background of :func:`visible_background_pb` from background event files
+    (``mcgen background -o``): sum(weight x selection) / N times the photon efficiency (weight:
+    ``weight_photon_pb`` of weighted files, else ``weight_pb``), with the
+    card's cuts on the true photon (``truth_pass``) or the same ``cuts`` as the signal (parsed
+    :class:`~mcgen.selection.expressions.Cut`); per spectrum bin for CLs cards."""
+    from mcgen.io.read import read
+    from mcgen.mc.events import cut_fields
+    from mcgen.selection.expressions import combine
+
+    events = read(paths)  # at once: the mean is then the in-memory one's, to the last digit
+    if "N" in events.fields:
+        raise InputError("--background takes SM background files (mcgen background -o), not signal events")
+    if len(events) == 0:
+        raise InputError("the background files hold no events")
+    passing = events["truth_pass"].to_numpy() if not cuts else combine(list(cuts), cut_fields(events))
+    # weighted files: the weights the in-memory background is made of (nu nubar directions integrated)
+    weight = "weight_photon_pb" if "weight_photon_pb" in events.fields else "weight_pb"
+    passed = events[weight].to_numpy() * passing
+    eff = card.detector.photon_efficiency
+    if card.limit.criterion == "cls":
+        spectrum = np.histogram(events.gamma.E.to_numpy(), bins=spectrum_edges(card), weights=passed)[0] / len(events)
+        return np.asarray(spectrum) * eff
+    return float(passed.mean()) * eff
+
+
+def eps_cuts(sample: SignalSample, structure: Couplings) -> tuple[float, float]:
+    """Truth-level selection efficiency for a coupling structure, and its Monte Carlo error
+    (from the per-boundary sums; exact for spheres, where all events share one boundary)."""
+    c = structure
+    total, passing = (float(reweight(dict(zip(COUPLING_COLUMNS, sums)), c.d_gamma, c.d_Z, c.d_W)) for sums in sample.coeff_totals)
+    eps = passing / total
+    return eps, math.sqrt(max(eps * (1 - eps), 0.0) / sample.n_events)
+
+
+def _ordered_sums(rows: np.ndarray) -> np.ndarray:
+    """The sum of each row of a 2-d array in index order: unlike np.sum, whose blocking can follow
+    an array's memory alignment, it is the same to the last bit in a serial scan and in a process pool."""
+    return np.cumsum(rows, axis=1)[:, -1] if rows.shape[1] else np.zeros(rows.shape[0])
+
+
+def reachable_sample(card: Card, mass: float, flavour: str, options: PhysicsOptions, n: int, seed: int,
+                     background_pb: float | np.ndarray | None = None, binned: bool | None = None) -> SignalSample | None:
+    """:func:`signal_sample`, or None (no limit) at or above threshold and where the beams almost
+    never reach above it (mcgen.errors.NoPhaseSpaceError)."""
+    if mass >= mass_threshold(card):
+        return None
+    try:
+        return signal_sample(card, mass, flavour, options, n, seed, background_pb, binned)
+    except NoPhaseSpaceError:
+        return None
+
+
+def mass_threshold(card: Card) -> float:
+    """Masses at or above this give no limit: sqrt(s), or M_Z for the Z-decay analyses."""
+    return min(card.electroweak.m_Z if criterion(card.limit.criterion).z_decays else card.sqrt_s, card.sqrt_s)
