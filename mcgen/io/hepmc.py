@@ -8,18 +8,16 @@ event attribute ``GenCrossSection``, and the P/V lines of the production and the
 from __future__ import annotations
 
 import json
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from mcgen.io.output import jsonable, write_all
-from mcgen.io.particles import PAD, WeightTally, choose, fmt_float, fmt_int, join, particles, squeeze
+from mcgen.io.particles import PAD, SpooledEvents, choose, fmt_float, fmt_int, join, particles, squeeze
 
 __all__ = ["HepmcWriter", "write_hepmc"]
 
-_CHUNK = 20_000  # events formatted at a time
 _COPY_BYTES = 1 << 24  # the spooled events are copied after the run info 16 MB at a time
 _NUMBER_WIDTH = 20  # digits of an event number before the padding is squeezed out (int64 has 19)
 _XSEC_PLACEHOLDER = b"\x01mcgen-cross-section\x01"  # in each spooled event, replaced when the run's sigma is known
@@ -31,7 +29,7 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("\n", "\\|")
 
 
-class HepmcWriter:
+class HepmcWriter(SpooledEvents):
     """Streams events into a HepMC3 ASCII file batch by batch, in bounded memory: the events are
     formatted as they come into a spool file (unnamed, in ``spool_dir``), and ``close`` writes the
     run info, whose metadata is known only then, and copies the events after it, with every event's
@@ -44,17 +42,12 @@ class HepmcWriter:
 
     def __init__(self, path: Path, *, mass: float, flavour: str, cross_section: bool = True,
                  spool_dir: str | Path | None = None) -> None:
-        self._path, self._mass, self._flavour = path, mass, flavour
+        super().__init__(path, spool_dir)
+        self._mass, self._flavour = mass, flavour
         self._xsec = b"A 0 GenCrossSection " + _XSEC_PLACEHOLDER + b"\n" if cross_section else b""
-        self._body = tempfile.TemporaryFile(dir=spool_dir)
-        self.tally = WeightTally()
 
-    def write(self, cols: dict[str, np.ndarray]) -> None:
-        n = len(cols["weight_pb"])
-        for start in range(0, n, _CHUNK):
-            sl = slice(start, min(start + _CHUNK, n))
-            self._body.write(_events(cols, sl, self._mass, self._flavour, self._xsec, self.tally.n))
-        self.tally.add(cols["weight_pb"])
+    def format_events(self, cols: dict[str, np.ndarray], sl: slice) -> Any:
+        return _events(cols, sl, self._mass, self._flavour, self._xsec, self.tally.n)  # numbered after the earlier batches
 
     def close(self, summary: dict[str, Any] | None, metadata: dict[str, Any]) -> None:
         version = str(metadata["version"])
@@ -81,9 +74,6 @@ class HepmcWriter:
                 out.write(b"HepMC::Asciiv3-END_EVENT_LISTING\n")
         finally:
             self._body.close()
-
-    def abort(self) -> None:
-        self._body.close()
 
 
 def write_hepmc(path: Path, cols: dict[str, np.ndarray], metadata: dict[str, Any], flavour: str,

@@ -8,19 +8,17 @@ etc., so no card value can break the XML (and JSON readers see the same text).
 from __future__ import annotations
 
 import json
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from mcgen.io.output import copy_file, jsonable, write_all
-from mcgen.io.particles import N_PARTICLES, N_PDG_ID, NU_PDG_ID, WeightTally, choose, fmt_float, join, n_width_gev, particles
+from mcgen.io.particles import N_PARTICLES, N_PDG_ID, NU_PDG_ID, SpooledEvents, WeightTally, choose, fmt_float, join, n_width_gev, particles
 from mcgen.mc.beams import SPREAD_CUT
 
 __all__ = ["LheWriter", "write_lhe", "xml_safe_json"]
 
-_CHUNK = 20_000  # events formatted at a time: ~20 MB of text, cache- and memory-friendly
 _PYTHIA_MIN_WIDTH = 1e-20  # GeV, Pythia's default ResonanceWidths:minWidth
 _STATUS = np.array([-1, -1, 2, 1, 1, 1])
 _MOTHERS = np.array([[0, 0], [0, 0], [1, 2], [1, 2], [3, 3], [3, 3]])  # 1-based; N and recoil nu come from both beams
@@ -54,7 +52,7 @@ def _slha(mass: float, width: float, br: float, flavour: str) -> str:
             f"     {br:.10e}   2   {nu}   22   # BR(N -> nu gamma); the rest are three-body channels mcgen does not write\n")
 
 
-class LheWriter:
+class LheWriter(SpooledEvents):
     """Streams events into a Les Houches file batch by batch, in bounded memory: the events are
     formatted as they come into a spool file (unnamed, in ``spool_dir``), and ``close`` writes the
     header, whose cross section, largest weight and metadata are known only then, and copies the events
@@ -64,18 +62,13 @@ class LheWriter:
 
     def __init__(self, path: Path, *, mass: float, flavour: str, sqrt_s: float, alpha: float,
                  spool_dir: str | Path | None = None) -> None:
-        self._path, self._mass, self._flavour = path, mass, flavour
+        super().__init__(path, spool_dir)
+        self._mass, self._flavour = mass, flavour
         # the event line's constant tail: SCALUP = sqrt(s), AQEDUP, AQCDUP = 0
         self._tail = f" {sqrt_s:.10e} {alpha:.10e} {0.0:.10e}\n".encode()
-        self._body = tempfile.TemporaryFile(dir=spool_dir)
-        self.tally = WeightTally()
 
-    def write(self, cols: dict[str, np.ndarray]) -> None:
-        n = len(cols["weight_pb"])
-        for start in range(0, n, _CHUNK):
-            sl = slice(start, min(start + _CHUNK, n))
-            self._body.write(_events(cols, sl, self._mass, self._flavour, self._tail).data)  # no copy
-        self.tally.add(cols["weight_pb"])
+    def format_events(self, cols: dict[str, np.ndarray], sl: slice) -> Any:
+        return _events(cols, sl, self._mass, self._flavour, self._tail).data  # no copy
 
     def close(self, summary: dict[str, Any], metadata: dict[str, Any]) -> None:
         try:
@@ -86,9 +79,6 @@ class LheWriter:
                 out.write(b"</LesHouchesEvents>\n")
         finally:
             self._body.close()
-
-    def abort(self) -> None:
-        self._body.close()
 
 
 def write_lhe(path: Path, cols: dict[str, np.ndarray], summary: dict[str, Any], metadata: dict[str, Any], flavour: str) -> None:

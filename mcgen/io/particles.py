@@ -5,13 +5,15 @@ vectorised text formatting shared by the LHE and HepMC3 writers (Python's own fl
 from __future__ import annotations
 
 import dataclasses
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from mcgen.physics.twobody import width_nu_gamma
 
-__all__ = ["N_PDG_ID", "NU_PDG_ID", "N_PARTICLES", "Particles", "particles", "n_width_gev", "WeightTally",
+__all__ = ["N_PDG_ID", "NU_PDG_ID", "N_PARTICLES", "Particles", "particles", "n_width_gev", "WeightTally", "SpooledEvents",
            "PAD", "fmt_float", "fmt_int", "choose",
            "join", "squeeze"]
 
@@ -61,6 +63,35 @@ class WeightTally:
         if self.first is None:
             return float(summary["sigma_pb"]), float(summary["sigma_err_pb"])
         return (self.total / self.n if weighted else self.first), float(summary["sigma_err_pb"])
+
+
+class SpooledEvents:
+    """What the LHE and HepMC3 writers share: each batch formatted :data:`SPOOL_CHUNK` events at a
+    time (:meth:`format_events`, the format's own) into an unnamed spool file in ``spool_dir``, the
+    weights tallied; the writer's ``close`` puts the header before the spooled events, ``abort``
+    drops them."""
+
+    def __init__(self, path: Path, spool_dir: str | Path | None = None) -> None:
+        self._path = path
+        self._body = tempfile.TemporaryFile(dir=spool_dir)
+        self.tally = WeightTally()
+
+    def format_events(self, cols: dict[str, np.ndarray], sl: slice) -> Any:
+        """The events ``sl`` of a batch as text (bytes, or a buffer of them)."""
+        raise NotImplementedError
+
+    def write(self, cols: dict[str, np.ndarray]) -> None:
+        n = len(cols["weight_pb"])
+        for start in range(0, n, SPOOL_CHUNK):
+            self._body.write(self.format_events(cols, slice(start, min(start + SPOOL_CHUNK, n))))
+        self.tally.add(cols["weight_pb"])
+
+    def abort(self) -> None:
+        self._body.close()
+
+
+SPOOL_CHUNK = 20_000
+"""Events formatted at a time: ~20 MB of text, cache- and memory-friendly."""
 
 
 @dataclasses.dataclass(frozen=True)
