@@ -32,8 +32,9 @@ at a few percent of the speed of 100 MB steps."""
 
 def efficiency_table(card: Card, masses: list[float], structure: Couplings, flavour: str,
                      options: PhysicsOptions = PhysicsOptions(), n: int = 40_000, seed: int = 1, *,
-                     structure_info: dict[str, Any] | None = None) -> dict[str, Any]:
-    """eps_cuts and its Monte Carlo error per mass (None at or above sqrt(s)); mass i uses seed + i.
+                     structure_info: dict[str, Any] | None = None, nature: str = "dirac") -> dict[str, Any]:
+    """eps_cuts and its Monte Carlo error per mass (None at or above sqrt(s)) for a Dirac or a
+    Majorana N (``nature``); mass i uses seed + i.
 
     ``structure`` is given at d_gamma = 1; ``structure_info`` is how the table records it
     (default: those couplings).
@@ -43,7 +44,8 @@ def efficiency_table(card: Card, masses: list[float], structure: Couplings, flav
     per_mass: list[dict[str, Any] | None] = []
     with progress.task(len(masses), "masses", card.name) as step:
         for i, mass in enumerate(masses):
-            sample = reachable_sample(card, mass, flavour, options, n, seed + i, binned=card.limit.criterion in BACKGROUND_CRITERIA)
+            sample = reachable_sample(card, mass, flavour, options, n, seed + i, binned=card.limit.criterion in BACKGROUND_CRITERIA,
+                                      nature=nature)
             eps, err = (None, None) if sample is None else eps_cuts(sample, structure)
             values.append(eps)
             errors.append(err)
@@ -54,7 +56,7 @@ def efficiency_table(card: Card, masses: list[float], structure: Couplings, flav
         "structure": structure.as_dict() if structure_info is None else structure_info, "options": options.as_dict(),
         "n_events_per_mass": n, "seed": seed, "electroweak": card.electroweak.as_dict(),
         "selection": dataclasses.asdict(card.selection), "version": __version__, "results_revision": RESULTS_REVISION, "flavor": flavour,
-        "card_content": card.raw, "source": "Monte Carlo in memory", "cuts": [], "per_mass": per_mass,
+        "nature": nature, "card_content": card.raw, "source": "Monte Carlo in memory", "cuts": [], "per_mass": per_mass,
     }
 
 
@@ -120,6 +122,7 @@ class FileSamples:
     card: Card
     options: PhysicsOptions
     flavour: str
+    nature: str
     metadata: dict[str, Any]
     masses: list[float]
     files: list[list[dict[str, Any]]]
@@ -201,9 +204,12 @@ def file_samples(paths: Any, cuts: list[Cut] | tuple[Cut, ...] = (), *, edges: n
                                  "a table holds one card and one set of physics options")
         if info["metadata"]["model"]["flavor"] != first["model"]["flavor"]:
             raise InputError(f"{info['path']}: another flavour than {infos[0]['path']}")
+        if _nature(info["metadata"]) != _nature(first):
+            raise InputError(f"{info['path']}: a {_nature(info['metadata'])} N, {infos[0]['path']} a {_nature(first)} one: "
+                             "a table holds one nature of N")
     card = parse_card(first["card_content"], infos[0]["path"])
     options = PhysicsOptions(**first["options"])
-    flavour = first["model"]["flavor"]
+    flavour, nature = first["model"]["flavor"], _nature(first)
     if edges is None and card.limit.criterion in BACKGROUND_CRITERIA:  # binned for either: the criterion is chosen at limit time
         edges = spectrum_edges(card)
     needed = list(COUPLING_COLUMNS) + ["boundary_m", "p_inside", "inside", "truth_pass", "pass_all"]
@@ -215,7 +221,7 @@ def file_samples(paths: Any, cuts: list[Cut] | tuple[Cut, ...] = (), *, edges: n
     if remeasure is not None:
         needed += list(Remeasure.BRANCHES)
     branches = list(dict.fromkeys(needed + _branches_for(list(cuts), infos[0]["branches"])))
-    out = FileSamples(card, options, flavour, first, [], [], [], [], remeasure.describe() if remeasure else None)
+    out = FileSamples(card, options, flavour, nature, first, [], [], [], [], remeasure.describe() if remeasure else None)
     for group in sorted(groups.values(), key=lambda g: g[0]["metadata"]["model"]["mass_GeV"]):
         mass = group[0]["metadata"]["model"]["mass_GeV"]
         if not mass < card.sqrt_s:
@@ -233,9 +239,14 @@ def file_samples(paths: Any, cuts: list[Cut] | tuple[Cut, ...] = (), *, edges: n
             reducer.add(columns, passing, _factors(columns, passing))
         out.masses.append(mass)
         out.files.append(group)
-        out.samples.append(reducer.sample(card, mass, flavour, options, background_pb))
+        out.samples.append(reducer.sample(card, mass, flavour, options, background_pb, nature=nature))
         out.sums.append(dict(zip(SUMS, reducer.factor_sums.T)))
     return out
+
+
+def _nature(metadata: dict[str, Any]) -> str:
+    """The nature of N an event file was made for (files that record none are Dirac)."""
+    return str(metadata["model"].get("nature", "dirac"))
 
 
 def _check_values(columns: dict[str, np.ndarray], group: list[dict[str, Any]]) -> None:
@@ -333,7 +344,7 @@ def efficiency_from_files(paths: Any, cuts: list[str] | tuple[str, ...] = (), *,
         "masses": [r["mass"] for r in rows], "eps_cuts": [r["eps_cuts"] for r in rows],
         "eps_cuts_err": [r["eps_cuts_err"] for r in rows], "eps_det": [r["eps_det"] for r in rows],
         "p_decay_inside": [r["p_decay_inside"] for r in rows], "card": card.name, "sqrt_s": card.sqrt_s,
-        "structure": structure_info, "flavor": read.flavour, "options": read.options.as_dict(),
+        "structure": structure_info, "flavor": read.flavour, "nature": read.nature, "options": read.options.as_dict(),
         "electroweak": card.electroweak.as_dict(), "selection": dataclasses.asdict(card.selection) if not parsed else None,
         "cuts": [c.text for c in parsed], "source": "event files", "per_mass": rows, "version": __version__,
         "results_revision": RESULTS_REVISION,

@@ -49,6 +49,7 @@ class ScanTask:
     seed: int
     background_pb: float | np.ndarray | None = None
     shared: tuple[str, ...] = ()  # further flavours with the same events (tau beside mu), limits from the same sample
+    nature: str = "dirac"
 
     @property
     def flavours(self) -> tuple[str, ...]:
@@ -72,7 +73,8 @@ SAME_EVENTS = {"mu": "mu,tau", "tau": "mu,tau"}
 
 
 def build_tasks(cards: list[Card], masses: list[float], flavours: list[str], structures: dict[str, Couplings],
-                options: PhysicsOptions, n: int, seed: int, background_events: int = 20_000) -> list[ScanTask]:
+                options: PhysicsOptions, n: int, seed: int, background_events: int = 20_000, *,
+                nature: str = "dirac") -> list[ScanTask]:
     """One task per (card, mass, flavour), mu and tau in one (:data:`SAME_EVENTS`); the SM background
     of S^2/B cards is computed here, once per card."""
     backgrounds = {}
@@ -86,7 +88,7 @@ def build_tasks(cards: list[Card], masses: list[float], flavours: list[str], str
         groups.setdefault(SAME_EVENTS.get(flavour, flavour), []).append((fi, flavour))
     return [
         ScanTask(card, mass, group[0][1], tuple(structures.items()), options, n, task_seed(seed, ci, mi, group[0][0]),
-                 backgrounds.get(ci), tuple(f for _, f in group[1:]))
+                 backgrounds.get(ci), tuple(f for _, f in group[1:]), nature)
         for ci, card in enumerate(cards)
         for mi, mass in enumerate(masses)
         for group in groups.values()
@@ -117,7 +119,8 @@ def run_task(task: ScanTask, threads: int | None = None) -> list[dict[str, Any]]
 
         numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
     rows = []
-    sample = reachable_sample(task.card, task.mass, task.flavour, task.options, task.n_events, task.seed, task.background_pb)
+    sample = reachable_sample(task.card, task.mass, task.flavour, task.options, task.n_events, task.seed, task.background_pb,
+                              nature=task.nature)
     for flavour, flavour_sample in flavour_samples(task, sample):
         for name, structure in task.structures:
             row = {"card": task.card.name, "mass": task.mass, "flavor": flavour, "structure": name}
@@ -215,17 +218,17 @@ def scan_structures(cards: Sequence[Card], flavours: Sequence[str], scenarios: S
 def scan_table(cards: Sequence[Card], masses: list[float], flavours: Sequence[str], structures: dict[str, Couplings],
                options: PhysicsOptions = PhysicsOptions(), n: int = 20_000, seed: int = 1, background_events: int = 20_000,
                *, workers: int = 1, scheduler: str | None = None, dask_local: int | None = None, timeout_s: float = 10.0,
-               overrides: Sequence[str] = ()) -> dict[str, Any]:
-    """Build the tasks, run them on the executor (:func:`executor`) and return the rows with the
+               overrides: Sequence[str] = (), nature: str = "dirac") -> dict[str, Any]:
+    """Build the tasks (for a Dirac or a Majorana N: ``nature``), run them on the executor (:func:`executor`) and return the rows with the
     inputs that made them and the wall time; any executor gives the serial rows."""
     cards, flavours = list(cards), list(flavours)
-    tasks = build_tasks(cards, masses, flavours, structures, options, n, seed, background_events)
+    tasks = build_tasks(cards, masses, flavours, structures, options, n, seed, background_events, nature=nature)
     start = time.perf_counter()
     with executor(workers, scheduler, dask_local, timeout_s=timeout_s) as pool:
         rows = run_scan(tasks, pool)
     return {
         "rows": rows, "cards": [c.name for c in cards], "masses": masses, "flavors": flavours,
-        "structures": {k: v.as_dict() for k, v in structures.items()}, "options": options.as_dict(),
+        "structures": {k: v.as_dict() for k, v in structures.items()}, "nature": nature, "options": options.as_dict(),
         "n_events_per_task": n, "seed": seed, "tasks": len(tasks),
         "seconds": time.perf_counter() - start, "version": __version__, "electroweak": cards[0].electroweak.as_dict(),
         "inputs": {c.name: card_inputs(c) for c in cards}, "overrides": list(overrides),

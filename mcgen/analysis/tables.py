@@ -26,7 +26,7 @@ from mcgen.analysis.limits import (
 from mcgen.config.cards import Card, parse_card, parse_set
 from mcgen.config.options import PhysicsOptions
 from mcgen.errors import InputError, ModelError
-from mcgen.physics.model import Couplings, scenario_a, structure_from_a
+from mcgen.physics.model import Couplings, check_nature, scenario_a, structure_from_a
 
 __all__ = ["read_table", "table_samples", "table_card", "background_mismatch", "limits_from_tables", "MEASURED"]
 
@@ -102,7 +102,7 @@ def table_samples(table: dict[str, Any], where: str, background: float | np.ndar
                                  "make the table again with this mcgen (and the same --set limit.spectrum_bins)")
         samples.append(SignalSample(card, float(mass), table["flavor"], options, int(s["n_events"]),
                                     np.asarray(s["boundary_m"], dtype=np.float64), np.asarray(s["coeff_all"]),
-                                    np.asarray(s["coeff_pass"]), background, binned))
+                                    np.asarray(s["coeff_pass"]), background, binned, check_nature(table.get("nature", "dirac"))))
     return card, [float(m) for m in table["masses"]], samples
 
 
@@ -202,8 +202,13 @@ def limits_from_tables(paths: list[str], *, scenario: str | None = None, a: floa
     structure_info: dict[str, Any] = {}
     files = _background_cards(background) if background else []
     used: set[str] = set()
+    natures: list[str] = []
     for path in paths:
         table = read_table(path)
+        natures.append(check_nature(table.get("nature", "dirac")))
+        if natures[-1] != natures[0]:
+            raise InputError(f"{path}: a table for a {natures[-1]} N, {paths[0]} for a {natures[0]} one: "
+                             "one limit is for one nature of N")
         card = table_card(table, str(path), criterion, tuple(overrides))
         structure, structure_info = _structure(table, card, scenario, a)
         structure_info = structure_info | {"flavor": table["flavor"]}
@@ -242,5 +247,5 @@ def limits_from_tables(paths: list[str], *, scenario: str | None = None, a: floa
         raise InputError(f"{unused[0]}: a --background file made for none of the tables' cards ({names})")
     assert masses is not None
     return {"masses": masses, **combine_cards(len(masses), by_card), "by_card": by_card, "structure": structure_info,
-            "cards": [c.name for c in cards], "tables": list(map(str, paths)), "background_files": background or [],
+            "cards": [c.name for c in cards], "nature": natures[0], "tables": list(map(str, paths)), "background_files": background or [],
             "version": __version__, "inputs": {c.name: card_inputs(c) for c in cards}}

@@ -18,10 +18,11 @@ from mcgen.analysis.limits import MAX_MASSES
 from mcgen.config.cards import Card
 from mcgen.config.options import DECAY_LAWS, PhysicsOptions
 from mcgen.errors import InputError, ModelError, OutputError, shown
-from mcgen.physics.model import Couplings, Model, make_model
+from mcgen.physics.model import NATURES, Couplings, Model, check_nature, make_model
 
 __all__ = ["EXIT_BAD_INPUT", "Parser", "add_card_options", "add_model_options", "add_physics_options",
            "add_output_flags", "add_structure_options", "add_cache_option", "bounded_int", "finite_float", "structure", "options", "model",
+           "nature", "add_nature_option",
            "emit"]
 
 EXIT_BAD_INPUT = 2
@@ -128,7 +129,18 @@ def add_model_options(p: argparse.ArgumentParser, *, with_dgamma: bool = True) -
     g.add_argument("--dw", type=float, metavar="GeV^-2", help="unbroken SU(2) dipole d_W (with --db; fixes d_gamma)")
     g.add_argument("--db", type=float, metavar="GeV^-2", help="unbroken U(1) dipole d_B (with --dw)")
     g.add_argument("--flavor", required=True, metavar="e|mu|tau", help="active flavour the dipole couples to")
+    add_nature_option(g)
     add_physics_options(p)
+
+
+def add_nature_option(g: Any) -> None:
+    g.add_argument("--nature", default=None, metavar="|".join(NATURES),
+                   help="a Dirac N (default) or a Majorana one: every width doubles and the photon is isotropic in the N rest frame")
+
+
+def nature(args: argparse.Namespace) -> str:
+    """The N's nature given on the command line (dirac when not given)."""
+    return check_nature(args.nature or "dirac")
 
 
 def add_physics_options(p: argparse.ArgumentParser) -> None:
@@ -155,6 +167,7 @@ def add_structure_options(p: argparse.ArgumentParser, *, required: bool = True) 
     g.add_argument("--scenario", type=str.upper, metavar="I|II|III|IV", help="benchmark coupling structure")
     g.add_argument("--a", type=float, metavar="A", help="a = d_W/d_B in the unbroken phase (inf allowed)")
     g.add_argument("--flavor", required=required, metavar="e|mu|tau", help="active flavour the dipole couples to")
+    add_nature_option(g)
     add_physics_options(p)
     r = p.add_argument_group("Monte Carlo")
     r.add_argument("-n", "--events", type=EVENTS, default=40_000, metavar="N",
@@ -202,7 +215,8 @@ def refuse_run_options(args: argparse.Namespace, source: str, extra: tuple[tuple
     ignored, so it is an error (``allow_set``: the caller checks --set itself)."""
     given = [name for name, value in (*_run_options(args), *extra) if value is not None]
     given += [name for name, value in (("--set", args.overrides and not allow_set), ("--decay-law", args.decay_law != "exact"),
-                                       ("--no-st-interference", args.no_st_interference), ("--two-body", args.two_body))
+                                       ("--no-st-interference", args.no_st_interference), ("--two-body", args.two_body),
+                                       ("--nature", getattr(args, "nature", None)))
               if value]
     if given:
         raise InputError(f"{given[0]} does not go with {source}: the card, masses, flavour and physics options are those "
@@ -218,6 +232,7 @@ def model(args: argparse.Namespace, card: Card) -> Model:
     return make_model(
         args.mass, args.flavor, card.electroweak,
         d_gamma=getattr(args, "dgamma", None), scenario=args.scenario, a=args.a, d_W=args.dw, d_B=args.db,
+        nature=nature(args),
     )
 
 

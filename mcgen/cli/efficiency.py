@@ -57,7 +57,7 @@ def _from_monte_carlo(args: argparse.Namespace) -> dict[str, Any]:
     card = load_card(args.card, tuple(args.overrides))
     structure, described = common.structure(args, card)
     return efficiency_table(card, masses, structure, args.flavor, common.options(args), args.events, args.seed,
-                            structure_info=described)
+                            structure_info=described, nature=common.nature(args))
 
 
 def _from_files(args: argparse.Namespace) -> dict[str, Any]:

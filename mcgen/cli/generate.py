@@ -62,7 +62,7 @@ def _write(tmp: Path, fmt: str, args: argparse.Namespace, card, model, options):
 
     stream = io.EventStream(n_events=args.events, sqrt_s=card.sqrt_s, alpha=card.electroweak.alpha,
                             decay_radius_m=card.detector.decay_radius_m, mass=model.mass, flavour=model.flavour,
-                            compression=args.compression, spool_dir=Path(args.output).parent)
+                            nature=model.nature, compression=args.compression, spool_dir=Path(args.output).parent)
     writer = io.WRITERS[fmt].open(tmp, stream)
     try:
         events = generate(card, model, args.events, args.seed, options, weighted=args.weighted, on_batch=writer.write, keep=False)

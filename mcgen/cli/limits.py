@@ -62,7 +62,8 @@ def _from_monte_carlo(args: argparse.Namespace) -> dict[str, Any]:
     options = common.options(args)
     structures = [common.structure(args, card) for card in cards]
     return limits_table(cards, masses, [s for s, _ in structures], args.flavor, options, args.events, args.seed,
-                        args.background_events, structure_info=structures[-1][1], overrides=args.overrides)
+                        args.background_events, structure_info=structures[-1][1], overrides=args.overrides,
+                        nature=common.nature(args))
 
 
 def _from_tables(args: argparse.Namespace) -> dict[str, Any]:

@@ -26,6 +26,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--scenario", type=str.upper, action="append", default=[], help="I..IV (repeatable) or all")
     p.add_argument("--a", type=float, action="append", default=[], help="a = d_W/d_B (repeatable)")
     p.add_argument("--flavor", action="append", required=True, help="e, mu or tau (repeatable)")
+    common.add_nature_option(p)
     common.add_physics_options(p)
     p.add_argument("-n", "--events", type=common.EVENTS, default=20_000, metavar="N",
                    help=f"weighted events per task (default 20000, at most {common.MAX_EVENTS:.0e})")
@@ -59,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
     with cache_dir(args.cache):
         result = scan_table(cards, masses, args.flavor, structures, common.options(args), args.events, args.seed,
                             args.background_events, workers=args.workers, scheduler=args.scheduler,
-                            dask_local=args.dask_local, timeout_s=args.timeout, overrides=args.overrides)
+                            dask_local=args.dask_local, timeout_s=args.timeout, overrides=args.overrides,
+                            nature=common.nature(args))
     if out is not None:
         with io.atomic_output(out, args.force) as tmp:
             tmp.write_text(json.dumps(finite_or_none(result), allow_nan=False, indent=1))

@@ -34,6 +34,13 @@ class PhysicsOptions:
         if self.decay_law not in DECAY_LAWS:
             raise ModelError(f"unknown decay law {self.decay_law!r}: expected one of {', '.join(DECAY_LAWS)}")
 
+    def decay_law_for(self, nature: str) -> str:
+        """The law the photon follows for an N of this nature: a Majorana N decays to nu gamma and
+        to nubar gamma, whose spin asymmetries are equal and opposite, so its exact law is
+        isotropic whatever the N polarisation (docs/physics/majorana.md); the paper's and the
+        isotropic laws are what they say for either nature."""
+        return "isotropic" if nature == "majorana" and self.decay_law == "exact" else self.decay_law
+
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 

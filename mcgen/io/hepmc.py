@@ -40,14 +40,14 @@ class HepmcWriter(SpooledEvents):
     and its error; the run info names the tool, the weight (weight_pb) and holds the metadata JSON as
     the attribute ``mcgen_metadata``."""
 
-    def __init__(self, path: Path, *, mass: float, flavour: str, cross_section: bool = True,
+    def __init__(self, path: Path, *, mass: float, flavour: str, nature: str = "dirac", cross_section: bool = True,
                  spool_dir: str | Path | None = None) -> None:
         super().__init__(path, spool_dir)
-        self._mass, self._flavour = mass, flavour
+        self._mass, self._flavour, self._nature = mass, flavour, nature
         self._xsec = b"A 0 GenCrossSection " + _XSEC_PLACEHOLDER + b"\n" if cross_section else b""
 
     def format_events(self, cols: dict[str, np.ndarray], sl: slice) -> Any:
-        return _events(cols, sl, self._mass, self._flavour, self._xsec, self.tally.n)  # numbered after the earlier batches
+        return _events(cols, sl, self._mass, self._flavour, self._nature, self._xsec, self.tally.n)  # numbered after the earlier batches
 
     def close(self, summary: dict[str, Any] | None, metadata: dict[str, Any]) -> None:
         version = str(metadata["version"])
@@ -80,15 +80,16 @@ def write_hepmc(path: Path, cols: dict[str, np.ndarray], metadata: dict[str, Any
                 summary: dict[str, Any] | None = None) -> None:
     """Events in memory as a HepMC3 file (``HepmcWriter`` in one batch); with ``summary`` every
     event carries the cross section."""
-    writer = HepmcWriter(path, mass=float(metadata["model"]["mass_GeV"]), flavour=flavour, cross_section=summary is not None,
+    writer = HepmcWriter(path, mass=float(metadata["model"]["mass_GeV"]), flavour=flavour,
+                         nature=metadata["model"].get("nature", "dirac"), cross_section=summary is not None,
                          spool_dir=Path(path).parent)
     write_all(writer, cols, summary, metadata)
 
 
-def _events(cols: dict[str, np.ndarray], sl: slice, mass: float, flavour: str, xsec: bytes, first: int) -> bytes:
+def _events(cols: dict[str, np.ndarray], sl: slice, mass: float, flavour: str, nature: str, xsec: bytes, first: int) -> bytes:
     """The events ``sl`` as text, numbered from ``first`` + sl.start; what is the same in every event
     is formatted once."""
-    p = particles(cols, mass, flavour, sl)
+    p = particles(cols, mass, flavour, sl, nature)
     rows = len(p.e)
     p_n = np.sqrt(p.px[:, 2] ** 2 + p.py[:, 2] ** 2 + p.pz[:, 2] ** 2)
     t_mm = 1e3 * cols["flight_m"][sl] * p.e[:, 2] / p_n  # c * t_lab = flight / beta

@@ -1,6 +1,6 @@
 """Les Houches event files (LHEF 3.0), written with vectorised formatting; read by pylhe and Pythia 8.
 
-The header declares the Dirac N for Pythia in an ``<slha>`` block (QNUMBERS, MASS, DECAY) and holds
+The header declares the N for Pythia in an ``<slha>`` block (QNUMBERS for a Dirac N, MASS, DECAY) and holds
 the run metadata as JSON in ``<mcgen>``: the JSON has ``<``, ``>`` and ``&`` escaped as ``\\u003c``
 etc., so no card value can break the XML (and JSON readers see the same text).
 """
@@ -14,7 +14,18 @@ from typing import Any
 import numpy as np
 
 from mcgen.io.output import copy_file, jsonable, write_all
-from mcgen.io.particles import N_PARTICLES, N_PDG_ID, NU_PDG_ID, SpooledEvents, WeightTally, choose, fmt_float, join, n_width_gev, particles
+from mcgen.io.particles import (
+    N_PARTICLES,
+    NU_PDG_ID,
+    SpooledEvents,
+    WeightTally,
+    choose,
+    fmt_float,
+    join,
+    n_pdg_id,
+    n_width_gev,
+    particles,
+)
 from mcgen.mc.beams import SPREAD_CUT
 
 __all__ = ["LheWriter", "write_lhe", "xml_safe_json"]
@@ -35,21 +46,30 @@ def xml_safe_json(obj: Any) -> str:
     return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
 
-def _slha(mass: float, width: float, br: float, flavour: str) -> str:
+def _slha(mass: float, width: float, br: float, flavour: str, nature: str) -> str:
     """The SLHA blocks that make the N known to Pythia 8 (which reads ``<slha>`` from the LHEF header).
-    A width below Pythia's ResonanceWidths:minWidth (1e-20 GeV) is written as 0, which Pythia takes
-    without a warning; the decays are in the events anyway, their proper times in VTIMUP."""
+    A Dirac N is declared (QNUMBERS); a Majorana one is Pythia's own nu_R of the flavour, whose mass and
+    width are set, and which decays to nu gamma and nubar gamma alike. A width below Pythia's
+    ResonanceWidths:minWidth (1e-20 GeV) is written as 0, which Pythia takes without a warning; the
+    decays are in the events anyway, their proper times in VTIMUP."""
     nu = NU_PDG_ID[flavour]
+    code = n_pdg_id(flavour, nature)
     shown = width if width >= _PYTHIA_MIN_WIDTH else 0.0
-    return (f"BLOCK QNUMBERS {N_PDG_ID}  # N\n"
-            "     1     0   # 3 times the electric charge\n"
-            "     2     2   # number of spin states (2S+1)\n"
-            "     3     1   # colour representation (1: singlet)\n"
-            "     4     1   # particle/antiparticle distinction (Dirac N)\n"
-            "BLOCK MASS\n"
-            f"  {N_PDG_ID}   {mass:.10e}   # N\n"
-            f"DECAY  {N_PDG_ID}   {shown:.10e}   # N total width: {width:.10e} GeV\n"
-            f"     {br:.10e}   2   {nu}   22   # BR(N -> nu gamma); the rest are three-body channels mcgen does not write\n")
+    rest = "; the rest are three-body channels mcgen does not write"
+    declare = ("" if nature == "majorana" else
+               f"BLOCK QNUMBERS {code}  # N\n"
+               "     1     0   # 3 times the electric charge\n"
+               "     2     2   # number of spin states (2S+1)\n"
+               "     3     1   # colour representation (1: singlet)\n"
+               "     4     1   # particle/antiparticle distinction (Dirac N)\n")
+    if nature == "majorana":
+        channels = (f"     {br / 2:.10e}   2   {nu}   22   # BR(N -> nu gamma)\n"
+                    f"     {br / 2:.10e}   2   {-nu}   22   # BR(N -> nubar gamma){rest}\n")
+    else:
+        channels = f"     {br:.10e}   2   {nu}   22   # BR(N -> nu gamma){rest}\n"
+    return (declare + "BLOCK MASS\n"
+            f"  {code}   {mass:.10e}   # N ({nature})\n"
+            f"DECAY  {code}   {shown:.10e}   # N total width: {width:.10e} GeV\n" + channels)
 
 
 class LheWriter(SpooledEvents):
@@ -60,15 +80,15 @@ class LheWriter(SpooledEvents):
     decay nu from the N (3 3); the N carries its proper decay length c*tau in mm in VTIMUP. Unweighted
     events have IDWTUP 3, weighted ones 4 (weights in pb averaging to sigma)."""
 
-    def __init__(self, path: Path, *, mass: float, flavour: str, sqrt_s: float, alpha: float,
+    def __init__(self, path: Path, *, mass: float, flavour: str, sqrt_s: float, alpha: float, nature: str = "dirac",
                  spool_dir: str | Path | None = None) -> None:
         super().__init__(path, spool_dir)
-        self._mass, self._flavour = mass, flavour
+        self._mass, self._flavour, self._nature = mass, flavour, nature
         # the event line's constant tail: SCALUP = sqrt(s), AQEDUP, AQCDUP = 0
         self._tail = f" {sqrt_s:.10e} {alpha:.10e} {0.0:.10e}\n".encode()
 
     def format_events(self, cols: dict[str, np.ndarray], sl: slice) -> Any:
-        return _events(cols, sl, self._mass, self._flavour, self._tail).data  # no copy
+        return _events(cols, sl, self._mass, self._flavour, self._nature, self._tail).data  # no copy
 
     def close(self, summary: dict[str, Any], metadata: dict[str, Any]) -> None:
         try:
@@ -84,7 +104,8 @@ class LheWriter(SpooledEvents):
 def write_lhe(path: Path, cols: dict[str, np.ndarray], summary: dict[str, Any], metadata: dict[str, Any], flavour: str) -> None:
     """Events in memory as a Les Houches file (``LheWriter`` in one batch)."""
     writer = LheWriter(path, mass=float(metadata["model"]["mass_GeV"]), flavour=flavour, sqrt_s=float(metadata["sqrt_s"]),
-                       alpha=float(metadata["electroweak"]["alpha"]), spool_dir=Path(path).parent)
+                       alpha=float(metadata["electroweak"]["alpha"]), nature=metadata["model"].get("nature", "dirac"),
+                       spool_dir=Path(path).parent)
     write_all(writer, cols, summary, metadata)
 
 
@@ -96,7 +117,7 @@ def _header(tally: WeightTally, summary: dict[str, Any], metadata: dict[str, Any
     # EBMUP: each beam's largest energy, so that no event's x exceeds 1 (with the spread a beam may gain
     # up to SPREAD_CUT widths; readers such as Pythia refuse x > 1 and book 1 - x as a photon along the beam)
     e_beam = sqrt_s / 2 * (1.0 + SPREAD_CUT * float(metadata["beam"]["energy_spread"]))
-    mass = float(metadata["model"]["mass_GeV"])
+    mass, nature = float(metadata["model"]["mass_GeV"]), metadata["model"].get("nature", "dirac")
     xsec, xsec_err = tally.cross_section(weighted, summary)
     xmax = tally.largest if weighted else xsec
     idwtup = (-4 if tally.negative else 4) if weighted else 3
@@ -104,7 +125,7 @@ def _header(tally: WeightTally, summary: dict[str, Any], metadata: dict[str, Any
     return (
         '<LesHouchesEvents version="3.0">\n<header>\n'
         f'<mcgen version="{version}">{xml_safe_json(metadata)}</mcgen>\n'
-        f"<slha>\n{_slha(mass, n_width_gev(metadata, summary), summary['br_nu_gamma'], flavour)}</slha>\n"
+        f"<slha>\n{_slha(mass, n_width_gev(metadata, summary), summary['br_nu_gamma'], flavour, nature)}</slha>\n"
         "</header>\n<init>\n"
         f"    11    -11  {e_beam:.10e}  {e_beam:.10e}  0  0  0  0  {idwtup}  1\n"
         f"  {xsec:.10e}  {xsec_err:.10e}  {xmax:.10e}  1\n"
@@ -113,9 +134,9 @@ def _header(tally: WeightTally, summary: dict[str, Any], metadata: dict[str, Any
     )
 
 
-def _events(cols: dict[str, np.ndarray], sl: slice, mass: float, flavour: str, event_tail: bytes) -> np.ndarray:
+def _events(cols: dict[str, np.ndarray], sl: slice, mass: float, flavour: str, nature: str, event_tail: bytes) -> np.ndarray:
     """The events ``sl`` as (events, bytes) text; what is the same in every event is formatted once."""
-    p = particles(cols, mass, flavour, sl)
+    p = particles(cols, mass, flavour, sl, nature)
     rows = len(p.e)
     p_n = np.sqrt(p.px[:, 2] ** 2 + p.py[:, 2] ** 2 + p.pz[:, 2] ** 2)
     ctau_mm = 1e3 * cols["flight_m"][sl] * mass / p_n  # proper c*tau = flight * m / |p|

@@ -11,19 +11,33 @@ from typing import Any
 
 import numpy as np
 
+from mcgen.physics.model import width_factor
 from mcgen.physics.twobody import width_nu_gamma
 
-__all__ = ["N_PDG_ID", "NU_PDG_ID", "N_PARTICLES", "Particles", "particles", "n_width_gev", "WeightTally", "SpooledEvents",
-           "PAD", "fmt_float", "fmt_int", "choose",
-           "join", "squeeze"]
+__all__ = ["N_PDG_ID", "MAJORANA_PDG_ID", "n_pdg_id", "NU_PDG_ID", "N_PARTICLES", "Particles", "particles", "n_width_gev",
+           "WeightTally", "SpooledEvents", "photon_rest_direction", "event_uniform", "majorana_decay_sign", "PAD", "fmt_float",
+           "fmt_int", "choose", "join", "squeeze"]
 
 N_PDG_ID = 9900018
 """Code of the (Dirac) heavy neutral lepton; its antiparticle is negative. Pythia 8 has 9900012,
 9900014 and 9900016 as Majorana right-handed neutrinos and ignores an SLHA ``QNUMBERS`` block for a
 code it knows, so mcgen uses the next free code of that family and declares it in its LHE files."""
+MAJORANA_PDG_ID = {"e": 9900012, "mu": 9900014, "tau": 9900016}
+"""Codes of a Majorana N mixing with each flavour: Pythia 8's own Majorana right-handed neutrinos
+(nu_Re, nu_Rmu, nu_Rtau, no antiparticle), whose mass and width the LHE header's SLHA blocks set."""
 NU_PDG_ID = {"e": 12, "mu": 14, "tau": 16}
 N_PARTICLES = 6
 """Particles per event, in this order: e-, e+, N (or Nbar), recoil nubar (nu), photon, decay nu (nubar)."""
+
+
+def n_pdg_id(flavour: str, nature: str) -> int:
+    """The N's code: :data:`N_PDG_ID` for a Dirac N (its antiparticle negative), the flavour's
+    :data:`MAJORANA_PDG_ID` for a Majorana one (always positive).
+
+    >>> n_pdg_id("mu", "dirac"), n_pdg_id("mu", "majorana")
+    (9900018, 9900014)
+    """
+    return MAJORANA_PDG_ID[flavour] if nature == "majorana" else N_PDG_ID
 
 
 @dataclasses.dataclass
@@ -107,22 +121,26 @@ class Particles:
     mass: np.ndarray
 
 
-def particles(cols: dict[str, np.ndarray], mass_n: float, flavour: str, sl: slice = slice(None)) -> Particles:
+def particles(cols: dict[str, np.ndarray], mass_n: float, flavour: str, sl: slice = slice(None),
+              nature: str = "dirac") -> Particles:
     """The particles of events ``sl`` of the columns; the (massless) beams carry the energy and
-    momentum of the N and the recoil nu: sqrt(s)/2 each, or x1 and x2 of it with beam effects."""
+    momentum of the N and the recoil nu: sqrt(s)/2 each, or x1 and x2 of it with beam effects.
+    A Majorana N has one code (:func:`n_pdg_id`) and decays to nu or nubar (:func:`majorana_decay_sign`)."""
     c = {k: cols[k][sl] for k in ("anti", "N_px", "N_py", "N_pz", "N_E", "nu_recoil_px", "nu_recoil_py", "nu_recoil_pz",
                                   "gamma_px", "gamma_py", "gamma_pz", "gamma_E", "nu_decay_px", "nu_decay_py",
-                                  "nu_decay_pz", "nu_decay_E")}
+                                  "nu_decay_pz", "nu_decay_E", "N_pol_x", "N_pol_y", "N_pol_z", "beam_x1", "beam_x2")}
     n = len(c["N_E"])
     sign = np.where(c["anti"], -1, 1)
     nu = NU_PDG_ID[flavour]
+    n_code = sign * N_PDG_ID if nature != "majorana" else np.full(n, MAJORANA_PDG_ID[flavour])
+    decay_sign = sign if nature != "majorana" else sign * majorana_decay_sign(c, mass_n)
     e_recoil = np.sqrt(c["nu_recoil_px"] ** 2 + c["nu_recoil_py"] ** 2 + c["nu_recoil_pz"] ** 2)
     # massless beams along +-z carrying the final state's energy and pz: sqrt(s)/2 each at the nominal
     # energy, x1 and x2 of it with ISR or the spread (whose final state moves along z)
     e_total, pz_total = c["N_E"] + e_recoil, c["N_pz"] + c["nu_recoil_pz"]
     e_minus, e_plus = 0.5 * (e_total + pz_total), 0.5 * (e_total - pz_total)
     zero = np.zeros(n)
-    pid = np.column_stack([np.full(n, 11), np.full(n, -11), sign * N_PDG_ID, -sign * nu, np.full(n, 22), sign * nu])
+    pid = np.column_stack([np.full(n, 11), np.full(n, -11), n_code, -sign * nu, np.full(n, 22), decay_sign * nu])
     px = np.column_stack([zero, zero, c["N_px"], c["nu_recoil_px"], c["gamma_px"], c["nu_decay_px"]])
     py = np.column_stack([zero, zero, c["N_py"], c["nu_recoil_py"], c["gamma_py"], c["nu_decay_py"]])
     pz = np.column_stack([e_minus, -e_plus, c["N_pz"], c["nu_recoil_pz"], c["gamma_pz"], c["nu_decay_pz"]])
@@ -131,9 +149,55 @@ def particles(cols: dict[str, np.ndarray], mass_n: float, flavour: str, sl: slic
     return Particles(pid, px, py, pz, e, mass)
 
 
+def photon_rest_direction(c: dict[str, np.ndarray], mass_n: float) -> np.ndarray:
+    """The photon's unit direction in the N rest frame, the frame its polarisation is given in: the
+    lab momenta boosted along z to the hard process's centre of mass (beams of x1, x2 of their energy
+    with ISR or the spread), then along the N direction to its rest frame. A (3, events) array."""
+    beta = (c["beam_x1"] - c["beam_x2"]) / (c["beam_x1"] + c["beam_x2"])
+    gam_z = 1.0 / np.sqrt(1.0 - beta * beta)
+
+    def to_cm(e: np.ndarray, pz: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return gam_z * (e - beta * pz), gam_z * (pz - beta * e)
+
+    n_e, n_pz = to_cm(c["N_E"], c["N_pz"])
+    g_e, g_pz = to_cm(c["gamma_E"], c["gamma_pz"])
+    p_n = np.stack([c["N_px"], c["N_py"], n_pz])
+    mom = np.sqrt((p_n * p_n).sum(axis=0))
+    n_hat = p_n / mom
+    g = np.stack([c["gamma_px"], c["gamma_py"], g_pz])
+    k = g + ((n_e / mass_n - 1.0) * (g * n_hat).sum(axis=0) - mom / mass_n * g_e) * n_hat
+    return k / np.sqrt((k * k).sum(axis=0))
+
+
+def event_uniform(c: dict[str, np.ndarray]) -> np.ndarray:
+    """A number in [0, 1) per event fixed by the event's own photon momentum (a splitmix64 hash of
+    its bits): the same for an event whatever the batch or the thread that writes it."""
+    bits = [np.ascontiguousarray(c[k], dtype=np.float64).view(np.uint64) for k in ("gamma_px", "gamma_py", "gamma_pz")]
+    x = bits[0] ^ (bits[1] * np.uint64(0x9E3779B97F4A7C15)) ^ (bits[2] * np.uint64(0xD1B54A32D192ED03))
+    x = x ^ (x >> np.uint64(30))
+    x = x * np.uint64(0xBF58476D1CE4E5B9)
+    x = x ^ (x >> np.uint64(27))
+    x = x * np.uint64(0x94D049BB133111EB)
+    x = x ^ (x >> np.uint64(31))
+    return (x >> np.uint64(11)).astype(np.float64) * 2.0**-53
+
+
+def majorana_decay_sign(c: dict[str, np.ndarray], mass_n: float) -> np.ndarray:
+    """+1 where a Majorana N's decay neutrino has the label a Dirac N (or Nbar) of that event would give
+    it, -1 for the CP image: N -> nu gamma has the photon law 1 - s.k and N -> nubar gamma 1 + s.k (s the
+    N polarisation, k the photon direction in its rest frame), so at a given k the Dirac label has
+    probability (1 - sigma s.k)/2, sigma = -1 for the events stored as the CP image (``anti``)."""
+    k = photon_rest_direction(c, mass_n)
+    s_dot_k = c["N_pol_x"] * k[0] + c["N_pol_y"] * k[1] + c["N_pol_z"] * k[2]
+    sigma = np.where(c["anti"], -1.0, 1.0)
+    return np.where(event_uniform(c) < 0.5 * (1.0 - sigma * s_dot_k), 1, -1)
+
+
 def n_width_gev(metadata: dict[str, Any], summary: dict[str, Any]) -> float:
-    """Total width of N: Gamma(N -> nu gamma) / Br(N -> nu gamma), with the run's options (two- or three-body)."""
-    return float(width_nu_gamma(metadata["model"]["mass_GeV"], metadata["couplings"]["d_gamma"])) / summary["br_nu_gamma"]
+    """Total width of N: Gamma(N -> nu gamma) / Br(N -> nu gamma), with the run's options (two- or three-body)
+    and the N's nature (a Majorana N's widths are twice the Dirac ones)."""
+    factor = width_factor(metadata["model"].get("nature", "dirac"))
+    return factor * float(width_nu_gamma(metadata["model"]["mass_GeV"], metadata["couplings"]["d_gamma"])) / summary["br_nu_gamma"]
 
 
 # --- vectorised formatting: each field is a (rows, width) uint8 array of ASCII, joined per row -----

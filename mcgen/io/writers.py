@@ -28,8 +28,8 @@ class EventWriter(Protocol):
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class EventStream:
     """What a writer is opened with, known before the first event: the number of events, the beams'
-    sqrt(s) and alpha, the decay volume's radius (ROOT histograms), the N mass and flavour, the ROOT
-    compression, and the folder a text format spools its events in (the output's own)."""
+    sqrt(s) and alpha, the decay volume's radius (ROOT histograms), the N mass, flavour and nature, the
+    ROOT compression, and the folder a text format spools its events in (the output's own)."""
 
     n_events: int
     sqrt_s: float
@@ -37,6 +37,7 @@ class EventStream:
     decay_radius_m: float
     mass: float
     flavour: str
+    nature: str = "dirac"
     compression: str = "lz4"
     spool_dir: Path | None = None
 
@@ -59,13 +60,13 @@ def _root(path: Path, s: EventStream) -> EventWriter:
 def _lhe(path: Path, s: EventStream) -> EventWriter:
     from mcgen.io.lhe import LheWriter
 
-    return LheWriter(path, mass=s.mass, flavour=s.flavour, sqrt_s=s.sqrt_s, alpha=s.alpha, spool_dir=s.spool_dir)
+    return LheWriter(path, mass=s.mass, flavour=s.flavour, nature=s.nature, sqrt_s=s.sqrt_s, alpha=s.alpha, spool_dir=s.spool_dir)
 
 
 def _hepmc(path: Path, s: EventStream) -> EventWriter:
     from mcgen.io.hepmc import HepmcWriter
 
-    return HepmcWriter(path, mass=s.mass, flavour=s.flavour, spool_dir=s.spool_dir)
+    return HepmcWriter(path, mass=s.mass, flavour=s.flavour, nature=s.nature, spool_dir=s.spool_dir)
 
 
 WRITERS: dict[str, EventFormat] = {f.name: f for f in (

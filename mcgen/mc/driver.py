@@ -378,7 +378,8 @@ def generate(
         "electroweak": card.electroweak.as_dict(),
         "card_content": card.raw,
         "couplings": c.as_dict(),
-        "process": "e+e- -> N nubar + Nbar nu, N -> nu gamma",
+        "process": ("e+e- -> N nubar + N nu, N -> nu gamma + nubar gamma" if model.nature == "majorana"
+                    else "e+e- -> N nubar + Nbar nu, N -> nu gamma"),
         "weight_convention": "weight_pb averages to sigma(N nubar + Nbar nu) in pb; "
         "w = sum d_i d_j w_ij (columns w_gg, w_zz, w_gz, w_ww, w_gw, w_zw) reweights to other couplings",
     }

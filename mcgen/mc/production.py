@@ -90,7 +90,7 @@ def production_params(card: Card, model: Model, options: PhysicsOptions, weighte
     ew = card.electroweak
     length = float(decay_length_m(k, m, widths(model, ew, options.three_body).total))
     t_channel = 1.0 if model.flavour == "e" else 0.0
-    law = LAWS[options.decay_law]
+    law = LAWS[options.decay_law_for(model.nature)]
     ag, azl_re, azl_im, azr_re, azr_im = (float(consts[i]) for i in (A_GAMMA, AZL_RE, AZL_IM, AZR_RE, AZR_IM))
     al_re = ag * c.d_gamma + azl_re * c.d_Z
     al_im = azl_im * c.d_Z

@@ -29,6 +29,7 @@ __all__ = [
     "COUPLING_COLUMNS",
     "reweight_couplings",
     "FLAVOURS",
+    "NATURES",
     "MASS_RANGE_GEV",
     "D_GAMMA_RANGE",
     "SCENARIOS",
@@ -42,6 +43,8 @@ __all__ = [
     "couplings_from_wilson",
     "unbroken_from_couplings",
     "make_model",
+    "check_nature",
+    "width_factor",
     "width_nu_gamma",
     "width_nu_z",
     "width_lepton_w",
@@ -60,6 +63,23 @@ MASS_RANGE_GEV = (1e-6, 1e5)
 D_GAMMA_RANGE = (1e-30, 10.0)
 """d_gamma accepted (GeV^-1): up to a new-physics scale of 0.1 GeV, down to far below any reach."""
 SCENARIOS: tuple[str, ...] = ("I", "II", "III", "IV")
+NATURES: tuple[str, ...] = ("dirac", "majorana")
+"""What N is: a Dirac fermion (N and Nbar distinct) or a Majorana one (N = N^c: every decay channel
+comes with its CP image, so every width doubles; docs/physics/majorana.md)."""
+
+
+def check_nature(nature: object) -> str:
+    """``nature`` if it is one of :data:`NATURES`, else a ModelError naming them."""
+    if nature not in NATURES:
+        raise ModelError(f"unknown nature {shown(repr(nature))}: expected dirac or majorana")
+    return str(nature)
+
+
+def width_factor(nature: str) -> float:
+    """Gamma(nature) / Gamma(Dirac), the same for every channel: 2 for a Majorana N, whose decays to
+    nu gamma, nu Z, l- W+ and the three-body channels each come with their CP image (nubar gamma,
+    nubar Z, l+ W-, ...) of equal width (CP-conserving couplings)."""
+    return 2.0 if check_nature(nature) == "majorana" else 1.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -167,13 +187,15 @@ def unbroken_from_couplings(c: Couplings, ew: Electroweak, v: float = V_HIGGS) -
 
 @dataclasses.dataclass(frozen=True)
 class Model:
-    """One HNL hypothesis: mass (GeV), couplings, active flavour, and how the structure was given."""
+    """One HNL hypothesis: mass (GeV), couplings, active flavour, how the structure was given, and
+    whether N is a Dirac or a Majorana fermion."""
 
     mass: float
     couplings: Couplings
     flavour: str
     a: float
     scenario: str | None = None
+    nature: str = "dirac"
 
     @property
     def lepton_mass(self) -> float:
@@ -187,6 +209,7 @@ class Model:
             "a": self.a if math.isfinite(self.a) else None,
             "scenario": self.scenario,
             "flavor": self.flavour,
+            "nature": self.nature,
         }
 
 
@@ -212,10 +235,12 @@ def make_model(
     a: float | None = None,
     d_W: float | None = None,
     d_B: float | None = None,
+    nature: str = "dirac",
 ) -> Model:
     """Validated model from exactly one structure: a scenario, a, or (d_W, d_B).
 
-    With a scenario or a, ``d_gamma`` is the scale; (d_W, d_B) fix d_gamma themselves.
+    With a scenario or a, ``d_gamma`` is the scale; (d_W, d_B) fix d_gamma themselves. ``nature``
+    is ``dirac`` (default) or ``majorana`` (:data:`NATURES`).
 
     >>> m = make_model(100.0, "e", Electroweak(), d_gamma=1e-5, scenario="III")
     >>> round(m.couplings.d_Z, 20)
@@ -226,6 +251,7 @@ def make_model(
         raise ModelError(f"the mass must lie in [{MASS_RANGE_GEV[0]:g}, {MASS_RANGE_GEV[1]:g}] GeV, got {mass:g}")
     if flavour not in FLAVOURS:
         raise ModelError(f"unknown flavour {shown(repr(flavour))}: expected one of e, mu, tau")
+    nature = check_nature(nature)
     given = [name for name, x in (("scenario", scenario), ("a", a)) if x is not None]
     if d_W is not None or d_B is not None:
         given.append("(d_W, d_B)")
@@ -241,7 +267,7 @@ def make_model(
             raise ModelError("--dgamma conflicts with --dw/--db, which fix d_gamma themselves")
         couplings = couplings_from_unbroken(d_W, d_B, ew)
         _check_scale(couplings.d_gamma)
-        return Model(mass, couplings, flavour, d_W / d_B if d_B != 0 else math.inf)
+        return Model(mass, couplings, flavour, d_W / d_B if d_B != 0 else math.inf, nature=nature)
     if d_gamma is None:
         raise ModelError("--dgamma is required with --scenario or --a")
     d_gamma = _check_positive("d_gamma", d_gamma, " (GeV^-1; signs enter through a)")
@@ -249,7 +275,7 @@ def make_model(
     if scenario is not None:
         a = scenario_a(scenario, ew)
     assert a is not None
-    return Model(mass, structure_from_a(a, ew).scaled(d_gamma), flavour, a, scenario)
+    return Model(mass, structure_from_a(a, ew).scaled(d_gamma), flavour, a, scenario, nature)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -282,17 +308,19 @@ class Widths:
 
 
 def widths(model: Model, ew: Electroweak, three_body: bool = True) -> Widths:
-    """Widths of N (a Dirac N decays to l- W+ only; Nbar to l+ W-: same width).
+    """Widths of N (a Dirac N decays to l- W+ only, Nbar to l+ W-: same width; a Majorana N to both,
+    and to nu and nubar with each boson: every width twice the Dirac one, :func:`width_factor`).
 
     ``three_body`` adds N -> nu f fbar and N -> l f fbar' through off-shell bosons (the default);
     False gives the two-body widths alone (docs/physics/decays.md).
     """
-    c = model.couplings
+    c, k = model.couplings, width_factor(model.nature)
+    three = channel_widths(model.mass, model.lepton_mass, c.d_gamma, c.d_Z, c.d_W, ew) if three_body else None
     return Widths(
-        float(width_nu_gamma(model.mass, c.d_gamma)),
-        float(width_nu_z(model.mass, c.d_Z, ew.m_Z)),
-        float(width_lepton_w(model.mass, c.d_W, ew.m_W, model.lepton_mass)),
-        channel_widths(model.mass, model.lepton_mass, c.d_gamma, c.d_Z, c.d_W, ew) if three_body else None,
+        k * float(width_nu_gamma(model.mass, c.d_gamma)),
+        k * float(width_nu_z(model.mass, c.d_Z, ew.m_Z)),
+        k * float(width_lepton_w(model.mass, c.d_W, ew.m_W, model.lepton_mass)),
+        None if three is None else {name: k * value for name, value in three.items()},
     )
 
 

@@ -126,8 +126,8 @@ def parse_masses(text: str, log: bool = False) -> list[float]:
 
 
 def scan_limits(card: Card, masses: list[float], structure: Couplings, flavour: str, options: PhysicsOptions,
-                n: int, seed: int, background_events: int = 20_000) -> dict[str, Any]:
-    """Limits over a mass list for one card; masses at or above threshold give null."""
+                n: int, seed: int, background_events: int = 20_000, *, nature: str = "dirac") -> dict[str, Any]:
+    """Limits over a mass list for one card (``nature``: dirac or majorana); masses at or above threshold give null."""
     if card.limit.criterion not in SUPPORTED:
         raise InputError(
             f"card {card.name}: limit criterion {card.limit.criterion!r} is not supported yet (supported: "
@@ -138,7 +138,8 @@ def scan_limits(card: Card, masses: list[float], structure: Couplings, flavour: 
     if background is not None and not np.sum(background) > 0:
         raise InputError(f"card {card.name}: no SM nu nubar gamma event of {background_events} passes the selection, "
                          "so the background-based limit is undefined; loosen the cuts or raise --background-events")
-    samples = (reachable_sample(card, mass, flavour, options, n, seed + i, background) for i, mass in enumerate(masses))
+    samples = (reachable_sample(card, mass, flavour, options, n, seed + i, background, nature=nature)
+               for i, mass in enumerate(masses))
     result = limits_for_samples(card, samples, structure, background, n_masses=len(masses))
     return result | ({"background_source": source} if source else {})
 
@@ -172,9 +173,11 @@ def limits_for_samples(card: Card, samples: Any, structure: Couplings,
 
 def limits_table(cards: Sequence[Card], masses: list[float], structures: Sequence[Couplings], flavour: str,
                  options: PhysicsOptions = PhysicsOptions(), n: int = 40_000, seed: int = 1, background_events: int = 20_000,
-                 *, structure_info: dict[str, Any] | None = None, overrides: Sequence[str] = ()) -> dict[str, Any]:
+                 *, structure_info: dict[str, Any] | None = None, overrides: Sequence[str] = (),
+                 nature: str = "dirac") -> dict[str, Any]:
     """Limits over a mass list for several cards (``by_card``, :func:`scan_limits`) and combined:
-    per mass the smallest excluded d_gamma and the union of the excluded intervals.
+    per mass the smallest excluded d_gamma and the union of the excluded intervals, for a Dirac or
+    a Majorana N (``nature``).
 
     ``structures[i]`` is the structure at d_gamma = 1 for ``cards[i]`` (one a gives different
     d_Z/d_gamma for different electroweak inputs); ``structure_info`` is how the result records
@@ -182,12 +185,12 @@ def limits_table(cards: Sequence[Card], masses: list[float], structures: Sequenc
     """
     if len(structures) != len(cards):
         raise ValueError(f"one structure per card: {len(cards)} cards, {len(structures)} structures")
-    by_card = {card.name: scan_limits(card, masses, s, flavour, options, n, seed, background_events)
+    by_card = {card.name: scan_limits(card, masses, s, flavour, options, n, seed, background_events, nature=nature)
                for card, s in zip(cards, structures)}
     return {
         "masses": masses, **combine_cards(len(masses), by_card), "by_card": by_card,
         "structure": structures[0].as_dict() if structure_info is None else structure_info,
-        "cards": [c.name for c in cards], "options": options.as_dict(), "n_events_per_mass": n, "seed": seed,
+        "cards": [c.name for c in cards], "nature": nature, "options": options.as_dict(), "n_events_per_mass": n, "seed": seed,
         "version": __version__, "inputs": {c.name: card_inputs(c) for c in cards}, "overrides": list(overrides),
     }
 

@@ -14,7 +14,7 @@ from mcgen.analysis.limits.samples import SignalSample
 from mcgen.analysis.limits.signal import _p_inside
 from mcgen.errors import InputError, MissingExtraError
 from mcgen.mc.driver import reweight
-from mcgen.physics.model import COUPLING_COLUMNS, D_GAMMA_RANGE, Couplings, Model, decay_length_m, two_body_momentum, widths
+from mcgen.physics.model import COUPLING_COLUMNS, D_GAMMA_RANGE, Couplings, decay_length_m, two_body_momentum, widths
 
 __all__ = ["cls_limit"]
 
@@ -129,7 +129,7 @@ def cls_limit(sample: SignalSample, structure: Couplings) -> LimitResult:
     card, ew, lim = sample.card, sample.card.electroweak, sample.card.limit
     if sample.coeff_binned is None or not isinstance(sample.background_pb, np.ndarray):
         raise InputError(f"card {card.name}: the CLs limit needs the binned signal and background")
-    w = widths(Model(sample.mass, structure, sample.flavour, a=0.0), ew, sample.options.three_body)
+    w = widths(sample.model(structure), ew, sample.options.three_body)
     k = float(two_body_momentum(card.sqrt_s, sample.mass))
     lambda_1 = float(decay_length_m(k, sample.mass, w.total))
     table = dict(zip(COUPLING_COLUMNS, sample.coeff_binned))

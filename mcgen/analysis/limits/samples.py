@@ -17,7 +17,7 @@ from mcgen.config.criteria import criterion
 from mcgen.config.options import PhysicsOptions
 from mcgen.errors import InputError, NoPhaseSpaceError
 from mcgen.mc.driver import generate, reweight
-from mcgen.physics.model import COUPLING_COLUMNS, Couplings, Model
+from mcgen.physics.model import COUPLING_COLUMNS, Couplings, Model, check_nature
 
 __all__ = ["SignalSample", "SampleReducer", "signal_sample", "spectrum_edges", "visible_background", "visible_background_pb",
            "background_from_files", "eps_cuts", "reachable_sample", "mass_threshold"]
@@ -28,7 +28,7 @@ _REFERENCE = Couplings(1e-6, 1e-6, 1e-6)  # any structure: the weighted proposal
 
 @dataclasses.dataclass(frozen=True)
 class SignalSample:
-    """The reduced Monte Carlo of one (card, mass, flavour): reweighting coefficients summed
+    """The reduced Monte Carlo of one (card, mass, flavour, nature): reweighting coefficients summed
     per distinct boundary distance, for all events and for events passing the true-photon cuts."""
 
     card: Card
@@ -41,6 +41,11 @@ class SignalSample:
     coeff_pass: np.ndarray  # (6, n_b): the same for events passing the cuts
     background_pb: float | np.ndarray | None = None  # SM nu nubar gamma after the cuts (S^2/B), or per bin (CLs)
     coeff_binned: np.ndarray | None = None  # (6, n_b, n_bins): passing events per photon-energy bin (CLs)
+    nature: str = "dirac"  # dirac or majorana: the widths, and the decay law the events were made with
+
+    def model(self, structure: Couplings) -> Model:
+        """The model of this sample for a coupling structure (its widths are the limits' lifetime)."""
+        return Model(self.mass, structure, self.flavour, a=0.0, nature=self.nature)
 
     def weights(self, c: Couplings, passing: bool) -> np.ndarray:
         """sigma contributions (pb) per boundary value for couplings c."""
@@ -158,7 +163,7 @@ class SampleReducer:
         self._binned = np.concatenate([self._binned, np.zeros((6, new.size * self.nb))], axis=1)
 
     def sample(self, card: Card, mass: float, flavour: str, options: PhysicsOptions,
-               background_pb: float | np.ndarray | None = None) -> SignalSample:
+               background_pb: float | np.ndarray | None = None, *, nature: str = "dirac") -> SignalSample:
         self._reduce()
         keys = np.array(self._keys, dtype=np.int64)
         order = np.argsort(keys, kind="stable")
@@ -166,7 +171,7 @@ class SampleReducer:
         n = self.n
         binned = self._binned.reshape(6, -1, self.nb)[:, order] / n if self.edges is not None else None
         return SignalSample(card, mass, flavour, options, n, boundary, self._all[:, order] / n, self._pass[:, order] / n,
-                            background_pb, binned)
+                            background_pb, binned, nature)
 
 
 def _unique(keys: np.ndarray) -> np.ndarray:
@@ -191,15 +196,16 @@ def _array(values: Any) -> np.ndarray:
 
 
 def signal_sample(card: Card, mass: float, flavour: str, options: PhysicsOptions, n: int, seed: int,
-                  background_pb: float | np.ndarray | None = None, binned: bool | None = None) -> SignalSample:
+                  background_pb: float | np.ndarray | None = None, binned: bool | None = None, *,
+                  nature: str = "dirac") -> SignalSample:
     """Run the weighted generator once and reduce it to what the limits need (with the photon-energy
     spectrum when ``binned``; by default for the CLs criterion)."""
-    model = Model(mass, _REFERENCE, flavour, a=0.0)
+    model = Model(mass, _REFERENCE, flavour, a=0.0, nature=check_nature(nature))
     cols = generate(card, model, n, seed, options, weighted=True, quadrature=False).columns
     binned = card.limit.criterion == "cls" if binned is None else binned
     reducer = SampleReducer(spectrum_edges(card) if binned else None)
     reducer.add(cols, cols["truth_pass"])
-    return reducer.sample(card, mass, flavour, options, background_pb)
+    return reducer.sample(card, mass, flavour, options, background_pb, nature=nature)
 
 
 def spectrum_edges(card: Card) -> np.ndarray:
@@ -274,13 +280,14 @@ def _ordered_sums(rows: np.ndarray) -> np.ndarray:
 
 
 def reachable_sample(card: Card, mass: float, flavour: str, options: PhysicsOptions, n: int, seed: int,
-                     background_pb: float | np.ndarray | None = None, binned: bool | None = None) -> SignalSample | None:
+                     background_pb: float | np.ndarray | None = None, binned: bool | None = None, *,
+                     nature: str = "dirac") -> SignalSample | None:
     """:func:`signal_sample`, or None (no limit) at or above threshold and where the beams almost
     never reach above it (mcgen.errors.NoPhaseSpaceError)."""
     if mass >= mass_threshold(card):
         return None
     try:
-        return signal_sample(card, mass, flavour, options, n, seed, background_pb, binned)
+        return signal_sample(card, mass, flavour, options, n, seed, background_pb, binned, nature=nature)
     except NoPhaseSpaceError:
         return None
 

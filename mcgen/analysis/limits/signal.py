@@ -10,7 +10,7 @@ import numpy as np
 from mcgen import fpmath
 from mcgen.analysis.limits.samples import SignalSample
 from mcgen.errors import InputError
-from mcgen.physics.model import Couplings, Model, decay_length_m, two_body_momentum, widths
+from mcgen.physics.model import Couplings, decay_length_m, two_body_momentum, widths
 from mcgen.physics.xsec import width_z_to_n_nubar
 
 __all__ = ["signal_function"]
@@ -24,7 +24,7 @@ def _p_inside(boundary: np.ndarray, d: np.ndarray, lambda_1: float) -> np.ndarra
 def signal_function(sample: SignalSample, structure: Couplings):
     """f(d_gamma) for the card's criterion and the threshold it must stay below."""
     card, ew, lim = sample.card, sample.card.electroweak, sample.card.limit
-    w = widths(Model(sample.mass, structure, sample.flavour, a=0.0), ew, sample.options.three_body)
+    w = widths(sample.model(structure), ew, sample.options.three_body)
     br = w.br_nu_gamma
     k = float(two_body_momentum(card.sqrt_s, sample.mass))
     lambda_1 = float(decay_length_m(k, sample.mass, w.total))  # at d_gamma = 1
