@@ -435,7 +435,7 @@ METADATA: dict[str, dict[str, str]] = {
         "card": "the card: `name` and `path` (the file it was read from)",
         "beam": _TABLE.format("beam"),
         "model": "the model: `mass_GeV`, `d_gamma` (GeV^-1), `a` (null: a = infinity, scenario II), `scenario` "
-                 "(null when given by a or by d_W, d_B), `flavor`",
+                 "(null when given by a or by d_W, d_B), `flavor`, `nature` (`dirac` or `majorana`)",
         "options": "physics options: `decay_law`, `st_interference`, `three_body`",
         "n_events": "number of events in the file",
         "seed": "random seed (same seed, same events, whatever the number of threads)",
@@ -712,7 +712,7 @@ _PROVENANCE = {
     "results_revision": "revision of the numbers per kind of result (`signal`, `background`)",
     "card": "`name` and `path` of the card",
     "beam": "the card's [beam] table, every key",
-    "model": "`mass_GeV`, `d_gamma`, `a` (null: infinity), `scenario`, `flavor`",
+    "model": "`mass_GeV`, `d_gamma`, `a` (null: infinity), `scenario`, `flavor`, `nature`",
     "options": "`decay_law`, `st_interference`, `three_body`",
 }
 JSON_KEYS: dict[str, dict[str, str]] = {
@@ -746,6 +746,7 @@ JSON_KEYS: dict[str, dict[str, str]] = {
         "structure": "the coupling structure: `scenario`, `a`, `d_Z_over_d_gamma`, `d_W_over_d_gamma` (and "
                      "`from` when it is the files' own)",
         "flavor": "the flavour",
+        "nature": "`dirac` or `majorana`",
         "options": "physics options",
         "electroweak": "electroweak inputs with `alpha_eff`",
         "selection": "the card's [selection] used (null with `--cut`)",
@@ -768,6 +769,7 @@ JSON_KEYS: dict[str, dict[str, str]] = {
                    "`details` (threshold and signal at the limit; CLs bands and notes for `cls`)",
         "structure": "the coupling structure and flavour",
         "cards": "card names",
+        "nature": "`dirac` or `majorana`",
         "options": "physics options",
         "n_events_per_mass": "Monte Carlo events per mass (`-n`)",
         "seed": "random seed",

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
 
 from mcgen.config.criteria import CRITERIA
-from mcgen.config.schema import parse_table
+from mcgen.config.schema import parse_table, short_repr
 from mcgen.errors import CardError, shown
 from mcgen.fields import choice, flag, key_name, number, text
 from mcgen.physics.constants import CARD_KEYS as EW_CARD_KEYS
@@ -62,6 +63,8 @@ class CardInfo:
     name: str = text("short name of the card (the file stem)")
     description: str = text("what the card describes")
     reference: str = text("where the numbers come from", default="")
+    run: str = text("the run this card is, when mcgen splits a card with [[runs]] into one card per run "
+                    "(set by mcgen, recorded in outputs)", default="")
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -142,7 +145,7 @@ class Limit:
     - chi2: ((sigma_sm + sigma_N - sigma_exp)/delta)^2 < chi2_95
     - z_br_upper: 2 Gamma(Z -> N nu) Br eps P(decay) / Gamma_Z < br_95
     - z_inv_width: 2 Gamma(Z -> N nu) P(decay) < gamma_inv_95_GeV
-    - s2b / cls: S^2/B = s2b_95, or a pyhf CLs limit with a background systematic
+    - s2b / cls: S^2/B = s2b_95 (no systematics), or a pyhf CLs limit with background and signal systematics
     """
 
     criterion: str = choice(tuple(CRITERIA), "the limit criterion (mcgen.config.criteria)")
@@ -159,6 +162,8 @@ class Limit:
     background_rel_syst: float | None = number("", "relative background-normalisation uncertainty (CLs)", lo=0, hi=1,
                                                default=None)
     spectrum_bins: float | None = number("", "bins of the photon spectrum (CLs)", lo=1, hi=1000, default=None)
+    signal_rel_syst: float = number("", "relative signal-normalisation uncertainty (CLs): luminosity and photon efficiency, "
+                                    "one nuisance parameter for all runs and bins; 0 = none", lo=0, hi=1, default=0.0)
 
     def value(self, key: str) -> float:
         """An input of the criterion, which the card must give (checked when the card is read)."""
@@ -197,11 +202,28 @@ class Card:
     selection: Selection
     limit: Limit
     raw: dict[str, Any]
+    runs: tuple[Card, ...] = ()
 
     @property
     def name(self) -> str:
-        """The card's name (its file stem)."""
-        return self.info.name
+        """The card's name (its file stem), and for one run of a card with [[runs]] ``name:run``."""
+        return f"{self.info.name}:{self.info.run}" if self.info.run else self.info.name
+
+    def run_cards(self) -> tuple[Card, ...]:
+        """One card per run: the card's [[runs]], or the card itself when it has none."""
+        return self.runs or (self,)
+
+    def run_card(self, run: str | None) -> Card:
+        """The card of one run (by name); ``None`` is the card itself when it has one run only."""
+        if run is None:
+            if self.runs:
+                raise CardError(f"card {self.name} has runs {', '.join(r.info.run for r in self.runs)}: give --run NAME")
+            return self
+        names = [r.info.run for r in self.runs]
+        if run not in names:
+            raise CardError(f"card {self.name}: no run {shown(repr(run))}" +
+                            (f" (its runs: {', '.join(names)})" if names else " (it has no [[runs]])"))
+        return self.runs[names.index(run)]
 
     @property
     def sqrt_s(self) -> float:
@@ -240,9 +262,11 @@ def parse_card(content: dict[str, Any], where: str, overrides: tuple[str, ...] =
         merged.setdefault(section, {})[key] = value
     if overrides:
         where = f"{where} (with --set {' '.join(shown(o) for o in overrides)})"
-    unknown = sorted(set(merged) - set(_TABLES))
+    unknown = sorted(set(merged) - set(_TABLES) - {"runs"})
     if unknown:
-        raise CardError(f"{where}: unknown table [{key_name(unknown[0])}] (tables: {', '.join(_TABLES)})")
+        raise CardError(f"{where}: unknown table [{key_name(unknown[0])}] (tables: {', '.join(_TABLES)}, [[runs]])")
+    if "runs" in merged:
+        return _card_with_runs(merged, where, overrides)
     tables = {}
     for name, cls in _TABLES.items():
         if name not in merged:
@@ -250,6 +274,50 @@ def parse_card(content: dict[str, Any], where: str, overrides: tuple[str, ...] =
         tables[name] = parse_table(cls, merged[name], where, name, require=EW_CARD_KEYS if cls is Electroweak else ())
     return Card(path=where, info=tables["card"], beam=tables["beam"], electroweak=tables["electroweak"],
                 detector=tables["detector"], selection=tables["selection"], limit=tables["limit"], raw=merged)
+
+
+MAX_RUNS = 100
+_RUN_NAME = re.compile(r"[A-Za-z0-9_.+-]{1,40}")
+_RUN_KEYS = ("name", "note", "selection")
+
+
+def _card_with_runs(merged: dict[str, Any], where: str, overrides: tuple[str, ...]) -> Card:
+    """A card with [[runs]]: one single-run card per run, each with the [beam] keys of its run over
+    the card's [beam] (defaults for every run) and the [selection] keys its run overrides, which it
+    must explain in its ``note``. A ``--set beam.KEY`` applies to every run."""
+    runs = merged["runs"]
+    if not isinstance(runs, list) or not runs or not all(isinstance(r, dict) for r in runs):
+        raise CardError(f"{where}: [[runs]] must be an array of tables (one per run), got {short_repr(runs)}")
+    if len(runs) > MAX_RUNS:
+        raise CardError(f"{where}: [[runs]] has {len(runs)} runs, at most {MAX_RUNS}")
+    beam_keys = [f.name for f in dataclasses.fields(Beam)]
+    forced = {key: merged["beam"][key] for section, key, _ in map(parse_set, overrides) if section == "beam"}
+    cards, names = [], []
+    for i, run in enumerate(runs):
+        name = run.get("name", f"run{i + 1}")
+        here = f"{where}: [[runs]] {i + 1}"
+        if not isinstance(name, str) or not _RUN_NAME.fullmatch(name):
+            raise CardError(f"{here}: name: expected 1-40 letters, digits or _.+-, got {short_repr(name)}")
+        if name in names:
+            raise CardError(f"{here}: a second run named {name!r}")
+        names.append(name)
+        unknown = sorted(set(run) - set(beam_keys) - set(_RUN_KEYS))
+        if unknown:
+            raise CardError(f"{here} ({name}): unknown key {key_name(unknown[0])} (allowed: the [beam] keys, "
+                            f"{', '.join(_RUN_KEYS)})")
+        selection = run.get("selection", {})
+        if not isinstance(selection, dict):
+            raise CardError(f"{here} ({name}): selection must be a table of [selection] keys, got {short_repr(selection)}")
+        if selection and not str(run.get("note", "")).strip():
+            raise CardError(f"{here} ({name}): a run that changes the selection says why in its note")
+        content = {k: v for k, v in merged.items() if k != "runs"}
+        content["card"] = {**merged.get("card", {}), "run": name}
+        content["beam"] = {**merged.get("beam", {}), **{k: v for k, v in run.items() if k in beam_keys}, **forced}
+        content["selection"] = {**merged.get("selection", {}), **selection}
+        cards.append(parse_card(content, f"{where} [[runs]] {name}"))
+    first = cards[0]
+    info = dataclasses.replace(first.info, run="")
+    return dataclasses.replace(first, path=where, info=info, raw=merged, runs=tuple(cards))
 
 
 def _card_dirs() -> list[Path]:

@@ -240,7 +240,7 @@ def make_model(
     """Validated model from exactly one structure: a scenario, a, or (d_W, d_B).
 
     With a scenario or a, ``d_gamma`` is the scale; (d_W, d_B) fix d_gamma themselves. ``nature``
-    is ``dirac`` (default) or ``majorana`` (:data:`NATURES`).
+    is ``dirac`` (default) or ``majorana`` (``NATURES``).
 
     >>> m = make_model(100.0, "e", Electroweak(), d_gamma=1e-5, scenario="III")
     >>> round(m.couplings.d_Z, 20)
@@ -309,7 +309,7 @@ class Widths:
 
 def widths(model: Model, ew: Electroweak, three_body: bool = True) -> Widths:
     """Widths of N (a Dirac N decays to l- W+ only, Nbar to l+ W-: same width; a Majorana N to both,
-    and to nu and nubar with each boson: every width twice the Dirac one, :func:`width_factor`).
+    and to nu and nubar with each boson: every width twice the Dirac one, ``width_factor``).
 
     ``three_body`` adds N -> nu f fbar and N -> l f fbar' through off-shell bosons (the default);
     False gives the two-body widths alone (docs/physics/decays.md).

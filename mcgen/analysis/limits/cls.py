@@ -1,9 +1,12 @@
 """The expected CLs limit (pyhf): a binned likelihood of the true-photon energy spectrum with a
-background-normalisation uncertainty, solved on the Asimov data set."""
+background-normalisation uncertainty and a signal-normalisation one (luminosity, photon efficiency),
+solved on the Asimov data set."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -11,12 +14,12 @@ import numpy as np
 from mcgen import fpmath
 from mcgen.analysis.limits.roots import LimitResult
 from mcgen.analysis.limits.samples import SignalSample
-from mcgen.analysis.limits.signal import _p_inside
+from mcgen.analysis.limits.signal import _p_inside, decay_length_1
 from mcgen.errors import InputError, MissingExtraError
 from mcgen.mc.driver import reweight
-from mcgen.physics.model import COUPLING_COLUMNS, D_GAMMA_RANGE, Couplings, decay_length_m, two_body_momentum, widths
+from mcgen.physics.model import COUPLING_COLUMNS, D_GAMMA_RANGE, Couplings
 
-__all__ = ["cls_limit"]
+__all__ = ["cls_limit", "cls_limit_runs", "Channel"]
 
 
 _EXPECTED_SET = (2, 1, 0, -1, -2)  # pyhf's expected-set order: the -2 sigma, -1 sigma, median, +1 sigma, +2 sigma limits
@@ -41,29 +44,67 @@ def _cls_thresholds(level: float = 0.05) -> list[float]:
     return [phi.inv_cdf(1 - level * phi.cdf(-n)) - n for n in _EXPECTED_SET]
 
 
-class _AsimovTest:
-    """sqrt(q~_mu) of pyhf at mu = 1 on background-only Asimov data, for a signal histogram (events per bin),
-    with the card's correlated background-normalisation uncertainty."""
+@dataclasses.dataclass(frozen=True)
+class Channel:
+    """One channel of the CLs likelihood: a run's photon-energy bins (the kept ones), its background
+    (events per bin) and the nuisance parameters of its background normalisation (a histosys of
+    1 -+ ``background_delta``) and of its signal normalisation (a normsys of 1 -+ ``signal_delta``, left
+    out at 0); channels that name the same nuisance share it."""
 
-    def __init__(self, pyhf: Any, background: np.ndarray, delta: float) -> None:
-        self.pyhf, self.b, self.delta = pyhf, background, delta
+    name: str
+    background: np.ndarray
+    background_delta: float
+    signal_delta: float = 0.0
+    background_nuisance: str = "correlated_bkg_uncertainty"
+    signal_nuisance: str = "signal_norm_uncertainty"
+
+
+class _AsimovTest:
+    """sqrt(q~_mu) of pyhf at mu = 1 on background-only Asimov data, for the signal of every channel
+    (events per bin, the channels' bins one after the other). One channel with no signal uncertainty is
+    pyhf's ``simplemodels.correlated_background``."""
+
+    def __init__(self, pyhf: Any, channels: list[Channel]) -> None:
+        self.pyhf, self.channels = pyhf, channels
+        self.sizes = [len(c.background) for c in channels]
         self.fits = 0
+
+    def spec(self, s: np.ndarray) -> dict[str, Any]:
+        """The pyhf specification of the channels for the signal ``s``."""
+        out, start = [], 0
+        for c, size in zip(self.channels, self.sizes):
+            b = c.background
+            signal_modifiers: list[dict[str, Any]] = [{"name": "mu", "type": "normfactor", "data": None}]
+            if c.signal_delta > 0:
+                signal_modifiers.append({"name": c.signal_nuisance, "type": "normsys",
+                                         "data": {"hi": 1.0 + c.signal_delta, "lo": 1.0 - c.signal_delta}})
+            out.append({"name": c.name, "samples": [
+                {"name": "signal", "data": np.clip(s[start:start + size], 1e-12, None).tolist(), "modifiers": signal_modifiers},
+                {"name": "background", "data": b.tolist(), "modifiers": [
+                    {"name": c.background_nuisance, "type": "histosys",
+                     "data": {"hi_data": (b * (1 + c.background_delta)).tolist(),
+                              "lo_data": (b * (1 - c.background_delta)).tolist()}}]},
+            ]})
+            start += size
+        return {"channels": out}
 
     def model(self, s: np.ndarray) -> tuple[Any, list[float], list[float], list[tuple[float, float]]]:
         """The pyhf model, its Asimov data, and init parameters and bounds that agree with each other."""
-        b = self.b
-        model = self.pyhf.simplemodels.correlated_background(  # validate=False: pyhf builds this spec itself
-            signal=np.clip(s, 1e-12, None).tolist(), bkg=b.tolist(), bkg_up=(b * (1 + self.delta)).tolist(),
-            bkg_down=(b * (1 - self.delta)).tolist(), validate=False)
+        model = self.pyhf.Model(self.spec(s), validate=False)  # validate=False: the spec is pyhf's own form
         config = model.config
         bounds = [tuple(x) for x in config.suggested_bounds()]
         init = [float(x) for x in config.suggested_init()]
         # mu = 1 is the value tested (the signal carries the scale) and the free fit sits at mu = 0: both inside
         bounds[config.poi_index], init[config.poi_index] = (0.0, 10.0), 1.0
-        nuisance = config.par_slice("correlated_bkg_uncertainty").start
-        # the linear interpolation must keep b (1 + delta theta) > 0 when delta is large (--set)
-        bounds[nuisance] = (max(-5.0, -0.9 / self.delta) if self.delta > 0 else -5.0, 5.0)
-        return model, b.tolist() + config.auxdata, init, bounds
+        for c in self.channels:
+            # the linear interpolation must keep b (1 + delta theta) > 0 when delta is large (--set)
+            nuisance = config.par_slice(c.background_nuisance).start
+            bounds[nuisance] = (max(-5.0, -0.9 / c.background_delta) if c.background_delta > 0 else -5.0, 5.0)
+        data = [x for name in config.channels for x in self._background(name)]
+        return model, data + config.auxdata, init, bounds
+
+    def _background(self, channel: str) -> list[float]:
+        return next(c.background for c in self.channels if c.name == channel).tolist()
 
     def __call__(self, s: np.ndarray) -> float:
         model, data, init, bounds = self.model(s)
@@ -112,8 +153,8 @@ def _intervals_above(z: Any, t_grid: list[float], z_grid: list[float], threshold
 
 
 def cls_limit(sample: SignalSample, structure: Couplings) -> LimitResult:
-    """Expected 95% CL CLs limit (pyhf, asymptotic qtilde) from the binned photon-energy spectrum, with a
-    background normalisation uncertainty from the card, and its +-1 and +-2 sigma bands.
+    """Expected 95% CL CLs limit (pyhf, asymptotic qtilde) from the binned photon-energy spectrum, with the
+    card's background and signal normalisation uncertainties, and its +-1 and +-2 sigma bands.
 
     The signal at coupling d is S(d) = d^2 sum_b P_inside(b, d) coeff_b per bin (the shape changes with d
     through the lifetime), and d is excluded where pyhf's expected CLs at mu = 1 for S(d) is below 0.05,
@@ -122,36 +163,52 @@ def cls_limit(sample: SignalSample, structure: Couplings) -> LimitResult:
     below which nothing can be excluded, and the crossings are solved with brentq in log d. A mass
     where pyhf fails gives null with the reason in ``details["note"]``, never an abort.
     """
+    return cls_limit_runs([sample], structure)
+
+
+def cls_limit_runs(samples: Sequence[SignalSample], structure: Couplings) -> LimitResult:
+    """:func:`cls_limit` of several runs at one mass in one likelihood: a channel per run (its own
+    photon-energy bins, background and lifetime), d_gamma shared. The runs of one card share its
+    background- and signal-normalisation nuisance parameters (one collider, one detector); runs of
+    different cards (``mcgen limits --combine``) have their own."""
     try:
         import pyhf
     except ImportError:
         raise MissingExtraError("the CLs limit needs pyhf: pip install 'mcgen[limits]'") from None
-    card, ew, lim = sample.card, sample.card.electroweak, sample.card.limit
-    if sample.coeff_binned is None or not isinstance(sample.background_pb, np.ndarray):
-        raise InputError(f"card {card.name}: the CLs limit needs the binned signal and background")
-    w = widths(sample.model(structure), ew, sample.options.three_body)
-    k = float(two_body_momentum(card.sqrt_s, sample.mass))
-    lambda_1 = float(decay_length_m(k, sample.mass, w.total))
-    table = dict(zip(COUPLING_COLUMNS, sample.coeff_binned))
-    per_bin = reweight(table, structure.d_gamma, structure.d_Z, structure.d_W)  # (n_b, n_bins) at d = 1
-    scale = card.beam.luminosity_invpb * card.detector.photon_efficiency * w.br_nu_gamma
-    background = np.clip(sample.background_pb * card.beam.luminosity_invpb, 1e-9, None)
-    keep = background > 1e-6
-    delta = float(lim.value("background_rel_syst"))
-    b = background[keep]
-    base = {"criterion": "cls", "background_rel_syst": delta, "bins": int(keep.sum())}
+    cards = list(dict.fromkeys(s.card.info.name for s in samples))
+    signals, channels, s_max = [], [], []
+    for sample in samples:
+        card, lim = sample.card, sample.card.limit
+        if sample.coeff_binned is None or not isinstance(sample.background_pb, np.ndarray):
+            raise InputError(f"card {card.name}: the CLs limit needs the binned signal and background")
+        br, lambda_1 = decay_length_1(sample, structure)
+        table = dict(zip(COUPLING_COLUMNS, sample.coeff_binned))
+        per_bin = reweight(table, structure.d_gamma, structure.d_Z, structure.d_W)  # (n_b, n_bins) at d = 1
+        scale = card.beam.luminosity_invpb * card.detector.photon_efficiency * br
+        background = np.clip(sample.background_pb * card.beam.luminosity_invpb, 1e-9, None)
+        keep = background > 1e-6
+        suffix = f"_{card.info.name}" if len(cards) > 1 else ""
+        channels.append(Channel("single_channel" if len(samples) == 1 else f"run_{card.name.replace(':', '_')}",
+                                background[keep], float(lim.value("background_rel_syst")), lim.signal_rel_syst,
+                                f"correlated_bkg_uncertainty{suffix}", f"signal_norm_uncertainty{suffix}"))
+        signals.append((scale, per_bin, keep, sample.boundary_m, lambda_1))
+        s_max.append(scale * np.clip(per_bin, 0.0, None).sum(axis=0)[keep])
+    base: dict[str, Any] = {"criterion": "cls", "background_rel_syst": channels[0].background_delta,
+                            "signal_rel_syst": channels[0].signal_delta, "bins": sum(len(c.background) for c in channels)}
+    if len(samples) > 1:
+        base["channels"] = [c.name for c in channels]
 
     def signal(d: float) -> np.ndarray:
-        return scale * d * d * fpmath.dot(per_bin.T, _p_inside(sample.boundary_m, np.array([d]), lambda_1)[0])[keep]
+        return np.concatenate([scale * d * d * fpmath.dot(per_bin.T, _p_inside(boundary, np.array([d]), lambda_1)[0])[keep]
+                               for scale, per_bin, keep, boundary, lambda_1 in signals])
 
-    # S(d) <= d^2 s_max bin by bin (P_inside <= 1), and q~ <= q without the nuisance <= sum S^2/B: below d_lo
+    # S(d) <= d^2 s_max bin by bin (P_inside <= 1), and q~ <= q without the nuisances <= sum S^2/B: below d_lo
     # even the -2 sigma threshold is out of reach, so the scan starts there
-    s_max = scale * np.clip(per_bin, 0.0, None).sum(axis=0)[keep]
-    reach = math.sqrt(float(np.sum(s_max**2 / b)))
+    reach = math.sqrt(float(sum(np.sum(m**2 / c.background) for m, c in zip(s_max, channels))))
     if not reach > 0:
-        return LimitResult(sample.mass, None, [], {**base, "note": "no signal after the cuts"})
+        return LimitResult(samples[0].mass, None, [], {**base, "note": "no signal after the cuts"})
     thresholds = _cls_thresholds()
-    test = _AsimovTest(pyhf, b, delta)
+    test = _AsimovTest(pyhf, channels)
     t_lo, t_hi = 0.5 * fpmath.log(thresholds[0] / reach), fpmath.log(D_GAMMA_RANGE[1])
     cache: dict[float, float] = {}
 
@@ -172,7 +229,7 @@ def cls_limit(sample: SignalSample, structure: Couplings) -> LimitResult:
         check = test.cls_expected(signal(d95)) if d95 is not None else None
     except (ValueError, RuntimeError, ArithmeticError, pyhf.exceptions.FailedMinimization) as exc:
         reason = " ".join(str(exc).split())  # pyhf's messages span lines: one line in the JSON
-        return LimitResult(sample.mass, None, [], {**base, "note": f"pyhf failed: {type(exc).__name__}: {reason}"})
+        return LimitResult(samples[0].mass, None, [], {**base, "note": f"pyhf failed: {type(exc).__name__}: {reason}"})
 
     def first(ivs: list[list[float | None]]) -> float | None:
         return ivs[0][0] if ivs else None
@@ -182,4 +239,4 @@ def cls_limit(sample: SignalSample, structure: Couplings) -> LimitResult:
                "pyhf_fits": test.fits}
     if d95 is None:
         details["note"] = f"nothing excluded up to d_gamma = {D_GAMMA_RANGE[1]:g} GeV^-1"
-    return LimitResult(sample.mass, d95, excluded, details)
+    return LimitResult(samples[0].mass, d95, excluded, details)

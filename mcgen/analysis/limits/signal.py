@@ -13,7 +13,7 @@ from mcgen.errors import InputError
 from mcgen.physics.model import Couplings, decay_length_m, two_body_momentum, widths
 from mcgen.physics.xsec import width_z_to_n_nubar
 
-__all__ = ["signal_function"]
+__all__ = ["signal_function", "visible_signal", "decay_length_1"]
 
 
 def _p_inside(boundary: np.ndarray, d: np.ndarray, lambda_1: float) -> np.ndarray:
@@ -21,21 +21,33 @@ def _p_inside(boundary: np.ndarray, d: np.ndarray, lambda_1: float) -> np.ndarra
     return -fpmath.expm1(-np.multiply.outer(d * d, boundary) / lambda_1)
 
 
+def decay_length_1(sample: SignalSample, structure: Couplings) -> tuple[float, float]:
+    """Br(N -> nu gamma) and the lab decay length at d_gamma = 1 (m) of a sample's N for a structure."""
+    w = widths(sample.model(structure), sample.card.electroweak, sample.options.three_body)
+    k = float(two_body_momentum(sample.card.sqrt_s, sample.mass))
+    return w.br_nu_gamma, float(decay_length_m(k, sample.mass, w.total))
+
+
+def visible_signal(sample: SignalSample, structure: Couplings):
+    """sigma Br eps_cuts eps_det P(inside) (pb) as a function of d_gamma, P(inside) event by event."""
+    br, lambda_1 = decay_length_1(sample, structure)
+    b = sample.boundary_m
+    visible = sample.weights(structure, passing=True) * br * sample.card.detector.photon_efficiency
+
+    def f(d):
+        d = np.asarray(d, dtype=float)
+        return d * d * fpmath.dot(_p_inside(b, d, lambda_1), visible)
+
+    return f
+
+
 def signal_function(sample: SignalSample, structure: Couplings):
     """f(d_gamma) for the card's criterion and the threshold it must stay below."""
     card, ew, lim = sample.card, sample.card.electroweak, sample.card.limit
-    w = widths(sample.model(structure), ew, sample.options.three_body)
-    br = w.br_nu_gamma
-    k = float(two_body_momentum(card.sqrt_s, sample.mass))
-    lambda_1 = float(decay_length_m(k, sample.mass, w.total))  # at d_gamma = 1
+    br, lambda_1 = decay_length_1(sample, structure)
     b = sample.boundary_m
     if lim.criterion in ("sigma_upper", "chi2", "s2b"):
-        visible = sample.weights(structure, passing=True) * br * card.detector.photon_efficiency
-
-        def f(d):
-            d = np.asarray(d, dtype=float)
-            return d * d * fpmath.dot(_p_inside(b, d, lambda_1), visible)
-
+        f = visible_signal(sample, structure)
         if lim.criterion == "sigma_upper":
             return f, lim.value("sigma_95_pb")
         if lim.criterion == "s2b":  # S^2/B > s2b_95 with S = L sigma_vis, B = L sigma_bkg
