@@ -19,6 +19,7 @@ def add_parser(subparsers: Any) -> None:
                               "weighted Monte Carlo: sigma after the card's cuts on the true photon and after the toy "
                               "detector, per flavour.")
     common.add_card_options(p)
+    common.add_run_option(p, "every run, with -o one file each: FILE's stem with _RUN")
     p.add_argument("-n", "--events", type=common.EVENTS_IN_MEMORY, default=20_000, metavar="N",
                    help=f"weighted events (default 20000, at most {common.MAX_EVENTS_IN_MEMORY:.0e})")
     p.add_argument("--seed", type=common.SEED, default=1, help="random seed >= 0 (default 1)")
@@ -33,15 +34,23 @@ def run(args: argparse.Namespace) -> int:
     from mcgen.analysis.background import background_metadata, background_sample, background_summary
 
     card = load_card(args.card, tuple(args.overrides))
-    out = io.check_output_path(args.output, args.force) if args.output else None
-    result, columns = background_sample(card, args.events, args.seed, keep_events=out is not None,
-                                        unweighted=args.unweighted)
-    if out is not None and columns is not None:  # columns come with an output
-        with io.atomic_output(out, args.force) as tmp:
-            io.write_background_root(tmp, columns, background_metadata(card, result, columns, args.unweighted),
-                                     background_summary(result))
-        result.update(output=str(out), events_written=len(columns["weight_pb"]), unweighted=args.unweighted)
-    common.emit(args, result, _text)
+    runs = common.selected_runs(card, args.run)
+    outs = [io.check_output_path(common.run_output(args.output, r, len(runs) > 1), args.force) if args.output else None
+            for r in runs]  # every output checked before any run is made
+    results = {}
+    for run_card, out in zip(runs, outs):
+        result, columns = background_sample(run_card, args.events, args.seed, keep_events=out is not None,
+                                            unweighted=args.unweighted)
+        if out is not None and columns is not None:  # columns come with an output
+            with io.atomic_output(out, args.force) as tmp:
+                io.write_background_root(tmp, columns, background_metadata(run_card, result, columns, args.unweighted),
+                                         background_summary(result))
+            result.update(output=str(out), events_written=len(columns["weight_pb"]), unweighted=args.unweighted)
+        results[run_card.info.run] = result
+    if len(results) == 1:
+        common.emit(args, next(iter(results.values())), _text)
+    else:
+        common.emit(args, {"runs": results}, lambda r: "\n".join(_text(x) for x in r["runs"].values()))
     return 0
 
 

@@ -11,6 +11,7 @@ import os
 import re
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from mcgen.analysis.info import finite_or_none
@@ -22,7 +23,7 @@ from mcgen.physics.model import NATURES, Couplings, Model, check_nature, make_mo
 
 __all__ = ["EXIT_BAD_INPUT", "Parser", "add_card_options", "add_model_options", "add_physics_options",
            "add_output_flags", "add_structure_options", "add_cache_option", "bounded_int", "finite_float", "structure", "options", "model",
-           "nature", "add_nature_option",
+           "nature", "add_nature_option", "add_run_option", "selected_runs", "run_output",
            "emit"]
 
 EXIT_BAD_INPUT = 2
@@ -153,6 +154,23 @@ def add_physics_options(p: argparse.ArgumentParser) -> None:
                    help="total width from two-body decays only (no N -> nu f fbar, l f fbar' through off-shell bosons)")
 
 
+def add_run_option(p: argparse.ArgumentParser, every: str = "every run in turn") -> None:
+    p.add_argument("--run", metavar="NAME", help=f"for a card with [[runs]]: that run only (default: {every})")
+
+
+def selected_runs(card: Card, run: str | None) -> tuple[Card, ...]:
+    """The single-run cards a command works on: the one ``--run`` names, else every run of the card."""
+    return (card.run_card(run),) if run is not None else card.run_cards()
+
+
+def run_output(path: str, card: Card, several: bool) -> str:
+    """The output file of one run: ``path`` itself, or with several runs ``STEM_RUN.SUFFIX`` beside it."""
+    if not several:
+        return path
+    p = Path(path)
+    return str(p.with_name(f"{p.stem}_{card.info.run}{p.suffix}"))
+
+
 def add_output_flags(p: argparse.ArgumentParser, force_help: str | None = "replace an existing output file") -> None:
     if force_help:
         p.add_argument("--force", action="store_true", help=force_help)
@@ -216,7 +234,8 @@ def refuse_run_options(args: argparse.Namespace, source: str, extra: tuple[tuple
     given = [name for name, value in (*_run_options(args), *extra) if value is not None]
     given += [name for name, value in (("--set", args.overrides and not allow_set), ("--decay-law", args.decay_law != "exact"),
                                        ("--no-st-interference", args.no_st_interference), ("--two-body", args.two_body),
-                                       ("--nature", getattr(args, "nature", None)))
+                                       ("--nature", getattr(args, "nature", None)), ("--run", getattr(args, "run", None)),
+                                       ("--combine", getattr(args, "combine", False)))
               if value]
     if given:
         raise InputError(f"{given[0]} does not go with {source}: the card, masses, flavour and physics options are those "

@@ -20,6 +20,7 @@ def add_parser(subparsers: Any) -> None:
                               "from event files of mcgen generate (--input; the card, masses and flavour are the files'), "
                               "with the card's cuts or your own (--cut); written as a hist in ROOT and as JSON.")
     common.add_card_options(p, required=False)
+    p.add_argument("--run", metavar="NAME", help="for a card with [[runs]]: the run of the table (a table holds one run)")
     common.add_structure_options(p, required=False)
     f = p.add_argument_group("from event files")
     f.add_argument("--input", nargs="+", metavar="FILE", help="signal event files (ROOT) of mcgen generate; globs allowed")
@@ -54,7 +55,7 @@ def _from_monte_carlo(args: argparse.Namespace) -> dict[str, Any]:
     if args.cut or args.detector:
         raise InputError("--cut and --detector apply to event files: give them with --input")
     masses = parse_masses(args.masses, args.log)
-    card = load_card(args.card, tuple(args.overrides))
+    card = load_card(args.card, tuple(args.overrides)).run_card(args.run)
     structure, described = common.structure(args, card)
     return efficiency_table(card, masses, structure, args.flavor, common.options(args), args.events, args.seed,
                             structure_info=described, nature=common.nature(args))

@@ -23,6 +23,7 @@ def add_parser(subparsers: Any) -> None:
         "histograms, metadata), or LHE / HepMC3 events.",
     )
     common.add_card_options(p)
+    common.add_run_option(p, "every run, one file each: FILE's stem with _RUN")
     common.add_model_options(p)
     p.add_argument("-n", "--events", type=common.EVENTS, required=True, metavar="N",
                    help=f"number of events (at most {common.MAX_EVENTS:.0e}; every format is written batch by batch)")
@@ -42,16 +43,25 @@ def run(args: argparse.Namespace) -> int:
     from mcgen.config.options import check_kinematics
 
     card = load_card(args.card, tuple(args.overrides))
-    model = common.model(args, card)
+    runs = common.selected_runs(card, args.run)
     options = common.options(args)
-    check_kinematics(card, model)
     fmt = io.format_for(args.output, args.format)
-    out = io.check_output_path(args.output, args.force)
-    with io.atomic_output(out, args.force) as tmp:
-        events = _write(tmp, fmt, args, card, model, options)
-    result = {**events.summary, "output": str(out), "format": fmt, **events.metadata}
-    result.pop("card_content", None)
-    common.emit(args, result, _text)
+    jobs = []
+    for run_card in runs:  # every run checked before any is generated
+        model = common.model(args, run_card)
+        check_kinematics(run_card, model)
+        jobs.append((run_card, model, io.check_output_path(common.run_output(args.output, run_card, len(runs) > 1), args.force)))
+    results = {}
+    for run_card, model, out in jobs:
+        with io.atomic_output(out, args.force) as tmp:
+            events = _write(tmp, fmt, args, run_card, model, options)
+        result = {**events.summary, "output": str(out), "format": fmt, **events.metadata}
+        result.pop("card_content", None)
+        results[run_card.info.run] = result
+    if len(results) == 1:
+        common.emit(args, next(iter(results.values())), _text)
+    else:
+        common.emit(args, {"runs": results}, lambda r: "\n".join(f"run {name}: " + _text(x) for name, x in r["runs"].items()))
     return 0
 
 

@@ -19,6 +19,7 @@ def add_parser(subparsers: Any) -> None:
         "production cross sections (pb, N nubar + Nbar nu) at the card's sqrt(s).",
     )
     common.add_card_options(p)
+    common.add_run_option(p)
     common.add_model_options(p)
     common.add_output_flags(p, None)
     p.set_defaults(handler=run)
@@ -26,8 +27,11 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     card = load_card(args.card, tuple(args.overrides))
-    model = common.model(args, card)
-    common.emit(args, model_info(card, model, common.options(args)), _text)
+    results = {r.info.run: model_info(r, common.model(args, r), common.options(args)) for r in common.selected_runs(card, args.run)}
+    if len(results) == 1:
+        common.emit(args, next(iter(results.values())), _text)
+    else:
+        common.emit(args, {"runs": results}, lambda r: "\n".join(_text(x) for x in r["runs"].values()))
     return 0
 
 
@@ -35,8 +39,9 @@ def _text(r: dict[str, Any]) -> str:
     m, c, w, s = r["model"], r["couplings"], r["widths_GeV"], r["sigma_pb"]
     a = "inf" if m["a"] is None else f"{m['a']:.6g}"
     lines = [
-        f"card {r['card']['name']}: sqrt(s) = {r['inputs']['sqrt_s']:g} GeV",
-        f"m_N = {m['mass_GeV']:g} GeV, flavour {m['flavor']}, a = {a}" + (f" (scenario {m['scenario']})" if m["scenario"] else ""),
+        f"card {r['card']['name']}: sqrt(s) = {r['inputs']['sqrt_s']:g} GeV, {r['beam']['luminosity_invpb']:.4g} pb^-1",
+        f"m_N = {m['mass_GeV']:g} GeV, flavour {m['flavor']}, {m['nature']} N, a = {a}"
+        + (f" (scenario {m['scenario']})" if m["scenario"] else ""),
         f"couplings [GeV^-1]: d_gamma = {c['d_gamma']:.6g}, d_Z = {c['d_Z']:.6g}, d_W = {c['d_W']:.6g}",
         f"widths [GeV]: nu gamma = {w['nu_gamma']:.6g}, nu Z = {w['nu_Z']:.6g}, l W = {w['l_W']:.6g} (two-body); "
         f"total = {w['total']:.6g}" + (" with three-body channels" if r["three_body_widths_GeV"] is not None else ""),

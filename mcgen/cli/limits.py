@@ -31,6 +31,9 @@ def add_parser(subparsers: Any) -> None:
                    "matched to the files made for its card (read with the table's cuts)")
     p.add_argument("--criterion", choices=BACKGROUND_CRITERIA,
                    help="for cards with a background: S^2/B = 2.71 or the pyhf CLs limit, both expected (the card sets the default)")
+    p.add_argument("--combine", action="store_true",
+                   help="one limit from every run of every card given (S^2/B summed over the runs, or one CLs likelihood "
+                   "with a channel per run); without it each card has its own (its runs combined) and the best is shown")
     p.add_argument("--plot", metavar="FILE", help="also draw the limits (PNG or PDF, mplhep) and their JSON")
     common.add_cache_option(p)
     common.add_output_flags(p, "replace an existing plot")
@@ -63,13 +66,15 @@ def _from_monte_carlo(args: argparse.Namespace) -> dict[str, Any]:
     structures = [common.structure(args, card) for card in cards]
     return limits_table(cards, masses, [s for s, _ in structures], args.flavor, options, args.events, args.seed,
                         args.background_events, structure_info=structures[-1][1], overrides=args.overrides,
-                        nature=common.nature(args))
+                        nature=common.nature(args), combine=args.combine)
 
 
 def _from_tables(args: argparse.Namespace) -> dict[str, Any]:
     """Limits from efficiency tables: card, masses, flavour and options are the tables' own."""
     from mcgen.analysis.tables import limits_from_tables
 
+    if args.combine:
+        raise InputError("--combine combines the runs of cards (--card ... --combine); efficiency tables give each its own limit")
     common.refuse_run_options(args, "--efficiency", allow_set=True)  # --set: limit.* keys only (limits_from_tables)
     return limits_from_tables(args.efficiency, scenario=args.scenario, a=args.a, background=args.background,
                               background_events=args.background_events, seed=args.seed, criterion=args.criterion,
@@ -102,11 +107,20 @@ def _text(r: dict[str, Any]) -> str:
     lines = [f"95% CL limits on d_gamma [GeV^-1], cards {', '.join(r['cards'])}, {structure_text(r['structure'])}"]
     for name, res in r["by_card"].items():
         lines.append(f"{name}: criterion {res['criterion']}: {CRITERION_TEXT.get(res['criterion'], res['criterion'])}")
+        if "runs" in res:
+            lines.append(f"{name}: runs {', '.join(res['runs'])} combined: {res['combination']}")
+    if "combined" in r:
+        lines.append(f"combined ({', '.join(r['combined']['runs'])}): {r['combined']['combination']}")
+
+    def intervals(ivs: list[list[float | None]]) -> str:
+        return "none" if not ivs else " U ".join(f"[{lo:.3g}, {'inf' if hi is None else f'{hi:.3g}'}]" for lo, hi in ivs)
+
     for i, m in enumerate(r["masses"]):
         cells = []
         for name, res in r["by_card"].items():
-            ivs = res["excluded"][i]
-            text = "none" if not ivs else " U ".join(f"[{lo:.3g}, {'inf' if hi is None else f'{hi:.3g}'}]" for lo, hi in ivs)
-            cells.append(f"{name}: {text}")
+            cells.append(f"{name}: {intervals(res['excluded'][i])}")
+            cells += [f"{name}:{run}: {intervals(x['excluded'][i])}" for run, x in res.get("runs", {}).items()]
+        if "combined" in r:
+            cells.append(f"combined: {intervals(r['excluded'][i])}")
         lines.append(f"m_N = {m:.10g} GeV: " + "; ".join(cells))
     return "\n".join(lines)

@@ -20,8 +20,9 @@ class Criterion:
     searched for, as for an island). ``background``: it needs the SM nu nubar gamma background.
     ``expected``: a sensitivity on the background-only expectation, not a limit from data (drawn as
     such). ``z_decays``: it counts Z -> N nu decays, so masses at or above M_Z give no limit.
-    ``excludes``: where d_gamma is excluded, in words (the docs); ``text``: the one-line statement of
-    the criterion in ``mcgen limits``' text output."""
+    ``combinable``: several runs (a card's [[runs]], ``mcgen limits --combine``) give one limit
+    (mcgen.analysis.limits.combine). ``excludes``: where d_gamma is excluded, in words (the docs);
+    ``text``: the one-line statement of the criterion in ``mcgen limits``' text output."""
 
     name: str
     needs: tuple[str, ...]
@@ -31,6 +32,7 @@ class Criterion:
     background: bool = False
     expected: bool = False
     z_decays: bool = False
+    combinable: bool = False
 
 
 _BACKGROUND_KEYS = ("s2b_95", "background_rel_syst", "spectrum_bins")  # both, so a table can switch at limit time
@@ -52,11 +54,11 @@ CRITERIA: dict[str, Criterion] = {c.name: c for c in (
     Criterion("s2b", _BACKGROUND_KEYS,
               "S^2/B > `s2b_95` with S = L sigma Br eps_cuts eps_det P(inside) and B the SM nu nubar gamma background "
               "after the same cuts times eps_det (expected sensitivity)",
-              "expected S^2/B = 2.71", background=True, expected=True),
+              "expected S^2/B = 2.71", background=True, expected=True, combinable=True),
     Criterion("cls", _BACKGROUND_KEYS,
               "expected 95% CL CLs limit from pyhf on the true-photon energy spectrum in `spectrum_bins` bins, "
               "background-normalisation uncertainty `background_rel_syst` (needs the `limits` extra)",
-              "expected CLs = 0.05 (pyhf)", monotonic=False, background=True, expected=True),
+              "expected CLs = 0.05 (pyhf)", monotonic=False, background=True, expected=True, combinable=True),
 )}
 """Every criterion, by name, in the order the docs list them."""
 

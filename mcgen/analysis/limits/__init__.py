@@ -37,6 +37,7 @@ import numpy as np
 from mcgen import fpmath, progress
 from mcgen._version import __version__
 from mcgen.analysis.limits.cls import cls_limit
+from mcgen.analysis.limits.combine import COMBINATION, check_combinable, combined_limit
 from mcgen.analysis.limits.roots import LimitResult, first_crossing, solve_excluded, union_intervals
 from mcgen.analysis.limits.samples import (
     SampleReducer,
@@ -60,7 +61,7 @@ from mcgen.physics.model import MASS_RANGE_GEV, Couplings
 __all__ = ["BACKGROUND_CRITERIA", "SignalSample", "signal_sample", "reachable_sample", "LimitResult", "solve_excluded", "first_crossing",
            "MONOTONIC", "limit_for", "parse_masses", "eps_cuts", "scan_limits", "limits_table", "limits_for_samples", "mass_threshold",
            "background_from_files", "card_inputs", "union_intervals", "visible_background_pb", "visible_background", "SUPPORTED",
-           "SampleReducer", "combine_cards", "spectrum_edges"]
+           "SampleReducer", "combine_cards", "spectrum_edges", "combined_limit", "COMBINATION"]
 
 SUPPORTED = tuple(CRITERIA)  # every criterion of the registry has its signal here (CLs: cls_limit)
 
@@ -125,59 +126,111 @@ def parse_masses(text: str, log: bool = False) -> list[float]:
     return masses
 
 
-def scan_limits(card: Card, masses: list[float], structure: Couplings, flavour: str, options: PhysicsOptions,
-                n: int, seed: int, background_events: int = 20_000, *, nature: str = "dirac") -> dict[str, Any]:
-    """Limits over a mass list for one card (``nature``: dirac or majorana); masses at or above threshold give null."""
+def _check_card(card: Card) -> None:
+    """The card's criterion has a solver, and combines runs if the card has several."""
     if card.limit.criterion not in SUPPORTED:
         raise InputError(
             f"card {card.name}: limit criterion {card.limit.criterion!r} is not supported yet (supported: "
             + ", ".join(SUPPORTED) + ")"
         )
-    needs_background = card.limit.criterion in BACKGROUND_CRITERIA
-    background, source = visible_background(card, background_events, seed) if needs_background else (None, None)
-    if background is not None and not np.sum(background) > 0:
+    if card.runs:
+        check_combinable([card.name], [card.limit.criterion], [card.limit.s2b_95])
+
+
+def _background(card: Card, background_events: int, seed: int) -> tuple[float | np.ndarray | None, dict[str, Any] | None]:
+    """The visible SM background of a (single-run) card whose criterion needs one, with its source."""
+    if card.limit.criterion not in BACKGROUND_CRITERIA:
+        return None, None
+    background, source = visible_background(card, background_events, seed)
+    if not np.sum(background) > 0:
         raise InputError(f"card {card.name}: no SM nu nubar gamma event of {background_events} passes the selection, "
                          "so the background-based limit is undefined; loosen the cuts or raise --background-events")
-    samples = (reachable_sample(card, mass, flavour, options, n, seed + i, background, nature=nature)
-               for i, mass in enumerate(masses))
-    result = limits_for_samples(card, samples, structure, background, n_masses=len(masses))
-    return result | ({"background_source": source} if source else {})
+    return background, source
+
+
+class _Rows:
+    """The limits of one card (or of a combination of runs), mass by mass, as ``mcgen limits`` reports them."""
+
+    def __init__(self, criterion: str, background: Any = None) -> None:
+        self.criterion, self.background = criterion, background
+        self.d95: list[float | None] = []
+        self.excluded: list[list[list[float | None]]] = []
+        self.eps: list[float | None] = []
+        self.details: list[dict[str, Any] | None] = []
+
+    def add(self, result: LimitResult | None, eps: float | None = None) -> None:
+        self.d95.append(None if result is None else result.d_gamma_95)
+        self.excluded.append([] if result is None else result.excluded)
+        self.details.append(None if result is None else result.details)
+        self.eps.append(eps)
+
+    def add_sample(self, sample: SignalSample | None, structure: Couplings) -> None:
+        if sample is None:
+            self.add(None)
+        else:
+            self.add(limit_for(sample, structure), eps_cuts(sample, structure)[0])
+
+    def result(self) -> dict[str, Any]:
+        b = self.background
+        return {"d_gamma_95": self.d95, "excluded": self.excluded, "eps_cuts": self.eps, "criterion": self.criterion,
+                "background_pb": b.tolist() if isinstance(b, np.ndarray) else b, "details": self.details}
+
+
+class _CardRows:
+    """A card's limits: its own, or for a card with [[runs]] the runs combined (``runs``: each run's own)."""
+
+    def __init__(self, card: Card, backgrounds: dict[str, Any]) -> None:
+        self.card = card
+        self.runs = {r.info.run: _Rows(r.limit.criterion, backgrounds[r.name]) for r in card.runs}
+        self.rows = _Rows(card.limit.criterion, None if card.runs else backgrounds[card.name])
+
+    def add(self, samples: list[SignalSample | None], structure: Couplings) -> None:
+        if not self.card.runs:
+            self.rows.add_sample(samples[0], structure)
+            return
+        for rows, sample in zip(self.runs.values(), samples):
+            rows.add_sample(sample, structure)
+        present = [(sample, structure) for sample in samples if sample is not None]
+        self.rows.add(combined_limit(present) if present else None)
+
+    def result(self) -> dict[str, Any]:
+        out = self.rows.result()
+        if self.card.runs:
+            out["runs"] = {name: rows.result() for name, rows in self.runs.items()}
+            out["background_pb"] = {name: run["background_pb"] for name, run in out["runs"].items()}
+            out["combination"] = COMBINATION[self.card.limit.criterion]
+        return out
+
+
+def scan_limits(card: Card, masses: list[float], structure: Couplings, flavour: str, options: PhysicsOptions,
+                n: int, seed: int, background_events: int = 20_000, *, nature: str = "dirac") -> dict[str, Any]:
+    """Limits over a mass list for one card (``nature``: dirac or majorana); masses at or above threshold
+    give null. A card with [[runs]] gives the runs combined, and each run's own in ``runs``."""
+    return limits_table([card], masses, [structure], flavour, options, n, seed, background_events, nature=nature)["by_card"][card.name]
 
 
 def limits_for_samples(card: Card, samples: Any, structure: Couplings,
                        background: float | np.ndarray | None, *, n_masses: int | None = None) -> dict[str, Any]:
     """The limits of one card from its reduced samples, one per mass (None: above threshold), made
     in memory or read from event files: the same code for both."""
-    d95: list[float | None] = []
-    excluded: list[list[list[float | None]]] = []
-    eps: list[float | None] = []
-    details: list[dict[str, Any] | None] = []
+    rows = _Rows(card.limit.criterion, background)
     with progress.task(n_masses if n_masses is not None else len(samples), "masses", card.name) as step:
         for sample in samples:  # a generator runs each mass's Monte Carlo here
             step(1)
-            if sample is None:
-                d95.append(None)
-                excluded.append([])
-                eps.append(None)
-                details.append(None)
-                continue
-            result = limit_for(sample, structure)
-            d95.append(result.d_gamma_95)
-            excluded.append(result.excluded)
-            details.append(result.details)
-            eps.append(eps_cuts(sample, structure)[0])
-    return {"d_gamma_95": d95, "excluded": excluded, "eps_cuts": eps, "criterion": card.limit.criterion,
-            "background_pb": background.tolist() if isinstance(background, np.ndarray) else background,
-            "details": details}
+            rows.add_sample(sample, structure)
+    return rows.result()
 
 
 def limits_table(cards: Sequence[Card], masses: list[float], structures: Sequence[Couplings], flavour: str,
                  options: PhysicsOptions = PhysicsOptions(), n: int = 40_000, seed: int = 1, background_events: int = 20_000,
                  *, structure_info: dict[str, Any] | None = None, overrides: Sequence[str] = (),
-                 nature: str = "dirac") -> dict[str, Any]:
-    """Limits over a mass list for several cards (``by_card``, :func:`scan_limits`) and combined:
-    per mass the smallest excluded d_gamma and the union of the excluded intervals, for a Dirac or
-    a Majorana N (``nature``).
+                 nature: str = "dirac", combine: bool = False) -> dict[str, Any]:
+    """Limits over a mass list for several cards (``by_card``) and, per mass, the smallest excluded
+    d_gamma and the union of the excluded intervals; with ``combine`` instead one limit from every run
+    of every card (:func:`~mcgen.analysis.limits.combine.combined_limit`). For a Dirac or a Majorana N
+    (``nature``). A card with [[runs]] gives its runs combined (each run's own in ``runs``); every run
+    of every card at mass i uses the seed + i (common random numbers: runs differ by their physics,
+    not by Monte Carlo noise).
 
     ``structures[i]`` is the structure at d_gamma = 1 for ``cards[i]`` (one a gives different
     d_Z/d_gamma for different electroweak inputs); ``structure_info`` is how the result records
@@ -185,10 +238,43 @@ def limits_table(cards: Sequence[Card], masses: list[float], structures: Sequenc
     """
     if len(structures) != len(cards):
         raise ValueError(f"one structure per card: {len(cards)} cards, {len(structures)} structures")
-    by_card = {card.name: scan_limits(card, masses, s, flavour, options, n, seed, background_events, nature=nature)
-               for card, s in zip(cards, structures)}
+    if len({c.name for c in cards}) != len(cards):
+        raise InputError("a card is given twice")
+    for card in cards:
+        _check_card(card)
+    runs = [(run, structure) for card, structure in zip(cards, structures) for run in card.run_cards()]
+    if combine:
+        check_combinable([r.name for r, _ in runs], [r.limit.criterion for r, _ in runs], [r.limit.s2b_95 for r, _ in runs])
+    backgrounds, sources = {}, {}
+    for run, _ in runs:
+        backgrounds[run.name], sources[run.name] = _background(run, background_events, seed)
+    rows = {card.name: _CardRows(card, backgrounds) for card in cards}
+    together = _Rows(cards[0].limit.criterion)
+    with progress.task(len(masses) * len(runs), "masses x runs", ", ".join(c.name for c in cards)) as step:
+        for i, mass in enumerate(masses):
+            samples = {}
+            for run, _ in runs:
+                samples[run.name] = reachable_sample(run, mass, flavour, options, n, seed + i, backgrounds[run.name], nature=nature)
+                step(1)
+            for card, structure in zip(cards, structures):
+                rows[card.name].add([samples[r.name] for r in card.run_cards()], structure)
+            if combine:
+                present = [(sample, s) for r, s in runs if (sample := samples[r.name]) is not None]
+                together.add(combined_limit(present) if present else None)
+    by_card = {}
+    for card in cards:
+        by_card[card.name] = rows[card.name].result()
+        found = {r.name: sources[r.name] for r in card.run_cards() if sources[r.name]}
+        if found:
+            by_card[card.name]["background_source"] = found[card.name] if not card.runs else found
+    if combine:
+        best = {"d_gamma_95": together.d95, "excluded": together.excluded, "combined": {
+            "runs": [r.name for r, _ in runs], "criterion": together.criterion, "combination": COMBINATION[together.criterion],
+            "details": together.details}}
+    else:
+        best = combine_cards(len(masses), by_card)
     return {
-        "masses": masses, **combine_cards(len(masses), by_card), "by_card": by_card,
+        "masses": masses, **best, "by_card": by_card,
         "structure": structures[0].as_dict() if structure_info is None else structure_info,
         "cards": [c.name for c in cards], "nature": nature, "options": options.as_dict(), "n_events_per_mass": n, "seed": seed,
         "version": __version__, "inputs": {c.name: card_inputs(c) for c in cards}, "overrides": list(overrides),
@@ -207,5 +293,9 @@ def combine_cards(n_masses: int, by_card: dict[str, dict[str, Any]]) -> dict[str
 
 def card_inputs(card: Card) -> dict[str, Any]:
     """What a limit depends on in a card (after --set), recorded with every limit result."""
-    return {"sqrt_s": card.sqrt_s, **card.electroweak.as_dict(), "limit": dataclasses.asdict(card.limit),
-            "selection": dataclasses.asdict(card.selection), "detector": dataclasses.asdict(card.detector)}
+    out = {"sqrt_s": card.sqrt_s, **card.electroweak.as_dict(), "limit": dataclasses.asdict(card.limit),
+           "selection": dataclasses.asdict(card.selection), "detector": dataclasses.asdict(card.detector)}
+    if card.runs:  # sqrt_s and the selection above are the first run's
+        out["runs"] = {r.info.run: {"beam": dataclasses.asdict(r.beam), "selection": dataclasses.asdict(r.selection)}
+                       for r in card.runs}
+    return out

@@ -163,21 +163,23 @@ def cls_limit(sample: SignalSample, structure: Couplings) -> LimitResult:
     below which nothing can be excluded, and the crossings are solved with brentq in log d. A mass
     where pyhf fails gives null with the reason in ``details["note"]``, never an abort.
     """
-    return cls_limit_runs([sample], structure)
+    return cls_limit_runs([(sample, structure)])
 
 
-def cls_limit_runs(samples: Sequence[SignalSample], structure: Couplings) -> LimitResult:
+def cls_limit_runs(pairs: Sequence[tuple[SignalSample, Couplings]]) -> LimitResult:
     """:func:`cls_limit` of several runs at one mass in one likelihood: a channel per run (its own
-    photon-energy bins, background and lifetime), d_gamma shared. The runs of one card share its
+    photon-energy bins, background and lifetime; each run's sample with its structure at d_gamma = 1),
+    d_gamma shared. The runs of one card share its
     background- and signal-normalisation nuisance parameters (one collider, one detector); runs of
     different cards (``mcgen limits --combine``) have their own."""
     try:
         import pyhf
     except ImportError:
         raise MissingExtraError("the CLs limit needs pyhf: pip install 'mcgen[limits]'") from None
+    samples = [sample for sample, _ in pairs]
     cards = list(dict.fromkeys(s.card.info.name for s in samples))
     signals, channels, s_max = [], [], []
-    for sample in samples:
+    for sample, structure in pairs:
         card, lim = sample.card, sample.card.limit
         if sample.coeff_binned is None or not isinstance(sample.background_pb, np.ndarray):
             raise InputError(f"card {card.name}: the CLs limit needs the binned signal and background")
