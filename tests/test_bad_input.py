@@ -131,7 +131,7 @@ def test_fully_polarised_beams_answer_with_numbers(capsys, tmp_path):
     """Helicities that make no N nubar (P- = P+ = +1), or no W piece (right-handed electrons): zeros
     or events with finite weights, never a traceback or NaN."""
     pol = ["--set", "beam.polarisation_electron=1", "--set", "beam.polarisation_positron=1"]
-    code, out, err = run(capsys, ["info", "--card", "ilc250_lr", *pol, "--mass", "100", "--dgamma", "1e-5", "--scenario", "II",
+    code, out, err = run(capsys, ["info", "--card", "ilc250", "--run", "lr", *pol, "--mass", "100", "--dgamma", "1e-5", "--scenario", "II",
                                   "--flavor", "e", "--json"])
     assert code == 0, err
     info = json.loads(out)
@@ -153,13 +153,14 @@ def test_fully_polarised_beams_answer_with_numbers(capsys, tmp_path):
                                   "II", "--flavor", "e", "-n", "100", "--weighted", "-o", str(tmp_path / "q.root")]))
 
 
-@pytest.mark.parametrize("card, mass, extra", [("ilc500_lr", "499.9999", []), ("lep2_delphi", "205.399999", ["--set", "beam.isr=true"])])
-def test_masses_at_the_beams_reach_answer_in_bounded_time(capsys, tmp_path, card, mass, extra):
+@pytest.mark.parametrize("card, mass, extra, one_run", [("ilc500", "499.9999", [], ["--run", "lr"]),
+                                                       ("lep2_delphi", "205.399999", ["--set", "beam.isr=true"], [])])
+def test_masses_at_the_beams_reach_answer_in_bounded_time(capsys, tmp_path, card, mass, extra, one_run):
     """Where ISR and the spread almost never reach above threshold: one line for events (unweighted
     or weighted), null for a limit; before, a ZeroDivisionError or a run of over ten minutes."""
     model = ["--card", card, *extra, "--mass", mass, "--dgamma", "1e-5", "--scenario", "II", "--flavor", "e"]
     for weighted in ([], ["--weighted"]):
-        code, out, err = run(capsys, ["generate", *model, "-n", "3000", "-o", str(tmp_path / "t.root"), *weighted])
+        code, out, err = run(capsys, ["generate", *model, *one_run, "-n", "3000", "-o", str(tmp_path / "t.root"), *weighted])
         if code == 0:  # (fccee_zh: a few events do reach above threshold)
             continue
         assert "above threshold" in _one_line_error(code, out, err) and not (tmp_path / "t.root").exists()

@@ -110,8 +110,8 @@ def test_reproduce_draws_the_papers_beams_beside_the_cards(capsys, tmp_path, mon
     assert curves["beams"] == "paper" and "beam.isr=false" in curves["beam_overrides"]
     assert read and all(o == figures.BEAM_TREATMENTS["paper"] for _, o in read)
     card = figures.BEAM_TREATMENTS["paper"]
-    ilc = real("ilc250_lr", card)
-    assert ilc.beam.polarisation == (0.0, 0.0) and not ilc.beam.isr and ilc.beam.energy_spread == 0
+    ilc = real("ilc250", card)
+    assert all(r.beam.polarisation == (0.0, 0.0) and not r.beam.isr and r.beam.energy_spread == 0 for r in ilc.run_cards())
     code, out, err = run(capsys, ["reproduce", "--figure", "6", "-o", str(tmp_path / "cards"), "--quick", "-n", "2000", "--json"])
     assert code == 0 and json.loads((tmp_path / "cards" / "figure6.json").read_text())["beam_overrides"] == []
     code, _, err = run(capsys, ["reproduce", "--figure", "6", "-o", str(tmp_path), "--beams", "best"])

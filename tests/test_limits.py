@@ -381,3 +381,21 @@ def test_events_of_weight_zero_never_look_like_a_foreign_file():
     reducer.add(far, passing)
     with pytest.raises(InputError, match="above 10 km"):
         reducer.sample(card, 10.0, "mu", options)
+
+
+def test_an_n_made_just_above_threshold_is_kept_as_decaying_inside():
+    """With beam effects each event's distance to the volume's surface is counted in nominal decay lengths
+    (boundary / flight_scale); an N made just above its threshold hardly moves, and that ratio can pass
+    the 10 km the reduced sample holds: it is kept at 10 km (it decays inside for any coupling), not an error."""
+    from mcgen.analysis.limits import SampleReducer
+    from mcgen.analysis.limits.samples import MAX_BOUNDARY_M
+    from mcgen.physics.model import COUPLING_COLUMNS
+
+    cols = {name: np.array([1.0, 2.0, 0.0]) for name in COUPLING_COLUMNS}
+    cols |= {"boundary_m": np.array([1.5, 1.5, 1.5]), "flight_scale": np.array([1.0, 1e-9, 0.0])}
+    reducer = SampleReducer()
+    reducer.add(cols, np.array([True, True, False]))
+    sample = reducer.sample(mcgen.load_card("fccee_zh"), 200.0, "e", PhysicsOptions())
+    assert sample.boundary_m.tolist() == [0.0, 1.5, MAX_BOUNDARY_M]  # (the weightless event goes to 0)
+    with pytest.raises(mcgen.InputError, match="negative or above 10 km"):
+        SampleReducer().add(cols | {"boundary_m": np.array([1.5, -1.0, 1.5])}, np.array([True, True, False]))

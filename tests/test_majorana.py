@@ -171,7 +171,7 @@ def test_the_photon_is_isotropic_in_the_rest_frame_of_a_polarised_majorana_n():
     50 bins: the 99.9% quantile of chi^2 with 49 degrees of freedom is 85.4)."""
     from mcgen.io.particles import photon_rest_direction
 
-    card = mcgen.load_card("ilc250_lr")
+    card = mcgen.load_card("ilc250").run_card("lr")
     laws = {}
     for nature in ("dirac", "majorana"):
         model = mcgen.make_model(60.0, "e", card.electroweak, d_gamma=1e-6, scenario="II", nature=nature)
@@ -207,7 +207,7 @@ def test_majorana_decay_labels_follow_the_spin_law():
     with the Dirac label, sigma P.k averages to -<|P|^2>/3 (and to +<|P|^2>/3 for the others)."""
     from mcgen.io.particles import majorana_decay_sign, particles, photon_rest_direction
 
-    card = mcgen.load_card("ilc250_lr")
+    card = mcgen.load_card("ilc250").run_card("lr")
     model = mcgen.make_model(60.0, "e", card.electroweak, d_gamma=1e-6, scenario="II", nature="majorana")
     cols = generate(card, model, 200_000, seed=2).columns
     same = majorana_decay_sign(cols, 60.0) == 1

@@ -166,3 +166,27 @@ def test_figure9_exact_law_curves_are_mcgen_limits(tmp_path):
             assert curves["laws"][law][card]["d_gamma_95"] != exact["d_gamma_95"]
             assert curves["laws"][law]["options"]["decay_law"] == law
     assert any(d is not None for d in curves["laws"]["exact"]["cepc_z"]["d_gamma_95"])
+
+
+@pytest.mark.slow
+def test_figure11_curves_are_mcgen_limits_with_the_runs_combined(tmp_path, capsys):
+    """Each programme's curve of figure 11 is `mcgen limits --card ... --combine` with the same masses,
+    statistics and seed, for either nature; the Majorana N reaches further where N decays promptly."""
+    pytest.importorskip("mplhep")
+    from helpers import run_cli
+
+    code, _, err = run_cli(capsys, ["reproduce", "--figure", "11", "--quick", "-n", "2000", "--seed", "3", "-o", str(tmp_path)])
+    assert code == 0, err
+    curves = json.loads((tmp_path / "figure11.json").read_text())
+    masses = ",".join(repr(m) for m in curves["masses"])
+    for nature in ("dirac", "majorana"):
+        cards = [a for c in curves["colliders"]["ILC"] for a in ("--card", c)]
+        code, out, err = run_cli(capsys, ["limits", *cards, "--masses", masses, "--scenario", "II", "--flavor", "mu", "-n", "2000",
+                                          "--seed", "3", "--background-events", str(curves["background_events"]), "--combine",
+                                          "--nature", nature, "--json"])
+        assert code == 0, err
+        assert json.loads(out)["d_gamma_95"] == curves["limits"][f"ILC {nature}"]
+    prompt = [i for i, m in enumerate(curves["masses"]) if 1.0 < m < 80.0]
+    for collider in curves["colliders"]:
+        dirac, majorana = (curves["limits"][f"{collider} {n}"] for n in ("dirac", "majorana"))
+        assert prompt and all(majorana[i] < dirac[i] for i in prompt)

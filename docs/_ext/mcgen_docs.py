@@ -287,15 +287,25 @@ class ShippedCards(SphinxDirective):
         rows = []
         for name in CARD_NAMES:
             card = load_card(name)
-            lumi = card.beam.luminosity_invpb
-            lumi_text = f"{lumi / 1e6:g} ab^-1" if lumi >= 1e5 else f"{lumi:g} pb^-1"
+
+            def luminosity(lumi: float) -> str:
+                return f"{lumi / 1e6:g} ab^-1" if lumi >= 1e5 else f"{lumi:g} pb^-1"
+
+            runs = card.run_cards()
+            energies = ", ".join(dict.fromkeys(f"{r.sqrt_s:g}" for r in runs))
+            lumi_text = "; ".join(f"{r.info.run}: {luminosity(r.beam.luminosity_invpb)}" if r.info.run else
+                                  luminosity(r.beam.luminosity_invpb) for r in runs)
+            polarised = [r for r in runs if r.beam.polarisation_electron or r.beam.polarisation_positron]
+            helicities = "; ".join(f"{r.info.run or 'P'}: ({r.beam.polarisation_electron:+g}, {r.beam.polarisation_positron:+g})"
+                                   for r in polarised)
             beams = [w for w, on in (("ISR", card.beam.isr), (f"spread {card.beam.energy_spread:.3%}", card.beam.energy_spread > 0),
-                                     (f"P(e-) = {card.beam.polarisation_electron:+g}, P(e+) = {card.beam.polarisation_positron:+g}",
-                                      card.beam.polarisation_electron or card.beam.polarisation_positron)) if on]
+                                     (helicities, polarised)) if on]
             name_cell = [nodes.paragraph("", "", nodes.literal(name, name))]
             if name in PAPER_CARDS:
                 name_cell.append(nodes.paragraph("", "", nodes.emphasis("paper", "source paper")))
-            rows.append([name_cell, f"{card.sqrt_s:g}", lumi_text,
+            if card.runs:
+                name_cell.append(nodes.paragraph("", f"runs: {', '.join(r.info.run for r in runs)}"))
+            rows.append([name_cell, energies, lumi_text,
                          [nodes.paragraph("", "", nodes.literal(card.limit.criterion, card.limit.criterion)),
                           nodes.paragraph("", "; ".join(beams))] if beams else
                          nodes.paragraph("", "", nodes.literal(card.limit.criterion, card.limit.criterion)),

@@ -6,6 +6,8 @@ coupling structure of the scan. Its seed comes from SeedSequence([seed, card, ma
 indices]), so a task gives the same numbers on any worker, and a scan equals the serial run.
 mu and tau make the same events (no W t-channel; the flavour enters only through the N widths,
 which the limits apply): a scan over both runs one task for the two, with the first one's seed.
+A card with [[runs]] is one task per (mass, flavour) too: every run's Monte Carlo with the task's
+seed, the runs combined (mcgen.analysis.limits.combine).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import numpy as np
 from mcgen import progress
 from mcgen._version import __version__
 from mcgen.analysis.limits import SUPPORTED, SignalSample, card_inputs, eps_cuts, limit_for, reachable_sample, visible_background_pb
+from mcgen.analysis.limits.combine import check_combinable, combined_limit
 from mcgen.config.cards import Card
 from mcgen.config.criteria import BACKGROUND_CRITERIA
 from mcgen.config.options import PhysicsOptions
@@ -47,7 +50,7 @@ class ScanTask:
     options: PhysicsOptions
     n_events: int
     seed: int
-    background_pb: float | np.ndarray | None = None
+    background_pb: Any = None  # per run (a tuple) for a card with [[runs]]
     shared: tuple[str, ...] = ()  # further flavours with the same events (tau beside mu), limits from the same sample
     nature: str = "dirac"
 
@@ -81,8 +84,11 @@ def build_tasks(cards: list[Card], masses: list[float], flavours: list[str], str
     for ci, card in enumerate(cards):
         if card.limit.criterion not in SUPPORTED:
             raise InputError(f"card {card.name}: limit criterion {card.limit.criterion!r} is not supported yet")
+        if card.runs:
+            check_combinable([card.name], [card.limit.criterion], [card.limit.s2b_95])
         if card.limit.criterion in BACKGROUND_CRITERIA:
-            backgrounds[ci] = visible_background_pb(card, background_events, task_seed(seed, ci))
+            per_run = tuple(visible_background_pb(r, background_events, task_seed(seed, ci)) for r in card.run_cards())
+            backgrounds[ci] = per_run if card.runs else per_run[0]
     groups: dict[str, list[tuple[int, str]]] = {}  # flavours with the same events, in the order given
     for fi, flavour in enumerate(flavours):
         groups.setdefault(SAME_EVENTS.get(flavour, flavour), []).append((fi, flavour))
@@ -118,6 +124,8 @@ def run_task(task: ScanTask, threads: int | None = None) -> list[dict[str, Any]]
         import numba
 
         numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
+    if task.card.runs:
+        return _run_task_with_runs(task)
     rows = []
     sample = reachable_sample(task.card, task.mass, task.flavour, task.options, task.n_events, task.seed, task.background_pb,
                               nature=task.nature)
@@ -130,6 +138,26 @@ def run_task(task: ScanTask, threads: int | None = None) -> list[dict[str, Any]]
                 result = limit_for(flavour_sample, structure)
                 row.update(d_gamma_95=result.d_gamma_95, excluded=result.excluded,
                            eps_cuts=eps_cuts(flavour_sample, structure)[0])
+            rows.append(row)
+    return rows
+
+
+def _run_task_with_runs(task: ScanTask) -> list[dict[str, Any]]:
+    """The rows of a card with [[runs]]: its runs combined (eps_cuts null: each run has its own)."""
+    runs = task.card.run_cards()
+    backgrounds = task.background_pb if task.background_pb is not None else (None,) * len(runs)
+    samples = [reachable_sample(run, task.mass, task.flavour, task.options, task.n_events, task.seed, background,
+                                nature=task.nature) for run, background in zip(runs, backgrounds)]
+    rows = []
+    for flavour in task.flavours:
+        present = [dataclasses.replace(sample, flavour=flavour) for sample in samples if sample is not None]
+        for name, structure in task.structures:
+            row = {"card": task.card.name, "mass": task.mass, "flavor": flavour, "structure": name, "eps_cuts": None}
+            if not present:
+                row.update(d_gamma_95=None, excluded=[])
+            else:
+                result = combined_limit([(sample, structure) for sample in present])
+                row.update(d_gamma_95=result.d_gamma_95, excluded=result.excluded)
             rows.append(row)
     return rows
 

@@ -44,7 +44,7 @@ from mcgen.config.criteria import BACKGROUND_CRITERIA
 from mcgen.config.options import PhysicsOptions
 from mcgen.errors import InputError, MissingExtraError, ModelError
 from mcgen.physics.constants import Electroweak
-from mcgen.physics.model import SCENARIOS, Couplings, scenario_a, singular_a, structure_from_a
+from mcgen.physics.model import SCENARIOS, Couplings, check_nature, scenario_a, singular_a, structure_from_a
 
 __all__ = ["first_excluded", "TREATMENTS", "ISR", "CASES", "Case", "Grids", "grids", "treatment_record", "run_validation", "a_range",
            "a_grid", "handover_mass", "envelope", "loglog", "markdown_table", "text_table", "LEP_CARDS", "CEPC_CARDS"]
@@ -361,8 +361,9 @@ def _crossing(fine: np.ndarray, curve: np.ndarray, env: np.ndarray, i: int) -> f
 class _Runner:
     """The Monte Carlo of one treatment, computed once and shared by the cases that need it."""
 
-    def __init__(self, options: PhysicsOptions, n: int, seed: int, g: Grids, load: Callable[[str], Card]) -> None:
-        self.options, self.n, self.seed, self.grids, self.load = options, n, seed, g, load
+    def __init__(self, options: PhysicsOptions, n: int, seed: int, g: Grids, load: Callable[[str], Card],
+                 nature: str = "dirac") -> None:
+        self.options, self.n, self.seed, self.grids, self.load, self.nature = options, n, seed, g, load, nature
         self._scans: dict[str, dict[tuple[str, str, str], list[float | None]]] = {}
         self._constraints: dict[str, list[Any]] = {}
 
@@ -383,7 +384,7 @@ class _Runner:
                     for task in tasks:
                         sample = (None if task.mass >= mass_threshold(task.card) else
                                   signal_sample(task.card, task.mass, task.flavour, task.options, task.n_events, task.seed,
-                                                task.background_pb))
+                                                task.background_pb, nature=self.nature))
                         for flavour, flavour_sample in flavour_samples(task, sample):  # mu and tau: the same events
                             for name, structure in task.structures:
                                 d95 = None if flavour_sample is None else first_excluded(flavour_sample, structure)
@@ -402,7 +403,8 @@ class _Runner:
         for task in tasks:
             if task.mass >= mass_threshold(task.card):
                 continue
-            sample = signal_sample(task.card, task.mass, task.flavour, task.options, task.n_events, task.seed, task.background_pb)
+            sample = signal_sample(task.card, task.mass, task.flavour, task.options, task.n_events, task.seed, task.background_pb,
+                                   nature=self.nature)
             d = first_excluded(sample, task.structures[0][1])
             i = masses.index(task.mass)
             if d is not None and (best[i] is None or d < best[i]):  # type: ignore[operator]
@@ -437,7 +439,7 @@ def _case_a_range(case: Case, run: _Runner, index: int) -> tuple[list[Any], dict
     if card.limit.criterion in BACKGROUND_CRITERIA:  # the background of the CEPC scan's (the same seed): computed once
         seed = task_seed(run.seed + 2, CEPC_CARDS.index(card.name)) if card.name in CEPC_CARDS else run.seed + 100
         background = visible_background(card, run.grids.background_events, seed)[0]
-    sample = signal_sample(card, case.mass, case.flavour, run.options, run.n, run.seed + 10 + index, background)
+    sample = signal_sample(card, case.mass, case.flavour, run.options, run.n, run.seed + 10 + index, background, nature=run.nature)
     result = a_range(sample, case.a_domain, run.grids.a_points)
     details: dict[str, Any] = {k: result[k] for k in ("a_at", "singular_a", "limits_next_to_singular_a") if k in result}
     details["a_grid"] = [a if math.isfinite(a) else "inf" for a in result["a_grid"]]  # inf: a -> infinity, scenario II
@@ -547,8 +549,9 @@ def _ratio(value: Any, paper: float) -> float | None:
 def run_validation(n: int = 20_000, seed: int = 1, *, quick: bool = False, background_events: int | None = None,
                    overrides: Sequence[str] = (), card_overrides: Mapping[str, Sequence[str]] | None = None,
                    treatments: Mapping[str, PhysicsOptions] | None = None, cases: Sequence[str] | None = None,
-                   grid: Grids | None = None) -> dict[str, Any]:
-    """Every case of :data:`CASES` (or those named in ``cases``) in every treatment (default :data:`TREATMENTS`).
+                   grid: Grids | None = None, nature: str = "dirac") -> dict[str, Any]:
+    """Every case of :data:`CASES` (or those named in ``cases``) in every treatment (default :data:`TREATMENTS`),
+    for mcgen's Dirac N (the paper's) or a Majorana one (``nature``: the paper's numbers are for a Dirac N).
 
     ``overrides`` are --set values for every card; ``card_overrides`` more per card name (to switch one
     input of one analysis, e.g. the OPAL efficiency). Returns ``rows`` (one per case), ``treatments`` and
@@ -568,7 +571,7 @@ def run_validation(n: int = 20_000, seed: int = 1, *, quick: bool = False, backg
             loaded[name] = load_card(name, (*PAPER_BEAMS, *overrides, *per_card.get(name, ())))
         return loaded[name]
 
-    runners = {name: _Runner(options, n, seed, g, load) for name, options in treatments.items()}
+    runners = {name: _Runner(options, n, seed, g, load, check_nature(nature)) for name, options in treatments.items()}
     rows = []
     with progress.task(len(chosen) * len(runners), "cases", "validate") as step:
         for index, case in enumerate(chosen):
@@ -585,7 +588,7 @@ def run_validation(n: int = 20_000, seed: int = 1, *, quick: bool = False, backg
                 "options": {name: treatment_record(options) for name, options in treatments.items()}, "details": details,
             })
     return {
-        "rows": rows, "treatments": {name: treatment_record(o) for name, o in treatments.items()}, "n_events": n,
+        "rows": rows, "treatments": {name: treatment_record(o) for name, o in treatments.items()}, "nature": nature, "n_events": n,
         "background_events": g.background_events, "seed": seed, "quick": quick, "grids": g.as_dict(),
         "overrides": list(overrides), "card_overrides": {k: list(v) for k, v in per_card.items()},
         "inputs": {name: card_inputs(card) for name, card in loaded.items()}, "version": __version__,

@@ -32,6 +32,7 @@ def add_parser(subparsers: Any) -> None:
                    help=f"weighted SM nu nubar gamma events per CEPC card (default 20000, 3000 with --quick; at most "
                    f"{common.MAX_EVENTS_IN_MEMORY:.0e})")
     r.add_argument("--quick", action="store_true", help="coarse mass and a grids and small statistics (seconds; for tests)")
+    common.add_nature_option(p)
     p.add_argument("--case", dest="cases", action="append", metavar="ID", help="only this case (repeatable; ids in the table)")
     common.add_cache_option(p)
     common.add_output_flags(p, None)
@@ -45,6 +46,6 @@ def run(args: argparse.Namespace) -> int:
     n = args.events if args.events is not None else (QUICK_EVENTS if args.quick else DEFAULT_EVENTS)
     with cache_dir(args.cache):
         result = run_validation(n, args.seed, quick=args.quick, background_events=args.background_events,
-                                overrides=tuple(args.overrides), cases=args.cases)
+                                overrides=tuple(args.overrides), cases=args.cases, nature=common.nature(args))
     common.emit(args, result, text_table)
     return 0

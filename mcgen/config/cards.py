@@ -39,10 +39,8 @@ CARD_NAMES: tuple[str, ...] = (
     "fccee_ww",
     "fccee_zh",
     "fccee_tt",
-    "ilc250_lr",
-    "ilc250_rl",
-    "ilc500_lr",
-    "ilc500_rl",
+    "ilc250",
+    "ilc500",
 )
 """The shipped cards: the source paper's eight analyses, then FCC-ee and ILC."""
 PAPER_CARDS: tuple[str, ...] = CARD_NAMES[:8]
@@ -217,7 +215,8 @@ class Card:
         """The card of one run (by name); ``None`` is the card itself when it has one run only."""
         if run is None:
             if self.runs:
-                raise CardError(f"card {self.name} has runs {', '.join(r.info.run for r in self.runs)}: give --run NAME")
+                raise CardError(f"card {self.name} has runs {', '.join(r.info.run for r in self.runs)}: give --run NAME "
+                                "(in Python: card.run_card(NAME))")
             return self
         names = [r.info.run for r in self.runs]
         if run not in names:

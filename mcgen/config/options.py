@@ -46,7 +46,9 @@ class PhysicsOptions:
 
 
 def check_kinematics(card: Card, model: Model) -> None:
-    """N must be producible: m_N < sqrt(s) (a massless nubar recoils)."""
+    """N must be producible: m_N < sqrt(s) (a massless nubar recoils); and the card one run (events are
+    made per run: a card with [[runs]] gives its runs with ``card.run_card(name)``)."""
+    card.run_card(None)
     if model.mass >= card.sqrt_s:
         raise ModelError(f"mass {model.mass:g} GeV is not below sqrt(s) = {card.sqrt_s:g} GeV of card {card.name}")
 

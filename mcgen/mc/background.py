@@ -98,6 +98,8 @@ def background_cross_section(card, n: int, seed: int, flavours=BACKGROUND_FLAVOU
     (:func:`train_phase_space`) skips the training (benchmarks)."""
     from mcgen.physics.constants import GEV2_TO_PB
 
+    card.run_card(None)  # one run: a card with [[runs]] gives each with card.run_card(name)
+
     ew = card.electroweak
     result: dict = {"by_flavour": {}}
     total_w = np.zeros(n)

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from mcgen.analysis.limits import parse_masses, signal_function, signal_sample
+from mcgen.analysis.limits import limits_table, parse_masses, signal_function, signal_sample
 from mcgen.analysis.scan import build_tasks, run_scan
 from mcgen.config.cards import Card
 from mcgen.config.cards import load_card as _load_card
@@ -562,7 +562,7 @@ def figure9(run: FigureRun) -> list[str]:
 COLLIDERS: dict[str, tuple[str, ...]] = {
     "CEPC": CEPC_CARDS,
     "FCC-ee": ("fccee_z", "fccee_ww", "fccee_zh", "fccee_tt"),
-    "ILC": ("ilc250_lr", "ilc250_rl", "ilc500_lr", "ilc500_rl"),
+    "ILC": ("ilc250", "ilc500"),
 }
 
 
@@ -570,8 +570,8 @@ COLLIDERS: dict[str, tuple[str, ...]] = {
 def figure10(run: FigureRun, scenario: str = "II") -> list[str]:
     """CEPC, FCC-ee and ILC side by side: the expected 95% CL reach (S^2/B = 2.71, each card's
     own cuts, luminosity, beams and coupling scheme) in one scenario, d_e and d_mu,tau; per collider
-    the best of its running modes (the ILC beam-helicity runs taken one at a time, not combined),
-    and each card thin beneath."""
+    the best of its cards (each card's runs combined: the FCC-ee energy points, the ILC helicity
+    configurations), and each card thin beneath. Figure 11 combines every run of a collider."""
     n, seed, options, quick = run.n, run.seed, run.options, run.quick
     cards = [run.card(c) for cards in COLLIDERS.values() for c in cards]
     masses = parse_masses("0.001:490:10" if quick else "0.001:490:40", log=True)
@@ -602,8 +602,42 @@ def figure10(run: FigureRun, scenario: str = "II") -> list[str]:
         ax.set_title(f"$d_{{{tex}}}$, scenario {scenario}", fontsize=TITLE_SIZE)
         ax.legend(fontsize=LEGEND_SIZE, loc="upper left")
     axes[0].set_ylabel(r"$d_\gamma$ [GeV$^{-1}$]")
-    fig.suptitle(r"Expected 95% CL reach ($S^2/B$ = 2.71): CEPC, FCC-ee, ILC; thin: each running mode", fontsize=TITLE_SIZE)
+    fig.suptitle(r"Expected 95% CL reach ($S^2/B$ = 2.71): CEPC, FCC-ee, ILC; thin: each card, its runs combined",
+                 fontsize=TITLE_SIZE)
     paths = run.write(fig, "figure10", curves)
+    plt.close(fig)
+    return paths
+
+
+@figure(11, "combined reach per collider programme, Dirac and Majorana N (scenario II)")
+def figure11(run: FigureRun, scenario: str = "II", flavour: str = "mu") -> list[str]:
+    """The expected 95% CL reach of each collider programme with every run of its cards combined
+    (``mcgen limits --combine``: S^2/B summed over the runs), for a Dirac and a Majorana N, in one
+    scenario for d_mu."""
+    n, seed, options, quick = run.n, run.seed, run.options, run.quick
+    masses = parse_masses("0.01:490:6" if quick else "0.01:490:16", log=True)
+    background_events = 5_000 if quick else 20_000
+    curves: dict[str, Any] = {"figure": 11, "scenario": scenario, "flavor": flavour, "masses": masses, "colliders": COLLIDERS,
+                              "options": options.as_dict(), "n_events_per_mass": n, "seed": seed,
+                              "background_events": background_events, "limits": {}}
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(13, 7), layout="constrained")
+    for colour, marker, (collider, names) in zip(COLOURS, ("o", "s", "^"), COLLIDERS.items()):
+        cards = [run.card(c) for c in names]
+        structures = [structure_from_a(scenario_a(scenario, c.electroweak), c.electroweak) for c in cards]
+        for nature, style in (("dirac", "-"), ("majorana", "--")):
+            result = limits_table(cards, masses, structures, flavour, options, n, seed, background_events, nature=nature,
+                                  combine=True)
+            curves["limits"][f"{collider} {nature}"] = result["d_gamma_95"]
+            ax.plot(masses, [np.nan if v is None else v for v in result["d_gamma_95"]], style, color=colour, lw=2.2,
+                    marker=marker, markersize=7, markerfacecolor="none" if nature == "majorana" else colour,
+                    label=f"{collider}, {nature.capitalize()} N")
+    tex = FLAVOUR_TEX.get(flavour, flavour)
+    ax.set(xscale="log", yscale="log", xlabel=r"$m_N$ [GeV]", ylabel=r"$d_\gamma$ [GeV$^{-1}$]")
+    ax.set_title(f"Expected 95% CL reach ($S^2/B$ = 2.71), every run combined; scenario {scenario}, $d_{{{tex}}}$",
+                 fontsize=TITLE_SIZE)
+    fig.legend(fontsize=LEGEND_SIZE, loc="outside right center")
+    paths = run.write(fig, "figure11", curves)
     plt.close(fig)
     return paths
 

@@ -227,7 +227,7 @@ def limits_table(cards: Sequence[Card], masses: list[float], structures: Sequenc
                  nature: str = "dirac", combine: bool = False) -> dict[str, Any]:
     """Limits over a mass list for several cards (``by_card``) and, per mass, the smallest excluded
     d_gamma and the union of the excluded intervals; with ``combine`` instead one limit from every run
-    of every card (:func:`~mcgen.analysis.limits.combine.combined_limit`). For a Dirac or a Majorana N
+    of every card (:func:`~mcgen.analysis.limits.combined_limit`). For a Dirac or a Majorana N
     (``nature``). A card with [[runs]] gives its runs combined (each run's own in ``runs``); every run
     of every card at mass i uses the seed + i (common random numbers: runs differ by their physics,
     not by Monte Carlo noise).

@@ -23,6 +23,8 @@ __all__ = ["SignalSample", "SampleReducer", "signal_sample", "spectrum_edges", "
            "background_from_files", "eps_cuts", "reachable_sample", "mass_threshold"]
 
 
+MAX_BOUNDARY_M = 1e4
+"""The largest distance to the decay-volume surface a reduced sample holds (10 km, 0.1 mm steps)."""
 _REFERENCE = Couplings(1e-6, 1e-6, 1e-6)  # any structure: the weighted proposal does not depend on it
 
 
@@ -89,7 +91,13 @@ class SampleReducer:
         batch = {name: np.ascontiguousarray(_array(cols[name]), dtype=np.float64) for name in COUPLING_COLUMNS}
         boundary = np.asarray(_array(cols["boundary_m"]), dtype=np.float64)
         if "flight_scale" in _fields(cols):  # beam effects: the distance in units of the nominal decay length
-            boundary = boundary / np.asarray(_array(cols["flight_scale"]), dtype=np.float64)
+            if (boundary < 0).any() or (boundary > MAX_BOUNDARY_M).any():
+                raise InputError("a distance to the decay-volume surface is negative or above 10 km: not an mcgen event file?")
+            # an N made just above its threshold (ISR, the spread) hardly moves: its distance in nominal decay
+            # lengths can be huge; beyond 10 km it decays inside for any coupling whose nominal decay length is
+            # below ~1 km, as every N this close to sqrt(s) is (a heavy N decays promptly)
+            with np.errstate(divide="ignore"):  # an N at rest: an infinite ratio, kept at 10 km
+                boundary = np.minimum(boundary / np.asarray(_array(cols["flight_scale"]), dtype=np.float64), MAX_BOUNDARY_M)
         # an event of weight 0 for every coupling (beyond the endpoint with ISR) adds nothing to any
         # bin: it goes to distance 0, whatever its kinematics, and is not taken for a foreign file's
         nothing = np.logical_and.reduce([batch[name] == 0.0 for name in COUPLING_COLUMNS])
@@ -151,7 +159,7 @@ class SampleReducer:
     def _add_keys(self, boundary: np.ndarray) -> None:
         """Bins for the 0.1 mm keys of a piece that have none yet (the distances checked first)."""
         keys = np.rint(boundary * 1e4).astype(np.int64)  # np.round(b, 4) = rint(b * 1e4) / 1e4
-        if keys.min() < 0 or keys.max() > 100_000_000:
+        if keys.min() < 0 or keys.max() > round(MAX_BOUNDARY_M * 1e4):
             raise InputError("a distance to the decay-volume surface is negative or above 10 km: not an mcgen event file?")
         if keys.max() >= self._lookup.size:
             self._lookup = np.concatenate([self._lookup, np.full(int(keys.max()) + 1 - self._lookup.size, -1, dtype=np.int64)])
