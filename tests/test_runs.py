@@ -99,8 +99,10 @@ def test_a_run_that_does_not_exist_is_named_with_the_runs_that_do(capsys, tmp_pa
     code, out, err = run(capsys, ["info", "--card", card, "--run", "third", "--mass", "10", "--dgamma", "1e-6",
                                   "--scenario", "I", "--flavor", "e"])
     assert code == 2 and out == "" and "no run 'third' (its runs: first, second)" in err
-    code, _, err = run(capsys, ["efficiency", "--card", card, "--masses", "10", "--scenario", "I", "--flavor", "e"])
-    assert code == 2 and "give --run NAME" in err
+    whole = mcgen.load_card(card)
+    model = mcgen.make_model(10.0, "e", whole.electroweak, d_gamma=1e-6, scenario="I")
+    with pytest.raises(CardError, match=r"has runs first, second: give --run NAME \(in Python: card.run_card\(NAME\)\)"):
+        mcgen.generate(whole, model, 100, seed=1)  # events are made per run, never for a card's first run silently
 
 
 # --- every command per run ---------------------------------------------------------------------------------
@@ -215,3 +217,24 @@ def test_combining_a_measurement_is_refused(capsys):
     code, out, err = run(capsys, ["limits", "--card", "lep1_opal", "--card", "cepc_z", "--masses", "5", "--scenario", "I",
                                   "--flavor", "e", "--combine"])
     assert code == 2 and out == "" and "lep1_opal" in err and "combines with no other run" in err
+
+
+def test_efficiency_tables_of_every_run_give_the_limits_of_the_card(capsys, tmp_path):
+    """`mcgen efficiency --card` with runs writes one table per run; the tables together give the card's limit,
+    its runs combined, to the digit (the same samples and backgrounds as `mcgen limits --card`)."""
+    model = ["--masses", "10,50", "--scenario", "I", "--flavor", "mu", "-n", "4000"]
+    code, out, err = run(capsys, ["efficiency", "--card", "fccee_ww", *model, "-o", str(tmp_path / "eff.root"), "--json"])
+    assert code == 0, err
+    assert sorted(json.loads(out)["runs"]) == ["ww157", "ww162"]
+    tables = [str(tmp_path / f"eff_{run}.root") for run in ("ww157", "ww162")]
+    code, out, err = run(capsys, ["limits", "--efficiency", *tables, "--json"])
+    assert code == 0, err
+    from_tables = json.loads(out)
+    code, out, err = run(capsys, ["limits", "--card", "fccee_ww", *model, "--json"])
+    assert code == 0, err
+    direct = json.loads(out)
+    assert from_tables["d_gamma_95"] == direct["d_gamma_95"]
+    assert from_tables["by_card"]["fccee_ww"]["runs"]["ww157"]["d_gamma_95"] == direct["by_card"]["fccee_ww"]["runs"]["ww157"]["d_gamma_95"]
+    code, out, err = run(capsys, ["limits", "--efficiency", *tables, "--combine", "--json"])
+    assert code == 0, err
+    assert json.loads(out)["d_gamma_95"] == direct["d_gamma_95"]  # one card: --combine is the card's combination

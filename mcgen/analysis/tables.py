@@ -23,6 +23,8 @@ from mcgen.analysis.limits import (
     mass_threshold,
     visible_background_pb,
 )
+from mcgen.analysis.limits.combine import COMBINATION, check_combinable, combined_limit
+from mcgen.analysis.limits.roots import LimitResult
 from mcgen.config.cards import Card, parse_card, parse_set
 from mcgen.config.options import PhysicsOptions
 from mcgen.errors import InputError, ModelError
@@ -186,8 +188,10 @@ def _matching_backgrounds(table_path: str, card: Card, files: list[tuple[str, Ca
 
 def limits_from_tables(paths: list[str], *, scenario: str | None = None, a: float | None = None,
                        background: list[str] | None = None, background_events: int = 20_000, seed: int = 1,
-                       criterion: str | None = None, overrides: tuple[str, ...] = ()) -> dict[str, Any]:
-    """95% CL limits from efficiency tables, one card per table, in the format of ``mcgen limits``.
+                       criterion: str | None = None, overrides: tuple[str, ...] = (), combine: bool = False) -> dict[str, Any]:
+    """95% CL limits from efficiency tables, one card (or one run of a card) per table, in the format of
+    ``mcgen limits``: the tables of several runs of one card give the runs combined (each run's own in
+    ``runs``), and ``combine`` gives one limit of every table (mcgen.analysis.limits.combine).
     The structure is the tables' unless a ``scenario`` or ``a`` reweights it; the criterion and the
     limit.* settings are the tables' cards' unless ``criterion`` or ``overrides`` change them. Cards
     with a background (S^2/B, CLs) take it from the ``background`` event files made for the same
@@ -203,6 +207,7 @@ def limits_from_tables(paths: list[str], *, scenario: str | None = None, a: floa
     files = _background_cards(background) if background else []
     used: set[str] = set()
     natures: list[str] = []
+    entries: list[tuple[Card, list[SignalSample | None], Couplings]] = []
     for path in paths:
         table = read_table(path)
         natures.append(check_nature(table.get("nature", "dirac")))
@@ -241,11 +246,53 @@ def limits_from_tables(paths: list[str], *, scenario: str | None = None, a: floa
         cards.append(card)
         result = limits_for_samples(card, samples, structure, bkg)
         by_card[card.name] = result | {"table": str(path), "cuts": table.get("cuts", []), "source": table.get("source")}
+        entries.append((card, samples, structure))
     unused = [p for p, _, _ in files if p not in used]
     if unused:
         names = ", ".join(c.name for c in cards)
         raise InputError(f"{unused[0]}: a --background file made for none of the tables' cards ({names})")
     assert masses is not None
-    return {"masses": masses, **combine_cards(len(masses), by_card), "by_card": by_card, "structure": structure_info,
-            "cards": [c.name for c in cards], "nature": natures[0], "tables": list(map(str, paths)), "background_files": background or [],
+    by_card = _runs_combined(by_card, entries, len(masses))
+    if combine:
+        check_combinable([c.name for c in cards], [c.limit.criterion for c in cards], [c.limit.s2b_95 for c in cards])
+        together = [_combined_at(entries, i) for i in range(len(masses))]
+        best: dict[str, Any] = {"d_gamma_95": [r.d_gamma_95 if r else None for r in together],
+                                "excluded": [r.excluded if r else [] for r in together],
+                                "combined": {"runs": [c.name for c in cards], "criterion": cards[0].limit.criterion,
+                                             "combination": COMBINATION[cards[0].limit.criterion],
+                                             "details": [r.details if r else None for r in together]}}
+    else:
+        best = combine_cards(len(masses), by_card)
+    return {"masses": masses, **best, "by_card": by_card, "structure": structure_info,
+            "cards": list(by_card), "nature": natures[0], "tables": list(map(str, paths)), "background_files": background or [],
             "version": __version__, "inputs": {c.name: card_inputs(c) for c in cards}}
+
+
+def _combined_at(entries: list[tuple[Card, list[SignalSample | None], Couplings]], i: int) -> LimitResult | None:
+    """The limit of the entries' samples at mass i, combined (None where no run reaches it)."""
+    present = [(sample, structure) for _, samples, structure in entries if (sample := samples[i]) is not None]
+    return combined_limit(present) if present else None
+
+
+def _runs_combined(by_card: dict[str, Any], entries: list[tuple[Card, list[SignalSample | None], Couplings]],
+                   n_masses: int) -> dict[str, Any]:
+    """The tables of several runs of one card become that card's limit, its runs combined (as ``mcgen limits
+    --card`` gives it), each run's own result under ``runs``; every other table keeps its own."""
+    groups: dict[str, list[int]] = {}
+    for k, (card, _, _) in enumerate(entries):
+        groups.setdefault(card.info.name if card.info.run else card.name, []).append(k)
+    out: dict[str, Any] = {}
+    for name, members in groups.items():
+        if len(members) == 1:
+            out[entries[members[0]][0].name] = by_card[entries[members[0]][0].name]
+            continue
+        mine = [entries[k] for k in members]
+        card = mine[0][0]
+        check_combinable([name], [c.limit.criterion for c, _, _ in mine], [c.limit.s2b_95 for c, _, _ in mine])
+        results = [_combined_at(mine, i) for i in range(n_masses)]
+        out[name] = {"d_gamma_95": [r.d_gamma_95 if r else None for r in results],
+                     "excluded": [r.excluded if r else [] for r in results], "eps_cuts": [None] * n_masses,
+                     "criterion": card.limit.criterion, "details": [r.details if r else None for r in results],
+                     "background_pb": {c.info.run: by_card[c.name]["background_pb"] for c, _, _ in mine},
+                     "runs": {c.info.run: by_card[c.name] for c, _, _ in mine}, "combination": COMBINATION[card.limit.criterion]}
+    return out

@@ -234,8 +234,7 @@ def refuse_run_options(args: argparse.Namespace, source: str, extra: tuple[tuple
     given = [name for name, value in (*_run_options(args), *extra) if value is not None]
     given += [name for name, value in (("--set", args.overrides and not allow_set), ("--decay-law", args.decay_law != "exact"),
                                        ("--no-st-interference", args.no_st_interference), ("--two-body", args.two_body),
-                                       ("--nature", getattr(args, "nature", None)), ("--run", getattr(args, "run", None)),
-                                       ("--combine", getattr(args, "combine", False)))
+                                       ("--nature", getattr(args, "nature", None)), ("--run", getattr(args, "run", None)))
               if value]
     if given:
         raise InputError(f"{given[0]} does not go with {source}: the card, masses, flavour and physics options are those "

@@ -4,10 +4,11 @@ from its own Monte Carlo (--card, --masses) or from event files (--input, with t
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from mcgen.cli import common
-from mcgen.config.cards import load_card
+from mcgen.config.cards import Card, load_card
 from mcgen.errors import InputError
 
 __all__ = ["add_parser", "run"]
@@ -20,7 +21,7 @@ def add_parser(subparsers: Any) -> None:
                               "from event files of mcgen generate (--input; the card, masses and flavour are the files'), "
                               "with the card's cuts or your own (--cut); written as a hist in ROOT and as JSON.")
     common.add_card_options(p, required=False)
-    p.add_argument("--run", metavar="NAME", help="for a card with [[runs]]: the run of the table (a table holds one run)")
+    common.add_run_option(p, "every run, one table each: FILE's stem with _RUN")
     common.add_structure_options(p, required=False)
     f = p.add_argument_group("from event files")
     f.add_argument("--input", nargs="+", metavar="FILE", help="signal event files (ROOT) of mcgen generate; globs allowed")
@@ -37,25 +38,37 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from mcgen import io
 
-    out = io.check_output_path(args.output, args.force) if args.output else None
-    result = _from_files(args) if args.input else _from_monte_carlo(args)
-    if out is not None:
-        with io.atomic_output(out, args.force) as tmp:
-            io.write_efficiency_root(tmp, result)
-        result["output"] = str(out)
-    common.emit(args, result, _text)
+    jobs: list[tuple[Card | None, Path | None]]
+    if args.input:
+        jobs = [(None, io.check_output_path(args.output, args.force) if args.output else None)]
+    else:
+        common.require_run_options(args, "--input", "event files")
+        if args.cut or args.detector:
+            raise InputError("--cut and --detector apply to event files: give them with --input")
+        runs = common.selected_runs(load_card(args.card, tuple(args.overrides)), args.run)
+        jobs = [(r, io.check_output_path(common.run_output(args.output, r, len(runs) > 1), args.force) if args.output else None)
+                for r in runs]  # every output checked before any table is made
+    results = {}
+    for card, out in jobs:
+        result = _from_files(args) if card is None else _from_monte_carlo(args, card)
+        if out is not None:
+            with io.atomic_output(out, args.force) as tmp:
+                io.write_efficiency_root(tmp, result)
+            result["output"] = str(out)
+        results[card.info.run if card is not None else ""] = result
+    if len(results) == 1:
+        common.emit(args, next(iter(results.values())), _text)
+    else:
+        common.emit(args, {"runs": results}, lambda r: "\n".join(f"run {name}:\n" + _text(x) for name, x in r["runs"].items()))
     return 0
 
 
-def _from_monte_carlo(args: argparse.Namespace) -> dict[str, Any]:
+def _from_monte_carlo(args: argparse.Namespace, card: Any) -> dict[str, Any]:
+    """The table of one run of the card from its own Monte Carlo."""
     from mcgen.analysis.efficiency import efficiency_table
     from mcgen.analysis.limits import parse_masses
 
-    common.require_run_options(args, "--input", "event files")
-    if args.cut or args.detector:
-        raise InputError("--cut and --detector apply to event files: give them with --input")
     masses = parse_masses(args.masses, args.log)
-    card = load_card(args.card, tuple(args.overrides)).run_card(args.run)
     structure, described = common.structure(args, card)
     return efficiency_table(card, masses, structure, args.flavor, common.options(args), args.events, args.seed,
                             structure_info=described, nature=common.nature(args))

@@ -73,12 +73,10 @@ def _from_tables(args: argparse.Namespace) -> dict[str, Any]:
     """Limits from efficiency tables: card, masses, flavour and options are the tables' own."""
     from mcgen.analysis.tables import limits_from_tables
 
-    if args.combine:
-        raise InputError("--combine combines the runs of cards (--card ... --combine); efficiency tables give each its own limit")
     common.refuse_run_options(args, "--efficiency", allow_set=True)  # --set: limit.* keys only (limits_from_tables)
     return limits_from_tables(args.efficiency, scenario=args.scenario, a=args.a, background=args.background,
                               background_events=args.background_events, seed=args.seed, criterion=args.criterion,
-                              overrides=tuple(args.overrides))
+                              overrides=tuple(args.overrides), combine=args.combine)
 
 
 def _load_with_criterion(name: str, criterion: str | None, overrides: list[str]):
