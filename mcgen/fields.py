@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Mapping
 from typing import Any
 
 __all__ = ["number", "choice", "text", "flag", "describe", "check_value", "key_name", "REQUIRED"]
@@ -35,8 +36,9 @@ def number(
     return dataclasses.field(default=default, metadata=meta)
 
 
-def choice(options: tuple[str, ...], doc: str, *, default: str | Any = REQUIRED) -> Any:
-    """One string out of a fixed set."""
+def choice(options: tuple[str, ...] | Mapping[str, Any], doc: str, *, default: str | Any = REQUIRED) -> Any:
+    """One string out of a set: a tuple, or a registry (a dict, read when a value is checked, so that what
+    is added to it later is accepted too)."""
     return dataclasses.field(default=default, metadata={"kind": "choice", "options": options, "doc": doc, "unit": ""})
 
 

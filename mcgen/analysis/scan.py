@@ -27,7 +27,7 @@ import numpy as np
 
 from mcgen import progress
 from mcgen._version import __version__
-from mcgen.analysis.limits import SUPPORTED, SignalSample, card_inputs, eps_cuts, limit_for, reachable_sample, visible_background_pb
+from mcgen.analysis.limits import SignalSample, card_inputs, eps_cuts, has_solver, limit_for, reachable_sample, visible_background_pb
 from mcgen.analysis.limits.combine import check_combinable, combined_limit
 from mcgen.config.cards import Card
 from mcgen.config.criteria import BACKGROUND_CRITERIA
@@ -82,7 +82,7 @@ def build_tasks(cards: list[Card], masses: list[float], flavours: list[str], str
     of S^2/B cards is computed here, once per card."""
     backgrounds = {}
     for ci, card in enumerate(cards):
-        if card.limit.criterion not in SUPPORTED:
+        if not has_solver(card.limit.criterion):
             raise InputError(f"card {card.name}: limit criterion {card.limit.criterion!r} is not supported yet")
         if card.runs:
             check_combinable([card.name], [card.limit.criterion], [card.limit.s2b_95])

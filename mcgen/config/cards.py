@@ -146,7 +146,7 @@ class Limit:
     - s2b / cls: S^2/B = s2b_95 (no systematics), or a pyhf CLs limit with background and signal systematics
     """
 
-    criterion: str = choice(tuple(CRITERIA), "the limit criterion (mcgen.config.criteria)")
+    criterion: str = choice(CRITERIA, "the limit criterion (mcgen.config.criteria)")
     decay: str = choice(("inside", "outside"), "where N must decay for the signal")
     sigma_95_pb: float | None = number("pb", "95% CL upper limit on the signal cross section", **_XSEC, lo_open=True, default=None)
     sigma_sm_pb: float | None = number("pb", "Standard-Model expectation", **_XSEC, default=None)

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -51,7 +51,7 @@ from mcgen.analysis.limits.samples import (
     visible_background,
     visible_background_pb,
 )
-from mcgen.analysis.limits.signal import signal_function
+from mcgen.analysis.limits.signal import SIGNALS, signal_function
 from mcgen.config.cards import Card
 from mcgen.config.criteria import BACKGROUND_CRITERIA, CRITERIA, criterion
 from mcgen.config.options import PhysicsOptions
@@ -61,9 +61,18 @@ from mcgen.physics.model import MASS_RANGE_GEV, Couplings
 __all__ = ["BACKGROUND_CRITERIA", "SignalSample", "signal_sample", "reachable_sample", "LimitResult", "solve_excluded", "first_crossing",
            "MONOTONIC", "limit_for", "parse_masses", "eps_cuts", "scan_limits", "limits_table", "limits_for_samples", "mass_threshold",
            "background_from_files", "card_inputs", "union_intervals", "visible_background_pb", "visible_background", "SUPPORTED",
-           "SampleReducer", "combine_cards", "spectrum_edges", "combined_limit", "COMBINATION"]
+           "SampleReducer", "combine_cards", "spectrum_edges", "combined_limit", "COMBINATION", "SOLVERS", "has_solver"]
+
+SOLVERS: dict[str, Callable[[SignalSample, Couplings], LimitResult]] = {"cls": cls_limit}
+"""Criteria solved by a function of their own (sample, structure at d_gamma = 1) -> LimitResult, by name;
+the others solve their signal function (mcgen.analysis.limits.signal.SIGNALS) against its threshold."""
 
 SUPPORTED = tuple(CRITERIA)  # every criterion of the registry has its signal here (CLs: cls_limit)
+
+
+def has_solver(name: str) -> bool:
+    """Whether the limits can solve criterion ``name`` (a signal function or a solver of its own)."""
+    return name in SIGNALS or name in SOLVERS
 
 
 MAX_MASSES = 10_000
@@ -77,8 +86,9 @@ grows with d_gamma: the excluded region is one interval from d_gamma_95 up."""
 
 def limit_for(sample: SignalSample, structure: Couplings) -> LimitResult:
     """The 95% CL excluded intervals in d_gamma for one structure (given at d_gamma = 1)."""
-    if sample.card.limit.criterion == "cls":
-        return cls_limit(sample, structure)
+    solver = SOLVERS.get(sample.card.limit.criterion)
+    if solver is not None:
+        return solver(sample, structure)
     f, threshold = signal_function(sample, structure)
     if criterion(sample.card.limit.criterion).monotonic:
         d95 = first_crossing(f, threshold)
@@ -128,10 +138,10 @@ def parse_masses(text: str, log: bool = False) -> list[float]:
 
 def _check_card(card: Card) -> None:
     """The card's criterion has a solver, and combines runs if the card has several."""
-    if card.limit.criterion not in SUPPORTED:
+    if not has_solver(card.limit.criterion):
         raise InputError(
             f"card {card.name}: limit criterion {card.limit.criterion!r} is not supported yet (supported: "
-            + ", ".join(SUPPORTED) + ")"
+            + ", ".join(n for n in CRITERIA if has_solver(n)) + ")"
         )
     if card.runs:
         check_combinable([card.name], [card.limit.criterion], [card.limit.s2b_95])
