@@ -39,7 +39,7 @@ from mcgen import fpmath, progress
 from mcgen._version import __version__
 from mcgen.analysis.limits import card_inputs, limit_for, mass_threshold, signal_sample, visible_background
 from mcgen.analysis.scan import build_tasks, flavour_samples, task_seed
-from mcgen.config.cards import Card, load_card
+from mcgen.config.cards import CEPC_CARDS, LEP_CARDS, Card, load_card
 from mcgen.config.criteria import BACKGROUND_CRITERIA
 from mcgen.config.options import PhysicsOptions
 from mcgen.errors import InputError, MissingExtraError, ModelError
@@ -49,8 +49,6 @@ from mcgen.physics.model import SCENARIOS, Couplings, check_nature, scenario_a, 
 __all__ = ["first_excluded", "TREATMENTS", "ISR", "CASES", "Case", "Grids", "grids", "treatment_record", "run_validation", "a_range",
            "a_grid", "handover_mass", "envelope", "loglog", "markdown_table", "text_table", "LEP_CARDS", "CEPC_CARDS"]
 
-LEP_CARDS = ("lep1_opal", "lep2_delphi", "lep1_l3_zgamma", "lep1_zinv")
-CEPC_CARDS = ("cepc_z", "cepc_ww", "cepc_h", "cepc_tt")
 
 TREATMENTS: dict[str, PhysicsOptions] = {
     "paper": PhysicsOptions(decay_law="paper", st_interference=False, three_body=False),

@@ -24,7 +24,7 @@ from mcgen.physics.constants import CARD_KEYS as EW_CARD_KEYS
 from mcgen.physics.constants import Electroweak
 
 __all__ = ["Card", "CardInfo", "Beam", "Detector", "Selection", "Limit", "load_card", "parse_card", "parse_set", "CARD_NAMES",
-           "PAPER_CARDS"]
+           "PAPER_CARDS", "LEP_CARDS", "CEPC_CARDS", "PROGRAMMES"]
 
 CARD_NAMES: tuple[str, ...] = (
     "lep1_opal",
@@ -45,6 +45,16 @@ CARD_NAMES: tuple[str, ...] = (
 """The shipped cards: the source paper's eight analyses, then FCC-ee and ILC."""
 PAPER_CARDS: tuple[str, ...] = CARD_NAMES[:8]
 """The source paper's analyses (arXiv:2301.06050)."""
+LEP_CARDS: tuple[str, ...] = PAPER_CARDS[:4]
+"""The paper's LEP analyses."""
+CEPC_CARDS: tuple[str, ...] = PAPER_CARDS[4:]
+"""The paper's CEPC running modes."""
+PROGRAMMES: dict[str, tuple[str, ...]] = {
+    "CEPC": CEPC_CARDS,
+    "FCC-ee": ("fccee_z", "fccee_ww", "fccee_zh", "fccee_tt"),
+    "ILC": ("ilc250", "ilc500"),
+}
+"""The future colliders' programmes: the cards of each (their runs in the cards)."""
 
 _FRACTION: dict[str, Any] = {"lo": 0, "hi": 1, "lo_open": True}
 _LENGTH: dict[str, Any] = {"lo": 0, "hi": 1e4, "lo_open": True, "why": "a detector up to 10 km"}

@@ -19,7 +19,7 @@ import numpy as np
 
 from mcgen.analysis.limits import limits_table, parse_masses, signal_function, signal_sample
 from mcgen.analysis.scan import build_tasks, run_scan
-from mcgen.config.cards import Card
+from mcgen.config.cards import CEPC_CARDS, LEP_CARDS, PROGRAMMES, Card
 from mcgen.config.cards import load_card as _load_card
 from mcgen.config.criteria import criterion
 from mcgen.config.options import PhysicsOptions
@@ -76,7 +76,6 @@ def figure(number: int, title: str) -> Callable[[Callable[[FigureRun], list[str]
 
 __all__ = ["FIGURES", "TITLES", "FigureRun", "figure", "reproduce", "BEAM_TREATMENTS"]
 
-LEP_CARDS = ("lep1_opal", "lep2_delphi", "lep1_l3_zgamma", "lep1_zinv")
 LABELS = {
     "lep1_opal": "OPAL monophoton (LEP1)",
     "lep2_delphi": "DELPHI monophoton (LEP2)",
@@ -337,7 +336,6 @@ def figure8(run: FigureRun) -> list[str]:
     return paths
 
 
-CEPC_CARDS = ("cepc_z", "cepc_ww", "cepc_h", "cepc_tt")
 
 
 def _cepc_masses(quick: bool) -> list[float]:
@@ -559,11 +557,7 @@ def figure9(run: FigureRun) -> list[str]:
     return paths
 
 
-COLLIDERS: dict[str, tuple[str, ...]] = {
-    "CEPC": CEPC_CARDS,
-    "FCC-ee": ("fccee_z", "fccee_ww", "fccee_zh", "fccee_tt"),
-    "ILC": ("ilc250", "ilc500"),
-}
+COLLIDERS = PROGRAMMES
 
 
 @figure(10, "CEPC, FCC-ee and ILC expected reach side by side (scenario II)")
