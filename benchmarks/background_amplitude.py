@@ -1,6 +1,6 @@
 """Time per event of the SM e+e- -> nu nubar gamma amplitude (mcgen.physics.nunugamma), warm:
 the helicity-amplitude kernel on 1e5 cepc_h phase-space points, on one thread and on all, and
-the explicit-Dirac numpy reference of the tests (tests/nunugamma_reference.py) on 2000 of them in
+the explicit-Dirac numpy reference of the tests (tests/references/nunugamma_reference.py) on 2000 of them in
 the same run, for the ratio (absolute times depend on the host and its load: docs/performance.md).
 
     python benchmarks/background_amplitude.py

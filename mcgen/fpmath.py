@@ -6,7 +6,7 @@ the CPU and by its version. A set-up table computed with them, and every event d
 would then differ between a laptop and a server. These functions use only +, -, *, /, sqrt and
 bit operations, which every x86-64 CPU rounds the same way (numba emits no fused multiply-add
 without fastmath's ``contract``), so they give the same bits everywhere. Accuracy: a few units
-in the last place (tests/test_fpmath.py compares them with the correctly rounded values of mpmath).
+in the last place (tests/integration/test_fpmath.py compares them with the correctly rounded values of mpmath).
 
 Each public function takes numbers or arrays from Python (through one compiled map over the
 array for all of them: one load from numba's cache, a few microseconds a call) and is inlined as

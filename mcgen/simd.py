@@ -2,7 +2,7 @@
 
 LLVM vectorizes a loop only if it has no branches and no calls it cannot inline: these are the
 natural logarithm, 1 - exp(-x) and cos/sin of 2 pi u written with IEEE bit casts and
-polynomials (errors ~1e-16; tests/test_sampler.py checks them against numpy). Shared by the
+polynomials (errors ~1e-16; tests/mc/test_sampler.py checks them against numpy). Shared by the
 random deviates (mcgen.mc.rng), the production stage, the toy detector and the selection.
 """
 

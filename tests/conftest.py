@@ -1,10 +1,21 @@
-"""Shared test settings: deterministic hypothesis runs (fixed seeds, as every statistical test here)."""
+"""Shared test settings: deterministic hypothesis runs (fixed seeds, as every statistical test here), and
+mpmath's precision restored after each test."""
 
 from __future__ import annotations
 
+import mpmath
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
     "mcgen", derandomize=True, max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile("mcgen")
+
+
+@pytest.fixture(autouse=True)
+def _mpmath_precision():
+    """A test that sets mpmath's working precision does not leave it to the tests after it."""
+    prec = mpmath.mp.prec
+    yield
+    mpmath.mp.prec = prec

@@ -72,7 +72,7 @@ def task_seed(seed: int, *indices: int) -> int:
 
 
 SAME_EVENTS = {"mu": "mu,tau", "tau": "mu,tau"}
-"""Flavours whose events are the same for a seed (tests/test_scan.py checks it)."""
+"""Flavours whose events are the same for a seed (tests/analysis/test_scan.py checks it)."""
 
 
 def build_tasks(cards: list[Card], masses: list[float], flavours: list[str], structures: dict[str, Couplings],

@@ -15,7 +15,7 @@ up to a common phase; the amplitude vectors over the N spin are
     a_gamma = -e/s,  a_Z{L,R} = -(g/c_w) g_{L,R} / (s - M_Z^2 + i M_Z Gamma_Z),  b(t) = -(g/sqrt 2)/(t - M_W^2).
 
 These were read off an explicit Dirac-matrix evaluation and are checked against it in
-tests/test_amplitudes.py (|M|^2 for every mediator and interference, and the N
+tests/physics/test_amplitudes.py (|M|^2 for every mediator and interference, and the N
 polarisation from spin projectors). The N density matrix is rho = A_L A_L^+ + A_R A_R^+;
 the photon of N -> nu gamma follows (1 - P.k) in the N rest frame (P = Tr(rho sigma)/Tr rho),
 so the full narrow-width |M|^2 is W(k) = Tr[rho (1 - sigma.k)], a quadratic form in

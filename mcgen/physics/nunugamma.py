@@ -5,11 +5,11 @@ Diagrams, for e-(p1) e+(p2) -> nu(k1) nubar(k2) gamma(k), momenta 1, 2, 3, 4, 5 
 - every flavour: Z s-channel with the photon from the e- (Z1) or the e+ (Z2);
 - nu_e also: W t-channel with the photon from the e- (W1), the e+ (W2) or the W (W3).
 Feynman rules, signs and normalisation are those of the explicit-Dirac-matrix reference in
-tests/nunugamma_reference.py (FeynRules signs of docs/physics/model.md: photon-electron i e Q gamma, Q = -1;
+tests/references/nunugamma_reference.py (FeynRules signs of docs/physics/model.md: photon-electron i e Q gamma, Q = -1;
 Z-fermion i g/c_w gamma (g_L P_L + g_R P_R); W-fermion i g/sqrt2 gamma P_L; unitary-gauge W
 propagators; a relative minus sign between the (e+ e-)(nu nubar) and (nu e-)(e+ nubar)
 pairings; the gamma W W vertex entering W1 + W2 - W3). |M|^2 is averaged over the four beam
-spin states; tests/test_helicity.py checks each helicity configuration against the reference.
+spin states; tests/physics/test_helicity.py checks each helicity configuration against the reference.
 
 Spinors (Weyl representation, P_L the upper two components): a massless momentum p has the
 right-handed 2-spinor xi with xi xi^+ = E + p.sigma, xi = (sqrt(E + pz), (px + i py)/sqrt(E + pz))

@@ -5,8 +5,8 @@ All sigma_* functions are for ONE charge state (e+e- -> N nubar) in GeV^-2;
 Nbar nu (equal by CP). "alpha" below is ``ew.alpha_eff``, the alpha of the coupling scheme
 (mcgen.physics.constants.SCHEMES: no real photon enters production). Polarised beams weight the
 e-_L and e-_R parts by f_L, f_R (``hel``, mcgen.physics.polarisation). Conventions and the corrections to the source paper are in
-docs/physics/production.md; every formula here is checked in tests/test_xsec.py against an
-explicit Dirac-matrix evaluation of the amplitudes (tests/dirac_reference.py).
+docs/physics/production.md; every formula here is checked in tests/physics/test_xsec.py against an
+explicit Dirac-matrix evaluation of the amplitudes (tests/references/dirac_reference.py).
 
 The s-t interference (flavour e only) is derived here, not taken from the paper. With
 the FeynRules sign conventions and the relative minus sign between the (e+ e-)(N nubar)

@@ -186,7 +186,7 @@ def test_vectorised_formatting_matches_python():
         fmt_int(np.array([-1000]), 4)
 
 
-PYTHIA_TUTORIAL = Path(__file__).resolve().parents[1] / "docs" / "tutorials" / "pythia.md"
+PYTHIA_TUTORIAL = Path(__file__).resolve().parents[2] / "docs" / "tutorials" / "pythia.md"
 
 
 def _tutorial_pythia_cell() -> str:

@@ -1,5 +1,5 @@
 """Beam effects in the signal (mcgen.mc.beams): ISR by electron structure functions and the beam
-energy spread, against an independent folding (tests/isr_reference.py: scipy's adaptive
+energy spread, against an independent folding (tests/references/isr_reference.py: scipy's adaptive
 quadrature of the parton luminosity) of the analytic cross sections, and the lab kinematics."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The helicity amplitudes of e+e- -> nu nubar gamma (mcgen.physics.nunugamma) against the
-explicit-Dirac-matrix reference (tests/nunugamma_reference.py): every helicity configuration
+explicit-Dirac-matrix reference (tests/references/nunugamma_reference.py): every helicity configuration
 and the totals, per flavour class, at random phase-space points of several energies."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """A fixed seed gives the same events, cross sections, widths and limits on every x86-64 host:
-bit for bit the committed tests/data/reference_events.json (tests/data/make_reference.py), in
+bit for bit the committed tests/references/data/reference_events.json (tests/references/data/make_reference.py), in
 this process and in processes that emulate other CPUs: numpy's SIMD paths limited to AVX2 or to
 its SSE4.2 baseline (NPY_DISABLE_CPU_FEATURES), numba compiling for Haswell or for the generic
 x86-64 (NUMBA_CPU_NAME), OpenBLAS's kernels of those CPUs (OPENBLAS_CORETYPE) and the C

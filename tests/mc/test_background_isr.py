@@ -22,7 +22,7 @@ PT_ONLY = ("selection.z_return_veto_widths=0", "selection.bhabha_cos_theta_b=0",
 def test_background_with_isr_against_an_independent_folding():
     # sigma_hat(sqrt(s_hat)) from ISR-free runs of the background at 24 energies (denser towards
     # sqrt(s), where the luminosity L(tau) peaks), interpolated in log sigma, folded with L(tau) by
-    # scipy (tests/isr_reference.py); against the background generated with ISR at 91.2 GeV, where
+    # scipy (tests/references/isr_reference.py); against the background generated with ISR at 91.2 GeV, where
     # ISR lowers the rate by 17% (the photon recoils against a pair further below the Z)
     from isr_reference import folded
     from scipy.interpolate import PchipInterpolator

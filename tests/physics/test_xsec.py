@@ -1,5 +1,5 @@
 """Analytic cross sections and Z widths against the explicit Dirac-matrix amplitudes of
-tests/dirac_reference.py (quadrature over the production angle)."""
+tests/references/dirac_reference.py (quadrature over the production angle)."""
 
 from __future__ import annotations
 

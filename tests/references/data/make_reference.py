@@ -1,9 +1,9 @@
-"""Write tests/data/reference_events.json: what a fixed seed gives, through the public API and the
+"""Write tests/references/data/reference_events.json: what a fixed seed gives, through the public API and the
 CLI. Events as per-column SHA-256 and exact sums; the JSON of ``mcgen info`` and ``mcgen limits``
-as they are. tests/test_reference.py checks that this process and processes emulating other
+as they are. tests/references/test_reference.py checks that this process and processes emulating other
 x86-64 hosts (AVX2, SSE4.2) give the same, bit for bit.
 
-    python tests/data/make_reference.py > tests/data/reference_events.json
+    python tests/references/data/make_reference.py > tests/references/data/reference_events.json
 
 Regenerated when the set-up moved to mcgen.fpmath (elementary functions, dot products and
 Gauss rules that do not depend on the CPU): the earlier reference, from the fused kernel before

@@ -15,7 +15,7 @@ from mcgen.config.cards import CARD_NAMES, PAPER_CARDS, Card, load_card, parse_c
 from mcgen.errors import InputError
 from mcgen.physics.constants import Electroweak
 
-CARDS_DIR = Path(__file__).resolve().parents[1] / "cards"
+CARDS_DIR = Path(__file__).resolve().parents[2] / "cards"
 PHYSICS_EW = {"alpha": 1 / 137.036, "sin2_theta_w": 0.2312, "m_Z": 91.1876, "Gamma_Z": 2.4952, "m_W": 80.379, "Gamma_W": 2.085}
 
 

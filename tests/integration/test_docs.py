@@ -20,7 +20,7 @@ import pytest
 from mcgen.cli import build_parser
 from mcgen.config import cards
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 OUTSIDE = ("shared" + "/spec", "PHYSICS" + ".md", "DESIGN" + ".md", "../" + "shared")  # (split: this file must not match)
 CARD_TABLES = {"card": cards.CardInfo, "beam": cards.Beam, "electroweak": cards.Electroweak, "detector": cards.Detector,
                "selection": cards.Selection, "limit": cards.Limit}

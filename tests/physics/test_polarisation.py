@@ -1,5 +1,5 @@
 """Polarised beams: the analytic cross sections per helicity configuration against the explicit
-Dirac-matrix amplitudes with helicity projectors (tests/dirac_reference.py), and the generator's
+Dirac-matrix amplitudes with helicity projectors (tests/references/dirac_reference.py), and the generator's
 cross section and N polarisation with polarised beams."""
 
 from __future__ import annotations

@@ -12,12 +12,12 @@ propagators), the relative minus sign between the (e+ e-)(nu nubar) and (nu e-)(
 pairings, and the gamma W W term e [g^{mu nu}(k_g - q_-)^rho + g^{nu rho}(q_- - q_+)^mu +
 g^{rho mu}(q_+ - k_g)^nu] (incoming momenta; photon index with the polarisation, W- and W+
 legs with their currents) entering W1 + W2 - W3 with the sign the Ward identity requires: the
-amplitude vanishes for eps -> k (tests/test_background.py). The W then adds to the Z in the
+amplitude vanishes for eps -> k (tests/mc/test_background.py). The W then adds to the Z in the
 left-handed amplitude as the effective low-energy coupling g_L -> g_L + 1 of nu_e e says.
 
 ``electron_chirality`` ("L" or "R") keeps one chirality of the incoming e- (P_L or P_R on
 u(p1)); with a helicity polarisation vector as ``eps_override`` that gives the |M|^2 of one
-helicity configuration (tests/test_helicity.py).
+helicity configuration (tests/physics/test_helicity.py).
 """
 
 from __future__ import annotations

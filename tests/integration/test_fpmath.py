@@ -11,7 +11,12 @@ import pytest
 
 from mcgen import fpmath
 
-mpmath.mp.prec = 120
+
+@pytest.fixture(autouse=True)
+def _precision():
+    """mpmath at 120 bits for every test here (whatever other tests left)."""
+    with mpmath.workprec(120):
+        yield
 RNG = np.random.default_rng(20261206)
 
 

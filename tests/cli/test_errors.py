@@ -13,7 +13,7 @@ import pytest
 import mcgen
 from mcgen import CardError, InputError, MissingExtraError, ModelError, OutputError
 
-CARDS = Path(__file__).resolve().parent.parent / "cards"
+CARDS = Path(__file__).resolve().parents[2] / "cards"
 
 
 @pytest.mark.parametrize("cls", [CardError, ModelError, MissingExtraError, OutputError])

@@ -17,7 +17,7 @@ from helpers import run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-CARDS = Path(__file__).resolve().parents[1] / "cards"
+CARDS = Path(__file__).resolve().parents[2] / "cards"
 
 NUMBERS = st.sampled_from(["0", "-1", "1", "10", "45.6", "1e-300", "1e308", "-1e308", "nan", "inf", "-inf", "1e999",
                            "99999999999999999999", "abc", "", " ", "1,2", "0x10", "1_000", "\n", "5e-324"])
