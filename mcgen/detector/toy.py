@@ -23,7 +23,7 @@ import numpy as np
 from mcgen.config.cards import Detector
 from mcgen.simd import VEC, cos_sin_turns
 
-__all__ = ["DetectorParams", "kernel_params", "distance_to_surface", "measure_photon", "measure", "RECO_COLUMNS"]
+__all__ = ["DetectorParams", "kernel_params", "distance_to_surface", "measure_photon", "reco_columns", "measure", "RECO_COLUMNS"]
 
 RECO_COLUMNS: tuple[str, ...] = ("gamma_reco_E", "gamma_reco_px", "gamma_reco_py", "gamma_reco_pz",
                                  "gamma_reco_cos_theta", "gamma_reco_pt")
@@ -94,16 +94,21 @@ def measure_photon(p, vx, vy, vz, ge, gx, gy, gz, g1, g2, u_eff):
     return detected, e_r, sin_r, cos_r, cx, cy
 
 
+@nb.njit(inline="always", **VEC)
+def reco_columns(reco, e_r, sin_r, cos_r, cx, cy):
+    """The values of :data:`RECO_COLUMNS` (E, px, py, pz, cos theta, pT) of a measured photon, from
+    :func:`measure_photon`'s E, sin and cos theta, cos and sin phi; zeros when it is not reconstructed."""
+    return (e_r if reco else 0.0, e_r * sin_r * cx if reco else 0.0, e_r * sin_r * cy if reco else 0.0,
+            e_r * cos_r if reco else 0.0, cos_r if reco else 0.0, e_r * abs(sin_r) if reco else 0.0)
+
+
 @nb.njit(parallel=True, cache=True, **VEC)
 def _measure_columns(p, vx, vy, vz, ge, gx, gy, gz, g1, g2, u_eff, real, flags):
     for i in nb.prange(ge.size):
         reco, e_r, sin_r, cos_r, cx, cy = measure_photon(p, vx[i], vy[i], vz[i], ge[i], gx[i], gy[i], gz[i], g1[i], g2[i], u_eff[i])
-        real[0, i] = e_r if reco else 0.0
-        real[1, i] = e_r * sin_r * cx if reco else 0.0
-        real[2, i] = e_r * sin_r * cy if reco else 0.0
-        real[3, i] = e_r * cos_r if reco else 0.0
-        real[4, i] = cos_r if reco else 0.0
-        real[5, i] = e_r * abs(sin_r) if reco else 0.0
+        values = reco_columns(reco, e_r, sin_r, cos_r, cx, cy)
+        for j in range(len(RECO_COLUMNS)):
+            real[j, i] = values[j]
         flags[i] = reco
 
 

@@ -29,12 +29,12 @@ from typing import Any
 import numba as nb
 import numpy as np
 
-from mcgen.detector.toy import measure_photon
+from mcgen.detector.toy import RECO_COLUMNS, measure_photon, reco_columns
 from mcgen.mc.beams import beam_fractions
 from mcgen.mc.production import amplitudes_at, decay, decay_averaged, displacement, hard_params, n_momentum, polarisation
 from mcgen.mc.rng import alias_table, fill_uniform, normal_pair
 from mcgen.physics.model import COUPLING_COLUMNS
-from mcgen.selection.cuts import photon_cuts
+from mcgen.selection.cuts import CUTS, photon_cuts
 from mcgen.simd import VEC, cos_sin_turns
 
 __all__ = ["REAL_COLUMNS", "FLAG_COLUMNS", "DRAWS", "generate_chunks", "finish_batch", "column_buffers",
@@ -58,10 +58,9 @@ REAL_COLUMNS = (
     "gamma_reco_E", "gamma_reco_px", "gamma_reco_py", "gamma_reco_pz", "gamma_reco_cos_theta", "gamma_reco_pt",
     "beam_x1", "beam_x2", "flight_scale",
 )  # fmt: skip
-FLAG_COLUMNS = (
-    "anti", "inside", "reconstructed", "truth_pass",
-    "pass_energy", "pass_angle", "pass_pt", "pass_zveto", "pass_bhabha", "pass_all",
-)  # fmt: skip
+FLAG_COLUMNS = ("anti", "inside", "reconstructed", "truth_pass", *(f"pass_{cut}" for cut in CUTS), "pass_all")
+"""The flags: the cuts' own (``pass_<cut>`` of the measured photon, in the order of mcgen.selection.cuts.CUTS)
+follow ``truth_pass``."""
 R = _rows("R", REAL_COLUMNS)
 """Rows of the real output: real[R.GAMMA_E, i] is the true photon energy of event i."""
 F = _rows("F", FLAG_COLUMNS)
@@ -94,6 +93,9 @@ MAX_CANDIDATES_PER_BLOCK = 1 << 22
 """A block of B events that needs more candidates than this (an acceptance below 1.5e-5: near a
 threshold, where almost every s_hat of the beams is below it) stops its chunk, marked tried = -1."""
 _N_REAL, _N_FLAGS = len(REAL_COLUMNS), len(FLAG_COLUMNS)
+_N_CUTS, _FIRST_CUT = len(CUTS), FLAG_COLUMNS.index(f"pass_{CUTS[0]}")
+_N_RECO, _FIRST_RECO = len(RECO_COLUMNS), REAL_COLUMNS.index(RECO_COLUMNS[0])
+assert REAL_COLUMNS[_FIRST_RECO:_FIRST_RECO + _N_RECO] == RECO_COLUMNS  # the measured photon's rows, in order
 DRAWS = ("u_phi", "u_k_cos", "u_k_phi", "u_flip", "u_flight", "u_normal_1", "u_normal_2", "u_eff")
 """The uniforms each event draws after its cos(theta), by name (one scratch row each)."""
 D = _rows("D", DRAWS)
@@ -340,27 +342,29 @@ def _full_event(scr, k, prod, det, sel, beams):
     _put(scr, R.P_INSIDE, k, p_inside)
     _put_flag(scr, F.INSIDE, k, inside)
     # --- selection of the true photon -------------------------------------------------
-    e_ok, a_ok, p_ok, z_ok, b_ok = photon_cuts(sel, ge, g_cos, g_sin)
-    _put_flag(scr, F.TRUTH_PASS, k, e_ok & a_ok & p_ok & z_ok & b_ok)
+    _put_flag(scr, F.TRUTH_PASS, k, _all(photon_cuts(sel, ge, g_cos, g_sin)))
     # --- toy detector ---------------------------------------------------------------------
     g1, g2 = normal_pair(_draw(scr, D.U_NORMAL_1, k), _draw(scr, D.U_NORMAL_2, k))
     detected, e_r, sin_r, cos_r, cx, cy = measure_photon(det, vx, vy, vz, ge, gx, gy, gz, g1, g2, _draw(scr, D.U_EFF, k))
     reco = inside & detected
-    _put(scr, R.GAMMA_RECO_E, k, e_r if reco else 0.0)
-    _put(scr, R.GAMMA_RECO_PX, k, e_r * sin_r * cx if reco else 0.0)
-    _put(scr, R.GAMMA_RECO_PY, k, e_r * sin_r * cy if reco else 0.0)
-    _put(scr, R.GAMMA_RECO_PZ, k, e_r * cos_r if reco else 0.0)
-    _put(scr, R.GAMMA_RECO_COS_THETA, k, cos_r if reco else 0.0)
-    _put(scr, R.GAMMA_RECO_PT, k, e_r * abs(sin_r) if reco else 0.0)
+    values = reco_columns(reco, e_r, sin_r, cos_r, cx, cy)
+    for j in range(_N_RECO):
+        _put(scr, _FIRST_RECO + j, k, values[j])
     # --- selection of the reconstructed photon ------------------------------------------
-    e_ok, a_ok, p_ok, z_ok, b_ok = photon_cuts(sel, e_r, cos_r, abs(sin_r))
+    passed = photon_cuts(sel, e_r, cos_r, abs(sin_r))
     _put_flag(scr, F.RECONSTRUCTED, k, reco)
-    _put_flag(scr, F.PASS_ENERGY, k, reco & e_ok)
-    _put_flag(scr, F.PASS_ANGLE, k, reco & a_ok)
-    _put_flag(scr, F.PASS_PT, k, reco & p_ok)
-    _put_flag(scr, F.PASS_ZVETO, k, reco & z_ok)
-    _put_flag(scr, F.PASS_BHABHA, k, reco & b_ok)
-    _put_flag(scr, F.PASS_ALL, k, reco & e_ok & a_ok & p_ok & z_ok & b_ok)
+    for j in range(_N_CUTS):
+        _put_flag(scr, _FIRST_CUT + j, k, reco & passed[j])
+    _put_flag(scr, F.PASS_ALL, k, reco & _all(passed))
+
+
+@nb.njit(inline="always", **VEC)
+def _all(passed):
+    """Whether every cut of :func:`~mcgen.selection.cuts.photon_cuts` passed."""
+    ok = True
+    for j in range(_N_CUTS):
+        ok = ok & passed[j]
+    return ok
 
 
 @nb.njit(parallel=True, cache=True, **VEC)
