@@ -29,10 +29,11 @@ from mcgen.config.cards import Card, parse_card, parse_set
 from mcgen.config.options import PhysicsOptions
 from mcgen.errors import InputError, ModelError
 from mcgen.physics.model import Couplings, check_nature, scenario_a, structure_from_a
+from mcgen.selection.cuts import CUTS
 
 __all__ = ["read_table", "table_samples", "table_card", "background_mismatch", "limits_from_tables", "MEASURED"]
 
-MEASURED = ("reconstructed", "pass_all", "pass_energy", "pass_angle", "pass_pt", "pass_zveto", "pass_bhabha", "inside",
+MEASURED = ("reconstructed", "pass_all", *(f"pass_{cut}" for cut in CUTS), "inside",
             "flight_m", "boundary_m", "p_inside", "vtx_x", "vtx_y", "vtx_z")
 """Flags of the measured photon and where N decayed: the limits apply the detection efficiency and
 the decay probability (for every coupling, through the lifetime) themselves, so a table cut on

@@ -31,7 +31,7 @@ import numpy as np
 
 from mcgen.detector.toy import RECO_COLUMNS, measure_photon, reco_columns
 from mcgen.mc.beams import beam_fractions
-from mcgen.mc.production import amplitudes_at, decay, decay_averaged, displacement, hard_params, n_momentum, polarisation
+from mcgen.mc.production import Direction, amplitudes_at, decay, decay_averaged, displacement, hard_params, n_momentum, polarisation
 from mcgen.mc.rng import alias_table, fill_uniform, normal_pair
 from mcgen.physics.model import COUPLING_COLUMNS
 from mcgen.selection.cuts import CUTS, photon_cuts
@@ -144,7 +144,7 @@ def _candidates(scr, nc, prod, env, alias_p, alias_j):
         scr[_C_COS + k] = min(max(-1.0 + (b + r) * width, -1.0), 1.0)
         scr[_C_INV_ENV + k] = 1.0 / env[b]
     for k in range(nc):  # the amplitudes: vectorized
-        _accept(scr, k, prod, prod.norm * amplitudes_at(prod, scr[_C_COS + k])[-1])
+        _accept(scr, k, prod, prod.norm * amplitudes_at(prod, scr[_C_COS + k]).w0)
 
 
 @nb.njit(inline="always")
@@ -196,7 +196,7 @@ def _beam_candidates(scr, nc, prod, beam, t):
     for k in range(nc):  # the amplitudes at each candidate's s_hat
         q, above = hard_params(prod, scr[_C_X1 + k], scr[_C_X2 + k])
         scr[_C_INV_ENV + k] = scr[_C_INV_ENV + k] if above else 0.0  # weighted: kept with weight 0
-        _accept(scr, k, prod, q.norm * amplitudes_at(q, scr[_C_COS + k])[-1] if above else 0.0)
+        _accept(scr, k, prod, q.norm * amplitudes_at(q, scr[_C_COS + k]).w0 if above else 0.0)
 
 
 @nb.njit(inline="always")
@@ -232,14 +232,14 @@ def _produce_n(scr, k, prod):
     """The N of event k of the block (its cos(theta) drawn, its azimuth from its draw): amplitudes,
     polarisation, direction, stored; returns what the decay needs."""
     c = scr[_ROW_COS * B + k]
-    ch, sh, bw, c_tt, c_lt, c_ltj, ll, rr, tt, lt, w0 = amplitudes_at(prod, c)
-    pol_x, pol_y, pol_z = polarisation(prod, c_tt, c_lt, c_ltj, ll, rr, tt, lt, w0)
-    sin_t = 2.0 * ch * sh
+    a = amplitudes_at(prod, c)
+    pol_x, pol_y, pol_z = polarisation(prod, a)
+    sin_t = 2.0 * a.ch * a.sh
     cphi, sphi = cos_sin_turns(_draw(scr, D.U_PHI, k))
     sgn = 1.0 - 2.0 * (k & 1)  # odd events are Nbar nu: the CP image, all momenta reversed
     nx, ny, nz = n_momentum(c, sin_t, cphi, sphi, sgn)
     _put_n(scr, k, prod, c, sin_t, cphi, sphi, sgn, nx, ny, nz, pol_x, pol_y, pol_z)
-    return c, sin_t, cphi, sphi, sgn, nx, ny, nz, (pol_x, pol_y, pol_z), (bw, ll, rr, tt, lt, w0)
+    return Direction(c=c, sin_t=sin_t, cphi=cphi, sphi=sphi, sgn=sgn), nx, ny, nz, (pol_x, pol_y, pol_z), a
 
 
 @nb.njit(inline="always")
@@ -253,9 +253,8 @@ def _production_event(scr, k, prod, beams):
     """Generation only (stage 1) for event k: N kinematics and the decay-averaged coefficients
     (with beam effects: N in the hard process's frame)."""
     q = _event_params(scr, k, prod, beams)
-    c, sin_t, cphi, sphi, sgn, nx, ny, nz, pol, amps = _produce_n(scr, k, q)
-    bw, ll, rr, tt, lt, w0 = amps
-    _put_coefficients(scr, k, decay_averaged(q, bw, ll, rr, tt, lt, w0, scr[_ROW_INV_ENV * B + k]))
+    _, _, _, _, _, a = _produce_n(scr, k, q)
+    _put_coefficients(scr, k, decay_averaged(q, a, scr[_ROW_INV_ENV * B + k]))
 
 
 @nb.njit(cache=True, **VEC)  # not inlined: the parallel caller's array analysis rejects its tuples
@@ -292,10 +291,9 @@ def _full_event(scr, k, prod, det, sel, beams):
     ``beams`` is a constant of the caller (two compiled blocks, no branch in the hot loop)."""
     # --- production stage: N, its decay photon and its vertex ------------------------
     q = _event_params(scr, k, prod, beams)
-    c, sin_t, cphi, sphi, sgn, nx, ny, nz, pol, amps = _produce_n(scr, k, q)
-    bw, ll, rr, tt, lt, w0 = amps
-    w, cos_star, ge, gx, gy, gz = decay(q, c, sin_t, cphi, sphi, sgn, pol[0], pol[1], pol[2], bw, ll, rr, tt, lt, w0,
-                                        scr[_ROW_INV_ENV * B + k], _draw(scr, D.U_K_COS, k), _draw(scr, D.U_K_PHI, k),
+    d, nx, ny, nz, pol, a = _produce_n(scr, k, q)
+    sin_t = d.sin_t
+    w, cos_star, ge, gx, gy, gz = decay(q, d, pol, a, scr[_ROW_INV_ENV * B + k], _draw(scr, D.U_K_COS, k), _draw(scr, D.U_K_PHI, k),
                                         _draw(scr, D.U_FLIP, k))
     _put_coefficients(scr, k, w)
     kmom = q.momentum

@@ -34,8 +34,8 @@ from mcgen.physics.model import Model, decay_length_m, two_body_momentum, widths
 from mcgen.physics.polarisation import helicity_weights
 from mcgen.simd import VEC, cos_sin_turns, log, one_minus_exp
 
-__all__ = ["ProductionParams", "production_params", "hard_params", "LAWS", "amplitudes_at", "polarisation", "n_momentum", "decay",
-           "decay_averaged", "displacement"]
+__all__ = ["ProductionParams", "Amplitudes", "Direction", "production_params", "hard_params", "LAWS", "amplitudes_at",
+           "polarisation", "n_momentum", "decay", "decay_averaged", "displacement"]
 
 LAWS = {"exact": 0, "paper": 1, "isotropic": 2}
 
@@ -111,6 +111,35 @@ def production_params(card: Card, model: Model, options: PhysicsOptions, weighte
     )
 
 
+class Amplitudes(NamedTuple):
+    """The production amplitudes at one cos(theta) (:func:`amplitudes_at`): cos and sin of theta/2, the W
+    propagator factor bw, the t-channel and interference weights, the spin-matrix forms (n, z, x, y) of
+    the L, R and t structures and of the L-t pair, and w0 = |M|^2 / norm summed over spins."""
+
+    ch: float
+    sh: float
+    bw: float
+    c_tt: float
+    c_lt: float
+    c_ltj: float
+    ll: tuple[float, float, float, float]
+    rr: tuple[float, float, float, float]
+    tt: tuple[float, float, float, float]
+    lt: tuple[float, float, float, float]
+    w0: float
+
+
+class Direction(NamedTuple):
+    """The N flight direction of an event: cos and sin of its polar angle, cos and sin of its azimuth,
+    and sgn = -1 for the CP image (all momenta reversed)."""
+
+    c: float
+    sin_t: float
+    cphi: float
+    sphi: float
+    sgn: float
+
+
 _NORM_CONSTANT = GEV2_TO_PB / (64.0 * math.pi)  # norm = k / (64 pi s sqrt(s)) in pb
 
 
@@ -136,11 +165,13 @@ def hard_params(p, x1, x2):
     ar_re = ag * p.d_gamma + azr_re * p.d_z
     ar_im = azr_im * p.d_z
     q = ProductionParams(
-        rs, p.mass, k, math.sqrt(k * k + p.mass * p.mass), k * p.length_per_momentum, k * (inv_rs * inv_rs * inv_rs) * _NORM_CONSTANT,
-        p.weighted, p.exact, p.paper, p.t_channel, p.g_w, p.m_w2, p.d_w,
-        p.hel_l * (al_re * al_re + al_im * al_im), p.hel_r * (ar_re * ar_re + ar_im * ar_im), al_re, al_im, p.st,
-        ag, azl_re * azl_re + azl_im * azl_im, azr_re * azr_re + azr_im * azr_im, azl_re, azl_im, azr_re, p.hel_l, p.hel_r,
-        p.beams, p.e_em, p.g_z, p.x_w, p.m_z2, p.mz_gz, p.d_gamma, p.d_z, p.length_per_momentum,
+        sqrt_s=rs, mass=p.mass, momentum=k, energy=math.sqrt(k * k + p.mass * p.mass), decay_length=k * p.length_per_momentum,
+        norm=k * (inv_rs * inv_rs * inv_rs) * _NORM_CONSTANT, weighted=p.weighted, exact=p.exact, paper=p.paper,
+        t_channel=p.t_channel, g_w=p.g_w, m_w2=p.m_w2, d_w=p.d_w,
+        c_ll=p.hel_l * (al_re * al_re + al_im * al_im), c_rr=p.hel_r * (ar_re * ar_re + ar_im * ar_im), al_re=al_re, al_im=al_im,
+        st=p.st, a_gamma=ag, azl2=azl_re * azl_re + azl_im * azl_im, azr2=azr_re * azr_re + azr_im * azr_im, azl_re=azl_re,
+        azl_im=azl_im, azr_re=azr_re, hel_l=p.hel_l, hel_r=p.hel_r, beams=p.beams, e_em=p.e_em, g_z=p.g_z, x_w=p.x_w,
+        m_z2=p.m_z2, mz_gz=p.mz_gz, d_gamma=p.d_gamma, d_z=p.d_z, length_per_momentum=p.length_per_momentum,
     )
     return q, above
 
@@ -153,9 +184,7 @@ def _pair_forms(a0, a1, b0, b1):
 
 @nb.njit(inline="always")
 def amplitudes_at(p, c):
-    """The production amplitudes at cos(theta) = c: (ch, sh, bw, c_tt, c_lt, c_ltj, ll, rr, tt, lt, w0)
-    with the spin-matrix forms of the structures and their pairs, the W propagator factor bw and
-    w0 = |M|^2 / norm summed over spins."""
+    """The production amplitudes at cos(theta) = c (:class:`Amplitudes`)."""
     ch = math.sqrt(0.5 * (1.0 + c))
     sh = math.sqrt(0.5 * (1.0 - c))
     l0, l1, r0, r1, t0, t1, t = spin_structures(p.sqrt_s, p.mass, ch, sh)
@@ -168,15 +197,15 @@ def amplitudes_at(p, c):
     tt = _pair_forms(t0, t1, t0, t1)
     lt = _pair_forms(l0, l1, t0, t1)
     w0 = p.c_ll * ll[0] + p.c_rr * rr[0] + c_tt * tt[0] + c_lt * lt[0]
-    return ch, sh, bw, c_tt, c_lt, c_ltj, ll, rr, tt, lt, w0
+    return Amplitudes(ch=ch, sh=sh, bw=bw, c_tt=c_tt, c_lt=c_lt, c_ltj=c_ltj, ll=ll, rr=rr, tt=tt, lt=lt, w0=w0)
 
 
 @nb.njit(inline="always")
-def polarisation(p, c_tt, c_lt, c_ltj, ll, rr, tt, lt, w0):
-    """N polarisation vector of the generation model in the phi = 0 frame."""
-    pol_x = (p.c_ll * ll[2] + p.c_rr * rr[2] + c_tt * tt[2] + c_lt * lt[2]) / w0
-    pol_z = (p.c_ll * ll[1] + p.c_rr * rr[1] + c_tt * tt[1] + c_lt * lt[1]) / w0
-    pol_y = -c_ltj * lt[3] / w0
+def polarisation(p, a):
+    """N polarisation vector of the generation model in the phi = 0 frame (``a``: :class:`Amplitudes`)."""
+    pol_x = (p.c_ll * a.ll[2] + p.c_rr * a.rr[2] + a.c_tt * a.tt[2] + a.c_lt * a.lt[2]) / a.w0
+    pol_z = (p.c_ll * a.ll[1] + p.c_rr * a.rr[1] + a.c_tt * a.tt[1] + a.c_lt * a.lt[1]) / a.w0
+    pol_y = -a.c_ltj * a.lt[3] / a.w0
     return pol_x, pol_y, pol_z
 
 
@@ -202,17 +231,21 @@ def coefficients(p, scale, bw, f_ll, f_rr, f_tt, f_lt, f_ltj):
 
 
 @nb.njit(inline="always", **VEC)
-def decay_averaged(p, bw, ll, rr, tt, lt, w0, inv_env):
+def decay_averaged(p, a, inv_env):
     """The coefficients without the decay (generation-only stage): W summed over the photon direction."""
-    scale = p.norm * inv_env if p.weighted else 1.0 / w0
-    return coefficients(p, scale, bw, ll[0], rr[0], tt[0], lt[0], 0.0)
+    scale = p.norm * inv_env if p.weighted else 1.0 / a.w0
+    return coefficients(p, scale, a.bw, a.ll[0], a.rr[0], a.tt[0], a.lt[0], 0.0)
 
 
 @nb.njit(inline="always", **VEC)
-def decay(p, c, sin_t, cphi, sphi, sgn, pol_x, pol_y, pol_z, bw, ll, rr, tt, lt, w0, inv_env, u_k_cos, u_k_phi, u_flip):
+def decay(p, d, pol, a, inv_env, u_k_cos, u_k_phi, u_flip):
     """N -> nu gamma: (coefficients, cos theta* of the photon about the N direction, photon (E, px,
-    py, pz) in the lab). ``inv_env``: 1 / the cos(theta) envelope at this event (weighted events);
+    py, pz) in the lab), for the N of :class:`Direction` ``d``, polarisation ``pol`` (phi = 0 frame) and
+    :class:`Amplitudes` ``a``. ``inv_env``: 1 / the cos(theta) envelope at this event (weighted events);
     u_k_cos, u_k_phi: the isotropic photon direction in the N rest frame; u_flip: its reflection."""
+    c, sin_t, cphi, sphi, sgn = d
+    pol_x, pol_y, pol_z = pol
+    bw, ll, rr, tt, lt, w0 = a.bw, a.ll, a.rr, a.tt, a.lt, a.w0
     kz = 2.0 * u_k_cos - 1.0  # isotropic k (phi = 0 frame) ...
     k_perp = math.sqrt(max(1.0 - kz * kz, 0.0))
     kc, ks = cos_sin_turns(u_k_phi)

@@ -85,8 +85,9 @@ def photon_cuts(p, e, cos_t, sin_t):
 @nb.njit(parallel=True, cache=True, **VEC)
 def _select_columns(p, e, cos_t, sin_t, out):
     for i in nb.prange(e.size):
-        energy, angle, pt, zveto, bhabha = photon_cuts(p, e[i], cos_t[i], sin_t[i])
-        out[0, i], out[1, i], out[2, i], out[3, i], out[4, i] = energy, angle, pt, zveto, bhabha
+        passed = photon_cuts(p, e[i], cos_t[i], sin_t[i])
+        for j in range(len(CUTS)):
+            out[j, i] = passed[j]
 
 
 def select(p: SelectionParams, energy: np.ndarray, cos_theta: np.ndarray, sin_theta: np.ndarray | None = None) -> dict[str, np.ndarray]:
