@@ -378,7 +378,7 @@ SIGNAL_BRANCHES: dict[str, tuple[str, str]] = {
     "beam_x2": ("", "energy fraction of the e+ beam (1 without ISR and energy spread)"),
     "flight_scale": ("", "lab decay length of this event over the nominal one (1 without beam effects; the limits "
                          "use boundary_m / flight_scale)"),
-    "anti": ("", "true for the CP image Nbar nu (half of the events)"),
+    "anti": ("", "true for the CP image Nbar nu (half of the events; N nu, the conjugate vertex, for a Majorana N)"),
     "inside": ("", "N decayed inside the decay volume (flight_m < boundary_m)"),
     "reconstructed": ("", "the photon is detected: N decayed inside, the measured photon is within the coverage, "
                           "has E > 0 and passed the efficiency draw"),
