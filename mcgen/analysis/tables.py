@@ -21,6 +21,7 @@ from mcgen.analysis.limits import (
     combine_cards,
     limits_for_samples,
     mass_threshold,
+    runs_combined,
     visible_background_pb,
 )
 from mcgen.analysis.limits.combine import COMBINATION, check_combinable, combined_limit
@@ -288,12 +289,7 @@ def _runs_combined(by_card: dict[str, Any], entries: list[tuple[Card, list[Signa
             out[entries[members[0]][0].name] = by_card[entries[members[0]][0].name]
             continue
         mine = [entries[k] for k in members]
-        card = mine[0][0]
         check_combinable([name], [c.limit.criterion for c, _, _ in mine], [c.limit.s2b_95 for c, _, _ in mine])
-        results = [_combined_at(mine, i) for i in range(n_masses)]
-        out[name] = {"d_gamma_95": [r.d_gamma_95 if r else None for r in results],
-                     "excluded": [r.excluded if r else [] for r in results], "eps_cuts": [None] * n_masses,
-                     "criterion": card.limit.criterion, "details": [r.details if r else None for r in results],
-                     "background_pb": {c.info.run: by_card[c.name]["background_pb"] for c, _, _ in mine},
-                     "runs": {c.info.run: by_card[c.name] for c, _, _ in mine}, "combination": COMBINATION[card.limit.criterion]}
+        out[name] = runs_combined(mine[0][0].limit.criterion, [_combined_at(mine, i) for i in range(n_masses)],
+                                  {c.info.run: by_card[c.name] for c, _, _ in mine})
     return out

@@ -47,10 +47,7 @@ def run(args: argparse.Namespace) -> int:
                                          background_summary(result))
             result.update(output=str(out), events_written=len(columns["weight_pb"]), unweighted=args.unweighted)
         results[run_card.info.run] = result
-    if len(results) == 1:
-        common.emit(args, next(iter(results.values())), _text)
-    else:
-        common.emit(args, {"runs": results}, lambda r: "\n".join(_text(x) for x in r["runs"].values()))
+    common.emit_runs(args, results, _text)
     return 0
 
 

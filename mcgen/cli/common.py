@@ -23,7 +23,7 @@ from mcgen.physics.model import NATURES, Couplings, Model, check_nature, make_mo
 
 __all__ = ["EXIT_BAD_INPUT", "Parser", "add_card_options", "add_model_options", "add_physics_options",
            "add_output_flags", "add_structure_options", "add_cache_option", "bounded_int", "finite_float", "structure", "options", "model",
-           "nature", "add_nature_option", "add_run_option", "selected_runs", "run_output",
+           "nature", "add_nature_option", "add_run_option", "selected_runs", "run_output", "emit_runs",
            "emit"]
 
 EXIT_BAD_INPUT = 2
@@ -252,6 +252,15 @@ def model(args: argparse.Namespace, card: Card) -> Model:
         d_gamma=getattr(args, "dgamma", None), scenario=args.scenario, a=args.a, d_W=args.dw, d_B=args.db,
         nature=nature(args),
     )
+
+
+def emit_runs(args: argparse.Namespace, results: dict[str, dict[str, Any]], text: Callable[[dict[str, Any]], str]) -> None:
+    """:func:`emit` of a command done per run: one run's result as it is, several under ``runs`` (JSON)
+    or one after the other, each under its name (text)."""
+    if len(results) == 1:
+        emit(args, next(iter(results.values())), text)
+    else:
+        emit(args, {"runs": results}, lambda r: "\n".join(f"run {name}:\n{text(x)}" for name, x in r["runs"].items()))
 
 
 class StdoutClosed(Exception):

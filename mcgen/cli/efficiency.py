@@ -56,10 +56,7 @@ def run(args: argparse.Namespace) -> int:
                 io.write_efficiency_root(tmp, result)
             result["output"] = str(out)
         results[card.info.run if card is not None else ""] = result
-    if len(results) == 1:
-        common.emit(args, next(iter(results.values())), _text)
-    else:
-        common.emit(args, {"runs": results}, lambda r: "\n".join(f"run {name}:\n" + _text(x) for name, x in r["runs"].items()))
+    common.emit_runs(args, results, _text)
     return 0
 
 

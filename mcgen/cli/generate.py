@@ -58,10 +58,7 @@ def run(args: argparse.Namespace) -> int:
         result = {**events.summary, "output": str(out), "format": fmt, **events.metadata}
         result.pop("card_content", None)
         results[run_card.info.run] = result
-    if len(results) == 1:
-        common.emit(args, next(iter(results.values())), _text)
-    else:
-        common.emit(args, {"runs": results}, lambda r: "\n".join(f"run {name}: " + _text(x) for name, x in r["runs"].items()))
+    common.emit_runs(args, results, _text)
     return 0
 
 

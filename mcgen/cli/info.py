@@ -28,10 +28,7 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     card = load_card(args.card, tuple(args.overrides))
     results = {r.info.run: model_info(r, common.model(args, r), common.options(args)) for r in common.selected_runs(card, args.run)}
-    if len(results) == 1:
-        common.emit(args, next(iter(results.values())), _text)
-    else:
-        common.emit(args, {"runs": results}, lambda r: "\n".join(_text(x) for x in r["runs"].values()))
+    common.emit_runs(args, results, _text)
     return 0
 
 

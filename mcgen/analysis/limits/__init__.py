@@ -61,7 +61,7 @@ from mcgen.physics.model import MASS_RANGE_GEV, Couplings
 __all__ = ["BACKGROUND_CRITERIA", "SignalSample", "signal_sample", "reachable_sample", "LimitResult", "solve_excluded", "first_crossing",
            "MONOTONIC", "limit_for", "parse_masses", "eps_cuts", "scan_limits", "limits_table", "limits_for_samples", "mass_threshold",
            "background_from_files", "card_inputs", "union_intervals", "visible_background_pb", "visible_background", "SUPPORTED",
-           "SampleReducer", "combine_cards", "spectrum_edges", "combined_limit", "COMBINATION", "SOLVERS", "has_solver"]
+           "SampleReducer", "combine_cards", "spectrum_edges", "combined_limit", "COMBINATION", "SOLVERS", "has_solver", "runs_combined"]
 
 SOLVERS: dict[str, Callable[[SignalSample, Couplings], LimitResult]] = {"cls": cls_limit}
 """Criteria solved by a function of their own (sample, structure at d_gamma = 1) -> LimitResult, by name;
@@ -186,6 +186,16 @@ class _Rows:
                 "background_pb": b.tolist() if isinstance(b, np.ndarray) else b, "details": self.details}
 
 
+def runs_combined(criterion: str, combined: Sequence[LimitResult | None], runs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A card's limits from its runs, as ``mcgen limits`` reports them: per mass the runs combined
+    (``combined``; None where no run reaches the mass), and under ``runs`` each run's own result."""
+    rows = _Rows(criterion)
+    for result in combined:
+        rows.add(result)
+    return rows.result() | {"runs": runs, "background_pb": {name: run["background_pb"] for name, run in runs.items()},
+                            "combination": COMBINATION[criterion]}
+
+
 class _CardRows:
     """A card's limits: its own, or for a card with [[runs]] the runs combined (``runs``: each run's own)."""
 
@@ -193,6 +203,7 @@ class _CardRows:
         self.card = card
         self.runs = {r.info.run: _Rows(r.limit.criterion, backgrounds[r.name]) for r in card.runs}
         self.rows = _Rows(card.limit.criterion, None if card.runs else backgrounds[card.name])
+        self.combined: list[LimitResult | None] = []
 
     def add(self, samples: list[SignalSample | None], structure: Couplings) -> None:
         if not self.card.runs:
@@ -201,15 +212,12 @@ class _CardRows:
         for rows, sample in zip(self.runs.values(), samples):
             rows.add_sample(sample, structure)
         present = [(sample, structure) for sample in samples if sample is not None]
-        self.rows.add(combined_limit(present) if present else None)
+        self.combined.append(combined_limit(present) if present else None)
 
     def result(self) -> dict[str, Any]:
-        out = self.rows.result()
-        if self.card.runs:
-            out["runs"] = {name: rows.result() for name, rows in self.runs.items()}
-            out["background_pb"] = {name: run["background_pb"] for name, run in out["runs"].items()}
-            out["combination"] = COMBINATION[self.card.limit.criterion]
-        return out
+        if not self.card.runs:
+            return self.rows.result()
+        return runs_combined(self.card.limit.criterion, self.combined, {name: rows.result() for name, rows in self.runs.items()})
 
 
 def scan_limits(card: Card, masses: list[float], structure: Couplings, flavour: str, options: PhysicsOptions,
