@@ -18,14 +18,25 @@ __all__ = ["bin_index", "sum_piece"]
 
 
 @nb.njit(cache=True, nogil=True)
-def bin_index(boundary: np.ndarray, lookup: np.ndarray, index: np.ndarray) -> int:
-    """index[i] = lookup[rint(boundary[i] * 1e4)], the bin of each event's 0.1 mm key, or -1 where
-    the key has no bin yet or lies outside the lookup (negative, NaN, too large); returns how many
-    are -1, so that the caller handles new keys (rare after the first pieces) in numpy."""
+def bin_index(boundary: np.ndarray, keys: np.ndarray, bins: np.ndarray, index: np.ndarray) -> int:
+    """index[i] = the bin of each event's 0.1 mm key rint(boundary[i] * 1e4), looked up in the
+    sorted ``keys`` with their ``bins``, or -1 where the key has no bin yet (or is negative or NaN);
+    returns how many are -1, so that the caller handles new keys (rare after the first pieces) in
+    numpy. A sorted table, not one indexed by the key: the keys reach 1e8 (10 km)."""
     missing = 0
+    last_key, last_bin = -1.0, -1  # events in a row often share their distance (a sphere: all)
     for i in range(boundary.size):
         key = np.rint(boundary[i] * 1e4)
-        j = lookup[np.int64(key)] if 0.0 <= key < lookup.size else -1
+        if key == last_key:
+            j = last_bin
+        else:
+            j = -1
+            if 0.0 <= key < 9.0e18:
+                k = np.int64(key)
+                pos = np.searchsorted(keys, k)
+                if pos < keys.size and keys[pos] == k:
+                    j = bins[pos]
+            last_key, last_bin = key, j
         index[i] = j
         if j < 0:
             missing += 1

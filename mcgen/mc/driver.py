@@ -3,6 +3,7 @@ batches, and turn the raw columns into weights, cross section and efficiencies."
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable
@@ -12,7 +13,7 @@ import numba
 import numpy as np
 
 from mcgen import fpmath, progress
-from mcgen.config.cards import Card
+from mcgen.config.cards import Beam, Card
 from mcgen.config.options import PhysicsOptions, check_kinematics, provenance
 from mcgen.detector.toy import DetectorParams
 from mcgen.detector.toy import kernel_params as detector_params
@@ -43,6 +44,7 @@ from mcgen.mc.kernel import (
 )
 from mcgen.mc.production import ProductionParams, production_params
 from mcgen.physics.amplitudes import coupling_constants, dsigma_dcos_one
+from mcgen.physics.constants import Electroweak
 from mcgen.physics.model import COUPLING_COLUMNS, Couplings, Model, reweight_couplings, widths
 from mcgen.physics.polarisation import helicity_weights
 from mcgen.physics.xsec import cross_section_pieces
@@ -116,7 +118,7 @@ def kernel_inputs(card: Card, model: Model, options: PhysicsOptions, *, weighted
     if weighted:  # a proposal that covers every coupling structure: s-channel and t-channel shapes
         x, w = GAUSS_LEGENDRE_96
         parts, norms = _produced([shape(1.0, 0.0, 0.0)] + ([shape(0.0, 0.0, 1.0)] if t_channel else []),
-                                 lambda p: float(fpmath.dot(w, p(x))), card)
+                                 lambda p: float(fpmath.dot(w, p(x))), card.beam.polarisation)
 
         def proposal(x: np.ndarray) -> np.ndarray:
             return np.sum([p(x) / nrm for p, nrm in zip(parts, norms)], axis=0)
@@ -137,40 +139,42 @@ def kernel_inputs(card: Card, model: Model, options: PhysicsOptions, *, weighted
     )
 
 
-def _produced(parts: list[Any], norm: Callable[[Any], float], card: Card) -> tuple[list[Any], list[float]]:
+def _produced(parts: list[Any], norm: Callable[[Any], float], polarisation: tuple[float, float]) -> tuple[list[Any], list[float]]:
     """The proposal's parts that these beams produce, with their normalisations: a part that the
     beams' helicities cannot make (the W with right-handed electrons) has norm 0 and is left out, as
     its events would be. None left: one line."""
     kept = [(part, n) for part, n in ((part, norm(part)) for part in parts) if n > 0.0]
     if not kept:
-        raise ModelError(f"beams of polarisation (P-, P+) = {card.beam.polarisation} make no N nubar here: the cross section is 0")
+        raise ModelError(f"beams of polarisation (P-, P+) = {polarisation} make no N nubar here: the cross section is 0")
     return [part for part, _ in kept], [n for _, n in kept]
 
 
-def _beam_inputs(card: Card, model: Model, options: PhysicsOptions, weighted: bool, consts: np.ndarray,
-                 quadrature: bool = True) -> KernelInputs:
-    """:func:`kernel_inputs` with beam effects: the (u1, u2) cells and the cos(theta) envelope of
-    mcgen.mc.beams for the run's couplings (unweighted) or for a proposal that covers every
-    coupling structure (weighted: the photon, Z and W pieces, each normalised at sqrt(s))."""
-    rs, m, ew = card.sqrt_s, model.mass, card.electroweak
-    beams = beam_params(card.beam.isr, card.beam.energy_spread, rs)
-    t_channel, st = model.flavour == "e", options.st_interference
-    hel_l, hel_r = helicity_weights(*card.beam.polarisation)
-    if weighted:
+@functools.lru_cache(maxsize=16)
+def _beam_sampling(beam: Beam, rs: float, m: float, ew: Electroweak, flavour: str, st: bool, couplings: Couplings | None,
+                   weighted: bool) -> tuple[BeamParams, BeamTables, float, float]:
+    """The beams, the cells' tables, the envelope's integral and sigma of one charge state (pb) of
+    :func:`_beam_inputs`; kept for the next N of the same beams, mass and flavour (a scan's
+    coupling structures, a Dirac and a Majorana N share them)."""
+    beams = beam_params(beam.isr, beam.energy_spread, rs)
+    t_channel = flavour == "e"
+    hel_l, hel_r = helicity_weights(*beam.polarisation)
+    if couplings is None:  # weighted
         structures = [Couplings(1.0, 0.0, 0.0), Couplings(0.0, 1.0, 0.0)] + ([Couplings(0.0, 0.0, 1.0)] if t_channel else [])
     else:
-        structures = [model.couplings]
+        structures = [couplings]
 
     def rate(c: Couplings) -> Callable[[np.ndarray], np.ndarray]:
-        return lambda r: np.clip(cross_section_pieces(np.maximum(r, m), m, c, model.flavour, ew, st_interference=st, charge_states=1,
-                                                      polarisation=card.beam.polarisation).sum(axis=0), 0.0, None)
+        return _rate(c, m, flavour, ew, st, beam.polarisation)
 
     if weighted:
-        structures, norms = _produced(structures, lambda c: float(rate(c)(np.array([rs]))[0]), card)
+        structures, norms = _produced(structures, lambda c: float(rate(c)(np.array([rs]))[0]), beam.polarisation)
     else:
         norms = [1.0]
 
     def sigma_hat(r: np.ndarray) -> np.ndarray:
+        if couplings is None:  # one evaluation for the unit structures: each is one piece (photon, Z, W) alone
+            pieces = _rate_pieces(Couplings(1.0, 1.0, 1.0), m, flavour, ew, st, beam.polarisation)(r)
+            return np.sum([pieces[_UNIT_PIECE[c]] / nrm for c, nrm in zip(structures, norms)], axis=0)
         return np.sum([rate(c)(r) / nrm for c, nrm in zip(structures, norms)], axis=0)
 
     def shape(x: np.ndarray, r: float) -> np.ndarray:
@@ -185,10 +189,41 @@ def _beam_inputs(card: Card, model: Model, options: PhysicsOptions, weighted: bo
     if not beams.isr:  # the spread alone: one cell, which takes the envelope over all bands anyway
         bands = 1
     tables, env_total = beam_tables(cells, shape, rs, m, beams, extra=(ew.m_Z,), bins=bins, bands=bands)
-    if weighted:  # NaN: not computed (the summary then gives None)
-        sigma_one = float(folded_sigma(rate(model.couplings), rs, m, beams, features)) if quadrature else math.nan
-    else:
-        sigma_one = float(folded_cross_section(sigma_hat, rs, beams, cells))
+    # weighted: NaN, their sigma depends on the couplings (the caller's)
+    sigma_one = math.nan if weighted else float(folded_cross_section(sigma_hat, rs, beams, cells))
+    return beams, tables, env_total, sigma_one
+
+
+def _rate(c: Couplings, m: float, flavour: str, ew: Electroweak, st: bool,
+          polarisation: tuple[float, float]) -> Callable[[np.ndarray], np.ndarray]:
+    """sigma_hat(sqrt(s_hat)) of one charge state (pb), 0 at and below threshold."""
+    return lambda r: np.clip(cross_section_pieces(np.maximum(r, m), m, c, flavour, ew, st_interference=st, charge_states=1,
+                                                  polarisation=polarisation).sum(axis=0), 0.0, None)
+
+
+def _rate_pieces(c: Couplings, m: float, flavour: str, ew: Electroweak, st: bool,
+                 polarisation: tuple[float, float]) -> Callable[[np.ndarray], np.ndarray]:
+    """:func:`_rate`'s pieces (photon, Z, photon-Z, W, s-t), each clipped at 0."""
+    return lambda r: np.clip(cross_section_pieces(np.maximum(r, m), m, c, flavour, ew, st_interference=st, charge_states=1,
+                                                  polarisation=polarisation), 0.0, None)
+
+
+_UNIT_PIECE = {Couplings(1.0, 0.0, 0.0): 0, Couplings(0.0, 1.0, 0.0): 1, Couplings(0.0, 0.0, 1.0): 3}
+"""The piece of cross_section_pieces that is a unit structure's whole rate (its other pieces are 0)."""
+
+
+def _beam_inputs(card: Card, model: Model, options: PhysicsOptions, weighted: bool, consts: np.ndarray,
+                 quadrature: bool = True) -> KernelInputs:
+    """:func:`kernel_inputs` with beam effects: the (u1, u2) cells and the cos(theta) envelope of
+    mcgen.mc.beams for the run's couplings (unweighted) or for a proposal that covers every
+    coupling structure (weighted: the photon, Z and W pieces, each normalised at sqrt(s))."""
+    rs, m, ew, st = card.sqrt_s, model.mass, card.electroweak, options.st_interference
+    # weighted events' tables do not depend on the couplings (their sigma does: NaN, not computed, without quadrature)
+    beams, tables, env_total, sigma_one = _beam_sampling(card.beam, rs, m, ew, model.flavour, st,
+                                                         None if weighted else model.couplings, weighted)
+    if weighted and quadrature:
+        rate = _rate(model.couplings, m, model.flavour, ew, st, card.beam.polarisation)
+        sigma_one = float(folded_sigma(rate, rs, m, beams, (ew.m_Z, ew.Gamma_Z)))
     env = tables.env[-1]
     return KernelInputs(
         production=production_params(card, model, options, weighted),

@@ -78,7 +78,8 @@ class SampleReducer:
         self.edges = edges
         self.nb = 1 if edges is None else edges.size - 1
         self.n = 0
-        self._lookup = np.full(1, -1, dtype=np.int64)  # bin of each 0.1 mm key, -1: none yet
+        self._sorted_keys = np.zeros(0, dtype=np.int64)  # the 0.1 mm keys that have a bin, sorted,
+        self._sorted_bins = np.zeros(0, dtype=np.int64)  # and their bins
         self._keys: list[int] = []  # key of each bin, in order of first appearance
         self._all, self._pass, self._binned = np.zeros((6, 0)), np.zeros((6, 0)), np.zeros((6, 0))
         self._factors = np.zeros((6, n_factors))
@@ -147,24 +148,25 @@ class SampleReducer:
         if boundary.size == 0:
             return
         index = np.empty(boundary.size, dtype=np.int64)
-        if bin_index(boundary, self._lookup, index):
-            self._add_keys(boundary)
-            bin_index(boundary, self._lookup, index)
+        if bin_index(boundary, self._sorted_keys, self._sorted_bins, index):
+            self._add_keys(boundary, index < 0)
+            bin_index(boundary, self._sorted_keys, self._sorted_bins, index)
         w = tuple(np.ascontiguousarray(piece[name]) for name in COUPLING_COLUMNS)
         which = np.ascontiguousarray(piece["which"]) if "which" in piece else np.zeros(0, dtype=np.int64)
         sum_piece(index, w, np.ascontiguousarray(piece["passing"]), which, self.nb, piece["factors"],  # (k, n) view
                   self._all, self._pass, self._binned, self._factors)
         self.n += boundary.size
 
-    def _add_keys(self, boundary: np.ndarray) -> None:
+    def _add_keys(self, boundary: np.ndarray, missing: np.ndarray) -> None:
         """Bins for the 0.1 mm keys of a piece that have none yet (the distances checked first)."""
-        keys = np.rint(boundary * 1e4).astype(np.int64)  # np.round(b, 4) = rint(b * 1e4) / 1e4
-        if keys.min() < 0 or keys.max() > round(MAX_BOUNDARY_M * 1e4):
+        keys = np.rint(boundary * 1e4)  # np.round(b, 4) = rint(b * 1e4) / 1e4
+        if not ((keys >= 0) & (keys <= round(MAX_BOUNDARY_M * 1e4))).all():
             raise InputError("a distance to the decay-volume surface is negative or above 10 km: not an mcgen event file?")
-        if keys.max() >= self._lookup.size:
-            self._lookup = np.concatenate([self._lookup, np.full(int(keys.max()) + 1 - self._lookup.size, -1, dtype=np.int64)])
-        new = _unique(keys[self._lookup[keys] < 0])
-        self._lookup[new] = np.arange(len(self._keys), len(self._keys) + new.size)
+        new = np.unique(keys[missing].astype(np.int64))
+        keys_all = np.concatenate([self._sorted_keys, new])
+        order = np.argsort(keys_all, kind="stable")
+        bins_all = np.concatenate([self._sorted_bins, np.arange(len(self._keys), len(self._keys) + new.size)])
+        self._sorted_keys, self._sorted_bins = keys_all[order], bins_all[order]
         self._keys.extend(new.tolist())
         grow = np.zeros((6, new.size))
         self._all, self._pass = np.concatenate([self._all, grow], axis=1), np.concatenate([self._pass, grow], axis=1)
@@ -180,16 +182,6 @@ class SampleReducer:
         binned = self._binned.reshape(6, -1, self.nb)[:, order] / n if self.edges is not None else None
         return SignalSample(card, mass, flavour, options, n, boundary, self._all[:, order] / n, self._pass[:, order] / n,
                             background_pb, binned, nature)
-
-
-def _unique(keys: np.ndarray) -> np.ndarray:
-    """np.unique of small non-negative integers through a bitmap over their range (20x faster)."""
-    if keys.size == 0:
-        return keys
-    lo = int(keys.min())
-    seen = np.zeros(int(keys.max()) - lo + 1, dtype=np.bool_)
-    seen[keys - lo] = True
-    return np.flatnonzero(seen) + lo
 
 
 def _fields(cols: Any) -> set[str]:
