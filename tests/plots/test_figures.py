@@ -12,6 +12,27 @@ from helpers import run_cli as run
 pytest.importorskip("mplhep")
 
 
+def test_a_figure_is_drawn_from_its_curves_alone(tmp_path):
+    """A figure's draw takes its curves, as computed or as figureN.json holds them, and returns a
+    matplotlib figure; neither computing nor drawing writes a file."""
+    from matplotlib.figure import Figure
+
+    from mcgen.config.options import PhysicsOptions
+    from mcgen.plots.figures import FIGURES, FigureRun
+    from mcgen.plots.limits import pyplot
+
+    record = FIGURES[2]
+    curves = record.curves(FigureRun(tmp_path, 500, 1, PhysicsOptions(), quick=True))
+    for data in (curves, json.loads(json.dumps(curves))):
+        fig = record.draw(data)
+        try:
+            assert isinstance(fig, Figure)
+            assert [ax.get_title() for ax in fig.axes] == ["$m_N$ = 0.1 GeV", "$m_N$ = 100 GeV"]
+        finally:
+            pyplot().close(fig)
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("figure", [1, 2, 3, 4, 5, 6, 7, 8, 10])
 def test_figures_are_written_with_their_curves(capsys, tmp_path, figure):
