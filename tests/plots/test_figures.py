@@ -12,6 +12,25 @@ from helpers import run_cli as run
 pytest.importorskip("mplhep")
 
 
+def test_a_figure_is_drawn_from_its_curves_alone(tmp_path):
+    """A figure's draw takes its curves, as computed or as figureN.json holds them, and returns a
+    matplotlib figure; neither computing nor drawing writes a file."""
+    from matplotlib.figure import Figure
+
+    from mcgen.config.options import PhysicsOptions
+    from mcgen.plots.figures import FIGURES, FigureRun
+    from mcgen.plots.limits import pyplot
+
+    record = FIGURES[2]
+    curves = record.curves(FigureRun(tmp_path, 500, 1, PhysicsOptions(), quick=True))
+    for data in (curves, json.loads(json.dumps(curves))):
+        fig = record.draw(data)
+        try:
+            assert isinstance(fig, Figure)
+            assert [ax.get_title() for ax in fig.axes] == ["$m_N$ = 0.1 GeV", "$m_N$ = 100 GeV"]
+        finally:
+            pyplot().close(fig)
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.slow
@@ -55,16 +74,16 @@ def test_figures_are_written_with_their_curves(capsys, tmp_path, figure):
 @pytest.mark.slow
 def test_figure_8_draws_the_limits_of_figures_3_and_7_computed_once(capsys, tmp_path, monkeypatch):
     """Figure 8's CEPC reach is, mass by mass, the best of figure 7's four running modes and its
-    LEP region the union of figure 3's cards; in one process the scans run once (figures._SCANS)."""
+    LEP region the union of figure 3's cards; in one process the scans run once (mcgen.plots.figures.scans)."""
     from mcgen.analysis import scan
     from mcgen.analysis.limits import union_intervals
-    from mcgen.plots import figures
+    from mcgen.plots.figures import scans
 
-    figures._SCANS.clear()
+    scans._SCANS.clear()
     for figure in (3, 7):
         assert run(capsys, ["reproduce", "--figure", str(figure), "-o", str(tmp_path), "--quick", "-n", "2000"])[0] == 0
     ran = []
-    monkeypatch.setattr(figures, "run_scan", lambda *a: ran.append(a) or scan.run_scan(*a))
+    monkeypatch.setattr(scans, "run_scan", lambda *a: ran.append(a) or scan.run_scan(*a))
     assert run(capsys, ["reproduce", "--figure", "8", "-o", str(tmp_path), "--quick", "-n", "2000"])[0] == 0
     assert ran == []  # both scans came from memory
     fig3, fig7, fig8 = (json.loads((tmp_path / f"figure{k}.json").read_text()) for k in (3, 7, 8))
@@ -83,8 +102,8 @@ def test_figure_8_draws_the_limits_of_figures_3_and_7_computed_once(capsys, tmp_
     assert any(v is not None for v in fig8["cepc_reach"]["tau I"])
     assert run(capsys, ["reproduce", "--figure", "7", "-o", str(tmp_path), "--quick", "-n", "2000", "--force",
                         "--beams", "paper"])[0] == 0
-    assert len(ran) == 1 and len(figures._SCANS) == 3  # another beam treatment is another scan
-    figures._SCANS.clear()
+    assert len(ran) == 1 and len(scans._SCANS) == 3  # another beam treatment is another scan
+    scans._SCANS.clear()
 
 
 @pytest.mark.slow
@@ -93,6 +112,7 @@ def test_reproduce_draws_the_papers_beams_beside_the_cards(capsys, tmp_path, mon
     # treatment) and records it; the cards' own beams are the default
     from mcgen.config import cards
     from mcgen.plots import figures
+    from mcgen.plots.figures import registry
 
     read: list[tuple[str, tuple[str, ...]]] = []
     real = cards.load_card
@@ -101,7 +121,7 @@ def test_reproduce_draws_the_papers_beams_beside_the_cards(capsys, tmp_path, mon
         read.append((name, overrides))
         return real(name, overrides)
 
-    monkeypatch.setattr(figures, "_load_card", spy)
+    monkeypatch.setattr(registry, "_load_card", spy)
     code, out, err = run(capsys, ["reproduce", "--figure", "6", "-o", str(tmp_path), "--quick", "-n", "2000", "--beams", "paper",
                                   "--json"])
     assert code == 0, err

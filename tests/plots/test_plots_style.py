@@ -13,6 +13,7 @@ from matplotlib.colors import to_hex  # noqa: E402
 
 from mcgen.config.options import PhysicsOptions  # noqa: E402
 from mcgen.plots import figures  # noqa: E402
+from mcgen.plots.figures import drawing  # noqa: E402
 from mcgen.plots.limits import BAND_COLOURS, limits_figure, pyplot  # noqa: E402
 
 MASSES = [0.01, 1.0, 50.0]
@@ -95,6 +96,6 @@ def test_reproduced_figures_keep_their_labels_inside(monkeypatch, tmp_path, numb
         checked.append(name)
         return []
 
-    monkeypatch.setattr(figures, "_write", check)
+    monkeypatch.setattr(drawing, "write_figure", check)
     figures.FIGURES[number](figures.FigureRun(tmp_path, 2000, 1, PhysicsOptions(), quick=True))
     assert checked == [f"figure{number}"]
