@@ -8,7 +8,8 @@ the photon efficiency inside the coverage ``|cos theta| < c``, and only with a p
 
 :func:`kernel_params` turns the card's :class:`~mcgen.config.cards.Detector` into the named
 tuple :class:`DetectorParams`; :func:`measure_photon` measures one photon (inlined into the
-kernels); :func:`measure` measures arrays of photons. A new detector parameter touches the card
+kernels; its inputs and result are the named records :class:`Vertex`, :class:`Photon`, :class:`Noise`
+and :class:`Measured`); :func:`measure` measures arrays of photons. A new detector parameter touches the card
 field, :func:`kernel_params` and :func:`measure_photon`.
 """
 
@@ -23,7 +24,8 @@ import numpy as np
 from mcgen.config.cards import Detector
 from mcgen.simd import VEC, cos_sin_turns
 
-__all__ = ["DetectorParams", "kernel_params", "distance_to_surface", "measure_photon", "reco_columns", "measure", "RECO_COLUMNS"]
+__all__ = ["DetectorParams", "Vertex", "Photon", "Noise", "Measured", "kernel_params", "distance_to_surface", "measure_photon",
+           "reco_columns", "measure", "RECO_COLUMNS"]
 
 RECO_COLUMNS: tuple[str, ...] = ("gamma_reco_E", "gamma_reco_px", "gamma_reco_py", "gamma_reco_pz",
                                  "gamma_reco_cos_theta", "gamma_reco_pt")
@@ -42,6 +44,44 @@ class DetectorParams(NamedTuple):
     sigma_theta: float  # rad
     coverage: float  # |cos theta| <
     eff: float
+
+
+class Vertex(NamedTuple):
+    """Where the photon starts (m), inside the decay volume."""
+
+    x: float
+    y: float
+    z: float
+
+
+class Photon(NamedTuple):
+    """A photon's four-momentum (GeV)."""
+
+    e: float
+    px: float
+    py: float
+    pz: float
+
+
+class Noise(NamedTuple):
+    """The random numbers of one measurement: unit normals for the energy and the polar angle, and a
+    uniform for the efficiency."""
+
+    g_energy: float
+    g_angle: float
+    u_eff: float
+
+
+class Measured(NamedTuple):
+    """A measured photon: whether it is detected, its energy, the polar angle's sine (negative when
+    smeared across the pole) and cosine, and the azimuth's cosine and sine."""
+
+    detected: bool
+    e: float
+    sin_t: float
+    cos_t: float
+    cos_phi: float
+    sin_phi: float
 
 
 def kernel_params(det: Detector) -> DetectorParams:
@@ -66,50 +106,50 @@ def distance_to_surface(p, sin_t, abs_nz):
 
 
 @nb.njit(inline="always")
-def measure_photon(p, vx, vy, vz, ge, gx, gy, gz, g1, g2, u_eff):
-    """The measured photon: (detected, E, sin theta (negative when smeared across the pole),
-    cos theta, cos phi, sin phi) of a photon (ge, gx, gy, gz) from the vertex (vx, vy, vz)
-    inside the volume, with two unit normals g1 (energy), g2 (angle) and a uniform u_eff."""
-    dx, dy, dz = gx / ge, gy / ge, gz / ge
-    b_s = vx * dx + vy * dy + vz * dz
-    t_sphere = -b_s + math.sqrt(max(b_s * b_s - (vx * vx + vy * vy + vz * vz - p.radius * p.radius), 0.0))
+def measure_photon(p, v, g, noise):
+    """The :class:`Measured` photon ``g`` (a :class:`Photon`) from the vertex ``v`` (a :class:`Vertex`)
+    inside the volume, with the :class:`Noise` ``noise``."""
+    dx, dy, dz = g.px / g.e, g.py / g.e, g.pz / g.e
+    b_s = v.x * dx + v.y * dy + v.z * dz
+    t_sphere = -b_s + math.sqrt(max(b_s * b_s - (v.x * v.x + v.y * v.y + v.z * v.z - p.radius * p.radius), 0.0))
     a = dx * dx + dy * dy
-    b_c = vx * dx + vy * dy
-    t_barrel = (-b_c + math.sqrt(max(b_c * b_c - a * (vx * vx + vy * vy - p.radius * p.radius), 0.0))) / max(a, 1e-300)
-    t_cap = ((p.half_length if dz > 0.0 else -p.half_length) - vz) / (dz if dz != 0.0 else 1.0)
+    b_c = v.x * dx + v.y * dy
+    t_barrel = (-b_c + math.sqrt(max(b_c * b_c - a * (v.x * v.x + v.y * v.y - p.radius * p.radius), 0.0))) / max(a, 1e-300)
+    t_cap = ((p.half_length if dz > 0.0 else -p.half_length) - v.z) / (dz if dz != 0.0 else 1.0)
     t_cyl = min(t_barrel if a > 1e-300 else 1e300, t_cap if dz != 0.0 else 1e300)
     t = t_cyl if p.cylinder else t_sphere
-    hx, hy, hz = vx + t * dx, vy + t * dy, vz + t * dz  # where the photon reaches the surface
+    hx, hy, hz = v.x + t * dx, v.y + t * dy, v.z + t * dz  # where the photon reaches the surface
     hrho = math.sqrt(hx * hx + hy * hy)
     hr = max(math.sqrt(hrho * hrho + hz * hz), 1e-300)
     cos_h = hz / hr
     sin_h = hrho / hr
-    cd, sd = cos_sin_turns(p.sigma_theta * g2 * (1.0 / (2.0 * math.pi)))
+    cd, sd = cos_sin_turns(p.sigma_theta * noise.g_angle * (1.0 / (2.0 * math.pi)))
     cos_r = cos_h * cd - sin_h * sd
     sin_r = sin_h * cd + cos_h * sd  # negative: smeared across the pole
-    e_r = ge * (1.0 + math.sqrt(p.a_e2 / ge + p.b_e2) * g1)
-    detected = (u_eff < p.eff) & (e_r > 0.0) & (abs(cos_r) < p.coverage)
+    e_r = g.e * (1.0 + math.sqrt(p.a_e2 / g.e + p.b_e2) * noise.g_energy)
+    detected = (noise.u_eff < p.eff) & (e_r > 0.0) & (abs(cos_r) < p.coverage)
     cx = hx / hrho if hrho > 0.0 else 1.0
     cy = hy / hrho if hrho > 0.0 else 0.0
-    return detected, e_r, sin_r, cos_r, cx, cy
+    return Measured(detected=detected, e=e_r, sin_t=sin_r, cos_t=cos_r, cos_phi=cx, sin_phi=cy)
 
 
 @nb.njit(inline="always", **VEC)
-def reco_columns(reco, e_r, sin_r, cos_r, cx, cy):
-    """The values of :data:`RECO_COLUMNS` (E, px, py, pz, cos theta, pT) of a measured photon, from
-    :func:`measure_photon`'s E, sin and cos theta, cos and sin phi; zeros when it is not reconstructed."""
-    return (e_r if reco else 0.0, e_r * sin_r * cx if reco else 0.0, e_r * sin_r * cy if reco else 0.0,
-            e_r * cos_r if reco else 0.0, cos_r if reco else 0.0, e_r * abs(sin_r) if reco else 0.0)
+def reco_columns(reco, m):
+    """The values of :data:`RECO_COLUMNS` (E, px, py, pz, cos theta, pT) of the :class:`Measured`
+    photon ``m``; zeros when it is not reconstructed (``reco`` false)."""
+    return (m.e if reco else 0.0, m.e * m.sin_t * m.cos_phi if reco else 0.0, m.e * m.sin_t * m.sin_phi if reco else 0.0,
+            m.e * m.cos_t if reco else 0.0, m.cos_t if reco else 0.0, m.e * abs(m.sin_t) if reco else 0.0)
 
 
 @nb.njit(parallel=True, cache=True, **VEC)
 def _measure_columns(p, vx, vy, vz, ge, gx, gy, gz, g1, g2, u_eff, real, flags):
     for i in nb.prange(ge.size):
-        reco, e_r, sin_r, cos_r, cx, cy = measure_photon(p, vx[i], vy[i], vz[i], ge[i], gx[i], gy[i], gz[i], g1[i], g2[i], u_eff[i])
-        values = reco_columns(reco, e_r, sin_r, cos_r, cx, cy)
+        m = measure_photon(p, Vertex(x=vx[i], y=vy[i], z=vz[i]), Photon(e=ge[i], px=gx[i], py=gy[i], pz=gz[i]),
+                           Noise(g_energy=g1[i], g_angle=g2[i], u_eff=u_eff[i]))
+        values = reco_columns(m.detected, m)
         for j in range(len(RECO_COLUMNS)):
             real[j, i] = values[j]
-        flags[i] = reco
+        flags[i] = m.detected
 
 
 def measure(p: DetectorParams, vertex: tuple[np.ndarray, np.ndarray, np.ndarray], photon: tuple[np.ndarray, ...],

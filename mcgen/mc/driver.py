@@ -37,6 +37,8 @@ from mcgen.mc.kernel import (
     REAL_COLUMNS,
     SUMS,
     B,
+    ChunkOutputs,
+    Sampling,
     alias_table,
     column_buffers,
     finish_batch,
@@ -149,7 +151,7 @@ def _produced(parts: list[Any], norm: Callable[[Any], float], polarisation: tupl
     return [part for part, _ in kept], [n for _, n in kept]
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=512)
 def _beam_sampling(beam: Beam, rs: float, m: float, ew: Electroweak, flavour: str, st: bool, couplings: Couplings | None,
                    weighted: bool) -> tuple[BeamParams, BeamTables, float, float]:
     """The beams, the cells' tables, the envelope's integral and sigma of one charge state (pb) of
@@ -239,9 +241,10 @@ def run_kernel(inputs: KernelInputs, stage: int, keys: np.ndarray, first: int, n
     """One call of the kernel: events first .. first + n - 1 of the keys' streams into (real, flags);
     stage 1 stops after the production kinematics, 2 runs the detector and the selection too."""
     prob, alias = inputs.alias
-    generate_chunks(inputs.production, inputs.detector, inputs.selection, stage > 1, inputs.acceptance, inputs.envelope,
-                    prob, alias, keys, first, n, _row_major(real), _row_major(flags), tried, overweight, drawn, inputs.beam,
-                    inputs.tables or _NO_TABLES)
+    sampling = Sampling(acceptance=inputs.acceptance, env=inputs.envelope, alias_p=prob, alias_j=alias)
+    out = ChunkOutputs(real=_row_major(real), flags=_row_major(flags), tried=tried, overweight=overweight, drawn=drawn)
+    generate_chunks(inputs.production, inputs.detector, inputs.selection, stage > 1, sampling, inputs.beam,
+                    inputs.tables or _NO_TABLES, keys, first, n, out)
 
 
 def _row_major(columns: np.ndarray) -> np.ndarray:

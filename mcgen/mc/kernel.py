@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import enum
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
 import numba as nb
 import numpy as np
 
-from mcgen.detector.toy import RECO_COLUMNS, measure_photon, reco_columns
+from mcgen.detector.toy import RECO_COLUMNS, Noise, Photon, Vertex, measure_photon, reco_columns
 from mcgen.mc.beams import beam_fractions
 from mcgen.mc.production import Direction, amplitudes_at, decay, decay_averaged, displacement, hard_params, n_momentum, polarisation
 from mcgen.mc.rng import alias_table, fill_uniform, normal_pair
@@ -37,7 +37,7 @@ from mcgen.physics.model import COUPLING_COLUMNS
 from mcgen.selection.cuts import CUTS, photon_cuts
 from mcgen.simd import VEC, cos_sin_turns
 
-__all__ = ["REAL_COLUMNS", "FLAG_COLUMNS", "DRAWS", "generate_chunks", "finish_batch", "column_buffers",
+__all__ = ["REAL_COLUMNS", "FLAG_COLUMNS", "DRAWS", "Sampling", "ChunkOutputs", "generate_chunks", "finish_batch", "column_buffers",
            "SUMS", "alias_table", "B", "CHUNK"]
 
 CHUNK = 1 << 14
@@ -115,6 +115,30 @@ _SCRATCH = _CAND + 13 * _NC
 _OUT_STAGE1 = (R.NU_RECOIL_PZ + 1, F.ANTI + 1)  # the real and flag rows generation-only writes
 
 
+class Sampling(NamedTuple):
+    """How a run draws cos(theta) at the nominal sqrt(s): the candidate rounds' expected acceptance
+    and the envelope with its alias table (prob, alias). (With beam effects the beams' BeamParams
+    and BeamTables, records of their own, come beside it: numba's parallel loop takes no record
+    holding records.)"""
+
+    acceptance: float
+    env: np.ndarray
+    alias_p: np.ndarray
+    alias_j: np.ndarray
+
+
+class ChunkOutputs(NamedTuple):
+    """What :func:`generate_chunks` writes: the real and flag columns (rows of
+    :func:`column_buffers`) and per chunk the candidates tried, those above the envelope and the
+    64-bit draws used."""
+
+    real: np.ndarray
+    flags: np.ndarray
+    tried: np.ndarray
+    overweight: np.ndarray
+    drawn: np.ndarray
+
+
 @nb.njit(inline="always")
 def _draw(scr, d, k):
     """Draw ``d`` (a member of D) of event k of the block."""
@@ -134,9 +158,10 @@ def _put_flag(scr, row, k, condition):
 
 
 @nb.njit(cache=True, **VEC)  # not inlined: the parallel caller's array analysis rejects its tuples
-def _candidates(scr, nc, prod, env, alias_p, alias_j):
-    """cos(theta) candidates from the piecewise-constant envelope (Walker's alias method: one
-    uniform picks the bin and, rescaled, the point in it) and their accept flags."""
+def _candidates(scr, nc, prod, sampling):
+    """cos(theta) candidates from the piecewise-constant envelope of the :class:`Sampling` (Walker's
+    alias method: one uniform picks the bin and, rescaled, the point in it) and their accept flags."""
+    env, alias_p, alias_j = sampling.env, sampling.alias_p, sampling.alias_j
     n_bins = env.size
     width = 2.0 / n_bins
     for k in range(nc):  # table look-ups: a scalar loop (indirect loads keep LLVM from vectorizing)
@@ -209,8 +234,12 @@ def _event_params(scr, k, prod, beams):
 
 
 @nb.njit(inline="always")
-def _put_n(scr, k, prod, c, sin_t, cphi, sphi, sgn, nx, ny, nz, pol_x, pol_y, pol_z):
-    """The N momentum, polarisation (rotated by phi) and the recoil nu into the block's rows."""
+def _put_n(scr, k, prod, d, n_dir, pol):
+    """The N momentum (along the unit vector n_dir), polarisation ``pol`` (in the phi = 0 frame,
+    rotated by the :class:`~mcgen.mc.production.Direction` d's phi) and the recoil nu into the block's rows."""
+    c, sin_t, cphi, sphi, sgn = d.c, d.sin_t, d.cphi, d.sphi, d.sgn
+    nx, ny, nz = n_dir
+    pol_x, pol_y, pol_z = pol
     kmom = prod.momentum
     _put(scr, R.N_E, k, prod.energy)
     _put(scr, R.N_PX, k, kmom * nx)
@@ -238,8 +267,9 @@ def _produce_n(scr, k, prod):
     cphi, sphi = cos_sin_turns(_draw(scr, D.U_PHI, k))
     sgn = 1.0 - 2.0 * (k & 1)  # odd events are Nbar nu: the CP image, all momenta reversed
     nx, ny, nz = n_momentum(c, sin_t, cphi, sphi, sgn)
-    _put_n(scr, k, prod, c, sin_t, cphi, sphi, sgn, nx, ny, nz, pol_x, pol_y, pol_z)
-    return Direction(c=c, sin_t=sin_t, cphi=cphi, sphi=sphi, sgn=sgn), nx, ny, nz, (pol_x, pol_y, pol_z), a
+    d = Direction(c=c, sin_t=sin_t, cphi=cphi, sphi=sphi, sgn=sgn)
+    _put_n(scr, k, prod, d, (nx, ny, nz), (pol_x, pol_y, pol_z))
+    return d, nx, ny, nz, (pol_x, pol_y, pol_z), a
 
 
 @nb.njit(inline="always")
@@ -343,13 +373,14 @@ def _full_event(scr, k, prod, det, sel, beams):
     _put_flag(scr, F.TRUTH_PASS, k, _all(photon_cuts(sel, ge, g_cos, g_sin)))
     # --- toy detector ---------------------------------------------------------------------
     g1, g2 = normal_pair(_draw(scr, D.U_NORMAL_1, k), _draw(scr, D.U_NORMAL_2, k))
-    detected, e_r, sin_r, cos_r, cx, cy = measure_photon(det, vx, vy, vz, ge, gx, gy, gz, g1, g2, _draw(scr, D.U_EFF, k))
-    reco = inside & detected
-    values = reco_columns(reco, e_r, sin_r, cos_r, cx, cy)
+    m = measure_photon(det, Vertex(x=vx, y=vy, z=vz), Photon(e=ge, px=gx, py=gy, pz=gz),
+                       Noise(g_energy=g1, g_angle=g2, u_eff=_draw(scr, D.U_EFF, k)))
+    reco = inside & m.detected
+    values = reco_columns(reco, m)
     for j in range(_N_RECO):
         _put(scr, _FIRST_RECO + j, k, values[j])
     # --- selection of the reconstructed photon ------------------------------------------
-    passed = photon_cuts(sel, e_r, cos_r, abs(sin_r))
+    passed = photon_cuts(sel, m.e, m.cos_t, abs(m.sin_t))
     _put_flag(scr, F.RECONSTRUCTED, k, reco)
     for j in range(_N_CUTS):
         _put_flag(scr, _FIRST_CUT + j, k, reco & passed[j])
@@ -366,18 +397,22 @@ def _all(passed):
 
 
 @nb.njit(parallel=True, cache=True, **VEC)
-def generate_chunks(prod, det, sel, full, acceptance, env, alias_p, alias_j, keys, first, n, real, flags, tried, overweight,
-                    drawn, beam, tables):
-    """Generate events first .. first + n - 1 (first a multiple of CHUNK) into real/flags: the
-    production stage alone, or with ``full`` the detector and the selection too. ``prod``,
-    ``det``, ``sel``: the stages' named tuples; ``acceptance`` sizes the candidate rounds. With
-    beam effects (``prod.beams``), ``beam`` and the BeamTables of mcgen.mc.beams (the (u1, u2)
-    cells and the cos(theta) envelopes of their bands) give each event its own s_hat.
+def generate_chunks(prod, det, sel, full, sampling, beam, tables, keys, first, n, out):
+    """Generate events first .. first + n - 1 (first a multiple of CHUNK) into ``out`` (a
+    :class:`ChunkOutputs`): the production stage alone, or with ``full`` the detector and the
+    selection too. ``prod``, ``det``, ``sel``: the stages' named tuples; ``sampling`` (a
+    :class:`Sampling`) the cos(theta) envelope, and the candidate rounds' size from its acceptance.
+    With beam effects (``prod.beams``), ``beam`` and ``tables`` (BeamParams and BeamTables of
+    mcgen.mc.beams: the (u1, u2) cells and the cos(theta) envelopes of their bands) give each event
+    its own s_hat.
 
-    tried[j] and overweight[j] count, per chunk, the cos(theta) candidates and those above
-    the envelope (which must stay 0); drawn[j] the 64-bit draws the chunk used. tried[j] = -1:
+    out.tried[j] and out.overweight[j] count, per chunk, the cos(theta) candidates and those above
+    the envelope (which must stay 0); out.drawn[j] the 64-bit draws the chunk used. tried[j] = -1:
     the chunk stopped, its acceptance below 1 / MAX_CANDIDATES_PER_BLOCK per event.
     """
+    # the records go whole to the compiled helpers: numba's parallel loop does not take arrays read
+    # from a record's fields
+    acceptance = sampling.acceptance
     n_chunks = (n + CHUNK - 1) // CHUNK
     weighted = prod.weighted
     n_draws = len(DRAWS) if full else 1
@@ -414,7 +449,7 @@ def generate_chunks(prod, det, sel, full, acceptance, env, alias_p, alias_j, key
                         counter += nc
                     _beam_candidates(scr, nc, prod, beam, tables)
                 else:
-                    _candidates(scr, nc, prod, env, alias_p, alias_j)
+                    _candidates(scr, nc, prod, sampling)
                 for k in range(nc):  # keep the accepted ones, in order
                     if filled < B:
                         if filled < valid:  # the unused rest of a last block is not counted
@@ -438,18 +473,31 @@ def generate_chunks(prod, det, sel, full, acceptance, env, alias_p, alias_j, key
                 _production_block_beams(scr, prod)
             else:
                 _production_block(scr, prod)
-            for r in range(n_real):
-                dst = real[r, i0:i0 + valid]
-                for k in range(valid):
-                    dst[k] = scr[r * B + k]
-            for r in range(n_flags):
-                dst_flags = flags[r, i0:i0 + valid]
-                for k in range(valid):
-                    dst_flags[k] = scr[(_ROW_FLAGS + r) * B + k] != 0.0
-        tried[j] = -1 if stopped else n_tried
-        overweight[j] = n_over
-        drawn[j] = counter
+            _store_block(scr, out, i0, valid, n_real, n_flags)
+        _store_counts(out, j, -1 if stopped else n_tried, n_over, counter)
     return None
+
+
+@nb.njit(cache=True, **VEC)  # not inlined: the parallel caller's array analysis rejects arrays read from a record
+def _store_block(scr, out, i0, valid, n_real, n_flags):
+    """The block's first ``valid`` events into the output columns from event i0 on: the first
+    n_real real and n_flags flag rows (the stage's)."""
+    for r in range(n_real):
+        dst = out.real[r, i0:i0 + valid]
+        for k in range(valid):
+            dst[k] = scr[r * B + k]
+    for r in range(n_flags):
+        dst_flags = out.flags[r, i0:i0 + valid]
+        for k in range(valid):
+            dst_flags[k] = scr[(_ROW_FLAGS + r) * B + k] != 0.0
+
+
+@nb.njit(cache=True)
+def _store_counts(out, j, tried, overweight, drawn):
+    """Chunk j's counts: candidates tried (-1: stopped), those above the envelope, the draws used."""
+    out.tried[j] = tried
+    out.overweight[j] = overweight
+    out.drawn[j] = drawn
 
 
 SUMS = ("w", "w2", "truth", "inside", "truth_inside", "reco")

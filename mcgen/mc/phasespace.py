@@ -207,9 +207,13 @@ class PhaseSpaceMap:
         weight, photon_weight, q = np.empty(n), np.empty(n), np.empty((n, len(self.alpha)))
         channel = np.empty(n, dtype=np.int64)
         photon, beams = (np.empty((n, 4)), np.empty((n, 4))) if on else (k, np.empty((0, 4)))
-        _sample_points(shape, self.beam, cdf, self.alpha, grid, inc, decay_grid, decay_inc, beam_grid, beam_inc, u_channel,
-                       y_photon, y_decay, u_phi, y_beam, g_spread, p1, p2, k1, k2, k, photon, beams, weight, photon_weight,
-                       channel, q)
+        _sample_points(shape, self.beam,
+                       _Grids(cdf=cdf, alpha=self.alpha, photon=grid, photon_inc=inc, decay=decay_grid, decay_inc=decay_inc,
+                              beam=beam_grid, beam_inc=beam_inc),
+                       _Uniforms(u_channel=u_channel, y_photon=y_photon, y_decay=y_decay, u_phi=u_phi, y_beam=y_beam,
+                                 g_spread=g_spread),
+                       _Points(p1=p1, p2=p2, k1=k1, k2=k2, k=k, photon=photon, beams=beams, weight=weight,
+                               photon_weight=photon_weight, channel=channel, q=q))
         if not on:
             return PhaseSpacePoints(p1, p2, k1, k2, k, weight, channel, y_photon, y_decay, q, photon, photon_weight,
                                     self.sqrt_s**2)
@@ -252,6 +256,48 @@ class _Shape(NamedTuple):
     m_z2: float  # the Z-return channel (beam effects)
     mz_gz: float
     pt_return: float  # its pT floor: the card's cut (the other channels cover the resolution's margin below)
+
+
+class _Grids(NamedTuple):
+    """The maps of :func:`_sample_points`: the channels' cumulative and own weights, the photon
+    grids (one per channel), the decay grid and the beams' ISR grid, each with its increments."""
+
+    cdf: np.ndarray
+    alpha: np.ndarray
+    photon: np.ndarray
+    photon_inc: np.ndarray
+    decay: np.ndarray
+    decay_inc: np.ndarray
+    beam: np.ndarray
+    beam_inc: np.ndarray
+
+
+class _Uniforms(NamedTuple):
+    """The random numbers of :func:`_sample_points`, per point (the beams' only where drawn)."""
+
+    u_channel: np.ndarray
+    y_photon: np.ndarray
+    y_decay: np.ndarray
+    u_phi: np.ndarray
+    y_beam: np.ndarray
+    g_spread: np.ndarray
+
+
+class _Points(NamedTuple):
+    """What :func:`_sample_points` writes per point: the four-momenta (p1, p2, k1, k2, k; ``photon``
+    the lab's), the beams' (s_hat, beta_z, x1, x2), the weights, the channel and every channel's density."""
+
+    p1: np.ndarray
+    p2: np.ndarray
+    k1: np.ndarray
+    k2: np.ndarray
+    k: np.ndarray
+    photon: np.ndarray
+    beams: np.ndarray
+    weight: np.ndarray
+    photon_weight: np.ndarray
+    channel: np.ndarray
+    q: np.ndarray
 
 
 @nb.njit(inline="always")
@@ -346,8 +392,7 @@ def _return_eta_range(r, e_star, rapidity):
 
 
 @nb.njit(cache=True, parallel=True)
-def _sample_points(r, b, cdf, alpha, grid, inc, decay_grid, decay_inc, beam_grid, beam_inc, u_channel, y_photon, y_decay,
-                   u_phi, y_beam, g_spread, p1, p2, k1, k2, k, photon, beams, weight, photon_weight, channel, q):
+def _sample_points(r, b, grids, uniforms, out):
     """The points of :meth:`PhaseSpaceMap.sample` from their uniforms, into the output arrays: the
     channel, the photon (E, cos theta) through the channel's grid, every channel's density there,
     the weight dPhi_3 / density, and the momenta (the pair recoils against the photon and decays
@@ -366,100 +411,127 @@ def _sample_points(r, b, cdf, alpha, grid, inc, decay_grid, decay_inc, beam_grid
 
     ``photon_weight`` is the weight without the phase-space factor and the decay grid: 1 / (the
     photon's density in the lab's (E, cos theta)), times the beams' weight (for the rates that
-    integrate the nu nubar directions in closed form)."""
+    integrate the nu nubar directions in closed form).
+
+    ``r``: the sampled region (:class:`_Shape`), ``b`` the beams; ``grids``, ``uniforms`` and ``out``:
+    :class:`_Grids`, :class:`_Uniforms` and :class:`_Points`."""
+    n = uniforms.u_channel.size
+    for j in nb.prange((n + _POINT_BLOCK - 1) // _POINT_BLOCK):
+        _sample_block(j * _POINT_BLOCK, min(n, (j + 1) * _POINT_BLOCK), r, b, grids, uniforms, out)
+
+
+_POINT_BLOCK = 512
+"""Points per call of :func:`_sample_block` from the parallel loop (a call per point costs 10%)."""
+
+
+@nb.njit(cache=True)  # called, not inlined: the parallel loop takes no arrays read from a record's fields
+def _sample_block(lo, hi, r, b, grids, uniforms, out):
+    """Points lo .. hi - 1 of :func:`_sample_points`."""
+    for i in range(lo, hi):
+        _sample_point(i, r, b, grids, uniforms, out)
+
+
+@nb.njit(inline="always")
+def _sample_point(i, r, b, grids, uniforms, out):
+    """Point i of :func:`_sample_points`."""
+    cdf, alpha, grid, inc = grids.cdf, grids.alpha, grids.photon, grids.photon_inc
+    decay_grid, decay_inc, beam_grid, beam_inc = grids.decay, grids.decay_inc, grids.beam, grids.beam_inc
+    u_channel, y_photon, y_decay, u_phi = uniforms.u_channel, uniforms.y_photon, uniforms.y_decay, uniforms.u_phi
+    y_beam, g_spread = uniforms.y_beam, uniforms.g_spread
+    p1, p2, k1, k2, k, photon, beams = out.p1, out.p2, out.k1, out.k2, out.k, out.photon, out.beams
+    weight, photon_weight, channel, q = out.weight, out.photon_weight, out.channel, out.q
     n_maps = grid.shape[0]
     n_channels = alpha.size
-    for i in nb.prange(u_channel.size):
-        rs, w_beam, beta, gam, rapidity, xa, xb = r.sqrt_s, 1.0, 0.0, 1.0, 0.0, 1.0, 1.0
-        if b.on:
-            ua, ja = _map(beam_grid[0], beam_inc[0], y_beam[i, 0]) if b.isr else (0.5, 1.0)
-            ub, jb = _map(beam_grid[1], beam_inc[1], y_beam[i, 1]) if b.isr else (0.5, 1.0)
-            ga, gb = (g_spread[i, 0], g_spread[i, 1]) if b.spread > 0.0 else (0.0, 0.0)
-            xa, xb, w_isr = beam_fractions(b, ua, ub, ga, gb)
-            w_beam = w_isr * ja * jb
-            rs = r.sqrt_s * math.sqrt(xa * xb)
-            beta = (xa - xb) / (xa + xb)
-            gam = 0.5 * (xa + xb) / rs * r.sqrt_s
-            rapidity = 0.5 * fpmath.log(xa / xb)
-        s_hat = rs * rs
-        e_star_lo = r.e_lo * math.sqrt(min(xa, xb) / max(xa, xb))  # the least E* of a lab photon above e_lo
-        c = min(np.searchsorted(cdf, u_channel[i], side="right"), n_channels - 1)
-        if c == n_maps:  # the radiative return at this s_hat (hard frame), then the lab photon
-            t_lo, t_hi = _return_range(r, s_hat, rs, e_star_lo)
-            s34 = r.m_z2 + r.mz_gz * fpmath.tan(t_lo + (t_hi - t_lo) * y_photon[i, 0])
-            e_star = 0.5 * (s_hat - s34) / rs
-            eta_lo, eta_hi = _return_eta_range(r, e_star, rapidity)
-            failed = t_hi <= t_lo or eta_hi <= eta_lo  # outside the channel's domain: a draw of weight 0
-            eta = eta_lo + (eta_hi - eta_lo) * y_photon[i, 1] if eta_hi > eta_lo else 0.0
-            energy = e_star / fpmath.cosh(eta - rapidity) * fpmath.cosh(eta)  # pT = E*/cosh(eta*) is the lab's
+    rs, w_beam, beta, gam, rapidity, xa, xb = r.sqrt_s, 1.0, 0.0, 1.0, 0.0, 1.0, 1.0
+    if b.on:
+        ua, ja = _map(beam_grid[0], beam_inc[0], y_beam[i, 0]) if b.isr else (0.5, 1.0)
+        ub, jb = _map(beam_grid[1], beam_inc[1], y_beam[i, 1]) if b.isr else (0.5, 1.0)
+        ga, gb = (g_spread[i, 0], g_spread[i, 1]) if b.spread > 0.0 else (0.0, 0.0)
+        xa, xb, w_isr = beam_fractions(b, ua, ub, ga, gb)
+        w_beam = w_isr * ja * jb
+        rs = r.sqrt_s * math.sqrt(xa * xb)
+        beta = (xa - xb) / (xa + xb)
+        gam = 0.5 * (xa + xb) / rs * r.sqrt_s
+        rapidity = 0.5 * fpmath.log(xa / xb)
+    s_hat = rs * rs
+    e_star_lo = r.e_lo * math.sqrt(min(xa, xb) / max(xa, xb))  # the least E* of a lab photon above e_lo
+    c = min(np.searchsorted(cdf, u_channel[i], side="right"), n_channels - 1)
+    if c == n_maps:  # the radiative return at this s_hat (hard frame), then the lab photon
+        t_lo, t_hi = _return_range(r, s_hat, rs, e_star_lo)
+        s34 = r.m_z2 + r.mz_gz * fpmath.tan(t_lo + (t_hi - t_lo) * y_photon[i, 0])
+        e_star = 0.5 * (s_hat - s34) / rs
+        eta_lo, eta_hi = _return_eta_range(r, e_star, rapidity)
+        failed = t_hi <= t_lo or eta_hi <= eta_lo  # outside the channel's domain: a draw of weight 0
+        eta = eta_lo + (eta_hi - eta_lo) * y_photon[i, 1] if eta_hi > eta_lo else 0.0
+        energy = e_star / fpmath.cosh(eta - rapidity) * fpmath.cosh(eta)  # pT = E*/cosh(eta*) is the lab's
+        cos_t = fpmath.tanh(eta)
+        sin2 = 1.0 - cos_t * cos_t
+        q_drawn = 0.0
+    else:
+        failed = False
+        x0, j0 = _map(grid[c, 0], inc[c, 0], y_photon[i, 0])
+        x1, j1 = _map(grid[c, 1], inc[c, 1], y_photon[i, 1])
+        if c == 0:  # (E, v): the drawing channel's density from the forward map's Jacobian
+            lim = _eta_lim(r, x0)
+            energy, eta = x0, x1 * lim
             cos_t = fpmath.tanh(eta)
             sin2 = 1.0 - cos_t * cos_t
-            q_drawn = 0.0
-        else:
-            failed = False
-            x0, j0 = _map(grid[c, 0], inc[c, 0], y_photon[i, 0])
-            x1, j1 = _map(grid[c, 1], inc[c, 1], y_photon[i, 1])
-            if c == 0:  # (E, v): the drawing channel's density from the forward map's Jacobian
-                lim = _eta_lim(r, x0)
-                energy, eta = x0, x1 * lim
-                cos_t = fpmath.tanh(eta)
-                sin2 = 1.0 - cos_t * cos_t
-                q_drawn = 1.0 / (sin2 * lim * j0 * j1)
-            else:  # (pT, v)
-                lim = _eta_max(r, x0)
-                eta = x1 * lim
-                energy, cos_t = x0 * fpmath.cosh(eta), fpmath.tanh(eta)
-                sin2 = 1.0 - cos_t * cos_t
-                q_drawn = energy / (x0 * lim * j0 * j1)
-            energy = min(energy, r.e_hi * (1 - 1e-12))  # rounding at the endpoint
-        sin_t = math.sqrt(sin2)
-        pt = energy * sin_t
-        phi = 2.0 * math.pi * u_phi[i]
-        kx, ky, kz = energy * sin_t * fpmath.cos(phi), energy * sin_t * fpmath.sin(phi), energy * cos_t
-        e_hard, kz_hard = energy, kz
-        if b.on:
-            e_hard, kz_hard = gam * (energy - beta * kz), gam * (kz - beta * energy)
-        mix = 0.0
-        for m in range(n_channels):
-            if m == c and c < n_maps:
-                q[i, m] = q_drawn
-            elif m < n_maps:
-                q[i, m] = _density(r, grid, inc, m, energy, eta, sin2, pt)
-            else:  # dE* deta = (E*/E) dE dcos / (1 - cos^2) at a fixed boost
-                q_e = _return_density(r, s_hat, rs, e_hard, e_star_lo)
-                eta_lo, eta_hi = _return_eta_range(r, e_hard, rapidity)
-                q[i, m] = q_e / (eta_hi - eta_lo) * (e_hard / energy) / sin2 if eta_lo <= eta <= eta_hi and eta_hi > eta_lo else 0.0
-            mix += alpha[m] * q[i, m]
-        cos_star, jd0 = _map(decay_grid[0], decay_inc[0], y_decay[i, 0])
-        phi_star, jd1 = _map(decay_grid[1], decay_inc[1], y_decay[i, 1])
-        w_photon = w_beam / mix if mix > 0.0 and not failed else 0.0
-        w = _PHASE_SPACE_CONSTANT * energy * (jd0 * jd1) * w_photon
-        channel[i] = c
-        if b.on:  # the lab photon, and the hard frame's
-            _put(photon, i, energy, kx, ky, kz)
-            energy, kz = e_hard, kz_hard
-            if energy >= 0.5 * rs * (1 - 1e-12):  # beyond the endpoint: no weight
-                scale = 0.25 * rs / energy
-                energy, kx, ky, kz = energy * scale, kx * scale, ky * scale, kz * scale
-                w, w_photon = 0.0, 0.0
-                # and the lab photon that one boosted back, so that the event's momenta still add up to the beams'
-                _put(photon, i, gam * (energy + beta * kz), kx, ky, gam * (kz + beta * energy))
-            beams[i, 0], beams[i, 1], beams[i, 2], beams[i, 3] = s_hat, beta, xa, xb
-        weight[i] = w
-        photon_weight[i] = w_photon
-        half_s = 0.5 * rs
-        _put(k, i, energy, kx, ky, kz)
-        _put(p1, i, half_s, 0.0, 0.0, half_s)
-        _put(p2, i, half_s, 0.0, 0.0, -half_s)
-        pe, px, py, pz = rs - energy, -kx, -ky, -kz  # the pair
-        half = 0.5 * math.sqrt(max(pe * pe - (px * px + py * py + pz * pz), 0.0))
-        s2 = math.sqrt(1.0 - cos_star * cos_star)
-        re, rx, ry, rz = half, half * s2 * fpmath.cos(phi_star), half * s2 * fpmath.sin(phi_star), half * cos_star
-        bx, by, bz = px / pe, py / pe, pz / pe
-        b2 = max(bx * bx + by * by + bz * bz, 1e-300)
-        gp = 1.0 / math.sqrt(1.0 - (bx * bx + by * by + bz * bz))
-        bp = bx * rx + by * ry + bz * rz
-        f = (gp - 1.0) * bp / b2 + gp * re
-        e1, x1n, y1n, z1n = gp * (re + bp), rx + f * bx, ry + f * by, rz + f * bz
-        _put(k1, i, e1, x1n, y1n, z1n)
-        _put(k2, i, pe - e1, px - x1n, py - y1n, pz - z1n)
+            q_drawn = 1.0 / (sin2 * lim * j0 * j1)
+        else:  # (pT, v)
+            lim = _eta_max(r, x0)
+            eta = x1 * lim
+            energy, cos_t = x0 * fpmath.cosh(eta), fpmath.tanh(eta)
+            sin2 = 1.0 - cos_t * cos_t
+            q_drawn = energy / (x0 * lim * j0 * j1)
+        energy = min(energy, r.e_hi * (1 - 1e-12))  # rounding at the endpoint
+    sin_t = math.sqrt(sin2)
+    pt = energy * sin_t
+    phi = 2.0 * math.pi * u_phi[i]
+    kx, ky, kz = energy * sin_t * fpmath.cos(phi), energy * sin_t * fpmath.sin(phi), energy * cos_t
+    e_hard, kz_hard = energy, kz
+    if b.on:
+        e_hard, kz_hard = gam * (energy - beta * kz), gam * (kz - beta * energy)
+    mix = 0.0
+    for m in range(n_channels):
+        if m == c and c < n_maps:
+            q[i, m] = q_drawn
+        elif m < n_maps:
+            q[i, m] = _density(r, grid, inc, m, energy, eta, sin2, pt)
+        else:  # dE* deta = (E*/E) dE dcos / (1 - cos^2) at a fixed boost
+            q_e = _return_density(r, s_hat, rs, e_hard, e_star_lo)
+            eta_lo, eta_hi = _return_eta_range(r, e_hard, rapidity)
+            q[i, m] = q_e / (eta_hi - eta_lo) * (e_hard / energy) / sin2 if eta_lo <= eta <= eta_hi and eta_hi > eta_lo else 0.0
+        mix += alpha[m] * q[i, m]
+    cos_star, jd0 = _map(decay_grid[0], decay_inc[0], y_decay[i, 0])
+    phi_star, jd1 = _map(decay_grid[1], decay_inc[1], y_decay[i, 1])
+    w_photon = w_beam / mix if mix > 0.0 and not failed else 0.0
+    w = _PHASE_SPACE_CONSTANT * energy * (jd0 * jd1) * w_photon
+    channel[i] = c
+    if b.on:  # the lab photon, and the hard frame's
+        _put(photon, i, energy, kx, ky, kz)
+        energy, kz = e_hard, kz_hard
+        if energy >= 0.5 * rs * (1 - 1e-12):  # beyond the endpoint: no weight
+            scale = 0.25 * rs / energy
+            energy, kx, ky, kz = energy * scale, kx * scale, ky * scale, kz * scale
+            w, w_photon = 0.0, 0.0
+            # and the lab photon that one boosted back, so that the event's momenta still add up to the beams'
+            _put(photon, i, gam * (energy + beta * kz), kx, ky, gam * (kz + beta * energy))
+        beams[i, 0], beams[i, 1], beams[i, 2], beams[i, 3] = s_hat, beta, xa, xb
+    weight[i] = w
+    photon_weight[i] = w_photon
+    half_s = 0.5 * rs
+    _put(k, i, energy, kx, ky, kz)
+    _put(p1, i, half_s, 0.0, 0.0, half_s)
+    _put(p2, i, half_s, 0.0, 0.0, -half_s)
+    pe, px, py, pz = rs - energy, -kx, -ky, -kz  # the pair
+    half = 0.5 * math.sqrt(max(pe * pe - (px * px + py * py + pz * pz), 0.0))
+    s2 = math.sqrt(1.0 - cos_star * cos_star)
+    re, rx, ry, rz = half, half * s2 * fpmath.cos(phi_star), half * s2 * fpmath.sin(phi_star), half * cos_star
+    bx, by, bz = px / pe, py / pe, pz / pe
+    b2 = max(bx * bx + by * by + bz * bz, 1e-300)
+    gp = 1.0 / math.sqrt(1.0 - (bx * bx + by * by + bz * bz))
+    bp = bx * rx + by * ry + bz * rz
+    f = (gp - 1.0) * bp / b2 + gp * re
+    e1, x1n, y1n, z1n = gp * (re + bp), rx + f * bx, ry + f * by, rz + f * bz
+    _put(k1, i, e1, x1n, y1n, z1n)
+    _put(k2, i, pe - e1, px - x1n, py - y1n, pz - z1n)
