@@ -357,7 +357,7 @@ SIGNAL_BRANCHES: dict[str, tuple[str, str]] = {
     "boundary_m": ("m", "distance from the interaction point to the decay-volume surface along the N direction"),
     "p_inside": ("", "probability that N decays inside the volume, 1 - exp(-boundary_m / lambda), lambda the lab "
                      "decay length (analytic, per event)"),
-    "gamma_E": ("GeV", "energy of the true photon from N -> nu gamma (lab)"),
+    "gamma_E": ("GeV", "energy of the true photon from N -> nu gamma (lab; every momentum and vertex is the lab's)"),
     "gamma_px": ("GeV", "x momentum of the true photon"),
     "gamma_py": ("GeV", "y momentum of the true photon"),
     "gamma_pz": ("GeV", "z momentum of the true photon"),
@@ -378,6 +378,12 @@ SIGNAL_BRANCHES: dict[str, tuple[str, str]] = {
     "beam_x2": ("", "energy fraction of the e+ beam (1 without ISR and energy spread)"),
     "flight_scale": ("", "lab decay length of this event over the nominal one (1 without beam effects; the limits "
                          "use boundary_m / flight_scale)"),
+    "gamma_cm_E": ("GeV", "energy of the true photon in the centre-of-mass frame of the nominal beams (= gamma_E for "
+                          "head-on beams of equal energies)"),
+    "gamma_cm_cos_theta": ("", "cos of the true photon's polar angle in the centre-of-mass frame (e- along +z)"),
+    "gamma_reco_cm_E": ("GeV", "measured photon energy taken to the centre-of-mass frame (by the nominal beams' "
+                               "transformation); " + _R),
+    "gamma_reco_cm_cos_theta": ("", "measured photon cos theta in the centre-of-mass frame; " + _R),
     "anti": ("", "true for the CP image Nbar nu (half of the events; N nu, the conjugate vertex, for a Majorana N)"),
     "inside": ("", "N decayed inside the decay volume (flight_m < boundary_m)"),
     "reconstructed": ("", "the photon is detected: N decayed inside, the measured photon is within the coverage, "

@@ -22,6 +22,7 @@ from mcgen.errors import CardError, shown
 from mcgen.fields import choice, flag, key_name, number, text
 from mcgen.physics.constants import CARD_KEYS as EW_CARD_KEYS
 from mcgen.physics.constants import Electroweak
+from mcgen.physics.frames import sqrt_s_of_beams
 
 __all__ = ["Card", "CardInfo", "Beam", "Detector", "Selection", "Limit", "load_card", "parse_card", "parse_set", "CARD_NAMES",
            "PAPER_CARDS", "LEP_CARDS", "CEPC_CARDS", "PROGRAMMES"]
@@ -79,7 +80,16 @@ class CardInfo:
 class Beam:
     """The beams: energy, luminosity, polarisations, ISR and energy spread (units per key)."""
 
-    sqrt_s: float = number("GeV", "centre-of-mass energy", lo=1, hi=1e5, why="e+e- colliders from 1 GeV to 100 TeV")
+    sqrt_s: float = number("GeV", "centre-of-mass energy (derived from the beam energies when they are given; if both "
+                           "are given they must agree to 1e-6)", lo=1, hi=1e5, default=None,
+                           why="e+e- colliders from 1 GeV to 100 TeV")
+    electron_energy: float | None = number("GeV", "e- beam energy (with positron_energy: asymmetric beams, e- along +z)",
+                                           lo=0, hi=1e5, lo_open=True, default=None, why="a beam of up to 100 TeV")
+    positron_energy: float | None = number("GeV", "e+ beam energy", lo=0, hi=1e5, lo_open=True, default=None,
+                                           why="a beam of up to 100 TeV")
+    crossing_angle_rad: float = number("rad", "full crossing angle of the beams in the horizontal (x-z) plane, the beams "
+                                       "symmetric about the z axis (0 = head-on)", lo=0, hi=0.5, default=0.0,
+                                       why="crossing angles of colliders are tens of mrad")
     luminosity_invpb: float = number("pb^-1", "integrated luminosity", lo=0, hi=1e10, lo_open=True,
                                      why="up to 10^4 ab^-1")
     polarisation_electron: float = number("", "longitudinal polarisation P- of the e- beam (-1 = left-handed)", lo=-1, hi=1,
@@ -89,6 +99,38 @@ class Beam:
     isr: bool = flag("initial-state radiation (electron structure functions, mcgen.physics.isr)", default=False)
     energy_spread: float = number("", "relative Gaussian energy spread of each beam (0 = off)", lo=0, hi=0.05, default=0.0,
                                   why="a spread of at most 5%")
+
+    def __post_init__(self) -> None:
+        e1, e2 = self.electron_energy, self.positron_energy
+        if (e1 is None) != (e2 is None):
+            raise CardError("electron_energy and positron_energy: give both beam energies, or neither (then sqrt_s)")
+        if e1 is None or e2 is None:
+            if self.sqrt_s is None:
+                raise CardError("sqrt_s: expected a number >= 1 (GeV), or the two beam energies electron_energy and "
+                                "positron_energy")
+            return
+        derived = sqrt_s_of_beams(e1, e2, self.crossing_angle_rad)
+        if not 1.0 <= derived <= 1e5:
+            raise CardError(f"electron_energy, positron_energy: sqrt(s) = {derived:.6g} GeV, expected 1 to 1e5 GeV")
+        if self.sqrt_s is not None and abs(self.sqrt_s - derived) > 1e-6 * derived:
+            raise CardError(f"sqrt_s = {self.sqrt_s} GeV disagrees with the beam energies ({self.electron_energy} on "
+                            f"{self.positron_energy} GeV at {self.crossing_angle_rad} rad give {derived:.9g} GeV)")
+        object.__setattr__(self, "sqrt_s", derived)
+
+    @property
+    def energies(self) -> tuple[float, float]:
+        """(E-, E+): the beam energies in the lab (GeV); sqrt(s)/2 each (over cos of half the
+        crossing angle) when the card gives sqrt_s alone."""
+        if self.electron_energy is not None and self.positron_energy is not None:
+            return self.electron_energy, self.positron_energy
+        e = self.sqrt_s / (2.0 * math.cos(0.5 * self.crossing_angle_rad))
+        return e, e
+
+    @property
+    def boosted(self) -> bool:
+        """Whether the centre-of-mass frame moves in the lab: unequal beam energies or a crossing angle."""
+        e1, e2 = self.energies
+        return self.crossing_angle_rad != 0.0 or e1 != e2
 
     @property
     def beam_effects(self) -> bool:
@@ -137,6 +179,9 @@ class Selection:
     pt_min: float | None = number("GeV", "photon transverse momentum >", **_ENERGY, default=None)
     z_return_veto_widths: float = number("", "n in the veto E_Z +- n Gamma_Z^gamma (0 = off)", lo=0, hi=1000, default=0.0)
     bhabha_cos_theta_b: float = number("", "cos(theta_b) of the radiative-Bhabha cut (0 = off)", lo=0, hi=1, hi_open=True, default=0.0)
+    frame: str = choice(("lab", "cm"), "the frame of every cut above: the lab, or the centre-of-mass frame of the nominal "
+                        "beams (the same for head-on beams of equal energies); the detector's coverage is the lab's",
+                        default="lab")
 
     def __post_init__(self) -> None:
         for lo, hi in (("e_min", "e_max"), ("x_min", "x_max"), ("theta_min_deg", "theta_max_deg")):

@@ -14,6 +14,7 @@ from mcgen.detector.toy import kernel_params as detector_params
 from mcgen.detector.toy import measure
 from mcgen.mc.phasespace import PhaseSpaceMap
 from mcgen.physics.constants import Electroweak
+from mcgen.physics.frames import lab_from_cm, transform
 from mcgen.physics.nunugamma import msq_nunugamma_fast, msq_nunugamma_helicities, z_only_photon_density
 from mcgen.physics.polarisation import helicity_weights
 from mcgen.selection.cuts import kernel_params as selection_params
@@ -109,7 +110,8 @@ def background_cross_section(card, n: int, seed: int, flavours=BACKGROUND_FLAVOU
             grid = train_phase_space(card, train_rng, flavours, n_per_iteration=training_points(n))
         step(1)
         pts = grid.sample(n, rng)
-        k = pts.photon  # in the lab
+        to_lab = lab_transform(card)
+        k = pts.photon if to_lab is None else transform(to_lab, pts.photon)  # in the lab
         truth = photon_selection(card, k)
         measured = toy_detector(card, k, rng)
         reco = photon_selection(card, measured)
@@ -154,6 +156,8 @@ def background_cross_section(card, n: int, seed: int, flavours=BACKGROUND_FLAVOU
     if keep_events:
         pt = np.sqrt(k[:, 1] * k[:, 1] + k[:, 2] * k[:, 2])
         k1, k2 = pts.lab(pts.k1), pts.lab(pts.k2)
+        if to_lab is not None:
+            k1, k2 = transform(to_lab, k1), transform(to_lab, k2)
         ones = np.ones(n)
         result["columns"] = {
             "weight_pb": sum(event_weights.values()), **{f"weight_{f}": w for f, w in event_weights.items()},
@@ -224,14 +228,37 @@ def _estimate(w: np.ndarray) -> dict:
     return {"sigma_pb": float(w.mean()), "sigma_err_pb": float(w.std() / math.sqrt(len(w)))}
 
 
+def lab_transform(card) -> np.ndarray | None:
+    """The 4x4 transformation lab <- centre of mass of the card's beams (None: the same frame)."""
+    (e1, e2), beam = card.beam.energies, card.beam
+    return lab_from_cm(e1, e2, beam.crossing_angle_rad) if beam.boosted else None
+
+
 def photon_selection(card, photons: np.ndarray | dict[str, np.ndarray]) -> np.ndarray:
     """The card's photon cuts (mcgen.selection, the signal's own numba function) on true photons
     (an (n, 4) array of E, px, py, pz) or on measured ones (the columns of :func:`toy_detector`;
-    only reconstructed photons pass)."""
+    only reconstructed photons pass), both in the lab; taken to the centre-of-mass frame first
+    where the card's cuts are there (``[selection] frame = "cm"``)."""
     params = selection_params(card.selection, card.sqrt_s, card.electroweak)
+    to_lab = lab_transform(card)
+    to_cm = None if card.selection.frame == "lab" or to_lab is None else np.linalg.inv(to_lab)
     if isinstance(photons, dict):
-        return select_columns(params, photons, "gamma_reco")["pass_all"]
-    return select(params, photons[:, 0], photons[:, 3] / photons[:, 0])["pass_all"]
+        return select_columns(params, photons if to_cm is None else measured_in_frame(to_cm, photons), "gamma_reco")["pass_all"]
+    if to_cm is None:
+        return select(params, photons[:, 0], photons[:, 3] / photons[:, 0])["pass_all"]
+    k = transform(to_cm, photons)
+    return select(params, k[:, 0], k[:, 3] / k[:, 0], np.hypot(k[:, 1], k[:, 2]) / k[:, 0])["pass_all"]
+
+
+def measured_in_frame(matrix: np.ndarray, measured: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Measured photon columns (gamma_reco_*, zeros where not reconstructed) transformed by ``matrix``."""
+    names = ("gamma_reco_E", "gamma_reco_px", "gamma_reco_py", "gamma_reco_pz")
+    k = transform(matrix, np.stack([measured[n] for n in names], axis=1))
+    seen = measured["reconstructed"]
+    k[~seen] = 0.0
+    e = k[:, 0]
+    cos_t = np.divide(k[:, 3], e, out=np.zeros_like(e), where=e > 0)
+    return measured | dict(zip(names, k.T)) | {"gamma_reco_cos_theta": cos_t, "gamma_reco_pt": np.hypot(k[:, 1], k[:, 2])}
 
 
 def toy_detector(card, k: np.ndarray, rng: np.random.Generator,

@@ -34,19 +34,23 @@ from mcgen.mc.kernel import (
     CHUNK,
     FLAG_COLUMNS,
     MAX_CANDIDATES_PER_BLOCK,
+    NO_FRAMES,
     REAL_COLUMNS,
     SUMS,
     B,
     ChunkOutputs,
+    Frames,
     Sampling,
     alias_table,
     column_buffers,
     finish_batch,
+    frames_params,
     generate_chunks,
 )
 from mcgen.mc.production import ProductionParams, production_params
 from mcgen.physics.amplitudes import coupling_constants, dsigma_dcos_one
 from mcgen.physics.constants import Electroweak
+from mcgen.physics.frames import lab_from_cm
 from mcgen.physics.model import COUPLING_COLUMNS, Couplings, Model, reweight_couplings, widths
 from mcgen.physics.polarisation import helicity_weights
 from mcgen.physics.xsec import cross_section_pieces
@@ -92,6 +96,8 @@ class KernelInputs(NamedTuple):
     beam: BeamParams = NO_BEAMS
     tables: BeamTables | None = None  # the (u1, u2) cells and cos(theta) bands with beam effects (mcgen.mc.beams)
     sigma_one: float | None = None  # the cross section of one charge state folded with the beams (pb)
+    frames: Frames = NO_FRAMES  # the lab and the centre-of-mass frame (mcgen.physics.frames)
+    lab: bool = False  # the centre-of-mass frame moves in the lab: events are taken there by ``frames``
 
 
 _ONE, _ZERO = np.ones(1), np.zeros(1, dtype=np.int64)
@@ -132,13 +138,23 @@ def kernel_inputs(card: Card, model: Model, options: PhysicsOptions, *, weighted
         x, w = GAUSS_LEGENDRE_96
         acceptance = min(max(float(fpmath.dot(w, f(x))) / total, 0.01), 1.0)  # sizes the candidate rounds
     if card.beam.beam_effects:
-        return _beam_inputs(card, model, options, weighted, consts, quadrature)
+        return _beam_inputs(card, model, options, weighted, consts, quadrature)._replace(**frame_inputs(card))
     return KernelInputs(
+        **frame_inputs(card),
         production=production_params(card, model, options, weighted),
         detector=detector_params(card.detector),
         selection=selection_params(card.selection, rs, card.electroweak),
         acceptance=acceptance, envelope=env, alias=alias_table(env), envelope_integral=total, consts=consts,
     )
+
+
+def frame_inputs(card: Card) -> dict[str, Any]:
+    """The kernel's frames for a card's beams: ``lab`` where the centre-of-mass frame moves in the lab."""
+    beam = card.beam
+    cm_cuts = card.selection.frame == "cm"
+    if not beam.boosted:
+        return {"frames": NO_FRAMES._replace(cm_cuts=cm_cuts), "lab": False}
+    return {"frames": frames_params(lab_from_cm(*beam.energies, beam.crossing_angle_rad), cm_cuts), "lab": True}
 
 
 def _produced(parts: list[Any], norm: Callable[[Any], float], polarisation: tuple[float, float]) -> tuple[list[Any], list[float]]:
@@ -243,8 +259,8 @@ def run_kernel(inputs: KernelInputs, stage: int, keys: np.ndarray, first: int, n
     prob, alias = inputs.alias
     sampling = Sampling(acceptance=inputs.acceptance, env=inputs.envelope, alias_p=prob, alias_j=alias)
     out = ChunkOutputs(real=_row_major(real), flags=_row_major(flags), tried=tried, overweight=overweight, drawn=drawn)
-    generate_chunks(inputs.production, inputs.detector, inputs.selection, stage > 1, sampling, inputs.beam,
-                    inputs.tables or _NO_TABLES, keys, first, n, out)
+    generate_chunks(inputs.production, inputs.detector, inputs.selection, inputs.frames, inputs.lab, stage > 1, sampling,
+                    inputs.beam, inputs.tables or _NO_TABLES, keys, first, n, out)
 
 
 def _row_major(columns: np.ndarray) -> np.ndarray:

@@ -37,8 +37,8 @@ from mcgen.physics.model import COUPLING_COLUMNS
 from mcgen.selection.cuts import CUTS, photon_cuts
 from mcgen.simd import VEC, cos_sin_turns
 
-__all__ = ["REAL_COLUMNS", "FLAG_COLUMNS", "DRAWS", "Sampling", "ChunkOutputs", "generate_chunks", "finish_batch", "column_buffers",
-           "SUMS", "alias_table", "B", "CHUNK"]
+__all__ = ["REAL_COLUMNS", "FLAG_COLUMNS", "DRAWS", "Frames", "frames_params", "NO_FRAMES", "Sampling", "ChunkOutputs",
+           "generate_chunks", "finish_batch", "column_buffers", "SUMS", "alias_table", "B", "CHUNK"]
 
 CHUNK = 1 << 14
 """Events per chunk (one RNG stream each)."""
@@ -57,6 +57,7 @@ REAL_COLUMNS = (
     "nu_decay_E", "nu_decay_px", "nu_decay_py", "nu_decay_pz",
     "gamma_reco_E", "gamma_reco_px", "gamma_reco_py", "gamma_reco_pz", "gamma_reco_cos_theta", "gamma_reco_pt",
     "beam_x1", "beam_x2", "flight_scale",
+    "gamma_cm_E", "gamma_cm_cos_theta", "gamma_reco_cm_E", "gamma_reco_cm_cos_theta",
 )  # fmt: skip
 FLAG_COLUMNS = ("anti", "inside", "reconstructed", "truth_pass", *(f"pass_{cut}" for cut in CUTS), "pass_all")
 """The flags: the cuts' own (``pass_<cut>`` of the measured photon, in the order of mcgen.selection.cuts.CUTS)
@@ -113,6 +114,57 @@ _C_UCELL, _C_U1, _C_U2, _C_N1, _C_N2, _C_X1, _C_X2 = (_CAND + r * _NC for r in r
 _BEAM_DRAWS = 5  # rows _C_UCELL .. _C_N2; the last two (the spread's normals) only with a spread
 _SCRATCH = _CAND + 13 * _NC
 _OUT_STAGE1 = (R.NU_RECOIL_PZ + 1, F.ANTI + 1)  # the real and flag rows generation-only writes
+
+
+class Frames(NamedTuple):
+    """The centre-of-mass frame (where events are made) and the lab: the (E, px, pz) block of the
+    Lorentz transformation lab <- cm (``l_ij``, i, j in E, x, z; y is untouched) and of its
+    inverse (``c_ij``), and whether the cuts take the photon in the centre-of-mass frame
+    (``[selection] frame = "cm"``). Used only by the kernel's boosted variant (mcgen.physics.frames)."""
+
+    cm_cuts: bool
+    l_ee: float
+    l_ex: float
+    l_ez: float
+    l_xe: float
+    l_xx: float
+    l_xz: float
+    l_ze: float
+    l_zx: float
+    l_zz: float
+    c_ee: float
+    c_ex: float
+    c_ez: float
+    c_xe: float
+    c_xx: float
+    c_xz: float
+    c_ze: float
+    c_zx: float
+    c_zz: float
+
+
+def frames_params(lab_from_cm: np.ndarray, cm_cuts: bool) -> Frames:
+    """:class:`Frames` from the 4x4 transformation lab <- cm (mcgen.physics.frames.lab_from_cm)."""
+    metric = np.diag([1.0, -1.0, -1.0, -1.0])
+    inverse = metric @ lab_from_cm.T @ metric
+    block = {"e": 0, "x": 1, "z": 3}
+    fields = {f"{p}_{i}{j}": float(m[block[i], block[j]]) for p, m in (("l", lab_from_cm), ("c", inverse))
+              for i in "exz" for j in "exz"}
+    return Frames(cm_cuts=bool(cm_cuts), **fields)
+
+
+NO_FRAMES = frames_params(np.eye(4), False)
+"""Head-on beams of equal energies: the lab is the centre-of-mass frame."""
+
+
+@nb.njit(inline="always")
+def _transform(f, prefix_lab, e, x, z):
+    """(E, px, pz) transformed by the lab <- cm block (``prefix_lab``) or its inverse."""
+    if prefix_lab:
+        return (f.l_ee * e + f.l_ex * x + f.l_ez * z, f.l_xe * e + f.l_xx * x + f.l_xz * z,
+                f.l_ze * e + f.l_zx * x + f.l_zz * z)
+    return (f.c_ee * e + f.c_ex * x + f.c_ez * z, f.c_xe * e + f.c_xx * x + f.c_xz * z,
+            f.c_ze * e + f.c_zx * x + f.c_zz * z)
 
 
 class Sampling(NamedTuple):
@@ -302,23 +354,39 @@ def _production_block_beams(scr, prod):
 
 
 @nb.njit(cache=True, **VEC)  # not inlined: the parallel caller's array analysis rejects its tuples
-def _full_block(scr, prod, det, sel):
+def _full_block(scr, prod, det, sel, frames):
     """Production, decay, displacement, detector and selection of a block at the nominal sqrt(s)."""
     for k in range(B):
-        _full_event(scr, k, prod, det, sel, False)
+        _full_event(scr, k, prod, det, sel, frames, False, False)
 
 
 @nb.njit(cache=True, **VEC)
-def _full_block_beams(scr, prod, det, sel):
+def _full_block_beams(scr, prod, det, sel, frames):
     """:func:`_full_block` with beam effects (each event at its own s_hat, boosted to the lab)."""
     for k in range(B):
-        _full_event(scr, k, prod, det, sel, True)
+        _full_event(scr, k, prod, det, sel, frames, True, False)
+
+
+@nb.njit(cache=True, **VEC)
+def _full_block_lab(scr, prod, det, sel, frames):
+    """:func:`_full_block` for a centre-of-mass frame that moves in the lab (asymmetric beams, a crossing angle)."""
+    for k in range(B):
+        _full_event(scr, k, prod, det, sel, frames, False, True)
+
+
+@nb.njit(cache=True, **VEC)
+def _full_block_beams_lab(scr, prod, det, sel, frames):
+    """:func:`_full_block_lab` with beam effects."""
+    for k in range(B):
+        _full_event(scr, k, prod, det, sel, frames, True, True)
 
 
 @nb.njit(inline="always")
-def _full_event(scr, k, prod, det, sel, beams):
+def _full_event(scr, k, prod, det, sel, f, beams, lab):
     """Production, decay, displacement, detector and selection of event k (docs/physics/);
-    ``beams`` is a constant of the caller (two compiled blocks, no branch in the hot loop)."""
+    ``beams`` and ``lab`` are constants of the caller (compiled blocks, no branch in the hot loop).
+    With ``lab``, the event made in the centre-of-mass frame goes to the lab by the :class:`Frames`
+    ``f`` before its flight and the detector; the photon is also kept in the centre-of-mass frame."""
     # --- production stage: N, its decay photon and its vertex ------------------------
     q = _event_params(scr, k, prod, beams)
     d, nx, ny, nz, pol, a = _produce_n(scr, k, q)
@@ -328,14 +396,24 @@ def _full_event(scr, k, prod, det, sel, beams):
     _put_coefficients(scr, k, w)
     kmom = q.momentum
     n_e, n_px, n_py, n_pz = q.energy, kmom * nx, kmom * ny, kmom * nz
+    r_e, r_px, r_pz = kmom, -n_px, -n_pz  # the recoil nu (massless, against N)
     decay_length, scale = prod.decay_length, 1.0
     x1, x2 = scr[_ROW_X1 * B + k], scr[_ROW_X2 * B + k]
-    if beams:  # from the hard process's frame to the lab: a boost along z
+    if beams:  # from the hard process's frame to the centre-of-mass frame: a boost along z
         inv_root = 0.5 / math.sqrt(x1 * x2)
         gam, bgam = (x1 + x2) * inv_root, (x1 - x2) * inv_root
-        _put(scr, R.NU_RECOIL_PZ, k, -gam * n_pz + bgam * kmom)  # the recoil nu: (kmom, -p_N) before
+        r_e, r_pz = gam * kmom - bgam * n_pz, -gam * n_pz + bgam * kmom
         n_e, n_pz = gam * n_e + bgam * n_pz, gam * n_pz + bgam * n_e
         ge, gz = gam * ge + bgam * gz, gam * gz + bgam * ge
+    cm_e, cm_cos, cm_sin = ge, gz / ge, math.sqrt(gx * gx + gy * gy) / ge  # the photon in the centre-of-mass frame
+    if lab:  # the centre-of-mass frame to the lab
+        n_e, n_px, n_pz = _transform(f, True, n_e, n_px, n_pz)
+        ge, gx, gz = _transform(f, True, ge, gx, gz)
+        r_e, r_px, r_pz = _transform(f, True, r_e, r_px, r_pz)
+        _put(scr, R.NU_RECOIL_PX, k, r_px)
+        _put(scr, R.N_PX, k, n_px)
+    if beams or lab:  # N's flight in the lab
+        _put(scr, R.NU_RECOIL_PZ, k, r_pz)
         p_lab = math.sqrt(n_px * n_px + n_py * n_py + n_pz * n_pz)
         inv_p = 1.0 / p_lab  # one division for the direction (a division costs ten products)
         nx, ny, nz = n_px * inv_p, n_py * inv_p, n_pz * inv_p
@@ -356,6 +434,8 @@ def _full_event(scr, k, prod, det, sel, beams):
     _put(scr, R.GAMMA_COS_THETA, k, g_cos)
     _put(scr, R.GAMMA_PT, k, ge * g_sin)
     _put(scr, R.GAMMA_COS_STAR, k, cos_star)
+    _put(scr, R.GAMMA_CM_E, k, cm_e)
+    _put(scr, R.GAMMA_CM_COS_THETA, k, cm_cos)
     _put(scr, R.NU_DECAY_E, k, n_e - ge)
     _put(scr, R.NU_DECAY_PX, k, n_px - gx)
     _put(scr, R.NU_DECAY_PY, k, n_py - gy)
@@ -370,7 +450,11 @@ def _full_event(scr, k, prod, det, sel, beams):
     _put(scr, R.P_INSIDE, k, p_inside)
     _put_flag(scr, F.INSIDE, k, inside)
     # --- selection of the true photon -------------------------------------------------
-    _put_flag(scr, F.TRUTH_PASS, k, _all(photon_cuts(sel, ge, g_cos, g_sin)))
+    if lab:  # the cuts' frame (a run constant)
+        cut_e, cut_cos, cut_sin = (cm_e, cm_cos, cm_sin) if f.cm_cuts else (ge, g_cos, g_sin)
+    else:
+        cut_e, cut_cos, cut_sin = ge, g_cos, g_sin
+    _put_flag(scr, F.TRUTH_PASS, k, _all(photon_cuts(sel, cut_e, cut_cos, cut_sin)))
     # --- toy detector ---------------------------------------------------------------------
     g1, g2 = normal_pair(_draw(scr, D.U_NORMAL_1, k), _draw(scr, D.U_NORMAL_2, k))
     m = measure_photon(det, Vertex(x=vx, y=vy, z=vz), Photon(e=ge, px=gx, py=gy, pz=gz),
@@ -380,7 +464,18 @@ def _full_event(scr, k, prod, det, sel, beams):
     for j in range(_N_RECO):
         _put(scr, _FIRST_RECO + j, k, values[j])
     # --- selection of the reconstructed photon ------------------------------------------
-    passed = photon_cuts(sel, m.e, m.cos_t, abs(m.sin_t))
+    rec_e, rec_cos, rec_sin = m.e, m.cos_t, abs(m.sin_t)
+    if lab:  # the measured photon in the centre-of-mass frame (massless, along the measured direction)
+        e_cm, px_cm, pz_cm = _transform(f, False, m.e, m.e * m.sin_t * m.cos_phi, m.e * m.cos_t)
+        py_cm = m.e * m.sin_t * m.sin_phi
+        rec_cm_e, rec_cm_cos = e_cm, pz_cm / e_cm
+        if f.cm_cuts:
+            rec_e, rec_cos, rec_sin = e_cm, rec_cm_cos, math.sqrt(px_cm * px_cm + py_cm * py_cm) / e_cm
+    else:
+        rec_cm_e, rec_cm_cos = m.e, m.cos_t
+    _put(scr, R.GAMMA_RECO_CM_E, k, rec_cm_e if reco else 0.0)
+    _put(scr, R.GAMMA_RECO_CM_COS_THETA, k, rec_cm_cos if reco else 0.0)
+    passed = photon_cuts(sel, rec_e, rec_cos, rec_sin)
     _put_flag(scr, F.RECONSTRUCTED, k, reco)
     for j in range(_N_CUTS):
         _put_flag(scr, _FIRST_CUT + j, k, reco & passed[j])
@@ -397,10 +492,12 @@ def _all(passed):
 
 
 @nb.njit(parallel=True, cache=True, **VEC)
-def generate_chunks(prod, det, sel, full, sampling, beam, tables, keys, first, n, out):
+def generate_chunks(prod, det, sel, frames, lab, full, sampling, beam, tables, keys, first, n, out):
     """Generate events first .. first + n - 1 (first a multiple of CHUNK) into ``out`` (a
     :class:`ChunkOutputs`): the production stage alone, or with ``full`` the detector and the
-    selection too. ``prod``, ``det``, ``sel``: the stages' named tuples; ``sampling`` (a
+    selection too. ``prod``, ``det``, ``sel``: the stages' named tuples; ``frames`` (a
+    :class:`Frames`) takes the events to the lab where ``lab`` (a centre-of-mass frame that moves in
+    the lab); ``sampling`` (a
     :class:`Sampling`) the cos(theta) envelope, and the candidate rounds' size from its acceptance.
     With beam effects (``prod.beams``), ``beam`` and ``tables`` (BeamParams and BeamTables of
     mcgen.mc.beams: the (u1, u2) cells and the cos(theta) envelopes of their bands) give each event
@@ -465,10 +562,14 @@ def generate_chunks(prod, det, sel, full, sampling, beam, tables, keys, first, n
                 break
             fill_uniform(key, counter, scr[_ROW_DRAWS * B:(_ROW_DRAWS + n_draws) * B])
             counter += n_draws * B
-            if full and prod.beams:
-                _full_block_beams(scr, prod, det, sel)
+            if full and prod.beams and lab:
+                _full_block_beams_lab(scr, prod, det, sel, frames)
+            elif full and prod.beams:
+                _full_block_beams(scr, prod, det, sel, frames)
+            elif full and lab:
+                _full_block_lab(scr, prod, det, sel, frames)
             elif full:
-                _full_block(scr, prod, det, sel)
+                _full_block(scr, prod, det, sel, frames)
             elif prod.beams:
                 _production_block_beams(scr, prod)
             else:

@@ -47,6 +47,7 @@ import numpy as np
 from mcgen import fpmath
 from mcgen.errors import InputError
 from mcgen.mc.beams import NO_BEAMS, SPREAD_CUT, BeamParams, beam_fractions, beam_params
+from mcgen.physics.frames import largest_doppler
 
 if TYPE_CHECKING:
     import vegas
@@ -60,18 +61,24 @@ _PHASE_SPACE_CONSTANT = 1 / (2 * (2 * math.pi) ** 3) * (2 * math.pi) / (8 * math
 
 
 def photon_energy_range(card, resolutions: float = 5.0) -> tuple[float, float]:
-    """The photon energies to sample: from the card's lower cuts (E, x, pT) less ``resolutions``
-    energy resolutions, so that photons smeared up into the selection are there for the
-    reconstructed cross section, to the upper cuts (or sqrt(s)/2)."""
+    """The photon energies to sample (in the centre-of-mass frame): from the card's lower cuts (E,
+    x, pT) less ``resolutions`` energy resolutions, so that photons smeared up into the selection
+    are there for the reconstructed cross section, to the upper cuts (or sqrt(s)/2). Cuts in the lab
+    of a boosted centre of mass bound the centre-of-mass energy from below by their value over
+    gamma (1 + beta), and not from above."""
     sel, det, rs = card.selection, card.detector, card.sqrt_s
+    lab_cuts = card.beam.boosted and sel.frame == "lab"
     cut = max(sel.e_min or 0.0, (sel.x_min or 0.0) * rs / 2, sel.pt_min or 0.0)
     if cut > 0:
         cut *= max(0.0, 1 - resolutions * math.sqrt(det.energy_stochastic**2 / cut + det.energy_constant**2))
+    if lab_cuts:
+        e1, e2 = card.beam.energies
+        cut /= largest_doppler(e1, e2, card.beam.crossing_angle_rad)
     lo = max(cut, 1e-4 * rs)
     hi = rs / 2
-    if sel.e_max is not None:
+    if sel.e_max is not None and not lab_cuts:
         hi = min(hi, sel.e_max)
-    if sel.x_max is not None:
+    if sel.x_max is not None and not lab_cuts:
         hi = min(hi, sel.x_max * rs / 2)
     return lo, hi
 
@@ -79,9 +86,13 @@ def photon_energy_range(card, resolutions: float = 5.0) -> tuple[float, float]:
 def photon_cos_range(card) -> float:
     """The largest |cos theta| of the photon that the card's cuts and coverage can accept. A polar
     window theta_min < theta < theta_max is cos(theta_max) < cos < cos(theta_min): its largest
-    |cos| is the larger of the two ends (an open end reaches |cos| = 1), not the smaller."""
+    |cos| is the larger of the two ends (an open end reaches |cos| = 1), not the smaller. With a
+    boosted centre of mass the lab's coverage (and lab cuts) bound no centre-of-mass angle."""
     sel = card.selection
-    c = min(sel.abs_cos_max or 1.0, card.detector.abs_cos_coverage, 0.9999)
+    if card.beam.boosted and sel.frame == "lab":
+        return 0.9999
+    coverage = 1.0 if card.beam.boosted else card.detector.abs_cos_coverage
+    c = min(sel.abs_cos_max or 1.0, coverage, 0.9999)
     forward = 1.0 if sel.theta_min_deg is None else fpmath.cos(math.radians(sel.theta_min_deg))
     backward = 1.0 if sel.theta_max_deg is None else -fpmath.cos(math.radians(sel.theta_max_deg))
     return min(c, max(forward, backward))
@@ -168,13 +179,14 @@ class PhaseSpaceMap:
         if not (e_hi > e_lo and c_max > 0):
             raise InputError(f"card {card.name}: the photon selection leaves no phase space for nu nubar gamma")
         maps = [vegas.AdaptiveMap([_energy_nodes(card, e_lo, e_hi, ninc), np.linspace(-1.0, 1.0, ninc + 1)])]
-        if (card.selection.pt_min or 0.0) > 0:
+        pt_cut = 0.0 if card.beam.boosted and card.selection.frame == "lab" else (card.selection.pt_min or 0.0)  # lab pT: no bound
+        if pt_cut > 0:
             maps.append(vegas.AdaptiveMap([fpmath.geomspace(e_lo, e_hi, ninc + 1), np.linspace(-1.0, 1.0, ninc + 1)]))
         decay = vegas.AdaptiveMap([np.linspace(-1.0, 1.0, ninc + 1), np.linspace(0.0, 2 * math.pi, ninc + 1)])
         pt_floor = e_lo if len(maps) > 1 else 0.0
         beam_map = vegas.AdaptiveMap([np.linspace(0.0, 1.0, ninc + 1)] * 2) if beam.isr else None
         channels = len(maps) + beam.on  # with beam effects, the Z return at each event's s_hat
-        return cls(card.sqrt_s, e_lo, e_hi, c_max, pt_floor, card.selection.pt_min or 0.0, maps, decay,
+        return cls(card.sqrt_s, e_lo, e_hi, c_max, pt_floor, pt_cut, maps, decay,
                    np.full(channels, 1.0 / channels), beam, beam_map, card.electroweak.m_Z, card.electroweak.Gamma_Z)
 
     def grids(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

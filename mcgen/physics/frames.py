@@ -1,0 +1,84 @@
+"""The lab and the centre-of-mass frame of two beams of unequal energies crossing at an angle.
+
+The e- beam (energy E1) runs along +z and the e+ beam (E2) along -z, each tilted by half the full
+crossing angle 2 alpha towards +x (the beams symmetric about the z axis, in the horizontal x-z
+plane, as at Belle II, BESIII, STCF and FCC-ee)::
+
+    p1 = E1 (sin alpha, 0,  cos alpha),   p2 = E2 (sin alpha, 0, -cos alpha),
+    s = (p1 + p2)^2 = 2 E1 E2 (1 + cos 2 alpha).
+
+Events are made in the centre-of-mass frame, the e- along +z; :func:`lab_from_cm` is the Lorentz
+transformation that takes them to the lab: a rotation about y that turns +z into the e- direction
+seen from the centre of mass, then the boost by beta = (p1 + p2) / (E1 + E2). For head-on beams of
+equal energies it is the identity.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = ["sqrt_s_of_beams", "beam_momenta", "boost_matrix", "lab_from_cm", "cm_from_lab", "transform", "largest_doppler"]
+
+
+def sqrt_s_of_beams(e_electron: float, e_positron: float, crossing_angle: float) -> float:
+    """sqrt(s) = sqrt(2 E1 E2 (1 + cos 2 alpha)) = 2 sqrt(E1 E2) cos alpha of massless beams (GeV; the
+    full crossing angle 2 alpha in rad); exactly 2 E for head-on beams of equal energies E."""
+    return 2.0 * math.sqrt(e_electron * e_positron) * math.cos(0.5 * crossing_angle)
+
+
+def beam_momenta(e_electron: float, e_positron: float, crossing_angle: float) -> tuple[np.ndarray, np.ndarray]:
+    """The beams' four-momenta (E, px, py, pz) in the lab (massless)."""
+    half = 0.5 * crossing_angle
+    s, c = math.sin(half), math.cos(half)
+    return (np.array([e_electron, e_electron * s, 0.0, e_electron * c]),
+            np.array([e_positron, e_positron * s, 0.0, -e_positron * c]))
+
+
+def boost_matrix(beta: np.ndarray) -> np.ndarray:
+    """The 4x4 pure boost that gives a particle at rest the velocity ``beta`` (3-vector, |beta| < 1)."""
+    beta = np.asarray(beta, dtype=float)
+    b2 = float(beta @ beta)
+    out = np.eye(4)
+    if b2 == 0.0:
+        return out
+    gamma = 1.0 / math.sqrt(1.0 - b2)
+    out[0, 0] = gamma
+    out[0, 1:] = out[1:, 0] = gamma * beta
+    out[1:, 1:] += (gamma - 1.0) * np.outer(beta, beta) / b2
+    return out
+
+
+def lab_from_cm(e_electron: float, e_positron: float, crossing_angle: float) -> np.ndarray:
+    """The 4x4 Lorentz transformation from the centre-of-mass frame (e- along +z, e+ along -z,
+    each of energy sqrt(s)/2) to the lab; it acts on (E, px, py, pz) column vectors."""
+    p1, p2 = beam_momenta(e_electron, e_positron, crossing_angle)
+    total = p1 + p2
+    beta = total[1:] / total[0]
+    p1_cm = boost_matrix(-beta) @ p1  # the e- seen from the centre of mass: in the x-z plane
+    theta = math.atan2(p1_cm[1], p1_cm[3])
+    rotation = np.eye(4)
+    rotation[1, 1] = rotation[3, 3] = math.cos(theta)
+    rotation[1, 3], rotation[3, 1] = math.sin(theta), -math.sin(theta)
+    return boost_matrix(beta) @ rotation
+
+
+def cm_from_lab(e_electron: float, e_positron: float, crossing_angle: float) -> np.ndarray:
+    """The inverse of :func:`lab_from_cm` (g L^T g for a Lorentz transformation L)."""
+    metric = np.diag([1.0, -1.0, -1.0, -1.0])
+    return metric @ lab_from_cm(e_electron, e_positron, crossing_angle).T @ metric
+
+
+def transform(matrix: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Four-momenta (n, 4) of (E, px, py, pz) transformed by a 4x4 ``matrix``."""
+    return np.asarray(p, dtype=float) @ matrix.T
+
+
+def largest_doppler(e_electron: float, e_positron: float, crossing_angle: float) -> float:
+    """gamma (1 + beta) of the centre of mass in the lab: the largest ratio of a massless particle's
+    lab energy to its centre-of-mass energy (the smallest is its inverse)."""
+    p1, p2 = beam_momenta(e_electron, e_positron, crossing_angle)
+    total = p1 + p2
+    mass = math.sqrt(max(total[0] ** 2 - float(total[1:] @ total[1:]), 0.0))
+    return float((total[0] + math.sqrt(float(total[1:] @ total[1:]))) / mass)
