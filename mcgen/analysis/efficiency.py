@@ -136,8 +136,8 @@ class Remeasure:
     their stored decay vertices), with its own random streams: SplitMix64 keyed by ``seed``, three
     uniforms per event at counter 3 i for the i-th event of a sample (two Box-Muller normals and
     the efficiency draw), so the result does not depend on how the files are read in chunks.
-    The reconstructed photon, ``reconstructed`` and the ``pass_*`` flags (the files' card's cuts
-    on the new measured photon) are replaced."""
+    The reconstructed photon (in the lab and in the events' centre-of-mass frame), ``reconstructed``
+    and the ``pass_*`` flags (the files' card's cuts, in its frame, on the new measured photon) are replaced."""
 
     def __init__(self, detector_card: Card, analysis_card: Card, seed: int) -> None:
         from mcgen.detector.toy import kernel_params as detector_params
@@ -147,12 +147,18 @@ class Remeasure:
         self.params = detector_params(detector_card.detector)
         self.selection = selection_params(analysis_card.selection, analysis_card.sqrt_s, analysis_card.electroweak)
         self.key = int(np.random.SeedSequence(seed).generate_state(1, dtype=np.uint64)[0])
+        from mcgen.mc.background import lab_transform
+
+        to_lab = lab_transform(analysis_card)  # the events' beams: the measured photon also in their centre of mass
+        self.to_cm = None if to_lab is None else np.linalg.inv(to_lab)
+        self.cm_cuts = analysis_card.selection.frame == "cm"
 
     BRANCHES = ("vtx_x", "vtx_y", "vtx_z", "gamma_E", "gamma_px", "gamma_py", "gamma_pz", "inside")
 
     def apply(self, columns: dict[str, np.ndarray], first: int) -> dict[str, np.ndarray]:
         """The columns of events first, first + 1, ... of the sample with the new measurement."""
         from mcgen.detector.toy import RECO_COLUMNS, measure
+        from mcgen.mc.background import measured_in_frame
         from mcgen.mc.rng import normal_pairs, uniforms
         from mcgen.selection.cuts import select_columns
 
@@ -165,7 +171,9 @@ class Remeasure:
         reco["reconstructed"] = reco["reconstructed"] & columns["inside"]
         for name in RECO_COLUMNS:
             reco[name] = np.where(reco["reconstructed"], reco[name], 0.0)
-        return columns | reco | select_columns(self.selection, reco, "gamma_reco")
+        cm = reco if self.to_cm is None else measured_in_frame(self.to_cm, reco)
+        reco["gamma_reco_cm_E"], reco["gamma_reco_cm_cos_theta"] = cm["gamma_reco_E"], cm["gamma_reco_cos_theta"]
+        return columns | reco | select_columns(self.selection, cm if self.cm_cuts else reco, "gamma_reco")
 
     def describe(self) -> dict[str, Any]:
         return {"card": self.card.name, "seed": self.seed, "detector": dataclasses.asdict(self.card.detector),

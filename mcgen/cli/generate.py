@@ -8,6 +8,7 @@ from typing import Any
 
 from mcgen.cli import common
 from mcgen.config.cards import load_card
+from mcgen.errors import InputError
 
 __all__ = ["add_parser", "run"]
 
@@ -48,6 +49,9 @@ def run(args: argparse.Namespace) -> int:
     fmt = io.format_for(args.output, args.format)
     jobs = []
     for run_card in runs:  # every run checked before any is generated
+        if fmt != "root" and run_card.beam.boosted:
+            raise InputError(f"card {run_card.name}: {fmt} output needs beams along z; with asymmetric beams or a crossing "
+                             "angle write ROOT (-o FILE.root)")
         model = common.model(args, run_card)
         check_kinematics(run_card, model)
         jobs.append((run_card, model, io.check_output_path(common.run_output(args.output, run_card, len(runs) > 1), args.force)))

@@ -224,3 +224,40 @@ def test_background_with_lab_cuts_against_head_on_events_boosted_here():
     sigma, err = w.mean(), w.std() / math.sqrt(w.size)
     assert a["sigma_pb"] > 0 and err < 0.05 * sigma
     assert abs(a["sigma_pb"] - sigma) < 4 * math.hypot(a["sigma_err_pb"], err)
+
+
+def test_a_new_measurement_of_boosted_events_cuts_in_their_centre_of_mass_frame():
+    """efficiency --detector: the photons measured again are taken to the events' centre of mass,
+    stored there and cut there (frame = "cm")."""
+    from mcgen.analysis.efficiency import Remeasure
+    from mcgen.physics.frames import cm_from_lab
+
+    cuts = {"e_min": 2.0, "abs_cos_max": 0.8, "pt_min": 0.0, "bhabha_cos_theta_b": 0.0, "frame": "cm"}
+    card = _card("cepc_z", BELLE2_BEAMS, cuts)
+    model = mcgen.make_model(1.0, "mu", card.electroweak, d_gamma=1e-4, scenario="I")
+    c = dict(mcgen.generate(card, model, 20_000, seed=2).columns)
+    new = Remeasure(card, card, seed=8).apply(c, 0)
+    reco = new["reconstructed"]
+    assert 0.1 < reco.mean() and not np.array_equal(new["gamma_reco_E"], c["gamma_reco_E"])  # a new measurement
+    k = np.stack([new[f"gamma_reco_{a}"] for a in ("E", "px", "py", "pz")])
+    back = cm_from_lab(7.007, 4.0, 0.083) @ k
+    assert np.allclose(new["gamma_reco_cm_E"][reco], back[0][reco], rtol=1e-12)
+    assert np.allclose(new["gamma_reco_cm_cos_theta"][reco], back[3][reco] / back[0][reco], atol=1e-12)
+    expected = reco & (new["gamma_reco_cm_E"] > 2.0) & (np.abs(new["gamma_reco_cm_cos_theta"]) < 0.8)
+    assert np.array_equal(new["pass_all"], expected) and expected.mean() > 0.05
+
+
+@pytest.mark.parametrize("suffix", [".lhe", ".hepmc"])
+def test_lhe_and_hepmc_of_boosted_beams_are_refused_in_one_line(tmp_path, suffix):
+    """Pythia reads LHE and HepMC3 beams along z: a crossing angle cannot be written there (yet)."""
+    card = tmp_path / "boosted.toml"
+    text = mcgen.config.cards.resolve_card_path("cepc_z").read_text().replace("sqrt_s = 91.2",
+                                                                             "electron_energy = 7.007\npositron_energy = 4.0"
+                                                                             "\ncrossing_angle_rad = 0.083")
+    assert "electron_energy" in text
+    card.write_text(text)
+    out = tmp_path / f"x{suffix}"
+    run = subprocess.run([sys.executable, "-m", "mcgen", "generate", "--card", str(card), "--mass", "1", "--flavor", "mu",
+                          "--dgamma", "1e-4", "-n", "1000", "-o", str(out)], capture_output=True, text=True)
+    assert run.returncode == 2 and len(run.stderr.strip().splitlines()) == 1 and "write ROOT" in run.stderr
+    assert not out.exists() and list(tmp_path.iterdir()) == [card]
