@@ -13,7 +13,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["number", "choice", "text", "flag", "describe", "check_value", "key_name", "REQUIRED"]
+__all__ = ["number", "choice", "text", "flag", "bands", "describe", "check_value", "key_name", "REQUIRED"]
 
 REQUIRED = dataclasses.MISSING
 
@@ -52,6 +52,13 @@ def flag(doc: str, *, default: bool | Any = REQUIRED) -> Any:
     return dataclasses.field(default=default, metadata={"kind": "flag", "doc": doc, "unit": ""})
 
 
+def bands(unit: str, doc: str, *, lo: float, hi: float, most: int, default: Any = REQUIRED) -> Any:
+    """A list of up to ``most`` [low, high] intervals within [lo, hi], each low < high, in
+    increasing order and not overlapping (TOML: [[12.4, 31.4], [32.2, 128.7]])."""
+    meta = {"kind": "bands", "unit": unit, "doc": doc, "lo": lo, "hi": hi, "most": most}
+    return dataclasses.field(default=default, metadata=meta)
+
+
 def describe(f: dataclasses.Field) -> str:
     """What a field expects, in words: 'a number > 0 (GeV)'."""
     m = f.metadata
@@ -61,6 +68,10 @@ def describe(f: dataclasses.Field) -> str:
         return "a string"
     if m["kind"] == "flag":
         return "true or false"
+    if m["kind"] == "bands":
+        unit = f" ({m['unit']})" if m["unit"] else ""
+        return (f"a list of 1 to {m['most']} [low, high] bands within [{m['lo']:g}, {m['hi']:g}]{unit}, each low < high, "
+                "in increasing order, not overlapping")
     parts = []
     if m["lo"] is not None:
         parts.append(("> " if m["lo_open"] else ">= ") + f"{m['lo']:g}")
@@ -81,6 +92,8 @@ def check_value(f: dataclasses.Field, value: Any) -> Any:
         return value if isinstance(value, str) and value in m["options"] else None
     if m["kind"] == "flag":
         return value if isinstance(value, bool) else None
+    if m["kind"] == "bands":
+        return _check_bands(m, value)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     try:
@@ -95,6 +108,22 @@ def check_value(f: dataclasses.Field, value: Any) -> Any:
     if hi is not None and (x > hi or (m["hi_open"] and x == hi)):
         return None
     return x
+
+
+def _check_bands(m: Mapping[str, Any], value: Any) -> tuple[tuple[float, float], ...] | None:
+    if not isinstance(value, list) or not 1 <= len(value) <= m["most"]:
+        return None
+    out: list[tuple[float, float]] = []
+    for band in value:
+        if not isinstance(band, list) or len(band) != 2 or any(isinstance(x, bool) or not isinstance(x, (int, float)) for x in band):
+            return None
+        a, b = float(band[0]), float(band[1])
+        if not (math.isfinite(a) and math.isfinite(b) and m["lo"] <= a < b <= m["hi"]):
+            return None
+        if out and a < out[-1][1]:  # overlapping, or out of order
+            return None
+        out.append((a, b))
+    return tuple(out)
 
 
 def key_name(key: object) -> str:

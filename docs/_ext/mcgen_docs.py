@@ -200,6 +200,10 @@ def _allowed(f: dataclasses.Field) -> list[nodes.Node]:
         para = nodes.paragraph("")
         para += [nodes.literal("true", "true"), nodes.Text(" or "), nodes.literal("false", "false")]
         return [para]
+    if kind == "bands":
+        from mcgen.fields import describe
+
+        return [nodes.paragraph("", describe(f))]
     out: list[nodes.Node] = [nodes.paragraph("", "", nodes.literal(_interval(m), _interval(m)))]
     if m.get("why"):
         out.append(nodes.paragraph("", "", nodes.emphasis(m["why"], m["why"])))

@@ -19,7 +19,7 @@ from typing import Any
 from mcgen.config.criteria import CRITERIA
 from mcgen.config.schema import parse_table, short_repr
 from mcgen.errors import CardError, shown
-from mcgen.fields import choice, flag, key_name, number, text
+from mcgen.fields import bands, choice, flag, key_name, number, text
 from mcgen.physics.constants import CARD_KEYS as EW_CARD_KEYS
 from mcgen.physics.constants import Electroweak
 from mcgen.physics.frames import sqrt_s_of_beams
@@ -62,6 +62,8 @@ _LENGTH: dict[str, Any] = {"lo": 0, "hi": 1e4, "lo_open": True, "why": "a detect
 _RESOLUTION: dict[str, Any] = {"lo": 0, "hi": 1, "hi_open": True, "why": "a resolution below 100%"}
 _ENERGY: dict[str, Any] = {"lo": 0, "hi": 1e5, "why": "up to the largest sqrt(s), 100 TeV"}
 _X: dict[str, Any] = {"lo": 0, "hi": 2, "why": "x = 2E/sqrt(s) is at most 1 for a photon (2 leaves room for loose windows)"}
+MAX_COVERAGE_BANDS = 4
+"""The most polar-angle bands a detector's coverage may have (the toy detector tests each)."""
 _XSEC: dict[str, Any] = {"lo": 0, "hi": 1e9, "why": "a cross section up to 1 mb"}
 
 
@@ -157,12 +159,31 @@ class Detector:
     angle_resolution_rad: float = number("rad", "photon polar-angle resolution", lo=0, hi=0.5, default=0.0,
                                          why="a resolution below 0.5 rad")
     abs_cos_coverage: float = number("", "calorimeter coverage |cos theta| <", **_FRACTION, default=1.0)
+    coverage_theta_deg: tuple[tuple[float, float], ...] | None = bands(
+        "deg", "calorimeter coverage as polar-angle bands in the lab, e.g. forward endcap, barrel and backward endcap with "
+        "the gaps between them (in place of abs_cos_coverage)", lo=0, hi=180, most=MAX_COVERAGE_BANDS, default=None)
 
     def __post_init__(self) -> None:
+        if self.coverage_theta_deg is not None and self.abs_cos_coverage != 1.0:
+            raise CardError("coverage_theta_deg: give the coverage as abs_cos_coverage or as bands, not both")
         if self.decay_volume == "cylinder" and self.decay_half_length_m is None:
             raise CardError("decay_half_length_m: expected a number > 0 (m) for decay_volume = 'cylinder'")
         if self.decay_volume == "sphere" and self.decay_half_length_m is not None:
             raise CardError("decay_half_length_m: only for decay_volume = 'cylinder'")
+
+
+    @property
+    def coverage_cos_bands(self) -> tuple[tuple[float, float], ...]:
+        """The coverage as cos(theta) intervals (low, high), increasing: the bands, or |cos| < abs_cos_coverage."""
+        if self.coverage_theta_deg is None:
+            return ((-self.abs_cos_coverage, self.abs_cos_coverage),)
+        return tuple(sorted((math.cos(math.radians(hi)), math.cos(math.radians(lo))) for lo, hi in self.coverage_theta_deg))
+
+    @property
+    def abs_cos_reach(self) -> float:
+        """The largest |cos theta| the coverage reaches."""
+        bands = self.coverage_cos_bands
+        return max(abs(bands[0][0]), abs(bands[-1][1]))
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -315,6 +336,7 @@ def parse_card(content: dict[str, Any], where: str, overrides: tuple[str, ...] =
             raise CardError(f"--set {shown(assignment)}: unknown table [{key_name(section)}] (tables: {', '.join(_TABLES)})")
         merged.setdefault(section, {})[key] = value
     if overrides:
+        _beam_energies_replace_sqrt_s(merged, {(section, key) for section, key, _ in map(parse_set, overrides)})
         where = f"{where} (with --set {' '.join(shown(o) for o in overrides)})"
     unknown = sorted(set(merged) - set(_TABLES) - {"runs"})
     if unknown:
@@ -328,6 +350,16 @@ def parse_card(content: dict[str, Any], where: str, overrides: tuple[str, ...] =
         tables[name] = parse_table(cls, merged[name], where, name, require=EW_CARD_KEYS if cls is Electroweak else ())
     return Card(path=where, info=tables["card"], beam=tables["beam"], electroweak=tables["electroweak"],
                 detector=tables["detector"], selection=tables["selection"], limit=tables["limit"], raw=merged)
+
+
+_ENERGY_KEYS = {("beam", "electron_energy"), ("beam", "positron_energy")}
+
+
+def _beam_energies_replace_sqrt_s(merged: dict[str, Any], changed: set[tuple[str, str]]) -> None:
+    """Beam energies set over a card (``--set``, a run) without sqrt_s replace the card's sqrt_s,
+    which they determine."""
+    if changed & _ENERGY_KEYS and ("beam", "sqrt_s") not in changed and isinstance(merged.get("beam"), dict):
+        merged["beam"].pop("sqrt_s", None)
 
 
 MAX_RUNS = 100
@@ -367,6 +399,7 @@ def _card_with_runs(merged: dict[str, Any], where: str, overrides: tuple[str, ..
         content = {k: v for k, v in merged.items() if k != "runs"}
         content["card"] = {**merged.get("card", {}), "run": name}
         content["beam"] = {**merged.get("beam", {}), **{k: v for k, v in run.items() if k in beam_keys}, **forced}
+        _beam_energies_replace_sqrt_s(content, {("beam", k) for k in run} | {("beam", k) for k in forced})
         content["selection"] = {**merged.get("selection", {}), **selection}
         cards.append(parse_card(content, f"{where} [[runs]] {name}"))
     first = cards[0]

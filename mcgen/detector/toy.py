@@ -21,7 +21,7 @@ from typing import NamedTuple
 import numba as nb
 import numpy as np
 
-from mcgen.config.cards import Detector
+from mcgen.config.cards import MAX_COVERAGE_BANDS, Detector
 from mcgen.simd import VEC, cos_sin_turns
 
 __all__ = ["DetectorParams", "Vertex", "Photon", "Noise", "Measured", "kernel_params", "distance_to_surface", "measure_photon",
@@ -44,6 +44,15 @@ class DetectorParams(NamedTuple):
     sigma_theta: float  # rad
     coverage: float  # |cos theta| <
     eff: float
+    # the coverage bands' cos theta (low, high), four of them; one flat record: numba's parallel loops take no nested records
+    band1_lo: float
+    band1_hi: float
+    band2_lo: float
+    band2_hi: float
+    band3_lo: float
+    band3_hi: float
+    band4_lo: float
+    band4_hi: float
 
 
 class Vertex(NamedTuple):
@@ -95,7 +104,16 @@ def kernel_params(det: Detector) -> DetectorParams:
         sigma_theta=det.angle_resolution_rad,
         coverage=det.abs_cos_coverage,
         eff=det.photon_efficiency,
+        **_band_cos(det),
     )
+
+
+def _band_cos(det: Detector) -> dict[str, float]:
+    """The coverage bands' cos theta (low, high), four of them; none given: one band that takes every
+    angle (abs_cos_coverage then decides), the unused ones empty."""
+    bands = list(det.coverage_cos_bands) if det.coverage_theta_deg is not None else [(-2.0, 2.0)]
+    bands += [(2.0, 2.0)] * (MAX_COVERAGE_BANDS - len(bands))
+    return {f"band{i + 1}_{end}": x for i, band in enumerate(bands) for end, x in zip(("lo", "hi"), band)}
 
 
 @nb.njit(inline="always")
@@ -127,7 +145,9 @@ def measure_photon(p, v, g, noise):
     cos_r = cos_h * cd - sin_h * sd
     sin_r = sin_h * cd + cos_h * sd  # negative: smeared across the pole
     e_r = g.e * (1.0 + math.sqrt(p.a_e2 / g.e + p.b_e2) * noise.g_energy)
-    detected = (noise.u_eff < p.eff) & (e_r > 0.0) & (abs(cos_r) < p.coverage)
+    in_bands = (((cos_r > p.band1_lo) & (cos_r < p.band1_hi)) | ((cos_r > p.band2_lo) & (cos_r < p.band2_hi))
+                | ((cos_r > p.band3_lo) & (cos_r < p.band3_hi)) | ((cos_r > p.band4_lo) & (cos_r < p.band4_hi)))
+    detected = (noise.u_eff < p.eff) & (e_r > 0.0) & (abs(cos_r) < p.coverage) & in_bands
     cx = hx / hrho if hrho > 0.0 else 1.0
     cy = hy / hrho if hrho > 0.0 else 0.0
     return Measured(detected=detected, e=e_r, sin_t=sin_r, cos_t=cos_r, cos_phi=cx, sin_phi=cy)

@@ -91,7 +91,7 @@ def photon_cos_range(card) -> float:
     sel = card.selection
     if card.beam.boosted and sel.frame == "lab":
         return 0.9999
-    coverage = 1.0 if card.beam.boosted else card.detector.abs_cos_coverage
+    coverage = 1.0 if card.beam.boosted else card.detector.abs_cos_reach
     c = min(sel.abs_cos_max or 1.0, coverage, 0.9999)
     forward = 1.0 if sel.theta_min_deg is None else fpmath.cos(math.radians(sel.theta_min_deg))
     backward = 1.0 if sel.theta_max_deg is None else -fpmath.cos(math.radians(sel.theta_max_deg))

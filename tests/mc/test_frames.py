@@ -76,10 +76,15 @@ def test_bad_beam_energies_are_refused_in_one_line(beam, message):
     assert "\n" not in str(info.value)
 
 
+def test_beam_energies_set_over_a_card_replace_its_sqrt_s():
+    card = mcgen.load_card("cepc_z", ("beam.electron_energy=7.007", "beam.positron_energy=4", "beam.crossing_angle_rad=0.083"))
+    assert card.sqrt_s == pytest.approx(10.5792, abs=1e-4) and card.beam.boosted
+
+
 def test_bad_beam_energies_on_the_command_line_exit_2():
-    run = subprocess.run([sys.executable, "-m", "mcgen", "info", "--card", "cepc_z", "--mass", "1", "--dgamma", "1e-6", "--flavor", "mu",
-                          "--set", "beam.electron_energy=7", "--set", "beam.positron_energy=4"],
-                         capture_output=True, text=True)
+    run = subprocess.run([sys.executable, "-m", "mcgen", "info", "--card", "cepc_z", "--mass", "1", "--dgamma", "1e-6",
+                          "--flavor", "mu", "--set", "beam.electron_energy=7", "--set", "beam.positron_energy=4",
+                          "--set", "beam.sqrt_s=10.58"], capture_output=True, text=True)
     assert run.returncode == 2
     assert "disagrees with the beam energies" in run.stderr and len(run.stderr.strip().splitlines()) == 1
     assert "Traceback" not in run.stderr
