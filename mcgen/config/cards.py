@@ -25,7 +25,7 @@ from mcgen.physics.constants import Electroweak
 from mcgen.physics.frames import sqrt_s_of_beams
 
 __all__ = ["Card", "CardInfo", "Beam", "Detector", "Selection", "Limit", "load_card", "parse_card", "parse_set", "CARD_NAMES",
-           "PAPER_CARDS", "LEP_CARDS", "CEPC_CARDS", "PROGRAMMES"]
+           "PAPER_CARDS", "LEP_CARDS", "CEPC_CARDS", "PROGRAMMES", "FLAVOUR_FACTORY_CARDS"]
 
 CARD_NAMES: tuple[str, ...] = (
     "lep1_opal",
@@ -42,8 +42,11 @@ CARD_NAMES: tuple[str, ...] = (
     "fccee_tt",
     "ilc250",
     "ilc500",
+    "belle2",
+    "besiii",
+    "stcf",
 )
-"""The shipped cards: the source paper's eight analyses, then FCC-ee and ILC."""
+"""The shipped cards: the source paper's eight analyses, then FCC-ee and ILC, then the flavour factories."""
 PAPER_CARDS: tuple[str, ...] = CARD_NAMES[:8]
 """The source paper's analyses (arXiv:2301.06050)."""
 LEP_CARDS: tuple[str, ...] = PAPER_CARDS[:4]
@@ -56,6 +59,8 @@ PROGRAMMES: dict[str, tuple[str, ...]] = {
     "ILC": ("ilc250", "ilc500"),
 }
 """The future colliders' programmes: the cards of each (their runs in the cards)."""
+FLAVOUR_FACTORY_CARDS: tuple[str, ...] = ("belle2", "besiii", "stcf")
+"""The B and tau-charm factories: asymmetric or crossing beams, a few GeV."""
 
 _FRACTION: dict[str, Any] = {"lo": 0, "hi": 1, "lo_open": True}
 _LENGTH: dict[str, Any] = {"lo": 0, "hi": 1e4, "lo_open": True, "why": "a detector up to 10 km"}

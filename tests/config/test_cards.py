@@ -7,6 +7,7 @@ import math
 import tomllib
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -89,6 +90,28 @@ def test_fccee_and_ilc_cards_follow_their_run_plans(name):
         assert r.selection.pt_min == PT_MIN[name] and r.beam.energy_spread == ENERGY_SPREADS[name]
         assert r.limit.criterion == "s2b" and r.selection.abs_cos_max == 0.99 and r.beam.isr
         assert r.selection.z_return_veto_widths == (0.0 if name == "fccee_z" else 5.0)
+
+
+def test_flavour_factory_cards_follow_their_sources():
+    """belle2: basf2's Y4S beam preset and ECL acceptance; besiii: its two data sets as runs; stcf: the
+    CDR's optimum energy. Every other number is marked assumed in the card (reference/cards)."""
+    from mcgen.physics.frames import beam_momenta
+
+    b2 = load_card("belle2")
+    assert b2.beam.energies == (7.004, 4.002) and b2.beam.crossing_angle_rad == 0.083
+    assert b2.sqrt_s == pytest.approx(10.5796, abs=1e-4) and b2.beam.luminosity_invpb == 5e7
+    p1, p2 = beam_momenta(7.004, 4.002, 0.083)
+    assert np.linalg.norm((p1 + p2)[1:]) / b2.sqrt_s == pytest.approx(0.287, abs=1e-3)  # beta gamma
+    assert b2.detector.coverage_theta_deg == ((12.4, 31.4), (32.2, 128.7), (130.7, 155.1))
+    assert b2.detector.decay_radius_m == 1.25 and b2.selection.frame == "cm"
+    bes = load_card("besiii")
+    assert [(r.info.run, r.sqrt_s, r.beam.luminosity_invpb) for r in bes.run_cards()] == [
+        ("psi3770", 3.773, 2930.0), ("xyz4180", 4.18, 3190.0)]
+    assert all(r.beam.crossing_angle_rad == 0.022 and r.beam.boosted for r in bes.run_cards())
+    stcf = load_card("stcf")
+    assert (stcf.sqrt_s, stcf.beam.crossing_angle_rad, stcf.beam.luminosity_invpb) == (4.0, 0.06, 1e7)
+    for card in (b2, *bes.run_cards(), stcf):
+        assert card.raw["card"]["reference"] and card.beam.isr and card.limit.criterion == "s2b"
 
 
 @pytest.mark.parametrize(
