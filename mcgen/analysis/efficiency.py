@@ -143,7 +143,7 @@ class Remeasure:
         from mcgen.detector.toy import kernel_params as detector_params
         from mcgen.selection.cuts import kernel_params as selection_params
 
-        self.card, self.seed = detector_card, seed
+        self.card, self.seed, self.analysis_card = detector_card, seed, analysis_card
         self.params = detector_params(detector_card.detector)
         self.selection = selection_params(analysis_card.selection, analysis_card.sqrt_s, analysis_card.electroweak)
         self.key = int(np.random.SeedSequence(seed).generate_state(1, dtype=np.uint64)[0])
@@ -161,6 +161,7 @@ class Remeasure:
         from mcgen.mc.background import measured_in_frame
         from mcgen.mc.rng import normal_pairs, uniforms
         from mcgen.selection.cuts import select_columns
+        from mcgen.selection.escape import escape_pass
 
         n = len(columns["inside"])
         u = uniforms(self.key, 3 * first, 3 * n).reshape(n, 3)
@@ -173,7 +174,10 @@ class Remeasure:
             reco[name] = np.where(reco["reconstructed"], reco[name], 0.0)
         cm = reco if self.to_cm is None else measured_in_frame(self.to_cm, reco)
         reco["gamma_reco_cm_E"], reco["gamma_reco_cm_cos_theta"] = cm["gamma_reco_E"], cm["gamma_reco_cos_theta"]
-        return columns | reco | select_columns(self.selection, cm if self.cm_cuts else reco, "gamma_reco")
+        flags = select_columns(self.selection, cm if self.cm_cuts else reco, "gamma_reco")
+        escaped = escape_pass(self.analysis_card, np.stack([reco[f"gamma_reco_{c}"] for c in ("E", "px", "py", "pz")], axis=1))
+        flags["pass_bhabha"], flags["pass_all"] = flags["pass_bhabha"] & escaped, flags["pass_all"] & escaped
+        return columns | reco | flags
 
     def describe(self) -> dict[str, Any]:
         return {"card": self.card.name, "seed": self.seed, "detector": dataclasses.asdict(self.card.detector),

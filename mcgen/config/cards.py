@@ -68,6 +68,7 @@ _RESOLUTION: dict[str, Any] = {"lo": 0, "hi": 1, "hi_open": True, "why": "a reso
 _ENERGY: dict[str, Any] = {"lo": 0, "hi": 1e5, "why": "up to the largest sqrt(s), 100 TeV"}
 _X: dict[str, Any] = {"lo": 0, "hi": 2, "why": "x = 2E/sqrt(s) is at most 1 for a photon (2 leaves room for loose windows)"}
 MAX_COVERAGE_BANDS = 4
+MAX_ESCAPE_BANDS = 4
 """The most polar-angle bands a detector's coverage may have (the toy detector tests each)."""
 _XSEC: dict[str, Any] = {"lo": 0, "hi": 1e9, "why": "a cross section up to 1 mb"}
 
@@ -205,11 +206,17 @@ class Selection:
     pt_min: float | None = number("GeV", "photon transverse momentum >", **_ENERGY, default=None)
     z_return_veto_widths: float = number("", "n in the veto E_Z +- n Gamma_Z^gamma (0 = off)", lo=0, hi=1000, default=0.0)
     bhabha_cos_theta_b: float = number("", "cos(theta_b) of the radiative-Bhabha cut (0 = off)", lo=0, hi=1, hi_open=True, default=0.0)
+    escape_theta_deg: tuple[tuple[float, float], ...] | None = bands(
+        "deg", "the radiative-Bhabha cut for any coverage and boost: the polar-angle bands (lab) through which particles "
+        "escape unseen; the photon must carry more energy (lab) than particles escaping there can balance (in place "
+        "of bhabha_cos_theta_b)", lo=0, hi=180, most=MAX_ESCAPE_BANDS, default=None)
     frame: str = choice(("lab", "cm"), "the frame of every cut above: the lab, or the centre-of-mass frame of the nominal "
                         "beams (the same for head-on beams of equal energies); the detector's coverage is the lab's",
                         default="lab")
 
     def __post_init__(self) -> None:
+        if self.escape_theta_deg is not None and self.bhabha_cos_theta_b > 0:
+            raise CardError("escape_theta_deg: give the radiative-Bhabha cut as bhabha_cos_theta_b or as escape bands, not both")
         for lo, hi in (("e_min", "e_max"), ("x_min", "x_max"), ("theta_min_deg", "theta_max_deg")):
             a, b = getattr(self, lo), getattr(self, hi)
             if a is not None and b is not None and a >= b:

@@ -19,6 +19,7 @@ from mcgen.physics.nunugamma import msq_nunugamma_fast, msq_nunugamma_helicities
 from mcgen.physics.polarisation import helicity_weights
 from mcgen.selection.cuts import kernel_params as selection_params
 from mcgen.selection.cuts import select, select_columns
+from mcgen.selection.escape import escape_pass
 
 __all__ = ["flavour_msq", "sample_phase_space", "train_phase_space", "training_points", "z_only_weights",
            "background_cross_section", "unweight", "unweighting_threshold", "photon_selection", "toy_detector",
@@ -238,16 +239,21 @@ def photon_selection(card, photons: np.ndarray | dict[str, np.ndarray]) -> np.nd
     """The card's photon cuts (mcgen.selection, the signal's own numba function) on true photons
     (an (n, 4) array of E, px, py, pz) or on measured ones (the columns of :func:`toy_detector`;
     only reconstructed photons pass), both in the lab; taken to the centre-of-mass frame first
-    where the card's cuts are there (``[selection] frame = "cm"``)."""
+    where the card's cuts are there (``[selection] frame = "cm"``); the escape cut
+    (mcgen.selection.escape) on the lab photon."""
     params = selection_params(card.selection, card.sqrt_s, card.electroweak)
     to_lab = lab_transform(card)
     to_cm = None if card.selection.frame == "lab" or to_lab is None else np.linalg.inv(to_lab)
     if isinstance(photons, dict):
-        return select_columns(params, photons if to_cm is None else measured_in_frame(to_cm, photons), "gamma_reco")["pass_all"]
+        lab = np.stack([photons[f"gamma_reco_{c}"] for c in ("E", "px", "py", "pz")], axis=1) * photons["reconstructed"][:, None]
+        measured = photons if to_cm is None else measured_in_frame(to_cm, photons)
+        return select_columns(params, measured, "gamma_reco")["pass_all"] & escape_pass(card, lab)
     if to_cm is None:
-        return select(params, photons[:, 0], photons[:, 3] / photons[:, 0])["pass_all"]
-    k = transform(to_cm, photons)
-    return select(params, k[:, 0], k[:, 3] / k[:, 0], np.hypot(k[:, 1], k[:, 2]) / k[:, 0])["pass_all"]
+        passed = select(params, photons[:, 0], photons[:, 3] / photons[:, 0])["pass_all"]
+    else:
+        k = transform(to_cm, photons)
+        passed = select(params, k[:, 0], k[:, 3] / k[:, 0], np.hypot(k[:, 1], k[:, 2]) / k[:, 0])["pass_all"]
+    return passed & escape_pass(card, photons)
 
 
 def measured_in_frame(matrix: np.ndarray, measured: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -39,7 +39,9 @@ from mcgen.mc.kernel import (
     SUMS,
     B,
     ChunkOutputs,
+    F,
     Frames,
+    R,
     Sampling,
     alias_table,
     column_buffers,
@@ -56,6 +58,7 @@ from mcgen.physics.polarisation import helicity_weights
 from mcgen.physics.xsec import cross_section_pieces
 from mcgen.selection.cuts import SelectionParams
 from mcgen.selection.cuts import kernel_params as selection_params
+from mcgen.selection.escape import NO_ESCAPE, Escape, escape_kept, escape_params
 
 __all__ = ["Events", "generate", "kernel_inputs", "KernelInputs", "run_kernel", "COUPLING_COLUMNS", "reweight"]
 
@@ -98,6 +101,7 @@ class KernelInputs(NamedTuple):
     sigma_one: float | None = None  # the cross section of one charge state folded with the beams (pb)
     frames: Frames = NO_FRAMES  # the lab and the centre-of-mass frame (mcgen.physics.frames)
     lab: bool = False  # the centre-of-mass frame moves in the lab: events are taken there by ``frames``
+    escape: Escape = NO_ESCAPE  # the escape cut (mcgen.selection.escape), when the card gives escape bands
 
 
 _ONE, _ZERO = np.ones(1), np.zeros(1, dtype=np.int64)
@@ -152,9 +156,11 @@ def frame_inputs(card: Card) -> dict[str, Any]:
     """The kernel's frames for a card's beams: ``lab`` where the centre-of-mass frame moves in the lab."""
     beam = card.beam
     cm_cuts = card.selection.frame == "cm"
+    escape = escape_params(card)
     if not beam.boosted:
-        return {"frames": NO_FRAMES._replace(cm_cuts=cm_cuts), "lab": False}
-    return {"frames": frames_params(lab_from_cm(*beam.energies, beam.crossing_angle_rad), cm_cuts), "lab": True}
+        return {"frames": NO_FRAMES._replace(cm_cuts=cm_cuts), "lab": False, "escape": escape}
+    return {"frames": frames_params(lab_from_cm(*beam.energies, beam.crossing_angle_rad), cm_cuts), "lab": True,
+            "escape": escape}
 
 
 def _produced(parts: list[Any], norm: Callable[[Any], float], polarisation: tuple[float, float]) -> tuple[list[Any], list[float]]:
@@ -261,6 +267,19 @@ def run_kernel(inputs: KernelInputs, stage: int, keys: np.ndarray, first: int, n
     out = ChunkOutputs(real=_row_major(real), flags=_row_major(flags), tried=tried, overweight=overweight, drawn=drawn)
     generate_chunks(inputs.production, inputs.detector, inputs.selection, inputs.frames, inputs.lab, stage > 1, sampling,
                     inputs.beam, inputs.tables or _NO_TABLES, keys, first, n, out)
+    if stage > 1 and inputs.escape.on and n > 0:
+        _escape_cut(inputs.escape, real[:, :n], flags[:, :n])
+
+
+def _escape_cut(escape: Escape, real: np.ndarray, flags: np.ndarray) -> None:
+    """The escape cut (mcgen.selection.escape) on the kernel's true and measured photons (lab), in
+    place: it joins truth_pass, and pass_bhabha and pass_all. (A pass after the kernel's: its event
+    loop stays free of the bound's loop over pieces.)"""
+    for photon, targets in (("gamma", ("TRUTH_PASS",)), ("gamma_reco", ("PASS_BHABHA", "PASS_ALL"))):
+        k = np.stack([real[getattr(R, f"{photon}_{c}".upper())] for c in ("E", "px", "py", "pz")], axis=1)
+        passed = escape_kept(escape, k)
+        for name in targets:
+            flags[getattr(F, name)] &= passed
 
 
 def _row_major(columns: np.ndarray) -> np.ndarray:
