@@ -44,6 +44,24 @@ def test_no_file_cites_a_file_outside_the_repository():
     assert not found, found
 
 
+def test_every_assumed_number_of_a_flavour_factory_card_is_listed_in_the_docs():
+    """Each key whose line in a belle2, besiii or stcf card says "assumed" is named in that card's
+    section of the flavour-factory page (runs: their data sets)."""
+    page = (ROOT / "docs" / "physics" / "flavour-factories.md").read_text(encoding="utf-8")
+    sections = dict(re.findall(r"^### (\w+)\n(.*?)(?=^##)", page, flags=re.S | re.M))
+    assert set(sections) >= set(cards.FLAVOUR_FACTORY_CARDS)
+    found = 0
+    for name in cards.FLAVOUR_FACTORY_CARDS:
+        for line in cards.resolve_card_path(name).read_text(encoding="utf-8").splitlines():
+            key = re.match(r"\s*(\w+)\s*=", line)
+            if key and "#" in line and "assumed" in line.split("#", 1)[1]:
+                found += 1
+                assert f"`{key.group(1)}`" in sections[name], (name, key.group(1))
+            elif line.startswith("[[runs]]") and "assumed" in line:
+                assert "data sets" in sections[name], name
+    assert found > 20
+
+
 def test_the_readmes_relative_links_resolve():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     targets = re.findall(r"\]\(([^)\s]+)\)", text) + re.findall(r'src="([^"]+)"', text)

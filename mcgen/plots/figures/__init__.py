@@ -8,7 +8,7 @@ Entry points:
 
 - :func:`reproduce`: one figure into a folder (``mcgen reproduce --figure N``);
   ``mcgen.plots.paper.reproduce_all`` draws them all (``--all``).
-- :data:`FIGURES`: the :class:`~mcgen.plots.figures.registry.Figure` records by number. A record's
+- ``FIGURES``: the :class:`~mcgen.plots.figures.registry.Figure` records by number. A record's
   ``curves(run)`` computes the dict written as figureN.json, without matplotlib, from a
   :class:`FigureRun`; its ``draw(curves)`` draws the matplotlib figure from that dict alone.
 - :func:`figure`: the decorator that registers a draw function with its number, title and curves.

@@ -36,7 +36,7 @@ Curves = dict[str, Any]
 class FigureRun:
     """What a figure is drawn with: the output folder, the Monte Carlo statistics and seed, the
     physics options, whether existing files are replaced, coarse grids (``quick``) and the beam
-    treatment (a key of :data:`BEAM_TREATMENTS`) every card is read with."""
+    treatment (a key of ``BEAM_TREATMENTS``) every card is read with."""
 
     out_dir: Path
     n: int
