@@ -9,12 +9,13 @@ from mcgen.bench import run_benchmarks
 def test_bench_keys():
     r = run_benchmarks(quick=True, events=1 << 15)
     assert set(r["signal_ev_per_s_per_core"]) == {"generate", "full", "full_root"}
-    more = {"full_into_memory", "full_api", "full_root_uncompressed", "output_only", "full_isr", "full_isr_spread"}
+    more = {"full_into_memory", "full_api", "full_root_uncompressed", "output_only", "full_isr", "full_isr_spread",
+            "full_belle2", "full_belle2_head_on"}
     assert set(r["signal_more_ev_per_s_per_core"]) == more
     assert all(v > 0 for v in r["signal_ev_per_s_per_core"].values())
     assert r["rng_ceiling_ev_per_s_per_core"] > 0 and r["threads"] >= 1
     assert 8.0 < r["rng_draws_per_event"] < 12.0  # measured: 2 per cos(theta) candidate + 8 per event
-    assert {"full_over_output_only", "full_isr_over_full", "full_isr_spread_over_full"} <= set(r["ratios"])
+    assert {"full_over_output_only", "full_isr_over_full", "full_isr_spread_over_full", "full_belle2_over_head_on"} <= set(r["ratios"])
     assert set(r["background_ev_per_s"]) == {"weighted", "unweighted", "unweighting_efficiency"}
     assert 0 < r["background_ev_per_s"]["unweighting_efficiency"] <= 1
     for key in ("background_ev_per_s_per_core", "background_isr_ev_per_s_per_core"):

@@ -136,9 +136,8 @@ def test_the_kernels_escape_cut_is_the_bound_on_the_lab_photons():
     """belle2 with the escape bands: truth_pass, pass_bhabha and pass_all of the signal kernel are
     the other cuts and E > E_max of the true and the measured photon (lab)."""
     import mcgen
-    from mcgen.selection.escape import escape_pass
-
     from mcgen.config.cards import parse_card
+    from mcgen.selection.escape import escape_pass
 
     card = mcgen.load_card("belle2", (f"selection.escape_theta_deg={ESCAPE_OF_BELLE2}",))
     raw = {k: dict(v) if isinstance(v, dict) else v for k, v in card.raw.items()}
