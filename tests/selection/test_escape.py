@@ -29,6 +29,17 @@ def test_head_on_beams_and_two_cones_give_the_papers_eq_21(theta_b):
     assert np.allclose(e_max, paper, rtol=1e-12)
 
 
+def _largest_feasible(feasible, p0: float) -> float:
+    """The largest photon energy in [0, p0) that ``feasible`` accepts, by bisection (0 if none)."""
+    lo, hi = 0.0, p0 * (1 - 1e-12)
+    if not feasible(0.0):
+        return 0.0
+    for _ in range(50):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if feasible(mid) else (lo, mid)
+    return lo
+
+
 def _brute_force(escape_deg, beams: np.ndarray, n_hat: np.ndarray, rng, samples: int = 40_000) -> float:
     """The largest E (bisection) for which some pair of massless particles along escape directions
     u1, u2 carries P - E (1, n): v = (P_vec - E n)/(P^0 - E) must lie on a chord u1 -> u2 (the line
@@ -57,13 +68,7 @@ def _brute_force(escape_deg, beams: np.ndarray, n_hat: np.ndarray, rng, samples:
         u2 = u1 + s_far[:, None] * d
         return bool((escapes(u2) & (s_far >= 1 - 1e-12)).any())
 
-    lo, hi = 0.0, beams[0] * (1 - 1e-12)
-    if not feasible(0.0):
-        return 0.0
-    for _ in range(50):
-        mid = 0.5 * (lo + hi)
-        lo, hi = (mid, hi) if feasible(mid) else (lo, mid)
-    return lo
+    return _largest_feasible(feasible, beams[0])
 
 
 def _support_brute_force(escape_deg, beams: np.ndarray, n_hat: np.ndarray, rng) -> float:
@@ -83,13 +88,7 @@ def _support_brute_force(escape_deg, beams: np.ndarray, n_hat: np.ndarray, rng) 
         v = (beams[1:] - e * n_hat) / (beams[0] - e)
         return bool((w @ v <= support + 1e-12).all())
 
-    lo, hi = 0.0, beams[0] * (1 - 1e-12)
-    if not feasible(0.0):
-        return 0.0
-    for _ in range(50):
-        mid = 0.5 * (lo + hi)
-        lo, hi = (mid, hi) if feasible(mid) else (lo, mid)
-    return lo
+    return _largest_feasible(feasible, beams[0])
 
 
 @pytest.mark.slow
