@@ -180,14 +180,14 @@ class Detector:
 
     @property
     def coverage_cos_bands(self) -> tuple[tuple[float, float], ...]:
-        """The coverage as cos(theta) intervals (low, high), increasing: the bands, or |cos| < abs_cos_coverage."""
+        """The coverage as cos(theta) intervals (low, high), increasing: the bands, or abs(cos theta) < abs_cos_coverage."""
         if self.coverage_theta_deg is None:
             return ((-self.abs_cos_coverage, self.abs_cos_coverage),)
         return tuple(sorted((math.cos(math.radians(hi)), math.cos(math.radians(lo))) for lo, hi in self.coverage_theta_deg))
 
     @property
     def abs_cos_reach(self) -> float:
-        """The largest |cos theta| the coverage reaches."""
+        """The largest absolute cos(theta) the coverage reaches."""
         bands = self.coverage_cos_bands
         return max(abs(bands[0][0]), abs(bands[-1][1]))
 

@@ -37,7 +37,7 @@ def beam_momenta(e_electron: float, e_positron: float, crossing_angle: float) ->
 
 
 def boost_matrix(beta: np.ndarray) -> np.ndarray:
-    """The 4x4 pure boost that gives a particle at rest the velocity ``beta`` (3-vector, |beta| < 1)."""
+    """The 4x4 pure boost that gives a particle at rest the velocity ``beta`` (a 3-vector shorter than 1)."""
     beta = np.asarray(beta, dtype=float)
     b2 = float(beta @ beta)
     out = np.eye(4)

@@ -12,13 +12,13 @@ sum w_i = 1; conversely every point of C is such a combination). As E grows,
 
 runs along a ray from beta; C is convex, so the photon energies that lost particles can balance are
 E <= E_max, where the ray leaves C (none if beta lies outside C: then nothing can fake the signal).
-D is symmetric about the z axis, so C is the solid of revolution |v_T| <= R(v_z), R the least concave
+D is symmetric about the z axis, so C is the solid of revolution v_T <= R(v_z) (v_T the length of v across the axis), R the least concave
 majorant of sqrt(1 - z^2) over the z = cos(theta) of D: the sphere over D's own bands, straight
 chords (cones) across the covered bands between them, flat disks where D stops short of a pole.
 E_max = P^0 t / (1 + t) at the ray's exit, solved piece by piece (each a quadratic in t).
 
 For head-on beams (beta = 0) and D the two cones theta < theta_b and theta > pi - theta_b, the chord
-is the cylinder |v_T| = sin(theta_b) and E_max = sqrt(s) / (1 + sin(theta)/sin(theta_b)): Eq. (21).
+is the cylinder v_T = sin(theta_b) and E_max = sqrt(s) / (1 + sin(theta)/sin(theta_b)): Eq. (21).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ __all__ = ["escape_pieces", "escape_energy", "escape_energies", "Escape", "escap
 
 SPHERE, CONE, DISK = 0.0, 1.0, 2.0
 """The kinds of boundary piece of C: (kind, z_lo, z_hi, m, q), a piece of the unit sphere over
-z_lo <= z <= z_hi, the cone |v_T| = m z + q over it, or the disk z = z_lo of radius q."""
+z_lo <= z <= z_hi, the cone v_T = m z + q over it, or the disk z = z_lo of radius q."""
 
 
 def escape_pieces(escape_theta_deg: tuple[tuple[float, float], ...]) -> np.ndarray:
@@ -61,7 +61,7 @@ def escape_pieces(escape_theta_deg: tuple[tuple[float, float], ...]) -> np.ndarr
 
 @nb.njit(inline="always")
 def _radius(pieces, z):
-    """R(z), the largest |v_T| of C at height z; -1 outside C's z range."""
+    """R(z), the largest v_T of C at height z; -1 outside C's z range."""
     r = -1.0
     for i in range(pieces.shape[0]):
         kind, lo, hi, m, q = pieces[i, 0], pieces[i, 1], pieces[i, 2], pieces[i, 3], pieces[i, 4]

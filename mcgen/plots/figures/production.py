@@ -22,8 +22,8 @@ MASSES = (0.1, 100.0)
 
 
 def production_pieces(run: FigureRun) -> dict[str, Any]:
-    """sigma(e+e- -> N nubar_e) vs sqrt(s), 20-500 GeV, per piece (photon, Z, |photon-Z|, W and
-    |s-t interference|) for m_N = 0.1 and 100 GeV with d_gamma = d_Z = d_W = 1e-5 GeV^-1 (one charge
+    """sigma(e+e- -> N nubar_e) vs sqrt(s), 20-500 GeV, per piece (photon, Z, the photon-Z interference, W and
+    the s-t interference, in absolute value) for m_N = 0.1 and 100 GeV with d_gamma = d_Z = d_W = 1e-5 GeV^-1 (one charge
     state); null below threshold."""
     options, quick = run.options, run.quick
     ew = run.card("lep1_opal").electroweak
