@@ -71,10 +71,9 @@ def _brute_force(escape_deg, beams: np.ndarray, n_hat: np.ndarray, rng, samples:
     return _largest_feasible(feasible, beams[0])
 
 
-def _support_brute_force(escape_deg, beams: np.ndarray, n_hat: np.ndarray, rng) -> float:
-    """The largest E (bisection) for which v = (P_vec - E n)/(P^0 - E) lies in the convex hull of the
-    escape directions, by the support function: v is in the hull if w.v <= max_u w.u for every unit
-    w (u over a dense sample of the escape bands and their edges; w random)."""
+def _hull_planes(escape_deg, rng) -> tuple[np.ndarray, np.ndarray]:
+    """Random unit normals w and the support max_u w.u of the escape directions u (a dense sample
+    of the bands and their edges): v is in the hull only if w.v <= support for every w."""
     bands = np.radians(np.array(escape_deg))
     c = np.concatenate([np.linspace(math.cos(hi), math.cos(lo), 100) for lo, hi in bands])
     phi = np.linspace(0, 2 * math.pi, 361)[:-1]
@@ -82,7 +81,13 @@ def _support_brute_force(escape_deg, beams: np.ndarray, n_hat: np.ndarray, rng) 
     u = np.stack([np.outer(s, np.cos(phi)).ravel(), np.outer(s, np.sin(phi)).ravel(), np.repeat(c, phi.size)], axis=1)
     w = rng.standard_normal((3000, 3))
     w /= np.linalg.norm(w, axis=1)[:, None]
-    support = (w @ u.T).max(axis=1)
+    return w, (w @ u.T).max(axis=1)
+
+
+def _support_brute_force(planes: tuple[np.ndarray, np.ndarray], beams: np.ndarray, n_hat: np.ndarray) -> float:
+    """The largest E (bisection) for which v = (P_vec - E n)/(P^0 - E) lies inside every plane of
+    :func:`_hull_planes` (finitely many: an outer bound of the hull)."""
+    w, support = planes
 
     def feasible(e: float) -> bool:
         v = (beams[1:] - e * n_hat) / (beams[0] - e)
@@ -104,11 +109,12 @@ def test_belle2_bound_against_brute_force_searches():
     rng = np.random.default_rng(1)
     theta = np.array([15.0, 25.0, 45.0, 70.0, 90.0, 110.0, 135.0, 150.0])
     pieces = escape_pieces(BELLE2_ESCAPE)
+    planes = _hull_planes(BELLE2_ESCAPE, rng)
     pairs_reach = 0
     for phi in (0.0, math.pi):
         n = _directions(theta, phi)
         e_max = escape_energies(pieces, beams, n)
-        hull = np.array([_support_brute_force(BELLE2_ESCAPE, beams, k, rng) for k in n])
+        hull = np.array([_support_brute_force(planes, beams, k) for k in n])
         assert (e_max <= hull * (1 + 1e-9)).all() and (hull <= e_max * 1.01).all(), (phi, hull, e_max)
         pairs = np.array([_brute_force(BELLE2_ESCAPE, beams, k, rng, samples=20_000) for k in n])
         assert (pairs <= e_max * (1 + 1e-9)).all()
