@@ -8,7 +8,6 @@ from typing import Any
 
 from mcgen.cli import common
 from mcgen.config.cards import load_card
-from mcgen.errors import InputError
 
 __all__ = ["add_parser", "run"]
 
@@ -49,9 +48,6 @@ def run(args: argparse.Namespace) -> int:
     fmt = io.format_for(args.output, args.format)
     jobs = []
     for run_card in runs:  # every run checked before any is generated
-        if fmt != "root" and run_card.beam.boosted:
-            raise InputError(f"card {run_card.name}: {fmt} output needs beams along z; with asymmetric beams or a crossing "
-                             "angle write ROOT (-o FILE.root)")
         model = common.model(args, run_card)
         check_kinematics(run_card, model)
         jobs.append((run_card, model, io.check_output_path(common.run_output(args.output, run_card, len(runs) > 1), args.force)))
@@ -73,7 +69,8 @@ def _write(tmp: Path, fmt: str, args: argparse.Namespace, card, model, options):
 
     stream = io.EventStream(n_events=args.events, sqrt_s=card.sqrt_s, alpha=card.electroweak.alpha,
                             decay_radius_m=card.detector.decay_radius_m, mass=model.mass, flavour=model.flavour,
-                            nature=model.nature, compression=args.compression, spool_dir=Path(args.output).parent)
+                            nature=model.nature, compression=args.compression, spool_dir=Path(args.output).parent,
+                            crossing_angle=card.beam.crossing_angle_rad)
     writer = io.WRITERS[fmt].open(tmp, stream)
     try:
         events = generate(card, model, args.events, args.seed, options, weighted=args.weighted, on_batch=writer.write, keep=False)

@@ -14,7 +14,18 @@ from typing import Any
 import numpy as np
 
 from mcgen.io.output import jsonable, write_all
-from mcgen.io.particles import PAD, SpooledEvents, choose, fmt_float, fmt_int, join, particles, squeeze
+from mcgen.io.particles import (
+    PAD,
+    SpooledEvents,
+    choose,
+    decay_vertex_mm,
+    fmt_float,
+    fmt_int,
+    join,
+    particles,
+    squeeze,
+    with_event_frame,
+)
 
 __all__ = ["HepmcWriter", "write_hepmc"]
 
@@ -41,15 +52,17 @@ class HepmcWriter(SpooledEvents):
     the attribute ``mcgen_metadata``."""
 
     def __init__(self, path: Path, *, mass: float, flavour: str, nature: str = "dirac", cross_section: bool = True,
-                 spool_dir: str | Path | None = None) -> None:
+                 crossing_angle: float = 0.0, spool_dir: str | Path | None = None) -> None:
         super().__init__(path, spool_dir)
-        self._mass, self._flavour, self._nature = mass, flavour, nature
+        self._mass, self._flavour, self._nature, self._crossing = mass, flavour, nature, crossing_angle
         self._xsec = b"A 0 GenCrossSection " + _XSEC_PLACEHOLDER + b"\n" if cross_section else b""
 
     def format_events(self, cols: dict[str, np.ndarray], sl: slice) -> Any:
-        return _events(cols, sl, self._mass, self._flavour, self._nature, self._xsec, self.tally.n)  # numbered after the earlier batches
+        # numbered after the earlier batches
+        return _events(cols, sl, self._mass, self._flavour, self._nature, self._xsec, self.tally.n, self._crossing)
 
     def close(self, summary: dict[str, Any] | None, metadata: dict[str, Any]) -> None:
+        metadata = with_event_frame(metadata, self._crossing)
         version = str(metadata["version"])
         head = ("HepMC::Version 3.02.05\nHepMC::Asciiv3-START_EVENT_LISTING\nW weight_pb\n"
                 f"T mcgen\\|{_escape(version)}\\|HNL dipole portal\n"
@@ -82,17 +95,17 @@ def write_hepmc(path: Path, cols: dict[str, np.ndarray], metadata: dict[str, Any
     event carries the cross section."""
     writer = HepmcWriter(path, mass=float(metadata["model"]["mass_GeV"]), flavour=flavour,
                          nature=metadata["model"].get("nature", "dirac"), cross_section=summary is not None,
-                         spool_dir=Path(path).parent)
+                         crossing_angle=float(metadata["beam"].get("crossing_angle_rad", 0.0)), spool_dir=Path(path).parent)
     write_all(writer, cols, summary, metadata)
 
 
-def _events(cols: dict[str, np.ndarray], sl: slice, mass: float, flavour: str, nature: str, xsec: bytes, first: int) -> bytes:
+def _events(cols: dict[str, np.ndarray], sl: slice, mass: float, flavour: str, nature: str, xsec: bytes, first: int,
+            crossing_angle: float) -> bytes:
     """The events ``sl`` as text, numbered from ``first`` + sl.start; what is the same in every event
-    is formatted once."""
-    p = particles(cols, mass, flavour, sl, nature)
+    is formatted once. With a crossing angle, momenta and the decay vertex are in the head-on frame."""
+    p = particles(cols, mass, flavour, sl, nature, crossing_angle)
     rows = len(p.e)
-    p_n = np.sqrt(p.px[:, 2] ** 2 + p.py[:, 2] ** 2 + p.pz[:, 2] ** 2)
-    t_mm = 1e3 * cols["flight_m"][sl] * p.e[:, 2] / p_n  # c * t_lab = flight / beta
+    vx, vy, vz, t_mm = decay_vertex_mm(cols, sl, crossing_angle)  # t: c * t_lab = flight / beta
 
     def num(x: np.ndarray) -> np.ndarray:
         return fmt_float(x, _DIGITS, PAD)
@@ -116,6 +129,6 @@ def _events(cols: dict[str, np.ndarray], sl: slice, mass: float, flavour: str, n
         num(cols["weight_pb"][sl]), b"\n", xsec,
         b"P 1 0 11 ", zeros, e_beam, b" ", e_beam, tail(0, 4), b"P 2 0 -11 ", zeros, pz_beam2, b" ", e_beam2, tail(1, 4),
         b"V -1 0 [1,2]\n", *particle(2, -1, 2), *particle(3, -1, 1),
-        b"V -2 0 [3] @ ", num(1e3 * cols["vtx_x"][sl]), b" ", num(1e3 * cols["vtx_y"][sl]), b" ", num(1e3 * cols["vtx_z"][sl]),
+        b"V -2 0 [3] @ ", num(vx), b" ", num(vy), b" ", num(vz),
         b" ", num(t_mm), b"\n", *particle(4, -2, 1), *particle(5, -2, 1),
     ], rows))

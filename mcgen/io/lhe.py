@@ -20,11 +20,14 @@ from mcgen.io.particles import (
     SpooledEvents,
     WeightTally,
     choose,
+    file_beam_energies,
     fmt_float,
     join,
+    lab_momentum,
     n_pdg_id,
     n_width_gev,
     particles,
+    with_event_frame,
 )
 from mcgen.mc.beams import SPREAD_CUT
 
@@ -81,19 +84,19 @@ class LheWriter(SpooledEvents):
     events have IDWTUP 3, weighted ones 4 (weights in pb averaging to sigma)."""
 
     def __init__(self, path: Path, *, mass: float, flavour: str, sqrt_s: float, alpha: float, nature: str = "dirac",
-                 spool_dir: str | Path | None = None) -> None:
+                 crossing_angle: float = 0.0, spool_dir: str | Path | None = None) -> None:
         super().__init__(path, spool_dir)
-        self._mass, self._flavour, self._nature = mass, flavour, nature
+        self._mass, self._flavour, self._nature, self._crossing = mass, flavour, nature, crossing_angle
         # the event line's constant tail: SCALUP = sqrt(s), AQEDUP, AQCDUP = 0
         self._tail = f" {sqrt_s:.10e} {alpha:.10e} {0.0:.10e}\n".encode()
 
     def format_events(self, cols: dict[str, np.ndarray], sl: slice) -> Any:
-        return _events(cols, sl, self._mass, self._flavour, self._nature, self._tail).data  # no copy
+        return _events(cols, sl, self._mass, self._flavour, self._nature, self._tail, self._crossing).data  # no copy
 
     def close(self, summary: dict[str, Any], metadata: dict[str, Any]) -> None:
         try:
             with open(self._path, "wb") as out:
-                out.write(_header(self.tally, summary, metadata, self._flavour).encode())
+                out.write(_header(self.tally, summary, with_event_frame(metadata, self._crossing), self._flavour).encode())
                 out.flush()
                 copy_file(self._body, out)
                 out.write(b"</LesHouchesEvents>\n")
@@ -105,7 +108,7 @@ def write_lhe(path: Path, cols: dict[str, np.ndarray], summary: dict[str, Any], 
     """Events in memory as a Les Houches file (``LheWriter`` in one batch)."""
     writer = LheWriter(path, mass=float(metadata["model"]["mass_GeV"]), flavour=flavour, sqrt_s=float(metadata["sqrt_s"]),
                        alpha=float(metadata["electroweak"]["alpha"]), nature=metadata["model"].get("nature", "dirac"),
-                       spool_dir=Path(path).parent)
+                       crossing_angle=float(metadata["beam"].get("crossing_angle_rad", 0.0)), spool_dir=Path(path).parent)
     write_all(writer, cols, summary, metadata)
 
 
@@ -113,10 +116,10 @@ def _header(tally: WeightTally, summary: dict[str, Any], metadata: dict[str, Any
     """The header and the init block: the run metadata, the N for Pythia (SLHA), the beams and the
     cross section the events' weights average to."""
     weighted = bool(metadata["weighted"])
-    sqrt_s = float(metadata["sqrt_s"])
-    # EBMUP: each beam's largest energy, so that no event's x exceeds 1 (with the spread a beam may gain
-    # up to SPREAD_CUT widths; readers such as Pythia refuse x > 1 and book 1 - x as a photon along the beam)
-    e_beam = sqrt_s / 2 * (1.0 + SPREAD_CUT * float(metadata["beam"]["energy_spread"]))
+    # EBMUP: each beam's largest energy (head-on frame), so that no event's x exceeds 1 (with the spread a
+    # beam may gain up to SPREAD_CUT widths; readers such as Pythia refuse x > 1 and book 1 - x as a photon)
+    reach = 1.0 + SPREAD_CUT * float(metadata["beam"]["energy_spread"])
+    e_minus, e_plus = (e * reach for e in file_beam_energies(metadata))
     mass, nature = float(metadata["model"]["mass_GeV"]), metadata["model"].get("nature", "dirac")
     xsec, xsec_err = tally.cross_section(weighted, summary)
     xmax = tally.largest if weighted else xsec
@@ -127,19 +130,19 @@ def _header(tally: WeightTally, summary: dict[str, Any], metadata: dict[str, Any
         f'<mcgen version="{version}">{xml_safe_json(metadata)}</mcgen>\n'
         f"<slha>\n{_slha(mass, n_width_gev(metadata, summary), summary['br_nu_gamma'], flavour, nature)}</slha>\n"
         "</header>\n<init>\n"
-        f"    11    -11  {e_beam:.10e}  {e_beam:.10e}  0  0  0  0  {idwtup}  1\n"
+        f"    11    -11  {e_minus:.10e}  {e_plus:.10e}  0  0  0  0  {idwtup}  1\n"
         f"  {xsec:.10e}  {xsec_err:.10e}  {xmax:.10e}  1\n"
         f'<generator name="mcgen" version="{version}">HNL dipole portal</generator>\n'
         "</init>\n"
     )
 
 
-def _events(cols: dict[str, np.ndarray], sl: slice, mass: float, flavour: str, nature: str, event_tail: bytes) -> np.ndarray:
+def _events(cols: dict[str, np.ndarray], sl: slice, mass: float, flavour: str, nature: str, event_tail: bytes,
+            crossing_angle: float) -> np.ndarray:
     """The events ``sl`` as (events, bytes) text; what is the same in every event is formatted once."""
-    p = particles(cols, mass, flavour, sl, nature)
+    p = particles(cols, mass, flavour, sl, nature, crossing_angle)
     rows = len(p.e)
-    p_n = np.sqrt(p.px[:, 2] ** 2 + p.py[:, 2] ** 2 + p.pz[:, 2] ** 2)
-    ctau_mm = 1e3 * cols["flight_m"][sl] * mass / p_n  # proper c*tau = flight * m / |p|
+    ctau_mm = 1e3 * cols["flight_m"][sl] * mass / lab_momentum(cols, sl)  # proper c*tau = flight * m / |p| (lab)
     e_beam, e_beam2 = fmt_float(p.e[:, 0], 10), fmt_float(p.e[:, 1], 10)  # unequal with beam effects (ISR, spread)
     pz_beam2 = e_beam2.copy()
     pz_beam2[:, 0] = ord("-")

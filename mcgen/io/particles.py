@@ -11,10 +11,12 @@ from typing import Any
 
 import numpy as np
 
+from mcgen.physics.frames import head_on_energies, head_on_from_lab, transform
 from mcgen.physics.model import width_factor
 from mcgen.physics.twobody import width_nu_gamma
 
-__all__ = ["N_PDG_ID", "MAJORANA_PDG_ID", "n_pdg_id", "NU_PDG_ID", "N_PARTICLES", "Particles", "particles", "n_width_gev",
+__all__ = ["head_on_columns", "file_beam_energies", "with_event_frame", "lab_momentum", "decay_vertex_mm",
+           "N_PDG_ID", "MAJORANA_PDG_ID", "n_pdg_id", "NU_PDG_ID", "N_PARTICLES", "Particles", "particles", "n_width_gev",
            "WeightTally", "SpooledEvents", "photon_rest_direction", "event_uniform", "majorana_decay_sign", "PAD", "fmt_float",
            "fmt_int", "choose", "join", "squeeze"]
 
@@ -121,14 +123,76 @@ class Particles:
     mass: np.ndarray
 
 
+_MOMENTA = (("N_E", "N_px", "N_py", "N_pz"), ("gamma_E", "gamma_px", "gamma_py", "gamma_pz"),
+            ("nu_decay_E", "nu_decay_px", "nu_decay_py", "nu_decay_pz"))
+
+
+def head_on_columns(c: dict[str, np.ndarray], crossing_angle: float) -> dict[str, np.ndarray]:
+    """The momentum columns of ``c`` taken from the lab to the head-on frame (:mod:`mcgen.physics.frames`):
+    the beams collinear along z there, as LHE and HepMC3 readers need them. ``c`` itself for head-on beams."""
+    if crossing_angle == 0.0:
+        return c
+    matrix = head_on_from_lab(crossing_angle)
+    out = dict(c)
+    recoil = ("nu_recoil_px", "nu_recoil_py", "nu_recoil_pz")
+    e_recoil = np.sqrt(c[recoil[0]] ** 2 + c[recoil[1]] ** 2 + c[recoil[2]] ** 2)
+    for names, energy in [(k, c[k[0]]) for k in _MOMENTA] + [(("",) + recoil, e_recoil)]:
+        p = transform(matrix, np.column_stack([energy, c[names[1]], c[names[2]], c[names[3]]]))
+        for j, name in enumerate(names):
+            if name:
+                out[name] = np.ascontiguousarray(p[:, j])
+    return out
+
+
+def file_beam_energies(metadata: dict[str, Any]) -> tuple[float, float]:
+    """The nominal e- and e+ energies in an event file's frame (GeV): the lab's for head-on beams, the
+    head-on frame's (:func:`head_on_columns`) with a crossing angle; sqrt(s)/2 each for a card that gives
+    sqrt_s alone."""
+    beam = metadata["beam"]
+    e1, e2 = beam.get("electron_energy"), beam.get("positron_energy")
+    if e1 is None or e2 is None:
+        half = float(metadata["sqrt_s"]) / 2
+        return half, half
+    return head_on_energies(float(e1), float(e2), float(beam.get("crossing_angle_rad", 0.0)))
+
+
+def with_event_frame(metadata: dict[str, Any], crossing_angle: float) -> dict[str, Any]:
+    """The metadata of an event file whose momenta are in the head-on frame: ``event_frame`` says how
+    to reach the lab (unchanged for head-on beams, whose file frame is the lab)."""
+    if crossing_angle == 0.0:
+        return metadata
+    return {**metadata, "event_frame": {
+        "frame": "head-on", "crossing_boost_alpha_rad": 0.5 * crossing_angle,
+        "to_lab": "boost along +x with beta = sin(alpha), alpha = half the crossing angle (ddsim --crossingAngleBoost alpha)"}}
+
+
+def lab_momentum(cols: dict[str, np.ndarray], sl: slice) -> np.ndarray:
+    """|p| of the N in the lab (GeV), the frame its flight length is measured in."""
+    return np.sqrt(cols["N_px"][sl] ** 2 + cols["N_py"][sl] ** 2 + cols["N_pz"][sl] ** 2)
+
+
+def decay_vertex_mm(cols: dict[str, np.ndarray], sl: slice, crossing_angle: float = 0.0) -> tuple[np.ndarray, ...]:
+    """The N decay vertex (x, y, z, c t) in mm, t the lab time since the collision (flight / beta); in the
+    head-on frame with a crossing angle (the same boost as the momenta)."""
+    x, y, z = (1e3 * cols[k][sl] for k in ("vtx_x", "vtx_y", "vtx_z"))
+    ct = 1e3 * cols["flight_m"][sl] * cols["N_E"][sl] / lab_momentum(cols, sl)
+    if crossing_angle == 0.0:
+        return x, y, z, ct
+    moved = transform(head_on_from_lab(crossing_angle), np.column_stack([ct, x, y, z]))
+    return moved[:, 1], moved[:, 2], moved[:, 3], moved[:, 0]
+
+
 def particles(cols: dict[str, np.ndarray], mass_n: float, flavour: str, sl: slice = slice(None),
-              nature: str = "dirac") -> Particles:
+              nature: str = "dirac", crossing_angle: float = 0.0) -> Particles:
     """The particles of events ``sl`` of the columns; the (massless) beams carry the energy and
-    momentum of the N and the recoil nu: sqrt(s)/2 each, or x1 and x2 of it with beam effects.
-    A Majorana N has one code (:func:`n_pdg_id`) and decays to nu or nubar (:func:`majorana_decay_sign`)."""
-    c = {k: cols[k][sl] for k in ("anti", "N_px", "N_py", "N_pz", "N_E", "nu_recoil_px", "nu_recoil_py", "nu_recoil_pz",
-                                  "gamma_px", "gamma_py", "gamma_pz", "gamma_E", "nu_decay_px", "nu_decay_py",
-                                  "nu_decay_pz", "nu_decay_E", "N_pol_x", "N_pol_y", "N_pol_z", "beam_x1", "beam_x2")}
+    momentum of the N and the recoil nu: sqrt(s)/2 each, or x1 and x2 of it with beam effects (and
+    of each beam's energy with asymmetric beams). With a crossing angle the momenta are given in the
+    head-on frame (:func:`head_on_columns`). A Majorana N has one code (:func:`n_pdg_id`) and decays
+    to nu or nubar (:func:`majorana_decay_sign`)."""
+    c = head_on_columns({k: cols[k][sl] for k in (
+        "anti", "N_px", "N_py", "N_pz", "N_E", "nu_recoil_px", "nu_recoil_py", "nu_recoil_pz", "gamma_px", "gamma_py",
+        "gamma_pz", "gamma_E", "nu_decay_px", "nu_decay_py", "nu_decay_pz", "nu_decay_E", "N_pol_x", "N_pol_y", "N_pol_z",
+        "beam_x1", "beam_x2")}, crossing_angle)
     n = len(c["N_E"])
     sign = np.where(c["anti"], -1, 1)
     nu = NU_PDG_ID[flavour]
@@ -151,9 +215,11 @@ def particles(cols: dict[str, np.ndarray], mass_n: float, flavour: str, sl: slic
 
 def photon_rest_direction(c: dict[str, np.ndarray], mass_n: float) -> np.ndarray:
     """The photon's unit direction in the N rest frame, the frame its polarisation is given in: the
-    lab momenta boosted along z to the hard process's centre of mass (beams of x1, x2 of their energy
-    with ISR or the spread), then along the N direction to its rest frame. A (3, events) array."""
-    beta = (c["beam_x1"] - c["beam_x2"]) / (c["beam_x1"] + c["beam_x2"])
+    momenta (beams along z: the lab's, or the head-on frame's with a crossing angle) boosted along z
+    to the hard process's centre of mass (that of the N and the recoil nu), then along the N
+    direction to its rest frame. A (3, events) array."""
+    e_recoil = np.sqrt(c["nu_recoil_px"] ** 2 + c["nu_recoil_py"] ** 2 + c["nu_recoil_pz"] ** 2)
+    beta = (c["N_pz"] + c["nu_recoil_pz"]) / (c["N_E"] + e_recoil)
     gam_z = 1.0 / np.sqrt(1.0 - beta * beta)
 
     def to_cm(e: np.ndarray, pz: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -29,7 +29,8 @@ class EventWriter(Protocol):
 class EventStream:
     """What a writer is opened with, known before the first event: the number of events, the beams'
     sqrt(s) and alpha, the decay volume's radius (ROOT histograms), the N mass, flavour and nature, the
-    ROOT compression, and the folder a text format spools its events in (the output's own)."""
+    ROOT compression, the folder a text format spools its events in (the output's own), and the beams'
+    full crossing angle (rad; LHE and HepMC3 give the events in the head-on frame, ROOT in the lab)."""
 
     n_events: int
     sqrt_s: float
@@ -40,6 +41,7 @@ class EventStream:
     nature: str = "dirac"
     compression: str = "lz4"
     spool_dir: Path | None = None
+    crossing_angle: float = 0.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,13 +62,15 @@ def _root(path: Path, s: EventStream) -> EventWriter:
 def _lhe(path: Path, s: EventStream) -> EventWriter:
     from mcgen.io.lhe import LheWriter
 
-    return LheWriter(path, mass=s.mass, flavour=s.flavour, nature=s.nature, sqrt_s=s.sqrt_s, alpha=s.alpha, spool_dir=s.spool_dir)
+    return LheWriter(path, mass=s.mass, flavour=s.flavour, nature=s.nature, sqrt_s=s.sqrt_s, alpha=s.alpha,
+                     crossing_angle=s.crossing_angle, spool_dir=s.spool_dir)
 
 
 def _hepmc(path: Path, s: EventStream) -> EventWriter:
     from mcgen.io.hepmc import HepmcWriter
 
-    return HepmcWriter(path, mass=s.mass, flavour=s.flavour, nature=s.nature, spool_dir=s.spool_dir)
+    return HepmcWriter(path, mass=s.mass, flavour=s.flavour, nature=s.nature, crossing_angle=s.crossing_angle,
+                       spool_dir=s.spool_dir)
 
 
 WRITERS: dict[str, EventFormat] = {f.name: f for f in (

@@ -11,6 +11,11 @@ Events are made in the centre-of-mass frame, the e- along +z; :func:`lab_from_cm
 transformation that takes them to the lab: a rotation about y that turns +z into the e- direction
 seen from the centre of mass, then the boost by beta = (p1 + p2) / (E1 + E2). For head-on beams of
 equal energies it is the identity.
+
+Event files for other programs (LHE, HepMC3) use the *head-on frame*: the lab boosted along -x by
+beta = sin(alpha), where the beams are collinear along z with energies E1 cos(alpha) and E2 cos(alpha)
+(Pythia needs beams along z). :func:`crossing_boost` takes it back to the lab; it is the boost that
+DD4hep's ``ddsim --crossingAngleBoost alpha`` applies to generator files (beta gamma = tan(alpha)).
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ import math
 
 import numpy as np
 
-__all__ = ["sqrt_s_of_beams", "beam_momenta", "boost_matrix", "lab_from_cm", "cm_from_lab", "transform", "largest_doppler"]
+__all__ = ["sqrt_s_of_beams", "beam_momenta", "boost_matrix", "lab_from_cm", "cm_from_lab", "transform", "largest_doppler",
+           "head_on_energies", "crossing_boost", "head_on_from_lab"]
 
 
 def sqrt_s_of_beams(e_electron: float, e_positron: float, crossing_angle: float) -> float:
@@ -82,3 +88,22 @@ def largest_doppler(e_electron: float, e_positron: float, crossing_angle: float)
     total = p1 + p2
     mass = math.sqrt(max(total[0] ** 2 - float(total[1:] @ total[1:]), 0.0))
     return float((total[0] + math.sqrt(float(total[1:] @ total[1:]))) / mass)
+
+
+def head_on_energies(e_electron: float, e_positron: float, crossing_angle: float) -> tuple[float, float]:
+    """The beams' energies in the head-on frame, E1 cos(alpha) and E2 cos(alpha) (GeV): collinear along z
+    there, with the same sqrt(s); the lab energies themselves for head-on beams."""
+    c = math.cos(0.5 * crossing_angle)
+    return e_electron * c, e_positron * c
+
+
+def crossing_boost(crossing_angle: float) -> np.ndarray:
+    """The 4x4 boost along +x with beta = sin(alpha) (beta gamma = tan(alpha)) from the head-on frame
+    to the lab: it turns beams along +-z of energies E cos(alpha) into the lab's beams crossing at the
+    full angle 2 alpha (``ddsim --crossingAngleBoost alpha``)."""
+    return boost_matrix(np.array([math.sin(0.5 * crossing_angle), 0.0, 0.0]))
+
+
+def head_on_from_lab(crossing_angle: float) -> np.ndarray:
+    """The inverse of :func:`crossing_boost`: lab to head-on frame (the identity for head-on beams)."""
+    return boost_matrix(np.array([-math.sin(0.5 * crossing_angle), 0.0, 0.0]))

@@ -89,6 +89,88 @@ def test_pythia_showers_the_lhe_file_without_errors(capfd, tmp_path, extra, sett
     assert _pythia_messages(capfd.readouterr().out) == []
 
 
+BELLE2 = ["--card", "belle2", "--mass", "1", "--dgamma", "1e-4", "--scenario", "I", "--flavor", "mu", "--seed", "5"]
+
+
+def _lab(four: list[float], crossing_angle: float) -> np.ndarray:
+    """(E, px, py, pz) or (ct, x, y, z) of the head-on frame taken to the lab by the crossing boost, written
+    out here as ddsim's --crossingAngleBoost does it: beta gamma = tan(alpha) along +x."""
+    alpha = crossing_angle / 2
+    gamma, beta_gamma = math.sqrt(1 + math.tan(alpha) ** 2), math.tan(alpha)
+    e, x, y, z = four
+    return np.array([gamma * e + beta_gamma * x, gamma * x + beta_gamma * e, y, z])
+
+
+@pytest.mark.slow
+def test_pythia_reads_asymmetric_crossing_beams_and_the_crossing_boost_gives_the_lab_events(capfd, tmp_path):
+    """belle2 (7.004 on 4.002 GeV at 83 mrad, ISR and spread): the LHE file is in the head-on frame,
+    beams along z with E cos(alpha); Pythia takes it without a message, and each photon and decay vertex
+    Pythia builds, boosted to the lab, is the ROOT file's event."""
+    pythia8 = pytest.importorskip("pythia8mc")
+    import uproot
+
+    card = mcgen.load_card("belle2")
+    crossing, spread = card.beam.crossing_angle_rad, card.beam.energy_spread
+    lhe, root = tmp_path / "ev.lhe", tmp_path / "ev.root"
+    for out in (lhe, root):
+        code, _, err = run(capfd, ["generate", *BELLE2, "-n", "300", "-o", str(out)])
+        assert code == 0, err
+    cols = uproot.open(root)["events"].arrays(["gamma_E", "gamma_px", "gamma_py", "gamma_pz", "vtx_x", "vtx_y", "vtx_z"],
+                                             library="np")
+    pythia = pythia8.Pythia("", False)
+    for setting in [*PYTHIA_SETTINGS, *ISR, f"Beams:LHEF = {lhe}", "Print:quiet = on", "SLHA:verbose = 0"]:
+        assert pythia.readString(setting)
+    assert pythia.init()
+    cos_alpha = math.cos(crossing / 2)
+    for i in range(300):
+        assert pythia.next()
+        event = pythia.event
+        beams = [event[1].e(), event[1].pz(), event[2].e(), event[2].pz()]  # the init block's, along z
+        # (Pythia gives the beams the electron mass: pz a few 1e-9 below E)
+        assert beams == pytest.approx([a * cos_alpha * (1 + 6 * spread) for a in (7.004, 7.004, 4.002, -4.002)], rel=1e-8)
+        (k,) = [j for j in range(event.size()) if event[j].id() == 22 and event[j].isFinal()
+                and abs(event[event[j].mother1()].id()) == N_PDG_ID]
+        photon = event[k]
+        assert np.allclose(_lab([photon.e(), photon.px(), photon.py(), photon.pz()], crossing),
+                           [cols[f"gamma_{a}"][i] for a in ("E", "px", "py", "pz")], rtol=3e-7, atol=1e-6)  # ROOT: float32
+        v = photon.vProd()
+        assert np.allclose(_lab([v.e(), v.px(), v.py(), v.pz()], crossing)[1:],
+                           [1e3 * cols[f"vtx_{a}"][i] for a in "xyz"], rtol=3e-7, atol=1e-6)
+    pythia.stat()
+    assert _pythia_messages(capfd.readouterr().out) == []
+
+
+def test_hepmc_of_crossing_beams_is_in_the_head_on_frame(capfd, tmp_path):
+    import pyhepmc
+    import uproot
+
+    crossing = mcgen.load_card("belle2").beam.crossing_angle_rad
+    hepmc, root = tmp_path / "ev.hepmc", tmp_path / "ev.root"
+    for out in (hepmc, root):
+        code, _, err = run(capfd, ["generate", *BELLE2, "-n", "40", "-o", str(out)])
+        assert code == 0, err
+    cols = uproot.open(root)["events"].arrays(library="np")
+    with pyhepmc.open(hepmc) as f:
+        events = list(f)
+    frame = json.loads(events[0].run_info.attributes["mcgen_metadata"].astype(str))["event_frame"]
+    assert frame["frame"] == "head-on" and frame["crossing_boost_alpha_rad"] == crossing / 2
+    for i, event in enumerate(events):
+        beams = [p.momentum for p in event.particles[:2]]
+        assert all(b.px == b.py == 0.0 for b in beams) and beams[0].pz > 0 > beams[1].pz
+        total_in = sum(np.array([b.e, b.px, b.py, b.pz]) for b in beams)
+        total_out = sum(np.array([p.momentum.e, p.momentum.px, p.momentum.py, p.momentum.pz]) for p in event.particles[2:4])
+        assert np.allclose(total_in, total_out, rtol=1e-12, atol=1e-12)
+        for j, name in ((2, "N"), (4, "gamma")):
+            m = event.particles[j].momentum
+            assert np.allclose(_lab([m.e, m.px, m.py, m.pz], crossing), [cols[f"{name}_{a}"][i] for a in ("E", "px", "py", "pz")],
+                               rtol=3e-7, atol=1e-6)  # ROOT: float32
+        pos = event.vertices[1].position
+        lab = _lab([pos.t, pos.x, pos.y, pos.z], crossing)
+        assert np.allclose(lab[1:], [1e3 * cols[f"vtx_{a}"][i] for a in "xyz"], rtol=3e-7, atol=1e-6)
+        assert lab[0] == pytest.approx(1e3 * cols["flight_m"][i] * cols["N_E"][i] / math.hypot(
+            cols["N_px"][i], cols["N_py"][i], cols["N_pz"][i]), rel=1e-6)
+
+
 def test_lhe_with_set_overrides_reads_back(capsys, tmp_path):
     import pylhe
 

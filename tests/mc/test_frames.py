@@ -250,19 +250,3 @@ def test_a_new_measurement_of_boosted_events_cuts_in_their_centre_of_mass_frame(
     assert np.allclose(new["gamma_reco_cm_cos_theta"][reco], back[3][reco] / back[0][reco], atol=1e-12)
     expected = reco & (new["gamma_reco_cm_E"] > 2.0) & (np.abs(new["gamma_reco_cm_cos_theta"]) < 0.8)
     assert np.array_equal(new["pass_all"], expected) and expected.mean() > 0.05
-
-
-@pytest.mark.parametrize("suffix", [".lhe", ".hepmc"])
-def test_lhe_and_hepmc_of_boosted_beams_are_refused_in_one_line(tmp_path, suffix):
-    """Pythia reads LHE and HepMC3 beams along z: a crossing angle cannot be written there (yet)."""
-    card = tmp_path / "boosted.toml"
-    text = mcgen.config.cards.resolve_card_path("cepc_z").read_text().replace("sqrt_s = 91.2",
-                                                                             "electron_energy = 7.007\npositron_energy = 4.0"
-                                                                             "\ncrossing_angle_rad = 0.083")
-    assert "electron_energy" in text
-    card.write_text(text)
-    out = tmp_path / f"x{suffix}"
-    run = subprocess.run([sys.executable, "-m", "mcgen", "generate", "--card", str(card), "--mass", "1", "--flavor", "mu",
-                          "--dgamma", "1e-4", "-n", "1000", "-o", str(out)], capture_output=True, text=True)
-    assert run.returncode == 2 and len(run.stderr.strip().splitlines()) == 1 and "write ROOT" in run.stderr
-    assert not out.exists() and list(tmp_path.iterdir()) == [card]
