@@ -20,7 +20,9 @@ def add_parser(subparsers: Any) -> None:
                               "a, the strongest LEP limits, the masses where one limit overtakes another) computed by "
                               "mcgen with the paper's stated treatment (1 - cos photon law, no s-t interference, two-body "
                               "widths, no ISR), with an isotropic photon, and with mcgen's defaults; with the ratios to "
-                              "the paper. Figure 8's cases need the HNLimits data (pip install 'mcgen[plot]').")
+                              "the paper. Figure 8's cases need the HNLimits data (pip install 'mcgen[plot]'). The "
+                              "flavour factories' reach quoted in arXiv:2204.07802's abstract is set beside the belle2, "
+                              "besiii and stcf cards' (cases ff_*).")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.KEY=VALUE",
                    help="override a value of every card for this run, e.g. --set electroweak.alpha=0.0078125 (repeatable)")
     r = p.add_argument_group("Monte Carlo")

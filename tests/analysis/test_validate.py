@@ -33,7 +33,7 @@ def _finite_or_reason(value) -> bool:
 
 
 def test_one_row_per_quoted_case_with_numbers_or_reasons(quick):
-    assert [r["id"] for r in quick["rows"]] == [c.id for c in CASES] and len(CASES) == 22
+    assert [r["id"] for r in quick["rows"]] == [c.id for c in CASES] and len(CASES) == 25
     assert quick["treatments"] == {name: treatment_record(o) for name, o in TREATMENTS.items()}
     assert quick["treatments"]["paper"] == {"decay_law": "paper", "st_interference": False, "three_body": False, "isr": False,
                                           "energy_spread": 0.0}
@@ -60,6 +60,14 @@ def test_one_row_per_quoted_case_with_numbers_or_reasons(quick):
     assert rows["fig4_opal_a_range"]["details"]["paper"]["a_at"][0] == "inf"  # the strongest limit at a -> inf (scenario II)
     assert rows["fig8_tau_donut"]["mcgen"]["paper"][0] == pytest.approx(5.8e-5, rel=0.02)
     assert 3.0 < rows["fig8_mu_lep_vs_nomad_I"]["mcgen"]["paper"][0] < 8.0
+    # the flavour factories (arXiv:2204.07802's abstract): a minimum below each collider's sqrt(s), BESIII's runs combined
+    for card, sqrt_s in (("besiii", 4.18), ("belle2", 10.58), ("stcf", 4.0)):
+        row = rows[f"ff_{card}_min"]
+        assert row["figure"] == "arXiv:2204.07802 abstract" and row["cards"] == [card]
+        best = row["details"]["best"]
+        assert isinstance(row["mcgen"]["best"][0], float) and best["mass_at_min_GeV"] < sqrt_s
+        curve = [d for d in best["curve"] if d is not None]
+        assert row["mcgen"]["best"][0] <= min(curve) and len(curve) < len(best["curve"])  # none at or above sqrt(s)
 
 
 def test_text_table_labels_its_columns_and_sums_up(quick):

@@ -150,10 +150,10 @@ def test_unknown_figure_and_bad_directory(capsys, tmp_path):
 def test_reproduce_help_lists_every_figure(capsys):
     from mcgen.plots.figures import FIGURES, TITLES
 
-    assert sorted(TITLES) == sorted(FIGURES) == list(range(1, 12))
+    assert sorted(TITLES) == sorted(FIGURES) == list(range(1, 13))
     code, out, _ = run(capsys, ["reproduce", "--help"])
     text = " ".join(out.split())  # argparse wraps the description
-    assert code == 0 and "figure number (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)" in text
+    assert code == 0 and "figure number (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12)" in text
     for k, title in TITLES.items():
         assert f"{k}: {title}" in text
 
