@@ -158,7 +158,11 @@ class Detector:
 
     decay_volume: str = choice(("sphere", "cylinder"), "shape of the volume N must decay in (or outside of)")
     decay_radius_m: float = number("m", "radius l_D of the decay volume", **_LENGTH)
-    decay_half_length_m: float | None = number("m", "half-length of a cylindrical decay volume", **_LENGTH, default=None)
+    decay_half_length_m: float | None = number("m", "half-length of a cylindrical decay volume (its end cap at +z, the e- "
+                                               "beam's side)", **_LENGTH, default=None)
+    decay_half_length_backward_m: float | None = number(
+        "m", "distance of a cylindrical decay volume's end cap at -z (the e+ beam's side) when it differs from "
+        "decay_half_length_m, as at an asymmetric collider", **_LENGTH, default=None)
     photon_efficiency: float = number("", "photon detection efficiency eps_det", **_FRACTION)
     energy_stochastic: float = number("sqrt(GeV)", "ECAL stochastic term a in a/sqrt(E)", **_RESOLUTION, default=0.0)
     energy_constant: float = number("", "ECAL constant term b (added in quadrature)", **_RESOLUTION, default=0.0)
@@ -176,6 +180,8 @@ class Detector:
             raise CardError("decay_half_length_m: expected a number > 0 (m) for decay_volume = 'cylinder'")
         if self.decay_volume == "sphere" and self.decay_half_length_m is not None:
             raise CardError("decay_half_length_m: only for decay_volume = 'cylinder'")
+        if self.decay_half_length_backward_m is not None and self.decay_half_length_m is None:
+            raise CardError("decay_half_length_backward_m: only for decay_volume = 'cylinder', with decay_half_length_m")
 
 
     @property

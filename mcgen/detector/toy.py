@@ -33,8 +33,8 @@ RECO_COLUMNS: tuple[str, ...] = ("gamma_reco_E", "gamma_reco_px", "gamma_reco_py
 
 
 class DetectorParams(NamedTuple):
-    """The decay volume (a sphere of ``radius``, or a cylinder of ``radius`` and ``half_length``
-    about the beam) and the photon measurement, as the kernels see them."""
+    """The decay volume (a sphere of ``radius``, or a cylinder of ``radius`` about the beam from
+    z = -``half_length_back`` to z = ``half_length``) and the photon measurement, as the kernels see them."""
 
     cylinder: bool
     radius: float
@@ -53,6 +53,7 @@ class DetectorParams(NamedTuple):
     band3_hi: float
     band4_lo: float
     band4_hi: float
+    half_length_back: float  # the end cap at -z (the half-length for a symmetric cylinder)
 
 
 class Vertex(NamedTuple):
@@ -105,6 +106,8 @@ def kernel_params(det: Detector) -> DetectorParams:
         coverage=det.abs_cos_coverage,
         eff=det.photon_efficiency,
         **_band_cos(det),
+        half_length_back=(det.decay_half_length_backward_m if det.decay_half_length_backward_m is not None
+                          else det.decay_half_length_m or 0.0),
     )
 
 
@@ -117,10 +120,11 @@ def _band_cos(det: Detector) -> dict[str, float]:
 
 
 @nb.njit(inline="always")
-def distance_to_surface(p, sin_t, abs_nz):
+def distance_to_surface(p, sin_t, nz):
     """Distance from the origin to the volume's surface along a direction with polar sine sin_t
-    and ``|cos|`` abs_nz (the flight distance an N may have and still decay inside)."""
-    return min(p.radius / max(sin_t, 1e-300), p.half_length / max(abs_nz, 1e-300)) if p.cylinder else p.radius
+    and cosine nz (the flight distance an N may have and still decay inside)."""
+    cap = p.half_length if nz >= 0.0 else p.half_length_back
+    return min(p.radius / max(sin_t, 1e-300), cap / max(abs(nz), 1e-300)) if p.cylinder else p.radius
 
 
 @nb.njit(inline="always")
@@ -133,7 +137,7 @@ def measure_photon(p, v, g, noise):
     a = dx * dx + dy * dy
     b_c = v.x * dx + v.y * dy
     t_barrel = (-b_c + math.sqrt(max(b_c * b_c - a * (v.x * v.x + v.y * v.y - p.radius * p.radius), 0.0))) / max(a, 1e-300)
-    t_cap = ((p.half_length if dz > 0.0 else -p.half_length) - v.z) / (dz if dz != 0.0 else 1.0)
+    t_cap = ((p.half_length if dz > 0.0 else -p.half_length_back) - v.z) / (dz if dz != 0.0 else 1.0)
     t_cyl = min(t_barrel if a > 1e-300 else 1e300, t_cap if dz != 0.0 else 1e300)
     t = t_cyl if p.cylinder else t_sphere
     hx, hy, hz = v.x + t * dx, v.y + t * dy, v.z + t * dz  # where the photon reaches the surface

@@ -283,5 +283,5 @@ def displacement(decay_length, det, nx, ny, nz, sin_t, u_flight):
     distance (mean ``decay_length``, the lab one) along the lab N direction, and the distance to the
     decay-volume surface (``det``: the detector's :class:`~mcgen.detector.toy.DetectorParams`)."""
     flight = -decay_length * log(u_flight)
-    boundary = distance_to_surface(det, sin_t, abs(nz))
+    boundary = distance_to_surface(det, sin_t, nz)
     return flight * nx, flight * ny, flight * nz, flight, boundary, one_minus_exp(boundary / decay_length), flight < boundary
