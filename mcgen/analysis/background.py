@@ -19,7 +19,40 @@ from mcgen._version import RESULTS_REVISION, __version__
 from mcgen.config.cards import Card
 from mcgen.errors import InputError, OutputError, shown
 
-__all__ = ["background_sample", "background_metadata", "background_summary", "cached", "cache_dir", "cache_key"]
+__all__ = ["BackgroundProcess", "PROCESSES", "background_sample", "background_metadata", "background_summary", "cached",
+           "cache_dir", "cache_key"]
+
+
+@dataclasses.dataclass(frozen=True)
+class BackgroundProcess:
+    """A background process (``mcgen background --process NAME``): what it is, and its weighted Monte
+    Carlo ``compute(card, n, seed, keep_events) -> result`` (sigma_pb, sigma_reco_pb with their errors;
+    the event columns under ``columns`` with ``keep_events``). ``reducible``: made only where the event
+    looks like a single photon; a zero after the cuts is then a result, not an error."""
+
+    name: str
+    title: str
+    compute: Callable[[Card, int, int, bool], dict[str, Any]]
+    reducible: bool
+
+
+def _nunugamma(card: Card, n: int, seed: int, keep_events: bool) -> dict[str, Any]:
+    from mcgen.mc.background import background_cross_section
+
+    return background_cross_section(card, n, seed, keep_events=keep_events)
+
+
+def _gammagamma(card: Card, n: int, seed: int, keep_events: bool) -> dict[str, Any]:
+    from mcgen.mc.reducible import gammagamma_cross_section
+
+    return gammagamma_cross_section(card, n, seed, keep_events=keep_events)
+
+
+PROCESSES: dict[str, BackgroundProcess] = {p.name: p for p in (
+    BackgroundProcess("nunugamma", "e+e- -> nu nubar gamma (SM, three flavours)", _nunugamma, reducible=False),
+    BackgroundProcess("gammagamma", "e+e- -> gamma gamma, one photon seen and the other lost", _gammagamma, reducible=True),
+)}
+"""The background processes by name; the first is the default. A new process is a compute function and a record here."""
 
 _MEMORY: dict[str, Any] = {}
 _DIR: list[Path | None] = [None]
@@ -94,22 +127,26 @@ def note(card: Card) -> str:
     return NOTE.replace("tree level", "tree level, " + (" and ".join(beams) if beams else "no ISR"), 1)
 
 
-def background_sample(card: Card, n: int, seed: int, *, keep_events: bool = False,
-                      unweighted: bool = False) -> tuple[dict[str, Any], dict[str, np.ndarray] | None]:
-    """sigma (true photon) and sigma_reco (after the toy detector), per flavour, with provenance;
-    and the event columns when ``keep_events`` (else None), hit-or-miss unweighted when
-    ``unweighted`` from a random stream of their own (SeedSequence([seed, 1])).
+def background_sample(card: Card, n: int, seed: int, *, keep_events: bool = False, unweighted: bool = False,
+                      process: str = "nunugamma") -> tuple[dict[str, Any], dict[str, np.ndarray] | None]:
+    """sigma (true photon) and sigma_reco (after the toy detector) of one of :data:`PROCESSES`, with
+    provenance (nu nubar gamma per flavour); and the event columns when ``keep_events`` (else None),
+    hit-or-miss unweighted when ``unweighted`` from a random stream of their own (SeedSequence([seed, 1])).
 
-    A selection that no event passes is an error, not a zero: it almost always means cuts that
-    exclude the whole phase space.
+    For nu nubar gamma a selection that no event passes is an error, not a zero: it almost always
+    means cuts that exclude the whole phase space. A reducible background may vanish after the cuts:
+    that is what the cuts are for.
     """
-    from mcgen.mc.background import background_cross_section, unweight
+    from mcgen.mc.background import unweight
 
-    result = background_cross_section(card, n, seed, keep_events=keep_events)
-    if not (result["sigma_pb"] > 0 or result["sigma_reco_pb"] > 0):
+    if process not in PROCESSES:
+        raise InputError(f"--process {shown(process)}: expected one of {', '.join(PROCESSES)}")
+    chosen = PROCESSES[process]
+    result = chosen.compute(card, n, seed, keep_events)
+    if not chosen.reducible and not (result["sigma_pb"] > 0 or result["sigma_reco_pb"] > 0):
         raise InputError(f"card {card.name}: none of the {n} nu nubar gamma events passes the selection "
                          "(true or reconstructed photon); loosen the cuts")
-    result.update(card={"name": card.name, "path": card.path}, sqrt_s=card.sqrt_s, seed=seed,
+    result.update(process=process, card={"name": card.name, "path": card.path}, sqrt_s=card.sqrt_s, seed=seed,
                   beam=dataclasses.asdict(card.beam), electroweak=card.electroweak.as_dict(), version=__version__,
                   results_revision=RESULTS_REVISION, note=note(card))
     if not keep_events:
@@ -125,7 +162,8 @@ def background_metadata(card: Card, result: dict[str, Any], columns: dict[str, n
     """What a background event file records besides its events: the result, whether the events
     are unweighted, how many were written, and the card's full content."""
     return {k: v for k, v in result.items() if k != "columns"} | {
-        "process": "e+e- -> nu nubar gamma (SM, three flavours)", "weighted": not unweighted,
+        "process": PROCESSES[result.get("process", "nunugamma")].title, "background_process": result.get("process", "nunugamma"),
+        "weighted": not unweighted,
         "unweighted": unweighted, "events_written": len(columns["weight_pb"]), "n_events": len(columns["weight_pb"]),
         "card_content": card.raw, "weight_convention": "weight_pb averages to the cross section of what is written (pb); "
         "weight_<flavour> per neutrino flavour"}
@@ -133,6 +171,6 @@ def background_metadata(card: Card, result: dict[str, Any], columns: dict[str, n
 
 def background_summary(result: dict[str, Any]) -> dict[str, Any]:
     """The cross sections of a background file (its ``summary`` object, as a signal file has one)."""
-    keys = ("sigma_pb", "sigma_err_pb", "sigma_reco_pb", "sigma_reco_err_pb", "by_flavour", "unweighting_efficiency",
-            "reco_only_fraction", "n_events")
+    keys = ("process", "sigma_pb", "sigma_err_pb", "sigma_reco_pb", "sigma_reco_err_pb", "by_flavour", "unweighting_efficiency",
+            "reco_only_fraction", "sigma_generated_pb", "cut_flow", "n_events")
     return {k: result[k] for k in keys if k in result}

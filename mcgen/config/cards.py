@@ -172,8 +172,16 @@ class Detector:
     coverage_theta_deg: tuple[tuple[float, float], ...] | None = bands(
         "deg", "calorimeter coverage as polar-angle bands in the lab, e.g. forward endcap, barrel and backward endcap with "
         "the gaps between them (in place of abs_cos_coverage)", lo=0, hi=180, most=MAX_COVERAGE_BANDS, default=None)
+    veto_abs_cos_max: float | None = number(
+        "", "reach of the vetoes (forward calorimeters): a particle with |cos theta| above it is lost, one below it and "
+        "outside the calorimeter coverage is seen (default: the coverage's own reach)", lo=0, hi=1, lo_open=True, default=None)
+    veto_energy_min: float = number("GeV", "energy below which a particle is not seen by the calorimeter or the vetoes",
+                                    lo=0, hi=1e4, default=0.0, why="a threshold up to 10 TeV")
 
     def __post_init__(self) -> None:
+        if self.veto_abs_cos_max is not None and self.veto_abs_cos_max < self.abs_cos_reach - 1e-12:
+            raise CardError(f"veto_abs_cos_max = {self.veto_abs_cos_max}: the vetoes must reach at least as far as the "
+                            f"calorimeter coverage (|cos theta| = {self.abs_cos_reach:.6g})")
         if self.coverage_theta_deg is not None and self.abs_cos_coverage != 1.0:
             raise CardError("coverage_theta_deg: give the coverage as abs_cos_coverage or as bands, not both")
         if self.decay_volume == "cylinder" and self.decay_half_length_m is None:

@@ -163,7 +163,7 @@ def with_event_frame(metadata: dict[str, Any], crossing_angle: float) -> dict[st
         return metadata
     return {**metadata, "event_frame": {
         "frame": "head-on", "crossing_boost_alpha_rad": 0.5 * crossing_angle,
-        "to_lab": "boost along +x with beta = sin(alpha), alpha = half the crossing angle (ddsim --crossingAngleBoost alpha)"}}
+        "to_lab": "boost along +x with beta = sin(alpha), alpha = half the crossing angle (ddsim's crossingAngleBoost = alpha)"}}
 
 
 def lab_momentum(cols: dict[str, np.ndarray], sl: slice) -> np.ndarray:

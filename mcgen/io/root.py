@@ -150,7 +150,7 @@ def write_efficiency_root(path: Path, table: dict[str, Any]) -> None:
 
 def write_background_root(path: Path, columns: dict[str, np.ndarray], metadata: dict[str, Any],
                           summary: dict[str, Any] | None = None) -> None:
-    """SM nu nubar gamma events in the signal's layout: an ``events`` tree with the same branch
+    """Background events (SM nu nubar gamma, or a reducible process) in the signal's layout: an ``events`` tree with the same branch
     names for what both have (weight_pb averaging to the cross section, the true and measured
     photon, the flags), histograms of the true photon after the cuts, ``metadata`` and ``summary``."""
     import hist
@@ -167,7 +167,7 @@ def write_background_root(path: Path, columns: dict[str, np.ndarray], metadata: 
     h_e.fill(columns["gamma_E"][sel], weight=w[sel])
     h_pt.fill(columns["gamma_pt"][sel], weight=w[sel])
     with uproot.recreate(path, compression=_compression()) as f:
-        f.mktree("events", {k: v.dtype for k, v in data.items()}, title="mcgen SM e+e- -> nu nubar gamma")
+        f.mktree("events", {k: v.dtype for k, v in data.items()}, title=f"mcgen {metadata.get('process', 'background')}")
         f["events"].extend(data)
         f["h_gamma_E"] = h_e
         f["h_gamma_pt"] = h_pt

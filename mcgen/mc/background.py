@@ -22,7 +22,7 @@ from mcgen.selection.cuts import select, select_columns
 from mcgen.selection.escape import escape_pass
 
 __all__ = ["flavour_msq", "sample_phase_space", "train_phase_space", "training_points", "z_only_weights",
-           "background_cross_section", "unweight", "unweighting_threshold", "photon_selection", "toy_detector",
+           "background_cross_section", "unweight", "unweighting_threshold", "photon_selection", "photon_cut_flags", "toy_detector",
            "BACKGROUND_FLAVOURS"]
 
 
@@ -248,12 +248,22 @@ def photon_selection(card, photons: np.ndarray | dict[str, np.ndarray]) -> np.nd
         lab = np.stack([photons[f"gamma_reco_{c}"] for c in ("E", "px", "py", "pz")], axis=1) * photons["reconstructed"][:, None]
         measured = photons if to_cm is None else measured_in_frame(to_cm, photons)
         return select_columns(params, measured, "gamma_reco")["pass_all"] & escape_pass(card, lab)
-    if to_cm is None:
-        passed = select(params, photons[:, 0], photons[:, 3] / photons[:, 0])["pass_all"]
+    return photon_cut_flags(card, photons)["pass_all"]
+
+
+def photon_cut_flags(card, photons: np.ndarray) -> dict[str, np.ndarray]:
+    """:func:`photon_selection` on true photons (an (n, 4) lab array), cut by cut: ``pass_<cut>`` of
+    mcgen.selection.cuts.CUTS in the card's frame, ``pass_escape`` and ``pass_all``."""
+    params = selection_params(card.selection, card.sqrt_s, card.electroweak)
+    to_lab = lab_transform(card)
+    if card.selection.frame == "lab" or to_lab is None:
+        flags = select(params, photons[:, 0], photons[:, 3] / photons[:, 0])
     else:
-        k = transform(to_cm, photons)
-        passed = select(params, k[:, 0], k[:, 3] / k[:, 0], np.hypot(k[:, 1], k[:, 2]) / k[:, 0])["pass_all"]
-    return passed & escape_pass(card, photons)
+        k = transform(np.linalg.inv(to_lab), photons)
+        flags = select(params, k[:, 0], k[:, 3] / k[:, 0], np.hypot(k[:, 1], k[:, 2]) / k[:, 0])
+    flags["pass_escape"] = escape_pass(card, photons)
+    flags["pass_all"] = flags["pass_all"] & flags["pass_escape"]
+    return flags
 
 
 def measured_in_frame(matrix: np.ndarray, measured: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

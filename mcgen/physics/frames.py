@@ -15,7 +15,7 @@ equal energies it is the identity.
 Event files for other programs (LHE, HepMC3) use the *head-on frame*: the lab boosted along -x by
 beta = sin(alpha), where the beams are collinear along z with energies E1 cos(alpha) and E2 cos(alpha)
 (Pythia needs beams along z). :func:`crossing_boost` takes it back to the lab; it is the boost that
-DD4hep's ``ddsim --crossingAngleBoost alpha`` applies to generator files (beta gamma = tan(alpha)).
+DD4hep's ddsim applies to generator files with its crossingAngleBoost option set to alpha (beta gamma = tan(alpha)).
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ def head_on_energies(e_electron: float, e_positron: float, crossing_angle: float
 def crossing_boost(crossing_angle: float) -> np.ndarray:
     """The 4x4 boost along +x with beta = sin(alpha) (beta gamma = tan(alpha)) from the head-on frame
     to the lab: it turns beams along +-z of energies E cos(alpha) into the lab's beams crossing at the
-    full angle 2 alpha (``ddsim --crossingAngleBoost alpha``)."""
+    full angle 2 alpha (ddsim's crossingAngleBoost = alpha)."""
     return boost_matrix(np.array([math.sin(0.5 * crossing_angle), 0.0, 0.0]))
 
 

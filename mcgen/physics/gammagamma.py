@@ -39,7 +39,7 @@ def q_of_cos(cos_theta: np.ndarray | float, mu: float) -> np.ndarray:
     return (1.0 - c) * (1.0 + c) + mu * c * c
 
 
-def msq_of_q(q: np.ndarray | float, mu: float, alpha: float = ALPHA_0) -> np.ndarray:
+def msq_of_q(q: np.ndarray | float, mu: np.ndarray | float, alpha: float = ALPHA_0) -> np.ndarray:
     """(1/4) sum |M|^2 (dimensionless) at q = 1 - beta^2 cos^2 theta."""
     q = np.asarray(q, dtype=float)
     e4 = (4.0 * math.pi * alpha) ** 2

@@ -32,7 +32,7 @@ import numpy as np
 from mcgen.simd import VEC
 
 __all__ = ["escape_pieces", "escape_energy", "escape_energies", "Escape", "escape_params", "NO_ESCAPE", "escape_pass", "escape_kept",
-           "SPHERE", "CONE", "DISK"]
+           "ESCAPE_MARGIN", "SPHERE", "CONE", "DISK"]
 
 SPHERE, CONE, DISK = 0.0, 1.0, 2.0
 """The kinds of boundary piece of C: (kind, z_lo, z_hi, m, q), a piece of the unit sphere over
@@ -143,6 +143,12 @@ def escape_energies(pieces: np.ndarray, beams: np.ndarray, directions: np.ndarra
     return out
 
 
+ESCAPE_MARGIN = 1e-9
+"""A photon passes when its energy exceeds the bound by this relative margin: a two-body event (one
+particle escaping, e+e- -> gamma gamma at the nominal beams) lies exactly on the bound, where rounding
+would otherwise let about half of them through."""
+
+
 class Escape(NamedTuple):
     """The cut for the kernels: whether it is on, the beams' four-momentum p0 (1, bx, by, bz) in the
     lab and the boundary pieces of :func:`escape_pieces`."""
@@ -188,4 +194,4 @@ def escape_kept(esc: Escape, photons: np.ndarray) -> np.ndarray:
     seen = e > 0
     directions = np.divide(k[:, 1:], e[:, None], out=np.tile([0.0, 0.0, 1.0], (len(k), 1)), where=seen[:, None])
     bound = escape_energies(esc.pieces, esc.p0 * np.array([1.0, esc.bx, esc.by, esc.bz]), directions)
-    return seen & (e > bound)
+    return seen & (e > bound * (1.0 + ESCAPE_MARGIN))
