@@ -482,6 +482,7 @@ METADATA: dict[str, dict[str, str]] = {
         "electroweak": _TABLE.format("electroweak") + ", plus `alpha_eff`",
         "note": "what the numbers include (tree level, ISR, spread), in words",
         "process": "the process, in words",
+        "background_process": "its name: `nunugamma`, or `gammagamma` (`mcgen background --process`)",
         "weighted": "true unless `--unweighted`",
         "unweighted": "true for `--unweighted`",
         "events_written": "number of events in the file",
@@ -523,6 +524,7 @@ SUMMARY: dict[str, dict[str, str]] = {
         "rates": "`generation_ev_per_s`, `total_ev_per_s` (with the output), `compile_or_cache_load_s`",
     },
     "background": {
+        "process": "the process's name: `nunugamma`, or `gammagamma` (`mcgen background --process`)",
         "sigma_pb": "cross section after the card's cuts on the true photon (pb)",
         "sigma_err_pb": "its Monte Carlo error (pb)",
         "sigma_reco_pb": "cross section after the toy detector and the cuts on the measured photon (pb)",

@@ -2,7 +2,7 @@
 single photon (the reducible backgrounds).
 
 A particle is lost when its energy is below ``veto_energy_min``, when it flies closer to the beam
-than the vetoes reach (|cos theta| > ``veto_abs_cos_max``, by default the calorimeter's own reach), or
+than the vetoes reach (abs(cos theta) > ``veto_abs_cos_max``, by default the calorimeter's own reach), or
 when it falls in a gap between the calorimeter's coverage bands (nothing there sees it). Anything else
 is seen: by the calorimeter inside its coverage, by the vetoes between the coverage's edge and their
 reach. Angles are the lab's.
@@ -18,7 +18,7 @@ __all__ = ["veto_reach", "lost"]
 
 
 def veto_reach(det: Detector) -> float:
-    """The |cos theta| up to which a particle above the energy threshold is seen."""
+    """The abs(cos theta) up to which a particle above the energy threshold is seen."""
     return det.abs_cos_reach if det.veto_abs_cos_max is None else det.veto_abs_cos_max
 
 

@@ -167,7 +167,7 @@ def with_event_frame(metadata: dict[str, Any], crossing_angle: float) -> dict[st
 
 
 def lab_momentum(cols: dict[str, np.ndarray], sl: slice) -> np.ndarray:
-    """|p| of the N in the lab (GeV), the frame its flight length is measured in."""
+    """The N momentum's magnitude in the lab (GeV), the frame its flight length is measured in."""
     return np.sqrt(cols["N_px"][sl] ** 2 + cols["N_py"][sl] ** 2 + cols["N_pz"][sl] ** 2)
 
 

@@ -5,11 +5,11 @@ In the centre-of-mass frame, with beams of energy E = sqrt(s)/2, velocity beta a
 4 m^2 / s, a photon at polar angle theta to the e- has p.k1 = E^2 (1 - beta c), p.k2 = E^2 (1 + beta c)
 (c = cos theta), and the spin-averaged squared matrix element (the crossing of Compton scattering)
 
-    (1/4) sum |M|^2 = 2 e^4 [p.k2/p.k1 + p.k1/p.k2 + 2 m^2 (1/p.k1 + 1/p.k2) - m^4 (1/p.k1 + 1/p.k2)^2]
+    (1/4) sum abs(M)^2 = 2 e^4 [p.k2/p.k1 + p.k1/p.k2 + 2 m^2 (1/p.k1 + 1/p.k2) - m^4 (1/p.k1 + 1/p.k2)^2]
                     = 2 e^4 [4 + 4 mu - 2 q - 4 mu^2 / q] / q,      q = (1 - beta c)(1 + beta c)
 
 with q = 1 - beta^2 c^2 = sin^2 theta + mu cos^2 theta computed without cancellation (the photon
-collinear with a beam, q -> mu, is where the mass matters). dsigma/dcos = (1/4) sum |M|^2 / (32 pi s beta);
+collinear with a beam, q -> mu, is where the mass matters). dsigma/dcos = (1/4) sum abs(M)^2 / (32 pi s beta);
 the two photons are identical, so the cross section over the whole sphere has a factor 1/2.
 """
 
@@ -40,14 +40,14 @@ def q_of_cos(cos_theta: np.ndarray | float, mu: float) -> np.ndarray:
 
 
 def msq_of_q(q: np.ndarray | float, mu: np.ndarray | float, alpha: float = ALPHA_0) -> np.ndarray:
-    """(1/4) sum |M|^2 (dimensionless) at q = 1 - beta^2 cos^2 theta."""
+    """(1/4) sum abs(M)^2 (dimensionless) at q = 1 - beta^2 cos^2 theta."""
     q = np.asarray(q, dtype=float)
     e4 = (4.0 * math.pi * alpha) ** 2
     return 2.0 * e4 * (4.0 + 4.0 * mu - 2.0 * q - 4.0 * mu * mu / q) / q
 
 
 def msq(s: float, cos_theta: np.ndarray | float, m: float = M_E, alpha: float = ALPHA_0) -> np.ndarray:
-    """(1/4) sum |M|^2 at sqrt(s) (GeV) for a photon at cos theta to the e- in the centre-of-mass frame."""
+    """(1/4) sum abs(M)^2 at sqrt(s) (GeV) for a photon at cos theta to the e- in the centre-of-mass frame."""
     mu = mu_of_s(s, m)
     return msq_of_q(q_of_cos(cos_theta, mu), mu, alpha)
 
