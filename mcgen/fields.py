@@ -13,7 +13,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["number", "choice", "text", "flag", "bands", "describe", "check_value", "key_name", "REQUIRED"]
+__all__ = ["number", "choice", "choices", "text", "flag", "bands", "describe", "check_value", "key_name", "REQUIRED"]
 
 REQUIRED = dataclasses.MISSING
 
@@ -42,6 +42,11 @@ def choice(options: tuple[str, ...] | Mapping[str, Any], doc: str, *, default: s
     return dataclasses.field(default=default, metadata={"kind": "choice", "options": options, "doc": doc, "unit": ""})
 
 
+def choices(options: tuple[str, ...], doc: str, *, default: tuple[str, ...] | Any = REQUIRED) -> Any:
+    """A list of distinct strings out of a set, at least one (TOML: ["nunugamma", "gammagamma"]); kept as a tuple."""
+    return dataclasses.field(default=default, metadata={"kind": "choices", "options": options, "doc": doc, "unit": ""})
+
+
 def text(doc: str, *, default: str | Any = REQUIRED) -> Any:
     """Free text (names, descriptions, references)."""
     return dataclasses.field(default=default, metadata={"kind": "text", "doc": doc, "unit": ""})
@@ -64,6 +69,8 @@ def describe(f: dataclasses.Field) -> str:
     m = f.metadata
     if m["kind"] == "choice":
         return "one of " + ", ".join(repr(o) for o in m["options"])
+    if m["kind"] == "choices":
+        return "a list of distinct names out of " + ", ".join(repr(o) for o in m["options"]) + " (at least one)"
     if m["kind"] == "text":
         return "a string"
     if m["kind"] == "flag":
@@ -90,6 +97,10 @@ def check_value(f: dataclasses.Field, value: Any) -> Any:
         return value if isinstance(value, str) else None
     if m["kind"] == "choice":
         return value if isinstance(value, str) and value in m["options"] else None
+    if m["kind"] == "choices":
+        ok = (isinstance(value, list) and value and all(isinstance(v, str) and v in m["options"] for v in value)
+              and len(set(value)) == len(value))
+        return tuple(value) if ok else None
     if m["kind"] == "flag":
         return value if isinstance(value, bool) else None
     if m["kind"] == "bands":

@@ -200,7 +200,7 @@ def _allowed(f: dataclasses.Field) -> list[nodes.Node]:
         para = nodes.paragraph("")
         para += [nodes.literal("true", "true"), nodes.Text(" or "), nodes.literal("false", "false")]
         return [para]
-    if kind == "bands":
+    if kind in ("bands", "choices"):
         from mcgen.fields import describe
 
         return [nodes.paragraph("", describe(f))]

@@ -16,7 +16,7 @@ import numpy as np
 import xxhash
 
 from mcgen._version import RESULTS_REVISION, __version__
-from mcgen.config.cards import Card
+from mcgen.config.cards import BACKGROUND_PROCESSES, Card
 from mcgen.errors import InputError, OutputError, shown
 
 __all__ = ["BackgroundProcess", "PROCESSES", "background_sample", "background_metadata", "background_summary", "cached",
@@ -52,7 +52,9 @@ PROCESSES: dict[str, BackgroundProcess] = {p.name: p for p in (
     BackgroundProcess("nunugamma", "e+e- -> nu nubar gamma (SM, three flavours)", _nunugamma, reducible=False),
     BackgroundProcess("gammagamma", "e+e- -> gamma gamma, one photon seen and the other lost", _gammagamma, reducible=True),
 )}
-"""The background processes by name; the first is the default. A new process is a compute function and a record here."""
+"""The background processes by name; the first is the default. A new process is a compute function, a record here
+and its name in mcgen.config.cards.BACKGROUND_PROCESSES (what cards and the command line accept)."""
+assert tuple(PROCESSES) == BACKGROUND_PROCESSES
 
 _MEMORY: dict[str, Any] = {}
 _DIR: list[Path | None] = [None]

@@ -7,10 +7,8 @@ import argparse
 from typing import Any
 
 from mcgen.cli import common
+from mcgen.config.cards import BACKGROUND_PROCESSES as PROCESS_NAMES
 from mcgen.config.cards import load_card
-
-PROCESS_NAMES = ("nunugamma", "gammagamma")
-"""``--process`` names (mcgen.analysis.background.PROCESSES; listed here so that --help imports no physics)."""
 
 __all__ = ["add_parser", "run"]
 

@@ -19,13 +19,17 @@ from typing import Any
 from mcgen.config.criteria import CRITERIA
 from mcgen.config.schema import parse_table, short_repr
 from mcgen.errors import CardError, shown
-from mcgen.fields import bands, choice, flag, key_name, number, text
+from mcgen.fields import bands, choice, choices, flag, key_name, number, text
 from mcgen.physics.constants import CARD_KEYS as EW_CARD_KEYS
 from mcgen.physics.constants import Electroweak
 from mcgen.physics.frames import sqrt_s_of_beams
 
 __all__ = ["Card", "CardInfo", "Beam", "Detector", "Selection", "Limit", "load_card", "parse_card", "parse_set", "CARD_NAMES",
-           "PAPER_CARDS", "LEP_CARDS", "CEPC_CARDS", "PROGRAMMES", "FLAVOUR_FACTORY_CARDS"]
+           "PAPER_CARDS", "LEP_CARDS", "CEPC_CARDS", "PROGRAMMES", "FLAVOUR_FACTORY_CARDS", "BACKGROUND_PROCESSES"]
+
+BACKGROUND_PROCESSES: tuple[str, ...] = ("nunugamma", "gammagamma")
+"""The background processes by name (``mcgen background --process``, ``[limit] backgrounds``); each has its
+Monte Carlo in mcgen.analysis.background.PROCESSES."""
 
 CARD_NAMES: tuple[str, ...] = (
     "lep1_opal",
@@ -224,6 +228,10 @@ class Selection:
         "deg", "the radiative-Bhabha cut for any coverage and boost: the polar-angle bands (lab) through which particles "
         "escape unseen; the photon must carry more energy (lab) than particles escaping there can balance (in place "
         "of bhabha_cos_theta_b)", lo=0, hi=180, most=MAX_ESCAPE_BANDS, default=None)
+    escape_margin_sigma: float = number(
+        "", "the escape cut's margin: the photon must exceed the bound by this many standard deviations of the energy "
+        "there (the detector's resolution and the beams' energy spread), since two-body events lie on the bound",
+        lo=0, hi=20, default=0.0, why="up to 20 standard deviations")
     frame: str = choice(("lab", "cm"), "the frame of every cut above: the lab, or the centre-of-mass frame of the nominal "
                         "beams (the same for head-on beams of equal energies); the detector's coverage is the lab's",
                         default="lab")
@@ -231,6 +239,8 @@ class Selection:
     def __post_init__(self) -> None:
         if self.escape_theta_deg is not None and self.bhabha_cos_theta_b > 0:
             raise CardError("escape_theta_deg: give the radiative-Bhabha cut as bhabha_cos_theta_b or as escape bands, not both")
+        if self.escape_margin_sigma > 0 and self.escape_theta_deg is None:
+            raise CardError("escape_margin_sigma: a margin of the escape cut needs its bands, escape_theta_deg")
         for lo, hi in (("e_min", "e_max"), ("x_min", "x_max"), ("theta_min_deg", "theta_max_deg")):
             a, b = getattr(self, lo), getattr(self, hi)
             if a is not None and b is not None and a >= b:
@@ -264,6 +274,9 @@ class Limit:
     spectrum_bins: float | None = number("", "bins of the photon spectrum (CLs)", lo=1, hi=1000, default=None)
     signal_rel_syst: float = number("", "relative signal-normalisation uncertainty (CLs): luminosity and photon efficiency, "
                                     "one nuisance parameter for all runs and bins; 0 = none", lo=0, hi=1, default=0.0)
+    backgrounds: tuple[str, ...] = choices(
+        BACKGROUND_PROCESSES, "the background processes the S^2/B and CLs limits add up (mcgen background --process): the SM "
+        "nu nubar gamma, and the reducible ones after the toy detector", default=("nunugamma",))
 
     def value(self, key: str) -> float:
         """An input of the criterion, which the card must give (checked when the card is read)."""

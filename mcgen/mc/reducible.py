@@ -79,12 +79,14 @@ def _estimate(w: np.ndarray) -> tuple[float, float]:
     return float(w.mean()), float(w.std() / math.sqrt(len(w)))
 
 
-def gammagamma_cross_section(card, n: int, seed: int, keep_events: bool = False) -> dict[str, Any]:
+def gammagamma_cross_section(card, n: int, seed: int, keep_events: bool = False, edges=None) -> dict[str, Any]:
     """Weighted Monte Carlo of e+e- -> gamma gamma with one photon seen and the other lost: sigma (pb)
     after the card's cuts on the true photon and after the toy detector, and the cut flow (the
     generated cross section, one photon seen and the other lost, then each cut of the selection on the
     true photon in turn, the escape cut, the detector). With ``keep_events`` the single-photon events'
-    columns (the seen photon as ``gamma``, measured as ``gamma_reco``; the lost one as ``lost_gamma``)."""
+    columns (the seen photon as ``gamma``, measured as ``gamma_reco``; the lost one as ``lost_gamma``). With
+    ``edges``, the spectrum of the measured photon energy (lab) after the detector and the cuts, pb per bin
+    (``spectrum_reco_pb``)."""
     card.run_card(None)  # one run: a card with [[runs]] gives each with card.run_card(name)
     event_rng, detector_rng = (np.random.default_rng(child) for child in np.random.SeedSequence(seed).spawn(2))
     ev = gammagamma_events(card, n, event_rng)
@@ -111,6 +113,8 @@ def gammagamma_cross_section(card, n: int, seed: int, keep_events: bool = False)
         "cut_flow": [{"step": name, "sigma_pb": _estimate(w * mask)[0], "sigma_err_pb": _estimate(w * mask)[1]}
                      for name, mask in flow],
     }
+    if edges is not None:
+        result["spectrum_reco_pb"] = (np.histogram(measured["gamma_reco_E"], bins=edges, weights=w * reco)[0] / n).tolist()
     if keep_events:
         keep = single
         scale = int(keep.sum()) / n  # the written weights average to the cross section of what is written

@@ -159,6 +159,9 @@ class Escape(NamedTuple):
     by: float
     bz: float
     pieces: np.ndarray
+    margin_sigma: float = 0.0  # [selection] escape_margin_sigma
+    a2: float = 0.0  # the resolution's stochastic term squared (GeV)
+    c2: float = 0.0  # its constant term squared plus the beams' relative energy spread squared
 
 
 NO_ESCAPE = Escape(False, 1.0, 0.0, 0.0, 0.0, np.zeros((1, 5)))
@@ -176,7 +179,11 @@ def escape_params(card) -> Escape:
     p1, p2 = beam_momenta(e1, e2, card.beam.crossing_angle_rad)
     total = p1 + p2
     p0 = float(total[0])
-    return Escape(True, p0, float(total[1] / p0), float(total[2] / p0), float(total[3] / p0), escape_pieces(bands))
+    det = card.detector
+    # the beams' total energy spreads by sigma sqrt(E1^2 + E2^2) / (E1 + E2); the bound scales with it
+    spread = card.beam.energy_spread * math.hypot(e1, e2) / (e1 + e2)
+    return Escape(True, p0, float(total[1] / p0), float(total[2] / p0), float(total[3] / p0), escape_pieces(bands),
+                  card.selection.escape_margin_sigma, det.energy_stochastic**2, det.energy_constant**2 + spread**2)
 
 
 def escape_pass(card, photons: np.ndarray) -> np.ndarray:
@@ -194,4 +201,6 @@ def escape_kept(esc: Escape, photons: np.ndarray) -> np.ndarray:
     seen = e > 0
     directions = np.divide(k[:, 1:], e[:, None], out=np.tile([0.0, 0.0, 1.0], (len(k), 1)), where=seen[:, None])
     bound = escape_energies(esc.pieces, esc.p0 * np.array([1.0, esc.bx, esc.by, esc.bz]), directions)
+    if esc.margin_sigma > 0:  # n standard deviations of the energy at the bound
+        bound = bound * (1.0 + esc.margin_sigma * np.sqrt(esc.a2 / np.maximum(bound, 1e-300) + esc.c2))
     return seen & (e > bound * (1.0 + ESCAPE_MARGIN))

@@ -83,7 +83,7 @@ def test_isr_alone_leaks_nothing_the_spread_and_the_resolution_leak_half():
     for label, over in (("isr", ("beam.energy_spread=0",) + PERFECT), ("spread", ("beam.isr=false",) + PERFECT),
                         ("spread x3", ("beam.isr=false", "beam.energy_spread=0.002") + PERFECT),
                         ("resolution", NOMINAL)):
-        r = gammagamma_cross_section(mcgen.load_card("belle2", over), 400_000, 8)
+        r = gammagamma_cross_section(mcgen.load_card("belle2", ("selection.escape_margin_sigma=0", *over)), 400_000, 8)
         flow = {step["step"]: (step["sigma_pb"], step["sigma_err_pb"]) for step in r["cut_flow"]}
         pre[label], leaks[label] = flow["+ bhabha"], (r["sigma_pb"], r["sigma_reco_pb"])
     assert leaks["isr"] == (0.0, 0.0)
@@ -121,3 +121,75 @@ def test_the_command_line_writes_the_single_photon_events(capsys, tmp_path):
 def test_bad_input_is_one_line_and_exit_2(capsys, argv):
     code, stdout, err = run_cli(capsys, ["background", "--card", "cepc_z", "--process", "gammagamma", "-n", "1000", *argv])
     assert code == 2 and stdout == "" and len(err.strip().splitlines()) == 1
+
+
+def test_the_escape_margin_is_n_standard_deviations_of_the_energy_at_the_bound():
+    """escape_margin_sigma = n: pass iff E > E_max (1 + n sqrt(a^2/E_max + b^2 + s^2)), s the beams' total
+    energy spread sigma sqrt(E1^2 + E2^2)/(E1 + E2); written out here from the card's numbers."""
+    from mcgen.selection.escape import ESCAPE_MARGIN, escape_energies, escape_pass
+
+    card = mcgen.load_card("belle2", ("selection.escape_margin_sigma=3",))
+    rng = np.random.default_rng(9)
+    n = 20_000
+    cos_t, phi = rng.uniform(-0.9, 0.95, n), rng.uniform(0, 2 * np.pi, n)
+    sin_t = np.sqrt(1 - cos_t**2)
+    direction = np.stack([sin_t * np.cos(phi), sin_t * np.sin(phi), cos_t], axis=1)
+    beams = sum(mcgen.physics.frames.beam_momenta(7.004, 4.002, 0.083))
+    bound = escape_energies(mcgen.selection.escape.escape_pieces(card.selection.escape_theta_deg), beams, direction)
+    spread = card.beam.energy_spread * np.hypot(7.004, 4.002) / 11.006
+    sigma_rel = np.sqrt(card.detector.energy_stochastic**2 / bound + card.detector.energy_constant**2 + spread**2)
+    threshold = bound * (1 + 3 * sigma_rel) * (1 + ESCAPE_MARGIN)
+    energy = threshold * rng.uniform(0.9, 1.1, n)
+    photons = np.column_stack([energy, energy[:, None] * direction])
+    assert np.array_equal(escape_pass(card, photons), energy > threshold)
+
+
+def test_a_margin_of_five_standard_deviations_removes_the_leak():
+    r = gammagamma_cross_section(mcgen.load_card("belle2", ("selection.escape_margin_sigma=0",)), 1_000_000, 1)
+    assert r["sigma_reco_pb"] > 30  # pb leak through the bound itself
+    card = mcgen.load_card("belle2")
+    assert card.selection.escape_margin_sigma == 5.0
+    r = gammagamma_cross_section(card, 1_000_000, 1)
+    assert r["sigma_pb"] == r["sigma_reco_pb"] == 0.0
+
+
+def test_the_limits_add_the_cards_backgrounds():
+    """S^2/B with prompt decays (m_N = 1 GeV at these couplings) and a signal proportional to d^2: the
+    limit scales as B^(1/4), B the sum of the processes of [limit] backgrounds."""
+    from mcgen.analysis.limits import limit_for, signal_sample, visible_background_pb
+    from mcgen.physics.model import scenario_a, structure_from_a
+
+    base = ("selection.escape_margin_sigma=0",)
+    only = mcgen.load_card("belle2", (*base, 'limit.backgrounds=["nunugamma"]'))
+    both = mcgen.load_card("belle2", (*base, 'limit.backgrounds=["nunugamma", "gammagamma"]'))
+    b_nn, b_both = visible_background_pb(only, 100_000, 3), visible_background_pb(both, 100_000, 3)
+    b_gg = gammagamma_cross_section(both, 100_000, 3)["sigma_reco_pb"]
+    assert b_both == pytest.approx(b_nn + b_gg, rel=1e-12) and b_gg > 1e5 * b_nn
+    structure = structure_from_a(scenario_a("I", only.electroweak), only.electroweak)
+    limits = [limit_for(signal_sample(card, 1.0, "mu", mcgen.PhysicsOptions(), 20_000, 4, b), structure).d_gamma_95
+              for card, b in ((only, b_nn), (both, b_both))]
+    assert limits[1] / limits[0] == pytest.approx((b_both / b_nn) ** 0.25, rel=1e-5)
+
+
+@pytest.mark.parametrize("value", ['["bogus"]', "[]", '["nunugamma", "nunugamma"]', '"nunugamma"'])
+def test_bad_background_lists_are_refused(capsys, value):
+    code, stdout, err = run_cli(capsys, ["info", "--card", "belle2", "--mass", "1", "--dgamma", "1e-5", "--flavor", "mu",
+                                         "--set", f"limit.backgrounds={value}"])
+    assert code == 2 and stdout == "" and len(err.strip().splitlines()) == 1 and "[limit] backgrounds" in err
+
+
+def test_background_files_of_both_processes_give_the_in_memory_background(capsys, tmp_path):
+    """limits --background with a nu nubar gamma and a gamma gamma file: the sum of the in-memory
+    backgrounds of [limit] backgrounds (same events, same seed)."""
+    from mcgen.analysis.limits import background_from_files, visible_background_pb
+
+    over = ["--set", "selection.escape_margin_sigma=0", "--set", 'limit.backgrounds=["nunugamma", "gammagamma"]']
+    for process in ("nunugamma", "gammagamma"):
+        code, _, err = run_cli(capsys, ["background", "--card", "belle2", "--process", process, "-n", "50000", "--seed", "4",
+                                        "-o", str(tmp_path / f"{process}.root"), *over])
+        assert code == 0, err
+    card = mcgen.load_card("belle2", tuple(over[1::2]))
+    from_files = background_from_files(card, [str(tmp_path / "nunugamma.root"), str(tmp_path / "gammagamma.root")])
+    assert from_files == pytest.approx(visible_background_pb(card, 50_000, 4), rel=1e-12) and from_files > 1.0
+    with pytest.raises(mcgen.errors.InputError, match="--cut with gammagamma"):
+        background_from_files(card, [str(tmp_path / "gammagamma.root")], cuts=["gamma.E > 1"])

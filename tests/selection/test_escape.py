@@ -147,6 +147,7 @@ def test_the_kernels_escape_cut_is_the_bound_on_the_lab_photons():
     card = mcgen.load_card("belle2", (f"selection.escape_theta_deg={ESCAPE_OF_BELLE2}",))
     raw = {k: dict(v) if isinstance(v, dict) else v for k, v in card.raw.items()}
     raw["selection"].pop("escape_theta_deg")
+    raw["selection"].pop("escape_margin_sigma", None)
     plain = parse_card(raw, "belle2 without the escape cut")
     model = mcgen.make_model(0.5, "mu", card.electroweak, d_gamma=1e-4, scenario="I")
     a = mcgen.generate(plain, model, 40_000, seed=4).columns

@@ -217,20 +217,38 @@ def spectrum_edges(card: Card) -> np.ndarray:
 
 
 def visible_background(card: Card, n: int, seed: int) -> tuple[float | np.ndarray, dict[str, Any]]:
-    """The SM e+e- -> nu nubar gamma cross section after the card's cuts on the true photon,
-    times the photon efficiency (mcgen.mc.background): a number for S^2/B, per spectrum bin for
-    CLs; computed once per card content, statistics and seed (mcgen.analysis.background.cached),
-    with where it came from."""
+    """The background after the card's cuts, summed over its ``[limit] backgrounds``: the SM e+e- ->
+    nu nubar gamma cross section on the true photon times the photon efficiency (mcgen.mc.background),
+    a reducible process's after the toy detector (its leak through the cuts is a measurement effect;
+    mcgen.mc.reducible). A number for S^2/B, per spectrum bin for CLs; each computed once per card
+    content, statistics and seed (mcgen.analysis.background.cached), with where it came from."""
     from mcgen.analysis.background import cached
-    from mcgen.mc.background import background_cross_section
 
-    if card.limit.criterion == "cls":
-        edges = spectrum_edges(card)
-        spectrum, info = cached(card, n, seed, f"spectrum {edges.tolist()}",
-                                lambda: background_cross_section(card, n, seed, edges=edges)["spectrum_pb"])
-        return np.asarray(spectrum) * card.detector.photon_efficiency, info
-    sigma, info = cached(card, n, seed, "sigma", lambda: background_cross_section(card, n, seed)["sigma_pb"])
-    return sigma * card.detector.photon_efficiency, info
+    cls = card.limit.criterion == "cls"
+    edges = spectrum_edges(card) if cls else None
+    total: float | np.ndarray = np.zeros(len(edges) - 1) if edges is not None else 0.0
+    info: dict[str, Any] = {}
+    for process in card.limit.backgrounds:
+        what = ("sigma" if edges is None else f"spectrum {edges.tolist()}") + ("" if process == "nunugamma" else f" {process}")
+        value, info_process = cached(card, n, seed, what, functools.partial(_process_background, card, n, seed, process, edges))
+        # the SM background is stored before the photon efficiency; a reducible one after the detector, which has it
+        scale = card.detector.photon_efficiency if process == "nunugamma" else 1.0
+        total = total + (np.asarray(value) if cls else value) * scale
+        info = info_process if process == "nunugamma" else {**info, process: info_process}
+    return total, info
+
+
+def _process_background(card: Card, n: int, seed: int, process: str, edges: np.ndarray | None) -> Any:
+    """One process's background after the cuts (see :func:`visible_background`), per bin with ``edges``."""
+    if process == "nunugamma":
+        from mcgen.mc.background import background_cross_section
+
+        result = background_cross_section(card, n, seed, edges=edges)
+        return result["spectrum_pb"] if edges is not None else result["sigma_pb"]
+    from mcgen.mc.reducible import gammagamma_cross_section
+
+    result = gammagamma_cross_section(card, n, seed, edges=edges)
+    return result["spectrum_reco_pb"] if edges is not None else result["sigma_reco_pb"]
 
 
 def visible_background_pb(card: Card, n: int, seed: int) -> float | np.ndarray:
@@ -239,27 +257,47 @@ def visible_background_pb(card: Card, n: int, seed: int) -> float | np.ndarray:
 
 
 def background_from_files(card: Card, paths: Any, cuts: Sequence[Any] = ()) -> float | np.ndarray:
-    """The visible SM background of :func:`visible_background_pb` from background event files
-    (``mcgen background -o``): sum(weight x selection) / N times the photon efficiency (weight:
-    ``weight_photon_pb`` of weighted files, else ``weight_pb``), with the
-    card's cuts on the true photon (``truth_pass``) or the same ``cuts`` as the signal (parsed
-    :class:`~mcgen.selection.expressions.Cut`); per spectrum bin for CLs cards."""
-    from mcgen.io.read import read
+    """The visible background of :func:`visible_background_pb` from background event files
+    (``mcgen background -o``), summed over the processes they hold (each process's files read together):
+    sum(weight x selection) / N, the SM one times the photon efficiency (weight: ``weight_photon_pb`` of
+    weighted files, else ``weight_pb``) with the card's cuts on the true photon (``truth_pass``) or the
+    same ``cuts`` as the signal (parsed :class:`~mcgen.selection.expressions.Cut`), a reducible one after
+    the detector (``pass_all``); per spectrum bin for CLs cards."""
+    from mcgen.io.read import event_paths, file_info, read
+
+    groups: dict[str, list[Any]] = {}  # the files of each process: a process's files are read together
+    for path in event_paths(paths):
+        process = file_info(path)["metadata"].get("background_process", "nunugamma")
+        groups.setdefault(process, []).append(path)
+    total: float | np.ndarray = 0.0
+    for process, files in groups.items():
+        total = total + _files_background(card, read(files), cuts, process)
+    return total
+
+
+def _files_background(card: Card, events: Any, cuts: Sequence[Any], process: str) -> float | np.ndarray:
+    """One process's visible background from its files (see :func:`background_from_files`): the SM one
+    on the true photon times the photon efficiency, a reducible one after the detector (``pass_all``)."""
     from mcgen.mc.events import cut_fields
     from mcgen.selection.expressions import combine
 
-    events = read(paths)  # at once: the mean is then the in-memory one's, to the last digit
     if "N" in events.fields:
-        raise InputError("--background takes SM background files (mcgen background -o), not signal events")
+        raise InputError("--background takes background files (mcgen background -o), not signal events")
     if len(events) == 0:
         raise InputError("the background files hold no events")
-    passing = events["truth_pass"].to_numpy() if not cuts else combine(list(cuts), cut_fields(events))
+    reducible = process != "nunugamma"
+    if reducible and cuts:
+        raise InputError(f"--cut with {process} background files: their events are selected by the card's cuts after "
+                         "the detector (pass_all); give the SM background files alone with --cut")
+    flag = "pass_all" if reducible else "truth_pass"
+    passing = events[flag].to_numpy() if not cuts else combine(list(cuts), cut_fields(events))
     # weighted files: the weights the in-memory background is made of (nu nubar directions integrated)
     weight = "weight_photon_pb" if "weight_photon_pb" in events.fields else "weight_pb"
     passed = events[weight].to_numpy() * passing
-    eff = card.detector.photon_efficiency
+    eff = 1.0 if reducible else card.detector.photon_efficiency  # a reducible one's detector has it
+    energy = (events.gamma_reco.E if reducible else events.gamma.E).to_numpy()
     if card.limit.criterion == "cls":
-        spectrum = np.histogram(events.gamma.E.to_numpy(), bins=spectrum_edges(card), weights=passed)[0] / len(events)
+        spectrum = np.histogram(energy, bins=spectrum_edges(card), weights=passed)[0] / len(events)
         return np.asarray(spectrum) * eff
     return float(passed.mean()) * eff
 
