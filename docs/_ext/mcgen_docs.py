@@ -483,6 +483,9 @@ METADATA: dict[str, dict[str, str]] = {
         "note": "what the numbers include (tree level, ISR, spread), in words",
         "process": "the process, in words",
         "background_process": "its name: `nunugamma`, or `gammagamma` (`mcgen background --process`)",
+        "cut_flow": "the cross section after each step, a list of `step`, `sigma_pb`, `sigma_err_pb`: what was "
+                    "sampled (for nu nubar gamma the photon region the cuts can reach), each photon cut in turn on the "
+                    "true photon, the escape cut, and after the toy detector and the selection",
         "weighted": "true unless `--unweighted`",
         "unweighted": "true for `--unweighted`",
         "events_written": "number of events in the file",
@@ -525,6 +528,7 @@ SUMMARY: dict[str, dict[str, str]] = {
     },
     "background": {
         "process": "the process's name: `nunugamma`, or `gammagamma` (`mcgen background --process`)",
+        "cut_flow": "the cross section after each step (see the metadata's `cut_flow`)",
         "sigma_pb": "cross section after the card's cuts on the true photon (pb)",
         "sigma_err_pb": "its Monte Carlo error (pb)",
         "sigma_reco_pb": "cross section after the toy detector and the cuts on the measured photon (pb)",

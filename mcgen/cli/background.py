@@ -66,4 +66,5 @@ def _text(r: dict[str, Any]) -> str:
     return "\n".join(
         [f"SM e+e- -> nu nubar gamma at {r['sqrt_s']:g} GeV, card {r['card']['name']}: "
          f"sigma = {r['sigma_pb']:.4g} +- {r['sigma_err_pb']:.2g} pb, after the detector {r['sigma_reco_pb']:.4g} pb"]
-        + [f"  nu_{f}: {v['sigma_pb']:.4g} +- {v['sigma_err_pb']:.2g} pb" for f, v in r["by_flavour"].items()])
+        + [f"  nu_{f}: {v['sigma_pb']:.4g} +- {v['sigma_err_pb']:.2g} pb" for f, v in r["by_flavour"].items()]
+        + ["cut flow:"] + [f"  {step['step']}: {step['sigma_pb']:.4g} +- {step['sigma_err_pb']:.2g} pb" for step in r["cut_flow"]])

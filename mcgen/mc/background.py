@@ -17,12 +17,13 @@ from mcgen.physics.constants import Electroweak
 from mcgen.physics.frames import lab_from_cm, transform
 from mcgen.physics.nunugamma import msq_nunugamma_fast, msq_nunugamma_helicities, z_only_photon_density
 from mcgen.physics.polarisation import helicity_weights
+from mcgen.selection.cuts import CUTS, select, select_columns
 from mcgen.selection.cuts import kernel_params as selection_params
-from mcgen.selection.cuts import select, select_columns
 from mcgen.selection.escape import escape_pass
 
 __all__ = ["flavour_msq", "sample_phase_space", "train_phase_space", "training_points", "z_only_weights",
-           "background_cross_section", "unweight", "unweighting_threshold", "photon_selection", "photon_cut_flags", "toy_detector",
+           "background_cross_section", "unweight", "unweighting_threshold", "photon_selection", "photon_cut_flags", "cut_flow",
+           "toy_detector",
            "BACKGROUND_FLAVOURS"]
 
 
@@ -113,7 +114,8 @@ def background_cross_section(card, n: int, seed: int, flavours=BACKGROUND_FLAVOU
         pts = grid.sample(n, rng)
         to_lab = lab_transform(card)
         k = pts.photon if to_lab is None else transform(to_lab, pts.photon)  # in the lab
-        truth = photon_selection(card, k)
+        flags = photon_cut_flags(card, k)
+        truth = flags["pass_all"]
         measured = toy_detector(card, k, rng)
         reco = photon_selection(card, measured)
         step(1)
@@ -147,6 +149,7 @@ def background_cross_section(card, n: int, seed: int, flavours=BACKGROUND_FLAVOU
     selected = (total_w * (truth | reco)).mean()
     result["reco_only_fraction"] = float((total_w * (reco & ~truth)).mean() / selected) if selected > 0 else None
     result["overweight_fraction"] = OVERWEIGHT_FRACTION
+    result["cut_flow"] = cut_flow(total_w, flags, reco, "generated (the sampled photon region)")
     if edges is not None:  # the true-photon energy spectrum after the cuts, pb per bin
         result["spectrum_pb"] = (np.histogram(k[:, 0], bins=edges, weights=passed)[0] / n).tolist()
         result["spectrum_edges_GeV"] = list(map(float, edges))
@@ -170,6 +173,20 @@ def background_cross_section(card, n: int, seed: int, flavours=BACKGROUND_FLAVOU
             **measured, "truth_pass": truth, "pass_all": reco,
         }
     return result
+
+
+def cut_flow(w: np.ndarray, flags: dict[str, np.ndarray], reco: np.ndarray, first: str,
+             before: tuple[tuple[str, np.ndarray], ...] = ()) -> list[dict]:
+    """The cross section (pb, with its error) after each step: ``first`` (every event), the steps
+    ``before`` the photon cuts, each cut of mcgen.selection.cuts.CUTS and the escape cut on the true
+    photon in turn (``flags`` of :func:`photon_cut_flags`), then after the toy detector and the selection (``reco``)."""
+    steps = [(first, np.ones(len(w), dtype=bool)), *before]
+    passed = steps[-1][1]
+    for cut in (*CUTS, "escape"):
+        passed = passed & flags[f"pass_{cut}"]
+        steps.append((f"+ {cut}", passed))
+    steps.append(("after the toy detector and the selection", reco))
+    return [{"step": name, **_estimate(w * mask)} for name, mask in steps]
 
 
 def z_only_weights(card, pts) -> np.ndarray:

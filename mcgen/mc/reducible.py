@@ -20,13 +20,12 @@ import numpy as np
 
 from mcgen import fpmath
 from mcgen.detector.veto import lost
-from mcgen.mc.background import lab_transform, photon_cut_flags, photon_selection, toy_detector
+from mcgen.mc.background import cut_flow, lab_transform, photon_cut_flags, photon_selection, toy_detector
 from mcgen.mc.beams import SPREAD_CUT
 from mcgen.physics import gammagamma
 from mcgen.physics.constants import GEV2_TO_PB
 from mcgen.physics.frames import transform
 from mcgen.physics.isr import isr_beta, isr_weight, x_from_uniform
-from mcgen.selection.cuts import CUTS
 
 __all__ = ["gammagamma_cross_section", "gammagamma_events"]
 
@@ -99,19 +98,12 @@ def gammagamma_cross_section(card, n: int, seed: int, keep_events: bool = False,
     measured = toy_detector(card, seen, detector_rng)
     truth = single & flags["pass_all"]
     reco = single & photon_selection(card, measured)
-    flow = [("generated", np.ones(n, dtype=bool)), ("one photon seen, the other lost", single)]
-    passed = single
-    for cut in (*CUTS, "escape"):
-        passed = passed & flags[f"pass_{cut}"]
-        flow.append((f"+ {cut}", passed))
-    flow.append(("after the toy detector and the selection", reco))
     sigma, err = _estimate(w * truth)
     sigma_reco, err_reco = _estimate(w * reco)
     result: dict[str, Any] = {
         "process": "gammagamma", "sigma_pb": sigma, "sigma_err_pb": err, "sigma_reco_pb": sigma_reco,
         "sigma_reco_err_pb": err_reco, "sigma_generated_pb": _estimate(w)[0], "n_events": n,
-        "cut_flow": [{"step": name, "sigma_pb": _estimate(w * mask)[0], "sigma_err_pb": _estimate(w * mask)[1]}
-                     for name, mask in flow],
+        "cut_flow": cut_flow(w, flags, reco, "generated", (("one photon seen, the other lost", single),)),
     }
     if edges is not None:
         result["spectrum_reco_pb"] = (np.histogram(measured["gamma_reco_E"], bins=edges, weights=w * reco)[0] / n).tolist()
