@@ -177,8 +177,9 @@ class Detector:
         "deg", "calorimeter coverage as polar-angle bands in the lab, e.g. forward endcap, barrel and backward endcap with "
         "the gaps between them (in place of abs_cos_coverage)", lo=0, hi=180, most=MAX_COVERAGE_BANDS, default=None)
     veto_abs_cos_max: float | None = number(
-        "", "reach of the vetoes (forward calorimeters): a particle with |cos theta| above it is lost, one below it and "
-        "outside the calorimeter coverage is seen (default: the coverage's own reach)", lo=0, hi=1, lo_open=True, default=None)
+        "", "reach of the vetoes (forward calorimeters): a particle outside the calorimeter coverage is seen up to this "
+        "|cos theta| and lost beyond it (default: no vetoes, a particle outside the coverage is lost)", lo=0, hi=1,
+        lo_open=True, default=None)
     veto_energy_min: float = number("GeV", "energy below which a particle is not seen by the calorimeter or the vetoes",
                                     lo=0, hi=1e4, default=0.0, why="a threshold up to 10 TeV")
 

@@ -1,11 +1,11 @@
 """Which particles a detector does not see: what makes an event with other particles look like a
 single photon (the reducible backgrounds).
 
-A particle is lost when its energy is below ``veto_energy_min``, when it flies closer to the beam
-than the vetoes reach (abs(cos theta) > ``veto_abs_cos_max``, by default the calorimeter's own reach), or
-when it falls in a gap between the calorimeter's coverage bands (nothing there sees it). Anything else
-is seen: by the calorimeter inside its coverage, by the vetoes between the coverage's edge and their
-reach. Angles are the lab's.
+A particle is lost when its energy is below ``veto_energy_min``, or when it flies where nothing sees
+it: outside the calorimeter's coverage bands (down the beam pipe, through a gap between barrel and
+endcaps), unless vetoes (forward calorimeters) are given, ``veto_abs_cos_max``: then a particle
+outside the coverage is seen by them up to that abs(cos theta), and only the gaps between the
+coverage bands and the region beyond the vetoes lose it. Angles are the lab's.
 """
 
 from __future__ import annotations
@@ -17,23 +17,28 @@ from mcgen.config.cards import Detector
 __all__ = ["veto_reach", "lost"]
 
 
-def veto_reach(det: Detector) -> float:
-    """The abs(cos theta) up to which a particle above the energy threshold is seen."""
-    return det.abs_cos_reach if det.veto_abs_cos_max is None else det.veto_abs_cos_max
+def veto_reach(det: Detector) -> float | None:
+    """The abs(cos theta) up to which vetoes see a particle above the energy threshold outside the
+    calorimeter's coverage; None without vetoes (only the calorimeter sees)."""
+    return det.veto_abs_cos_max
 
 
 def lost(det: Detector, energy: np.ndarray, cos_theta: np.ndarray) -> np.ndarray:
     """Per particle (lab energy in GeV, lab cos theta): whether the detector misses it.
 
     >>> import mcgen
-    >>> det = mcgen.load_card("belle2").detector  # ECL bands with gaps near 32 and 130 deg
-    >>> lost(det, np.array([1.0, 1.0, 1.0]), np.cos(np.radians([90.0, 31.8, 170.0]))).tolist()
-    [False, True, True]
+    >>> det = mcgen.load_card("belle2").detector  # ECL bands with gaps near 32 and 130 deg, no vetoes
+    >>> lost(det, np.array([1.0, 1.0, 1.0, 1.0]), np.cos(np.radians([90.0, 31.8, 160.0, 170.0]))).tolist()
+    [False, True, True, True]
     """
     e, c = np.asarray(energy, dtype=float), np.asarray(cos_theta, dtype=float)
     bands = det.coverage_cos_bands
     in_band = np.zeros(c.shape, dtype=bool)
     for lo, hi in bands:
         in_band |= (c > lo) & (c < hi)
-    in_gap = (c > bands[0][0]) & (c < bands[-1][1]) & ~in_band
-    return (e < det.veto_energy_min) | (np.abs(c) > veto_reach(det)) | in_gap
+    reach = veto_reach(det)
+    if reach is None:
+        unseen = ~in_band
+    else:
+        unseen = ((c > bands[0][0]) & (c < bands[-1][1]) & ~in_band) | (np.abs(c) > reach)  # a gap, or beyond the vetoes
+    return (e < det.veto_energy_min) | unseen
