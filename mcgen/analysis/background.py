@@ -26,26 +26,28 @@ __all__ = ["BackgroundProcess", "PROCESSES", "background_sample", "background_me
 @dataclasses.dataclass(frozen=True)
 class BackgroundProcess:
     """A background process (``mcgen background --process NAME``): what it is, and its weighted Monte
-    Carlo ``compute(card, n, seed, keep_events) -> result`` (sigma_pb, sigma_reco_pb with their errors;
-    the event columns under ``columns`` with ``keep_events``). ``reducible``: made only where the event
-    looks like a single photon; a zero after the cuts is then a result, not an error."""
+    Carlo ``compute(card, n, seed, keep_events, edges) -> result`` (sigma_pb, sigma_reco_pb with their
+    errors; the event columns under ``columns`` with ``keep_events``; with photon-energy ``edges`` the
+    spectrum after the cuts, pb per bin). ``reducible``: made only where the event looks like a single
+    photon; a zero after the cuts is then a result, not an error, and the limits take it after the
+    detector (``sigma_reco_pb``, ``spectrum_reco_pb``), the SM one on the true photon."""
 
     name: str
     title: str
-    compute: Callable[[Card, int, int, bool], dict[str, Any]]
+    compute: Callable[..., dict[str, Any]]
     reducible: bool
 
 
-def _nunugamma(card: Card, n: int, seed: int, keep_events: bool) -> dict[str, Any]:
+def _nunugamma(card: Card, n: int, seed: int, keep_events: bool, edges: Any = None) -> dict[str, Any]:
     from mcgen.mc.background import background_cross_section
 
-    return background_cross_section(card, n, seed, keep_events=keep_events)
+    return background_cross_section(card, n, seed, keep_events=keep_events, edges=edges)
 
 
-def _gammagamma(card: Card, n: int, seed: int, keep_events: bool) -> dict[str, Any]:
+def _gammagamma(card: Card, n: int, seed: int, keep_events: bool, edges: Any = None) -> dict[str, Any]:
     from mcgen.mc.reducible import gammagamma_cross_section
 
-    return gammagamma_cross_section(card, n, seed, keep_events=keep_events)
+    return gammagamma_cross_section(card, n, seed, keep_events=keep_events, edges=edges)
 
 
 PROCESSES: dict[str, BackgroundProcess] = {p.name: p for p in (

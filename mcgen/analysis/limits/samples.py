@@ -222,7 +222,7 @@ def visible_background(card: Card, n: int, seed: int) -> tuple[float | np.ndarra
     a reducible process's after the toy detector (its leak through the cuts is a measurement effect;
     mcgen.mc.reducible). A number for S^2/B, per spectrum bin for CLs; each computed once per card
     content, statistics and seed (mcgen.analysis.background.cached), with where it came from."""
-    from mcgen.analysis.background import cached
+    from mcgen.analysis.background import PROCESSES, cached
 
     cls = card.limit.criterion == "cls"
     edges = spectrum_edges(card) if cls else None
@@ -232,23 +232,20 @@ def visible_background(card: Card, n: int, seed: int) -> tuple[float | np.ndarra
         what = ("sigma" if edges is None else f"spectrum {edges.tolist()}") + ("" if process == "nunugamma" else f" {process}")
         value, info_process = cached(card, n, seed, what, functools.partial(_process_background, card, n, seed, process, edges))
         # the SM background is stored before the photon efficiency; a reducible one after the detector, which has it
-        scale = card.detector.photon_efficiency if process == "nunugamma" else 1.0
+        scale = 1.0 if PROCESSES[process].reducible else card.detector.photon_efficiency
         total = total + (np.asarray(value) if cls else value) * scale
         info = info_process if process == "nunugamma" else {**info, process: info_process}
     return total, info
 
 
 def _process_background(card: Card, n: int, seed: int, process: str, edges: np.ndarray | None) -> Any:
-    """One process's background after the cuts (see :func:`visible_background`), per bin with ``edges``."""
-    if process == "nunugamma":
-        from mcgen.mc.background import background_cross_section
+    """One process's background after the cuts (see :func:`visible_background`), per bin with ``edges``:
+    on the true photon for the SM one, after the detector for a reducible one."""
+    from mcgen.analysis.background import PROCESSES
 
-        result = background_cross_section(card, n, seed, edges=edges)
-        return result["spectrum_pb"] if edges is not None else result["sigma_pb"]
-    from mcgen.mc.reducible import gammagamma_cross_section
-
-    result = gammagamma_cross_section(card, n, seed, edges=edges)
-    return result["spectrum_reco_pb"] if edges is not None else result["sigma_reco_pb"]
+    chosen = PROCESSES[process]
+    result = chosen.compute(card, n, seed, False, edges)
+    return result[("spectrum" if edges is not None else "sigma") + ("_reco" if chosen.reducible else "") + "_pb"]
 
 
 def visible_background_pb(card: Card, n: int, seed: int) -> float | np.ndarray:
@@ -285,7 +282,9 @@ def _files_background(card: Card, events: Any, cuts: Sequence[Any], process: str
         raise InputError("--background takes background files (mcgen background -o), not signal events")
     if len(events) == 0:
         raise InputError("the background files hold no events")
-    reducible = process != "nunugamma"
+    from mcgen.analysis.background import PROCESSES
+
+    reducible = PROCESSES[process].reducible
     if reducible and cuts:
         raise InputError(f"--cut with {process} background files: their events are selected by the card's cuts after "
                          "the detector (pass_all); give the SM background files alone with --cut")
