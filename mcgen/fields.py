@@ -28,11 +28,13 @@ def number(
     hi_open: bool = False,
     default: float | None | Any = REQUIRED,
     why: str = "",
+    pair: bool = False,
 ) -> Any:
     """A finite real number in [lo, hi] (open ends on request); ``why`` says where the range comes
-    from (it is shown in the error message)."""
+    from (it is shown in the error message). With ``pair``, also a list of two such numbers (one per
+    beam, say), kept as a tuple."""
     meta = {"kind": "number", "unit": unit, "doc": doc, "lo": lo, "hi": hi, "lo_open": lo_open, "hi_open": hi_open,
-            "why": why}
+            "why": why, "pair": pair}
     return dataclasses.field(default=default, metadata=meta)
 
 
@@ -87,7 +89,8 @@ def describe(f: dataclasses.Field) -> str:
     rng = " and ".join(parts)
     unit = f" ({m['unit']})" if m["unit"] else ""
     why = f": {m['why']}" if m.get("why") else ""
-    return f"a finite number{(' ' + rng) if rng else ''}{unit}{why}"
+    pair = ", or a pair [a, b] of such numbers" if m.get("pair") else ""
+    return f"a finite number{(' ' + rng) if rng else ''}{unit}{pair}{why}"
 
 
 def check_value(f: dataclasses.Field, value: Any) -> Any:
@@ -105,6 +108,13 @@ def check_value(f: dataclasses.Field, value: Any) -> Any:
         return value if isinstance(value, bool) else None
     if m["kind"] == "bands":
         return _check_bands(m, value)
+    if m.get("pair") and isinstance(value, list):
+        both = [_check_number(m, v) for v in value] if len(value) == 2 else [None]
+        return None if None in both else (both[0], both[1])
+    return _check_number(m, value)
+
+
+def _check_number(m: Mapping[str, Any], value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     try:

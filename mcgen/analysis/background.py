@@ -126,8 +126,9 @@ NOTE = ("tree level; weighted events; sigma after the card's cuts on the true ph
 def note(card: Card) -> str:
     """What the background's numbers include, for its outputs: ISR (leading-log structure
     functions at the nominal s, collinear photons) and the energy spread when the card has them."""
-    beams = [what for what, on in (("ISR", card.beam.isr), (f"energy spread {card.beam.energy_spread:g}",
-                                                            card.beam.energy_spread > 0)) if on]
+    s1, s2 = card.beam.spreads
+    spread = f"energy spread {s1:g}" if s1 == s2 else f"energy spreads {s1:g} (e-) and {s2:g} (e+)"
+    beams = [what for what, on in (("ISR", card.beam.isr), (spread, max(s1, s2) > 0)) if on]
     return NOTE.replace("tree level", "tree level, " + (" and ".join(beams) if beams else "no ISR"), 1)
 
 

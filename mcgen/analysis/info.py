@@ -64,7 +64,7 @@ def sigma_with_isr(card: Card, model: Model, options: PhysicsOptions = PhysicsOp
     names = ("gamma", "Z", "gammaZ", "W", "st_interference")
     if not np.any(pieces(np.array([card.sqrt_s]))):  # beams of helicities that make no N nubar (P- = P+ = +-1)
         return {name: 0.0 for name in names} | {"total": 0.0}
-    beams = beam_params(True, card.beam.energy_spread, card.sqrt_s)
+    beams = beam_params(True, card.beam.spreads, card.sqrt_s)
     folded = folded_sigma(total, card.sqrt_s, m, beams, (ew.m_Z, ew.Gamma_Z), pieces=pieces)
     return {name: float(v) + 0.0 for name, v in zip(names, folded)} | {"total": float(folded.sum())}
 

@@ -109,8 +109,9 @@ class Beam:
     polarisation_positron: float = number("", "longitudinal polarisation P+ of the e+ beam (-1 = left-handed)", lo=-1, hi=1,
                                           default=0.0, why="a polarisation lies in [-1, 1]")
     isr: bool = flag("initial-state radiation (electron structure functions, mcgen.physics.isr)", default=False)
-    energy_spread: float = number("", "relative Gaussian energy spread of each beam (0 = off)", lo=0, hi=0.05, default=0.0,
-                                  why="a spread of at most 5%")
+    energy_spread: float | tuple[float, float] = number(
+        "", "relative Gaussian energy spread of each beam (0 = off), or [e-, e+] when the beams' spreads differ",
+        lo=0, hi=0.05, default=0.0, why="a spread of at most 5%", pair=True)
 
     def __post_init__(self) -> None:
         e1, e2 = self.electron_energy, self.positron_energy
@@ -147,7 +148,13 @@ class Beam:
     @property
     def beam_effects(self) -> bool:
         """Whether events are made at their own sqrt(s_hat) (ISR or an energy spread), not at sqrt(s)."""
-        return self.isr or self.energy_spread > 0.0
+        return self.isr or max(self.spreads) > 0.0
+
+    @property
+    def spreads(self) -> tuple[float, float]:
+        """(sigma-, sigma+): the relative energy spreads of the e- and e+ beams."""
+        s = self.energy_spread
+        return (s, s) if isinstance(s, float) else s
 
     @property
     def polarisation(self) -> tuple[float, float]:

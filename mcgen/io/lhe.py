@@ -118,8 +118,9 @@ def _header(tally: WeightTally, summary: dict[str, Any], metadata: dict[str, Any
     weighted = bool(metadata["weighted"])
     # EBMUP: each beam's largest energy (head-on frame), so that no event's x exceeds 1 (with the spread a
     # beam may gain up to SPREAD_CUT widths; readers such as Pythia refuse x > 1 and book 1 - x as a photon)
-    reach = 1.0 + SPREAD_CUT * float(metadata["beam"]["energy_spread"])
-    e_minus, e_plus = (e * reach for e in file_beam_energies(metadata))
+    spread = metadata["beam"]["energy_spread"]
+    spreads = (spread, spread) if isinstance(spread, (int, float)) else spread
+    e_minus, e_plus = (e * (1.0 + SPREAD_CUT * float(s)) for e, s in zip(file_beam_energies(metadata), spreads))
     mass, nature = float(metadata["model"]["mass_GeV"]), metadata["model"].get("nature", "dirac")
     xsec, xsec_err = tally.cross_section(weighted, summary)
     xmax = tally.largest if weighted else xsec

@@ -179,7 +179,7 @@ def _beam_sampling(beam: Beam, rs: float, m: float, ew: Electroweak, flavour: st
     """The beams, the cells' tables, the envelope's integral and sigma of one charge state (pb) of
     :func:`_beam_inputs`; kept for the next N of the same beams, mass and flavour (a scan's
     coupling structures, a Dirac and a Majorana N share them)."""
-    beams = beam_params(beam.isr, beam.energy_spread, rs)
+    beams = beam_params(beam.isr, beam.spreads, rs)
     t_channel = flavour == "e"
     hel_l, hel_r = helicity_weights(*beam.polarisation)
     if couplings is None:  # weighted

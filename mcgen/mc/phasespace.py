@@ -172,7 +172,7 @@ class PhaseSpaceMap:
         import vegas
 
         e_lo, e_hi = photon_energy_range(card)
-        beam = beam_params(card.beam.isr, card.beam.energy_spread, card.sqrt_s)
+        beam = beam_params(card.beam.isr, card.beam.spreads, card.sqrt_s)
         if beam.spread > 0 and e_hi >= card.sqrt_s / 2:  # a beam above its nominal energy
             e_hi = card.sqrt_s / 2 * (1 + SPREAD_CUT * beam.spread)
         c_max = photon_cos_range(card)

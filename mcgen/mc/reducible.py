@@ -38,9 +38,10 @@ def _beam_fractions(card, n: int, rng: np.random.Generator) -> tuple[np.ndarray,
         u = rng.random((2, n))
         x1, x2 = x_from_uniform(u[0], beta), x_from_uniform(u[1], beta)
         w = isr_weight(x1, beta) * isr_weight(x2, beta)
-    if card.beam.energy_spread > 0:
+    s1, s2 = card.beam.spreads
+    if max(s1, s2) > 0:
         g = np.clip(rng.standard_normal((2, n)), -SPREAD_CUT, SPREAD_CUT)
-        x1, x2 = x1 * (1.0 + card.beam.energy_spread * g[0]), x2 * (1.0 + card.beam.energy_spread * g[1])
+        x1, x2 = x1 * (1.0 + s1 * g[0]), x2 * (1.0 + s2 * g[1])
     return x1, x2, w
 
 

@@ -180,8 +180,9 @@ def escape_params(card) -> Escape:
     total = p1 + p2
     p0 = float(total[0])
     det = card.detector
-    # the beams' total energy spreads by sigma sqrt(E1^2 + E2^2) / (E1 + E2); the bound scales with it
-    spread = card.beam.energy_spread * math.hypot(e1, e2) / (e1 + e2)
+    # the beams' total energy spreads by sqrt((sigma1 E1)^2 + (sigma2 E2)^2) / (E1 + E2); the bound scales with it
+    s1, s2 = card.beam.spreads
+    spread = math.hypot(s1 * e1, s2 * e2) / (e1 + e2)
     return Escape(True, p0, float(total[1] / p0), float(total[2] / p0), float(total[3] / p0), escape_pieces(bands),
                   card.selection.escape_margin_sigma, det.energy_stochastic**2, det.energy_constant**2 + spread**2)
 

@@ -103,6 +103,7 @@ def test_flavour_factory_cards_follow_their_sources():
     p1, p2 = beam_momenta(7.004, 4.002, 0.083)
     assert np.linalg.norm((p1 + p2)[1:]) / b2.sqrt_s == pytest.approx(0.287, abs=1e-3)  # beta gamma
     assert b2.detector.coverage_theta_deg == ((12.4, 31.4), (32.2, 128.7), (130.7, 155.1))
+    assert b2.beam.spreads == pytest.approx((5.13e-3 / 7.004, 2.375e-3 / 4.002), rel=1e-3)  # HER 5.13 MeV, LER 2.375 MeV
     assert b2.detector.decay_radius_m == 1.25 and b2.selection.frame == "cm"
     bes = load_card("besiii")
     assert [(r.info.run, r.sqrt_s, r.beam.luminosity_invpb) for r in bes.run_cards()] == [

@@ -139,7 +139,70 @@ def test_energy_spread_against_a_gaussian_folding_on_the_z_pole():
     assert ev.summary["sigma_quadrature_pb"] == pytest.approx(expected, rel=1e-4)
 
 
-@pytest.mark.parametrize("setting", ["beam.isr=1", "beam.isr='yes'", "beam.energy_spread=-0.001", "beam.energy_spread=0.2"])
+def test_each_beam_its_own_spread_against_a_gaussian_folding():
+    """energy_spread = [e-, e+]: each beam's fraction spreads by its own width, and the cross section
+    (events and quadrature) is the double integral over the two normals with those widths."""
+    spreads = (0.003, 0.009)  # exaggerated and unequal, so the smearing of the Z peak is well above the MC error
+    card = mcgen.load_card("lep1_opal", (f"beam.energy_spread=[{spreads[0]}, {spreads[1]}]",))
+    assert card.beam.spreads == spreads
+    model = mcgen.make_model(10.0, "mu", card.electroweak, d_gamma=1e-6, scenario="I")
+    n = 200_000
+    ev = mcgen.generate(card, model, n, seed=4, weighted=True)
+    from scipy import integrate, stats
+
+    # weighted events are drawn from the two normals as they are (the weight carries sigma_hat)
+    for column, spread in zip(("beam_x1", "beam_x2"), spreads):
+        assert abs(ev.columns[column].std() / spread - 1) < 3 / math.sqrt(2 * n)
+
+    def f(g1: float, g2: float) -> float:
+        rs = card.sqrt_s * math.sqrt((1 + spreads[0] * g1) * (1 + spreads[1] * g2))
+        return float(cross_section_pieces(rs, 10.0, model.couplings, "mu", card.electroweak).sum()
+                     * stats.norm.pdf(g1) * stats.norm.pdf(g2))
+
+    expected = integrate.dblquad(f, -6, 6, -6, 6, epsrel=1e-8)[0]
+    assert abs(ev.summary["sigma_pb"] - expected) < 3 * ev.summary["sigma_err_pb"]
+    assert ev.summary["sigma_quadrature_pb"] == pytest.approx(expected, rel=1e-4)
+
+
+def test_one_sum_over_unequal_spreads_under_isr_against_the_product_rule(monkeypatch):
+    """With ISR, spreads up to 0.3% take one Gauss-Hermite sum over S g (S^2 = s1^2 + s2^2) in place of
+    the product rule over g1 and g2: on the Z pole, with unequal spreads, both agree far below the
+    spread's own effect."""
+    from mcgen.mc import beams as beams_module
+    from mcgen.physics.model import Couplings
+
+    card = mcgen.load_card("cepc_z", ("beam.isr=true",))
+    ew = card.electroweak
+
+    def sigma_hat(rs: np.ndarray) -> np.ndarray:
+        return cross_section_pieces(rs, MASS, Couplings(1e-6, 1e-6, 0.0), "mu", ew).sum(axis=0)
+
+    def folded(spreads: tuple[float, float]) -> float:
+        params = beams_module.beam_params(True, spreads, card.sqrt_s)
+        return float(beams_module.folded_sigma(sigma_hat, card.sqrt_s, MASS, params, (ew.m_Z, ew.Gamma_Z)))
+
+    unequal = (0.0015, 0.0004)
+    one_sum, none = folded(unequal), folded((0.0, 0.0))
+    monkeypatch.setattr(beams_module, "_SPREAD_1D", -1.0)  # the 7 x 7 product rule
+    product = folded(unequal)
+    assert abs(one_sum / none - 1) > 3e-4  # the spreads' effect
+    assert one_sum == pytest.approx(product, rel=1e-8)
+
+
+def test_equal_spreads_given_per_beam_make_the_same_events():
+    model = mcgen.make_model(MASS, "e", mcgen.load_card("cepc_z").electroweak, d_gamma=1e-7, scenario="II")
+    one, pair = (mcgen.generate(mcgen.load_card("cepc_z", ("beam.isr=true", f"beam.energy_spread={v}")), model, 5000, seed=6)
+                 for v in ("0.0008", "[0.0008, 0.0008]"))
+    assert one.summary["sigma_pb"] == pair.summary["sigma_pb"]
+    assert one.columns.keys() == pair.columns.keys()
+    for name in one.columns:
+        assert np.array_equal(one.columns[name], pair.columns[name]), name
+
+
+@pytest.mark.parametrize("setting", ["beam.isr=1", "beam.isr='yes'", "beam.energy_spread=-0.001", "beam.energy_spread=0.2",
+                                     "beam.energy_spread=[0.001]", "beam.energy_spread=[0.001, -0.001]",
+                                     "beam.energy_spread=[0.001, 0.1]", "beam.energy_spread=[0.001, 0.001, 0.001]",
+                                     "beam.energy_spread=['a', 0.001]"])
 def test_bad_beam_keys_are_refused(setting):
     with pytest.raises(CardError, match="beam"):
         mcgen.load_card("cepc_h", (setting,))

@@ -125,7 +125,8 @@ def test_bad_input_is_one_line_and_exit_2(capsys, argv):
 
 def test_the_escape_margin_is_n_standard_deviations_of_the_energy_at_the_bound():
     """escape_margin_sigma = n: pass iff E > E_max (1 + n sqrt(a^2/E_max + b^2 + s^2)), s the beams' total
-    energy spread sigma sqrt(E1^2 + E2^2)/(E1 + E2); written out here from the card's numbers."""
+    energy spread sqrt((sigma1 E1)^2 + (sigma2 E2)^2)/(E1 + E2) (each beam's own spread); written out here
+    from the card's numbers."""
     from mcgen.selection.escape import ESCAPE_MARGIN, escape_energies, escape_pass
 
     card = mcgen.load_card("belle2", ("selection.escape_margin_sigma=3",))
@@ -136,7 +137,8 @@ def test_the_escape_margin_is_n_standard_deviations_of_the_energy_at_the_bound()
     direction = np.stack([sin_t * np.cos(phi), sin_t * np.sin(phi), cos_t], axis=1)
     beams = sum(mcgen.physics.frames.beam_momenta(7.004, 4.002, 0.083))
     bound = escape_energies(mcgen.selection.escape.escape_pieces(card.selection.escape_theta_deg), beams, direction)
-    spread = card.beam.energy_spread * np.hypot(7.004, 4.002) / 11.006
+    sigma_e, sigma_p = card.beam.energy_spread  # belle2: [e-, e+]
+    spread = np.hypot(sigma_e * 7.004, sigma_p * 4.002) / 11.006
     sigma_rel = np.sqrt(card.detector.energy_stochastic**2 / bound + card.detector.energy_constant**2 + spread**2)
     threshold = bound * (1 + 3 * sigma_rel) * (1 + ESCAPE_MARGIN)
     energy = threshold * rng.uniform(0.9, 1.1, n)
