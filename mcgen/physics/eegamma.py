@@ -1,0 +1,331 @@
+"""e+e- -> e+e- gamma at tree level with the electron mass: the radiative Bhabha process, a reducible
+background of single-photon searches (the photon seen, both leptons lost).
+
+For e-(p1) e+(p2) -> e-(p3) e+(p4) gamma(k) there are eight diagrams, the photon radiated from each of
+the four leptons in the t channel (the e- line p1 -> p3 and the e+ line p2 -> p4 exchange a boson) and in
+the s channel (the beams annihilate, the pair p3 p4 is made), each with a photon and a Z exchanged;
+a relative minus sign between the two channels (Fermi statistics).
+
+Feynman rules: the electron couples to the photon with e Q gamma^mu (Q = -1) and to the Z with
+(g/c_w) gamma^mu (g_L P_L + g_R P_R), g_L = -1/2 + s_w^2, g_R = s_w^2 (overall phases are common to all
+diagrams). Photons couple with alpha(0) (the card's ``alpha``): the real one, and the exchanged one, whose
+q^2 is near 0 where the rate is; the Z with the coupling scheme's g. The Z propagator carries the fixed
+width in the s channel and none in the t channel (a spacelike momentum has no width); its q^mu q^nu/M_Z^2
+part, of relative size m_e^2/M_Z^2 < 1e-10, is left out. Each diagram's set (the four emissions with one
+exchange) is gauge invariant on its own, with or without the width (tests/physics/test_eegamma.py).
+
+Evaluation: explicit massive helicity spinors in the Weyl representation, every fermion line a product of
+2 x 2 blocks, summed over the 32 helicity states (four leptons, two linear photon polarisations) and
+averaged over the beams' four. Where the rate is, near a t-channel pole (a lepton at an angle of order
+m_e/E to its beam), the naive squared forms lose their digits to cancellations; here:
+- every propagator's denominator is an invariant computed without cancellation: p.k = k0 (E - P) +
+  P k0 (1 - cos), E - P = m^2/(E + P), 1 - cos = abs(n_a - n_b)^2/2 from the unit vectors, and the
+  t-channel momentum transfer t = -2 [m^2 (dE + dP)^2/(2 (E1 + P1)(E3 + P3)) + P1 P3 (1 - cos13)]
+  (dE, dP the energy and momentum differences), exact for on-shell momenta;
+- the spinors take sqrt(E - P) = m/sqrt(E + P) and half-angles from pT and P -+ pz, so no component
+  loses digits at any angle.
+What remains are the amplitude's own gauge cancellations near the pole (currents of size E contracted to
+size q_perp), which cost log10(E/q_perp) digits at most: 1e-11 of the rate at LEP energies.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numba as nb
+import numpy as np
+
+from mcgen.physics.constants import LEPTON_MASS, Electroweak
+from mcgen.simd import VEC
+
+__all__ = ["EEGammaCouplings", "eegamma_couplings", "msq_eegamma"]
+
+M_E = LEPTON_MASS["e"]
+
+
+class EEGammaCouplings(NamedTuple):
+    """The amplitude's constants: the real photon's e, the exchanged photon's e^2 and the Z's (g/c_w)^2
+    g_L, g_R products, M_Z^2, M_Z Gamma_Z and the electron mass (GeV)."""
+
+    e_photon: float
+    e2_exchange: float
+    z_ll: float
+    z_lr: float
+    z_rr: float
+    m_z2: float
+    m_z_gamma: float
+    m_e: float
+
+
+def eegamma_couplings(ew: Electroweak, z_exchange: bool = True, m_e: float = M_E) -> EEGammaCouplings:
+    """The constants for a card's electroweak inputs (photons at alpha(0), the Z with the scheme's g);
+    ``z_exchange=False``: QED alone."""
+    gz2 = (ew.g / ew.c_w) ** 2 if z_exchange else 0.0
+    g_l, g_r = -0.5 + ew.sin2_theta_w, ew.sin2_theta_w
+    return EEGammaCouplings(ew.e_photon, ew.e_photon**2, gz2 * g_l * g_l, gz2 * g_l * g_r, gz2 * g_r * g_r,
+                            ew.m_Z**2, ew.m_Z * ew.Gamma_Z, m_e)
+
+
+# --- kinematics without cancellation ------------------------------------------------------------------
+
+
+@nb.njit(inline="always", **VEC)
+def _norm3(p):
+    return math.sqrt(p[1] * p[1] + p[2] * p[2] + p[3] * p[3])
+
+
+@nb.njit(inline="always", **VEC)
+def _one_minus_cos(a, pa, b, pb):
+    """1 - cos of the angle between the 3-momenta of a and b (magnitudes pa, pb): abs(n_a - n_b)^2 / 2."""
+    dx = a[1] / pa - b[1] / pb
+    dy = a[2] / pa - b[2] / pb
+    dz = a[3] / pa - b[3] / pb
+    return 0.5 * (dx * dx + dy * dy + dz * dz)
+
+
+@nb.njit(inline="always", **VEC)
+def _dot_k(p, pp, m2, k, kk):
+    """p.k for a lepton p (3-momentum pp, mass^2 m2) and the photon k (energy kk)."""
+    return kk * m2 / (p[0] + pp) + pp * kk * _one_minus_cos(p, pp, k, kk)
+
+
+@nb.njit(inline="always", **VEC)
+def _transfer(a, pa, b, pb, m2):
+    """(a - b)^2 for two leptons of mass^2 m2: -2 [(E_a E_b - P_a P_b - m^2) + P_a P_b (1 - cos)], the first
+    term m^2 (dE + dP)^2 / (2 (E_a + P_a)(E_b + P_b)) (exact on shell)."""
+    d = (a[0] - b[0]) + (pa - pb)
+    near = m2 * d * d / (2.0 * (a[0] + pa) * (b[0] + pb))
+    return -2.0 * (near + pa * pb * _one_minus_cos(a, pa, b, pb))
+
+
+# --- spinors and fermion lines (Weyl representation: the upper two components left-handed) -------------
+
+
+@nb.njit(inline="always", **VEC)
+def _helicity_basis(p, pp):
+    """xi_+ and xi_- of p's direction (sigma.n xi = +-xi): (cos(t/2), e^(i phi) sin(t/2)) and
+    (-e^(-i phi) sin(t/2), cos(t/2)), the half-angles from pT^2 / (P +- pz) without cancellation."""
+    pt2 = p[1] * p[1] + p[2] * p[2]
+    if p[3] >= 0.0:
+        one_plus, one_minus = (pp + p[3]) / pp, pt2 / ((pp + p[3]) * pp)
+    else:
+        one_plus, one_minus = pt2 / ((pp - p[3]) * pp), (pp - p[3]) / pp
+    c, s = math.sqrt(0.5 * one_plus), math.sqrt(0.5 * one_minus)
+    pt = math.sqrt(pt2)
+    phase = complex(p[1] / pt, p[2] / pt) if pt > 0.0 else complex(1.0, 0.0)
+    return (complex(c, 0.0), phase * s), (-phase.conjugate() * s, complex(c, 0.0))
+
+
+@nb.njit(inline="always", **VEC)
+def _spinors(p, m, out_u, out_v):
+    """u(p, +-) and v(p, +-) into out_u[h], out_v[h] (h = 0: +, 1: -): u(+) = (sqrt(E - P) xi_+,
+    sqrt(E + P) xi_+), u(-) = (sqrt(E + P) xi_-, sqrt(E - P) xi_-), v(+) = (sqrt(E + P) xi_-, -sqrt(E - P) xi_-),
+    v(-) = (sqrt(E - P) xi_+, -sqrt(E + P) xi_+); sqrt(E - P) = m / sqrt(E + P)."""
+    pp = _norm3(p)
+    big = math.sqrt(p[0] + pp)
+    small = m / big
+    xp, xm = _helicity_basis(p, pp)
+    for i in range(2):
+        out_u[0, i], out_u[0, i + 2] = small * xp[i], big * xp[i]
+        out_u[1, i], out_u[1, i + 2] = big * xm[i], small * xm[i]
+        out_v[0, i], out_v[0, i + 2] = big * xm[i], -small * xm[i]
+        out_v[1, i], out_v[1, i + 2] = small * xp[i], -big * xp[i]
+
+
+@nb.njit(inline="always", **VEC)
+def _bar(col, row):
+    """row = col^+ gamma^0: the chiral halves swapped and conjugated."""
+    row[0], row[1], row[2], row[3] = col[2].conjugate(), col[3].conjugate(), col[0].conjugate(), col[1].conjugate()
+
+
+@nb.njit(inline="always", **VEC)
+def _slash(a0, a1, a2, a3, m, out):
+    """out = a-slash + m (4 x 4) for a real 4-vector a: [[m, a.sigma], [a.sigmabar, m]], a.sigma = a0 - a.sigma_vec."""
+    out[:, :] = 0.0
+    out[0, 0] = out[1, 1] = out[2, 2] = out[3, 3] = m
+    out[0, 2], out[0, 3] = a0 - a3, complex(-a1, a2)
+    out[1, 2], out[1, 3] = complex(-a1, -a2), a0 + a3
+    out[2, 0], out[2, 1] = a0 + a3, complex(a1, -a2)
+    out[3, 0], out[3, 1] = complex(a1, a2), a0 - a3
+
+
+@nb.njit(inline="always", **VEC)
+def _matvec(a, x, out):
+    for i in range(4):
+        out[i] = a[i, 0] * x[0] + a[i, 1] * x[1] + a[i, 2] * x[2] + a[i, 3] * x[3]
+
+
+@nb.njit(inline="always", **VEC)
+def _vecmat(x, a, out):
+    for j in range(4):
+        out[j] = x[0] * a[0, j] + x[1] * a[1, j] + x[2] * a[2, j] + x[3] * a[3, j]
+
+
+@nb.njit(inline="always", **VEC)
+def _currents(row, col, out, add):
+    """out[chi, mu] (+)= row gamma^mu P_chi col for chi = L, R: row_R sigmabar^mu col_L and row_L sigma^mu col_R."""
+    if not add:
+        out[:, :] = 0.0
+    a0, a1, b0, b1 = row[2], row[3], col[0], col[1]  # L: sigmabar = (1, -sigma)
+    out[0, 0] += a0 * b0 + a1 * b1
+    out[0, 1] += -(a0 * b1 + a1 * b0)
+    out[0, 2] += -(complex(0.0, -1.0) * a0 * b1 + complex(0.0, 1.0) * a1 * b0)
+    out[0, 3] += -(a0 * b0 - a1 * b1)
+    a0, a1, b0, b1 = row[0], row[1], col[2], col[3]  # R: sigma = (1, sigma)
+    out[1, 0] += a0 * b0 + a1 * b1
+    out[1, 1] += a0 * b1 + a1 * b0
+    out[1, 2] += complex(0.0, -1.0) * a0 * b1 + complex(0.0, 1.0) * a1 * b0
+    out[1, 3] += a0 * b0 - a1 * b1
+
+
+@nb.njit(inline="always", **VEC)
+def _contract(a, b, w_ll, w_lr, w_rr):
+    """sum over chi, chi' of w_chi chi' a[chi] . b[chi'] (Minkowski products of the chiral currents)."""
+    total = complex(0.0, 0.0)
+    for i in range(2):
+        for j in range(2):
+            w = w_ll if i + j == 0 else (w_rr if i + j == 2 else w_lr)
+            total += w * (a[i, 0] * b[j, 0] - a[i, 1] * b[j, 1] - a[i, 2] * b[j, 2] - a[i, 3] * b[j, 3])
+    return total
+
+
+@nb.njit(cache=True, **VEC)
+def _msq_one(c, p1, p2, p3, p4, k):
+    """(1/4) sum over spins of abs(M)^2 for one phase-space point (module docstring)."""
+    m = c.m_e
+    m2 = m * m
+    P1, P2, P3, P4, kk = _norm3(p1), _norm3(p2), _norm3(p3), _norm3(p4), k[0]
+    # denominators (module docstring: no cancellation)
+    d1 = -2.0 * _dot_k(p1, P1, m2, k, kk)  # (p1 - k)^2 - m^2
+    d2 = -2.0 * _dot_k(p2, P2, m2, k, kk)  # (k - p2)^2 - m^2
+    d3 = 2.0 * _dot_k(p3, P3, m2, k, kk)  # (p3 + k)^2 - m^2
+    d4 = 2.0 * _dot_k(p4, P4, m2, k, kk)  # (p4 + k)^2 - m^2
+    t13 = _transfer(p1, P1, p3, P3, m2)
+    t24 = _transfer(p2, P2, p4, P4, m2)
+    s12 = 4.0 * m2 - _transfer(p1, P1, p2, P2, m2)  # (a + b)^2 = 4 m^2 - (a - b)^2 on shell
+    s34 = 4.0 * m2 - _transfer(p3, P3, p4, P4, m2)
+    # boson propagators (photon e^2/q^2; Z (g/c_w)^2/(q^2 - M^2 [+ i M Gamma in the s channel]))
+    g_t13, g_t24 = c.e2_exchange / t13, c.e2_exchange / t24
+    z_t13, z_t24 = 1.0 / (t13 - c.m_z2), 1.0 / (t24 - c.m_z2)
+    z_s12 = 1.0 / complex(s12 - c.m_z2, c.m_z_gamma)
+    z_s34 = 1.0 / complex(s34 - c.m_z2, c.m_z_gamma)
+    u1, v1 = np.empty((2, 4), np.complex128), np.empty((2, 4), np.complex128)
+    u2, v2 = np.empty((2, 4), np.complex128), np.empty((2, 4), np.complex128)
+    u3, v3 = np.empty((2, 4), np.complex128), np.empty((2, 4), np.complex128)
+    u4, v4 = np.empty((2, 4), np.complex128), np.empty((2, 4), np.complex128)
+    _spinors(p1, m, u1, v1)
+    _spinors(p2, m, u2, v2)
+    _spinors(p3, m, u3, v3)
+    _spinors(p4, m, u4, v4)
+    bar3, bar2 = np.empty((2, 4), np.complex128), np.empty((2, 4), np.complex128)
+    for h in range(2):
+        _bar(u3[h], bar3[h])
+        _bar(v2[h], bar2[h])
+    # the fermion propagators' numerators (p-slash + m) / denominator
+    a1, a2 = np.empty((4, 4), np.complex128), np.empty((4, 4), np.complex128)
+    a3, a4 = np.empty((4, 4), np.complex128), np.empty((4, 4), np.complex128)
+    _slash(p1[0] - k[0], p1[1] - k[1], p1[2] - k[2], p1[3] - k[3], m, a1)
+    _slash(k[0] - p2[0], k[1] - p2[1], k[2] - p2[2], k[3] - p2[3], m, a2)
+    _slash(p3[0] + k[0], p3[1] + k[1], p3[2] + k[2], p3[3] + k[3], m, a3)
+    _slash(-p4[0] - k[0], -p4[1] - k[1], -p4[2] - k[2], -p4[3] - k[3], m, a4)
+    a1 /= d1
+    a2 /= d2
+    a3 /= d3
+    a4 /= d4
+    # linear photon polarisations: theta-hat and phi-hat of k
+    kt = math.sqrt(k[1] * k[1] + k[2] * k[2])
+    cphi, sphi = (k[1] / kt, k[2] / kt) if kt > 0.0 else (1.0, 0.0)
+    cth, sth = k[3] / kk, kt / kk
+    eps = np.array([[0.0, cth * cphi, cth * sphi, -sth], [0.0, -sphi, cphi, 0.0]])
+    slash_e = np.empty((4, 4), np.complex128)
+    x, y = np.empty(4, np.complex128), np.empty(4, np.complex128)
+    # currents [h_a, h_b, chi, mu] of the bare lines and [pol, h_a, h_b, chi, mu] of the radiating ones
+    n13, n24 = np.empty((2, 2, 2, 4), np.complex128), np.empty((2, 2, 2, 4), np.complex128)
+    n21, n34 = np.empty((2, 2, 2, 4), np.complex128), np.empty((2, 2, 2, 4), np.complex128)
+    r13, r24 = np.empty((2, 2, 2, 2, 4), np.complex128), np.empty((2, 2, 2, 2, 4), np.complex128)
+    r21, r34 = np.empty((2, 2, 2, 2, 4), np.complex128), np.empty((2, 2, 2, 2, 4), np.complex128)
+    for ha in range(2):
+        for hb in range(2):
+            _currents(bar3[ha], u1[hb], n13[ha, hb], False)
+            _currents(bar2[ha], v4[hb], n24[ha, hb], False)
+            _currents(bar2[ha], u1[hb], n21[ha, hb], False)
+            _currents(bar3[ha], v4[hb], n34[ha, hb], False)
+    for pol in range(2):
+        e = eps[pol]
+        _slash(e[0], e[1], e[2], e[3], 0.0, slash_e)
+        for ha in range(2):
+            for hb in range(2):
+                # e- line: ubar3 [G A1 E + E A3 G] u1 (photon from the incoming, the outgoing e-)
+                _matvec(slash_e, u1[hb], x)
+                _matvec(a1, x, y)
+                _currents(bar3[ha], y, r13[pol, ha, hb], False)
+                _vecmat(bar3[ha], slash_e, x)
+                _vecmat(x, a3, y)
+                _currents(y, u1[hb], r13[pol, ha, hb], True)
+                # e+ line: vbar2 [E A2 G + G A4 E] v4 (from the incoming, the outgoing e+)
+                _vecmat(bar2[ha], slash_e, x)
+                _vecmat(x, a2, y)
+                _currents(y, v4[hb], r24[pol, ha, hb], False)
+                _matvec(slash_e, v4[hb], x)
+                _matvec(a4, x, y)
+                _currents(bar2[ha], y, r24[pol, ha, hb], True)
+                # annihilation: vbar2 [G A1 E + E A2 G] u1
+                _matvec(slash_e, u1[hb], x)
+                _matvec(a1, x, y)
+                _currents(bar2[ha], y, r21[pol, ha, hb], False)
+                _vecmat(bar2[ha], slash_e, x)
+                _vecmat(x, a2, y)
+                _currents(y, u1[hb], r21[pol, ha, hb], True)
+                # pair creation: ubar3 [E A3 G + G A4 E] v4
+                _vecmat(bar3[ha], slash_e, x)
+                _vecmat(x, a3, y)
+                _currents(y, v4[hb], r34[pol, ha, hb], False)
+                _matvec(slash_e, v4[hb], x)
+                _matvec(a4, x, y)
+                _currents(bar3[ha], y, r34[pol, ha, hb], True)
+    total = 0.0
+    for pol in range(2):
+        for h1 in range(2):
+            for h2 in range(2):
+                for h3 in range(2):
+                    for h4 in range(2):
+                        amp = complex(0.0, 0.0)
+                        # t channel: the e- line (h3, h1) with the e+ line (h2, h4)
+                        rn = r13[pol, h3, h1]
+                        nn = n24[h2, h4]
+                        amp += g_t24 * _contract(rn, nn, 1.0, 1.0, 1.0)
+                        amp += z_t24 * _contract(rn, nn, c.z_ll, c.z_lr, c.z_rr)
+                        rn = r24[pol, h2, h4]
+                        nn = n13[h3, h1]
+                        amp += g_t13 * _contract(nn, rn, 1.0, 1.0, 1.0)
+                        amp += z_t13 * _contract(nn, rn, c.z_ll, c.z_lr, c.z_rr)
+                        # s channel, with the relative minus sign: annihilation (h2, h1), creation (h3, h4)
+                        rn = r21[pol, h2, h1]
+                        nn = n34[h3, h4]
+                        amp -= (c.e2_exchange / s34) * _contract(rn, nn, 1.0, 1.0, 1.0)
+                        amp -= z_s34 * _contract(rn, nn, c.z_ll, c.z_lr, c.z_rr)
+                        rn = r34[pol, h3, h4]
+                        nn = n21[h2, h1]
+                        amp -= (c.e2_exchange / s12) * _contract(nn, rn, 1.0, 1.0, 1.0)
+                        amp -= z_s12 * _contract(nn, rn, c.z_ll, c.z_lr, c.z_rr)
+                        total += amp.real * amp.real + amp.imag * amp.imag
+    return 0.25 * c.e_photon * c.e_photon * total
+
+
+@nb.njit(cache=True, **VEC)
+def _msq_rows(c, p1, p2, p3, p4, k, out):
+    for i in range(out.shape[0]):
+        out[i] = _msq_one(c, p1[i], p2[i], p3[i], p4[i], k[i])
+
+
+def msq_eegamma(p1: np.ndarray, p2: np.ndarray, p3: np.ndarray, p4: np.ndarray, k: np.ndarray,
+                couplings: EEGammaCouplings) -> np.ndarray:
+    """(1/4) sum over spins of abs(M)^2 (GeV^-2) of e-(p1) e+(p2) -> e-(p3) e+(p4) gamma(k) for (n, 4) arrays of
+    on-shell momenta (E, px, py, pz) that conserve momentum."""
+    rows = [np.ascontiguousarray(np.atleast_2d(np.asarray(p, dtype=float))) for p in (p1, p2, p3, p4, k)]
+    n = max(len(r) for r in rows)
+    rows = [np.ascontiguousarray(np.broadcast_to(r, (n, 4))) for r in rows]
+    out = np.empty(n)
+    _msq_rows(couplings, *rows, out)
+    return out
