@@ -44,6 +44,12 @@ def _nunugamma(card: Card, n: int, seed: int, keep_events: bool, edges: Any = No
     return background_cross_section(card, n, seed, keep_events=keep_events, edges=edges)
 
 
+def _eegamma(card: Card, n: int, seed: int, keep_events: bool, edges: Any = None) -> dict[str, Any]:
+    from mcgen.mc.reducible import eegamma_cross_section
+
+    return eegamma_cross_section(card, n, seed, keep_events=keep_events, edges=edges)
+
+
 def _gammagamma(card: Card, n: int, seed: int, keep_events: bool, edges: Any = None) -> dict[str, Any]:
     from mcgen.mc.reducible import gammagamma_cross_section
 
@@ -52,6 +58,7 @@ def _gammagamma(card: Card, n: int, seed: int, keep_events: bool, edges: Any = N
 
 PROCESSES: dict[str, BackgroundProcess] = {p.name: p for p in (
     BackgroundProcess("nunugamma", "e+e- -> nu nubar gamma (SM, three flavours)", _nunugamma, reducible=False),
+    BackgroundProcess("eegamma", "e+e- -> e+e- gamma, the photon seen and both leptons lost", _eegamma, reducible=True),
     BackgroundProcess("gammagamma", "e+e- -> gamma gamma, one photon seen and the other lost", _gammagamma, reducible=True),
 )}
 """The background processes by name; the first is the default. A new process is a compute function, a record here

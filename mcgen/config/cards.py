@@ -27,7 +27,7 @@ from mcgen.physics.frames import sqrt_s_of_beams
 __all__ = ["Card", "CardInfo", "Beam", "Detector", "Selection", "Limit", "load_card", "parse_card", "parse_set", "CARD_NAMES",
            "PAPER_CARDS", "LEP_CARDS", "CEPC_CARDS", "PROGRAMMES", "FLAVOUR_FACTORY_CARDS", "BACKGROUND_PROCESSES"]
 
-BACKGROUND_PROCESSES: tuple[str, ...] = ("nunugamma", "gammagamma")
+BACKGROUND_PROCESSES: tuple[str, ...] = ("nunugamma", "eegamma", "gammagamma")
 """The background processes by name (``mcgen background --process``, ``[limit] backgrounds``); each has its
 Monte Carlo in mcgen.analysis.background.PROCESSES."""
 

@@ -1,14 +1,27 @@
 """The reducible backgrounds of single-photon searches, generated where an event looks like a single
-photon: every other particle lost (mcgen.detector.veto). Today e+e- -> gamma gamma
-(:mod:`mcgen.physics.gammagamma`), with the card's ISR, energy spread and beams, through the signal's
-toy detector and the card's selection (:func:`mcgen.mc.background.photon_selection`).
+photon: every other particle lost (mcgen.detector.veto). e+e- -> gamma gamma
+(:mod:`mcgen.physics.gammagamma`) and e+e- -> e+e- gamma (:mod:`mcgen.physics.eegamma`), with the card's
+ISR, energy spread and beams, through the signal's toy detector and the card's selection
+(:func:`mcgen.mc.background.photon_selection`).
 
-Sampling: the beams' fractions x1, x2 as for the SM background (the ISR structure function through
-x = 1 - u^(2/beta), the spread's normals), then in the hard process's rest frame w = artanh(beta cos theta)
-uniform in [-W, W] (W = artanh(beta)): dsigma/dw = dsigma/dcos (1 - beta^2 cos^2) / beta is flat up
-to a factor 2, so the collinear peaks cost no variance. The event is boosted along z to the beams'
-centre of mass and on to the lab (asymmetric or crossing beams). The weights (pb) average to the
-cross section, the identical photons' factor 1/2 included.
+Beams: the fractions x1, x2 as for the SM background (the ISR structure function through
+x = 1 - u^(2/beta), the spread's normals); each event is made in the hard process's rest frame, boosted
+along z to the beams' centre of mass and on to the lab (asymmetric or crossing beams). The weights (pb)
+average to the cross section.
+
+gamma gamma: w = artanh(beta cos theta) uniform in [-W, W] (W = artanh(beta)): dsigma/dw = dsigma/dcos
+(1 - beta^2 cos^2) / beta is flat up to a factor 2, so the collinear peaks cost no variance; the identical
+photons' factor 1/2 is in the weight.
+
+e+e- gamma: two channels, one per lepton going down its beam pipe (the t-channel pole, where the rate is):
+the photon's energy omega with density 1/omega from the selection's lowest energy (less five resolutions,
+at the largest Doppler factor of the hard frame) to its largest, its direction uniform; the lepton's angle
+theta to its own beam with density 1/(theta^2 + theta_0^2) in theta^2 over [0, pi^2] (theta_0 = m_e/E_beam:
+the pole's width), its azimuth uniform; its energy from the other lepton's mass shell, Q.p = Q^2/2 with
+Q = p1 + p2 - k (a quadratic with up to two roots, one taken at random). Each channel covers the whole
+phase space; the weight is abs(M)^2/flux over the channels' mean density in the phase-space measure,
+dPhi_3 = omega P^2 domega dOmega_k dOmega / (8 (2 pi)^5 abs(P E' + E (P - Q.n))) (E, P the solved lepton's
+energy and momentum, E' the other's, n its direction).
 """
 
 from __future__ import annotations
@@ -22,12 +35,14 @@ from mcgen import fpmath
 from mcgen.detector.veto import lost
 from mcgen.mc.background import cut_flow, lab_transform, photon_cut_flags, photon_selection, toy_detector
 from mcgen.mc.beams import SPREAD_CUT
+from mcgen.mc.phasespace import photon_energy_range
 from mcgen.physics import gammagamma
 from mcgen.physics.constants import GEV2_TO_PB
+from mcgen.physics.eegamma import M_E, eegamma_couplings, msq_eegamma
 from mcgen.physics.frames import transform
 from mcgen.physics.isr import isr_beta, isr_weight, x_from_uniform
 
-__all__ = ["gammagamma_cross_section", "gammagamma_events"]
+__all__ = ["gammagamma_cross_section", "gammagamma_events", "eegamma_cross_section", "eegamma_events"]
 
 
 def _beam_fractions(card, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -43,6 +58,19 @@ def _beam_fractions(card, n: int, rng: np.random.Generator) -> tuple[np.ndarray,
         g = np.clip(rng.standard_normal((2, n)), -SPREAD_CUT, SPREAD_CUT)
         x1, x2 = x1 * (1.0 + s1 * g[0]), x2 * (1.0 + s2 * g[1])
     return x1, x2, w
+
+
+def _hard_to_lab(card, x1: np.ndarray, x2: np.ndarray, momenta: list[np.ndarray]) -> list[np.ndarray]:
+    """(n, 4) momenta of the hard frame boosted along z (beta = (x1 - x2)/(x1 + x2)) to the beams' centre of
+    mass and on to the lab."""
+    beta_z = (x1 - x2) / (x1 + x2)
+    gamma_z = 1.0 / np.sqrt(1.0 - beta_z * beta_z)
+    to_lab = lab_transform(card)
+    out = []
+    for k in momenta:
+        k = np.stack([gamma_z * (k[:, 0] + beta_z * k[:, 3]), k[:, 1], k[:, 2], gamma_z * (k[:, 3] + beta_z * k[:, 0])], axis=1)
+        out.append(k if to_lab is None else transform(to_lab, k))
+    return out
 
 
 def gammagamma_events(card, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -65,18 +93,156 @@ def gammagamma_events(card, n: int, rng: np.random.Generator) -> dict[str, np.nd
     sin_t = np.sqrt(np.clip((1.0 - cos_t) * (1.0 + cos_t), 0.0, None))
     k1 = np.stack([e, e * sin_t * fpmath.cos(phi), e * sin_t * fpmath.sin(phi), e * cos_t], axis=1)
     k2 = k1 * np.array([1.0, -1.0, -1.0, -1.0])
-    beta_z = (x1 - x2) / (x1 + x2)  # the hard frame in the beams' centre of mass
-    gamma_z = 1.0 / np.sqrt(1.0 - beta_z * beta_z)
-    to_lab = lab_transform(card)
-    out = []
-    for k in (k1, k2):
-        k = np.stack([gamma_z * (k[:, 0] + beta_z * k[:, 3]), k[:, 1], k[:, 2], gamma_z * (k[:, 3] + beta_z * k[:, 0])], axis=1)
-        out.append(k if to_lab is None else transform(to_lab, k))
-    return {"weight_pb": weight, "k1": out[0], "k2": out[1], "beam_x1": x1, "beam_x2": x2}
+    k1, k2 = _hard_to_lab(card, x1, x2, [k1, k2])
+    return {"weight_pb": weight, "k1": k1, "k2": k2, "beam_x1": x1, "beam_x2": x2}
+
+
+def _direction(cos_t: np.ndarray, phi: np.ndarray) -> np.ndarray:
+    sin_t = np.sqrt(np.clip((1.0 - cos_t) * (1.0 + cos_t), 0.0, None))
+    return np.stack([sin_t * fpmath.cos(phi), sin_t * fpmath.sin(phi), cos_t], axis=1)
+
+
+def _pole_angle_density(theta: np.ndarray, theta0_2: np.ndarray) -> np.ndarray:
+    """The density in solid angle of a lepton's angle theta to its beam: 1/(theta^2 + theta_0^2) in theta^2 over
+    [0, pi^2], over 2 pi sin(theta) (the azimuth)."""
+    norm = np.log1p(math.pi**2 / theta0_2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        jac = np.where(theta > 0.0, 2.0 * theta / np.sin(theta), 2.0)  # d(theta^2)/dcos
+    return jac / ((theta * theta + theta0_2) * norm) / (2.0 * math.pi)
+
+
+def _solve_lepton(q: np.ndarray, n: np.ndarray, m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The energies E of a lepton of mass m along unit vectors n for which Q - p is on shell (Q.p = Q^2/2):
+    (E_a, E_b, valid_a, valid_b) as (2, n) arrays, and the roots' count."""
+    a = q[:, 0]
+    b = np.einsum("ij,ij->i", q[:, 1:], n)
+    c = 0.5 * (q[:, 0] ** 2 - np.einsum("ij,ij->i", q[:, 1:], q[:, 1:]))
+    den = a * a - b * b
+    disc = c * c - den * m * m
+    root = np.sqrt(np.clip(disc, 0.0, None))
+    energies = np.stack([(a * c + np.abs(b) * root) / den, (a * c - np.abs(b) * root) / den])
+    with np.errstate(invalid="ignore"):
+        momenta = np.sqrt(np.clip(energies * energies - m * m, 0.0, None))
+        # a root of the squared equation solves A E - B P = C only with A E - C of B's sign
+        valid = (disc > 0.0) & (energies > m) & (a - energies > m) & (np.sign(a * energies - c) * np.sign(b) >= 0.0)
+        valid &= np.abs(a * energies - b * momenta - c) <= 1e-9 * np.maximum(np.abs(c), 1e-300)
+    return energies, momenta, valid
+
+
+def eegamma_events(card, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """n weighted e+e- -> e+e- gamma events (the module docstring's two channels): ``weight_pb``, the photon
+    ``k`` and the leptons ``p3`` (e-) and ``p4`` (e+) in the lab ((n, 4) arrays of E, px, py, pz); the random
+    numbers in this order: the beams, the channel, omega, the photon's direction, the lepton's angle and azimuth,
+    the root."""
+    m = M_E
+    x1, x2, w_beams = _beam_fractions(card, n, rng)
+    rs = card.sqrt_s * np.sqrt(x1 * x2)
+    eb = 0.5 * rs
+    pb = np.sqrt(np.clip(eb * eb - m * m, 0.0, None))
+    e_lo, _ = photon_energy_range(card)
+    lo = np.minimum(e_lo * np.sqrt(np.minimum(x1, x2) / np.maximum(x1, x2)), 0.5 * rs)
+    hi = (rs * rs - 4.0 * m * m) / (2.0 * rs)
+    open_ = hi > lo * (1.0 + 1e-12)
+    lo = np.where(open_, lo, 0.5 * hi)
+    channel = rng.random(n) < 0.5  # True: the e+ down its pipe (the e- solved)
+    omega = lo * np.exp(rng.random(n) * np.log(hi / lo))
+    k_dir = _direction(2.0 * rng.random(n) - 1.0, 2.0 * math.pi * rng.random(n))
+    k = np.column_stack([omega, omega[:, None] * k_dir])
+    theta0_2 = (m / eb) ** 2
+    theta = np.sqrt(theta0_2 * np.expm1(rng.random(n) * np.log1p(math.pi**2 / theta0_2)))
+    phi = 2.0 * math.pi * rng.random(n)
+    beam_axis = np.where(channel, -1.0, 1.0)  # the pole lepton's own beam: e+ along -z, e- along +z
+    sin_t = np.sin(theta)
+    dir_pole = np.column_stack([sin_t * fpmath.cos(phi), sin_t * fpmath.sin(phi), beam_axis * np.cos(theta)])
+    q = np.column_stack([rs - omega, -k[:, 1:]])
+    energies, momenta, valid = _solve_lepton(q, dir_pole, m)
+    n_roots = valid.sum(axis=0)
+    first = np.where(valid[0] & valid[1], rng.random(n) < 0.5, valid[0])  # one root at random where there are two
+    pick = np.where(first, 0, 1)
+    rows = np.arange(n)
+    e_pole, p_pole = energies[pick, rows], momenta[pick, rows]
+    pole = np.column_stack([e_pole, p_pole[:, None] * dir_pole])
+    other = q - pole
+    ok = open_ & (n_roots > 0)
+    p3 = np.where(channel[:, None], other, pole)
+    p4 = np.where(channel[:, None], pole, other)
+    # the phase-space measure per (omega, Omega_k, Omega) of each channel, and each channel's density there
+    flux = 8.0 * eb * pb
+    with np.errstate(divide="ignore", invalid="ignore"):  # points without a solution: weight 0 below
+        density = _channel_density(q, omega, lo, hi, theta0_2, p3, p4, channel, n_roots, m)
+    msq = np.zeros(n)
+    hard = [np.column_stack([eb, np.zeros(n), np.zeros(n), pb]), np.column_stack([eb, np.zeros(n), np.zeros(n), -pb])]
+    msq[ok] = msq_eegamma(hard[0][ok], hard[1][ok], p3[ok], p4[ok], k[ok], eegamma_couplings(card.electroweak))
+    ok &= np.isfinite(density) & (density > 0.0)
+    weight = np.where(ok, msq / flux / np.where(ok, density, 1.0), 0.0) * w_beams * GEV2_TO_PB
+    k, p3, p4 = _hard_to_lab(card, x1, x2, [k, p3, p4])
+    return {"weight_pb": weight, "k": k, "p3": p3, "p4": p4, "beam_x1": x1, "beam_x2": x2}
+
+
+def _channel_density(q, omega, lo, hi, theta0_2, p3, p4, channel, n_roots, m) -> np.ndarray:
+    """The two channels' mean density at each point, in the phase-space measure (module docstring)."""
+    density = np.zeros(len(omega))
+    for positron_pole, pole_p, axis in ((True, p4, -1.0), (False, p3, 1.0)):
+        pp = np.sqrt(np.einsum("ij,ij->i", pole_p[:, 1:], pole_p[:, 1:]))
+        nvec = pole_p[:, 1:] / np.where(pp > 0, pp, 1.0)[:, None]
+        jac = np.abs(pp * (q[:, 0] - pole_p[:, 0]) + pole_p[:, 0] * (pp - np.einsum("ij,ij->i", q[:, 1:], nvec)))
+        measure = omega * pp * pp / (8.0 * (2.0 * math.pi) ** 5 * np.where(jac > 0, jac, 1.0))
+        angle = np.arctan2(np.hypot(nvec[:, 0], nvec[:, 1]), axis * nvec[:, 2])  # (arccos loses small angles)
+        count = np.where(channel == positron_pole, n_roots, _root_count(q, nvec, m))
+        g = (1.0 / (omega * np.log(hi / lo))) / (4.0 * math.pi) * _pole_angle_density(angle, theta0_2)
+        density += 0.5 * g / np.maximum(count, 1) / measure
+    return density
+
+
+def _root_count(q: np.ndarray, n: np.ndarray, m: float) -> np.ndarray:
+    """How many energies a lepton along n may have (:func:`_solve_lepton`)."""
+    return _solve_lepton(q, n, m)[2].sum(axis=0)
 
 
 def _estimate(w: np.ndarray) -> tuple[float, float]:
     return float(w.mean()), float(w.std() / math.sqrt(len(w)))
+
+
+def _single_photon_result(card, process: str, ev: dict[str, np.ndarray], seen: np.ndarray, single: np.ndarray,
+                          step: str, lost_particles: dict[str, np.ndarray], detector_rng: np.random.Generator,
+                          keep_events: bool, edges) -> dict[str, Any]:
+    """The result of a reducible process: the events where the ``seen`` photon ((n, 4), lab) is the only
+    particle the detector sees (``single``, the cut flow's ``step``), through the card's cuts and the toy
+    detector; ``lost_particles`` (name: (n, 4) lab momenta) become columns ``<name>_E`` ... of the kept events."""
+    w = ev["weight_pb"]
+    n = len(w)
+    flags = photon_cut_flags(card, seen)
+    measured = toy_detector(card, seen, detector_rng)
+    truth = single & flags["pass_all"]
+    reco = single & photon_selection(card, measured)
+    sigma, err = _estimate(w * truth)
+    sigma_reco, err_reco = _estimate(w * reco)
+    result: dict[str, Any] = {
+        "process": process, "sigma_pb": sigma, "sigma_err_pb": err, "sigma_reco_pb": sigma_reco,
+        "sigma_reco_err_pb": err_reco, "sigma_generated_pb": _estimate(w)[0], "n_events": n,
+        "cut_flow": cut_flow(w, flags, reco, "generated", ((step, single),)),
+    }
+    if edges is not None:
+        result["spectrum_reco_pb"] = (np.histogram(measured["gamma_reco_E"], bins=edges, weights=w * reco)[0] / n).tolist()
+    if keep_events:
+        keep = single
+        scale = int(keep.sum()) / n  # the written weights average to the cross section of what is written
+        lost_columns = {f"{name}_{a}": p[keep, i] for name, p in lost_particles.items()
+                        for i, a in enumerate(("E", "px", "py", "pz"))}
+        result["columns"] = {
+            "weight_pb": w[keep] * scale, "gamma_E": seen[keep, 0], "gamma_px": seen[keep, 1], "gamma_py": seen[keep, 2],
+            "gamma_pz": seen[keep, 3], "gamma_cos_theta": seen[keep, 3] / seen[keep, 0],
+            "gamma_pt": np.hypot(seen[keep, 1], seen[keep, 2]), **lost_columns,
+            "beam_x1": ev["beam_x1"][keep], "beam_x2": ev["beam_x2"][keep],
+            **{k: v[keep] for k, v in measured.items()}, "truth_pass": truth[keep], "pass_all": reco[keep],
+        }
+    return result
+
+
+def _rngs(card, seed: int) -> tuple[np.random.Generator, np.random.Generator]:
+    card.run_card(None)  # one run: a card with [[runs]] gives each with card.run_card(name)
+    event_rng, detector_rng = (np.random.default_rng(child) for child in np.random.SeedSequence(seed).spawn(2))
+    return event_rng, detector_rng
 
 
 def gammagamma_cross_section(card, n: int, seed: int, keep_events: bool = False, edges=None) -> dict[str, Any]:
@@ -87,36 +253,27 @@ def gammagamma_cross_section(card, n: int, seed: int, keep_events: bool = False,
     columns (the seen photon as ``gamma``, measured as ``gamma_reco``; the lost one as ``lost_gamma``). With
     ``edges``, the spectrum of the measured photon energy (lab) after the detector and the cuts, pb per bin
     (``spectrum_reco_pb``)."""
-    card.run_card(None)  # one run: a card with [[runs]] gives each with card.run_card(name)
-    event_rng, detector_rng = (np.random.default_rng(child) for child in np.random.SeedSequence(seed).spawn(2))
+    event_rng, detector_rng = _rngs(card, seed)
     ev = gammagamma_events(card, n, event_rng)
-    k1, k2, w = ev["k1"], ev["k2"], ev["weight_pb"]
+    k1, k2 = ev["k1"], ev["k2"]
     lost1, lost2 = (lost(card.detector, k[:, 0], k[:, 3] / k[:, 0]) for k in (k1, k2))
-    single = lost1 ^ lost2
     seen = np.where(lost2[:, None], k1, k2)  # the photon that is not lost (where exactly one is)
     other = np.where(lost2[:, None], k2, k1)
-    flags = photon_cut_flags(card, seen)
-    measured = toy_detector(card, seen, detector_rng)
-    truth = single & flags["pass_all"]
-    reco = single & photon_selection(card, measured)
-    sigma, err = _estimate(w * truth)
-    sigma_reco, err_reco = _estimate(w * reco)
-    result: dict[str, Any] = {
-        "process": "gammagamma", "sigma_pb": sigma, "sigma_err_pb": err, "sigma_reco_pb": sigma_reco,
-        "sigma_reco_err_pb": err_reco, "sigma_generated_pb": _estimate(w)[0], "n_events": n,
-        "cut_flow": cut_flow(w, flags, reco, "generated", (("one photon seen, the other lost", single),)),
-    }
-    if edges is not None:
-        result["spectrum_reco_pb"] = (np.histogram(measured["gamma_reco_E"], bins=edges, weights=w * reco)[0] / n).tolist()
-    if keep_events:
-        keep = single
-        scale = int(keep.sum()) / n  # the written weights average to the cross section of what is written
-        result["columns"] = {
-            "weight_pb": w[keep] * scale, "gamma_E": seen[keep, 0], "gamma_px": seen[keep, 1], "gamma_py": seen[keep, 2],
-            "gamma_pz": seen[keep, 3], "gamma_cos_theta": seen[keep, 3] / seen[keep, 0],
-            "gamma_pt": np.hypot(seen[keep, 1], seen[keep, 2]), "lost_gamma_E": other[keep, 0],
-            "lost_gamma_px": other[keep, 1], "lost_gamma_py": other[keep, 2], "lost_gamma_pz": other[keep, 3],
-            "beam_x1": ev["beam_x1"][keep], "beam_x2": ev["beam_x2"][keep],
-            **{k: v[keep] for k, v in measured.items()}, "truth_pass": truth[keep], "pass_all": reco[keep],
-        }
-    return result
+    return _single_photon_result(card, "gammagamma", ev, seen, lost1 ^ lost2, "one photon seen, the other lost",
+                                 {"lost_gamma": other}, detector_rng, keep_events, edges)
+
+
+def eegamma_cross_section(card, n: int, seed: int, keep_events: bool = False, edges=None) -> dict[str, Any]:
+    """Weighted Monte Carlo of e+e- -> e+e- gamma with the photon seen and both leptons lost, as
+    :func:`gammagamma_cross_section`; the leptons' columns ``lost_electron_*`` and ``lost_positron_*``."""
+    event_rng, detector_rng = _rngs(card, seed)
+    ev = eegamma_events(card, n, event_rng)
+    k, p3, p4 = ev["k"], ev["p3"], ev["p4"]
+
+    def lost_of(p: np.ndarray) -> np.ndarray:
+        size = np.sqrt(np.einsum("ij,ij->i", p[:, 1:], p[:, 1:]))
+        return lost(card.detector, p[:, 0], p[:, 3] / np.where(size > 0, size, 1.0))
+
+    single = ~lost_of(k) & lost_of(p3) & lost_of(p4) & (ev["weight_pb"] != 0.0)
+    return _single_photon_result(card, "eegamma", ev, k, single, "the photon seen, both leptons lost",
+                                 {"lost_electron": p3, "lost_positron": p4}, detector_rng, keep_events, edges)

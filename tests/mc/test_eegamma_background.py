@@ -1,0 +1,103 @@
+"""The reducible background e+e- -> e+e- gamma where the photon is seen and both leptons lost
+(mcgen.mc.reducible.eegamma_events): the phase-space weights against the analytic three-body volume, the
+events' kinematics, the kinematic theorem on every card, ISR alone leaking nothing, and the command line."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+import uproot
+from helpers import run_cli
+
+import mcgen
+import mcgen.mc.reducible as reducible
+from mcgen.config.cards import CARD_NAMES
+from mcgen.physics.constants import GEV2_TO_PB
+from mcgen.physics.frames import beam_momenta
+
+PERFECT = ("detector.energy_stochastic=0", "detector.energy_constant=0", "detector.angle_resolution_rad=0")
+NOMINAL = ("beam.isr=false", "beam.energy_spread=0")
+
+
+@pytest.mark.parametrize("card_name", ["lep1_opal", "belle2"])
+def test_the_weights_integrate_the_three_body_phase_space(card_name, monkeypatch):
+    """abs(M)^2 = 1: the weights average to Phi_3 / flux, Phi_3 = s (1 - x_lo^2) / (256 pi^3) for photons above
+    x_lo = 2 omega_lo / sqrt(s) (massless: the electron mass changes it by 1e-10 here), flux = 2 s."""
+    monkeypatch.setattr(reducible, "msq_eegamma", lambda p1, p2, p3, p4, k, c: np.ones(len(p1)))
+    card = mcgen.load_card(card_name, NOMINAL)
+    w = reducible.eegamma_events(card, 400_000, np.random.default_rng(1))["weight_pb"] / GEV2_TO_PB
+    s = card.sqrt_s**2
+    x_lo = 2 * reducible.photon_energy_range(card)[0] / card.sqrt_s
+    expected = s * (1 - x_lo**2) / (256 * math.pi**3) / (2 * s)
+    assert w.mean() == pytest.approx(expected, abs=4 * w.std() / math.sqrt(w.size))
+
+
+def test_the_events_conserve_the_beams_four_momentum():
+    card = mcgen.load_card("belle2", NOMINAL)
+    ev = reducible.eegamma_events(card, 20_000, np.random.default_rng(2))
+    k, p3, p4 = ev["k"], ev["p3"], ev["p4"]
+    used = ev["weight_pb"] > 0
+    assert used.mean() > 0.99
+    beams = sum(beam_momenta(*card.beam.energies, card.beam.crossing_angle_rad))
+    assert np.allclose((k + p3 + p4)[used], beams, rtol=0, atol=1e-9 * card.sqrt_s)
+    for p in (p3, p4):  # leptons on the electron's mass shell
+        mass2 = p[used, 0] ** 2 - (p[used, 1:] ** 2).sum(axis=1)
+        assert np.allclose(mass2, reducible.M_E**2, rtol=0, atol=1e-9 * card.sqrt_s**2)
+
+
+def _runs_with_an_escape_cut() -> list[tuple[str, str | None]]:
+    out: list[tuple[str, str | None]] = []
+    for name in CARD_NAMES:
+        card = mcgen.load_card(name)
+        if card.selection.escape_theta_deg is not None or card.selection.bhabha_cos_theta_b > 0:
+            out += [(name, r.info.run) for r in card.run_cards()] if card.runs else [(name, None)]
+    return out
+
+
+@pytest.mark.parametrize(("card_name", "run"), _runs_with_an_escape_cut())
+def test_no_event_passes_at_tree_level_with_nominal_beams_and_perfect_measurements(card_name, run):
+    """The kinematic theorem (the photon's transverse momentum is balanced by the lost leptons) on every
+    shipped card and run with an escape cut or the paper's Eq. (21), 1e5 events each."""
+    card = mcgen.load_card(card_name, NOMINAL + PERFECT)
+    r = reducible.eegamma_cross_section(card.run_card(run) if run else card, 100_000, 5)
+    assert r["sigma_pb"] == 0.0 and r["sigma_reco_pb"] == 0.0
+
+
+def test_without_an_escape_cut_vetoes_reaching_far_enough_remove_them():
+    """lep1_l3_zgamma has no escape cut and no vetoes: radiative Bhabha events with both leptons beyond the
+    ECAL's reach (|cos| > 0.97) pass its cuts. Vetoes down to 1.8 degrees remove them: a photon of 15 GeV at
+    |cos| < 0.97 has pT > 3.6 GeV, more than two beam-energy leptons inside 1.8 degrees carry (2.9 GeV)."""
+    card = mcgen.load_card("lep1_l3_zgamma", NOMINAL + PERFECT)
+    assert reducible.eegamma_cross_section(card, 100_000, 4)["sigma_reco_pb"] > 1.0
+    vetoed = mcgen.load_card("lep1_l3_zgamma", NOMINAL + PERFECT + ("detector.veto_abs_cos_max=0.9995",))
+    r = reducible.eegamma_cross_section(vetoed, 100_000, 4)
+    assert r["cut_flow"][1]["sigma_pb"] > 0 and r["sigma_reco_pb"] == 0.0
+
+
+def test_belle2_single_photons_with_isr_alone_leak_nothing():
+    """Collinear ISR photons carry no transverse momentum: at Belle II, thousands of pb of single photons pass
+    the photon cuts, none passes the escape cut without its margin; with the ECL's resolution some do."""
+    card = mcgen.load_card("belle2", ("beam.energy_spread=0", "selection.escape_margin_sigma=0") + PERFECT)
+    r = reducible.eegamma_cross_section(card, 200_000, 3)
+    flow = {step["step"]: step["sigma_pb"] for step in r["cut_flow"]}
+    assert flow["+ bhabha"] > 1000.0  # pb
+    assert flow["+ escape"] == 0.0 and r["sigma_reco_pb"] == 0.0
+
+
+def test_the_command_line_writes_the_single_photon_events(capsys, tmp_path):
+    out = tmp_path / "eeg.root"
+    code, stdout, err = run_cli(capsys, ["background", "--card", "belle2", "--process", "eegamma", "-n", "50000",
+                                         "--json", "-o", str(out)])
+    assert code == 0, err
+    result = json.loads(stdout)
+    assert result["process"] == "eegamma" and [s["step"] for s in result["cut_flow"]][:2] == [
+        "generated", "the photon seen, both leptons lost"]
+    with uproot.open(out) as f:
+        events = f["events"].arrays(library="np")
+        metadata = json.loads(f["metadata"])
+    assert events["weight_pb"].mean() == pytest.approx(result["cut_flow"][1]["sigma_pb"], rel=1e-6)
+    assert {"lost_electron_E", "lost_positron_pz"} <= set(events)
+    assert metadata["background_process"] == "eegamma"
