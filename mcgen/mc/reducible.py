@@ -15,7 +15,8 @@ photons' factor 1/2 is in the weight.
 
 e+e- gamma: two channels, one per lepton going down its beam pipe (the t-channel pole, where the rate is):
 the photon's energy omega with density 1/omega from the selection's lowest energy (less five resolutions,
-at the largest Doppler factor of the hard frame) to its largest, its direction uniform; the lepton's angle
+at the largest Doppler factor of the hard frame) to its largest, its polar angle half uniform in cos theta and
+half with density 1/(1 - cos^2) inside the acceptance (the collinear peaks), its azimuth uniform; the lepton's angle
 theta to its own beam with density 1/(theta^2 + theta_0^2) in theta^2 over [0, pi^2] (theta_0 = m_e/E_beam:
 the pole's width), its azimuth uniform; its energy from the other lepton's mass shell, Q.p = Q^2/2 with
 Q = p1 + p2 - k (a quadratic with up to two roots, one taken at random). Each channel covers the whole
@@ -35,7 +36,7 @@ from mcgen import fpmath
 from mcgen.detector.veto import lost
 from mcgen.mc.background import cut_flow, lab_transform, photon_cut_flags, photon_selection, toy_detector
 from mcgen.mc.beams import SPREAD_CUT
-from mcgen.mc.phasespace import photon_energy_range
+from mcgen.mc.phasespace import photon_cos_range, photon_energy_range
 from mcgen.physics import gammagamma
 from mcgen.physics.constants import GEV2_TO_PB
 from mcgen.physics.eegamma import M_E, eegamma_couplings, msq_eegamma
@@ -146,7 +147,8 @@ def eegamma_events(card, n: int, rng: np.random.Generator) -> dict[str, np.ndarr
     lo = np.where(open_, lo, 0.5 * hi)
     channel = rng.random(n) < 0.5  # True: the e+ down its pipe (the e- solved)
     omega = lo * np.exp(rng.random(n) * np.log(hi / lo))
-    k_dir = _direction(2.0 * rng.random(n) - 1.0, 2.0 * math.pi * rng.random(n))
+    c_max = photon_cos_range(card)
+    k_dir = _direction(_photon_cos(rng, n, c_max), 2.0 * math.pi * rng.random(n))
     k = np.column_stack([omega, omega[:, None] * k_dir])
     theta0_2 = (m / eb) ** 2
     theta = np.sqrt(theta0_2 * np.expm1(rng.random(n) * np.log1p(math.pi**2 / theta0_2)))
@@ -170,6 +172,7 @@ def eegamma_events(card, n: int, rng: np.random.Generator) -> dict[str, np.ndarr
     flux = 8.0 * eb * pb
     with np.errstate(divide="ignore", invalid="ignore"):  # points without a solution: weight 0 below
         density = _channel_density(q, omega, lo, hi, theta0_2, p3, p4, channel, n_roots, m)
+        density *= 4.0 * math.pi * _photon_cos_density(k_dir[:, 2], c_max) / (2.0 * math.pi)  # (the channels: 1/(4 pi))
     msq = np.zeros(n)
     hard = [np.column_stack([eb, np.zeros(n), np.zeros(n), pb]), np.column_stack([eb, np.zeros(n), np.zeros(n), -pb])]
     msq[ok] = msq_eegamma(hard[0][ok], hard[1][ok], p3[ok], p4[ok], k[ok], eegamma_couplings(card.electroweak))
@@ -177,6 +180,20 @@ def eegamma_events(card, n: int, rng: np.random.Generator) -> dict[str, np.ndarr
     weight = np.where(ok, msq / flux / np.where(ok, density, 1.0), 0.0) * w_beams * GEV2_TO_PB
     k, p3, p4 = _hard_to_lab(card, x1, x2, [k, p3, p4])
     return {"weight_pb": weight, "k": k, "p3": p3, "p4": p4, "beam_x1": x1, "beam_x2": x2}
+
+
+def _photon_cos(rng: np.random.Generator, n: int, c_max: float) -> np.ndarray:
+    """The photon's cos theta: half uniform in [-1, 1], half with density 1/(1 - c^2) in [-c_max, c_max]
+    (w = artanh(c) uniform: the peaks towards the beams and the leptons near them, up to the acceptance)."""
+    uniform = 2.0 * rng.random(n) - 1.0
+    mapped = np.tanh((2.0 * rng.random(n) - 1.0) * math.atanh(c_max))
+    return np.where(rng.random(n) < 0.5, uniform, mapped)
+
+
+def _photon_cos_density(c: np.ndarray, c_max: float) -> np.ndarray:
+    """The density of :func:`_photon_cos`."""
+    inside = np.abs(c) <= c_max
+    return 0.25 + 0.5 * inside / (2.0 * math.atanh(c_max) * np.where(inside, (1.0 - c) * (1.0 + c), 1.0))
 
 
 def _channel_density(q, omega, lo, hi, theta0_2, p3, p4, channel, n_roots, m) -> np.ndarray:
