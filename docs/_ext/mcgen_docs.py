@@ -482,7 +482,7 @@ METADATA: dict[str, dict[str, str]] = {
         "electroweak": _TABLE.format("electroweak") + ", plus `alpha_eff`",
         "note": "what the numbers include (tree level, ISR, spread), in words",
         "process": "the process, in words",
-        "background_process": "its name: `nunugamma`, or `gammagamma` (`mcgen background --process`)",
+        "background_process": "its name: `nunugamma`, `eegamma` or `gammagamma` (`mcgen background --process`)",
         "cut_flow": "the cross section after each step, a list of `step`, `sigma_pb`, `sigma_err_pb`: what was "
                     "sampled (for nu nubar gamma the photon region the cuts can reach), each photon cut in turn on the "
                     "true photon, the escape cut, and after the toy detector and the selection",
@@ -527,7 +527,7 @@ SUMMARY: dict[str, dict[str, str]] = {
         "rates": "`generation_ev_per_s`, `total_ev_per_s` (with the output), `compile_or_cache_load_s`",
     },
     "background": {
-        "process": "the process's name: `nunugamma`, or `gammagamma` (`mcgen background --process`)",
+        "process": "the process's name: `nunugamma`, `eegamma` or `gammagamma` (`mcgen background --process`)",
         "cut_flow": "the cross section after each step (see the metadata's `cut_flow`)",
         "sigma_pb": "cross section after the card's cuts on the true photon (pb)",
         "sigma_err_pb": "its Monte Carlo error (pb)",

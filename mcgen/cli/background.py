@@ -15,12 +15,13 @@ __all__ = ["add_parser", "run"]
 
 def add_parser(subparsers: Any) -> None:
     p = subparsers.add_parser("background", help="a background's cross section after the card's cuts (SM nu nubar gamma, "
-                              "gamma gamma)",
+                              "e+e- gamma, gamma gamma)",
                               description="Tree-level e+e- -> nu nubar gamma (three flavours; Z with the photon from "
                               "either beam, and for nu_e the W t-channel with the photon from e+, e- or the W) by "
                               "weighted Monte Carlo: sigma after the card's cuts on the true photon and after the toy "
-                              "detector, per flavour. --process gammagamma: e+e- -> gamma gamma where one photon is "
-                              "seen and the other lost, with the cut flow.")
+                              "detector, per flavour. --process eegamma: e+e- -> e+e- gamma where the photon is seen "
+                              "and both leptons lost; --process gammagamma: e+e- -> gamma gamma where one photon is "
+                              "seen and the other lost; each with the cut flow.")
     common.add_card_options(p)
     common.add_run_option(p, "every run, with -o one file each: FILE's stem with _RUN")
     p.add_argument("-n", "--events", type=common.EVENTS_IN_MEMORY, default=20_000, metavar="N",
@@ -30,7 +31,8 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--unweighted", action="store_true", help="unweight the written events (hit-or-miss)")
     p.add_argument("--process", choices=PROCESS_NAMES, default=PROCESS_NAMES[0],
                    help="nunugamma (default: SM e+e- -> nu nubar gamma) or a reducible background made where the event "
-                   "looks like a single photon: gammagamma (e+e- -> gamma gamma, the other photon lost)")
+                   "looks like a single photon: eegamma (e+e- -> e+e- gamma, both leptons lost) or gammagamma "
+                   "(e+e- -> gamma gamma, the other photon lost)")
     common.add_output_flags(p)
     p.set_defaults(handler=run)
 

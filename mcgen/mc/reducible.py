@@ -103,12 +103,17 @@ def _direction(cos_t: np.ndarray, phi: np.ndarray) -> np.ndarray:
     return np.stack([sin_t * fpmath.cos(phi), sin_t * fpmath.sin(phi), cos_t], axis=1)
 
 
+def _dot3(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Row-wise dot products of (n, 3) arrays, summed in one order on every CPU."""
+    return a[:, 0] * b[:, 0] + a[:, 1] * b[:, 1] + a[:, 2] * b[:, 2]
+
+
 def _pole_angle_density(theta: np.ndarray, theta0_2: np.ndarray) -> np.ndarray:
     """The density in solid angle of a lepton's angle theta to its beam: 1/(theta^2 + theta_0^2) in theta^2 over
     [0, pi^2], over 2 pi sin(theta) (the azimuth)."""
-    norm = np.log1p(math.pi**2 / theta0_2)
+    norm = fpmath.log1p(math.pi**2 / theta0_2)
     with np.errstate(divide="ignore", invalid="ignore"):
-        jac = np.where(theta > 0.0, 2.0 * theta / np.sin(theta), 2.0)  # d(theta^2)/dcos
+        jac = np.where(theta > 0.0, 2.0 * theta / fpmath.sin(theta), 2.0)  # d(theta^2)/dcos
     return jac / ((theta * theta + theta0_2) * norm) / (2.0 * math.pi)
 
 
@@ -116,8 +121,8 @@ def _solve_lepton(q: np.ndarray, n: np.ndarray, m: float) -> tuple[np.ndarray, n
     """The energies E of a lepton of mass m along unit vectors n for which Q - p is on shell (Q.p = Q^2/2):
     (E_a, E_b, valid_a, valid_b) as (2, n) arrays, and the roots' count."""
     a = q[:, 0]
-    b = np.einsum("ij,ij->i", q[:, 1:], n)
-    c = 0.5 * (q[:, 0] ** 2 - np.einsum("ij,ij->i", q[:, 1:], q[:, 1:]))
+    b = _dot3(q[:, 1:], n)
+    c = 0.5 * (q[:, 0] ** 2 - _dot3(q[:, 1:], q[:, 1:]))
     den = a * a - b * b
     disc = c * c - den * m * m
     root = np.sqrt(np.clip(disc, 0.0, None))
@@ -146,16 +151,16 @@ def eegamma_events(card, n: int, rng: np.random.Generator) -> dict[str, np.ndarr
     open_ = hi > lo * (1.0 + 1e-12)
     lo = np.where(open_, lo, 0.5 * hi)
     channel = rng.random(n) < 0.5  # True: the e+ down its pipe (the e- solved)
-    omega = lo * np.exp(rng.random(n) * np.log(hi / lo))
+    omega = lo * fpmath.exp(rng.random(n) * fpmath.log(hi / lo))
     c_max = photon_cos_range(card)
     k_dir = _direction(_photon_cos(rng, n, c_max), 2.0 * math.pi * rng.random(n))
     k = np.column_stack([omega, omega[:, None] * k_dir])
     theta0_2 = (m / eb) ** 2
-    theta = np.sqrt(theta0_2 * np.expm1(rng.random(n) * np.log1p(math.pi**2 / theta0_2)))
+    theta = np.sqrt(theta0_2 * fpmath.expm1(rng.random(n) * fpmath.log1p(math.pi**2 / theta0_2)))
     phi = 2.0 * math.pi * rng.random(n)
     beam_axis = np.where(channel, -1.0, 1.0)  # the pole lepton's own beam: e+ along -z, e- along +z
-    sin_t = np.sin(theta)
-    dir_pole = np.column_stack([sin_t * fpmath.cos(phi), sin_t * fpmath.sin(phi), beam_axis * np.cos(theta)])
+    sin_t = fpmath.sin(theta)
+    dir_pole = np.column_stack([sin_t * fpmath.cos(phi), sin_t * fpmath.sin(phi), beam_axis * fpmath.cos(theta)])
     q = np.column_stack([rs - omega, -k[:, 1:]])
     energies, momenta, valid = _solve_lepton(q, dir_pole, m)
     n_roots = valid.sum(axis=0)
@@ -186,27 +191,27 @@ def _photon_cos(rng: np.random.Generator, n: int, c_max: float) -> np.ndarray:
     """The photon's cos theta: half uniform in [-1, 1], half with density 1/(1 - c^2) in [-c_max, c_max]
     (w = artanh(c) uniform: the peaks towards the beams and the leptons near them, up to the acceptance)."""
     uniform = 2.0 * rng.random(n) - 1.0
-    mapped = np.tanh((2.0 * rng.random(n) - 1.0) * math.atanh(c_max))
+    mapped = fpmath.tanh((2.0 * rng.random(n) - 1.0) * fpmath.atanh(c_max))
     return np.where(rng.random(n) < 0.5, uniform, mapped)
 
 
 def _photon_cos_density(c: np.ndarray, c_max: float) -> np.ndarray:
     """The density of :func:`_photon_cos`."""
     inside = np.abs(c) <= c_max
-    return 0.25 + 0.5 * inside / (2.0 * math.atanh(c_max) * np.where(inside, (1.0 - c) * (1.0 + c), 1.0))
+    return 0.25 + 0.5 * inside / (2.0 * fpmath.atanh(c_max) * np.where(inside, (1.0 - c) * (1.0 + c), 1.0))
 
 
 def _channel_density(q, omega, lo, hi, theta0_2, p3, p4, channel, n_roots, m) -> np.ndarray:
     """The two channels' mean density at each point, in the phase-space measure (module docstring)."""
     density = np.zeros(len(omega))
     for positron_pole, pole_p, axis in ((True, p4, -1.0), (False, p3, 1.0)):
-        pp = np.sqrt(np.einsum("ij,ij->i", pole_p[:, 1:], pole_p[:, 1:]))
+        pp = np.sqrt(_dot3(pole_p[:, 1:], pole_p[:, 1:]))
         nvec = pole_p[:, 1:] / np.where(pp > 0, pp, 1.0)[:, None]
-        jac = np.abs(pp * (q[:, 0] - pole_p[:, 0]) + pole_p[:, 0] * (pp - np.einsum("ij,ij->i", q[:, 1:], nvec)))
+        jac = np.abs(pp * (q[:, 0] - pole_p[:, 0]) + pole_p[:, 0] * (pp - _dot3(q[:, 1:], nvec)))
         measure = omega * pp * pp / (8.0 * (2.0 * math.pi) ** 5 * np.where(jac > 0, jac, 1.0))
-        angle = np.arctan2(np.hypot(nvec[:, 0], nvec[:, 1]), axis * nvec[:, 2])  # (arccos loses small angles)
+        angle = fpmath.atan2(np.sqrt(nvec[:, 0] ** 2 + nvec[:, 1] ** 2), axis * nvec[:, 2])  # (acos loses small angles)
         count = np.where(channel == positron_pole, n_roots, _root_count(q, nvec, m))
-        g = (1.0 / (omega * np.log(hi / lo))) / (4.0 * math.pi) * _pole_angle_density(angle, theta0_2)
+        g = (1.0 / (omega * fpmath.log(hi / lo))) / (4.0 * math.pi) * _pole_angle_density(angle, theta0_2)
         density += 0.5 * g / np.maximum(count, 1) / measure
     return density
 
@@ -288,7 +293,7 @@ def eegamma_cross_section(card, n: int, seed: int, keep_events: bool = False, ed
     k, p3, p4 = ev["k"], ev["p3"], ev["p4"]
 
     def lost_of(p: np.ndarray) -> np.ndarray:
-        size = np.sqrt(np.einsum("ij,ij->i", p[:, 1:], p[:, 1:]))
+        size = np.sqrt(_dot3(p[:, 1:], p[:, 1:]))
         return lost(card.detector, p[:, 0], p[:, 3] / np.where(size > 0, size, 1.0))
 
     single = ~lost_of(k) & lost_of(p3) & lost_of(p4) & (ev["weight_pb"] != 0.0)

@@ -210,29 +210,27 @@ def _msq_one(c, p1, p2, p3, p4, k):
     z_t13, z_t24 = 1.0 / (t13 - c.m_z2), 1.0 / (t24 - c.m_z2)
     z_s12 = 1.0 / complex(s12 - c.m_z2, c.m_z_gamma)
     z_s34 = 1.0 / complex(s34 - c.m_z2, c.m_z_gamma)
-    u1, v1 = np.empty((2, 4), np.complex128), np.empty((2, 4), np.complex128)
-    u2, v2 = np.empty((2, 4), np.complex128), np.empty((2, 4), np.complex128)
-    u3, v3 = np.empty((2, 4), np.complex128), np.empty((2, 4), np.complex128)
-    u4, v4 = np.empty((2, 4), np.complex128), np.empty((2, 4), np.complex128)
-    _spinors(p1, m, u1, v1)
-    _spinors(p2, m, u2, v2)
-    _spinors(p3, m, u3, v3)
-    _spinors(p4, m, u4, v4)
+    # the spinors: u1, v4 (columns) and ubar3, vbar2 (rows)
+    u = np.empty((4, 2, 4), np.complex128)
+    v = np.empty((4, 2, 4), np.complex128)
+    _spinors(p1, m, u[0], v[0])
+    _spinors(p2, m, u[1], v[1])
+    _spinors(p3, m, u[2], v[2])
+    _spinors(p4, m, u[3], v[3])
     bar3, bar2 = np.empty((2, 4), np.complex128), np.empty((2, 4), np.complex128)
     for h in range(2):
-        _bar(u3[h], bar3[h])
-        _bar(v2[h], bar2[h])
-    # the fermion propagators' numerators (p-slash + m) / denominator
-    a1, a2 = np.empty((4, 4), np.complex128), np.empty((4, 4), np.complex128)
-    a3, a4 = np.empty((4, 4), np.complex128), np.empty((4, 4), np.complex128)
-    _slash(p1[0] - k[0], p1[1] - k[1], p1[2] - k[2], p1[3] - k[3], m, a1)
-    _slash(k[0] - p2[0], k[1] - p2[1], k[2] - p2[2], k[3] - p2[3], m, a2)
-    _slash(p3[0] + k[0], p3[1] + k[1], p3[2] + k[2], p3[3] + k[3], m, a3)
-    _slash(-p4[0] - k[0], -p4[1] - k[1], -p4[2] - k[2], -p4[3] - k[3], m, a4)
-    a1 /= d1
-    a2 /= d2
-    a3 /= d3
-    a4 /= d4
+        _bar(u[2, h], bar3[h])
+        _bar(v[1, h], bar2[h])
+    # the fermion propagators (p-slash + m) / denominator: from the incoming e- (0), e+ (1), the outgoing e- (2), e+ (3)
+    a = np.empty((4, 4, 4), np.complex128)
+    _slash(p1[0] - k[0], p1[1] - k[1], p1[2] - k[2], p1[3] - k[3], m, a[0])
+    _slash(k[0] - p2[0], k[1] - p2[1], k[2] - p2[2], k[3] - p2[3], m, a[1])
+    _slash(p3[0] + k[0], p3[1] + k[1], p3[2] + k[2], p3[3] + k[3], m, a[2])
+    _slash(-p4[0] - k[0], -p4[1] - k[1], -p4[2] - k[2], -p4[3] - k[3], m, a[3])
+    a[0] /= d1
+    a[1] /= d2
+    a[2] /= d3
+    a[3] /= d4
     # linear photon polarisations: theta-hat and phi-hat of k
     kt = math.sqrt(k[1] * k[1] + k[2] * k[2])
     cphi, sphi = (k[1] / kt, k[2] / kt) if kt > 0.0 else (1.0, 0.0)
@@ -240,50 +238,36 @@ def _msq_one(c, p1, p2, p3, p4, k):
     eps = np.array([[0.0, cth * cphi, cth * sphi, -sth], [0.0, -sphi, cphi, 0.0]])
     slash_e = np.empty((4, 4), np.complex128)
     x, y = np.empty(4, np.complex128), np.empty(4, np.complex128)
-    # currents [h_a, h_b, chi, mu] of the bare lines and [pol, h_a, h_b, chi, mu] of the radiating ones
-    n13, n24 = np.empty((2, 2, 2, 4), np.complex128), np.empty((2, 2, 2, 4), np.complex128)
-    n21, n34 = np.empty((2, 2, 2, 4), np.complex128), np.empty((2, 2, 2, 4), np.complex128)
-    r13, r24 = np.empty((2, 2, 2, 2, 4), np.complex128), np.empty((2, 2, 2, 2, 4), np.complex128)
-    r21, r34 = np.empty((2, 2, 2, 2, 4), np.complex128), np.empty((2, 2, 2, 2, 4), np.complex128)
-    for ha in range(2):
-        for hb in range(2):
-            _currents(bar3[ha], u1[hb], n13[ha, hb], False)
-            _currents(bar2[ha], v4[hb], n24[ha, hb], False)
-            _currents(bar2[ha], u1[hb], n21[ha, hb], False)
-            _currents(bar3[ha], v4[hb], n34[ha, hb], False)
+    # the four fermion lines, row ... column: the e- line ubar3 .. u1, the e+ line vbar2 .. v4, the annihilation
+    # vbar2 .. u1 and the pair ubar3 .. v4; the photon from the column's end (G A E col: propagator 0 or 3) or from
+    # the row's end (row E A G: propagator 2 or 1)
+    rows = np.empty((4, 2, 4), np.complex128)
+    cols = np.empty((4, 2, 4), np.complex128)
+    rows[0], rows[1], rows[2], rows[3] = bar3, bar2, bar2, bar3
+    cols[0], cols[1], cols[2], cols[3] = u[0], v[3], u[0], v[3]
+    at_col = (0, 3, 0, 3)
+    at_row = (2, 1, 1, 2)
+    # currents [line, h_row, h_col, chi, mu] of the bare lines and [line, pol, h_row, h_col, chi, mu] of the radiating ones
+    bare = np.empty((4, 2, 2, 2, 4), np.complex128)
+    rad = np.empty((4, 2, 2, 2, 2, 4), np.complex128)
+    for line in range(4):
+        for ha in range(2):
+            for hb in range(2):
+                _currents(rows[line, ha], cols[line, hb], bare[line, ha, hb], False)
     for pol in range(2):
         e = eps[pol]
         _slash(e[0], e[1], e[2], e[3], 0.0, slash_e)
-        for ha in range(2):
-            for hb in range(2):
-                # e- line: ubar3 [G A1 E + E A3 G] u1 (photon from the incoming, the outgoing e-)
-                _matvec(slash_e, u1[hb], x)
-                _matvec(a1, x, y)
-                _currents(bar3[ha], y, r13[pol, ha, hb], False)
-                _vecmat(bar3[ha], slash_e, x)
-                _vecmat(x, a3, y)
-                _currents(y, u1[hb], r13[pol, ha, hb], True)
-                # e+ line: vbar2 [E A2 G + G A4 E] v4 (from the incoming, the outgoing e+)
-                _vecmat(bar2[ha], slash_e, x)
-                _vecmat(x, a2, y)
-                _currents(y, v4[hb], r24[pol, ha, hb], False)
-                _matvec(slash_e, v4[hb], x)
-                _matvec(a4, x, y)
-                _currents(bar2[ha], y, r24[pol, ha, hb], True)
-                # annihilation: vbar2 [G A1 E + E A2 G] u1
-                _matvec(slash_e, u1[hb], x)
-                _matvec(a1, x, y)
-                _currents(bar2[ha], y, r21[pol, ha, hb], False)
-                _vecmat(bar2[ha], slash_e, x)
-                _vecmat(x, a2, y)
-                _currents(y, u1[hb], r21[pol, ha, hb], True)
-                # pair creation: ubar3 [E A3 G + G A4 E] v4
-                _vecmat(bar3[ha], slash_e, x)
-                _vecmat(x, a3, y)
-                _currents(y, v4[hb], r34[pol, ha, hb], False)
-                _matvec(slash_e, v4[hb], x)
-                _matvec(a4, x, y)
-                _currents(bar3[ha], y, r34[pol, ha, hb], True)
+        for line in range(4):
+            for ha in range(2):
+                for hb in range(2):
+                    _matvec(slash_e, cols[line, hb], x)
+                    _matvec(a[at_col[line]], x, y)
+                    _currents(rows[line, ha], y, rad[line, pol, ha, hb], False)
+                    _vecmat(rows[line, ha], slash_e, x)
+                    _vecmat(x, a[at_row[line]], y)
+                    _currents(y, cols[line, hb], rad[line, pol, ha, hb], True)
+    n13, n24, n21, n34 = bare[0], bare[1], bare[2], bare[3]
+    r13, r24, r21, r34 = rad[0], rad[1], rad[2], rad[3]
     total = 0.0
     for pol in range(2):
         for h1 in range(2):
