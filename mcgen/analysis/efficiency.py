@@ -148,9 +148,10 @@ class Remeasure:
         self.selection = selection_params(analysis_card.selection, analysis_card.sqrt_s, analysis_card.electroweak)
         self.key = int(np.random.SeedSequence(seed).generate_state(1, dtype=np.uint64)[0])
         from mcgen.mc.background import lab_transform
+        from mcgen.physics.frames import inverse
 
         to_lab = lab_transform(analysis_card)  # the events' beams: the measured photon also in their centre of mass
-        self.to_cm = None if to_lab is None else np.linalg.inv(to_lab)
+        self.to_cm = None if to_lab is None else inverse(to_lab)
         self.cm_cuts = analysis_card.selection.frame == "cm"
 
     BRANCHES = ("vtx_x", "vtx_y", "vtx_z", "gamma_E", "gamma_px", "gamma_py", "gamma_pz", "inside")

@@ -14,7 +14,7 @@ from mcgen.detector.toy import kernel_params as detector_params
 from mcgen.detector.toy import measure
 from mcgen.mc.phasespace import PhaseSpaceMap
 from mcgen.physics.constants import Electroweak
-from mcgen.physics.frames import lab_from_cm, transform
+from mcgen.physics.frames import inverse, lab_from_cm, transform
 from mcgen.physics.nunugamma import msq_nunugamma_fast, msq_nunugamma_helicities, z_only_photon_density
 from mcgen.physics.polarisation import helicity_weights
 from mcgen.selection.cuts import CUTS, select, select_columns
@@ -260,7 +260,7 @@ def photon_selection(card, photons: np.ndarray | dict[str, np.ndarray]) -> np.nd
     (mcgen.selection.escape) on the lab photon."""
     params = selection_params(card.selection, card.sqrt_s, card.electroweak)
     to_lab = lab_transform(card)
-    to_cm = None if card.selection.frame == "lab" or to_lab is None else np.linalg.inv(to_lab)
+    to_cm = None if card.selection.frame == "lab" or to_lab is None else inverse(to_lab)
     if isinstance(photons, dict):
         lab = np.stack([photons[f"gamma_reco_{c}"] for c in ("E", "px", "py", "pz")], axis=1) * photons["reconstructed"][:, None]
         measured = photons if to_cm is None else measured_in_frame(to_cm, photons)
@@ -276,7 +276,7 @@ def photon_cut_flags(card, photons: np.ndarray) -> dict[str, np.ndarray]:
     if card.selection.frame == "lab" or to_lab is None:
         flags = select(params, photons[:, 0], photons[:, 3] / photons[:, 0])
     else:
-        k = transform(np.linalg.inv(to_lab), photons)
+        k = transform(inverse(to_lab), photons)
         flags = select(params, k[:, 0], k[:, 3] / k[:, 0], np.hypot(k[:, 1], k[:, 2]) / k[:, 0])
     flags["pass_escape"] = escape_pass(card, photons)
     flags["pass_all"] = flags["pass_all"] & flags["pass_escape"]

@@ -33,6 +33,7 @@ from mcgen.detector.toy import RECO_COLUMNS, Noise, Photon, Vertex, measure_phot
 from mcgen.mc.beams import beam_fractions
 from mcgen.mc.production import Direction, amplitudes_at, decay, decay_averaged, displacement, hard_params, n_momentum, polarisation
 from mcgen.mc.rng import alias_table, fill_uniform, normal_pair
+from mcgen.physics.frames import inverse as lorentz_inverse
 from mcgen.physics.model import COUPLING_COLUMNS
 from mcgen.selection.cuts import CUTS, photon_cuts
 from mcgen.simd import VEC, cos_sin_turns
@@ -145,8 +146,7 @@ class Frames(NamedTuple):
 
 def frames_params(lab_from_cm: np.ndarray, cm_cuts: bool) -> Frames:
     """:class:`Frames` from the 4x4 transformation lab <- cm (mcgen.physics.frames.lab_from_cm)."""
-    metric = np.diag([1.0, -1.0, -1.0, -1.0])
-    inverse = metric @ lab_from_cm.T @ metric
+    inverse = lorentz_inverse(lab_from_cm)
     block = {"e": 0, "x": 1, "z": 3}
     fields = {f"{p}_{i}{j}": float(m[block[i], block[j]]) for p, m in (("l", lab_from_cm), ("c", inverse))
               for i in "exz" for j in "exz"}

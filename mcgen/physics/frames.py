@@ -16,6 +16,10 @@ Event files for other programs (LHE, HepMC3) use the *head-on frame*: the lab bo
 beta = sin(alpha), where the beams are collinear along z with energies E1 cos(alpha) and E2 cos(alpha)
 (Pythia needs beams along z). :func:`crossing_boost` takes it back to the lab; it is the boost that
 DD4hep's ddsim applies to generator files with its crossingAngleBoost option set to alpha (beta gamma = tan(alpha)).
+
+Products of vectors and matrices are written out as sums in one order (:func:`compose`, :func:`transform`):
+numpy's ``@`` calls BLAS, whose kernels (with or without fused multiply-adds, in different orders) depend on
+the CPU, and a lab frame computed with it would differ in the last bits between hosts.
 """
 
 from __future__ import annotations
@@ -24,8 +28,14 @@ import math
 
 import numpy as np
 
-__all__ = ["sqrt_s_of_beams", "beam_momenta", "boost_matrix", "lab_from_cm", "cm_from_lab", "transform", "largest_doppler",
-           "head_on_energies", "crossing_boost", "head_on_from_lab"]
+__all__ = ["sqrt_s_of_beams", "beam_momenta", "boost_matrix", "lab_from_cm", "cm_from_lab", "transform", "compose",
+           "inverse", "largest_doppler", "head_on_energies", "crossing_boost", "head_on_from_lab"]
+
+_METRIC = np.array([1.0, -1.0, -1.0, -1.0])
+
+
+def _dot3(a: np.ndarray, b: np.ndarray) -> float:
+    return float(a[0] * b[0] + a[1] * b[1] + a[2] * b[2])
 
 
 def sqrt_s_of_beams(e_electron: float, e_positron: float, crossing_angle: float) -> float:
@@ -45,7 +55,7 @@ def beam_momenta(e_electron: float, e_positron: float, crossing_angle: float) ->
 def boost_matrix(beta: np.ndarray) -> np.ndarray:
     """The 4x4 pure boost that gives a particle at rest the velocity ``beta`` (a 3-vector shorter than 1)."""
     beta = np.asarray(beta, dtype=float)
-    b2 = float(beta @ beta)
+    b2 = _dot3(beta, beta)
     out = np.eye(4)
     if b2 == 0.0:
         return out
@@ -62,23 +72,34 @@ def lab_from_cm(e_electron: float, e_positron: float, crossing_angle: float) -> 
     p1, p2 = beam_momenta(e_electron, e_positron, crossing_angle)
     total = p1 + p2
     beta = total[1:] / total[0]
-    p1_cm = boost_matrix(-beta) @ p1  # the e- seen from the centre of mass: in the x-z plane
+    p1_cm = transform(boost_matrix(-beta), p1[None, :])[0]  # the e- seen from the centre of mass: in the x-z plane
     theta = math.atan2(p1_cm[1], p1_cm[3])
     rotation = np.eye(4)
     rotation[1, 1] = rotation[3, 3] = math.cos(theta)
     rotation[1, 3], rotation[3, 1] = math.sin(theta), -math.sin(theta)
-    return boost_matrix(beta) @ rotation
+    return compose(boost_matrix(beta), rotation)
 
 
 def cm_from_lab(e_electron: float, e_positron: float, crossing_angle: float) -> np.ndarray:
-    """The inverse of :func:`lab_from_cm` (g L^T g for a Lorentz transformation L)."""
-    metric = np.diag([1.0, -1.0, -1.0, -1.0])
-    return metric @ lab_from_cm(e_electron, e_positron, crossing_angle).T @ metric
+    """The inverse of :func:`lab_from_cm`."""
+    return inverse(lab_from_cm(e_electron, e_positron, crossing_angle))
+
+
+def inverse(matrix: np.ndarray) -> np.ndarray:
+    """The inverse g L^T g of a Lorentz transformation L (exact: signs only)."""
+    return matrix.T * np.outer(_METRIC, _METRIC)
+
+
+def compose(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The 4x4 product a b, each element summed over k = 0 .. 3 in that order."""
+    return a[:, 0:1] * b[0:1, :] + a[:, 1:2] * b[1:2, :] + a[:, 2:3] * b[2:3, :] + a[:, 3:4] * b[3:4, :]
 
 
 def transform(matrix: np.ndarray, p: np.ndarray) -> np.ndarray:
-    """Four-momenta (n, 4) of (E, px, py, pz) transformed by a 4x4 ``matrix``."""
-    return np.asarray(p, dtype=float) @ matrix.T
+    """Four-momenta (n, 4) of (E, px, py, pz) transformed by a 4x4 ``matrix`` (each component summed in one order)."""
+    p = np.asarray(p, dtype=float)
+    m = np.asarray(matrix, dtype=float)
+    return p[:, 0:1] * m[:, 0] + p[:, 1:2] * m[:, 1] + p[:, 2:3] * m[:, 2] + p[:, 3:4] * m[:, 3]
 
 
 def largest_doppler(e_electron: float, e_positron: float, crossing_angle: float) -> float:
@@ -86,8 +107,8 @@ def largest_doppler(e_electron: float, e_positron: float, crossing_angle: float)
     lab energy to its centre-of-mass energy (the smallest is its inverse)."""
     p1, p2 = beam_momenta(e_electron, e_positron, crossing_angle)
     total = p1 + p2
-    mass = math.sqrt(max(total[0] ** 2 - float(total[1:] @ total[1:]), 0.0))
-    return float((total[0] + math.sqrt(float(total[1:] @ total[1:]))) / mass)
+    mass = math.sqrt(max(total[0] ** 2 - _dot3(total[1:], total[1:]), 0.0))
+    return float((total[0] + math.sqrt(_dot3(total[1:], total[1:]))) / mass)
 
 
 def head_on_energies(e_electron: float, e_positron: float, crossing_angle: float) -> tuple[float, float]:

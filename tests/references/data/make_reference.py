@@ -35,8 +35,10 @@ NOMINAL = ("beam.energy_spread=0",)  # the signal and background cases at the no
 BEAM_CASES = (  # (card, overrides, mass, flavour, d_gamma, scenario, weighted, events): ISR and the spread
     ("cepc_h", ("beam.isr=true",), 30.0, "e", 1e-5, "II", False, 20_000),
     ("cepc_z", (), 10.0, "mu", 1e-7, "I", True, 20_000),
+    ("belle2", (), 1.0, "mu", 1e-5, "I", False, 20_000),  # boosted: the lab frame, cuts in the centre of mass, the escape cut
 )
-BACKGROUND = (("lep2_delphi", NOMINAL, 20_000), ("cepc_h", NOMINAL, 20_000), ("cepc_z", ("beam.isr=true",), 20_000))
+BACKGROUND = (("lep2_delphi", NOMINAL, 20_000), ("cepc_h", NOMINAL, 20_000), ("cepc_z", ("beam.isr=true",), 20_000),
+              ("belle2", (), 20_000))
 REDUCIBLE = (  # (process, card, overrides, events): leaking through a bare escape cut, with the beams' effects
     ("gammagamma", "belle2", ("selection.escape_margin_sigma=0",), 20_000),
     ("eegamma", "belle2", ("selection.escape_margin_sigma=0",), 20_000),
