@@ -24,3 +24,8 @@ def test_bench_keys():
     assert {"background_unweighted_over_full", "background_isr_over_background_weighted",
             "background_isr_over_background_unweighted"} <= set(r["ratios"])
     assert set(r["writers_ev_per_s"]) == {"lhe", "hepmc"} and min(r["writers_ev_per_s"].values()) > 0
+    for process in ("gammagamma", "eegamma"):
+        for card in ("cepc_z", "belle2"):
+            entry = r[f"reducible_{process}"][card]
+            assert entry["weighted_ev_per_s_per_core"] > 0 and entry["unweighted_ev_per_s_per_core"] >= 0
+            assert entry["sigma_reco_pb"] >= 0 and (entry["seconds_to_1pct"] is None) == (entry["sigma_reco_pb"] == 0)
