@@ -302,8 +302,9 @@ class ShippedCards(SphinxDirective):
             polarised = [r for r in runs if r.beam.polarisation_electron or r.beam.polarisation_positron]
             helicities = "; ".join(f"{r.info.run or 'P'}: ({r.beam.polarisation_electron:+g}, {r.beam.polarisation_positron:+g})"
                                    for r in polarised)
-            beams = [w for w, on in (("ISR", card.beam.isr), (f"spread {card.beam.energy_spread:.3%}", card.beam.energy_spread > 0),
-                                     (helicities, polarised)) if on]
+            s1, s2 = card.beam.spreads
+            spread = f"spread {s1:.3%}" if s1 == s2 else f"spreads {s1:.3%} (e-), {s2:.3%} (e+)"
+            beams = [w for w, on in (("ISR", card.beam.isr), (spread, max(s1, s2) > 0), (helicities, polarised)) if on]
             name_cell = [nodes.paragraph("", "", nodes.literal(name, name))]
             if name in PAPER_CARDS:
                 name_cell.append(nodes.paragraph("", "", nodes.emphasis("paper", "source paper")))

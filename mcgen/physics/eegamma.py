@@ -18,12 +18,14 @@ Evaluation: explicit massive helicity spinors in the Weyl representation, every 
 2 x 2 blocks, summed over the 32 helicity states (four leptons, two linear photon polarisations) and
 averaged over the beams' four. Where the rate is, near a t-channel pole (a lepton at an angle of order
 m_e/E to its beam), the naive squared forms lose their digits to cancellations; here:
+
 - every propagator's denominator is an invariant computed without cancellation: p.k = k0 (E - P) +
   P k0 (1 - cos), E - P = m^2/(E + P), 1 - cos = abs(n_a - n_b)^2/2 from the unit vectors, and the
   t-channel momentum transfer t = -2 [m^2 (dE + dP)^2/(2 (E1 + P1)(E3 + P3)) + P1 P3 (1 - cos13)]
   (dE, dP the energy and momentum differences), exact for on-shell momenta;
 - the spinors take sqrt(E - P) = m/sqrt(E + P) and half-angles from pT and P -+ pz, so no component
   loses digits at any angle.
+
 What remains are the amplitude's own gauge cancellations near the pole (currents of size E contracted to
 size q_perp), which cost log10(E/q_perp) digits at most: 1e-11 of the rate at LEP energies.
 """
