@@ -12,36 +12,25 @@ By default the Markdown goes to ``docs/_generated/eq21_table.md`` (the reducible
 
 from __future__ import annotations
 
-import argparse
-import sys
 import time
 from pathlib import Path
 
+from reducible_table import IDEAL, PROCESSES, fmt, table_arguments, write
+
 from mcgen._version import __version__
 from mcgen.config.cards import load_card
-from mcgen.mc.reducible import eegamma_cross_section, gammagamma_cross_section
 
 DOCS_TABLE = Path(__file__).resolve().parent.parent / "docs" / "_generated" / "eq21_table.md"
-IDEAL = ("beam.isr=false", "beam.energy_spread=0", "detector.energy_stochastic=0", "detector.energy_constant=0",
-         "detector.angle_resolution_rad=0")
 COS_THETA_B = (0.95, 0.98, 0.99, 0.995, 0.999)
 
 
-def _fmt(sigma: float, err: float) -> str:
-    return "0" if sigma == 0.0 else f"{sigma:.3g} ± {err:.1g}"
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-n", type=int, default=200_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("-o", "--output", default=str(DOCS_TABLE))
-    args = parser.parse_args(argv)
+    args = table_arguments(__doc__, 200_000, DOCS_TABLE, argv)
     start = time.perf_counter()
     header = " | ".join(f"cos θ_b = {c}" for c in COS_THETA_B)
     rows = [f"| process | card | beams, measurement | + photon cuts | {header} |",
             "|---|---|---|---|" + "---|" * len(COS_THETA_B)]
-    for process, compute in (("gammagamma", gammagamma_cross_section), ("eegamma", eegamma_cross_section)):
+    for process, compute in PROCESSES:
         for name in ("cepc_z", "cepc_h"):
             for label, beams in (("nominal, perfect", IDEAL), ("the card's", ())):
                 cells, before = [], ""
@@ -49,18 +38,14 @@ def main(argv: list[str] | None = None) -> int:
                     card = load_card(name, ("selection.pt_min=0", f"selection.bhabha_cos_theta_b={cos_b}", *beams))
                     r = compute(card, args.n, args.seed)
                     flow = {s["step"]: (s["sigma_pb"], s["sigma_err_pb"]) for s in r["cut_flow"]}
-                    before = _fmt(*flow["+ zveto"])
-                    cells.append(_fmt(r["sigma_reco_pb"], r["sigma_reco_err_pb"]))
+                    before = fmt(*flow["+ zveto"])
+                    cells.append(fmt(r["sigma_reco_pb"], r["sigma_reco_err_pb"]))
                 rows.append(f"| {process} | `{name}` | {label} | {before} | " + " | ".join(cells) + " |")
     text = ("\n".join(rows) + f"\n\nThe photon cuts on the true photon, then each value of cos θ_b: after the toy detector and "
             f"every cut (pb); "
             f"{args.n} weighted events per cell, seed {args.seed}, mcgen {__version__}; made by "
             f"`benchmarks/eq21_table.py` in {time.perf_counter() - start:.0f} s.\n")
-    if args.output == "-":
-        sys.stdout.write(text)
-    else:
-        Path(args.output).write_text(text)
-        print(f"wrote {args.output}", file=sys.stderr)
+    write(text, args.output)
     return 0
 
 

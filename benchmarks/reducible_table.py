@@ -28,16 +28,31 @@ IDEAL = ("beam.isr=false", "beam.energy_spread=0", "detector.energy_stochastic=0
          "detector.angle_resolution_rad=0")
 
 
-def _fmt(sigma: float, err: float) -> str:
+def fmt(sigma: float, err: float) -> str:
+    """A cross section and its error in a table cell ("0" where nothing passes)."""
     return "0" if sigma == 0.0 else f"{sigma:.3g} ± {err:.1g}"
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-n", type=int, default=400_000)
+def table_arguments(doc: str, events: int, output: Path, argv: list[str] | None) -> argparse.Namespace:
+    """-n, --seed and -o of a table script."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("-n", type=int, default=events)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("-o", "--output", default=str(DOCS_TABLE))
-    args = parser.parse_args(argv)
+    parser.add_argument("-o", "--output", default=str(output))
+    return parser.parse_args(argv)
+
+
+def write(text: str, output: str) -> None:
+    """The Markdown to ``output`` ("-": standard output)."""
+    if output == "-":
+        sys.stdout.write(text)
+    else:
+        Path(output).write_text(text)
+        print(f"wrote {output}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = table_arguments(__doc__, 400_000, DOCS_TABLE, argv)
     start = time.perf_counter()
     rows = ["| process | card | beams, measurement | single photon | + photon cuts | + escape / Eq. (21) | after the detector |",
             "|---|---|---|---|---|---|---|"]
@@ -52,15 +67,11 @@ def main(argv: list[str] | None = None) -> int:
                     r = compute(run, args.n, args.seed)
                     flow = [(s["sigma_pb"], s["sigma_err_pb"]) for s in r["cut_flow"]]
                     photon_cuts = {s["step"]: (s["sigma_pb"], s["sigma_err_pb"]) for s in r["cut_flow"]}["+ zveto"]
-                    rows.append(f"| {process} | `{run.name}` | {label} | {_fmt(*flow[1])} | {_fmt(*photon_cuts)} | "
-                                f"{_fmt(r['sigma_pb'], r['sigma_err_pb'])} | {_fmt(r['sigma_reco_pb'], r['sigma_reco_err_pb'])} |")
+                    rows.append(f"| {process} | `{run.name}` | {label} | {fmt(*flow[1])} | {fmt(*photon_cuts)} | "
+                                f"{fmt(r['sigma_pb'], r['sigma_err_pb'])} | {fmt(r['sigma_reco_pb'], r['sigma_reco_err_pb'])} |")
     text = ("\n".join(rows) + f"\n\nCross sections in pb; {args.n} weighted events per line, seed {args.seed}, "
             f"mcgen {__version__}; made by `benchmarks/reducible_table.py` in {time.perf_counter() - start:.0f} s.\n")
-    if args.output == "-":
-        sys.stdout.write(text)
-    else:
-        Path(args.output).write_text(text)
-        print(f"wrote {args.output}", file=sys.stderr)
+    write(text, args.output)
     return 0
 
 
