@@ -176,8 +176,8 @@ def eegamma_events(card, n: int, rng: np.random.Generator) -> dict[str, np.ndarr
     # the phase-space measure per (omega, Omega_k, Omega) of each channel, and each channel's density there
     flux = 8.0 * eb * pb
     with np.errstate(divide="ignore", invalid="ignore"):  # points without a solution: weight 0 below
-        density = _channel_density(q, omega, lo, hi, theta0_2, p3, p4, channel, n_roots, m)
-        density *= 4.0 * math.pi * _photon_cos_density(k_dir[:, 2], c_max) / (2.0 * math.pi)  # (the channels: 1/(4 pi))
+        photon = _photon_cos_density(k_dir[:, 2], c_max) / (2.0 * math.pi) / (omega * fpmath.log(hi / lo))
+        density = _channel_density(q, omega, photon, theta0_2, p3, p4, channel, n_roots, m)
     msq = np.zeros(n)
     hard = [np.column_stack([eb, np.zeros(n), np.zeros(n), pb]), np.column_stack([eb, np.zeros(n), np.zeros(n), -pb])]
     msq[ok] = msq_eegamma(hard[0][ok], hard[1][ok], p3[ok], p4[ok], k[ok], eegamma_couplings(card.electroweak))
@@ -201,8 +201,9 @@ def _photon_cos_density(c: np.ndarray, c_max: float) -> np.ndarray:
     return 0.25 + 0.5 * inside / (2.0 * fpmath.atanh(c_max) * np.where(inside, (1.0 - c) * (1.0 + c), 1.0))
 
 
-def _channel_density(q, omega, lo, hi, theta0_2, p3, p4, channel, n_roots, m) -> np.ndarray:
-    """The two channels' mean density at each point, in the phase-space measure (module docstring)."""
+def _channel_density(q, omega, photon, theta0_2, p3, p4, channel, n_roots, m) -> np.ndarray:
+    """The two channels' mean density at each point in the phase-space measure (module docstring), from the
+    photon's density in (omega, Omega_k), which they share."""
     density = np.zeros(len(omega))
     for positron_pole, pole_p, axis in ((True, p4, -1.0), (False, p3, 1.0)):
         pp = np.sqrt(_dot3(pole_p[:, 1:], pole_p[:, 1:]))
@@ -211,8 +212,7 @@ def _channel_density(q, omega, lo, hi, theta0_2, p3, p4, channel, n_roots, m) ->
         measure = omega * pp * pp / (8.0 * (2.0 * math.pi) ** 5 * np.where(jac > 0, jac, 1.0))
         angle = fpmath.atan2(np.sqrt(nvec[:, 0] ** 2 + nvec[:, 1] ** 2), axis * nvec[:, 2])  # (acos loses small angles)
         count = np.where(channel == positron_pole, n_roots, _root_count(q, nvec, m))
-        g = (1.0 / (omega * fpmath.log(hi / lo))) / (4.0 * math.pi) * _pole_angle_density(angle, theta0_2)
-        density += 0.5 * g / np.maximum(count, 1) / measure
+        density += 0.5 * photon * _pole_angle_density(angle, theta0_2) / np.maximum(count, 1) / measure
     return density
 
 
