@@ -39,6 +39,7 @@ import numba as nb
 import numpy as np
 
 from mcgen.physics.constants import LEPTON_MASS, Electroweak
+from mcgen.physics.spinors import bar, dot_k, matvec, norm3, one_minus_cos, slash, spinors, vecmat
 from mcgen.simd import VEC
 
 __all__ = ["EEGammaCouplings", "eegamma_couplings", "msq_eegamma"]
@@ -69,99 +70,16 @@ def eegamma_couplings(ew: Electroweak, z_exchange: bool = True, m_e: float = M_E
                             ew.m_Z**2, ew.m_Z * ew.Gamma_Z, m_e)
 
 
-# --- kinematics without cancellation ------------------------------------------------------------------
-
-
-@nb.njit(inline="always", **VEC)
-def _norm3(p):
-    return math.sqrt(p[1] * p[1] + p[2] * p[2] + p[3] * p[3])
-
-
-@nb.njit(inline="always", **VEC)
-def _one_minus_cos(a, pa, b, pb):
-    """1 - cos of the angle between the 3-momenta of a and b (magnitudes pa, pb): abs(n_a - n_b)^2 / 2."""
-    dx = a[1] / pa - b[1] / pb
-    dy = a[2] / pa - b[2] / pb
-    dz = a[3] / pa - b[3] / pb
-    return 0.5 * (dx * dx + dy * dy + dz * dz)
-
-
-@nb.njit(inline="always", **VEC)
-def _dot_k(p, pp, m2, k, kk):
-    """p.k for a lepton p (3-momentum pp, mass^2 m2) and the photon k (energy kk)."""
-    return kk * m2 / (p[0] + pp) + pp * kk * _one_minus_cos(p, pp, k, kk)
-
-
 @nb.njit(inline="always", **VEC)
 def _transfer(a, pa, b, pb, m2):
     """(a - b)^2 for two leptons of mass^2 m2: -2 [(E_a E_b - P_a P_b - m^2) + P_a P_b (1 - cos)], the first
     term m^2 (dE + dP)^2 / (2 (E_a + P_a)(E_b + P_b)) (exact on shell)."""
     d = (a[0] - b[0]) + (pa - pb)
     near = m2 * d * d / (2.0 * (a[0] + pa) * (b[0] + pb))
-    return -2.0 * (near + pa * pb * _one_minus_cos(a, pa, b, pb))
+    return -2.0 * (near + pa * pb * one_minus_cos(a, pa, b, pb))
 
 
-# --- spinors and fermion lines (Weyl representation: the upper two components left-handed) -------------
-
-
-@nb.njit(inline="always", **VEC)
-def _helicity_basis(p, pp):
-    """xi_+ and xi_- of p's direction (sigma.n xi = +-xi): (cos(t/2), e^(i phi) sin(t/2)) and
-    (-e^(-i phi) sin(t/2), cos(t/2)), the half-angles from pT^2 / (P +- pz) without cancellation."""
-    pt2 = p[1] * p[1] + p[2] * p[2]
-    if p[3] >= 0.0:
-        one_plus, one_minus = (pp + p[3]) / pp, pt2 / ((pp + p[3]) * pp)
-    else:
-        one_plus, one_minus = pt2 / ((pp - p[3]) * pp), (pp - p[3]) / pp
-    c, s = math.sqrt(0.5 * one_plus), math.sqrt(0.5 * one_minus)
-    pt = math.sqrt(pt2)
-    phase = complex(p[1] / pt, p[2] / pt) if pt > 0.0 else complex(1.0, 0.0)
-    return (complex(c, 0.0), phase * s), (-phase.conjugate() * s, complex(c, 0.0))
-
-
-@nb.njit(inline="always", **VEC)
-def _spinors(p, m, out_u, out_v):
-    """u(p, +-) and v(p, +-) into out_u[h], out_v[h] (h = 0: +, 1: -): u(+) = (sqrt(E - P) xi_+,
-    sqrt(E + P) xi_+), u(-) = (sqrt(E + P) xi_-, sqrt(E - P) xi_-), v(+) = (sqrt(E + P) xi_-, -sqrt(E - P) xi_-),
-    v(-) = (sqrt(E - P) xi_+, -sqrt(E + P) xi_+); sqrt(E - P) = m / sqrt(E + P)."""
-    pp = _norm3(p)
-    big = math.sqrt(p[0] + pp)
-    small = m / big
-    xp, xm = _helicity_basis(p, pp)
-    for i in range(2):
-        out_u[0, i], out_u[0, i + 2] = small * xp[i], big * xp[i]
-        out_u[1, i], out_u[1, i + 2] = big * xm[i], small * xm[i]
-        out_v[0, i], out_v[0, i + 2] = big * xm[i], -small * xm[i]
-        out_v[1, i], out_v[1, i + 2] = small * xp[i], -big * xp[i]
-
-
-@nb.njit(inline="always", **VEC)
-def _bar(col, row):
-    """row = col^+ gamma^0: the chiral halves swapped and conjugated."""
-    row[0], row[1], row[2], row[3] = col[2].conjugate(), col[3].conjugate(), col[0].conjugate(), col[1].conjugate()
-
-
-@nb.njit(inline="always", **VEC)
-def _slash(a0, a1, a2, a3, m, out):
-    """out = a-slash + m (4 x 4) for a real 4-vector a: [[m, a.sigma], [a.sigmabar, m]], a.sigma = a0 - a.sigma_vec."""
-    out[:, :] = 0.0
-    out[0, 0] = out[1, 1] = out[2, 2] = out[3, 3] = m
-    out[0, 2], out[0, 3] = a0 - a3, complex(-a1, a2)
-    out[1, 2], out[1, 3] = complex(-a1, -a2), a0 + a3
-    out[2, 0], out[2, 1] = a0 + a3, complex(a1, -a2)
-    out[3, 0], out[3, 1] = complex(a1, a2), a0 - a3
-
-
-@nb.njit(inline="always", **VEC)
-def _matvec(a, x, out):
-    for i in range(4):
-        out[i] = a[i, 0] * x[0] + a[i, 1] * x[1] + a[i, 2] * x[2] + a[i, 3] * x[3]
-
-
-@nb.njit(inline="always", **VEC)
-def _vecmat(x, a, out):
-    for j in range(4):
-        out[j] = x[0] * a[0, j] + x[1] * a[1, j] + x[2] * a[2, j] + x[3] * a[3, j]
+# --- fermion lines ------------------------------------------------------------------------------------
 
 
 @nb.njit(inline="always", **VEC)
@@ -197,12 +115,12 @@ def _msq_one(c, p1, p2, p3, p4, k):
     """(1/4) sum over spins of abs(M)^2 for one phase-space point (module docstring)."""
     m = c.m_e
     m2 = m * m
-    P1, P2, P3, P4, kk = _norm3(p1), _norm3(p2), _norm3(p3), _norm3(p4), k[0]
+    P1, P2, P3, P4, kk = norm3(p1), norm3(p2), norm3(p3), norm3(p4), k[0]
     # denominators (module docstring: no cancellation)
-    d1 = -2.0 * _dot_k(p1, P1, m2, k, kk)  # (p1 - k)^2 - m^2
-    d2 = -2.0 * _dot_k(p2, P2, m2, k, kk)  # (k - p2)^2 - m^2
-    d3 = 2.0 * _dot_k(p3, P3, m2, k, kk)  # (p3 + k)^2 - m^2
-    d4 = 2.0 * _dot_k(p4, P4, m2, k, kk)  # (p4 + k)^2 - m^2
+    d1 = -2.0 * dot_k(p1, P1, m2, k, kk)  # (p1 - k)^2 - m^2
+    d2 = -2.0 * dot_k(p2, P2, m2, k, kk)  # (k - p2)^2 - m^2
+    d3 = 2.0 * dot_k(p3, P3, m2, k, kk)  # (p3 + k)^2 - m^2
+    d4 = 2.0 * dot_k(p4, P4, m2, k, kk)  # (p4 + k)^2 - m^2
     t13 = _transfer(p1, P1, p3, P3, m2)
     t24 = _transfer(p2, P2, p4, P4, m2)
     s12 = 4.0 * m2 - _transfer(p1, P1, p2, P2, m2)  # (a + b)^2 = 4 m^2 - (a - b)^2 on shell
@@ -215,20 +133,20 @@ def _msq_one(c, p1, p2, p3, p4, k):
     # the spinors: u1, v4 (columns) and ubar3, vbar2 (rows)
     u = np.empty((4, 2, 4), np.complex128)
     v = np.empty((4, 2, 4), np.complex128)
-    _spinors(p1, m, u[0], v[0])
-    _spinors(p2, m, u[1], v[1])
-    _spinors(p3, m, u[2], v[2])
-    _spinors(p4, m, u[3], v[3])
+    spinors(p1, m, u[0], v[0])
+    spinors(p2, m, u[1], v[1])
+    spinors(p3, m, u[2], v[2])
+    spinors(p4, m, u[3], v[3])
     bar3, bar2 = np.empty((2, 4), np.complex128), np.empty((2, 4), np.complex128)
     for h in range(2):
-        _bar(u[2, h], bar3[h])
-        _bar(v[1, h], bar2[h])
+        bar(u[2, h], bar3[h])
+        bar(v[1, h], bar2[h])
     # the fermion propagators (p-slash + m) / denominator: from the incoming e- (0), e+ (1), the outgoing e- (2), e+ (3)
     a = np.empty((4, 4, 4), np.complex128)
-    _slash(p1[0] - k[0], p1[1] - k[1], p1[2] - k[2], p1[3] - k[3], m, a[0])
-    _slash(k[0] - p2[0], k[1] - p2[1], k[2] - p2[2], k[3] - p2[3], m, a[1])
-    _slash(p3[0] + k[0], p3[1] + k[1], p3[2] + k[2], p3[3] + k[3], m, a[2])
-    _slash(-p4[0] - k[0], -p4[1] - k[1], -p4[2] - k[2], -p4[3] - k[3], m, a[3])
+    slash(p1[0] - k[0], p1[1] - k[1], p1[2] - k[2], p1[3] - k[3], m, a[0])
+    slash(k[0] - p2[0], k[1] - p2[1], k[2] - p2[2], k[3] - p2[3], m, a[1])
+    slash(p3[0] + k[0], p3[1] + k[1], p3[2] + k[2], p3[3] + k[3], m, a[2])
+    slash(-p4[0] - k[0], -p4[1] - k[1], -p4[2] - k[2], -p4[3] - k[3], m, a[3])
     a[0] /= d1
     a[1] /= d2
     a[2] /= d3
@@ -258,15 +176,15 @@ def _msq_one(c, p1, p2, p3, p4, k):
                 _currents(rows[line, ha], cols[line, hb], bare[line, ha, hb], False)
     for pol in range(2):
         e = eps[pol]
-        _slash(e[0], e[1], e[2], e[3], 0.0, slash_e)
+        slash(e[0], e[1], e[2], e[3], 0.0, slash_e)
         for line in range(4):
             for ha in range(2):
                 for hb in range(2):
-                    _matvec(slash_e, cols[line, hb], x)
-                    _matvec(a[at_col[line]], x, y)
+                    matvec(slash_e, cols[line, hb], x)
+                    matvec(a[at_col[line]], x, y)
                     _currents(rows[line, ha], y, rad[line, pol, ha, hb], False)
-                    _vecmat(rows[line, ha], slash_e, x)
-                    _vecmat(x, a[at_row[line]], y)
+                    vecmat(rows[line, ha], slash_e, x)
+                    vecmat(x, a[at_row[line]], y)
                     _currents(y, cols[line, hb], rad[line, pol, ha, hb], True)
     n13, n24, n21, n34 = bare[0], bare[1], bare[2], bare[3]
     r13, r24, r21, r34 = rad[0], rad[1], rad[2], rad[3]
