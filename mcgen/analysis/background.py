@@ -59,7 +59,7 @@ def _gammagamma(card: Card, n: int, seed: int, keep_events: bool, edges: Any = N
 PROCESSES: dict[str, BackgroundProcess] = {p.name: p for p in (
     BackgroundProcess("nunugamma", "e+e- -> nu nubar gamma (SM, three flavours)", _nunugamma, reducible=False),
     BackgroundProcess("eegamma", "e+e- -> e+e- gamma, the photon seen and both leptons lost", _eegamma, reducible=True),
-    BackgroundProcess("gammagamma", "e+e- -> gamma gamma, one photon seen and the other lost", _gammagamma, reducible=True),
+    BackgroundProcess("gammagamma", "e+e- -> gamma gamma (gamma), one photon seen and the others lost", _gammagamma, reducible=True),
 )}
 """The background processes by name; the first is the default. A new process is a compute function, a record here
 and its name in mcgen.config.cards.BACKGROUND_PROCESSES (what cards and the command line accept)."""

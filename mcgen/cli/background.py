@@ -20,8 +20,8 @@ def add_parser(subparsers: Any) -> None:
                               "either beam, and for nu_e the W t-channel with the photon from e+, e- or the W) by "
                               "weighted Monte Carlo: sigma after the card's cuts on the true photon and after the toy "
                               "detector, per flavour. --process eegamma: e+e- -> e+e- gamma where the photon is seen "
-                              "and both leptons lost; --process gammagamma: e+e- -> gamma gamma where one photon is "
-                              "seen and the other lost; each with the cut flow.")
+                              "and both leptons lost; --process gammagamma: e+e- -> gamma gamma and gamma gamma gamma where "
+                              "one photon is seen and the others lost; each with the cut flow.")
     common.add_card_options(p)
     common.add_run_option(p, "every run, with -o one file each: FILE's stem with _RUN")
     p.add_argument("-n", "--events", type=common.EVENTS_IN_MEMORY, default=20_000, metavar="N",
@@ -32,7 +32,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--process", choices=PROCESS_NAMES, default=PROCESS_NAMES[0],
                    help="nunugamma (default: SM e+e- -> nu nubar gamma) or a reducible background made where the event "
                    "looks like a single photon: eegamma (e+e- -> e+e- gamma, both leptons lost) or gammagamma "
-                   "(e+e- -> gamma gamma, the other photon lost)")
+                   "(e+e- -> gamma gamma (gamma), the other photons lost)")
     common.add_output_flags(p)
     p.set_defaults(handler=run)
 
@@ -64,6 +64,8 @@ def _text(r: dict[str, Any]) -> str:
         return "\n".join(
             [f"{r['process']} at {r['sqrt_s']:g} GeV, card {r['card']['name']}: sigma = {r['sigma_pb']:.4g} +- "
              f"{r['sigma_err_pb']:.2g} pb, after the detector {r['sigma_reco_pb']:.4g} +- {r['sigma_reco_err_pb']:.2g} pb"]
+            + [f"  of which {name}: {v['sigma_pb']:.4g} +- {v['sigma_err_pb']:.2g} pb, after the detector "
+               f"{v['sigma_reco_pb']:.4g} +- {v['sigma_reco_err_pb']:.2g} pb" for name, v in r.get("parts", {}).items()]
             + [f"  {step['step']}: {step['sigma_pb']:.4g} +- {step['sigma_err_pb']:.2g} pb" for step in r["cut_flow"]])
     return "\n".join(
         [f"SM e+e- -> nu nubar gamma at {r['sqrt_s']:g} GeV, card {r['card']['name']}: "

@@ -23,6 +23,14 @@ Q = p1 + p2 - k (a quadratic with up to two roots, one taken at random). Each ch
 phase space; the weight is abs(M)^2/flux over the channels' mean density in the phase-space measure,
 dPhi_3 = omega P^2 domega dOmega_k dOmega / (8 (2 pi)^5 abs(P E' + E (P - Q.n))) (E, P the solved lepton's
 energy and momentum, E' the other's, n its direction).
+
+gamma gamma gamma (part of the gamma gamma process): the seen photon's energy and direction as the e+e- gamma photon's,
+a lost photon's direction near one beam (chosen at random) with the lepton's density 1/(theta^2 + theta_0^2) in
+theta^2, its energy from the third photon's mass shell, E = Q^2 / (2 (Q0 - Q.n)) with Q = p1 + p2 - k1, and its
+place (second or third photon) at random; dPhi_3 = omega E domega dOmega_1 dOmega / (8 (2 pi)^5 E'(1 - cos)) (E' and
+the angle those of the other lost photon). The weight is abs(M)^2/flux over the four channels' mean density, times
+1/2: 1/3! for the identical photons, 3 for the choice of the seen one. Every photon above SOFT_FRACTION of the beam
+energy.
 """
 
 from __future__ import annotations
@@ -41,9 +49,15 @@ from mcgen.physics import gammagamma
 from mcgen.physics.constants import GEV2_TO_PB
 from mcgen.physics.eegamma import M_E, eegamma_couplings, msq_eegamma
 from mcgen.physics.frames import transform
+from mcgen.physics.gammagammagamma import msq_gammagammagamma
 from mcgen.physics.isr import isr_beta, isr_weight, x_from_uniform
 
-__all__ = ["gammagamma_cross_section", "gammagamma_events", "eegamma_cross_section", "eegamma_events"]
+__all__ = ["gammagamma_cross_section", "gammagamma_events", "gammagammagamma_events", "eegamma_cross_section",
+           "eegamma_events", "SOFT_FRACTION"]
+
+SOFT_FRACTION = 0.01
+"""gamma gamma gamma: every photon carries at least this fraction of the beam energy (hard frame); softer ones are
+the gamma gamma process's radiative corrections, not a tree-level process of their own (their rate diverges)."""
 
 
 def _beam_fractions(card, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -96,6 +110,67 @@ def gammagamma_events(card, n: int, rng: np.random.Generator) -> dict[str, np.nd
     k2 = k1 * np.array([1.0, -1.0, -1.0, -1.0])
     k1, k2 = _hard_to_lab(card, x1, x2, [k1, k2])
     return {"weight_pb": weight, "k1": k1, "k2": k2, "beam_x1": x1, "beam_x2": x2}
+
+
+def gammagammagamma_events(card, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """n weighted e+e- -> gamma gamma gamma events (the module docstring's sampling): ``weight_pb``, the photon that
+    may be seen ``k1`` and the two that may be lost ``k2``, ``k3`` in the lab ((n, 4) arrays); the weights average to
+    the cross section with k1 seen and k2, k3 lost. The random numbers in this order: the beams, omega, the seen
+    photon's direction, the beam, the lost photon's angle and azimuth, its place."""
+    m = M_E
+    x1, x2, w_beams = _beam_fractions(card, n, rng)
+    rs = card.sqrt_s * np.sqrt(x1 * x2)
+    eb = 0.5 * rs
+    pb = np.sqrt(np.clip(eb * eb - m * m, 0.0, None))
+    k_min = SOFT_FRACTION * eb
+    e_lo, _ = photon_energy_range(card)
+    lo = np.maximum(np.minimum(e_lo * np.sqrt(np.minimum(x1, x2) / np.maximum(x1, x2)), 0.5 * rs), k_min)
+    hi = 0.5 * rs
+    open_ = hi > lo * (1.0 + 1e-12)
+    lo = np.where(open_, lo, 0.5 * hi)
+    omega = lo * fpmath.exp(rng.random(n) * fpmath.log(hi / lo))
+    c_max = photon_cos_range(card)
+    k1_dir = _direction(_photon_cos(rng, n, c_max), 2.0 * math.pi * rng.random(n))
+    k1 = np.column_stack([omega, omega[:, None] * k1_dir])
+    axis = np.where(rng.random(n) < 0.5, 1.0, -1.0)
+    theta0_2 = (m / eb) ** 2
+    theta = np.sqrt(theta0_2 * fpmath.expm1(rng.random(n) * fpmath.log1p(math.pi**2 / theta0_2)))
+    phi = 2.0 * math.pi * rng.random(n)
+    sin_t = fpmath.sin(theta)
+    n_lost = np.column_stack([sin_t * fpmath.cos(phi), sin_t * fpmath.sin(phi), axis * fpmath.cos(theta)])
+    q = np.column_stack([rs - omega, -k1[:, 1:]])
+    q2 = rs * (rs - 2.0 * omega)  # (rs - omega)^2 - omega^2
+    denominator = q[:, 0] - _dot3(q[:, 1:], n_lost)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        e_lost = np.where(open_, q2 / (2.0 * denominator), 0.0)
+    sampled = e_lost[:, None] * np.column_stack([np.ones(n), n_lost])
+    other = q - sampled
+    swap = (rng.random(n) < 0.5)[:, None]
+    k2, k3 = np.where(swap, other, sampled), np.where(swap, sampled, other)
+    ok = open_ & (denominator > 0.0) & (k2[:, 0] >= k_min) & (k3[:, 0] >= k_min)
+    flux = 8.0 * eb * pb
+    with np.errstate(divide="ignore", invalid="ignore"):  # points outside: weight 0 below
+        photon = _photon_cos_density(k1_dir[:, 2], c_max) / (2.0 * math.pi) / (omega * fpmath.log(hi / lo))
+        density = photon * 0.5 * (_lost_photon_density(omega, k2, k3, theta0_2) + _lost_photon_density(omega, k3, k2, theta0_2))
+    msq = np.zeros(n)
+    hard = [np.column_stack([eb, np.zeros(n), np.zeros(n), pb]), np.column_stack([eb, np.zeros(n), np.zeros(n), -pb])]
+    msq[ok] = msq_gammagammagamma(hard[0][ok], hard[1][ok], k1[ok], k2[ok], k3[ok])
+    ok &= np.isfinite(density) & (density > 0.0)
+    weight = 0.5 * np.where(ok, msq / flux / np.where(ok, density, 1.0), 0.0) * w_beams * GEV2_TO_PB
+    k1, k2, k3 = _hard_to_lab(card, x1, x2, [k1, k2, k3])
+    return {"weight_pb": weight, "k1": k1, "k2": k2, "k3": k3, "beam_x1": x1, "beam_x2": x2}
+
+
+def _lost_photon_density(omega: np.ndarray, sampled: np.ndarray, other: np.ndarray, theta0_2: np.ndarray) -> np.ndarray:
+    """The density in (Omega of the sampled photon) over the phase-space measure per (omega, Omega_1, Omega), of the
+    channels that sample ``sampled`` near either beam (the module docstring)."""
+    e_s, e_o = sampled[:, 0], other[:, 0]
+    n_s, n_o = sampled[:, 1:] / e_s[:, None], other[:, 1:] / e_o[:, None]
+    one_minus_cos = 0.5 * _dot3(n_s - n_o, n_s - n_o)
+    measure = omega * e_s / (8.0 * (2.0 * math.pi) ** 5 * e_o * one_minus_cos)
+    transverse = np.sqrt(n_s[:, 0] ** 2 + n_s[:, 1] ** 2)
+    beams = sum(0.5 * _pole_angle_density(fpmath.atan2(transverse, axis * n_s[:, 2]), theta0_2) for axis in (1.0, -1.0))
+    return beams / measure
 
 
 def _direction(cos_t: np.ndarray, phi: np.ndarray) -> np.ndarray:
@@ -261,28 +336,79 @@ def _single_photon_result(card, process: str, ev: dict[str, np.ndarray], seen: n
     return result
 
 
-def _rngs(card, seed: int) -> tuple[np.random.Generator, np.random.Generator]:
+def _rngs(card, seed: int, streams: int = 2) -> list[np.random.Generator]:
+    """The event and detector random streams of a seed (a process of two parts takes two more: the first two are
+    the same whatever the count)."""
     card.run_card(None)  # one run: a card with [[runs]] gives each with card.run_card(name)
-    event_rng, detector_rng = (np.random.default_rng(child) for child in np.random.SeedSequence(seed).spawn(2))
-    return event_rng, detector_rng
+    return [np.random.default_rng(child) for child in np.random.SeedSequence(seed).spawn(streams)]
+
+
+SEEN_STEP = "one photon seen, the others lost"
+"""The gamma gamma process's step where the event looks like a single photon (two or three photons in all)."""
 
 
 def gammagamma_cross_section(card, n: int, seed: int, keep_events: bool = False, edges=None) -> dict[str, Any]:
-    """Weighted Monte Carlo of e+e- -> gamma gamma with one photon seen and the other lost: sigma (pb)
-    after the card's cuts on the true photon and after the toy detector, and the cut flow (the
-    generated cross section, one photon seen and the other lost, then each cut of the selection on the
-    true photon in turn, the escape cut, the detector). With ``keep_events`` the single-photon events'
-    columns (the seen photon as ``gamma``, measured as ``gamma_reco``; the lost one as ``lost_gamma``). With
-    ``edges``, the spectrum of the measured photon energy (lab) after the detector and the cuts, pb per bin
-    (``spectrum_reco_pb``)."""
-    event_rng, detector_rng = _rngs(card, seed)
+    """Weighted Monte Carlo of e+e- -> gamma gamma (gamma) with one photon seen and the others lost: n events of
+    gamma gamma (one photon lost) and n of gamma gamma gamma (two lost, every photon above SOFT_FRACTION of the
+    beam energy), their sum: sigma (pb) after the card's cuts on the true photon and after the toy detector, and
+    the cut flow (the generated cross section, one photon seen and the others lost, then each cut of the
+    selection on the true photon in turn, the escape cut, the detector); ``parts`` gives each part's numbers.
+    With ``keep_events`` the single-photon events' columns (the seen photon as ``gamma``, measured as
+    ``gamma_reco``; the lost ones as ``lost_gamma`` and ``lost_gamma2``, which is 0 for two photons; ``photons``:
+    2 or 3). With ``edges``, the spectrum of the measured photon energy (lab) after the detector and the cuts, pb
+    per bin (``spectrum_reco_pb``)."""
+    event_rng, detector_rng, event_rng3, detector_rng3 = _rngs(card, seed, 4)
     ev = gammagamma_events(card, n, event_rng)
     k1, k2 = ev["k1"], ev["k2"]
     lost1, lost2 = (lost(card.detector, k[:, 0], k[:, 3] / k[:, 0]) for k in (k1, k2))
     seen = np.where(lost2[:, None], k1, k2)  # the photon that is not lost (where exactly one is)
     other = np.where(lost2[:, None], k2, k1)
-    return _single_photon_result(card, "gammagamma", ev, seen, lost1 ^ lost2, "one photon seen, the other lost",
-                                 {"lost_gamma": other}, detector_rng, keep_events, edges)
+    two = _single_photon_result(card, "gammagamma", ev, seen, lost1 ^ lost2, SEEN_STEP,
+                                {"lost_gamma": other, "lost_gamma2": np.zeros_like(other)}, detector_rng, keep_events, edges)
+    ev3 = gammagammagamma_events(card, n, event_rng3)
+    # a photon of no energy belongs to a point outside the phase space (weight 0): its direction is any
+    flags = [lost(card.detector, k[:, 0], k[:, 3] / np.where(k[:, 0] > 0, k[:, 0], 1.0)) for k in (ev3["k1"], ev3["k2"], ev3["k3"])]
+    single = ~flags[0] & flags[1] & flags[2] & (ev3["weight_pb"] != 0.0)
+    three = _single_photon_result(card, "gammagamma", ev3, ev3["k1"], single, SEEN_STEP,
+                                  {"lost_gamma": ev3["k2"], "lost_gamma2": ev3["k3"]}, detector_rng3, keep_events, edges)
+    return _sum_of_parts({"two_photons": two, "three_photons": three}, {"two_photons": 2, "three_photons": 3})
+
+
+def _sum_of_parts(parts: dict[str, dict[str, Any]], photons: dict[str, int]) -> dict[str, Any]:
+    """One result for independent samples of a process's parts: cross sections added, errors in quadrature, the
+    written events together with weights that average to the sum (and a ``photons`` column)."""
+    results = list(parts.values())
+    first = results[0]
+
+    def added(key: str) -> float:
+        return float(sum(r[key] for r in results))
+
+    def quadrature(key: str) -> float:
+        return math.sqrt(sum(r[key] ** 2 for r in results))
+
+    out: dict[str, Any] = {
+        "process": first["process"], "sigma_pb": added("sigma_pb"), "sigma_err_pb": quadrature("sigma_err_pb"),
+        "sigma_reco_pb": added("sigma_reco_pb"), "sigma_reco_err_pb": quadrature("sigma_reco_err_pb"),
+        "sigma_generated_pb": added("sigma_generated_pb"), "n_events": first["n_events"],
+        "cut_flow": [{"step": steps[0]["step"], "sigma_pb": sum(s["sigma_pb"] for s in steps),
+                      "sigma_err_pb": math.sqrt(sum(s["sigma_err_pb"] ** 2 for s in steps))}
+                     for steps in zip(*(r["cut_flow"] for r in results))],
+        "parts": {name: {k: v for k, v in r.items() if k not in ("process", "columns")} for name, r in parts.items()},
+    }
+    if "spectrum_reco_pb" in first:
+        out["spectrum_reco_pb"] = np.sum([r["spectrum_reco_pb"] for r in results], axis=0).tolist()
+    if "columns" in first:
+        kept = {name: len(r["columns"]["weight_pb"]) for name, r in parts.items()}
+        total = sum(kept.values())
+        columns = []
+        for name, r in parts.items():
+            c = dict(r["columns"])
+            # each part's written weights average to its own cross section: scaled, all average to the sum
+            c["weight_pb"] = c["weight_pb"] * (total / kept[name]) if kept[name] else c["weight_pb"]
+            c["photons"] = np.full(kept[name], photons[name], dtype=np.int32)
+            columns.append(c)
+        out["columns"] = {key: np.concatenate([c[key] for c in columns]) for key in columns[0]}
+    return out
 
 
 def eegamma_cross_section(card, n: int, seed: int, keep_events: bool = False, edges=None) -> dict[str, Any]:
