@@ -31,7 +31,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -47,7 +47,8 @@ from mcgen.errors import InputError, MissingExtraError, ModelError
 from mcgen.physics.constants import Electroweak
 from mcgen.physics.model import SCENARIOS, Couplings, check_nature, scenario_a, singular_a, structure_from_a
 
-__all__ = ["first_excluded", "TREATMENTS", "ISR", "CASES", "Case", "Grids", "grids", "treatment_record", "run_validation", "a_range",
+__all__ = ["first_excluded", "task_limits",
+           "TREATMENTS", "ISR", "CASES", "Case", "Grids", "grids", "treatment_record", "run_validation", "a_range",
            "a_grid", "handover_mass", "envelope", "loglog", "markdown_table", "text_table", "LEP_CARDS", "CEPC_CARDS"]
 
 
@@ -380,12 +381,26 @@ def _group(cards: Sequence[str]) -> str:
     return next(g for g, names in GROUPS.items() if cards[0] in names)
 
 
+def task_limits(task: ScanTask) -> dict[tuple[str, str], float | None]:
+    """d_gamma_95 per (flavour, structure name) of one task (None above threshold) for its nature of N, a card's runs
+    combined: the first excluded d_gamma for a card alone (:func:`first_excluded`)."""
+    if task.card.runs:
+        return {(row["flavor"], row["structure"]): row["d_gamma_95"] for row in run_task(task)}
+    sample = (None if task.mass >= mass_threshold(task.card) else
+              signal_sample(task.card, task.mass, task.flavour, task.options, task.n_events, task.seed, task.background_pb,
+                            nature=task.nature))
+    return {(flavour, name): None if flavour_sample is None else first_excluded(flavour_sample, structure)
+            for flavour, flavour_sample in flavour_samples(task, sample)  # mu and tau: the same events
+            for name, structure in task.structures}
+
+
 class _Runner:
     """The Monte Carlo of one treatment, computed once and shared by the cases that need it."""
 
     def __init__(self, options: PhysicsOptions, n: int, seed: int, g: Grids, load: Callable[[str], Card],
-                 nature: str = "dirac") -> None:
+                 nature: str = "dirac", pool: Any = None) -> None:
         self.options, self.n, self.seed, self.grids, self.load, self.nature = options, n, seed, g, load, nature
+        self.pool = pool
         self._scans: dict[str, dict[tuple[str, str, str], list[float | None]]] = {}
         self._constraints: dict[str, list[Any]] = {}
 
@@ -404,10 +419,9 @@ class _Runner:
                 tasks = build_tasks(cards, list(masses), flavours, structures, self.options, self.n, self.seed + offset,
                                     self.grids.background_events)
                 with progress.task(len(tasks), "tasks", f"validate {group}") as step:
-                    for task in tasks:
-                        for (flavour, name), d95 in self._limits(task).items():
+                    for task, limits in zip(tasks, self._limits(tasks, step)):
+                        for (flavour, name), d95 in limits.items():
                             table.setdefault((task.card.name, flavour, name), []).append(d95)
-                        step(1)
             self._scans[group] = table
         return self._scans[group]
 
@@ -418,24 +432,25 @@ class _Runner:
         tasks = build_tasks(cards, masses, [flavour], {scenario: structure_from_a(scenario_a(scenario, ew), ew)}, self.options,
                             self.n, self.seed + 3, self.grids.background_events)
         best: list[float | None] = [None] * len(masses)
-        for task in tasks:
-            d = self._limits(task)[(flavour, scenario)]
+        for task, limits in zip(tasks, self._limits(tasks)):
+            d = limits[(flavour, scenario)]
             i = masses.index(task.mass)
             if d is not None and (best[i] is None or d < best[i]):  # type: ignore[operator]
                 best[i] = d
         return best
 
-    def _limits(self, task: ScanTask) -> dict[tuple[str, str], float | None]:
-        """d_gamma_95 per (flavour, structure name) of one task (None above threshold); a card's runs combined."""
-        if task.card.runs:
-            return {(row["flavor"], row["structure"]): row["d_gamma_95"] for row in run_task(dataclasses.replace(
-                task, nature=self.nature))}
-        sample = (None if task.mass >= mass_threshold(task.card) else
-                  signal_sample(task.card, task.mass, task.flavour, task.options, task.n_events, task.seed, task.background_pb,
-                                nature=self.nature))
-        return {(flavour, name): None if flavour_sample is None else first_excluded(flavour_sample, structure)
-                for flavour, flavour_sample in flavour_samples(task, sample)  # mu and tau: the same events
-                for name, structure in task.structures}
+    def _limits(self, tasks: list[ScanTask], step: Callable[[int], None] = lambda k: None) -> Iterator[
+            dict[tuple[str, str], float | None]]:
+        """:func:`task_limits` of each task in order, in this process or on the executor."""
+        tasks = [dataclasses.replace(task, nature=self.nature) for task in tasks]
+        if self.pool is None:
+            for task in tasks:
+                yield task_limits(task)
+                step(1)
+            return
+        for future in [self.pool.submit(task_limits, task) for task in tasks]:
+            yield future.result()
+            step(1)
 
     def masses(self, group: str) -> tuple[float, ...]:
         return self.grids.cepc_masses if group == "cepc" else self.grids.lep_masses
@@ -576,12 +591,13 @@ def _ratio(value: Any, paper: float) -> float | None:
 def run_validation(n: int = 20_000, seed: int = 1, *, quick: bool = False, background_events: int | None = None,
                    overrides: Sequence[str] = (), card_overrides: Mapping[str, Sequence[str]] | None = None,
                    treatments: Mapping[str, PhysicsOptions] | None = None, cases: Sequence[str] | None = None,
-                   grid: Grids | None = None, nature: str = "dirac") -> dict[str, Any]:
+                   grid: Grids | None = None, nature: str = "dirac", pool: Any = None) -> dict[str, Any]:
     """Every case of :data:`CASES` (or those named in ``cases``) in every treatment (default :data:`TREATMENTS`),
     for mcgen's Dirac N (the paper's) or a Majorana one (``nature``: the paper's numbers are for a Dirac N).
 
     ``overrides`` are --set values for every card; ``card_overrides`` more per card name (to switch one
-    input of one analysis, e.g. the OPAL efficiency). Returns ``rows`` (one per case), ``treatments`` and
+    input of one analysis, e.g. the OPAL efficiency); ``pool``: an executor the Monte Carlo tasks run on
+    (mcgen.analysis.scan.executor; the same numbers as in this process). Returns ``rows`` (one per case), ``treatments`` and
     the inputs; see the module docstring for what each kind of case computes."""
     start = time.perf_counter()
     treatments = dict(TREATMENTS if treatments is None else treatments)
@@ -598,7 +614,7 @@ def run_validation(n: int = 20_000, seed: int = 1, *, quick: bool = False, backg
             loaded[name] = load_card(name, (*PAPER_BEAMS, *overrides, *per_card.get(name, ())))
         return loaded[name]
 
-    runners = {name: _Runner(options, n, seed, g, load, check_nature(nature)) for name, options in treatments.items()}
+    runners = {name: _Runner(options, n, seed, g, load, check_nature(nature), pool) for name, options in treatments.items()}
     rows = []
     with progress.task(len(chosen) * len(runners), "cases", "validate") as step:
         for index, case in enumerate(chosen):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from mcgen.analysis.scan import MAX_WORKERS
 from mcgen.cli import common
 
 __all__ = ["add_parser", "run"]
@@ -32,6 +33,9 @@ def add_parser(subparsers: Any) -> None:
                    help="cards: each card's own ISR, energy spread and polarisation (default; the LEP cards have none, "
                    "the CEPC cards the CDR's energy spread); paper: none of them on any card, the source paper's "
                    "treatment")
+    p.add_argument("--workers", type=common.bounded_int(1, MAX_WORKERS), default=1,
+                   help="local processes for the Monte Carlo tasks of the figures' scans and the validation (default 1: "
+                   "in this process; the same files whatever the number)")
     common.add_cache_option(p)
     common.add_physics_options(p)
     common.add_output_flags(p, "replace existing files")
@@ -49,15 +53,17 @@ def run(args: argparse.Namespace) -> int:
 
         with cache_dir(args.cache):
             done = reproduce_all(args.output, n=args.events, seed=args.seed, options=options, force=args.force,
-                                 quick=args.quick, beams=args.beams)
+                                 quick=args.quick, beams=args.beams, workers=args.workers)
         everything = {"figures": {str(k): v for k, v in done["figures"].items()}, "validation": done["validation"],
                       "index": done["index"], "seconds": done["seconds"], **done["inputs"], "background_cache": args.cache}
         common.emit(args, everything, lambda r: f"wrote {len(r['figures'])} figures, the validation table and {r['index']} "
                     f"in {sum(r['seconds'].values()):.1f} s")
         return 0
-    with cache_dir(args.cache):
+    from mcgen.analysis.scan import executor
+
+    with cache_dir(args.cache), executor(args.workers) as pool:
         paths = reproduce(args.figure, args.output, n=args.events, seed=args.seed, options=options,
-                          force=args.force, quick=args.quick, beams=args.beams)
+                          force=args.force, quick=args.quick, beams=args.beams, pool=pool)
     result = {"figure": args.figure, "files": paths, "options": options.as_dict(), "beams": args.beams, "n_events": args.events,
               "seed": args.seed, "version": __version__, "background_cache": args.cache}
     common.emit(args, result, lambda r: "wrote " + ", ".join(r["files"]))

@@ -27,11 +27,13 @@ VALIDATION = ("validation.txt", "validation.json")
 
 def reproduce_all(out_dir: str | Path, *, n: int = 20_000, seed: int = 1, options: PhysicsOptions = PhysicsOptions(),
                   force: bool = False, quick: bool = False, beams: str = "cards",
-                  validation_events: int | None = None) -> dict[str, Any]:
+                  validation_events: int | None = None, workers: int = 1) -> dict[str, Any]:
     """Every figure of ``mcgen.plots.figures.FIGURES``, the validation table and the index page
     into ``out_dir``; returns the files per figure, the validation and index paths and the run time
-    of each part (s). ``validation_events``: events per validation Monte Carlo (default ``n``)."""
+    of each part (s). ``validation_events``: events per validation Monte Carlo (default ``n``);
+    ``workers``: local processes for the Monte Carlo tasks (the same files whatever their number)."""
     from mcgen._version import __version__
+    from mcgen.analysis.scan import executor
     from mcgen.analysis.validation import run_validation, text_table
     from mcgen.plots.figures import FIGURES, TITLES, reproduce
 
@@ -41,13 +43,15 @@ def reproduce_all(out_dir: str | Path, *, n: int = 20_000, seed: int = 1, option
             check_output_path(out / name, force)
     files: dict[int, list[str]] = {}
     seconds: dict[str, float] = {}
-    for number in FIGURES:
+    with executor(workers) as pool:
+        for number in FIGURES:
+            start = time.perf_counter()
+            files[number] = reproduce(number, out, n=n, seed=seed, options=options, force=force, quick=quick, beams=beams,
+                                      pool=pool)
+            seconds[f"figure{number}"] = time.perf_counter() - start
         start = time.perf_counter()
-        files[number] = reproduce(number, out, n=n, seed=seed, options=options, force=force, quick=quick, beams=beams)
-        seconds[f"figure{number}"] = time.perf_counter() - start
-    start = time.perf_counter()
-    validation = run_validation(validation_events or n, seed, quick=quick)
-    seconds["validation"] = time.perf_counter() - start
+        validation = run_validation(validation_events or n, seed, quick=quick, pool=pool)
+        seconds["validation"] = time.perf_counter() - start
     validation.pop("seconds", None)
     inputs = {"n_events": n, "validation_events": validation_events or n, "seed": seed, "quick": quick, "beams": beams,
               "options": options.as_dict(), "version": __version__}

@@ -275,15 +275,17 @@ def test_a_run_stopped_while_it_computes_leaves_no_empty_folder(capsys, tmp_path
 
 @pytest.mark.slow
 def test_reproduce_all_makes_every_figure_the_validation_and_an_index_the_same_bytes_twice(capsys, tmp_path):
-    """``--all``: every figure, the validation table and the index page in one process; a second run
-    gives the same bytes in every file (the PDFs carry no date) but the index's run times."""
+    """``--all``: every figure, the validation table and the index page in one process; a second run, its
+    Monte Carlo tasks on two worker processes, gives the same bytes in every file (the PDFs carry no date) but
+    the index's run times."""
     import json
 
     from mcgen.plots.figures import FIGURES
 
     runs = []
-    for name in ("a", "b"):
-        code, out, err = run(capsys, ["reproduce", "--all", "--quick", "-n", "1500", "-o", str(tmp_path / name), "--json"])
+    for name, workers in (("a", "1"), ("b", "2")):
+        code, out, err = run(capsys, ["reproduce", "--all", "--quick", "-n", "1500", "-o", str(tmp_path / name), "--json",
+                                      "--workers", workers])
         assert code == 0, err
         runs.append(json.loads(out))
     first, second = (tmp_path / "a"), (tmp_path / "b")

@@ -242,7 +242,7 @@ def limits_for_samples(card: Card, samples: Any, structure: Couplings,
 def limits_table(cards: Sequence[Card], masses: list[float], structures: Sequence[Couplings], flavour: str,
                  options: PhysicsOptions = PhysicsOptions(), n: int = 40_000, seed: int = 1, background_events: int = 20_000,
                  *, structure_info: dict[str, Any] | None = None, overrides: Sequence[str] = (),
-                 nature: str = "dirac", combine: bool = False) -> dict[str, Any]:
+                 nature: str = "dirac", combine: bool = False, pool: Any = None) -> dict[str, Any]:
     """Limits over a mass list for several cards (``by_card``) and, per mass, the smallest excluded
     d_gamma and the union of the excluded intervals; with ``combine`` instead one limit from every run
     of every card (:func:`~mcgen.analysis.limits.combined_limit`). For a Dirac or a Majorana N
@@ -253,6 +253,8 @@ def limits_table(cards: Sequence[Card], masses: list[float], structures: Sequenc
     ``structures[i]`` is the structure at d_gamma = 1 for ``cards[i]`` (one a gives different
     d_Z/d_gamma for different electroweak inputs); ``structure_info`` is how the result records
     it (default: the first card's couplings) and ``overrides`` the --set values the cards were loaded with.
+    ``pool``: an executor (mcgen.analysis.scan.executor) the Monte Carlo samples are made on, the same numbers as
+    in this process.
     """
     if len(structures) != len(cards):
         raise ValueError(f"one structure per card: {len(cards)} cards, {len(structures)} structures")
@@ -269,11 +271,10 @@ def limits_table(cards: Sequence[Card], masses: list[float], structures: Sequenc
     rows = {card.name: _CardRows(card, backgrounds) for card in cards}
     together = _Rows(cards[0].limit.criterion)
     with progress.task(len(masses) * len(runs), "masses x runs", ", ".join(c.name for c in cards)) as step:
-        for i, mass in enumerate(masses):
-            samples = {}
-            for run, _ in runs:
-                samples[run.name] = reachable_sample(run, mass, flavour, options, n, seed + i, backgrounds[run.name], nature=nature)
-                step(1)
+        made = _samples(pool, [(run, mass, flavour, options, n, seed + i, backgrounds[run.name])
+                               for i, mass in enumerate(masses) for run, _ in runs], nature, step)
+        for _ in masses:
+            samples = {run.name: next(made) for run, _ in runs}
             for card, structure in zip(cards, structures):
                 rows[card.name].add([samples[r.name] for r in card.run_cards()], structure)
             if combine:
@@ -297,6 +298,20 @@ def limits_table(cards: Sequence[Card], masses: list[float], structures: Sequenc
         "cards": [c.name for c in cards], "nature": nature, "options": options.as_dict(), "n_events_per_mass": n, "seed": seed,
         "version": __version__, "inputs": {c.name: card_inputs(c) for c in cards}, "overrides": list(overrides),
     }
+
+
+def _samples(pool: Any, arguments: list[tuple[Any, ...]], nature: str, step: Any) -> Any:
+    """reachable_sample for each argument tuple, in order: here one by one, or all submitted to the executor."""
+    if pool is None:
+        for args in arguments:
+            sample = reachable_sample(*args, nature=nature)
+            step(1)
+            yield sample
+        return
+    futures = [pool.submit(reachable_sample, *args, nature=nature) for args in arguments]
+    for future in futures:
+        yield future.result()
+        step(1)
 
 
 def combine_cards(n_masses: int, by_card: dict[str, dict[str, Any]]) -> dict[str, Any]:

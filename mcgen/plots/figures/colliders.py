@@ -48,7 +48,7 @@ def collider_reach(run: FigureRun, scenario: str = "II") -> dict[str, Any]:
     ew = run.card("cepc_h").electroweak
     structures = {scenario: structure_from_a(scenario_a(scenario, ew), ew)}
     tasks = build_tasks(cards, masses, ["e", "mu"], structures, options, n, seed, 5_000 if quick else 50_000)
-    rows = run_scan(tasks, None)
+    rows = run_scan(tasks, run.pool)
     best = {f"{collider} {flavour}": _best(_per_card(rows, names, flavour, masses), len(masses))
             for flavour in ("e", "mu") for collider, names in PROGRAMMES.items()}
     return {"figure": 10, "scenario": scenario, "masses": masses, "colliders": PROGRAMMES, "rows": rows,
@@ -91,7 +91,7 @@ def combined_reach(run: FigureRun, scenario: str = "II", flavour: str = "mu") ->
         structures = [structure_from_a(scenario_a(scenario, c.electroweak), c.electroweak) for c in cards]
         for nature in NATURES:
             result = limits_table(cards, masses, structures, flavour, options, n, seed, background_events, nature=nature,
-                                  combine=True)
+                                  combine=True, pool=run.pool)
             limits[f"{collider} {nature}"] = result["d_gamma_95"]
     return {"figure": 11, "scenario": scenario, "flavor": flavour, "masses": masses, "colliders": PROGRAMMES,
             "options": options.as_dict(), "n_events_per_mass": n, "seed": seed, "background_events": background_events,

@@ -32,7 +32,7 @@ def flavour_factory_reach(run: FigureRun, scenario: str = "I") -> dict[str, Any]
     ew = run.card("belle2").electroweak
     structures = {scenario: structure_from_a(scenario_a(scenario, ew), ew)}
     tasks = build_tasks(cards, masses, ["e", "mu"], structures, options, n, seed, 5_000 if quick else 50_000)
-    rows = run_scan(tasks, None)
+    rows = run_scan(tasks, run.pool)
     limits = {f"{name} {flavour}": [next((r["d_gamma_95"] for r in rows if r["card"] == name and r["flavor"] == flavour
                                          and r["mass"] == m), None) for m in masses]
               for name in names for flavour in ("e", "mu")}

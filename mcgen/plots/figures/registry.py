@@ -35,8 +35,9 @@ Curves = dict[str, Any]
 @dataclasses.dataclass(frozen=True)
 class FigureRun:
     """What a figure is drawn with: the output folder, the Monte Carlo statistics and seed, the
-    physics options, whether existing files are replaced, coarse grids (``quick``) and the beam
-    treatment (a key of ``BEAM_TREATMENTS``) every card is read with."""
+    physics options, whether existing files are replaced, coarse grids (``quick``), the beam
+    treatment (a key of ``BEAM_TREATMENTS``) every card is read with, and the executor the scans'
+    tasks run on (None: in this process; any executor gives the same numbers, mcgen.analysis.scan)."""
 
     out_dir: Path
     n: int
@@ -45,6 +46,7 @@ class FigureRun:
     force: bool = False
     quick: bool = False
     beams: str = "cards"
+    pool: Any = dataclasses.field(default=None, compare=False, repr=False)
 
     def card(self, name: str) -> Card:
         """A shipped card with the run's beam treatment."""
@@ -110,9 +112,10 @@ def _register(entry: Figure) -> None:
 
 def reproduce(figure: int, out_dir: str | Path, *, n: int = 20_000, seed: int = 1,
               options: PhysicsOptions = PhysicsOptions(), force: bool = False, quick: bool = False,
-              beams: str = "cards") -> list[str]:
+              beams: str = "cards", pool: Any = None) -> list[str]:
     """Draw one of the paper's figures into out_dir; returns the written paths. ``beams``: "cards"
-    (each card's own ISR, spread and polarisation) or "paper" (none of them, as the source paper)."""
+    (each card's own ISR, spread and polarisation) or "paper" (none of them, as the source paper);
+    ``pool``: an executor for the scans' tasks (mcgen.analysis.scan.executor)."""
     if beams not in BEAM_TREATMENTS:
         raise InputError(f"--beams must be one of {', '.join(BEAM_TREATMENTS)}, got {beams!r}")
     if figure not in FIGURES:
@@ -121,4 +124,4 @@ def reproduce(figure: int, out_dir: str | Path, *, n: int = 20_000, seed: int = 
     out = check_output_folder(out_dir)
     if not math.isfinite(n) or n <= 0:
         raise InputError(f"-n must be > 0, got {n}")
-    return FIGURES[figure](FigureRun(out, n, seed, options, force, quick, beams))
+    return FIGURES[figure](FigureRun(out, n, seed, options, force, quick, beams, pool))

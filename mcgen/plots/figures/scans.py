@@ -41,7 +41,7 @@ def scenario_scan(run: FigureRun, names: tuple[str, ...], masses: list[float],
         tasks = build_tasks(cards, masses, ["e", "mu", "tau"], structures, options, n, seed, background_events)
         if len(_SCANS) >= 8:  # a few figure sets' worth
             _SCANS.clear()
-        _SCANS[key] = run_scan(tasks, None), {t.card.name: t.background_pb for t in tasks}
+        _SCANS[key] = run_scan(tasks, run.pool), {t.card.name: t.background_pb for t in tasks}
     return _SCANS[key]
 
 
