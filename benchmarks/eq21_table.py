@@ -15,9 +15,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from reducible_table import IDEAL, PROCESSES, fmt, table_arguments, write
+from reducible_table import IDEAL, PROCESSES, fmt, provenance, table_arguments, write
 
-from mcgen._version import __version__
 from mcgen.config.cards import load_card
 
 DOCS_TABLE = Path(__file__).resolve().parent.parent / "docs" / "_generated" / "eq21_table.md"
@@ -43,8 +42,7 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append(f"| {process} | `{name}` | {label} | {before} | " + " | ".join(cells) + " |")
     text = ("\n".join(rows) + f"\n\nThe photon cuts on the true photon, then each value of cos θ_b: after the toy detector and "
             f"every cut (pb); "
-            f"{args.n} weighted events per cell, seed {args.seed}, mcgen {__version__}; made by "
-            f"`benchmarks/eq21_table.py` in {time.perf_counter() - start:.0f} s.\n")
+            f"{args.n} weighted events per cell, " + provenance(args, "eq21_table.py", start))
     write(text, args.output)
     return 0
 

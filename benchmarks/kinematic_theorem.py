@@ -14,9 +14,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from reducible_table import IDEAL, fmt, table_arguments, write
+from reducible_table import IDEAL, fmt, provenance, table_arguments, write
 
-from mcgen._version import __version__
 from mcgen.config.cards import CARD_NAMES, load_card
 from mcgen.mc.reducible import eegamma_cross_section, gammagamma_cross_section
 
@@ -44,8 +43,7 @@ def main(argv: list[str] | None = None) -> int:
             cells = [*_flow(gg["parts"]["two_photons"]), *_flow(gg["parts"]["three_photons"]), *_flow(ee)]
             rows.append(f"| `{run.name}` | " + " | ".join(cells) + " |")
     text = ("\n".join(rows) + f"\n\nCross sections in pb (the true photon) at nominal beams with perfect measurements; "
-            f"{args.n} weighted events per process and part, seed {args.seed}, mcgen {__version__}; made by "
-            f"`benchmarks/kinematic_theorem.py` in {time.perf_counter() - start:.0f} s.\n")
+            f"{args.n} weighted events per process and part, " + provenance(args, "kinematic_theorem.py", start))
     write(text, args.output)
     return 0
 

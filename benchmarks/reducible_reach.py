@@ -18,9 +18,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-from reducible_table import table_arguments, write
+from reducible_table import provenance, table_arguments, write
 
-from mcgen._version import __version__
 from mcgen.analysis.limits import limits_table
 from mcgen.config.cards import BACKGROUND_PROCESSES, CARD_NAMES, load_card
 from mcgen.config.criteria import BACKGROUND_CRITERIA
@@ -74,8 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     text = ("\n".join(rows) + f"\n\nS^2/B = 2.71 (the cards' criterion where it takes a background; the LEP cards' "
             "criteria are the experiments' published limits). The background is the sum over the card's runs after "
             f"its cuts and the toy detector (for CLs the sum of its spectrum's bins); scenario I, d_μ, m_N = sqrt(s)/5; "
-            f"{SIGNAL_EVENTS} signal events and {args.n} events per background process, seed {args.seed}, mcgen {__version__}; made by "
-            f"`benchmarks/reducible_reach.py` in {time.perf_counter() - start:.0f} s.\n")
+            f"{SIGNAL_EVENTS} signal events and {args.n} events per background process, "
+            + provenance(args, "reducible_reach.py", start))
     write(text, args.output)
     return 0
 

@@ -42,6 +42,11 @@ def table_arguments(doc: str, events: int, output: Path, argv: list[str] | None)
     return parser.parse_args(argv)
 
 
+def provenance(args: argparse.Namespace, script: str, start: float) -> str:
+    """The end of a table's caption: the seed, mcgen's version, the script and its run time."""
+    return f"seed {args.seed}, mcgen {__version__}; made by `benchmarks/{script}` in {time.perf_counter() - start:.0f} s.\n"
+
+
 def write(text: str, output: str) -> None:
     """The Markdown to ``output`` ("-": standard output)."""
     if output == "-":
@@ -69,8 +74,8 @@ def main(argv: list[str] | None = None) -> int:
                     photon_cuts = {s["step"]: (s["sigma_pb"], s["sigma_err_pb"]) for s in r["cut_flow"]}["+ zveto"]
                     rows.append(f"| {process} | `{run.name}` | {label} | {fmt(*flow[1])} | {fmt(*photon_cuts)} | "
                                 f"{fmt(r['sigma_pb'], r['sigma_err_pb'])} | {fmt(r['sigma_reco_pb'], r['sigma_reco_err_pb'])} |")
-    text = ("\n".join(rows) + f"\n\nCross sections in pb; {args.n} weighted events per line, seed {args.seed}, "
-            f"mcgen {__version__}; made by `benchmarks/reducible_table.py` in {time.perf_counter() - start:.0f} s.\n")
+    text = ("\n".join(rows) + f"\n\nCross sections in pb; {args.n} weighted events per line, "
+            + provenance(args, "reducible_table.py", start))
     write(text, args.output)
     return 0
 
