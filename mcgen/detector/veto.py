@@ -14,13 +14,33 @@ import numpy as np
 
 from mcgen.config.cards import Detector
 
-__all__ = ["veto_reach", "lost"]
+__all__ = ["veto_reach", "lost", "in_calorimeter"]
 
 
 def veto_reach(det: Detector) -> float | None:
     """The abs(cos theta) up to which vetoes see a particle above the energy threshold outside the
     calorimeter's coverage; None without vetoes (only the calorimeter sees)."""
     return det.veto_abs_cos_max
+
+
+def _in_bands(det: Detector, c: np.ndarray) -> np.ndarray:
+    in_band = np.zeros(c.shape, dtype=bool)
+    for lo, hi in det.coverage_cos_bands:
+        in_band |= (c > lo) & (c < hi)
+    return in_band
+
+
+def in_calorimeter(det: Detector, energy: np.ndarray, cos_theta: np.ndarray) -> np.ndarray:
+    """Per particle: whether the calorimeter itself sees it (inside a coverage band, above the energy threshold):
+    where a single-photon candidate must be. A photon that only the vetoes see is seen, but is no candidate.
+
+    >>> import mcgen
+    >>> det = mcgen.load_card("lep2_delphi").detector  # vetoes (the STIC) beyond the calorimeter
+    >>> in_calorimeter(det, np.array([5.0, 5.0]), np.array([0.5, 0.995])).tolist(), lost(det, np.array([5.0]), np.array([0.995])).tolist()
+    ([True, False], [False])
+    """
+    e, c = np.asarray(energy, dtype=float), np.asarray(cos_theta, dtype=float)
+    return (e >= det.veto_energy_min) & _in_bands(det, c)
 
 
 def lost(det: Detector, energy: np.ndarray, cos_theta: np.ndarray) -> np.ndarray:
@@ -33,9 +53,7 @@ def lost(det: Detector, energy: np.ndarray, cos_theta: np.ndarray) -> np.ndarray
     """
     e, c = np.asarray(energy, dtype=float), np.asarray(cos_theta, dtype=float)
     bands = det.coverage_cos_bands
-    in_band = np.zeros(c.shape, dtype=bool)
-    for lo, hi in bands:
-        in_band |= (c > lo) & (c < hi)
+    in_band = _in_bands(det, c)
     reach = veto_reach(det)
     if reach is None:
         unseen = ~in_band

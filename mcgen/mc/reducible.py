@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from mcgen import fpmath
-from mcgen.detector.veto import lost
+from mcgen.detector.veto import in_calorimeter, lost
 from mcgen.mc.background import cut_flow, lab_transform, photon_cut_flags, photon_selection, toy_detector
 from mcgen.mc.beams import SPREAD_CUT
 from mcgen.mc.phasespace import photon_cos_range, photon_energy_range
@@ -361,14 +361,17 @@ def gammagamma_cross_section(card, n: int, seed: int, keep_events: bool = False,
     ev = gammagamma_events(card, n, event_rng)
     k1, k2 = ev["k1"], ev["k2"]
     lost1, lost2 = (lost(card.detector, k[:, 0], k[:, 3] / k[:, 0]) for k in (k1, k2))
-    seen = np.where(lost2[:, None], k1, k2)  # the photon that is not lost (where exactly one is)
-    other = np.where(lost2[:, None], k2, k1)
-    two = _single_photon_result(card, "gammagamma", ev, seen, lost1 ^ lost2, SEEN_STEP,
+    cal1, cal2 = (in_calorimeter(card.detector, k[:, 0], k[:, 3] / k[:, 0]) for k in (k1, k2))
+    first = cal1 & lost2  # the first photon in the calorimeter and the second lost (both ways cannot happen)
+    seen = np.where(first[:, None], k1, k2)
+    other = np.where(first[:, None], k2, k1)
+    two = _single_photon_result(card, "gammagamma", ev, seen, first | (cal2 & lost1), SEEN_STEP,
                                 {"lost_gamma": other, "lost_gamma2": np.zeros_like(other)}, detector_rng, keep_events, edges)
     ev3 = gammagammagamma_events(card, n, event_rng3)
     # a photon of no energy belongs to a point outside the phase space (weight 0): its direction is any
-    flags = [lost(card.detector, k[:, 0], k[:, 3] / np.where(k[:, 0] > 0, k[:, 0], 1.0)) for k in (ev3["k1"], ev3["k2"], ev3["k3"])]
-    single = ~flags[0] & flags[1] & flags[2] & (ev3["weight_pb"] != 0.0)
+    cos3 = [k[:, 3] / np.where(k[:, 0] > 0, k[:, 0], 1.0) for k in (ev3["k1"], ev3["k2"], ev3["k3"])]
+    single = (in_calorimeter(card.detector, ev3["k1"][:, 0], cos3[0]) & lost(card.detector, ev3["k2"][:, 0], cos3[1])
+              & lost(card.detector, ev3["k3"][:, 0], cos3[2]) & (ev3["weight_pb"] != 0.0))
     three = _single_photon_result(card, "gammagamma", ev3, ev3["k1"], single, SEEN_STEP,
                                   {"lost_gamma": ev3["k2"], "lost_gamma2": ev3["k3"]}, detector_rng3, keep_events, edges)
     return _sum_of_parts({"two_photons": two, "three_photons": three}, {"two_photons": 2, "three_photons": 3})
@@ -422,6 +425,7 @@ def eegamma_cross_section(card, n: int, seed: int, keep_events: bool = False, ed
         size = np.sqrt(_dot3(p[:, 1:], p[:, 1:]))
         return lost(card.detector, p[:, 0], p[:, 3] / np.where(size > 0, size, 1.0))
 
-    single = ~lost_of(k) & lost_of(p3) & lost_of(p4) & (ev["weight_pb"] != 0.0)
+    photon_in_calorimeter = in_calorimeter(card.detector, k[:, 0], k[:, 3] / k[:, 0])
+    single = photon_in_calorimeter & lost_of(p3) & lost_of(p4) & (ev["weight_pb"] != 0.0)
     return _single_photon_result(card, "eegamma", ev, k, single, "the photon seen, both leptons lost",
                                  {"lost_electron": p3, "lost_positron": p4}, detector_rng, keep_events, edges)

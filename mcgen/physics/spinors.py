@@ -43,7 +43,7 @@ def dot_k(p, pp, m2, k, kk):
 
 @nb.njit(inline="always", **VEC)
 def helicity_basis(p, pp):
-    """xi_+ and xi_- of p's direction (sigma.n xi = +-xi): (cos(t/2), e^(i phi) sin(t/2)) and
+    """xi(+) and xi(-) of p's direction (sigma.n xi = +-xi): (cos(t/2), e^(i phi) sin(t/2)) and
     (-e^(-i phi) sin(t/2), cos(t/2)), the half-angles from pT^2 / (P +- pz) without cancellation."""
     pt2 = p[1] * p[1] + p[2] * p[2]
     if p[3] >= 0.0:
@@ -58,9 +58,9 @@ def helicity_basis(p, pp):
 
 @nb.njit(inline="always", **VEC)
 def spinors(p, m, out_u, out_v):
-    """u(p, +-) and v(p, +-) into out_u[h], out_v[h] (h = 0: +, 1: -): u(+) = (sqrt(E - P) xi_+,
-    sqrt(E + P) xi_+), u(-) = (sqrt(E + P) xi_-, sqrt(E - P) xi_-), v(+) = (sqrt(E + P) xi_-, -sqrt(E - P) xi_-),
-    v(-) = (sqrt(E - P) xi_+, -sqrt(E + P) xi_+); sqrt(E - P) = m / sqrt(E + P)."""
+    """u(p, +-) and v(p, +-) into out_u[h], out_v[h] (h = 0: +, 1: -): u(+) = (sqrt(E - P) xi(+),
+    sqrt(E + P) xi(+)), u(-) = (sqrt(E + P) xi(-), sqrt(E - P) xi(-)), v(+) = (sqrt(E + P) xi(-), -sqrt(E - P) xi(-)),
+    v(-) = (sqrt(E - P) xi(+), -sqrt(E + P) xi(+)); sqrt(E - P) = m / sqrt(E + P)."""
     pp = norm3(p)
     big = math.sqrt(p[0] + pp)
     small = m / big
