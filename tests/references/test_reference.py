@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -78,15 +79,44 @@ def _emulation(host: str) -> dict[str, str]:
             "GLIBC_TUNABLES": "glibc.cpu.hwcaps=-AVX2,-FMA,-AVX512F,-AVX512DQ,-AVX512VL"}
 
 
+HOSTS = ("avx2", "sse42")
+
+
+@pytest.fixture(scope="module")
+def emulated_runs(tmp_path_factory) -> Iterator[dict[str, tuple[subprocess.Popen, Path] | str]]:
+    """make_reference.py started once per emulated host, side by side (each compiles every kernel for its CPU in
+    its own numba cache: minutes, one core each): the running process and its folder (stdout.json, stderr.txt),
+    or why the host cannot be emulated here."""
+    runs: dict[str, tuple[subprocess.Popen, Path] | str] = {}
+    for host in HOSTS:
+        if sys.platform != "linux" or os.uname().machine != "x86_64":
+            runs[host] = "the emulation needs x86-64 Linux"
+            continue
+        try:
+            environment = _emulation(host)
+        except pytest.skip.Exception as why:
+            runs[host] = str(why)
+            continue
+        folder = tmp_path_factory.mktemp(host)
+        env = {**os.environ, **environment, "NUMBA_CACHE_DIR": str(folder / "numba")}
+        with open(folder / "stdout.json", "w") as out, open(folder / "stderr.txt", "w") as err:
+            runs[host] = (subprocess.Popen([sys.executable, str(Path(make_reference.__file__))], env=env, stdout=out,
+                                           stderr=err), folder)
+    yield runs
+    for run in runs.values():
+        if not isinstance(run, str) and run[0].poll() is None:
+            run[0].kill()
+            run[0].wait()
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("host", ["avx2", "sse42"])
-def test_other_x86_hosts_make_the_reference(host, tmp_path):
-    """About 40 s each: the kernels compile for the emulated CPU (their own numba cache)."""
-    if sys.platform != "linux" or os.uname().machine != "x86_64":
-        pytest.skip("the emulation needs x86-64 Linux")
-    env = {**os.environ, **_emulation(host), "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
-    script = Path(make_reference.__file__)
-    run = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=900)
-    assert run.returncode == 0, run.stderr[-3000:]
-    found = differences(REFERENCE, json.loads(run.stdout))
+@pytest.mark.parametrize("host", HOSTS)
+def test_other_x86_hosts_make_the_reference(host, emulated_runs):
+    """Both emulations run at once (the first test waits for its own; the other's is done by then or soon)."""
+    run = emulated_runs[host]
+    if isinstance(run, str):
+        pytest.skip(run)
+    process, folder = run
+    assert process.wait(timeout=1800) == 0, (folder / "stderr.txt").read_text()[-3000:]
+    found = differences(REFERENCE, json.loads((folder / "stdout.json").read_text()))
     assert not found, f"{host}: {len(found)} differences: " + "; ".join(found[:20])
