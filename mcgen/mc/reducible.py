@@ -2,7 +2,8 @@
 photon: every other particle lost (mcgen.detector.veto). e+e- -> gamma gamma
 (:mod:`mcgen.physics.gammagamma`) and e+e- -> e+e- gamma (:mod:`mcgen.physics.eegamma`), with the card's
 ISR, energy spread and beams, through the signal's toy detector and the card's selection
-(:func:`mcgen.mc.background.photon_selection`).
+(:func:`mcgen.mc.background.photon_selection`), with the card's beam polarisations (each beam helicity state
+weighted by (1 + h- P-)(1 + h+ P+) in abs(M)^2).
 
 Beams: the fractions x1, x2 as for the SM background (the ISR structure function through
 x = 1 - u^(2/beta), the spread's normals); each event is made in the hard process's rest frame, boosted
@@ -103,7 +104,8 @@ def gammagamma_events(card, n: int, rng: np.random.Generator) -> dict[str, np.nd
     cos_t = fpmath.tanh(w) / beta
     phi = 2.0 * math.pi * rng.random(n)
     # dsigma/dcos dcos/dw times the range 2W, halved for the identical photons
-    weight = gammagamma.msq_of_q(q, mu) / (32.0 * math.pi * s_hat * beta) * q / beta * big_w * w_beams * open_ * GEV2_TO_PB
+    msq = gammagamma.msq_polarised(q, cos_t, mu, card.beam.polarisation)
+    weight = msq / (32.0 * math.pi * s_hat * beta) * q / beta * big_w * w_beams * open_ * GEV2_TO_PB
     e = 0.5 * np.sqrt(s_hat)
     sin_t = np.sqrt(np.clip((1.0 - cos_t) * (1.0 + cos_t), 0.0, None))
     k1 = np.stack([e, e * sin_t * fpmath.cos(phi), e * sin_t * fpmath.sin(phi), e * cos_t], axis=1)
@@ -154,7 +156,7 @@ def gammagammagamma_events(card, n: int, rng: np.random.Generator) -> dict[str, 
         density = photon * 0.5 * (_lost_photon_density(omega, k2, k3, theta0_2) + _lost_photon_density(omega, k3, k2, theta0_2))
     msq = np.zeros(n)
     hard = [np.column_stack([eb, np.zeros(n), np.zeros(n), pb]), np.column_stack([eb, np.zeros(n), np.zeros(n), -pb])]
-    msq[ok] = msq_gammagammagamma(hard[0][ok], hard[1][ok], k1[ok], k2[ok], k3[ok])
+    msq[ok] = msq_gammagammagamma(hard[0][ok], hard[1][ok], k1[ok], k2[ok], k3[ok], polarisation=card.beam.polarisation)
     ok &= np.isfinite(density) & (density > 0.0)
     weight = 0.5 * np.where(ok, msq / flux / np.where(ok, density, 1.0), 0.0) * w_beams * GEV2_TO_PB
     k1, k2, k3 = _hard_to_lab(card, x1, x2, [k1, k2, k3])
@@ -255,7 +257,8 @@ def eegamma_events(card, n: int, rng: np.random.Generator) -> dict[str, np.ndarr
         density = _channel_density(q, omega, photon, theta0_2, p3, p4, channel, n_roots, m)
     msq = np.zeros(n)
     hard = [np.column_stack([eb, np.zeros(n), np.zeros(n), pb]), np.column_stack([eb, np.zeros(n), np.zeros(n), -pb])]
-    msq[ok] = msq_eegamma(hard[0][ok], hard[1][ok], p3[ok], p4[ok], k[ok], eegamma_couplings(card.electroweak))
+    msq[ok] = msq_eegamma(hard[0][ok], hard[1][ok], p3[ok], p4[ok], k[ok], eegamma_couplings(card.electroweak),
+                           card.beam.polarisation)
     ok &= np.isfinite(density) & (density > 0.0)
     weight = np.where(ok, msq / flux / np.where(ok, density, 1.0), 0.0) * w_beams * GEV2_TO_PB
     k, p3, p4 = _hard_to_lab(card, x1, x2, [k, p3, p4])

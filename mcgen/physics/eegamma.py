@@ -16,7 +16,9 @@ exchange) is gauge invariant on its own, with or without the width (tests/physic
 
 Evaluation: explicit massive helicity spinors in the Weyl representation, every fermion line a product of
 2 x 2 blocks, summed over the 32 helicity states (four leptons, two linear photon polarisations) and
-averaged over the beams' four. Where the rate is, near a t-channel pole (a lepton at an angle of order
+averaged over the beams' four, each weighted by (1 + h- P-)(1 + h+ P+) for beams of longitudinal polarisations
+P-, P+ (1 for unpolarised beams; the mass lets the equal-helicity states contribute near the t-channel pole).
+Where the rate is, near a t-channel pole (a lepton at an angle of order
 m_e/E to its beam), the naive squared forms lose their digits to cancellations; here:
 
 - every propagator's denominator is an invariant computed without cancellation: p.k = k0 (E - P) +
@@ -111,8 +113,9 @@ def _contract(a, b, w_ll, w_lr, w_rr):
 
 
 @nb.njit(cache=True, **VEC)
-def _msq_one(c, p1, p2, p3, p4, k):
-    """(1/4) sum over spins of abs(M)^2 for one phase-space point (module docstring)."""
+def _msq_one(c, pol_e, pol_p, p1, p2, p3, p4, k):
+    """(1/4) sum over spins of abs(M)^2 for one phase-space point (module docstring), each beam helicity state
+    weighted by (1 + h- P-)(1 + h+ P+) (pol_e = P-, pol_p = P+)."""
     m = c.m_e
     m2 = m * m
     P1, P2, P3, P4, kk = norm3(p1), norm3(p2), norm3(p3), norm3(p4), k[0]
@@ -188,10 +191,13 @@ def _msq_one(c, p1, p2, p3, p4, k):
                     _currents(y, cols[line, hb], rad[line, pol, ha, hb], True)
     n13, n24, n21, n34 = bare[0], bare[1], bare[2], bare[3]
     r13, r24, r21, r34 = rad[0], rad[1], rad[2], rad[3]
+    beam_e = (1.0 + pol_e, 1.0 - pol_e)  # helicity index 0: +, 1: - (the e- u(p1, h1); the e+ v(p2, h2))
+    beam_p = (1.0 + pol_p, 1.0 - pol_p)
     total = 0.0
     for pol in range(2):
         for h1 in range(2):
             for h2 in range(2):
+                beams = beam_e[h1] * beam_p[h2]
                 for h3 in range(2):
                     for h4 in range(2):
                         amp = complex(0.0, 0.0)
@@ -213,23 +219,24 @@ def _msq_one(c, p1, p2, p3, p4, k):
                         nn = n21[h2, h1]
                         amp -= (c.e2_exchange / s12) * _contract(nn, rn, 1.0, 1.0, 1.0)
                         amp -= z_s12 * _contract(nn, rn, c.z_ll, c.z_lr, c.z_rr)
-                        total += amp.real * amp.real + amp.imag * amp.imag
+                        total += beams * (amp.real * amp.real + amp.imag * amp.imag)
     return 0.25 * c.e_photon * c.e_photon * total
 
 
 @nb.njit(cache=True, **VEC)
-def _msq_rows(c, p1, p2, p3, p4, k, out):
+def _msq_rows(c, pol_e, pol_p, p1, p2, p3, p4, k, out):
     for i in range(out.shape[0]):
-        out[i] = _msq_one(c, p1[i], p2[i], p3[i], p4[i], k[i])
+        out[i] = _msq_one(c, pol_e, pol_p, p1[i], p2[i], p3[i], p4[i], k[i])
 
 
 def msq_eegamma(p1: np.ndarray, p2: np.ndarray, p3: np.ndarray, p4: np.ndarray, k: np.ndarray,
-                couplings: EEGammaCouplings) -> np.ndarray:
+                couplings: EEGammaCouplings, polarisation: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
     """(1/4) sum over spins of abs(M)^2 (GeV^-2) of e-(p1) e+(p2) -> e-(p3) e+(p4) gamma(k) for (n, 4) arrays of
-    on-shell momenta (E, px, py, pz) that conserve momentum."""
+    on-shell momenta (E, px, py, pz) that conserve momentum; with beams of longitudinal ``polarisation``
+    (P-, P+), each beam helicity state weighted by (1 + h- P-)(1 + h+ P+) (helicities h = +-1 along each beam)."""
     rows = [np.ascontiguousarray(np.atleast_2d(np.asarray(p, dtype=float))) for p in (p1, p2, p3, p4, k)]
     n = max(len(r) for r in rows)
     rows = [np.ascontiguousarray(np.broadcast_to(r, (n, 4))) for r in rows]
     out = np.empty(n)
-    _msq_rows(couplings, *rows, out)
+    _msq_rows(couplings, float(polarisation[0]), float(polarisation[1]), *rows, out)
     return out

@@ -10,7 +10,9 @@ photons leave the fermion line from the e- to the e+:
 
 with (p1 - k_a)^2 - m^2 = -2 p1.k_a and (k_c - p2)^2 - m^2 = -2 p2.k_c (the middle propagator's momentum
 p1 - k_a - k_b is k_c - p2). Evaluated, not written out: massive helicity spinors (mcgen.physics.spinors),
-linear photon polarisations, summed over the 32 helicity states and averaged over the beams' four; every
+linear photon polarisations, summed over the 32 helicity states and averaged over the beams' four (each weighted by
+(1 + h- P-)(1 + h+ P+) for beams of longitudinal polarisations P-, P+; massless, the rate is (1 - P- P+) times the
+unpolarised one, as for two photons); every
 denominator an invariant p.k computed without cancellation, so the collinear peaks (a photon at an angle of
 order m_e/E to a beam, where the mass regulates them) keep their digits. Photons couple with alpha(0).
 
@@ -53,8 +55,9 @@ def _linear_polarisations(k, out):
 
 
 @nb.njit(cache=True, **VEC)
-def _msq_one(m, e6, p1, p2, ks):
-    """(1/4) sum over spins of abs(M)^2 at one phase-space point; ks is (3, 4)."""
+def _msq_one(m, e6, pol_e, pol_p, p1, p2, ks):
+    """(1/4) sum over spins of abs(M)^2 at one phase-space point, each beam helicity state weighted by
+    (1 + h- P-)(1 + h+ P+) (pol_e = P-, pol_p = P+); ks is (3, 4)."""
     m2 = m * m
     P1, P2 = norm3(p1), norm3(p2)
     u = np.empty((2, 4), np.complex128)
@@ -99,6 +102,8 @@ def _msq_one(m, e6, p1, p2, ks):
                     if b != c:
                         for pb in range(2):
                             vecmat(last[c, pc, h2], e_slash[b, pb], middle[c, pc, h2, b, pb])
+    beam_e = (1.0 + pol_e, 1.0 - pol_e)  # helicity index 0: +, 1: - (the e- u(p1, h1); the e+ v(p2, h2))
+    beam_p = (1.0 + pol_p, 1.0 - pol_p)
     total = 0.0
     pols = np.empty(3, np.int64)
     for state in range(8):
@@ -111,27 +116,28 @@ def _msq_one(m, e6, p1, p2, ks):
                     row = middle[c, pols[c], h2, b, pols[b]]
                     col = first[a, pols[a], h1]
                     amp += row[0] * col[0] + row[1] * col[1] + row[2] * col[2] + row[3] * col[3]
-                total += amp.real * amp.real + amp.imag * amp.imag
+                total += beam_e[h1] * beam_p[h2] * (amp.real * amp.real + amp.imag * amp.imag)
     return 0.25 * e6 * total
 
 
 @nb.njit(cache=True, **VEC)
-def _msq_rows(m, e6, p1, p2, k1, k2, k3, out):
+def _msq_rows(m, e6, pol_e, pol_p, p1, p2, k1, k2, k3, out):
     ks = np.empty((3, 4))
     for i in range(out.shape[0]):
         for j in range(4):
             ks[0, j], ks[1, j], ks[2, j] = k1[i, j], k2[i, j], k3[i, j]
-        out[i] = _msq_one(m, e6, p1[i], p2[i], ks)
+        out[i] = _msq_one(m, e6, pol_e, pol_p, p1[i], p2[i], ks)
 
 
 def msq_gammagammagamma(p1: np.ndarray, p2: np.ndarray, k1: np.ndarray, k2: np.ndarray, k3: np.ndarray,
-                        m: float = M_E, alpha: float = ALPHA_0) -> np.ndarray:
+                        m: float = M_E, alpha: float = ALPHA_0, polarisation: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
     """(1/4) sum over spins of abs(M)^2 (GeV^-2) of e-(p1) e+(p2) -> gamma(k1) gamma(k2) gamma(k3) for (n, 4)
-    arrays of on-shell momenta (E, px, py, pz) that conserve momentum (photons massless)."""
+    arrays of on-shell momenta (E, px, py, pz) that conserve momentum (photons massless); with beams of longitudinal
+    ``polarisation`` (P-, P+), each beam helicity state weighted by (1 + h- P-)(1 + h+ P+)."""
     rows = [np.ascontiguousarray(np.atleast_2d(np.asarray(p, dtype=float))) for p in (p1, p2, k1, k2, k3)]
     n = max(len(r) for r in rows)
     rows = [np.ascontiguousarray(np.broadcast_to(r, (n, 4))) for r in rows]
     out = np.empty(n)
-    _msq_rows(m, (4.0 * math.pi * alpha) ** 3, *rows, out)
+    _msq_rows(m, (4.0 * math.pi * alpha) ** 3, float(polarisation[0]), float(polarisation[1]), *rows, out)
     return out
 

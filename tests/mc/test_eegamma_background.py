@@ -26,7 +26,7 @@ NOMINAL = ("beam.isr=false", "beam.energy_spread=0")
 def test_the_weights_integrate_the_three_body_phase_space(card_name, monkeypatch):
     """abs(M)^2 = 1: the weights average to Phi_3 / flux, Phi_3 = s (1 - x_lo^2) / (256 pi^3) for photons above
     x_lo = 2 omega_lo / sqrt(s) (massless: the electron mass changes it by 1e-10 here), flux = 2 s."""
-    monkeypatch.setattr(reducible, "msq_eegamma", lambda p1, p2, p3, p4, k, c: np.ones(len(p1)))
+    monkeypatch.setattr(reducible, "msq_eegamma", lambda p1, p2, p3, p4, k, c, polarisation: np.ones(len(p1)))
     card = mcgen.load_card(card_name, NOMINAL)
     w = reducible.eegamma_events(card, 400_000, np.random.default_rng(1))["weight_pb"] / GEV2_TO_PB
     s = card.sqrt_s**2

@@ -33,7 +33,7 @@ def _dalitz_fraction(x_lo: float, kappa: float) -> float:
 def test_the_weights_integrate_the_three_body_phase_space(card_name, monkeypatch):
     """abs(M)^2 = 1: the weights average to (1/2) Phi_3 / flux over the sampled region, Phi_3 = s/(256 pi^3) times
     the Dalitz share with the first photon above the selection's lowest energy and the others above the cutoff."""
-    monkeypatch.setattr(reducible, "msq_gammagammagamma", lambda p1, p2, k1, k2, k3: np.ones(len(p1)))
+    monkeypatch.setattr(reducible, "msq_gammagammagamma", lambda p1, p2, k1, k2, k3, polarisation: np.ones(len(p1)))
     card = mcgen.load_card(card_name, NOMINAL)
     w = reducible.gammagammagamma_events(card, 400_000, np.random.default_rng(1))["weight_pb"] / GEV2_TO_PB
     s = card.sqrt_s**2

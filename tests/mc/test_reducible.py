@@ -37,6 +37,56 @@ def test_the_generated_cross_section_is_the_analytic_one(card_name):
     assert np.allclose(k1[:, 0] ** 2, (k1[:, 1:] ** 2).sum(axis=1), rtol=1e-12)  # massless
 
 
+@pytest.mark.parametrize("beams", [(-0.8, 0.3), (1.0, 1.0)])
+def test_polarised_beams_give_the_analytic_polarised_cross_section(beams):
+    """cepc_z with polarised beams: the generated cross section is (1 - P- P+) sigma + 2 P- P+ sigma_same, sigma_same
+    the integral of the equal-helicity states (mcgen.physics.gammagamma, checked against traces with spin
+    projectors), integrated here with scipy; equal helicities make 3% of the rate on the Z pole (the collinear
+    peaks), so (1, 1) keeps 6% of it where massless beams would give none."""
+    from scipy import integrate
+
+    card = mcgen.load_card("cepc_z", NOMINAL + (f"beam.polarisation_electron={beams[0]}", f"beam.polarisation_positron={beams[1]}"))
+    w = gammagamma_events(card, 200_000, np.random.default_rng(3))["weight_pb"]
+    s = card.sqrt_s**2
+    mu = gammagamma.mu_of_s(s)
+    beta = np.sqrt(1 - mu)
+
+    def same(w_: float) -> float:  # dsigma_same/dw, w = artanh(beta c)
+        q = 1 / np.cosh(w_) ** 2
+        return float(gammagamma.msq_equal_helicities(q, np.tanh(w_) / beta, mu)) / (32 * np.pi * s * beta) * q / beta
+
+    sigma_same = integrate.quad(same, -np.arctanh(beta), np.arctanh(beta), epsabs=0, epsrel=1e-10, limit=200)[0] / 2
+    product = beams[0] * beams[1]
+    expected = ((1 - product) * gammagamma.sigma_total(s) + 2 * product * sigma_same) * GEV2_TO_PB
+    assert w.mean() == pytest.approx(expected, abs=4 * w.std() / np.sqrt(w.size))
+    assert 0.02 < sigma_same / gammagamma.sigma_total(s) < 0.05
+
+
+def test_the_four_polarised_configurations_average_to_unpolarised_beams():
+    """e+e- gamma and gamma gamma gamma at 240 GeV (cepc_h with polarised beams; the same events for every
+    polarisation): the four fully polarised configurations average to unpolarised beams. e+e- gamma is small-angle
+    Bhabha scattering, the t channel, where each lepton line keeps its helicity: every configuration scatters alike
+    (within 1%), e-_L e+_R and e-_R e+_L apart only through the Z. gamma gamma gamma needs opposite helicities but
+    near the beams (equal helicities: below 1% of e-_L e+_R)."""
+    from mcgen.mc.reducible import eegamma_cross_section
+
+    configurations = {"lr": (-1.0, 1.0), "rl": (1.0, -1.0), "ll": (-1.0, -1.0), "rr": (1.0, 1.0), "unpolarised": (0.0, 0.0)}
+    results = {}
+    for name, (pm, pp) in configurations.items():
+        card = mcgen.load_card("cepc_h", (f"beam.polarisation_electron={pm}", f"beam.polarisation_positron={pp}"))
+        results[name] = (eegamma_cross_section(card, 20_000, 4)["sigma_generated_pb"],
+                         gammagamma_cross_section(card, 20_000, 4)["parts"]["three_photons"]["sigma_generated_pb"])
+    for i in range(2):
+        four = sum(results[k][i] for k in ("lr", "rl", "ll", "rr")) / 4
+        assert four == pytest.approx(results["unpolarised"][i], rel=1e-12)
+    eegamma = {k: v[0] for k, v in results.items()}
+    assert all(v == pytest.approx(eegamma["unpolarised"], rel=0.01) for v in eegamma.values())
+    assert abs(eegamma["lr"] / eegamma["rl"] - 1) > 1e-4
+    three = {k: v[1] for k, v in results.items()}
+    assert max(three["ll"], three["rr"]) < 0.01 * three["lr"]
+    assert three["lr"] == pytest.approx(three["rl"], rel=1e-12)  # QED: parity
+
+
 def _runs() -> list[tuple[str, str | None]]:
     out: list[tuple[str, str | None]] = []
     for name in CARD_NAMES:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import mpmath
 import numpy as np
 import pytest
-from eegamma_reference import bhabha_msq, eikonal, msq_eegamma_reference
+from eegamma_reference import bhabha_msq, bhabha_msq_polarised, eikonal, msq_eegamma_reference
 
 from mcgen.physics.constants import Electroweak
 from mcgen.physics.eegamma import M_E, eegamma_couplings, msq_eegamma
@@ -99,6 +99,55 @@ def test_stable_as_the_lepton_angle_goes_to_zero():
             values.append(msq_eegamma(*_floats(p), c)[0])
             assert values[-1] == pytest.approx(expected, rel=1e-9)
         assert max(values) > 1e3 * values[0]  # the pole is reached
+
+
+POLARISED_BEAMS = [(-0.8, 0.3), (0.8, -0.3), (-1.0, -1.0), (1.0, 1.0), (0.0, 0.6)]
+
+
+@pytest.mark.slow
+def test_polarised_beams_against_the_dirac_matrix_reference():
+    """Each beam spin state weighted by (1 + h- P-)(1 + h+ P+), against the reference's spin-basis sum
+    (eegamma_reference.beam_weight), the Z included, at a random point and with the e+ at 1e-5 rad to its beam
+    (the t-channel pole, where the mass lets the equal-helicity states through): 1e-10."""
+    mpmath.mp.dps = 40
+    c = eegamma_couplings(EW)
+    points = [_point(91.1876, 20.0, 0.3, 1.0, -0.4, 2.0), _down_the_pipe(10.58, 0.15 * 10.58, 1.5, 1e-5, 0.4)]
+    for p in points:
+        for beams in POLARISED_BEAMS:
+            expected = float(msq_eegamma_reference(*p, **_reference_inputs(c), beams=beams))
+            assert msq_eegamma(*_floats(p), c, beams)[0] == pytest.approx(expected, rel=1e-10), beams
+
+
+@pytest.mark.parametrize(("rs", "beams"), [(10.58, (-0.8, 0.3)), (91.1876, (-0.8, 0.3)), (91.1876, (0.8, 0.0)),
+                                           (91.1876, (-1.0, -1.0)), (240.0, (0.8, -0.3))])
+def test_soft_photon_limit_with_polarised_beams_is_the_eikonal_factor_times_polarised_bhabha(rs, beams):
+    """The soft limit with polarised beams against the massless Bhabha helicity amplitudes weighted per beam
+    helicity state: P- alone matters through the Z's left-right asymmetry, and e-_L e+_L scatters only in the t
+    channel; the difference falls linearly with the photon energy."""
+    mpmath.mp.dps = 20
+    c = eegamma_couplings(EW)
+    inputs = _reference_inputs(c)
+    deviations = []
+    for fraction in (1e-3, 1e-5):
+        p = _floats(_point(rs, fraction * rs, 0.2, 1.0, 0.4, 0.7))
+        p1, p2, p3, p4, k = p
+        s = (p1[0] + p2[0]) ** 2 - np.sum((p1[1:] + p2[1:]) ** 2)
+        t = (p1[0] - p3[0]) ** 2 - np.sum((p1[1:] - p3[1:]) ** 2)
+        born = bhabha_msq_polarised(s, t, beams, e2=c.e2_exchange, gz2=inputs["gz2"], g_l=inputs["g_l"],
+                                    g_r=inputs["g_r"], m_z=EW.m_Z, gamma_z=EW.Gamma_Z)
+        deviations.append(abs(msq_eegamma(*p, c, beams)[0] / (c.e_photon**2 * eikonal(*p) * born) - 1))
+    assert deviations[1] < 1e-3
+    assert deviations[1] < deviations[0] / 20
+    unpolarised = bhabha_msq(s, t, e2=c.e2_exchange, gz2=inputs["gz2"], g_l=inputs["g_l"], g_r=inputs["g_r"],
+                             m_z=EW.m_Z, gamma_z=EW.Gamma_Z)
+    assert abs(born / unpolarised - 1) > 0.05  # the polarisation matters at this point
+
+
+def test_the_polarised_bhabha_reference_averages_to_the_unpolarised_one():
+    """The helper's four weighted helicity configurations at P = 0 are the textbook sum."""
+    args = dict(e2=0.0917, gz2=0.55, g_l=-0.27, g_r=0.23, m_z=91.19, gamma_z=2.5)
+    for s, t in ((100.0, -30.0), (8300.0, -2000.0)):
+        assert bhabha_msq_polarised(s, t, (0.0, 0.0), **args) == pytest.approx(bhabha_msq(s, t, **args), rel=1e-14)
 
 
 def test_gauge_invariance_of_the_diagrams():

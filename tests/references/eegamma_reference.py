@@ -73,9 +73,22 @@ def _polarisations(k):
             [r * (a - mpmath.mpc(0, 1) * b) for a, b in zip(theta_hat, phi_hat)]]
 
 
-def msq_eegamma_reference(p1, p2, p3, p4, k, *, m, e_photon, e2_exchange, gz2, g_l, g_r, m_z, gamma_z, polarisations=None):
+def beam_weight(beams, i1, i2):
+    """The weight of the beams' spin state (i1, i2) of :func:`_spinors` for beams along +z (e-) and -z (e+) with
+    longitudinal polarisations ``beams`` = (P-, P+); 1 when None. Spin basis 0 is spin up along z: for the e-
+    (moving along +z) helicity +; v's physical spin is opposite to its basis spinor (v = C ubar^T), so for the e+
+    (moving along -z) basis 0 is spin down, helicity + as well. Weight (1 + h- P-)(1 + h+ P+)."""
+    if beams is None:
+        return 1
+    h1, h2 = (1 if i1 == 0 else -1), (1 if i2 == 0 else -1)
+    return (1 + h1 * beams[0]) * (1 + h2 * beams[1])
+
+
+def msq_eegamma_reference(p1, p2, p3, p4, k, *, m, e_photon, e2_exchange, gz2, g_l, g_r, m_z, gamma_z, polarisations=None,
+                          beams=None):
     """(1/4) sum over spins of abs(M)^2 for momenta given as 4-lists of mpmath numbers (or floats); ``polarisations``
-    in place of the photon's two (the gauge test: k itself gives 0)."""
+    in place of the photon's two (the gauge test: k itself gives 0); ``beams`` = (P-, P+) weights each beam spin
+    state (:func:`beam_weight`; the beams along the z axis)."""
     gam, pl, pr, ident = _gammas()
     g0 = gam[0]
     u1, _ = _spinors(p1, m)
@@ -134,7 +147,7 @@ def msq_eegamma_reference(p1, p2, p3, p4, k, *, m, e_photon, e2_exchange, gz2, g
                                 line = bar3[i3] * (e_slash * a3 * g + g * a4 * e_slash) * v4[i4]
                                 other = bar2[i2] * g * u1[i1]
                                 amp -= metric[mu] * factor * line[0] * other[0]
-                        total += abs(amp) ** 2
+                        total += beam_weight(beams, i1, i2) * abs(amp) ** 2
     return total * e_photon**2 / 4
 
 
@@ -149,6 +162,22 @@ def bhabha_msq(s, t, *, e2, gz2, g_l, g_r, m_z, gamma_z):
     like = sum(abs(e2 / s + g * g * zs + e2 / t + g * g * zt) ** 2 for g in (g_l, g_r))
     ys, yt = e2 / s + g_l * g_r * zs, e2 / t + g_l * g_r * zt
     return u * u * like + 2 * t * t * abs(ys) ** 2 + 2 * s * s * abs(yt) ** 2
+
+
+def bhabha_msq_polarised(s, t, polarisation, *, e2, gz2, g_l, g_r, m_z, gamma_z):
+    """:func:`bhabha_msq` for beams of longitudinal polarisations (P-, P+), from the same helicity amplitudes:
+    e-_L e+_R (weight (1 - P-)(1 + P+)) has 2u (... g_L^2 ...) and 2t (e^2/s + g_L g_R Z(s)), e-_R e+_L
+    ((1 + P-)(1 - P+)) 2u (... g_R^2 ...) and the same 2t term, e-_L e+_L and e-_R e+_R ((1 -+ P-)(1 -+ P+)) only
+    2s (e^2/t + g_L g_R Z(t)) (the e+ line's chirality is opposite to its helicity); the average over the four."""
+    pm, pp = polarisation
+    u = -s - t
+    zs = gz2 / complex(s - m_z**2, m_z * gamma_z)
+    zt = gz2 / (t - m_z**2)
+    a_l, a_r = (abs(e2 / s + g * g * zs + e2 / t + g * g * zt) ** 2 for g in (g_l, g_r))
+    ys, yt = abs(e2 / s + g_l * g_r * zs) ** 2, abs(e2 / t + g_l * g_r * zt) ** 2
+    lr, rl = (1 - pm) * (1 + pp), (1 + pm) * (1 - pp)
+    ll, rr = (1 - pm) * (1 - pp), (1 + pm) * (1 + pp)
+    return (lr * (4 * u * u * a_l + 4 * t * t * ys) + rl * (4 * u * u * a_r + 4 * t * t * ys) + (ll + rr) * 4 * s * s * yt) / 4
 
 
 def eikonal(p1, p2, p3, p4, k):

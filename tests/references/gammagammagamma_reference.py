@@ -16,13 +16,14 @@ import itertools
 import math
 
 import mpmath
-from eegamma_reference import _bar, _dot, _gammas, _polarisations, _slash, _spinors
+from eegamma_reference import _bar, _dot, _gammas, _polarisations, _slash, _spinors, beam_weight
 
 __all__ = ["msq_three_photons_reference", "berends_kleiss_massless", "eikonal_beams"]
 
 
-def msq_three_photons_reference(p1, p2, k1, k2, k3, *, m, e):
-    """(1/4) sum over spins of abs(M)^2 for momenta given as 4-lists of mpmath numbers (or floats)."""
+def msq_three_photons_reference(p1, p2, k1, k2, k3, *, m, e, beams=None):
+    """(1/4) sum over spins of abs(M)^2 for momenta given as 4-lists of mpmath numbers (or floats); ``beams`` =
+    (P-, P+) weights each beam spin state (eegamma_reference.beam_weight; the beams along the z axis)."""
     gam, _, _, ident = _gammas()
     u1, _ = _spinors(p1, m)
     _, v2 = _spinors(p2, m)
@@ -43,7 +44,7 @@ def msq_three_photons_reference(p1, p2, k1, k2, k3, *, m, e):
                     middle = prop([p1[i] - ks[a][i] - ks[b][i] for i in range(4)])
                     line = bar2[i2] * slashes[c][pols[c]] * middle * slashes[b][pols[b]] * first * slashes[a][pols[a]] * u1[i1]
                     amp += line[0]
-                total += abs(amp) ** 2
+                total += beam_weight(beams, i1, i2) * abs(amp) ** 2
     return total * e**6 / 4
 
 
