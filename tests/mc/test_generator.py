@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
-import subprocess
-import sys
 
 import dirac_reference as ref
 import numba
@@ -217,26 +214,6 @@ def test_the_summary_is_the_same_to_the_last_bit_whatever_the_thread_count():
         summaries.append({k: v for k, v in summary.items() if isinstance(v, float) and "per_s" not in k})
     assert {"sigma_pb", "eps_cuts", "eps_det", "n_expected", "p_decay_inside"} <= set(summaries[0])
     assert summaries[0] == summaries[1]
-
-
-_DIGEST = """
-import hashlib, numpy as np, mcgen
-card = mcgen.load_card("lep1_opal")
-model = mcgen.make_model(1.0, "e", card.electroweak, d_gamma=1e-5, scenario="I")
-columns = mcgen.generate(card, model, 4000, seed=5).columns
-print(hashlib.sha1(b"".join(np.ascontiguousarray(columns[k]).tobytes() for k in sorted(columns))).hexdigest())
-"""
-
-
-@pytest.mark.slow
-def test_compiled_and_cache_loaded_kernels_make_the_same_events(tmp_path):
-    """A process that compiles the kernel and one that loads it from numba's cache (as pool and
-    Dask workers do) make identical events: no floating-point flag lets the compiler round
-    differently depending on how it inlines or vectorizes."""
-    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
-    digests = [subprocess.run([sys.executable, "-c", _DIGEST], env=env, capture_output=True, text=True, check=True).stdout
-               for _ in range(2)]
-    assert digests[0] == digests[1] and len(digests[0].strip()) == 40
 
 
 def test_batches_do_not_change_the_events():

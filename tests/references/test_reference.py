@@ -3,8 +3,9 @@ bit for bit the committed tests/references/data/reference_events.json (tests/ref
 this process and in processes that emulate other CPUs: numpy's SIMD paths limited to AVX2 or to
 its SSE4.2 baseline (NPY_DISABLE_CPU_FEATURES), numba compiling for Haswell or for the generic
 x86-64 (NUMBA_CPU_NAME), OpenBLAS's kernels of those CPUs (OPENBLAS_CORETYPE) and the C
-library's maths without FMA (GLIBC_TUNABLES). The one documented exception is
-make_reference.HOST_DEPENDENT, compared to make_reference.HOST_TOLERANCE."""
+library's maths without FMA (GLIBC_TUNABLES); and, on each emulated host, in a process that loads every kernel
+from numba's cache instead of compiling it. The one documented exception is make_reference.HOST_DEPENDENT,
+compared to make_reference.HOST_TOLERANCE."""
 
 from __future__ import annotations
 
@@ -83,11 +84,11 @@ HOSTS = ("avx2", "sse42")
 
 
 @pytest.fixture(scope="module")
-def emulated_runs(tmp_path_factory) -> Iterator[dict[str, tuple[subprocess.Popen, Path] | str]]:
+def emulated_runs(tmp_path_factory) -> Iterator[dict[str, tuple[subprocess.Popen, Path, dict[str, str]] | str]]:
     """make_reference.py started once per emulated host, side by side (each compiles every kernel for its CPU in
-    its own numba cache: minutes, one core each): the running process and its folder (stdout.json, stderr.txt),
-    or why the host cannot be emulated here."""
-    runs: dict[str, tuple[subprocess.Popen, Path] | str] = {}
+    its own numba cache: minutes, one core each): the running process, its folder (stdout.json, stderr.txt) and
+    environment, or why the host cannot be emulated here."""
+    runs: dict[str, tuple[subprocess.Popen, Path, dict[str, str]] | str] = {}
     for host in HOSTS:
         if sys.platform != "linux" or os.uname().machine != "x86_64":
             runs[host] = "the emulation needs x86-64 Linux"
@@ -99,9 +100,7 @@ def emulated_runs(tmp_path_factory) -> Iterator[dict[str, tuple[subprocess.Popen
             continue
         folder = tmp_path_factory.mktemp(host)
         env = {**os.environ, **environment, "NUMBA_CACHE_DIR": str(folder / "numba")}
-        with open(folder / "stdout.json", "w") as out, open(folder / "stderr.txt", "w") as err:
-            runs[host] = (subprocess.Popen([sys.executable, str(Path(make_reference.__file__))], env=env, stdout=out,
-                                           stderr=err), folder)
+        runs[host] = (_start(env, folder / "stdout.json", folder / "stderr.txt"), folder, env)
     yield runs
     for run in runs.values():
         if not isinstance(run, str) and run[0].poll() is None:
@@ -109,14 +108,34 @@ def emulated_runs(tmp_path_factory) -> Iterator[dict[str, tuple[subprocess.Popen
             run[0].wait()
 
 
+def _files(folder: Path) -> dict[str, int]:
+    """The files under a folder and their modification times (ns)."""
+    return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+
+
+def _start(env: dict[str, str], stdout: Path, stderr: Path) -> subprocess.Popen:
+    with open(stdout, "w") as out, open(stderr, "w") as err:
+        return subprocess.Popen([sys.executable, str(Path(make_reference.__file__))], env=env, stdout=out, stderr=err)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("host", HOSTS)
 def test_other_x86_hosts_make_the_reference(host, emulated_runs):
-    """Both emulations run at once (the first test waits for its own; the other's is done by then or soon)."""
+    """Both emulations run at once (the first test waits for its own; the other's is done by then or soon). Then a
+    second process loads every kernel from the first one's cache, as pool and Dask workers do, and must make the
+    same reference: no floating-point flag lets the compiler round differently depending on how it inlines or
+    vectorises (seconds: nothing compiles)."""
     run = emulated_runs[host]
     if isinstance(run, str):
         pytest.skip(run)
-    process, folder = run
+    process, folder, env = run
     assert process.wait(timeout=1800) == 0, (folder / "stderr.txt").read_text()[-3000:]
     found = differences(REFERENCE, json.loads((folder / "stdout.json").read_text()))
     assert not found, f"{host}: {len(found)} differences: " + "; ".join(found[:20])
+    cache = _files(folder / "numba")
+    assert any(name.endswith(".nbi") for name in cache)
+    loaded = _start(env, folder / "loaded.json", folder / "loaded.txt")
+    assert loaded.wait(timeout=900) == 0, (folder / "loaded.txt").read_text()[-3000:]
+    assert _files(folder / "numba") == cache  # nothing compiled, nothing written: every kernel came from the cache
+    found = differences(REFERENCE, json.loads((folder / "loaded.json").read_text()))
+    assert not found, f"{host}, kernels loaded from the cache: {len(found)} differences: " + "; ".join(found[:20])
