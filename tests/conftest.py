@@ -1,5 +1,5 @@
-"""Shared test settings: deterministic hypothesis runs (fixed seeds, as every statistical test here), and
-mpmath's precision restored after each test."""
+"""Shared test settings: deterministic hypothesis runs (fixed seeds, as every statistical test here), mpmath's
+precision restored after each test, and the CPU-emulation reference tests collected first."""
 
 from __future__ import annotations
 
@@ -19,3 +19,9 @@ def _mpmath_precision():
     prec = mpmath.mp.prec
     yield
     mpmath.mp.prec = prec
+
+
+def pytest_collection_modifyitems(items):
+    """tests/references/test_reference.py first: its two emulated-CPU processes compile every kernel (minutes of
+    CPU), and started first they run beside the other tests when those run on several workers (pytest -n)."""
+    items.sort(key=lambda item: 0 if item.path.name == "test_reference.py" else 1)
