@@ -34,8 +34,9 @@ def add_parser(subparsers: Any) -> None:
                    "the CEPC cards the CDR's energy spread); paper: none of them on any card, the source paper's "
                    "treatment")
     p.add_argument("--workers", type=common.bounded_int(1, MAX_WORKERS), default=1,
-                   help="local processes for the Monte Carlo tasks of the figures' scans and the validation (default 1: "
-                   "in this process; the same files whatever the number)")
+                   help="local processes for the Monte Carlo tasks of the figures' scans and the validation, and with "
+                   "--all for drawing each figure while the next is computed (default 1: in this process; the same files "
+                   "whatever the number)")
     common.add_cache_option(p)
     common.add_physics_options(p)
     common.add_output_flags(p, "replace existing files")

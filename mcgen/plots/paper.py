@@ -31,27 +31,38 @@ def reproduce_all(out_dir: str | Path, *, n: int = 20_000, seed: int = 1, option
     """Every figure of ``mcgen.plots.figures.FIGURES``, the validation table and the index page
     into ``out_dir``; returns the files per figure, the validation and index paths and the run time
     of each part (s). ``validation_events``: events per validation Monte Carlo (default ``n``);
-    ``workers``: local processes for the Monte Carlo tasks (the same files whatever their number)."""
+    ``workers``: local processes for the Monte Carlo tasks and the drawing (the same files whatever their number;
+    with workers each figure is drawn while the next is computed, and its time is its computation's)."""
     from mcgen._version import __version__
     from mcgen.analysis.scan import executor
     from mcgen.analysis.validation import run_validation, text_table
-    from mcgen.plots.figures import FIGURES, TITLES, reproduce
+    from mcgen.plots.figures import FIGURES, TITLES
+    from mcgen.plots.figures.registry import draw_and_write, figure_run
 
     out = check_output_folder(out_dir)
-    if out.is_dir():  # an existing page without --force is refused now, not after the figures
-        for name in (*VALIDATION, INDEX):
+    if out.is_dir():  # an existing file without --force is refused now, not after the figures
+        for name in (*VALIDATION, INDEX, *(f"{f.name}{suffix}" for f in FIGURES.values() for suffix in (".png", ".pdf", ".json"))):
             check_output_path(out / name, force)
     files: dict[int, list[str]] = {}
     seconds: dict[str, float] = {}
     with executor(workers) as pool:
-        for number in FIGURES:
+        run = figure_run(out, n=n, seed=seed, options=options, force=force, quick=quick, beams=beams, pool=pool)
+        drawn = {}
+        for number, entry in FIGURES.items():
             start = time.perf_counter()
-            files[number] = reproduce(number, out, n=n, seed=seed, options=options, force=force, quick=quick, beams=beams,
-                                      pool=pool)
+            curves = entry.curves(run)
+            if pool is None:
+                files[number] = draw_and_write(number, out, force, beams, curves)
+            else:  # drawn by a worker while the next figure is computed (the same bytes: tests/plots/test_figures.py)
+                drawn[number] = pool.submit(draw_and_write, number, out, force, beams, curves)
             seconds[f"figure{number}"] = time.perf_counter() - start
         start = time.perf_counter()
         validation = run_validation(validation_events or n, seed, quick=quick, pool=pool)
         seconds["validation"] = time.perf_counter() - start
+        if drawn:
+            start = time.perf_counter()
+            files.update((number, future.result()) for number, future in drawn.items())
+            seconds["drawing (waited for)"] = time.perf_counter() - start
     validation.pop("seconds", None)
     inputs = {"n_events": n, "validation_events": validation_events or n, "seed": seed, "quick": quick, "beams": beams,
               "options": options.as_dict(), "version": __version__}

@@ -299,5 +299,12 @@ def test_reproduce_all_makes_every_figure_the_validation_and_an_index_the_same_b
     assert index[0] == index[1] and all(f"](figure{k}.png)" in index[0] for k in FIGURES)
     assert set(runs[0]["seconds"]) == {f"figure{k}" for k in FIGURES} | {"validation"}
     assert "Fig. 4" in (first / "validation.txt").read_text() and json.loads((first / "validation.json").read_text())["rows"]
+    assert "drawing (waited for)" in runs[1]["seconds"]  # with workers the figures are drawn there
     code, _, err = run(capsys, ["reproduce", "--all", "--quick", "-o", str(first)])
     assert code == 2 and "exists" in err and err.count("\n") == 1
+    for name in ("index.md", "validation.txt", "validation.json"):
+        (first / name).unlink()
+    before = {p.name: p.stat().st_mtime_ns for p in first.iterdir()}
+    code, _, err = run(capsys, ["reproduce", "--all", "--quick", "-o", str(first)])  # a figure's files: refused at once
+    assert code == 2 and "figure1.png" in err and err.count("\n") == 1
+    assert {p.name: p.stat().st_mtime_ns for p in first.iterdir()} == before

@@ -21,7 +21,7 @@ from mcgen.io.output import check_output_folder
 from mcgen.plots.figures import drawing
 from mcgen.plots.limits import pyplot
 
-__all__ = ["BEAM_TREATMENTS", "FigureRun", "Figure", "FIGURES", "TITLES", "figure", "reproduce"]
+__all__ = ["BEAM_TREATMENTS", "FigureRun", "Figure", "FIGURES", "TITLES", "figure", "reproduce", "figure_run", "draw_and_write"]
 
 BEAM_TREATMENTS: dict[str, tuple[str, ...]] = {
     "cards": (),  # each card's own [beam]: ISR, spread and polarisation as the card sets them
@@ -52,11 +52,6 @@ class FigureRun:
         """A shipped card with the run's beam treatment."""
         return _load_card(name, BEAM_TREATMENTS[self.beams])
 
-    def write(self, fig, name: str, curves: Curves) -> list[str]:
-        """The figure as NAME.png and .pdf with its curves (and the beam treatment) as NAME.json."""
-        treatment = {"beams": self.beams, "beam_overrides": list(BEAM_TREATMENTS[self.beams])}
-        return drawing.write_figure(fig, self.out_dir, name, curves | treatment, self.force)
-
 
 @dataclasses.dataclass(frozen=True)
 class Figure:
@@ -76,12 +71,21 @@ class Figure:
 
     def __call__(self, run: FigureRun) -> list[str]:
         """Compute, draw and write the figure into ``run.out_dir``; returns the written paths."""
-        curves = self.curves(run)
-        fig = self.draw(curves)
-        try:
-            return run.write(fig, self.name, curves)
-        finally:
-            pyplot().close(fig)
+        return draw_and_write(self.number, run.out_dir, run.force, run.beams, self.curves(run))
+
+
+def draw_and_write(number: int, out_dir: Path, force: bool, beams: str, curves: Curves) -> list[str]:
+    """Draw figure ``number`` from its curves and write its files (NAME.png, .pdf, .json); returns their paths. A
+    module-level function of plain arguments, so that a pool worker can do it while the next figure is computed."""
+    import mcgen.plots.figures  # noqa: F401  (in a fresh worker: the topic modules register the figures)
+
+    entry = FIGURES[number]
+    fig = entry.draw(curves)
+    try:
+        treatment = {"beams": beams, "beam_overrides": list(BEAM_TREATMENTS[beams])}
+        return drawing.write_figure(fig, out_dir, entry.name, curves | treatment, force)
+    finally:
+        pyplot().close(fig)
 
 
 FIGURES: dict[int, Figure] = {}
@@ -116,12 +120,19 @@ def reproduce(figure: int, out_dir: str | Path, *, n: int = 20_000, seed: int = 
     """Draw one of the paper's figures into out_dir; returns the written paths. ``beams``: "cards"
     (each card's own ISR, spread and polarisation) or "paper" (none of them, as the source paper);
     ``pool``: an executor for the scans' tasks (mcgen.analysis.scan.executor)."""
-    if beams not in BEAM_TREATMENTS:
-        raise InputError(f"--beams must be one of {', '.join(BEAM_TREATMENTS)}, got {beams!r}")
     if figure not in FIGURES:
         available = ", ".join(str(k) for k in FIGURES)
         raise InputError(f"figure {figure} is not available (available: {available})")
+    return FIGURES[figure](figure_run(out_dir, n=n, seed=seed, options=options, force=force, quick=quick, beams=beams,
+                                      pool=pool))
+
+
+def figure_run(out_dir: str | Path, *, n: int, seed: int, options: PhysicsOptions, force: bool, quick: bool, beams: str,
+               pool: Any) -> FigureRun:
+    """The :class:`FigureRun` of :func:`reproduce`'s arguments, checked (one line for a bad one)."""
+    if beams not in BEAM_TREATMENTS:
+        raise InputError(f"--beams must be one of {', '.join(BEAM_TREATMENTS)}, got {beams!r}")
     out = check_output_folder(out_dir)
     if not math.isfinite(n) or n <= 0:
         raise InputError(f"-n must be > 0, got {n}")
-    return FIGURES[figure](FigureRun(out, n, seed, options, force, quick, beams, pool))
+    return FigureRun(out, n, seed, options, force, quick, beams, pool)
