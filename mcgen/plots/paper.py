@@ -52,9 +52,9 @@ def reproduce_all(out_dir: str | Path, *, n: int = 20_000, seed: int = 1, option
             start = time.perf_counter()
             curves = entry.curves(run)
             if pool is None:
-                files[number] = draw_and_write(number, out, force, beams, curves)
+                files[number] = draw_and_write(entry, out, force, beams, curves)
             else:  # drawn by a worker while the next figure is computed (the same bytes: tests/plots/test_figures.py)
-                drawn[number] = pool.submit(draw_and_write, number, out, force, beams, curves)
+                drawn[number] = pool.submit(draw_and_write, entry, out, force, beams, curves)
             seconds[f"figure{number}"] = time.perf_counter() - start
         start = time.perf_counter()
         validation = run_validation(validation_events or n, seed, quick=quick, pool=pool)

@@ -71,15 +71,13 @@ class Figure:
 
     def __call__(self, run: FigureRun) -> list[str]:
         """Compute, draw and write the figure into ``run.out_dir``; returns the written paths."""
-        return draw_and_write(self.number, run.out_dir, run.force, run.beams, self.curves(run))
+        return draw_and_write(self, run.out_dir, run.force, run.beams, self.curves(run))
 
 
-def draw_and_write(number: int, out_dir: Path, force: bool, beams: str, curves: Curves) -> list[str]:
-    """Draw figure ``number`` from its curves and write its files (NAME.png, .pdf, .json); returns their paths. A
-    module-level function of plain arguments, so that a pool worker can do it while the next figure is computed."""
-    import mcgen.plots.figures  # noqa: F401  (in a fresh worker: the topic modules register the figures)
-
-    entry = FIGURES[number]
+def draw_and_write(entry: Figure, out_dir: Path, force: bool, beams: str, curves: Curves) -> list[str]:
+    """Draw a figure from its curves and write its files (NAME.png, .pdf, .json); returns their paths. A
+    module-level function whose arguments pickle (the record's functions by name), so that a pool worker can do it
+    while the next figure is computed."""
     fig = entry.draw(curves)
     try:
         treatment = {"beams": beams, "beam_overrides": list(BEAM_TREATMENTS[beams])}
