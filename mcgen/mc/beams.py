@@ -106,11 +106,13 @@ def beam_fractions(b, u1, u2, g1, g2):
 
 
 class BeamCells(NamedTuple):
-    """Cells of the (u1, u2) square: (n, 4) corners u1_lo, u1_hi, u2_lo, u2_hi, and the bound of
-    W1 W2 sigma_hat over each."""
+    """Cells of the (u1, u2) square: (n, 4) corners u1_lo, u1_hi, u2_lo, u2_hi, the bound of
+    W1 W2 sigma_hat over each, and the ISR energy fractions at the corners (n, 4): x1 at u1_lo, u1_hi,
+    x2 at u2_lo, u2_hi (1 without ISR)."""
 
     corners: np.ndarray
     bound: np.ndarray
+    x: np.ndarray
 
 
 def _x_of_u(u: np.ndarray, beta: float) -> np.ndarray:
@@ -153,14 +155,31 @@ def _sigma_table(sigma_hat: Callable[[np.ndarray], np.ndarray], lo: float, hi: f
     return _RangeMax(x, sigma_hat(x))
 
 
+class _Grid(NamedTuple):
+    """Cells during the refinement with what they cost to compute kept beside them: x and W at the
+    corners u1_lo, u1_hi, u2_lo, u2_hi and at the centre's u1, u2 (six columns), each cell's bound and
+    its priority for the next split. A child shares its parent's corners and centre values (the
+    centre's u is where the parent is halved): only the child's own centre is new."""
+
+    corners: np.ndarray
+    x: np.ndarray
+    w: np.ndarray
+    bound: np.ndarray
+    prio: np.ndarray
+
+
+_CHILD_COLUMNS = ((0, 4, 2, 5), (4, 1, 2, 5), (0, 4, 5, 3), (4, 1, 5, 3))
+"""The parent's x and W columns at each child's corners, children in the order of :func:`_quarters`."""
+
+
 def beam_cells(sigma_hat: Callable[[np.ndarray], np.ndarray], sqrt_s: float, mass: float, beams: BeamParams,
                features: tuple[float, ...] = (), n_cells: int = N_CELLS, converge: bool = False) -> BeamCells:
-    """The (u1, u2) cells for a rate sigma_hat(sqrt(s_hat)) (pb, vectorised, 0 at and below
-    threshold): refined, four children at a time, where bound x area most exceeds the rate at the
-    cell's centre x area, until there are about ``n_cells``; with ``converge``, then where the 8- and
-    4-point Gauss-Legendre rules differ most, until their summed difference is below 1e-5 of the
-    integral (for :func:`folded_cross_section`). ``features`` = (M, Gamma, ...) resonances for the
-    table of sigma_hat."""
+    """The (u1, u2) cells for a rate sigma_hat(sqrt(s_hat)) (pb, vectorised: a function of each point
+    alone; 0 at and below threshold): refined, four children at a time, where bound x area most exceeds
+    the rate at the cell's centre x area, until there are about ``n_cells``; with ``converge``, then
+    where the 8- and 4-point Gauss-Legendre rules differ most, until their summed difference is below
+    1e-5 of the integral (for :func:`folded_cross_section`). ``features`` = (M, Gamma, ...) resonances
+    for the table of sigma_hat."""
     hi_rs = sqrt_s * (1.0 + SPREAD_CUT * beams.spread)
     if beams.isr:
         lo_rs, points = mass * (1.0 + 1e-12), 6000
@@ -169,55 +188,62 @@ def beam_cells(sigma_hat: Callable[[np.ndarray], np.ndarray], sqrt_s: float, mas
     table = _sigma_table(sigma_hat, min(lo_rs, hi_rs), hi_rs, mass, features, points)
     beta = beams.beta
 
-    def weight_bound(u_lo: np.ndarray, u_hi: np.ndarray) -> np.ndarray:
+    def x_and_w(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if not beams.isr:
-            return np.ones(u_lo.shape)
-        return np.maximum(isr_weight(_x_of_u(u_lo, beta), beta), isr_weight(_x_of_u(u_hi, beta), beta))
+            return np.ones(u.shape), np.ones(u.shape)
+        x = _x_of_u(u, beta)
+        return x, isr_weight(x, beta)
 
-    def bounds(c: np.ndarray) -> np.ndarray:
-        rs_lo, rs_hi = cell_rs_range(c, sqrt_s, mass, beams)
-        top = np.maximum(table(rs_lo, rs_hi), np.maximum(sigma_hat(rs_lo), sigma_hat(rs_hi)))
-        return _MARGIN * top * weight_bound(c[:, 0], c[:, 1]) * weight_bound(c[:, 2], c[:, 3])
+    def grid(corners: np.ndarray, x: np.ndarray, w: np.ndarray) -> _Grid:
+        """Bounds and priorities (bound minus the rate at the centre, times the area): sigma_hat at the
+        ends of each cell's sqrt(s_hat) range and at its centre in one call."""
+        rs_lo, rs_hi = _rs_range(x, sqrt_s, mass, beams)
+        at_lo, at_hi, at_centre = np.split(sigma_hat(np.concatenate([rs_lo, rs_hi, sqrt_s * np.sqrt(x[:, 4] * x[:, 5])])), 3)
+        top = np.maximum(table(rs_lo, rs_hi), np.maximum(at_lo, at_hi))
+        bound = _MARGIN * top * np.maximum(w[:, 0], w[:, 1]) * np.maximum(w[:, 2], w[:, 3])
+        return _Grid(corners, x, w, bound, (bound - w[:, 4] * w[:, 5] * at_centre) * _area(corners))
 
-    def centre_rate(c: np.ndarray) -> np.ndarray:
-        u1, u2 = 0.5 * (c[:, 0] + c[:, 1]), 0.5 * (c[:, 2] + c[:, 3])
-        x1, x2 = _x_of_u(u1, beta), _x_of_u(u2, beta)
-        return isr_weight(x1, beta) * isr_weight(x2, beta) * sigma_hat(sqrt_s * np.sqrt(x1 * x2))
-
-    def excess(c: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return (b - centre_rate(c)) * _area(c)
-
-    def quadrature_error(c: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return np.abs(_cell_quadrature(sigma_hat, sqrt_s, beta, c, _GL_CELL) - _cell_quadrature(sigma_hat, sqrt_s, beta, c, _GL_CHECK))
+    def split(parents: _Grid) -> _Grid:
+        corners = _quarters(parents.corners)
+        x_mid, w_mid = x_and_w(_centres(corners))
+        return grid(corners, *(np.concatenate([np.concatenate([v[:, c] for c in _CHILD_COLUMNS]), mid], axis=1)
+                               for v, mid in ((parents.x, x_mid), (parents.w, w_mid))))
 
     corners = np.array([[0.0, 1.0, 0.0, 1.0]])
-    bound = bounds(corners)
+    cells = grid(corners, *x_and_w(np.concatenate([corners, _centres(corners)], axis=1)))
     if beams.isr:  # first for the envelope's efficiency, then (converge) until the quadrature has converged
-        phases: list[tuple[Callable[[np.ndarray, np.ndarray], np.ndarray], Callable[[np.ndarray, np.ndarray], bool]]]
-        phases = [(excess, lambda c, p: len(c) >= n_cells)]
+        cells = _refine(cells, split, lambda g: len(g.bound) >= n_cells, n_cells)
         if converge:
             tolerance = max(_QUAD_TOL, _rounding_tolerance(sqrt_s, mass))
+            scale = float(_cell_quadrature(sigma_hat, sqrt_s, beta, cells.corners, _GL_CHECK).sum())
 
-            def converged(c: np.ndarray, p: np.ndarray) -> bool:
-                return bool(len(c) >= _MAX_CELLS or p.sum() < tolerance * scale)
+            def by_error(g: _Grid) -> _Grid:
+                return g._replace(prio=np.abs(_cell_quadrature(sigma_hat, sqrt_s, beta, g.corners, _GL_CELL)
+                                              - _cell_quadrature(sigma_hat, sqrt_s, beta, g.corners, _GL_CHECK)))
 
-            phases.append((quadrature_error, converged))
-        for priority, done in phases:
-            scale = float(_cell_quadrature(sigma_hat, sqrt_s, beta, corners, _GL_CHECK).sum())
-            prio = priority(corners, bound)
-            while not done(corners, prio):
-                n_split = max(1, (n_cells - len(corners)) // 3 if len(corners) < n_cells else len(corners) // 8)
-                order = np.argsort(-prio, kind="stable")
-                split, keep = order[:n_split], np.sort(order[n_split:])
-                children = _quarters(corners[split])
-                child_bound = bounds(children)
-                corners = np.concatenate([corners[keep], children])
-                bound = np.concatenate([bound[keep], child_bound])
-                prio = np.concatenate([prio[keep], priority(children, child_bound)])
-    mass_of = bound * _area(corners)
+            cells = _refine(by_error(cells), lambda g: by_error(split(g)),
+                            lambda g: bool(len(g.bound) >= _MAX_CELLS or g.prio.sum() < tolerance * scale), n_cells)
+    mass_of = cells.bound * _area(cells.corners)
     if not np.all(np.isfinite(mass_of)) or mass_of.sum() <= 0.0:
         raise ValueError("no phase space above threshold for the beams' energies")
-    return BeamCells(np.ascontiguousarray(corners), np.ascontiguousarray(bound))
+    return BeamCells(np.ascontiguousarray(cells.corners), np.ascontiguousarray(cells.bound), np.ascontiguousarray(cells.x[:, :4]))
+
+
+def _refine(cells: _Grid, split: Callable[[_Grid], _Grid], done: Callable[[_Grid], bool], n_cells: int) -> _Grid:
+    """Split the cells of the highest priority (a third of what is missing to ``n_cells``, then an
+    eighth of them) until ``done``; the kept cells first, in their order, then the children."""
+    while not done(cells):
+        n = len(cells.bound)
+        n_split = max(1, (n_cells - n) // 3 if n < n_cells else n // 8)
+        order = np.argsort(-cells.prio, kind="stable")
+        kept, parents = (_Grid(*(a[i] for a in cells)) for i in (np.sort(order[n_split:]), order[:n_split]))
+        cells = _Grid(*(np.concatenate(pair) for pair in zip(kept, split(parents))))
+    return cells
+
+
+def _centres(corners: np.ndarray) -> np.ndarray:
+    """The cells' centres (u1, u2): where :func:`_quarters` halves them."""
+    return 0.5 * (corners[:, 0::2] + corners[:, 1::2])
 
 
 def _rounding_tolerance(sqrt_s: float, mass: float) -> float:
@@ -236,14 +262,14 @@ def _rounding_tolerance(sqrt_s: float, mass: float) -> float:
 def cell_rs_range(c: np.ndarray, sqrt_s: float, mass: float, beams: BeamParams) -> tuple[np.ndarray, np.ndarray]:
     """The range of sqrt(s_hat) over each cell (x falls with u: the largest s_hat at the low corner;
     the spread widens it by its cut), at least the threshold ``mass``."""
+    return _rs_range(_x_of_u(c, beams.beta) if beams.isr else np.ones(c.shape), sqrt_s, mass, beams)
+
+
+def _rs_range(x: np.ndarray, sqrt_s: float, mass: float, beams: BeamParams) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`cell_rs_range` from x at each cell's corners (columns x1 at u1_lo, u1_hi, x2 at u2_lo, u2_hi)."""
     widen = 1.0 + SPREAD_CUT * beams.spread
-    if beams.isr:
-        x1_hi, x1_lo = _x_of_u(c[:, 0], beams.beta), _x_of_u(c[:, 1], beams.beta)
-        x2_hi, x2_lo = _x_of_u(c[:, 2], beams.beta), _x_of_u(c[:, 3], beams.beta)
-    else:
-        x1_hi = x1_lo = x2_hi = x2_lo = np.ones(len(c))
-    rs_lo = np.maximum(sqrt_s * np.sqrt(np.clip(x1_lo * x2_lo, 0.0, None)) / widen, mass)
-    rs_hi = np.maximum(sqrt_s * np.sqrt(x1_hi * x2_hi) * widen, mass)
+    rs_lo = np.maximum(sqrt_s * np.sqrt(np.clip(x[:, 1] * x[:, 3], 0.0, None)) / widen, mass)
+    rs_hi = np.maximum(sqrt_s * np.sqrt(x[:, 0] * x[:, 2]) * widen, mass)
     return rs_lo, rs_hi
 
 
@@ -275,7 +301,7 @@ def beam_tables(cells: BeamCells, shape: Callable[[np.ndarray, float], np.ndarra
     envelope (pb). A cell whose sqrt(s_hat) range lies in one of the ``bands`` takes that band's
     envelope, any other the last row's; ``extra``: sqrt(s_hat) values every band containing them
     must include (M_Z)."""
-    rs_lo, rs_hi = cell_rs_range(cells.corners, sqrt_s, mass, beams)
+    rs_lo, rs_hi = _rs_range(cells.x, sqrt_s, mass, beams)
     lo, hi = max(float(rs_lo.min()), mass * (1.0 + 1e-6)), float(rs_hi.max())
     edges = fpmath.geomspace(lo, hi, bands + 1) if hi > lo * (1 + 1e-9) else np.array([lo, hi])
     env = []
@@ -391,14 +417,17 @@ def _spread_factor_1d(s1: float, s2: float, g: np.ndarray) -> np.ndarray:
 def cos_envelope(shape: Callable[[np.ndarray, float], np.ndarray], rs_values: np.ndarray, bins: int = 1024,
                  sub: int = 16) -> np.ndarray:
     """Bin heights of a piecewise-constant g(c) on [-1, 1] that bounds shape(c, rs) / int shape dc for
-    every sqrt(s_hat) in ``rs_values`` (dense enough that the shape varies little between them)."""
+    every sqrt(s_hat) in ``rs_values`` (dense enough that the shape varies little between them); the
+    shape is vectorised in c, a function of each c alone."""
     edges = np.linspace(-1.0, 1.0, bins + 1)
     pts = (edges[:-1, None] + (edges[1] - edges[0]) * np.linspace(0.0, 1.0, sub + 1)[None, :]).ravel()
     x, w = _GL_NORM
+    points = np.concatenate([x, pts])  # one call per sqrt(s_hat): the shape is a function of each c alone
     top = np.zeros(bins)
     for rs in rs_values:
-        norm = float(fpmath.dot(w, shape(x, rs)))
+        at_x, at_pts = np.split(shape(points, rs), [len(x)])
+        norm = float(fpmath.dot(w, at_x))
         if norm > 0.0:
-            values = (shape(pts, rs) / norm).reshape(bins, sub + 1)
+            values = (at_pts / norm).reshape(bins, sub + 1)
             top = np.maximum(top, values.max(axis=1) + 0.02 * (values.max(axis=1) - values.min(axis=1)))
     return 1.05 * top + 1e-9 * top.max()

@@ -50,7 +50,7 @@ from mcgen.mc.kernel import (
     generate_chunks,
 )
 from mcgen.mc.production import ProductionParams, production_params
-from mcgen.physics.amplitudes import coupling_constants, dsigma_dcos_one
+from mcgen.physics.amplitudes import coupling_constants, dsigma_dcos_mixture, dsigma_dcos_one
 from mcgen.physics.constants import Electroweak
 from mcgen.physics.frames import lab_from_cm
 from mcgen.physics.model import COUPLING_COLUMNS, Couplings, Model, reweight_couplings, widths
@@ -197,14 +197,15 @@ def _beam_sampling(beam: Beam, rs: float, m: float, ew: Electroweak, flavour: st
 
     def sigma_hat(r: np.ndarray) -> np.ndarray:
         if couplings is None:  # one evaluation for the unit structures: each is one piece (photon, Z, W) alone
-            pieces = _rate_pieces(Couplings(1.0, 1.0, 1.0), m, flavour, ew, st, beam.polarisation)(r)
+            # (not the s-t interference: the time it takes, for a piece no unit structure has)
+            pieces = _rate_pieces(Couplings(1.0, 1.0, 1.0), m, flavour, ew, False, beam.polarisation)(r)
             return np.sum([pieces[_UNIT_PIECE[c]] / nrm for c, nrm in zip(structures, norms)], axis=0)
         return np.sum([rate(c)(r) / nrm for c, nrm in zip(structures, norms)], axis=0)
 
+    mixture = np.array([[c.d_gamma, c.d_Z, c.d_W] for c in structures]), np.array(norms, dtype=float)
+
     def shape(x: np.ndarray, r: float) -> np.ndarray:
-        k = coupling_constants(r, m, ew)
-        return np.sum([dsigma_dcos_one(x, r, m, k, c.d_gamma, c.d_Z, c.d_W, t_channel, st, hel_l, hel_r) / nrm
-                       for c, nrm in zip(structures, norms)], axis=0)
+        return dsigma_dcos_mixture(x, r, m, coupling_constants(r, m, ew), *mixture, t_channel, st, hel_l, hel_r)
 
     features = (ew.m_Z, ew.Gamma_Z)
     cells = beam_cells(sigma_hat, rs, m, beams, features=features, converge=not weighted)

@@ -31,7 +31,7 @@ import numpy as np
 
 from mcgen.physics.constants import GEV2_TO_PB, Electroweak
 
-__all__ = ["coupling_constants", "spin_structures", "N_CONST", "dsigma_dcos_one"]
+__all__ = ["coupling_constants", "spin_structures", "N_CONST", "dsigma_dcos_one", "dsigma_dcos_mixture"]
 
 # indices of the constant array made by coupling_constants()
 A_GAMMA, AZL_RE, AZL_IM, AZR_RE, AZR_IM, G_W, M_W2, NORM, N_CONST = range(9)
@@ -76,26 +76,53 @@ def spin_structures(rs: float, m: float, ch: float, sh: float):
     )
 
 
+@nb.njit(cache=True, inline="always")
+def _structures_at(cos_theta, rs, m):
+    """:func:`spin_structures` at cos(theta) (clipped to [-1, 1])."""
+    c = min(max(cos_theta, -1.0), 1.0)
+    return spin_structures(rs, m, math.sqrt(0.5 * (1.0 + c)), math.sqrt(0.5 * (1.0 - c)))
+
+
+@nb.njit(cache=True, inline="always")
+def _dsigma_at(structures, consts, d_gamma, d_z, d_w, t_channel, st, hel_l, hel_r):
+    """dsigma/dcos(theta) (pb) from the spin structures at the angle, for one coupling structure."""
+    l0, l1, r0, r1, t0, t1, t = structures
+    al_re = consts[A_GAMMA] * d_gamma + consts[AZL_RE] * d_z
+    al_im = consts[AZL_IM] * d_z
+    ar_re = consts[A_GAMMA] * d_gamma + consts[AZR_RE] * d_z
+    ar_im = consts[AZR_IM] * d_z
+    w = (hel_l * (al_re * al_re + al_im * al_im) * (l0 * l0 + l1 * l1)
+         + hel_r * (ar_re * ar_re + ar_im * ar_im) * (r0 * r0 + r1 * r1))
+    if t_channel:  # the W couples to e-_L only
+        b = consts[G_W] * d_w / (t - consts[M_W2])
+        w += hel_l * b * b * (t0 * t0 + t1 * t1)
+        if st:
+            w += hel_l * 2.0 * b * al_re * (l0 * t0 + l1 * t1)
+    return consts[NORM] * w
+
+
 @nb.njit(cache=True)
 def dsigma_dcos_one(cos_theta, rs, m, consts, d_gamma, d_z, d_w, t_channel, st, hel_l=1.0, hel_r=1.0):
     """dsigma(e+e- -> N nubar)/dcos(theta) in pb for an array of cos(theta) (decay-averaged);
     hel_l, hel_r weight the e-_L and e-_R parts (polarised beams, mcgen.physics.polarisation)."""
     out = np.empty(cos_theta.size)
     for i in range(cos_theta.size):
-        c = min(max(cos_theta[i], -1.0), 1.0)
-        ch = math.sqrt(0.5 * (1.0 + c))
-        sh = math.sqrt(0.5 * (1.0 - c))
-        l0, l1, r0, r1, t0, t1, t = spin_structures(rs, m, ch, sh)
-        al_re = consts[A_GAMMA] * d_gamma + consts[AZL_RE] * d_z
-        al_im = consts[AZL_IM] * d_z
-        ar_re = consts[A_GAMMA] * d_gamma + consts[AZR_RE] * d_z
-        ar_im = consts[AZR_IM] * d_z
-        w = (hel_l * (al_re * al_re + al_im * al_im) * (l0 * l0 + l1 * l1)
-             + hel_r * (ar_re * ar_re + ar_im * ar_im) * (r0 * r0 + r1 * r1))
-        if t_channel:  # the W couples to e-_L only
-            b = consts[G_W] * d_w / (t - consts[M_W2])
-            w += hel_l * b * b * (t0 * t0 + t1 * t1)
-            if st:
-                w += hel_l * 2.0 * b * al_re * (l0 * t0 + l1 * t1)
-        out[i] = consts[NORM] * w
+        out[i] = _dsigma_at(_structures_at(cos_theta[i], rs, m), consts, d_gamma, d_z, d_w, t_channel, st, hel_l, hel_r)
+    return out
+
+
+@nb.njit(cache=True)
+def dsigma_dcos_mixture(cos_theta, rs, m, consts, couplings, scales, t_channel, st, hel_l=1.0, hel_r=1.0):
+    """sum_j dsigma_dcos_one(cos_theta, ..., *couplings[j]) / scales[j] (rows of couplings: d_gamma,
+    d_Z, d_W), added in the order of j, with the spin structures computed once per angle: the
+    angular proposal of weighted events, a sum over coupling structures (mcgen.mc.driver)."""
+    out = np.empty(cos_theta.size)
+    for i in range(cos_theta.size):
+        structures = _structures_at(cos_theta[i], rs, m)
+        total = 0.0
+        for j in range(couplings.shape[0]):
+            term = _dsigma_at(structures, consts, couplings[j, 0], couplings[j, 1], couplings[j, 2], t_channel, st,
+                              hel_l, hel_r) / scales[j]
+            total = term if j == 0 else total + term
+        out[i] = total
     return out

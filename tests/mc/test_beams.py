@@ -259,3 +259,24 @@ def test_the_fold_at_the_beams_reach_stops_at_the_rounding_of_sigma_hat(monkeypa
     assert made and all(len(cells.corners) < beams._MAX_CELLS // 4 for cells in made)
     total = info["sigma_pb"]["total"]
     assert math.isfinite(total) and 0 < total < 1e-20
+
+
+def test_the_cells_carry_the_energy_fractions_at_their_corners():
+    """The refinement keeps x at each cell's corners beside it (a child shares its parent's): they are
+    the fractions x = 1 - u^(2/beta) at the corners, exactly, and the cells tile the unit square."""
+    from mcgen.mc import beams
+    from mcgen.physics.isr import x_from_uniform
+
+    card = mcgen.load_card("cepc_z")
+    params = beams.beam_params(True, card.beam.spreads, card.sqrt_s)
+    model = mcgen.make_model(20.0, "mu", card.electroweak, d_gamma=1e-5, scenario="II")
+
+    def rate(r):
+        return cross_section_pieces(np.maximum(r, 20.0), 20.0, model.couplings, "mu", card.electroweak,
+                                    charge_states=1).sum(axis=0).clip(0.0)
+
+    cells = beams.beam_cells(rate, card.sqrt_s, 20.0, params, features=(card.electroweak.m_Z, card.electroweak.Gamma_Z))
+    assert len(cells.corners) >= beams.N_CELLS
+    assert np.array_equal(cells.x, x_from_uniform(cells.corners, params.beta))
+    c = cells.corners
+    assert np.sum((c[:, 1] - c[:, 0]) * (c[:, 3] - c[:, 2])) == pytest.approx(1.0, rel=1e-12)

@@ -74,3 +74,21 @@ def test_dsigma_dcos_integrates_to_the_analytic_totals(rs, m):
     from mcgen.physics.xsec import sigma_gamma_z
     expected += sigma_gamma_z(rs, m, c.d_gamma, c.d_Z, EW) * GEV2_TO_PB
     assert total == pytest.approx(float(expected), rel=1e-9)
+
+
+@pytest.mark.parametrize(("rs", "m"), POINTS)
+@pytest.mark.parametrize("hel", [(1.0, 1.0), (1.8, 0.2)])
+def test_a_mixture_of_unit_structures_integrates_to_the_pieces_over_their_scales(rs, m, hel):
+    """The weighted events' angular proposal, sum_j dsigma(structure j)/scale_j in one pass, against the
+    analytic photon, Z and W cross sections (each unit structure is one piece alone)."""
+    from mcgen.physics.amplitudes import dsigma_dcos_mixture
+
+    x, w = np.polynomial.legendre.leggauss(64)
+    consts = coupling_constants(rs, m, EW)
+    units, scales = np.eye(3), np.array([2.0, 0.5, 3.0])
+    total = w @ dsigma_dcos_mixture(x, rs, m, consts, units, scales, True, True, *hel)
+    pieces = (sigma_gamma(rs, m, 1.0, EW, hel=hel), sigma_z(rs, m, 1.0, EW, hel=hel), sigma_w(rs, m, 1.0, EW, hel=hel))
+    expected = sum(float(p) * GEV2_TO_PB / s for p, s in zip(pieces, scales))
+    assert total == pytest.approx(expected, rel=1e-9)
+    one = dsigma_dcos_mixture(x, rs, m, consts, np.array([[1e-5, -2e-5, 3e-5]]), np.ones(1), True, True)
+    assert np.array_equal(one, dsigma_dcos_one(x, rs, m, consts, 1e-5, -2e-5, 3e-5, True, True))
