@@ -9,8 +9,10 @@ figures' PDFs carry no creation date, and the run times are kept out of the JSON
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import time
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -45,9 +47,10 @@ def reproduce_all(out_dir: str | Path, *, n: int = 20_000, seed: int = 1, option
             check_output_path(out / name, force)
     files: dict[int, list[str]] = {}
     seconds: dict[str, float] = {}
+    checked = figure_run(out, n=n, seed=seed, options=options, force=force, quick=quick, beams=beams, pool=None)  # before any worker starts
     with executor(workers) as pool:
-        run = figure_run(out, n=n, seed=seed, options=options, force=force, quick=quick, beams=beams, pool=pool)
-        drawn = {}
+        run = dataclasses.replace(checked, pool=pool)
+        drawn: dict[int, Future[list[str]]] = {}
         for number, entry in FIGURES.items():
             start = time.perf_counter()
             curves = entry.curves(run)

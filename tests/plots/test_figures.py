@@ -308,3 +308,18 @@ def test_reproduce_all_makes_every_figure_the_validation_and_an_index_the_same_b
     code, _, err = run(capsys, ["reproduce", "--all", "--quick", "-o", str(first)])  # a figure's files: refused at once
     assert code == 2 and "figure1.png" in err and err.count("\n") == 1
     assert {p.name: p.stat().st_mtime_ns for p in first.iterdir()} == before
+
+
+def test_reproduce_all_refuses_bad_inputs_before_any_worker_starts(tmp_path, monkeypatch):
+    """The library's ``reproduce_all`` with a bad beam treatment or statistics and two workers: one
+    InputError, and no pool was started for it (the CLI's own checks come earlier still)."""
+    from mcgen.analysis import scan
+    from mcgen.errors import InputError
+    from mcgen.plots.paper import reproduce_all
+
+    started = []
+    monkeypatch.setattr(scan, "executor", lambda *a, **k: started.append(a))
+    for bad in ({"beams": "nominal"}, {"n": 0}):
+        with pytest.raises(InputError):
+            reproduce_all(tmp_path / "x", quick=True, workers=2, **bad)
+    assert started == [] and not (tmp_path / "x").exists()
