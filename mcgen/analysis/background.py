@@ -19,7 +19,7 @@ from mcgen._version import RESULTS_REVISION, __version__
 from mcgen.config.cards import BACKGROUND_PROCESSES, Card
 from mcgen.errors import InputError, OutputError, shown
 
-__all__ = ["BackgroundProcess", "PROCESSES", "background_sample", "background_metadata", "background_summary", "cached",
+__all__ = ["BackgroundProcess", "PROCESSES", "background_sample", "background_metadata", "background_summary", "cached", "is_cached",
            "cache_dir", "cache_key"]
 
 
@@ -98,6 +98,13 @@ def cache_dir(path: str | os.PathLike | None) -> Iterator[None]:
         yield
     finally:
         _DIR[0] = before
+
+
+def is_cached(card: Card, n: int, seed: int, what: str) -> bool:
+    """Whether :func:`cached` has this result already (in memory or in the cache folder)."""
+    key, _ = cache_key(card, n, seed, what)
+    folder = _DIR[0]
+    return key in _MEMORY or (folder is not None and (folder / f"background-{key}.json").is_file())
 
 
 def cached(card: Card, n: int, seed: int, what: str, compute: Callable[[], Any]) -> tuple[Any, dict[str, Any]]:

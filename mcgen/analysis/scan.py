@@ -27,7 +27,16 @@ import numpy as np
 
 from mcgen import progress
 from mcgen._version import __version__
-from mcgen.analysis.limits import SignalSample, card_inputs, eps_cuts, has_solver, limit_for, reachable_sample, visible_background_pb
+from mcgen.analysis.limits import (
+    SignalSample,
+    card_inputs,
+    eps_cuts,
+    has_solver,
+    limit_for,
+    prefetch_backgrounds,
+    reachable_sample,
+    visible_background_pb,
+)
 from mcgen.analysis.limits.combine import check_combinable, combined_limit
 from mcgen.config.cards import Card
 from mcgen.config.criteria import BACKGROUND_CRITERIA
@@ -77,15 +86,18 @@ SAME_EVENTS = {"mu": "mu,tau", "tau": "mu,tau"}
 
 def build_tasks(cards: list[Card], masses: list[float], flavours: list[str], structures: dict[str, Couplings],
                 options: PhysicsOptions, n: int, seed: int, background_events: int = 20_000, *,
-                nature: str = "dirac") -> list[ScanTask]:
+                nature: str = "dirac", pool: Any = None) -> list[ScanTask]:
     """One task per (card, mass, flavour), mu and tau in one (:data:`SAME_EVENTS`); the SM background
-    of S^2/B cards is computed here, once per card."""
+    of S^2/B cards is computed here, once per card (side by side on ``pool``'s workers when given)."""
     backgrounds = {}
-    for ci, card in enumerate(cards):
+    for card in cards:
         if not has_solver(card.limit.criterion):
             raise InputError(f"card {card.name}: limit criterion {card.limit.criterion!r} is not supported yet")
         if card.runs:
             check_combinable([card.name], [card.limit.criterion], [card.limit.s2b_95])
+    prefetch_backgrounds(((r, background_events, task_seed(seed, ci)) for ci, card in enumerate(cards)
+                          if card.limit.criterion in BACKGROUND_CRITERIA for r in card.run_cards()), pool)
+    for ci, card in enumerate(cards):
         if card.limit.criterion in BACKGROUND_CRITERIA:
             per_run = tuple(visible_background_pb(r, background_events, task_seed(seed, ci)) for r in card.run_cards())
             backgrounds[ci] = per_run if card.runs else per_run[0]
@@ -250,9 +262,9 @@ def scan_table(cards: Sequence[Card], masses: list[float], flavours: Sequence[st
     """Build the tasks (for a Dirac or a Majorana N: ``nature``), run them on the executor (:func:`executor`) and return the rows with the
     inputs that made them and the wall time; any executor gives the serial rows."""
     cards, flavours = list(cards), list(flavours)
-    tasks = build_tasks(cards, masses, flavours, structures, options, n, seed, background_events, nature=nature)
-    start = time.perf_counter()
     with executor(workers, scheduler, dask_local, timeout_s=timeout_s) as pool:
+        tasks = build_tasks(cards, masses, flavours, structures, options, n, seed, background_events, nature=nature, pool=pool)
+        start = time.perf_counter()
         rows = run_scan(tasks, pool)
     return {
         "rows": rows, "cards": [c.name for c in cards], "masses": masses, "flavors": flavours,

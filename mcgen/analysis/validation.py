@@ -417,7 +417,7 @@ class _Runner:
             table: dict[tuple[str, str, str], list[float | None]] = {}
             for flavours, structures, offset in plan:
                 tasks = build_tasks(cards, list(masses), flavours, structures, self.options, self.n, self.seed + offset,
-                                    self.grids.background_events)
+                                    self.grids.background_events, pool=self.pool)
                 with progress.task(len(tasks), "tasks", f"validate {group}") as step:
                     for task, limits in zip(tasks, self._limits(tasks, step)):
                         for (flavour, name), d95 in limits.items():
@@ -430,7 +430,7 @@ class _Runner:
         cards = [self.load(c) for c in names]
         ew = cards[0].electroweak
         tasks = build_tasks(cards, masses, [flavour], {scenario: structure_from_a(scenario_a(scenario, ew), ew)}, self.options,
-                            self.n, self.seed + 3, self.grids.background_events)
+                            self.n, self.seed + 3, self.grids.background_events, pool=self.pool)
         best: list[float | None] = [None] * len(masses)
         for task, limits in zip(tasks, self._limits(tasks)):
             d = limits[(flavour, scenario)]

@@ -79,3 +79,31 @@ def test_an_unusable_cache_folder_is_one_line(capsys, tmp_path):
     code, _, err = run_cli(capsys, ["limits", "--card", "cepc_h", "--masses", "10", "--scenario", "I", "--flavor", "mu",
                                     "--cache", str(tmp_path / "file" / "sub")])
     assert code == 2 and "--cache" in err and len(err.strip().splitlines()) == 1
+
+
+def test_backgrounds_prefetched_on_workers_are_the_ones_computed_here(tmp_path):
+    """prefetch_backgrounds computes every process's background of several cards in two worker processes
+    and keeps them in this process's cache (and folder): visible_background then reads them, the same
+    numbers to the last bit as computed here; what is cached already is not submitted again."""
+    import concurrent.futures
+    import multiprocessing
+
+    from mcgen.analysis.limits import prefetch_backgrounds
+
+    cards = [load_card("cepc_h"), load_card("belle2")]  # belle2: nu nubar gamma and gamma gamma (gamma)
+    here = [visible_background(c, N, 7)[0] for c in cards]
+    background._MEMORY.clear()
+    with concurrent.futures.ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool, \
+            background.cache_dir(tmp_path):
+        prefetch_backgrounds(((c, N, 7) for c in cards), pool)
+        assert len(list(tmp_path.glob("background-*.json"))) == 3  # cepc_h's and belle2's two processes
+        fetched = [visible_background(c, N, 7) for c in cards]
+    assert [info["from"] for _, info in fetched] == ["memory", "memory"]
+    assert [value for value, _ in fetched] == here
+
+    class Refuses:
+        def submit(self, *args, **kwargs):
+            raise AssertionError("a cached background was submitted again")
+
+    prefetch_backgrounds(((c, N, 7) for c in cards), Refuses())
+    prefetch_backgrounds(((c, N, 7) for c in cards), None)  # no pool: nothing to do

@@ -45,6 +45,7 @@ from mcgen.analysis.limits.samples import (
     background_from_files,
     eps_cuts,
     mass_threshold,
+    prefetch_backgrounds,
     reachable_sample,
     signal_sample,
     spectrum_edges,
@@ -266,6 +267,7 @@ def limits_table(cards: Sequence[Card], masses: list[float], structures: Sequenc
     if combine:
         check_combinable([r.name for r, _ in runs], [r.limit.criterion for r, _ in runs], [r.limit.s2b_95 for r, _ in runs])
     backgrounds, sources = {}, {}
+    prefetch_backgrounds(((run, background_events, seed) for run, _ in runs if run.limit.criterion in BACKGROUND_CRITERIA), pool)
     for run, _ in runs:
         backgrounds[run.name], sources[run.name] = _background(run, background_events, seed)
     rows = {card.name: _CardRows(card, backgrounds) for card in cards}

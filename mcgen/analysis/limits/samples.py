@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -20,7 +20,7 @@ from mcgen.mc.driver import generate, reweight
 from mcgen.physics.model import COUPLING_COLUMNS, Couplings, Model, check_nature
 
 __all__ = ["SignalSample", "SampleReducer", "signal_sample", "spectrum_edges", "visible_background", "visible_background_pb",
-           "background_from_files", "eps_cuts", "reachable_sample", "mass_threshold"]
+           "prefetch_backgrounds", "background_from_files", "eps_cuts", "reachable_sample", "mass_threshold"]
 
 
 MAX_BOUNDARY_M = 1e4
@@ -240,13 +240,39 @@ def visible_background(card: Card, n: int, seed: int) -> tuple[float | np.ndarra
     total: float | np.ndarray = np.zeros(len(edges) - 1) if edges is not None else 0.0
     info: dict[str, Any] = {}
     for process in card.limit.backgrounds:
-        what = ("sigma" if edges is None else f"spectrum {edges.tolist()}") + ("" if process == "nunugamma" else f" {process}")
+        what = _kept(process, edges)
         value, info_process = cached(card, n, seed, what, functools.partial(_process_background, card, n, seed, process, edges))
         # the SM background is stored before the photon efficiency; a reducible one after the detector, which has it
         scale = 1.0 if PROCESSES[process].reducible else card.detector.photon_efficiency
         total = total + (np.asarray(value) if cls else value) * scale
         info = info_process if process == "nunugamma" else {**info, process: info_process}
     return total, info
+
+
+def prefetch_backgrounds(jobs: Iterable[tuple[Card, int, int]], pool: Any) -> None:
+    """Compute the visible backgrounds of (card, events, seed) jobs side by side on the pool's workers
+    and keep them in this process's cache (mcgen.analysis.background.cached), where
+    :func:`visible_background` then finds them: the same numbers as computed here, in the time the
+    pool would otherwise wait. Results already cached are not recomputed; nothing happens without a pool."""
+    from mcgen.analysis.background import cache_key, cached, is_cached
+
+    if pool is None:
+        return
+    pending: dict[str, tuple[Card, int, int, str, Any]] = {}
+    for card, n, seed in jobs:
+        edges = spectrum_edges(card) if card.limit.criterion == "cls" else None
+        for process in card.limit.backgrounds:
+            what = _kept(process, edges)
+            key, _ = cache_key(card, n, seed, what)
+            if key not in pending and not is_cached(card, n, seed, what):
+                pending[key] = (card, n, seed, what, pool.submit(_process_background, card, n, seed, process, edges))
+    for card, n, seed, what, future in pending.values():
+        cached(card, n, seed, what, future.result)
+
+
+def _kept(process: str, edges: np.ndarray | None) -> str:
+    """What a background result keeps, in its cache key: the cross section or the spectrum, and the process."""
+    return ("sigma" if edges is None else f"spectrum {edges.tolist()}") + ("" if process == "nunugamma" else f" {process}")
 
 
 def _process_background(card: Card, n: int, seed: int, process: str, edges: np.ndarray | None) -> Any:

@@ -47,7 +47,7 @@ def collider_reach(run: FigureRun, scenario: str = "II") -> dict[str, Any]:
     masses = parse_masses("0.001:490:10" if quick else "0.001:490:40", log=True)
     ew = run.card("cepc_h").electroweak
     structures = {scenario: structure_from_a(scenario_a(scenario, ew), ew)}
-    tasks = build_tasks(cards, masses, ["e", "mu"], structures, options, n, seed, 5_000 if quick else 50_000)
+    tasks = build_tasks(cards, masses, ["e", "mu"], structures, options, n, seed, 5_000 if quick else 50_000, pool=run.pool)
     rows = run_scan(tasks, run.pool)
     best = {f"{collider} {flavour}": _best(_per_card(rows, names, flavour, masses), len(masses))
             for flavour in ("e", "mu") for collider, names in PROGRAMMES.items()}

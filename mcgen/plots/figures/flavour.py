@@ -31,7 +31,7 @@ def flavour_factory_reach(run: FigureRun, scenario: str = "I") -> dict[str, Any]
     masses = parse_masses("0.005:10:8" if quick else "0.005:10:24", log=True)
     ew = run.card("belle2").electroweak
     structures = {scenario: structure_from_a(scenario_a(scenario, ew), ew)}
-    tasks = build_tasks(cards, masses, ["e", "mu"], structures, options, n, seed, 5_000 if quick else 50_000)
+    tasks = build_tasks(cards, masses, ["e", "mu"], structures, options, n, seed, 5_000 if quick else 50_000, pool=run.pool)
     rows = run_scan(tasks, run.pool)
     limits = {f"{name} {flavour}": [next((r["d_gamma_95"] for r in rows if r["card"] == name and r["flavor"] == flavour
                                          and r["mass"] == m), None) for m in masses]

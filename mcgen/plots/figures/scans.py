@@ -38,7 +38,7 @@ def scenario_scan(run: FigureRun, names: tuple[str, ...], masses: list[float],
         cards = [run.card(c) for c in names]
         ew = cards[0].electroweak
         structures = {s: structure_from_a(scenario_a(s, ew), ew) for s in SCENARIOS}
-        tasks = build_tasks(cards, masses, ["e", "mu", "tau"], structures, options, n, seed, background_events)
+        tasks = build_tasks(cards, masses, ["e", "mu", "tau"], structures, options, n, seed, background_events, pool=run.pool)
         if len(_SCANS) >= 8:  # a few figure sets' worth
             _SCANS.clear()
         _SCANS[key] = run_scan(tasks, run.pool), {t.card.name: t.background_pb for t in tasks}
