@@ -132,8 +132,8 @@ def end_with_parent() -> None:
 
 def start_worker() -> None:
     """A local pool worker's set-up: it ends with its parent, and its numba kernels run on one thread (the
-    pool's processes share the cores; more threads in each only contend: figure 11's tables took 37 CPU-s
-    instead of 15). Results do not depend on the thread count."""
+    pool's processes share the cores: more threads in each only contend for them). Results do not depend
+    on the thread count."""
     import numba
 
     end_with_parent()
