@@ -25,11 +25,16 @@ phase space; the weight is abs(M)^2/flux over the channels' mean density in the 
 dPhi_3 = omega P^2 domega dOmega_k dOmega / (8 (2 pi)^5 abs(P E' + E (P - Q.n))) (E, P the solved lepton's
 energy and momentum, E' the other's, n its direction).
 
-gamma gamma gamma (part of the gamma gamma process): the seen photon's energy and direction as the e+e- gamma photon's,
-a lost photon's direction near one beam (chosen at random) with the lepton's density 1/(theta^2 + theta_0^2) in
-theta^2, its energy from the third photon's mass shell, E = Q^2 / (2 (Q0 - Q.n)) with Q = p1 + p2 - k1, and its
-place (second or third photon) at random; dPhi_3 = omega E domega dOmega_1 dOmega / (8 (2 pi)^5 E'(1 - cos)) (E' and
-the angle those of the other lost photon). The weight is abs(M)^2/flux over the four channels' mean density, times
+gamma gamma gamma (part of the gamma gamma process): two kinds of channel, SOFT_CHANNEL_SHARE of the events from
+the second. Lost-photon channels: the seen photon's energy and direction as the e+e- gamma photon's, a lost photon's
+direction near one beam (chosen at random) with the lepton's density 1/(theta^2 + theta_0^2) in theta^2, its energy
+from the third photon's mass shell, E = Q^2 / (2 (Q0 - Q.n)) with Q = p1 + p2 - k1, and its place (second or third
+photon) at random; dPhi_3 = omega E domega dOmega_1 dOmega / (8 (2 pi)^5 E'(1 - cos)) (E' and the angle those of the
+other lost photon). Soft channels (gamma gamma with a soft photon lost along a beam, what lies next to the escape
+bound): a lost photon's energy E with density 1/E from the cutoff to sqrt(s_hat)/2 and its direction near a beam as
+above, the other two back to back in the rest frame of Q = p1 + p2 - k, the seen one's direction there as the e+e- gamma
+photon's; dPhi_3 = E dE dOmega dOmega* / (16 (2 pi)^5). The seen photon's energy is kept above the lost-photon
+channels' lowest (the sampled region is theirs). The weight is abs(M)^2/flux over the channels' mean density, times
 1/2: 1/3! for the identical photons, 3 for the choice of the seen one. Every photon above SOFT_FRACTION of the beam
 energy.
 """
@@ -54,11 +59,15 @@ from mcgen.physics.gammagammagamma import msq_gammagammagamma
 from mcgen.physics.isr import isr_beta, isr_weight, x_from_uniform
 
 __all__ = ["gammagamma_cross_section", "gammagamma_events", "gammagammagamma_events", "eegamma_cross_section",
-           "eegamma_events", "SOFT_FRACTION"]
+           "eegamma_events", "SOFT_FRACTION", "SOFT_CHANNEL_SHARE"]
 
 SOFT_FRACTION = 0.01
 """gamma gamma gamma: every photon carries at least this fraction of the beam energy (hard frame); softer ones are
 the gamma gamma process's radiative corrections, not a tree-level process of their own (their rate diverges)."""
+
+SOFT_CHANNEL_SHARE = 0.5
+"""gamma gamma gamma: the share of events from the soft channels (gamma gamma with a soft photon near a beam), the rest
+from the lost-photon channels."""
 
 
 def _beam_fractions(card, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -117,8 +126,10 @@ def gammagamma_events(card, n: int, rng: np.random.Generator) -> dict[str, np.nd
 def gammagammagamma_events(card, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """n weighted e+e- -> gamma gamma gamma events (the module docstring's sampling): ``weight_pb``, the photon that
     may be seen ``k1`` and the two that may be lost ``k2``, ``k3`` in the lab ((n, 4) arrays); the weights average to
-    the cross section with k1 seen and k2, k3 lost. The random numbers in this order: the beams, omega, the seen
-    photon's direction, the beam, the lost photon's angle and azimuth, its place."""
+    the cross section with k1 seen and k2, k3 lost. The random numbers in this order: the beams, the channel, then
+    the lost-photon channel's (omega, the seen photon's direction, the beam, the lost photon's angle and azimuth, its
+    place) and the soft channel's (the soft photon's energy, beam, angle and azimuth, the seen photon's direction in
+    the pair's frame, the soft photon's place) for every event."""
     m = M_E
     x1, x2, w_beams = _beam_fractions(card, n, rng)
     rs = card.sqrt_s * np.sqrt(x1 * x2)
@@ -130,37 +141,92 @@ def gammagammagamma_events(card, n: int, rng: np.random.Generator) -> dict[str, 
     hi = 0.5 * rs
     open_ = hi > lo * (1.0 + 1e-12)
     lo = np.where(open_, lo, 0.5 * hi)
-    omega = lo * fpmath.exp(rng.random(n) * fpmath.log(hi / lo))
     c_max = photon_cos_range(card)
-    k1_dir = _direction(_photon_cos(rng, n, c_max), 2.0 * math.pi * rng.random(n))
-    k1 = np.column_stack([omega, omega[:, None] * k1_dir])
-    axis = np.where(rng.random(n) < 0.5, 1.0, -1.0)
     theta0_2 = (m / eb) ** 2
-    theta = np.sqrt(theta0_2 * fpmath.expm1(rng.random(n) * fpmath.log1p(math.pi**2 / theta0_2)))
-    phi = 2.0 * math.pi * rng.random(n)
-    sin_t = fpmath.sin(theta)
-    n_lost = np.column_stack([sin_t * fpmath.cos(phi), sin_t * fpmath.sin(phi), axis * fpmath.cos(theta)])
-    q = np.column_stack([rs - omega, -k1[:, 1:]])
-    q2 = rs * (rs - 2.0 * omega)  # (rs - omega)^2 - omega^2
-    denominator = q[:, 0] - _dot3(q[:, 1:], n_lost)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        e_lost = np.where(open_, q2 / (2.0 * denominator), 0.0)
-    sampled = e_lost[:, None] * np.column_stack([np.ones(n), n_lost])
-    other = q - sampled
-    swap = (rng.random(n) < 0.5)[:, None]
-    k2, k3 = np.where(swap, other, sampled), np.where(swap, sampled, other)
-    ok = open_ & (denominator > 0.0) & (k2[:, 0] >= k_min) & (k3[:, 0] >= k_min)
-    flux = 8.0 * eb * pb
+    soft = (rng.random(n) < SOFT_CHANNEL_SHARE)[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):  # points outside: weight 0 below
-        photon = _photon_cos_density(k1_dir[:, 2], c_max) / (2.0 * math.pi) / (omega * fpmath.log(hi / lo))
-        density = photon * 0.5 * (_lost_photon_density(omega, k2, k3, theta0_2) + _lost_photon_density(omega, k3, k2, theta0_2))
+        beam_points = _lost_photon_points(rs, lo, hi, c_max, theta0_2, n, rng)
+        soft_points = _soft_photon_points(rs, k_min, c_max, theta0_2, n, rng)
+    k1, k2, k3 = (np.where(soft, b, a) for a, b in zip(beam_points, soft_points))
+    omega = k1[:, 0]
+    ok = open_ & (omega >= lo) & (k2[:, 0] >= k_min) & (k3[:, 0] >= k_min)
+    flux = 8.0 * eb * pb
+    with np.errstate(divide="ignore", invalid="ignore"):
+        photon = _photon_cos_density(k1[:, 3] / omega, c_max) / (2.0 * math.pi) / (omega * fpmath.log(hi / lo))
+        beam_channels = photon * 0.5 * (_lost_photon_density(omega, k2, k3, theta0_2) + _lost_photon_density(omega, k3, k2, theta0_2))
+        soft_channels = 0.5 * sum(_soft_photon_density(rs, k_min, c_max, theta0_2, k1, k) for k in (k2, k3))
+        density = (1.0 - SOFT_CHANNEL_SHARE) * beam_channels + SOFT_CHANNEL_SHARE * soft_channels
+    ok &= np.isfinite(density) & (density > 0.0)
     msq = np.zeros(n)
     hard = [np.column_stack([eb, np.zeros(n), np.zeros(n), pb]), np.column_stack([eb, np.zeros(n), np.zeros(n), -pb])]
     msq[ok] = msq_gammagammagamma(hard[0][ok], hard[1][ok], k1[ok], k2[ok], k3[ok], polarisation=card.beam.polarisation)
-    ok &= np.isfinite(density) & (density > 0.0)
     weight = 0.5 * np.where(ok, msq / flux / np.where(ok, density, 1.0), 0.0) * w_beams * GEV2_TO_PB
     k1, k2, k3 = _hard_to_lab(card, x1, x2, [k1, k2, k3])
     return {"weight_pb": weight, "k1": k1, "k2": k2, "k3": k3, "beam_x1": x1, "beam_x2": x2}
+
+
+def _lost_photon_points(rs, lo, hi, c_max, theta0_2, n, rng) -> list[np.ndarray]:
+    """The lost-photon channels' points (k1, k2, k3) in the hard frame: omega with density 1/omega in [lo, hi], the
+    seen photon's direction (:func:`_photon_cos`), a lost photon near a beam and the third from its mass shell."""
+    omega = lo * fpmath.exp(rng.random(n) * fpmath.log(hi / lo))
+    k1_dir = _direction(_photon_cos(rng, n, c_max), 2.0 * math.pi * rng.random(n))
+    k1 = np.column_stack([omega, omega[:, None] * k1_dir])
+    n_lost = _beam_direction(theta0_2, n, rng)
+    q = np.column_stack([rs - omega, -k1[:, 1:]])
+    q2 = rs * (rs - 2.0 * omega)  # (rs - omega)^2 - omega^2
+    denominator = q[:, 0] - _dot3(q[:, 1:], n_lost)
+    e_lost = np.where(denominator > 0.0, q2 / (2.0 * denominator), 0.0)
+    sampled = e_lost[:, None] * np.column_stack([np.ones(n), n_lost])
+    other = q - sampled
+    swap = (rng.random(n) < 0.5)[:, None]
+    return [k1, np.where(swap, other, sampled), np.where(swap, sampled, other)]
+
+
+def _soft_photon_points(rs, k_min, c_max, theta0_2, n, rng) -> list[np.ndarray]:
+    """The soft channels' points (k1, k2, k3) in the hard frame: a lost photon of energy E with density 1/E in
+    [k_min, sqrt(s_hat)/2] near a beam, the other two back to back in the rest frame of what it leaves, Q = P - k,
+    the seen one's direction there by :func:`_photon_cos` (gamma gamma with a soft, collinear photon lost)."""
+    e_s = k_min * fpmath.exp(rng.random(n) * fpmath.log(0.5 * rs / k_min))
+    k_s = e_s[:, None] * np.column_stack([np.ones(n), _beam_direction(theta0_2, n, rng)])
+    q = np.column_stack([rs - e_s, -k_s[:, 1:]])
+    mass = np.sqrt(rs * (rs - 2.0 * e_s))
+    rest = 0.5 * mass[:, None] * np.column_stack([np.ones(n), _direction(_photon_cos(rng, n, c_max), 2.0 * math.pi * rng.random(n))])
+    k1 = _boost(rest, q[:, 1:] / q[:, :1], q[:, 0] / mass)
+    other = q - k1
+    swap = (rng.random(n) < 0.5)[:, None]
+    return [k1, np.where(swap, other, k_s), np.where(swap, k_s, other)]
+
+
+def _soft_photon_density(rs, k_min, c_max, theta0_2, k1, soft) -> np.ndarray:
+    """The density in dPhi_3 of the soft channels that take ``soft`` as the soft photon (:func:`_soft_photon_points`):
+    dPhi_3 = E dE dOmega dOmega* / (16 (2 pi)^5), Omega* the seen photon's direction in Q's rest frame."""
+    e_s = soft[:, 0]
+    energy = ((e_s >= k_min) & (e_s <= 0.5 * rs)) / (e_s * fpmath.log(0.5 * rs / k_min))
+    n_s = soft[:, 1:] / e_s[:, None]
+    transverse = np.sqrt(n_s[:, 0] ** 2 + n_s[:, 1] ** 2)
+    angle = sum(0.5 * _pole_angle_density(fpmath.atan2(transverse, axis * n_s[:, 2]), theta0_2) for axis in (1.0, -1.0))
+    q0 = rs - e_s
+    mass = np.sqrt(np.clip(rs * (rs - 2.0 * e_s), 0.0, None))
+    rest = _boost(k1, soft[:, 1:] / q0[:, None], q0 / mass)  # Q's velocity is -k/Q0
+    pair = _photon_cos_density(rest[:, 3] / rest[:, 0], c_max) / (2.0 * math.pi)
+    return energy * angle * pair * 16.0 * (2.0 * math.pi) ** 5 / e_s
+
+
+def _boost(p: np.ndarray, b: np.ndarray, gamma: np.ndarray) -> np.ndarray:
+    """Momenta p ((n, 4)) boosted by velocities b ((n, 3)), gamma = 1/sqrt(1 - b^2) given (exact where b is near 1)."""
+    bp = _dot3(b, p[:, 1:])
+    along = gamma * gamma / (gamma + 1.0) * bp + gamma * p[:, 0]
+    return np.column_stack([gamma * (p[:, 0] + bp), p[:, 1:] + along[:, None] * b])
+
+
+def _beam_direction(theta0_2, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Unit vectors near a beam (either, at random): the angle theta to it with density 1/(theta^2 + theta_0^2) in
+    theta^2 over [0, pi^2], the azimuth uniform (:func:`_pole_angle_density`)."""
+    axis = np.where(rng.random(n) < 0.5, 1.0, -1.0)
+    theta = np.sqrt(theta0_2 * fpmath.expm1(rng.random(n) * fpmath.log1p(math.pi**2 / theta0_2)))
+    phi = 2.0 * math.pi * rng.random(n)
+    sin_t = fpmath.sin(theta)
+    return np.column_stack([sin_t * fpmath.cos(phi), sin_t * fpmath.sin(phi), axis * fpmath.cos(theta)])
 
 
 def _lost_photon_density(omega: np.ndarray, sampled: np.ndarray, other: np.ndarray, theta0_2: np.ndarray) -> np.ndarray:
