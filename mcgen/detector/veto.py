@@ -14,7 +14,7 @@ import numpy as np
 
 from mcgen.config.cards import Detector
 
-__all__ = ["veto_reach", "lost", "in_calorimeter"]
+__all__ = ["veto_reach", "lost", "in_calorimeter", "lost_cos_bands"]
 
 
 def veto_reach(det: Detector) -> float | None:
@@ -60,3 +60,20 @@ def lost(det: Detector, energy: np.ndarray, cos_theta: np.ndarray) -> np.ndarray
     else:
         unseen = ((c > bands[0][0]) & (c < bands[-1][1]) & ~in_band) | (np.abs(c) > reach)  # a gap, or beyond the vetoes
     return (e < det.veto_energy_min) | unseen
+
+
+def lost_cos_bands(det: Detector) -> tuple[tuple[float, float], ...]:
+    """The cos(theta) intervals (low, high), increasing, where :func:`lost` loses a particle above the energy
+    threshold: the gaps between the coverage bands and, beyond them, all (no vetoes) or what lies beyond the vetoes.
+
+    >>> import mcgen
+    >>> bands = lost_cos_bands(mcgen.load_card("belle2").detector)
+    >>> [tuple(round(float(np.degrees(np.arccos(c))), 1) for c in band[::-1]) for band in bands]  # theta, deg
+    [(155.1, 180.0), (128.7, 130.7), (31.4, 32.2), (0.0, 12.4)]
+    """
+    bands = det.coverage_cos_bands
+    reach = veto_reach(det)
+    edges = [(-1.0, bands[0][0])] if reach is None else [(-1.0, -reach)]
+    edges += [(a[1], b[0]) for a, b in zip(bands, bands[1:])]
+    edges += [(bands[-1][1], 1.0)] if reach is None else [(reach, 1.0)]
+    return tuple((lo, hi) for lo, hi in edges if hi > lo)

@@ -14,16 +14,23 @@ gamma gamma: w = artanh(beta cos theta) uniform in [-W, W] (W = artanh(beta)): d
 (1 - beta^2 cos^2) / beta is flat up to a factor 2, so the collinear peaks cost no variance; the identical
 photons' factor 1/2 is in the weight.
 
-e+e- gamma: two channels, one per lepton going down its beam pipe (the t-channel pole, where the rate is):
-the photon's energy omega with density 1/omega from the selection's lowest energy (less five resolutions,
-at the largest Doppler factor of the hard frame) to its largest, its polar angle half uniform in cos theta and
-half with density 1/(1 - cos^2) inside the acceptance (the collinear peaks), its azimuth uniform; the lepton's angle
-theta to its own beam with density 1/(theta^2 + theta_0^2) in theta^2 over [0, pi^2] (theta_0 = m_e/E_beam:
-the pole's width), its azimuth uniform; its energy from the other lepton's mass shell, Q.p = Q^2/2 with
-Q = p1 + p2 - k (a quadratic with up to two roots, one taken at random). Each channel covers the whole
-phase space; the weight is abs(M)^2/flux over the channels' mean density in the phase-space measure,
-dPhi_3 = omega P^2 domega dOmega_k dOmega / (8 (2 pi)^5 abs(P E' + E (P - Q.n))) (E, P the solved lepton's
-energy and momentum, E' the other's, n its direction).
+e+e- gamma: three kinds of channel, in the shares EEGAMMA_CHANNEL_SHARES. Pole channels, one per lepton going down
+its beam pipe (the t-channel pole, where the rate is): the photon's energy omega with density 1/omega from the
+selection's lowest energy (less five resolutions, at the largest Doppler factor of the hard frame) to its largest, its
+polar angle half uniform in cos theta and half with density 1/(1 - cos^2) inside the acceptance (the collinear peaks),
+its azimuth uniform; the lepton's angle theta to its own beam with density 1/(theta^2 + theta_0^2) in theta^2 over
+[0, pi^2] (theta_0 = m_e/E_beam: the pole's width), its azimuth uniform; its energy from the other lepton's mass shell,
+Q.p = Q^2/2 with Q = p1 + p2 - k (a quadratic with up to two roots, one taken at random);
+dPhi_3 = omega P^2 domega dOmega_k dOmega / (8 (2 pi)^5 abs(P E' + E (P - Q.n))) (E, P the solved lepton's energy and
+momentum, E' the other's, n its direction). Gap channels, one per lepton (what passes the escape cut when the detector
+has gaps: a lepton in a gap or by the edge of the coverage): that lepton's direction uniform in the lab's solid angle
+where the detector loses it (mcgen.detector.veto.lost_cos_bands), its energy uniform, the other's direction near its
+beam as above or (half of the time) also where it is lost, its energy from the photon's mass shell;
+dPhi_3 = p' P^2 dE' dOmega' dOmega / (8 (2 pi)^5 abs(Q0 P - E Q.n)) with Q = p1 + p2 - p'. The pair channel (the
+photon recoiling against an e+e- pair of small mass, gamma gamma with a photon turned into a pair): the photon's
+direction as above, the pair's squared mass with density 1/M^2 from threshold, the e- direction uniform in the pair's
+rest frame; dPhi_3 = dPhi_2(photon, pair) dM^2 / (2 pi) dPhi_2(pair). Each channel but the gap ones covers the whole
+phase space; the weight is abs(M)^2/flux over the channels' mean density.
 
 gamma gamma gamma (part of the gamma gamma process): two kinds of channel, SOFT_CHANNEL_SHARE of the events from
 the second. Lost-photon channels: the seen photon's energy and direction as the e+e- gamma photon's, a lost photon's
@@ -47,19 +54,20 @@ from typing import Any
 import numpy as np
 
 from mcgen import fpmath
-from mcgen.detector.veto import in_calorimeter, lost
+from mcgen.detector.veto import in_calorimeter, lost, lost_cos_bands
 from mcgen.mc.background import cut_flow, lab_transform, photon_cut_flags, photon_selection, toy_detector
 from mcgen.mc.beams import SPREAD_CUT
 from mcgen.mc.phasespace import photon_cos_range, photon_energy_range
 from mcgen.physics import gammagamma
 from mcgen.physics.constants import GEV2_TO_PB
 from mcgen.physics.eegamma import M_E, eegamma_couplings, msq_eegamma
-from mcgen.physics.frames import transform
+from mcgen.physics.frames import inverse, transform
 from mcgen.physics.gammagammagamma import msq_gammagammagamma
 from mcgen.physics.isr import isr_beta, isr_weight, x_from_uniform
 
 __all__ = ["gammagamma_cross_section", "gammagamma_events", "gammagammagamma_events", "eegamma_cross_section",
-           "eegamma_events", "SOFT_FRACTION", "SOFT_CHANNEL_SHARE"]
+           "eegamma_events", "SOFT_FRACTION", "SOFT_CHANNEL_SHARE",
+           "EEGAMMA_CHANNEL_SHARES"]
 
 SOFT_FRACTION = 0.01
 """gamma gamma gamma: every photon carries at least this fraction of the beam energy (hard frame); softer ones are
@@ -68,6 +76,10 @@ the gamma gamma process's radiative corrections, not a tree-level process of the
 SOFT_CHANNEL_SHARE = 0.5
 """gamma gamma gamma: the share of events from the soft channels (gamma gamma with a soft photon near a beam), the rest
 from the lost-photon channels."""
+
+EEGAMMA_CHANNEL_SHARES = (0.5, 0.25, 0.25)
+"""e+e- gamma: the shares of events from the pole channels (a lepton near its beam), the gap channels (a lepton where the
+detector loses it) and the pair channel (the photon recoiling against the e+e- pair, whose mass has density 1/M^2)."""
 
 
 def _beam_fractions(card, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -260,12 +272,16 @@ def _pole_angle_density(theta: np.ndarray, theta0_2: np.ndarray) -> np.ndarray:
     return jac / ((theta * theta + theta0_2) * norm) / (2.0 * math.pi)
 
 
-def _solve_lepton(q: np.ndarray, n: np.ndarray, m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The energies E of a lepton of mass m along unit vectors n for which Q - p is on shell (Q.p = Q^2/2):
-    (E_a, E_b, valid_a, valid_b) as (2, n) arrays, and the roots' count."""
+def _solve_lepton(q: np.ndarray, n: np.ndarray, m: float, rest_mass: float | None = None
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The energies E of a lepton of mass m along unit vectors n for which Q - p has the mass ``rest_mass`` (m when
+    not given: the other lepton; 0: the photon), Q.p = (Q^2 + m^2 - rest_mass^2)/2: (E_a, E_b), their momenta and
+    whether each is a solution, as (2, n) arrays."""
+    rest = m if rest_mass is None else rest_mass
     a = q[:, 0]
     b = _dot3(q[:, 1:], n)
-    c = 0.5 * (q[:, 0] ** 2 - _dot3(q[:, 1:], q[:, 1:]))
+    c = 0.5 * (q[:, 0] ** 2 - _dot3(q[:, 1:], q[:, 1:])) if rest_mass is None else \
+        0.5 * (q[:, 0] ** 2 - _dot3(q[:, 1:], q[:, 1:]) + m * m - rest * rest)
     den = a * a - b * b
     disc = c * c - den * m * m
     root = np.sqrt(np.clip(disc, 0.0, None))
@@ -273,16 +289,17 @@ def _solve_lepton(q: np.ndarray, n: np.ndarray, m: float) -> tuple[np.ndarray, n
     with np.errstate(invalid="ignore"):
         momenta = np.sqrt(np.clip(energies * energies - m * m, 0.0, None))
         # a root of the squared equation solves A E - B P = C only with A E - C of B's sign
-        valid = (disc > 0.0) & (energies > m) & (a - energies > m) & (np.sign(a * energies - c) * np.sign(b) >= 0.0)
+        valid = (disc > 0.0) & (energies > m) & (a - energies > rest) & (np.sign(a * energies - c) * np.sign(b) >= 0.0)
         valid &= np.abs(a * energies - b * momenta - c) <= 1e-9 * np.maximum(np.abs(c), 1e-300)
     return energies, momenta, valid
 
 
 def eegamma_events(card, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """n weighted e+e- -> e+e- gamma events (the module docstring's two channels): ``weight_pb``, the photon
+    """n weighted e+e- -> e+e- gamma events (the module docstring's channels): ``weight_pb``, the photon
     ``k`` and the leptons ``p3`` (e-) and ``p4`` (e+) in the lab ((n, 4) arrays of E, px, py, pz); the random
-    numbers in this order: the beams, the channel, omega, the photon's direction, the lepton's angle and azimuth,
-    the root."""
+    numbers in this order: the beams, the channel kind, then the pole channels' (which lepton, omega, the photon's
+    direction, the lepton's angle and azimuth, the root) and the gap channels' (which lepton, its angle and azimuth,
+    the other's band, cos theta and azimuth, its energy, the root) for every event."""
     m = M_E
     x1, x2, w_beams = _beam_fractions(card, n, rng)
     rs = card.sqrt_s * np.sqrt(x1 * x2)
@@ -293,42 +310,180 @@ def eegamma_events(card, n: int, rng: np.random.Generator) -> dict[str, np.ndarr
     hi = (rs * rs - 4.0 * m * m) / (2.0 * rs)
     open_ = hi > lo * (1.0 + 1e-12)
     lo = np.where(open_, lo, 0.5 * hi)
-    channel = rng.random(n) < 0.5  # True: the e+ down its pipe (the e- solved)
-    omega = lo * fpmath.exp(rng.random(n) * fpmath.log(hi / lo))
     c_max = photon_cos_range(card)
-    k_dir = _direction(_photon_cos(rng, n, c_max), 2.0 * math.pi * rng.random(n))
-    k = np.column_stack([omega, omega[:, None] * k_dir])
     theta0_2 = (m / eb) ** 2
-    theta = np.sqrt(theta0_2 * fpmath.expm1(rng.random(n) * fpmath.log1p(math.pi**2 / theta0_2)))
-    phi = 2.0 * math.pi * rng.random(n)
-    beam_axis = np.where(channel, -1.0, 1.0)  # the pole lepton's own beam: e+ along -z, e- along +z
-    sin_t = fpmath.sin(theta)
-    dir_pole = np.column_stack([sin_t * fpmath.cos(phi), sin_t * fpmath.sin(phi), beam_axis * fpmath.cos(theta)])
-    q = np.column_stack([rs - omega, -k[:, 1:]])
-    energies, momenta, valid = _solve_lepton(q, dir_pole, m)
-    n_roots = valid.sum(axis=0)
-    first = np.where(valid[0] & valid[1], rng.random(n) < 0.5, valid[0])  # one root at random where there are two
-    pick = np.where(first, 0, 1)
-    rows = np.arange(n)
-    e_pole, p_pole = energies[pick, rows], momenta[pick, rows]
-    pole = np.column_stack([e_pole, p_pole[:, None] * dir_pole])
-    other = q - pole
-    ok = open_ & (n_roots > 0)
-    p3 = np.where(channel[:, None], other, pole)
-    p4 = np.where(channel[:, None], pole, other)
-    # the phase-space measure per (omega, Omega_k, Omega) of each channel, and each channel's density there
-    flux = 8.0 * eb * pb
+    u = rng.random(n)
+    shares = EEGAMMA_CHANNEL_SHARES
+    kind = (u >= shares[0]).astype(np.int64) + (u >= shares[0] + shares[1])  # 0 pole, 1 gap, 2 pair
     with np.errstate(divide="ignore", invalid="ignore"):  # points without a solution: weight 0 below
-        photon = _photon_cos_density(k_dir[:, 2], c_max) / (2.0 * math.pi) / (omega * fpmath.log(hi / lo))
-        density = _channel_density(q, omega, photon, theta0_2, p3, p4, channel, n_roots, m)
+        points = [_pole_channel_points(rs, lo, hi, c_max, theta0_2, n, rng), _gap_channel_points(card, x1, x2, rs, theta0_2, n, rng),
+                  _pair_channel_points(rs, lo, c_max, n, rng)]
+    k, p3, p4, found = (np.choose(kind if a.ndim == 1 else kind[:, None], [a, b, c]) for a, b, c in zip(*(p[:4] for p in points)))
+    channel, n_roots = points[0][4], np.where(kind == 0, points[0][5], -1)  # the sampled root count, where it is known
+    omega = k[:, 0]
+    ok = open_ & found & (omega >= lo)
+    flux = 8.0 * eb * pb
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inside = (omega >= lo) & (omega <= hi)
+        photon = inside * _photon_cos_density(k[:, 3] / omega, c_max) / (2.0 * math.pi) / (omega * fpmath.log(hi / lo))
+        q = np.column_stack([rs - omega, -k[:, 1:]])
+        density = (shares[0] * _channel_density(q, omega, photon, theta0_2, p3, p4, channel, n_roots, m)
+                   + shares[1] * _gap_channel_density(card, x1, x2, rs, theta0_2, p3, p4, m)
+                   + shares[2] * _pair_channel_density(rs, lo, c_max, k, m))
+    ok &= np.isfinite(density) & (density > 0.0)
     msq = np.zeros(n)
     hard = [np.column_stack([eb, np.zeros(n), np.zeros(n), pb]), np.column_stack([eb, np.zeros(n), np.zeros(n), -pb])]
     msq[ok] = msq_eegamma(hard[0][ok], hard[1][ok], p3[ok], p4[ok], k[ok], eegamma_couplings(card.electroweak),
                            card.beam.polarisation)
-    ok &= np.isfinite(density) & (density > 0.0)
     weight = np.where(ok, msq / flux / np.where(ok, density, 1.0), 0.0) * w_beams * GEV2_TO_PB
     k, p3, p4 = _hard_to_lab(card, x1, x2, [k, p3, p4])
     return {"weight_pb": weight, "k": k, "p3": p3, "p4": p4, "beam_x1": x1, "beam_x2": x2}
+
+
+def _pole_channel_points(rs, lo, hi, c_max, theta0_2, n: int, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+    """The pole channels' points in the hard frame (the module docstring): (k, p3, p4, found, channel, root count),
+    channel True where the e+ went down its pipe (the e- solved)."""
+    m = M_E
+    channel = rng.random(n) < 0.5
+    omega = lo * fpmath.exp(rng.random(n) * fpmath.log(hi / lo))
+    k_dir = _direction(_photon_cos(rng, n, c_max), 2.0 * math.pi * rng.random(n))
+    k = np.column_stack([omega, omega[:, None] * k_dir])
+    dir_pole = _near_beam(np.where(channel, -1.0, 1.0), theta0_2, rng)  # the pole lepton's own beam: e+ along -z
+    q = np.column_stack([rs - omega, -k[:, 1:]])
+    pole, n_roots = _solved_lepton(q, dir_pole, m, None, rng)
+    other = q - pole
+    return (k, np.where(channel[:, None], other, pole), np.where(channel[:, None], pole, other), n_roots > 0, channel,
+            n_roots)
+
+
+def _gap_channel_points(card, x1, x2, rs, theta0_2, n: int, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+    """The gap channels' points in the hard frame (the module docstring): (k, p3, p4, found); one lepton's direction
+    uniform in the lab over where the detector loses it and its energy uniform, the other's direction near its beam
+    or (half of the time) also over where it is lost, its energy from the photon's mass shell."""
+    m = M_E
+    positron_pole = rng.random(n) < 0.5
+    near = _near_beam(np.where(positron_pole, -1.0, 1.0), theta0_2, rng)
+    dir_pole = np.where((rng.random(n) < 0.5)[:, None], near, _lost_directions(card, x1, x2, n, rng))
+    dir_gap = _lost_directions(card, x1, x2, n, rng)
+    e_gap = m + (0.5 * rs - m) * rng.random(n)
+    gap = np.column_stack([e_gap, np.sqrt(np.clip(e_gap * e_gap - m * m, 0.0, None))[:, None] * dir_gap])
+    q = np.column_stack([rs - e_gap, -gap[:, 1:]])
+    pole, n_roots = _solved_lepton(q, dir_pole, m, 0.0, rng)
+    k = q - pole
+    return (k, np.where(positron_pole[:, None], gap, pole), np.where(positron_pole[:, None], pole, gap), n_roots > 0)
+
+
+def _lost_directions(card, x1, x2, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Hard-frame unit vectors of directions uniform in the lab's solid angle over where the detector loses a
+    particle (mcgen.detector.veto.lost_cos_bands): a band at random by its width, cos theta and the azimuth uniform."""
+    bands = np.array(lost_cos_bands(card.detector))
+    widths = bands[:, 1] - bands[:, 0]
+    band = np.minimum(np.searchsorted(np.cumsum(widths) / widths.sum(), rng.random(n), side="right"), len(widths) - 1)
+    cos_lab = bands[band, 0] + widths[band] * rng.random(n)
+    hard = _lab_to_hard(card, x1, x2, np.column_stack([np.ones(n), _direction(cos_lab, 2.0 * math.pi * rng.random(n))]))
+    return hard[:, 1:] / hard[:, :1]
+
+
+def _lost_direction_density(card, x1, x2, direction: np.ndarray) -> np.ndarray:
+    """The density of :func:`_lost_directions` in the hard frame's solid angle at unit vectors ``direction``: uniform
+    in the lab's, dOmega_lab / dOmega = 1/D^2 (D the Doppler factor of the massless direction)."""
+    bands = lost_cos_bands(card.detector)
+    lab = _hard_to_lab(card, x1, x2, [np.column_stack([np.ones(len(direction)), direction])])[0]
+    cos_lab = lab[:, 3] / lab[:, 0]
+    in_bands = np.zeros(len(direction), dtype=bool)
+    for lo, hi in bands:
+        in_bands |= (cos_lab > lo) & (cos_lab < hi)
+    return in_bands / (2.0 * math.pi * sum(hi - lo for lo, hi in bands)) / (lab[:, 0] * lab[:, 0])
+
+
+def _pair_mass2_range(rs, lo, m: float) -> tuple[np.ndarray, np.ndarray]:
+    """The e+e- pair's squared mass from threshold to where the photon has the lowest sampled energy."""
+    return np.full(len(rs), 4.0 * m * m), rs * (rs - 2.0 * lo)
+
+
+def _pair_channel_points(rs, lo, c_max, n: int, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+    """The pair channel's points in the hard frame (the module docstring): (k, p3, p4, found); the photon's direction
+    as in the pole channels, the pair's squared mass M^2 with density 1/M^2, the e- direction uniform in the pair's
+    rest frame."""
+    m = M_E
+    k_dir = _direction(_photon_cos(rng, n, c_max), 2.0 * math.pi * rng.random(n))
+    low, high = _pair_mass2_range(rs, lo, m)
+    mass2 = low * fpmath.exp(rng.random(n) * fpmath.log(high / low))
+    omega = (rs * rs - mass2) / (2.0 * rs)
+    k = np.column_stack([omega, omega[:, None] * k_dir])
+    q = np.column_stack([rs - omega, -k[:, 1:]])
+    mass = np.sqrt(mass2)
+    p_star = np.sqrt(np.clip(0.25 * mass2 - m * m, 0.0, None))
+    rest = np.column_stack([0.5 * mass, p_star[:, None] * _direction(2.0 * rng.random(n) - 1.0, 2.0 * math.pi * rng.random(n))])
+    electron = _boost(rest, q[:, 1:] / q[:, :1], q[:, 0] / mass)
+    return k, electron, q - electron, (high > low) & (p_star > 0.0)
+
+
+def _pair_channel_density(rs, lo, c_max, k: np.ndarray, m: float) -> np.ndarray:
+    """The pair channel's density in dPhi_3 = omega dOmega_k / (16 pi^2 sqrt(s)) dM^2 / (2 pi) p* dOmega* / (16 pi^2 M)
+    (p* the leptons' momentum in the pair's rest frame), M^2 = s - 2 sqrt(s) omega from the photon."""
+    omega = k[:, 0]
+    low, high = _pair_mass2_range(rs, lo, m)
+    mass2 = rs * (rs - 2.0 * omega)
+    inside = (mass2 > low) & (mass2 <= high)
+    p_star = np.sqrt(np.clip(0.25 * mass2 - m * m, 0.0, None))
+    measure = omega / (16.0 * math.pi**2 * rs) / (2.0 * math.pi) * p_star / (16.0 * math.pi**2 * np.sqrt(mass2))
+    photon = _photon_cos_density(k[:, 3] / omega, c_max) / (2.0 * math.pi)
+    return inside * photon / (mass2 * fpmath.log(high / low)) / (4.0 * math.pi) / measure
+
+
+def _near_beam(axis: np.ndarray, theta0_2, rng: np.random.Generator) -> np.ndarray:
+    """Unit vectors at an angle theta to the beam axis (+1: +z, -1: -z) with density 1/(theta^2 + theta_0^2) in
+    theta^2 over [0, pi^2], the azimuth uniform (:func:`_pole_angle_density`)."""
+    n = len(axis)
+    theta = np.sqrt(theta0_2 * fpmath.expm1(rng.random(n) * fpmath.log1p(math.pi**2 / theta0_2)))
+    phi = 2.0 * math.pi * rng.random(n)
+    sin_t = fpmath.sin(theta)
+    return np.column_stack([sin_t * fpmath.cos(phi), sin_t * fpmath.sin(phi), axis * fpmath.cos(theta)])
+
+
+def _solved_lepton(q, direction, m: float, rest_mass, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The lepton along ``direction`` with Q - p of mass ``rest_mass`` (:func:`_solve_lepton`), one root at random
+    where there are two: its four-momentum and the roots' count."""
+    energies, momenta, valid = _solve_lepton(q, direction, m, rest_mass)
+    n_roots = valid.sum(axis=0)
+    first = np.where(valid[0] & valid[1], rng.random(len(q)) < 0.5, valid[0])
+    pick = np.where(first, 0, 1)
+    rows = np.arange(len(q))
+    return np.column_stack([energies[pick, rows], momenta[pick, rows][:, None] * direction]), n_roots
+
+
+def _lab_to_hard(card, x1: np.ndarray, x2: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """The inverse of :func:`_hard_to_lab` for (n, 4) momenta."""
+    to_lab = lab_transform(card)
+    if to_lab is not None:
+        p = transform(inverse(to_lab), p)
+    beta_z = (x1 - x2) / (x1 + x2)
+    gamma_z = 1.0 / np.sqrt(1.0 - beta_z * beta_z)
+    return np.column_stack([gamma_z * (p[:, 0] - beta_z * p[:, 3]), p[:, 1], p[:, 2], gamma_z * (p[:, 3] - beta_z * p[:, 0])])
+
+
+def _gap_channel_density(card, x1, x2, rs, theta0_2, p3, p4, m: float) -> np.ndarray:
+    """The gap channels' mean density in dPhi_3 = p' P^2 dE' dOmega' dOmega / (8 (2 pi)^5 abs(Q0 P - E Q.n)) (E', p',
+    Omega' the lepton sampled where it is lost, E, P, Omega = n the other, Q = P_beams - p')."""
+    def unit(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        size = np.sqrt(_dot3(p[:, 1:], p[:, 1:]))
+        return size, p[:, 1:] / np.where(size > 0, size, 1.0)[:, None]
+
+    (p_e, n_e), (p_p, n_p) = unit(p3), unit(p4)
+    lost_e, lost_p = _lost_direction_density(card, x1, x2, n_e), _lost_direction_density(card, x1, x2, n_p)
+    density = np.zeros(len(p3))
+    for pole, pp, nvec, lost_pole, gap, p_gap, lost_gap, axis in ((p4, p_p, n_p, lost_p, p3, p_e, lost_e, -1.0),
+                                                                   (p3, p_e, n_e, lost_e, p4, p_p, lost_p, 1.0)):
+        e_gap = gap[:, 0]
+        energy = ((e_gap > m) & (e_gap < 0.5 * rs)) / (0.5 * rs - m)
+        near = _pole_angle_density(fpmath.atan2(np.sqrt(nvec[:, 0] ** 2 + nvec[:, 1] ** 2), axis * nvec[:, 2]), theta0_2)
+        q = np.column_stack([rs - e_gap, -gap[:, 1:]])
+        jac = np.abs(q[:, 0] * pp - pole[:, 0] * _dot3(q[:, 1:], nvec))
+        measure = p_gap * pp * pp / (8.0 * (2.0 * math.pi) ** 5 * np.where(jac > 0, jac, 1.0))
+        count = _solve_lepton(q, nvec, m, 0.0)[2].sum(axis=0)
+        density += 0.5 * energy * lost_gap * 0.5 * (near + lost_pole) / np.maximum(count, 1) / measure
+    return density
 
 
 def _photon_cos(rng: np.random.Generator, n: int, c_max: float) -> np.ndarray:
@@ -346,8 +501,9 @@ def _photon_cos_density(c: np.ndarray, c_max: float) -> np.ndarray:
 
 
 def _channel_density(q, omega, photon, theta0_2, p3, p4, channel, n_roots, m) -> np.ndarray:
-    """The two channels' mean density at each point in the phase-space measure (module docstring), from the
-    photon's density in (omega, Omega_k), which they share."""
+    """The two pole channels' mean density at each point in the phase-space measure (module docstring), from the
+    photon's density in (omega, Omega_k), which they share; ``n_roots`` where the point's own channel solved it (-1:
+    counted here)."""
     density = np.zeros(len(omega))
     for positron_pole, pole_p, axis in ((True, p4, -1.0), (False, p3, 1.0)):
         pp = np.sqrt(_dot3(pole_p[:, 1:], pole_p[:, 1:]))
@@ -355,7 +511,7 @@ def _channel_density(q, omega, photon, theta0_2, p3, p4, channel, n_roots, m) ->
         jac = np.abs(pp * (q[:, 0] - pole_p[:, 0]) + pole_p[:, 0] * (pp - _dot3(q[:, 1:], nvec)))
         measure = omega * pp * pp / (8.0 * (2.0 * math.pi) ** 5 * np.where(jac > 0, jac, 1.0))
         angle = fpmath.atan2(np.sqrt(nvec[:, 0] ** 2 + nvec[:, 1] ** 2), axis * nvec[:, 2])  # (acos loses small angles)
-        count = np.where(channel == positron_pole, n_roots, _root_count(q, nvec, m))
+        count = np.where((channel == positron_pole) & (n_roots >= 0), n_roots, _root_count(q, nvec, m))
         density += 0.5 * photon * _pole_angle_density(angle, theta0_2) / np.maximum(count, 1) / measure
     return density
 

@@ -65,24 +65,25 @@ def test_polarised_beams_give_the_analytic_polarised_cross_section(beams):
 
 def test_the_four_polarised_configurations_average_to_unpolarised_beams():
     """e+e- gamma and gamma gamma gamma at 240 GeV (cepc_h with polarised beams; the same events for every
-    polarisation): the four fully polarised configurations average to unpolarised beams. e+e- gamma is small-angle
-    Bhabha scattering, the t channel, where each lepton line keeps its helicity: every configuration scatters alike
-    (within 1%), e-_L e+_R and e-_R e+_L apart only through the Z. gamma gamma gamma, like gamma gamma, needs opposite
-    helicities but within m_e/E of a beam (equal helicities: 4% of e-_L e+_R for gamma gamma here, about 1% for
-    gamma gamma gamma)."""
+    polarisation): the four fully polarised configurations average to unpolarised beams. e+e- gamma with the photon
+    seen and both leptons lost is small-angle Bhabha scattering, the t channel, where each lepton line keeps its
+    helicity: every configuration scatters alike (within 5%), e-_L e+_R and e-_R e+_L apart only through the Z.
+    gamma gamma gamma, like gamma gamma, needs opposite helicities but within m_e/E of a beam (equal helicities: 4% of
+    e-_L e+_R for gamma gamma here, about 1% for gamma gamma gamma)."""
     from mcgen.mc.reducible import eegamma_cross_section
 
     configurations = {"lr": (-1.0, 1.0), "rl": (1.0, -1.0), "ll": (-1.0, -1.0), "rr": (1.0, 1.0), "unpolarised": (0.0, 0.0)}
     results = {}
     for name, (pm, pp) in configurations.items():
         card = mcgen.load_card("cepc_h", (f"beam.polarisation_electron={pm}", f"beam.polarisation_positron={pp}"))
-        results[name] = (eegamma_cross_section(card, 20_000, 4)["sigma_generated_pb"],
+        results[name] = (eegamma_cross_section(card, 20_000, 4)["cut_flow"][1]["sigma_pb"],
                          gammagamma_cross_section(card, 20_000, 4)["parts"]["three_photons"]["sigma_generated_pb"])
     for i in range(2):
         four = sum(results[k][i] for k in ("lr", "rl", "ll", "rr")) / 4
         assert four == pytest.approx(results["unpolarised"][i], rel=1e-12)
     eegamma = {k: v[0] for k, v in results.items()}
-    assert all(v == pytest.approx(eegamma["unpolarised"], rel=0.01) for v in eegamma.values())
+    assert eegamma["unpolarised"] > 0
+    assert all(v == pytest.approx(eegamma["unpolarised"], rel=0.05) for v in eegamma.values())
     assert abs(eegamma["lr"] / eegamma["rl"] - 1) > 1e-4
     three = {k: v[1] for k, v in results.items()}
     assert max(three["ll"], three["rr"]) < 0.05 * three["lr"]
