@@ -73,3 +73,22 @@ def test_overlapping_bands_on_the_command_line_exit_2():
                           "--set", "detector.abs_cos_coverage=1"],
                          capture_output=True, text=True)
     assert run.returncode == 2 and len(run.stderr.strip().splitlines()) == 1 and "not overlapping" in run.stderr
+
+
+@pytest.mark.parametrize("overrides", [(), ("detector.veto_abs_cos_max=0.999",)])
+@pytest.mark.parametrize("card_name", ["belle2", "cepc_z", "lep2_delphi", "besiii"])
+def test_the_lost_bands_are_where_particles_are_lost(card_name, overrides):
+    """mcgen.detector.veto.lost_cos_bands (where the e+e- gamma generator samples lost leptons) against lost() itself
+    on a fine grid of cos theta: the same verdict everywhere but on the bands' edges."""
+    from mcgen.detector.veto import lost, lost_cos_bands
+
+    det = mcgen.load_card(card_name, overrides).detector
+    c = np.linspace(-1.0, 1.0, 400_001)[1:-1]
+    bands = lost_cos_bands(det)
+    in_bands = np.zeros(c.shape, dtype=bool)
+    for lo, hi in bands:
+        in_bands |= (c > lo) & (c < hi)
+    edges = np.array([e for band in bands for e in band])
+    away = np.min(np.abs(c[:, None] - edges[None, :]), axis=1) > 1e-9
+    assert np.array_equal(in_bands[away], lost(det, np.full(c.size, 1.0), c)[away])
+    assert all(hi > lo for lo, hi in bands) and all(a[1] <= b[0] for a, b in zip(bands, bands[1:]))
