@@ -361,6 +361,8 @@ def _gap_channel_points(card, x1, x2, rs, theta0_2, n: int, rng: np.random.Gener
     uniform in the lab over where the detector loses it and its energy uniform, the other's direction near its beam
     or (half of the time) also over where it is lost, its energy from the photon's mass shell."""
     m = M_E
+    if not lost_cos_bands(card.detector):  # a detector that sees everywhere: no point here
+        return np.full((n, 4), np.nan), np.full((n, 4), np.nan), np.full((n, 4), np.nan), np.zeros(n, dtype=bool)
     positron_pole = rng.random(n) < 0.5
     near = _near_beam(np.where(positron_pole, -1.0, 1.0), theta0_2, rng)
     dir_pole = np.where((rng.random(n) < 0.5)[:, None], near, _lost_directions(card, x1, x2, n, rng))
@@ -388,6 +390,8 @@ def _lost_direction_density(card, x1, x2, direction: np.ndarray) -> np.ndarray:
     """The density of :func:`_lost_directions` in the hard frame's solid angle at unit vectors ``direction``: uniform
     in the lab's, dOmega_lab / dOmega = 1/D^2 (D the Doppler factor of the massless direction)."""
     bands = lost_cos_bands(card.detector)
+    if not bands:
+        return np.zeros(len(direction))
     lab = _hard_to_lab(card, x1, x2, [np.column_stack([np.ones(len(direction)), direction])])[0]
     cos_lab = lab[:, 3] / lab[:, 0]
     in_bands = np.zeros(len(direction), dtype=bool)

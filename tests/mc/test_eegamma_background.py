@@ -23,12 +23,12 @@ NOMINAL = ("beam.isr=false", "beam.energy_spread=0")
 
 
 @pytest.mark.parametrize("shares", [(1.0, 0.0, 0.0), (0.0, 0.0, 1.0), (0.5, 0.5, 0.0), reducible.EEGAMMA_CHANNEL_SHARES])
-@pytest.mark.parametrize("card_name", ["lep1_opal", "belle2"])
+@pytest.mark.parametrize("card_name", ["lep1_opal", "belle2", "lep1_zinv"])
 def test_the_weights_integrate_the_three_body_phase_space(card_name, shares, monkeypatch):
     """abs(M)^2 = 1: the weights average to Phi_3 / flux, Phi_3 = s (1 - x_lo^2) / (256 pi^3) for photons above
     x_lo = 2 omega_lo / sqrt(s) (massless: the electron mass changes it by 1e-10 here), flux = 2 s; the pole channels
     alone, the pair channel alone, the gap channels beside the pole ones (alone they cover only leptons that are
-    lost), and the mixture."""
+    lost), and the mixture; lep1_zinv's detector loses nothing: the gap channels make no point there."""
     monkeypatch.setattr(reducible, "msq_eegamma", lambda p1, p2, p3, p4, k, c, polarisation: np.ones(len(p1)))
     monkeypatch.setattr(reducible, "EEGAMMA_CHANNEL_SHARES", shares)
     card = mcgen.load_card(card_name, NOMINAL)
