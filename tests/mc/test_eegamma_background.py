@@ -47,9 +47,9 @@ def test_the_events_conserve_the_beams_four_momentum():
     assert used.mean() > 0.99
     beams = sum(beam_momenta(*card.beam.energies, card.beam.crossing_angle_rad))
     assert np.allclose((k + p3 + p4)[used], beams, rtol=0, atol=1e-9 * card.sqrt_s)
-    for p in (p3, p4):  # leptons on the electron's mass shell
+    for p, mass in ((p3, reducible.M_E), (p4, reducible.M_E), (k, 0.0)):  # leptons on the electron's mass shell, the photon's
         mass2 = p[used, 0] ** 2 - (p[used, 1:] ** 2).sum(axis=1)
-        assert np.allclose(mass2, reducible.M_E**2, rtol=0, atol=1e-9 * card.sqrt_s**2)
+        assert np.allclose(mass2, mass**2, rtol=0, atol=1e-9 * card.sqrt_s**2)
 
 
 @pytest.mark.parametrize("card_name", [name for name in CARD_NAMES if has_escape_cut(mcgen.load_card(name))])
