@@ -232,13 +232,8 @@ def _boost(p: np.ndarray, b: np.ndarray, gamma: np.ndarray) -> np.ndarray:
 
 
 def _beam_direction(theta0_2, n: int, rng: np.random.Generator) -> np.ndarray:
-    """Unit vectors near a beam (either, at random): the angle theta to it with density 1/(theta^2 + theta_0^2) in
-    theta^2 over [0, pi^2], the azimuth uniform (:func:`_pole_angle_density`)."""
-    axis = np.where(rng.random(n) < 0.5, 1.0, -1.0)
-    theta = np.sqrt(theta0_2 * fpmath.expm1(rng.random(n) * fpmath.log1p(math.pi**2 / theta0_2)))
-    phi = 2.0 * math.pi * rng.random(n)
-    sin_t = fpmath.sin(theta)
-    return np.column_stack([sin_t * fpmath.cos(phi), sin_t * fpmath.sin(phi), axis * fpmath.cos(theta)])
+    """Unit vectors near a beam chosen at random (:func:`_near_beam`)."""
+    return _near_beam(np.where(rng.random(n) < 0.5, 1.0, -1.0), theta0_2, rng)
 
 
 def _lost_photon_density(omega: np.ndarray, sampled: np.ndarray, other: np.ndarray, theta0_2: np.ndarray) -> np.ndarray:
