@@ -24,8 +24,9 @@ Q.p = Q^2/2 with Q = p1 + p2 - k (a quadratic with up to two roots, one taken at
 dPhi_3 = omega P^2 domega dOmega_k dOmega / (8 (2 pi)^5 abs(P E' + E (P - Q.n))) (E, P the solved lepton's energy and
 momentum, E' the other's, n its direction). Gap channels, one per lepton (what passes the escape cut when the detector
 has gaps: a lepton in a gap or by the edge of the coverage): that lepton's direction uniform in the lab's solid angle
-where the detector loses it (mcgen.detector.veto.lost_cos_bands), its energy uniform, the other's direction near its
-beam as above or (half of the time) also where it is lost, its energy from the photon's mass shell;
+where the detector loses it (mcgen.detector.veto.lost_cos_bands), its energy half uniform and half with density 1/E
+(a soft lepton: a small momentum transfer), the other's direction near its beam as above or (half of the time) also
+where it is lost, its energy from the photon's mass shell;
 dPhi_3 = p' P^2 dE' dOmega' dOmega / (8 (2 pi)^5 abs(Q0 P - E Q.n)) with Q = p1 + p2 - p'. The pair channel (the
 photon recoiling against an e+e- pair of small mass, gamma gamma with a photon turned into a pair): the photon's
 direction as above, the pair's squared mass with density 1/M^2 from threshold, the e- direction uniform in the pair's
@@ -353,8 +354,8 @@ def _pole_channel_points(rs, lo, hi, c_max, theta0_2, n: int, rng: np.random.Gen
 
 def _gap_channel_points(card, x1, x2, rs, theta0_2, n: int, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
     """The gap channels' points in the hard frame (the module docstring): (k, p3, p4, found); one lepton's direction
-    uniform in the lab over where the detector loses it and its energy uniform, the other's direction near its beam
-    or (half of the time) also over where it is lost, its energy from the photon's mass shell."""
+    uniform in the lab over where the detector loses it and its energy by :func:`_gap_energy`, the other's direction
+    near its beam or (half of the time) also over where it is lost, its energy from the photon's mass shell."""
     m = M_E
     if not lost_cos_bands(card.detector):  # a detector that sees everywhere: no point here
         return np.full((n, 4), np.nan), np.full((n, 4), np.nan), np.full((n, 4), np.nan), np.zeros(n, dtype=bool)
@@ -362,12 +363,26 @@ def _gap_channel_points(card, x1, x2, rs, theta0_2, n: int, rng: np.random.Gener
     near = _near_beam(np.where(positron_pole, -1.0, 1.0), theta0_2, rng)
     dir_pole = np.where((rng.random(n) < 0.5)[:, None], near, _lost_directions(card, x1, x2, n, rng))
     dir_gap = _lost_directions(card, x1, x2, n, rng)
-    e_gap = m + (0.5 * rs - m) * rng.random(n)
+    e_gap = _gap_energy(rs, m, n, rng)
     gap = np.column_stack([e_gap, np.sqrt(np.clip(e_gap * e_gap - m * m, 0.0, None))[:, None] * dir_gap])
     q = np.column_stack([rs - e_gap, -gap[:, 1:]])
     pole, n_roots = _solved_lepton(q, dir_pole, m, 0.0, rng)
     k = q - pole
     return (k, np.where(positron_pole[:, None], gap, pole), np.where(positron_pole[:, None], pole, gap), n_roots > 0)
+
+
+def _gap_energy(rs, m: float, n: int, rng: np.random.Generator) -> np.ndarray:
+    """The lost lepton's energy in the gap channels: half uniform in (m, sqrt(s_hat)/2), half with density 1/E (a soft
+    lepton: the t-channel pole of a lepton that gave its energy to the photon)."""
+    uniform = m + (0.5 * rs - m) * rng.random(n)
+    soft = m * fpmath.exp(rng.random(n) * fpmath.log(0.5 * rs / m))
+    return np.where(rng.random(n) < 0.5, uniform, soft)
+
+
+def _gap_energy_density(rs, m: float, e: np.ndarray) -> np.ndarray:
+    """The density of :func:`_gap_energy`."""
+    inside = (e > m) & (e < 0.5 * rs)
+    return inside * (0.5 / (0.5 * rs - m) + 0.5 / (np.where(inside, e, 1.0) * fpmath.log(0.5 * rs / m)))
 
 
 def _lost_directions(card, x1, x2, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -475,7 +490,7 @@ def _gap_channel_density(card, x1, x2, rs, theta0_2, p3, p4, m: float) -> np.nda
     for pole, pp, nvec, lost_pole, gap, p_gap, lost_gap, axis in ((p4, p_p, n_p, lost_p, p3, p_e, lost_e, -1.0),
                                                                    (p3, p_e, n_e, lost_e, p4, p_p, lost_p, 1.0)):
         e_gap = gap[:, 0]
-        energy = ((e_gap > m) & (e_gap < 0.5 * rs)) / (0.5 * rs - m)
+        energy = _gap_energy_density(rs, m, e_gap)
         near = _pole_angle_density(fpmath.atan2(np.sqrt(nvec[:, 0] ** 2 + nvec[:, 1] ** 2), axis * nvec[:, 2]), theta0_2)
         q = np.column_stack([rs - e_gap, -gap[:, 1:]])
         jac = np.abs(q[:, 0] * pp - pole[:, 0] * _dot3(q[:, 1:], nvec))
