@@ -294,8 +294,10 @@ def eegamma_events(card, n: int, rng: np.random.Generator) -> dict[str, np.ndarr
     """n weighted e+e- -> e+e- gamma events (the module docstring's channels): ``weight_pb``, the photon
     ``k`` and the leptons ``p3`` (e-) and ``p4`` (e+) in the lab ((n, 4) arrays of E, px, py, pz); the random
     numbers in this order: the beams, the channel kind, then the pole channels' (which lepton, omega, the photon's
-    direction, the lepton's angle and azimuth, the root) and the gap channels' (which lepton, its angle and azimuth,
-    the other's band, cos theta and azimuth, its energy, the root) for every event."""
+    direction, the lepton's angle and azimuth, the root), the gap channels' (which lepton, the other's angle and
+    azimuth near its beam, which of its two directions, its band, cos theta and azimuth where it is lost, the lost
+    lepton's band, cos theta and azimuth, its energy, the root) and the pair channel's (the photon's direction, the
+    pair's mass, the e- direction) for every event."""
     m = M_E
     x1, x2, w_beams = _beam_fractions(card, n, rng)
     rs = card.sqrt_s * np.sqrt(x1 * x2)
