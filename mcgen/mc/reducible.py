@@ -497,7 +497,7 @@ def _gap_channel_density(card, x1, x2, rs, theta0_2, p3, p4, m: float) -> np.nda
         q = np.column_stack([rs - e_gap, -gap[:, 1:]])
         jac = np.abs(q[:, 0] * pp - pole[:, 0] * _dot3(q[:, 1:], nvec))
         measure = p_gap * pp * pp / (8.0 * (2.0 * math.pi) ** 5 * np.where(jac > 0, jac, 1.0))
-        count = _solve_lepton(q, nvec, m, 0.0)[2].sum(axis=0)
+        count = _root_count(q, nvec, m, 0.0)
         density += 0.5 * energy * lost_gap * 0.5 * (near + lost_pole) / np.maximum(count, 1) / measure
     return density
 
@@ -532,9 +532,9 @@ def _channel_density(q, omega, photon, theta0_2, p3, p4, channel, n_roots, m) ->
     return density
 
 
-def _root_count(q: np.ndarray, n: np.ndarray, m: float) -> np.ndarray:
+def _root_count(q: np.ndarray, n: np.ndarray, m: float, rest_mass: float | None = None) -> np.ndarray:
     """How many energies a lepton along n may have (:func:`_solve_lepton`)."""
-    return _solve_lepton(q, n, m)[2].sum(axis=0)
+    return _solve_lepton(q, n, m, rest_mass)[2].sum(axis=0)
 
 
 def _estimate(w: np.ndarray) -> tuple[float, float]:
